@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * The little HTTP toolkit the stand-ins share: a route table, JSON in and out, a call log the tests
+ * and the benchmark count, injectable faults, and optional simulated latency. Loopback only.
+ */
+
+export interface SandboxRequest {
+  method: string;
+  url: URL;
+  params: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+export interface SandboxResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: RouteHandler;
+}
+
+/** A fault answers matching requests instead of the route, `times` times (default once), after `skip` matches. */
+export interface Fault {
+  method?: string;
+  path: RegExp;
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  times?: number;
+  skip?: number;
+  /** Drop the connection instead of answering. */
+  reset?: boolean;
+}
+
+export interface CallLogEntry {
+  method: string;
+  path: string;
+  status: number;
+}
+
+export class StandInServer {
+  readonly calls: CallLogEntry[] = [];
+  latencyMs = 0;
+  #routes: Route[] = [];
+  #faults: Array<Fault & { seen: number; used: number }> = [];
+  #server: Server | undefined;
+  #baseUrl = '';
+
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  route(method: string, path: string, handler: RouteHandler): void {
+    const keys: string[] = [];
+    const source = path.replace(/\{(\w+)\}/g, (_, key: string) => {
+      keys.push(key);
+      return '([^/]+)';
+    });
+    this.#routes.push({ method, pattern: new RegExp(`^${source}$`), keys, handler });
+  }
+
+  inject(fault: Fault): void {
+    this.#faults.push({ ...fault, seen: 0, used: 0 });
+  }
+
+  clearFaults(): void {
+    this.#faults = [];
+  }
+
+  /** Calls whose path matches, optionally for one method. */
+  count(path: RegExp, method?: string): number {
+    return this.calls.filter((c) => path.test(c.path) && (!method || c.method === method)).length;
+  }
+
+  async start(port = 0): Promise<string> {
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        this.#send(res, { status: 500, body: { error: String(error) } });
+      });
+    });
+    this.#server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => this.#server!.listen(port, '127.0.0.1', resolve));
+    const { port: actual } = this.#server.address() as AddressInfo;
+    this.#baseUrl = `http://127.0.0.1:${actual}`;
+    return this.#baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#server) return;
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server!.close(() => resolve()));
+    this.#server = undefined;
+  }
+
+  #send(res: ServerResponse, reply: SandboxResponse): void {
+    const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
+    res.end(body);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.#baseUrl);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const method = req.method ?? 'GET';
+    const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
+    if (fault) {
+      fault.used += 1;
+      this.calls.push({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });
+      if (fault.reset) {
+        req.socket.destroy();
+        return;
+      }
+      this.#send(res, { status: fault.status, body: fault.body ?? { error: `injected ${fault.status}` }, ...(fault.headers ? { headers: fault.headers } : {}) });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      this.calls.push({ method, path: url.pathname, status: 400 });
+      this.#send(res, { status: 400, body: { error: 'Request body is not valid JSON' } });
+      return;
+    }
+    for (const route of this.#routes) {
+      const match = route.method === method ? route.pattern.exec(url.pathname) : null;
+      if (!match) continue;
+      const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
+      const reply = await route.handler({ method, url, params, headers: req.headers, body });
+      this.calls.push({ method, path: url.pathname, status: reply.status });
+      this.#send(res, reply);
+      return;
+    }
+    this.calls.push({ method, path: url.pathname, status: 404 });
+    this.#send(res, { status: 404, body: { error: `No route for ${method} ${url.pathname}` } });
+  }
+}

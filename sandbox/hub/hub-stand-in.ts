@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
+import { registerScim } from './scim-routes.js';
+
+/**
+ * A stand-in for the Hub's organization API (see ../shared/reference/hf-hub-openapi-orgs.json):
+ * members with cursor pagination in `Link`, `PUT …/members/{user}/role` that *replaces* the
+ * resource-group list (omit it and the member loses them all, as on the Hub), resource groups,
+ * SCIM users, and `whoami-v2`. Errors are `{"error": "…"}`; rate limits are fixed 5-minute windows
+ * per token with `RateLimit` / `RateLimit-Policy` headers and 429 when spent.
+ */
+
+export const ROLES = ['admin', 'write', 'contributor', 'read', 'no_access'];
+export const PLAN_QUOTA = { team: 3000, enterprise: 6000, plus: 10000 } as const;
+
+export interface HubMemberRecord {
+  _id: string;
+  user: string;
+  fullname: string;
+  email: string;
+  role: string;
+  resourceGroups: Map<string, string>;
+}
+
+export interface HubTokenRecord {
+  user: string;
+  /** The token's owner is an org admin (members' role calls need it). */
+  admin: boolean;
+  kind: 'user' | 'scim';
+}
+
+export function hexId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export function hubError(status: number, error: string): SandboxResponse {
+  return { status, body: { error } };
+}
+
+export class HubStandIn extends StandInServer {
+  readonly members = new Map<string, HubMemberRecord>();
+  readonly resourceGroups = new Map<string, { id: string; name: string; description: string | null }>();
+  readonly tokens = new Map<string, HubTokenRecord>();
+  quota: number;
+  windowSeconds = 300;
+  /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
+  scimLink!: (userName: string) => void;
+  #windows = new Map<string, { start: number; used: number }>();
+
+  constructor(readonly org: string, readonly plan: keyof typeof PLAN_QUOTA = 'enterprise') {
+    super();
+    this.quota = PLAN_QUOTA[plan];
+    const base = '/api/organizations/{org}';
+    this.route('GET', `${base}/members`, (r) => this.#guard(r, 'user', () => this.#listMembers(r)));
+    this.route('PUT', `${base}/members/{user}/role`, (r) => this.#guard(r, 'admin', () => this.#setRole(r)));
+    this.route('GET', `${base}/resource-groups`, (r) => this.#guard(r, 'user', () => this.#listResourceGroups(r)));
+    this.route('POST', `${base}/resource-groups`, (r) => this.#guard(r, 'admin', () => this.#createResourceGroup(r)));
+    this.route('GET', '/api/whoami-v2', (r) => this.#guard(r, 'any', () => this.#whoami(r)));
+    registerScim(this);
+  }
+
+  // ---- seeding, as an org admin would do on the website ----
+
+  addMember(user: string, role: string, resourceGroups: Record<string, string> = {}, fullname = user): HubMemberRecord {
+    const rgs = new Map(Object.entries(resourceGroups).map(([name, r]) => [this.resourceGroupByName(name).id, r]));
+    const record = { _id: hexId(), user, fullname, email: `${user}@users.example`, role, resourceGroups: rgs };
+    this.members.set(user.toLowerCase(), record);
+    return record;
+  }
+
+  addResourceGroup(name: string, description: string | null = null): string {
+    const id = hexId();
+    this.resourceGroups.set(id, { id, name, description });
+    return id;
+  }
+
+  resourceGroupByName(name: string): { id: string; name: string } {
+    const rg = [...this.resourceGroups.values()].find((g) => g.name === name);
+    if (!rg) throw new Error(`no sandbox resource group ${name}`);
+    return rg;
+  }
+
+  member(user: string): HubMemberRecord | undefined {
+    return this.members.get(user.toLowerCase());
+  }
+
+  /** A member's resource groups by name, for assertions. */
+  memberResourceGroups(user: string): Record<string, string> {
+    const m = this.member(user);
+    return Object.fromEntries([...(m?.resourceGroups ?? new Map<string, string>())].map(([id, role]) => [this.resourceGroups.get(id)!.name, role]));
+  }
+
+  addToken(token: string, record: HubTokenRecord): void {
+    this.tokens.set(token, record);
+  }
+
+  // ---- protocol ----
+
+  async #guard(req: SandboxRequest, need: 'any' | 'user' | 'admin' | 'scim', handle: () => SandboxResponse): Promise<SandboxResponse> {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const record = this.tokens.get(token);
+    if (!record) return hubError(401, 'Invalid credentials in Authorization header');
+    const now = Math.floor(Date.now() / 1000);
+    const window = this.#windows.get(token);
+    const current = window && now - window.start < this.windowSeconds ? window : { start: now, used: 0 };
+    this.#windows.set(token, current);
+    const policy = `"fixed window";"api";q=${this.quota};w=${this.windowSeconds}`;
+    const resetIn = Math.max(1, current.start + this.windowSeconds - now);
+    if (current.used >= this.quota) {
+      return { ...hubError(429, 'You have exceeded our hourly quotas for action: api'), headers: { ratelimit: `"api";r=0;t=${resetIn}`, 'ratelimit-policy': policy } };
+    }
+    current.used += 1;
+    const orgParam = req.params.org;
+    if (orgParam !== undefined && orgParam !== this.org) return { ...hubError(404, `Organization ${orgParam} not found`) };
+    if (need === 'scim' && record.kind !== 'scim') return hubError(401, 'Invalid SCIM token');
+    if ((need === 'user' || need === 'admin') && record.kind !== 'user') return hubError(401, 'Invalid credentials in Authorization header');
+    if (need === 'admin' && !record.admin) return hubError(403, 'You must be an admin of this organization to do that');
+    const reply = handle();
+    return { ...reply, headers: { ratelimit: `"api";r=${this.quota - current.used};t=${resetIn}`, 'ratelimit-policy': policy, ...reply.headers } };
+  }
+
+  guardScim(req: SandboxRequest, handle: () => SandboxResponse): Promise<SandboxResponse> {
+    return this.#guard(req, 'scim', handle);
+  }
+
+  memberJson(m: HubMemberRecord): Record<string, unknown> {
+    return {
+      avatarUrl: `/avatars/${m._id}.svg`, fullname: m.fullname, isPro: false, user: m.user, type: 'user', _id: m._id,
+      role: m.role, twoFaEnabled: true, verifiedEmail: m.email, isExternalCollaborator: false,
+      resourceGroups: [...m.resourceGroups].map(([id, role]) => ({
+        name: this.resourceGroups.get(id)!.name, id, role,
+        numUsers: [...this.members.values()].filter((x) => x.resourceGroups.has(id)).length,
+      })),
+    };
+  }
+
+  #listMembers(req: SandboxRequest): SandboxResponse {
+    const q = req.url.searchParams;
+    const limit = Number(q.get('limit') ?? 500);
+    if (!Number.isInteger(limit) || limit < 10 || limit > 10000) return hubError(400, 'limit must be an integer between 10 and 10000');
+    const search = q.get('search')?.toLowerCase();
+    const email = q.get('email')?.toLowerCase();
+    const all = [...this.members.values()].filter((m) =>
+      (!search || m.user.toLowerCase().includes(search) || m.fullname.toLowerCase().includes(search)) && (!email || m.email.toLowerCase() === email));
+    const cursor = q.get('cursor');
+    const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : 0;
+    if (!Number.isInteger(start) || start < 0) return hubError(400, 'Invalid cursor');
+    const page = all.slice(start, start + limit);
+    const headers: Record<string, string> = {};
+    if (start + limit < all.length) {
+      const next = new URL(req.url.pathname, this.baseUrl);
+      for (const [k, v] of q) if (k !== 'cursor') next.searchParams.set(k, v);
+      next.searchParams.set('cursor', Buffer.from(String(start + limit)).toString('base64url'));
+      headers.link = `<${next}>; rel="next"`;
+    }
+    return { status: 200, body: page.map((m) => this.memberJson(m)), headers };
+  }
+
+  #setRole(req: SandboxRequest): SandboxResponse {
+    const body = req.body as { role?: unknown; resourceGroups?: unknown } | undefined;
+    if (!body || typeof body.role !== 'string' || !ROLES.includes(body.role)) {
+      return hubError(400, `role must be one of ${ROLES.join(', ')}`);
+    }
+    const groups = body.resourceGroups ?? [];
+    if (!Array.isArray(groups)) return hubError(400, 'resourceGroups must be an array');
+    const next = new Map<string, string>();
+    for (const g of groups as Array<{ id?: unknown; role?: unknown }>) {
+      if (typeof g.id !== 'string' || !/^[0-9a-fA-F]{24}$/.test(g.id)) return hubError(400, 'resourceGroups[].id must be a 24-character hex id');
+      if (typeof g.role !== 'string' || !ROLES.includes(g.role)) return hubError(400, `resourceGroups[].role must be one of ${ROLES.join(', ')}`);
+      if (!this.resourceGroups.has(g.id)) return hubError(404, `Resource group ${g.id} not found`);
+      next.set(g.id, g.role);
+    }
+    const member = this.member(req.params.user!);
+    if (!member) return hubError(404, `User ${req.params.user} is not a member of ${this.org}`);
+    member.role = body.role;
+    // The Hub replaces the whole list: resource groups not sent are dropped.
+    member.resourceGroups = next;
+    return { status: 200, body: { success: true } };
+  }
+
+  #listResourceGroups(_req: SandboxRequest): SandboxResponse {
+    const body = [...this.resourceGroups.values()].map((rg) => ({
+      id: rg.id, name: rg.name, description: rg.description, autoJoin: { enabled: false },
+      users: [...this.members.values()].filter((m) => m.resourceGroups.has(rg.id)).map((m) => ({
+        type: 'user', _id: m._id, fullname: m.fullname, name: m.user, avatarUrl: `/avatars/${m._id}.svg`, role: m.resourceGroups.get(rg.id)!,
+      })),
+      resources: [], repos: [],
+    }));
+    return { status: 200, body };
+  }
+
+  #createResourceGroup(req: SandboxRequest): SandboxResponse {
+    const body = req.body as { name?: unknown; description?: unknown } | undefined;
+    if (!body || typeof body.name !== 'string' || body.name === '') return hubError(400, 'name is required');
+    if ([...this.resourceGroups.values()].some((g) => g.name === body.name)) return hubError(409, 'A resource group with this name already exists');
+    const id = this.addResourceGroup(body.name, typeof body.description === 'string' ? body.description : null);
+    return { status: 200, body: { id, name: body.name, description: body.description ?? null, users: [], resources: [], repos: [] } };
+  }
+
+  #whoami(req: SandboxRequest): SandboxResponse {
+    const token = (req.headers.authorization ?? '').slice(7);
+    const record = this.tokens.get(token)!;
+    const member = this.member(record.user);
+    return {
+      status: 200,
+      body: {
+        type: 'user', id: member?._id ?? hexId(), name: record.user, fullname: member?.fullname ?? record.user,
+        email: member?.email ?? null, emailVerified: true, isPro: false, canPay: false, avatarUrl: '/avatars/x.svg', periodEnd: null,
+        orgs: member ? [{ type: 'org', id: 'org000000000000000000001', name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan, roleInOrg: member.role }] : [],
+        auth: { type: 'access_token', accessToken: { displayName: 'hf-iam-sync', role: 'fineGrained', createdAt: '2026-01-01T00:00:00.000Z', fineGrained: { scoped: [], global: [] } } },
+      },
+    };
+  }
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
+import { parseSearch, pathGetter, type Matcher } from './search-expression.js';
+
+/**
+ * A stand-in for the parts of the Okta Management API the sync reads: users (with `search`),
+ * groups (with `search`/`q`), group members, a user's groups. It answers as Okta does: SSWS or
+ * Bearer auth, `Link` pagination with an `after` cursor, `X-Rate-Limit-*` headers on every
+ * response from per-minute buckets per endpoint family, Okta's error body (`errorCode`,
+ * `errorSummary`, …) and its page-size limits (users 200, group members 1000, groups 10000).
+ */
+
+export interface OktaUserRecord {
+  id: string;
+  status: string;
+  created: string;
+  activated: string | null;
+  statusChanged: string | null;
+  lastLogin: string | null;
+  lastUpdated: string;
+  passwordChanged: string | null;
+  type: { id: string };
+  profile: Record<string, unknown> & { login: string; email: string; firstName: string; lastName: string };
+}
+
+export interface OktaGroupRecord {
+  id: string;
+  created: string;
+  lastUpdated: string;
+  lastMembershipUpdated: string;
+  objectClass: string[];
+  type: 'OKTA_GROUP';
+  profile: { name: string; description: string };
+}
+
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+export function oktaId(prefix: '00u' | '00g'): string {
+  return prefix + [...randomBytes(17)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+}
+
+function oktaError(status: number, errorCode: string, errorSummary: string): SandboxResponse {
+  return { status, body: { errorCode, errorSummary, errorLink: errorCode, errorId: `oae${oktaId('00u').slice(3)}`, errorCauses: [] } };
+}
+
+export class OktaStandIn extends StandInServer {
+  readonly users = new Map<string, OktaUserRecord>();
+  readonly groups = new Map<string, OktaGroupRecord>();
+  /** group id → member user ids, in insertion order (Okta pages by id order; insertion order is stable here). */
+  readonly memberships = new Map<string, Set<string>>();
+  readonly tokens = new Set<string>();
+  /** Requests per minute per endpoint family, as Okta's defaults for an org. */
+  rateLimits: Record<string, number> = { users: 600, groups: 600, logs: 120 };
+  #windows = new Map<string, { start: number; used: number }>();
+
+  constructor(token: string) {
+    super();
+    this.tokens.add(token);
+    this.route('GET', '/api/v1/users', (r) => this.#guard(r, 'users', () => this.#listUsers(r)));
+    this.route('GET', '/api/v1/users/{id}', (r) => this.#guard(r, 'users', () => this.#getUser(r)));
+    this.route('GET', '/api/v1/users/{id}/groups', (r) => this.#guard(r, 'users', () => this.#userGroups(r)));
+    this.route('GET', '/api/v1/groups', (r) => this.#guard(r, 'groups', () => this.#listGroups(r)));
+    this.route('GET', '/api/v1/groups/{id}/users', (r) => this.#guard(r, 'groups', () => this.#groupUsers(r)));
+  }
+
+  // ---- seeding and mutation, as an Okta admin would do in the console ----
+
+  addUser(input: { login: string; firstName?: string; lastName?: string; status?: string; profile?: Record<string, unknown> }): OktaUserRecord {
+    const now = new Date().toISOString();
+    const user: OktaUserRecord = {
+      id: oktaId('00u'),
+      status: input.status ?? 'ACTIVE',
+      created: now, activated: now, statusChanged: now, lastLogin: null, lastUpdated: now, passwordChanged: now,
+      type: { id: 'oty1dvb3pwhbbHtDv0h8' },
+      profile: { firstName: input.firstName ?? input.login.split('@')[0]!, lastName: input.lastName ?? 'Example', login: input.login, email: input.login, ...input.profile },
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  addGroup(name: string, description = ''): OktaGroupRecord {
+    const now = new Date().toISOString();
+    const group: OktaGroupRecord = {
+      id: oktaId('00g'), created: now, lastUpdated: now, lastMembershipUpdated: now,
+      objectClass: ['okta:user_group'], type: 'OKTA_GROUP', profile: { name, description },
+    };
+    this.groups.set(group.id, group);
+    this.memberships.set(group.id, new Set());
+    return group;
+  }
+
+  addToGroup(groupId: string, userId: string): void {
+    this.memberships.get(groupId)!.add(userId);
+  }
+
+  removeFromGroup(groupId: string, userId: string): void {
+    this.memberships.get(groupId)!.delete(userId);
+  }
+
+  setStatus(userId: string, status: string): void {
+    const user = this.users.get(userId)!;
+    user.status = status;
+    user.statusChanged = user.lastUpdated = new Date().toISOString();
+  }
+
+  groupByName(name: string): OktaGroupRecord {
+    const group = [...this.groups.values()].find((g) => g.profile.name === name);
+    if (!group) throw new Error(`no sandbox group ${name}`);
+    return group;
+  }
+
+  userByLogin(login: string): OktaUserRecord {
+    const user = [...this.users.values()].find((u) => u.profile.login === login);
+    if (!user) throw new Error(`no sandbox user ${login}`);
+    return user;
+  }
+
+  // ---- protocol ----
+
+  async #guard(req: SandboxRequest, family: string, handle: () => SandboxResponse): Promise<SandboxResponse> {
+    const auth = req.headers.authorization ?? '';
+    const [scheme, credential] = auth.split(' ');
+    if (!credential || !['SSWS', 'Bearer'].includes(scheme ?? '') || !this.tokens.has(credential)) {
+      return oktaError(401, 'E0000011', 'Invalid token provided');
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const limit = this.rateLimits[family] ?? 600;
+    const window = this.#windows.get(family);
+    const current = window && now - window.start < 60 ? window : { start: now, used: 0 };
+    this.#windows.set(family, current);
+    const reset = String(current.start + 60);
+    if (current.used >= limit) {
+      const reply = oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
+      return { ...reply, headers: { 'x-rate-limit-limit': String(limit), 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': reset } };
+    }
+    current.used += 1;
+    const reply = handle();
+    return {
+      ...reply,
+      headers: {
+        'x-rate-limit-limit': String(limit), 'x-rate-limit-remaining': String(limit - current.used), 'x-rate-limit-reset': reset,
+        ...reply.headers,
+      },
+    };
+  }
+
+  #page<T extends { id: string }>(req: SandboxRequest, items: T[], maxLimit: number, defaultLimit: number): SandboxResponse {
+    const requested = Number(req.url.searchParams.get('limit') ?? defaultLimit);
+    if (!Number.isInteger(requested) || requested < 1) return oktaError(400, 'E0000001', 'Api validation failed: limit');
+    const limit = Math.min(requested, maxLimit);
+    const after = req.url.searchParams.get('after');
+    const start = after ? items.findIndex((item) => item.id === after) + 1 : 0;
+    const page = items.slice(start, start + limit);
+    const links = [`<${this.#link(req, null)}>; rel="self"`];
+    if (start + limit < items.length) links.push(`<${this.#link(req, page.at(-1)!.id)}>; rel="next"`);
+    return { status: 200, body: page, headers: { link: links.join(', ') } };
+  }
+
+  #link(req: SandboxRequest, after: string | null): string {
+    const url = new URL(req.url.pathname + req.url.search, this.baseUrl);
+    if (after) url.searchParams.set('after', after);
+    return url.toString();
+  }
+
+  #matcher(req: SandboxRequest): Matcher | SandboxResponse {
+    const search = req.url.searchParams.get('search');
+    if (!search) return () => true;
+    try {
+      return parseSearch(search);
+    } catch (error) {
+      return oktaError(400, 'E0000031', `Invalid search criteria. ${(error as Error).message}`);
+    }
+  }
+
+  #listUsers(req: SandboxRequest): SandboxResponse {
+    const matcher = this.#matcher(req);
+    if (typeof matcher !== 'function') return matcher;
+    const search = req.url.searchParams.has('search');
+    // Like Okta: a plain list leaves DEPROVISIONED users out; a search includes every status.
+    const users = [...this.users.values()].filter((u) => (search || u.status !== 'DEPROVISIONED') && matcher(pathGetter(u as unknown as Record<string, unknown>)));
+    return this.#page(req, users, 200, 200);
+  }
+
+  #getUser(req: SandboxRequest): SandboxResponse {
+    const ref = req.params.id!;
+    const user = this.users.get(ref) ?? [...this.users.values()].find((u) => u.profile.login.toLowerCase() === ref.toLowerCase());
+    return user ? { status: 200, body: user } : oktaError(404, 'E0000007', `Not found: Resource not found: ${ref} (User)`);
+  }
+
+  #userGroups(req: SandboxRequest): SandboxResponse {
+    const user = this.users.get(req.params.id!);
+    if (!user) return oktaError(404, 'E0000007', `Not found: Resource not found: ${req.params.id} (User)`);
+    const groups = [...this.groups.values()].filter((g) => this.memberships.get(g.id)!.has(user.id));
+    return { status: 200, body: groups };
+  }
+
+  #listGroups(req: SandboxRequest): SandboxResponse {
+    const matcher = this.#matcher(req);
+    if (typeof matcher !== 'function') return matcher;
+    const q = req.url.searchParams.get('q')?.toLowerCase();
+    const groups = [...this.groups.values()].filter((g) =>
+      (!q || g.profile.name.toLowerCase().startsWith(q)) && matcher(pathGetter(g as unknown as Record<string, unknown>)));
+    return this.#page(req, groups, 10000, 10000);
+  }
+
+  #groupUsers(req: SandboxRequest): SandboxResponse {
+    const members = this.memberships.get(req.params.id!);
+    if (!members) return oktaError(404, 'E0000007', `Not found: Resource not found: ${req.params.id} (UserGroup)`);
+    return this.#page(req, [...members].map((id) => this.users.get(id)!), 1000, 1000);
+  }
+}

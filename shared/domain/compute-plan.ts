@@ -1,0 +1,154 @@
+import { effectOf, isNoAccess, NO_ACCESS, rebuildAccess, sameAccess } from './access.js';
+import { computeDesired, type Entitlement } from './desired-state.js';
+import { applyGuards } from './guards.js';
+import type { Access, Change, ChangeAction, Effect, NeedsInvite, Plan, PlanScope, UnmanagedMember } from './plan.js';
+import { userKey } from './roles.js';
+import { resolveRules, type NamingConvention } from './rules.js';
+import type { DirectorySnapshot, HubMember, HubSnapshot, ManagedMember, Policy, Rule } from './types.js';
+
+/**
+ * computePlan(inputs): Plan — pure; no I/O, no clock, no environment.
+ *
+ * Who is whose: a Hub member is *claimed* by the one Okta user whose username attribute names it
+ * (case-insensitively), whatever that user's status or groups. A member our state records as
+ * managed stays managed after the claim goes away. Everyone else is *unmanaged*.
+ *
+ *   claimed, entitled      → role and managed resource groups set as the rules say
+ *   claimed, not entitled  → loses access (first run included: no state is needed)
+ *   managed, unclaimed     → loses access
+ *   unmanaged              → reported; removed only with unmanagedMembers: remove
+ *   entitled, not on Hub   → SCIM invite, or "needs invite" in roles mode
+ */
+export interface PlanInputs {
+  directory: DirectorySnapshot;
+  hub: HubSnapshot;
+  managed: readonly ManagedMember[];
+  rules: readonly Rule[];
+  naming: NamingConvention | null;
+  policy: Policy;
+  scope: PlanScope;
+}
+
+const EFFECT_ORDER: Record<Effect, number> = { grant: 0, upgrade: 1, mixed: 2, downgrade: 3, revoke: 4 };
+
+function accessOf(member: HubMember): Access {
+  return { role: member.role, resourceGroups: member.resourceGroups };
+}
+
+function removal(member: HubMember, policy: Policy, ent: Entitlement | null, reasons: string[]): Change | null {
+  const before = accessOf(member);
+  const scim = policy.membership !== 'roles';
+  if (!scim && sameAccess(before, NO_ACCESS)) return null;
+  const action: ChangeAction = !scim ? 'remove' : policy.scimDelete ? 'scim-delete' : 'scim-deactivate';
+  return {
+    id: `${action}:${userKey(member.user)}`,
+    action,
+    user: member.user,
+    oktaUserId: ent?.user.id ?? null,
+    oktaLogin: ent?.user.login ?? null,
+    before,
+    after: scim ? null : NO_ACCESS,
+    effect: 'revoke',
+    reasons,
+  };
+}
+
+/** @example computePlan({directory, hub, managed: [], rules, naming: null, policy, scope: {kind: 'organization'}}).summary */
+export function computePlan(inputs: PlanInputs): Plan {
+  const { directory, hub, policy } = inputs;
+  const resolved = resolveRules(inputs.rules, inputs.naming, policy.organization, directory.groups, hub.resourceGroups);
+  const base = {
+    formatVersion: 1 as const,
+    organization: policy.organization,
+    membership: policy.membership,
+    scope: inputs.scope,
+    unparsedGroups: resolved.unparsedGroups,
+    diagnostics: resolved.diagnostics,
+    rules: resolved.rules.map((r) => ({ group: r.group, role: r.role, resourceGroup: r.resourceGroup ?? null, source: r.source })),
+  };
+  if (resolved.diagnostics.some((d) => d.severity === 'error')) {
+    return finish({ ...base, changes: [], blocked: [], needsInvite: [], unlinked: [], unmanaged: [], conflicts: [] });
+  }
+
+  const desired = computeDesired(directory, resolved, policy);
+  const managed = new Set(inputs.managed.map((m) => userKey(m.user)));
+  const conflicted = new Set(desired.conflicts.map((c) => c.user));
+  const candidates: Change[] = [];
+  const unmanaged: UnmanagedMember[] = [];
+  const onHub = new Set<string>();
+
+  for (const member of hub.members) {
+    const key = userKey(member.user);
+    onHub.add(key);
+    if (conflicted.has(key)) continue;
+    const ent = desired.byMember.get(key);
+    if (ent?.entitled) {
+      const before = accessOf(member);
+      const after = rebuildAccess(before, ent.access, resolved.managedResourceGroups);
+      if (sameAccess(before, after)) continue;
+      const effect = effectOf(before, after);
+      candidates.push({
+        id: `set-role:${key}`, action: 'set-role', user: member.user, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
+        before, after, effect, reasons: ent.reasons,
+      });
+    } else if (ent) {
+      const change = removal(member, policy, ent, [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`]);
+      if (change) candidates.push(change);
+    } else if (managed.has(key)) {
+      const change = removal(member, policy, null, ['managed by hf-iam-sync, but no Okta user links this member any more']);
+      if (change) candidates.push(change);
+    } else if (policy.unmanagedMembers === 'remove' && !isNoAccess(accessOf(member))) {
+      const change = removal(member, policy, null, ['no Okta user claims this member and safety.unmanagedMembers is "remove"']);
+      if (change) candidates.push(change);
+    } else if (hub.complete) {
+      unmanaged.push({ user: member.user, role: member.role, resourceGroups: member.resourceGroups.map((rg) => rg.name) });
+    }
+  }
+
+  const needsInvite: NeedsInvite[] = [];
+  for (const ent of desired.byMember.values()) {
+    if (!ent.entitled || onHub.has(ent.key)) continue;
+    if (policy.membership === 'roles') {
+      needsInvite.push({
+        user: ent.user.hfUsername!, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
+        role: ent.access.role, resourceGroups: ent.access.resourceGroups.map((rg) => rg.name),
+      });
+      continue;
+    }
+    candidates.push({
+      id: `scim-invite:${ent.key}`, action: 'scim-invite', user: ent.user.hfUsername!, oktaUserId: ent.user.id,
+      oktaLogin: ent.user.login, before: null, after: ent.access, effect: 'grant',
+      reasons: [...ent.reasons, 'not yet in the organization: invited through SCIM; roles follow once the account has joined'],
+    });
+  }
+
+  const { changes, blocked } = applyGuards(candidates, hub, policy);
+  changes.sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect] || a.user.localeCompare(b.user));
+  return finish({
+    ...base, changes, blocked,
+    needsInvite: needsInvite.sort((a, b) => a.user.localeCompare(b.user)),
+    unlinked: desired.unlinked,
+    unmanaged: unmanaged.sort((a, b) => a.user.localeCompare(b.user)),
+    conflicts: desired.conflicts,
+  });
+}
+
+function finish(plan: Omit<Plan, 'errored' | 'applyable' | 'summary'>): Plan {
+  const errored = plan.diagnostics.some((d) => d.severity === 'error');
+  const count = (...effects: Effect[]) => plan.changes.filter((c) => effects.includes(c.effect)).length;
+  return {
+    ...plan,
+    errored,
+    applyable: !errored && plan.changes.length > 0,
+    summary: {
+      add: count('grant'),
+      change: count('upgrade', 'mixed', 'downgrade'),
+      remove: count('revoke'),
+      blocked: plan.blocked.length,
+      needsInvite: plan.needsInvite.length,
+      unlinked: plan.unlinked.length,
+      unmanaged: plan.unmanaged.length,
+      conflicts: plan.conflicts.length,
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { GrantableRole, MemberResourceGroup, MembershipMode, Role } from './types.js';
+
+/**
+ * The plan: a serialisable value (terraform's `plans.Plan`). `changes` holds exactly what apply
+ * executes; everything else is reported beside it and never acted on. Renderers and apply take the
+ * same object, so a dry run is compute + render, and there is no dry-run flag anywhere below.
+ */
+
+/** What a person can reach in the org: the org role plus their resource-group roles. */
+export interface Access {
+  role: Role;
+  resourceGroups: MemberResourceGroup[];
+}
+
+/**
+ * - `set-role`: `PUT …/members/{user}/role` with the whole `after` access.
+ * - `remove`: the same call with `no_access` and no resource groups (roles mode).
+ * - `scim-invite` / `scim-deactivate` / `scim-delete`: SCIM calls in the `scim-*` modes.
+ */
+export type ChangeAction = 'set-role' | 'remove' | 'scim-invite' | 'scim-deactivate' | 'scim-delete';
+
+/** Direction of a change; `revoke`, `downgrade` and `mixed` count as removals for the guards. */
+export type Effect = 'grant' | 'upgrade' | 'mixed' | 'downgrade' | 'revoke';
+
+export interface Change {
+  /** Unique within a plan and stable across plans of the same situation. */
+  id: string;
+  action: ChangeAction;
+  /** Hub username. */
+  user: string;
+  oktaUserId: string | null;
+  /** Okta login or email, for SCIM invites and for the audit trail. */
+  oktaLogin: string | null;
+  before: Access | null;
+  after: Access | null;
+  effect: Effect;
+  /** Why, in words an admin can check against Okta: which rule or group, which status, which guard. */
+  reasons: string[];
+}
+
+export type Guard = 'protected-user' | 'last-admin' | 'max-removals';
+
+export interface BlockedChange {
+  change: Change;
+  guard: Guard;
+  detail: string;
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  code: string;
+  summary: string;
+  detail: string;
+}
+
+export interface NeedsInvite {
+  user: string;
+  oktaUserId: string;
+  oktaLogin: string;
+  role: Role;
+  resourceGroups: string[];
+}
+
+export interface UnlinkedUser {
+  oktaUserId: string;
+  oktaLogin: string;
+  groups: string[];
+}
+
+export interface UnmanagedMember {
+  user: string;
+  role: Role;
+  resourceGroups: string[];
+}
+
+export interface ClaimConflict {
+  user: string;
+  oktaUsers: string[];
+}
+
+export interface UnparsedGroup {
+  group: string;
+  problem: string;
+}
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  remove: number;
+  blocked: number;
+  needsInvite: number;
+  unlinked: number;
+  unmanaged: number;
+  conflicts: number;
+}
+
+export type PlanScope = { kind: 'organization' } | { kind: 'user'; user: string };
+
+export interface ResolvedRuleView {
+  group: string;
+  role: GrantableRole;
+  resourceGroup: string | null;
+  source: 'config' | 'convention';
+}
+
+export interface Plan {
+  formatVersion: 1;
+  organization: string;
+  membership: MembershipMode;
+  scope: PlanScope;
+  changes: Change[];
+  blocked: BlockedChange[];
+  needsInvite: NeedsInvite[];
+  unlinked: UnlinkedUser[];
+  unmanaged: UnmanagedMember[];
+  conflicts: ClaimConflict[];
+  unparsedGroups: UnparsedGroup[];
+  diagnostics: Diagnostic[];
+  rules: ResolvedRuleView[];
+  /** An error diagnostic makes the plan errored; apply refuses errored plans. */
+  errored: boolean;
+  /** Not errored and at least one change to make. */
+  applyable: boolean;
+  summary: PlanSummary;
+}

@@ -1,0 +1,24 @@
+import type { Access } from '../domain/plan.js';
+import type { HubMember, ResourceGroupRef } from '../domain/types.js';
+
+/**
+ * One Hugging Face organization. Reads return complete answers or throw. Each write documents what
+ * a failure leaves behind; none is retried by the caller, so the adapter retries what is safe.
+ */
+export interface HubOrg {
+  listMembers(): Promise<HubMember[]>;
+  /** The member with exactly this username (case-insensitive), or `null`. */
+  findMember(username: string): Promise<HubMember | null>;
+  listResourceGroups(): Promise<ResourceGroupRef[]>;
+  /**
+   * Sets the org role and the *whole* resource-group list. Failure ⇒ the member keeps the access
+   * they had (the Hub applies the call atomically).
+   */
+  setAccess(username: string, access: Access): Promise<void>;
+  /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */
+  scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void>;
+  /** SCIM: `active: false`. Failure ⇒ the person is still active. */
+  scimDeactivate(username: string): Promise<void>;
+  /** SCIM DELETE: on a managed org this deletes the person's account and content. Failure ⇒ nothing deleted. */
+  scimDelete(username: string): Promise<void>;
+}

@@ -1,0 +1,60 @@
+import type { Access, ChangeAction, Effect, PlanScope, PlanSummary } from '../domain/plan.js';
+import type { ManagedMember } from '../domain/types.js';
+
+/** Who or what started a run, for the audit trail. */
+export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event';
+
+export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'blocked' | 'no-changes' | 'aborted';
+
+export interface RunRecord {
+  runId: string;
+  organization: string;
+  trigger: Trigger;
+  actor: string;
+  scope: PlanScope;
+  startedAt: string;
+  finishedAt?: string;
+  outcome?: RunOutcome;
+  planSummary?: PlanSummary;
+  applied?: number;
+  failed?: number;
+  error?: string;
+}
+
+export interface ChangeRecord {
+  runId: string;
+  seq: number;
+  organization: string;
+  user: string;
+  oktaUserId: string | null;
+  action: ChangeAction;
+  effect: Effect;
+  before: Access | null;
+  after: Access | null;
+  reasons: string[];
+  trigger: Trigger;
+  actor: string;
+  /** `started` is written before the Hub call, so a crash mid-call still leaves a trace. */
+  outcome: 'started' | 'applied' | 'failed';
+  error?: string;
+  at: string;
+}
+
+/**
+ * Our own state and audit trail. It records what we manage and what we did; it never stands in
+ * for reading Okta or the Hub.
+ */
+export interface StateStore {
+  /** Takes the per-organization lease, or throws `LeaseHeldError`. An expired lease is taken over. */
+  acquireLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void>;
+  /** Releases the lease if `owner` still holds it; otherwise does nothing. */
+  releaseLease(organization: string, owner: string): Promise<void>;
+  listManaged(organization: string): Promise<ManagedMember[]>;
+  getManaged(organization: string, user: string): Promise<ManagedMember | null>;
+  saveManaged(organization: string, member: ManagedMember): Promise<void>;
+  putRun(run: RunRecord): Promise<void>;
+  putChange(change: ChangeRecord): Promise<void>;
+  /** Newest first. */
+  listChanges(query: { organization: string; user?: string; limit: number }): Promise<ChangeRecord[]>;
+  getRun(runId: string): Promise<RunRecord | null>;
+}

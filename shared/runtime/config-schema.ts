@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { GRANTABLE_ROLES, OKTA_STATUSES, ROLES } from '../domain/types.js';
+
+/**
+ * The configuration file's schema: closed (unknown keys are rejected, catching typos such as
+ * `maxRemoval`), with defaults only where a default is safe. Secrets are never part of it.
+ */
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+const httpsUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  } catch {
+    return false;
+  }
+}, 'must be an https:// URL (plain http:// is accepted only for a loopback test server)');
+
+const rule = z.strictObject({
+  group: z.string().min(1, 'must name an Okta group'),
+  role: z.enum(GRANTABLE_ROLES, { error: `must be one of ${GRANTABLE_ROLES.join(', ')}` }),
+  resourceGroup: z.string().min(1).optional(),
+});
+
+const maxRemovals = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d+(\.\d+)?%$/),
+], { error: 'must be a count (e.g. 10) or a percentage string (e.g. "10%")' });
+
+export const configSchema = z.strictObject({
+  organization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be the organization name as in its Hub URL'),
+  okta: z.strictObject({
+    orgUrl: httpsUrl,
+    usernameAttribute: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an Okta profile attribute name').default('hfUsername'),
+    entitledStatuses: z.array(z.enum(OKTA_STATUSES)).min(1)
+      .refine((s) => s.includes('ACTIVE'), 'must include ACTIVE')
+      .default(['ACTIVE', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY']),
+  }),
+  huggingface: z.strictObject({
+    endpoint: httpsUrl.default('https://huggingface.co'),
+    membership: z.enum(['roles', 'scim-basic', 'scim-managed']).default('roles'),
+    baseRole: z.enum(ROLES).default('read'),
+    scimDeleteAccounts: z.boolean().default(false),
+  }).prefault({}),
+  rules: z.array(rule).default([]),
+  naming: z.strictObject({
+    org: z.string().refine((p) => p.includes('{role}'), 'must contain {role}').default('hf-{org}-{role}'),
+    resourceGroup: z.string()
+      .refine((p) => p.includes('{role}') && p.includes('{resourceGroup}'), 'must contain {resourceGroup} and {role}')
+      .default('hf-{org}-rg-{resourceGroup}-{role}'),
+  }).optional(),
+  safety: z.strictObject({
+    protectedUsers: z.array(z.string().min(1)).default([]),
+    maxRemovals,
+    unmanagedMembers: z.enum(['report', 'remove']).default('report'),
+  }),
+}).superRefine((config, ctx) => {
+  if (config.rules.length === 0 && !config.naming) {
+    ctx.addIssue({ code: 'custom', path: ['rules'], message: 'no mapping: add rules[] or a naming: section (naming: {} uses hf-{org}-{role})' });
+  }
+  if (config.huggingface.scimDeleteAccounts && config.huggingface.membership !== 'scim-managed') {
+    ctx.addIssue({ code: 'custom', path: ['huggingface', 'scimDeleteAccounts'], message: 'only applies with membership: scim-managed' });
+  }
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;

@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { NamingConvention } from '../domain/rules.js';
+import type { Policy, Rule } from '../domain/types.js';
+import { configSchema, type ConfigFile } from './config-schema.js';
+import { ConfigError } from './errors.js';
+
+/**
+ * Configuration, parsed once and strictly: the file (YAML or JSON) for behaviour, the environment
+ * for secrets and where state lives. Every problem is collected and reported in one `ConfigError`.
+ */
+
+export type OktaAuth =
+  | { mode: 'SSWS'; token: string }
+  | { mode: 'PrivateKey'; clientId: string; privateKey: string; keyId: string | undefined };
+
+export interface Secrets {
+  okta: OktaAuth;
+  hfToken: string;
+  hfScimToken: string | undefined;
+}
+
+export interface StateLocation {
+  table: string;
+  /** A local DynamoDB-compatible server; absent means AWS (region from the environment). */
+  endpoint: string | undefined;
+}
+
+export interface Config {
+  file: ConfigFile;
+  policy: Policy;
+  rules: Rule[];
+  naming: NamingConvention | null;
+}
+
+/** Reads the environment's secret names; `get` may be `process.env` lookups or resolved Secrets Manager values. */
+export function readSecrets(env: Readonly<Record<string, string | undefined>>, file: ConfigFile): Secrets {
+  const problems: string[] = [];
+  const value = (name: string) => env[name]?.trim() || undefined;
+  let okta: OktaAuth | undefined;
+  if (value('OKTA_API_TOKEN')) {
+    okta = { mode: 'SSWS', token: value('OKTA_API_TOKEN')! };
+  } else if (value('OKTA_CLIENT_ID') && value('OKTA_PRIVATE_KEY')) {
+    okta = { mode: 'PrivateKey', clientId: value('OKTA_CLIENT_ID')!, privateKey: value('OKTA_PRIVATE_KEY')!, keyId: value('OKTA_KEY_ID') };
+  } else {
+    problems.push('OKTA_API_TOKEN (or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY for a service app) is not set in the environment');
+  }
+  const hfToken = value('HF_TOKEN');
+  if (!hfToken) problems.push('HF_TOKEN is not set in the environment (an org admin token for the Hub)');
+  const hfScimToken = value('HF_SCIM_TOKEN');
+  if (file.huggingface.membership !== 'roles' && !hfScimToken) {
+    problems.push(`HF_SCIM_TOKEN is not set, but huggingface.membership is ${file.huggingface.membership} (create one in the organization's SSO settings)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { okta: okta!, hfToken: hfToken!, hfScimToken };
+}
+
+/** `STATE_TABLE` names the table; `DYNAMODB_ENDPOINT` points at a local server. Undefined when neither is set. */
+export function readStateLocation(env: Readonly<Record<string, string | undefined>>): StateLocation | undefined {
+  const table = env.STATE_TABLE?.trim();
+  const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
+  if (!table && !endpoint) return undefined;
+  return { table: table || 'hf-iam-sync', endpoint };
+}
+
+function toPolicy(file: ConfigFile): Policy {
+  const m = file.safety.maxRemovals;
+  return {
+    organization: file.organization,
+    membership: file.huggingface.membership,
+    protectedUsers: file.safety.protectedUsers,
+    maxRemovals: typeof m === 'number' ? { kind: 'count', value: m } : { kind: 'percent', value: Number.parseFloat(m) },
+    unmanagedMembers: file.safety.unmanagedMembers,
+    entitledStatuses: file.okta.entitledStatuses,
+    baseRole: file.huggingface.baseRole,
+    scimDelete: file.huggingface.scimDeleteAccounts,
+  };
+}
+
+/**
+ * Parses configuration text. `origin` names the file in messages.
+ * @example parseConfig('organization: acme\n…', 'hf-iam-sync.yaml').policy.organization === 'acme'
+ */
+export function parseConfig(text: string, origin: string): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => `${origin}: ${e.message.split('\n')[0]}`));
+  }
+  const result = configSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => {
+      const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+      return `${origin}: ${where}: ${issue.message}`;
+    }));
+  }
+  const file = result.data;
+  const rules: Rule[] = file.rules.map((r) => ({ ...r, source: 'config' as const }));
+  return Object.freeze({ file, policy: toPolicy(file), rules, naming: file.naming ?? null });
+}
+
+/** Reads and parses a configuration file; a missing file is a `ConfigError` naming the path. */
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`], { cause: error });
+  }
+  return parseConfig(text, path);
+}

@@ -1,0 +1,110 @@
+/**
+ * Every error the project throws on purpose. Adapters translate SDK and HTTP failures into these
+ * classes, so the core branches on `instanceof` and never sees an SDK type or parses message text.
+ *
+ * Messages say what was wrong, where, and how to fix it. They never carry a secret: adapters pass
+ * status codes and API error summaries, not request headers or bodies they sent.
+ */
+
+/** Base class: everything below is an `AppError`, so a handler can tell ours from a bug. */
+export class AppError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+/** The configuration file or environment is invalid. `problems` lists each one with its path. */
+export class ConfigError extends AppError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Which outside system an `UpstreamError` came from. */
+export type Upstream = 'okta' | 'huggingface' | 'dynamodb' | 'secrets';
+
+/**
+ * A call to Okta, the Hub, DynamoDB or Secrets Manager failed after our retries.
+ * `status` is the HTTP status when there was one; `operation` names the call in domain words.
+ */
+export class UpstreamError extends AppError {
+  readonly upstream: Upstream;
+  readonly operation: string;
+  readonly status: number | undefined;
+  constructor(upstream: Upstream, operation: string, detail: string, status?: number, options?: ErrorOptions) {
+    super(`${upstream}: ${operation} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, options);
+    this.name = 'UpstreamError';
+    this.upstream = upstream;
+    this.operation = operation;
+    this.status = status;
+  }
+}
+
+/** The credentials were refused (401/403). Retrying will not help; the message says which secret to check. */
+export class AuthenticationError extends UpstreamError {
+  constructor(upstream: Upstream, operation: string, detail: string, status: number, options?: ErrorOptions) {
+    super(upstream, operation, detail, status, options);
+    this.name = 'AuthenticationError';
+  }
+}
+
+/** The thing asked for does not exist upstream (404). */
+export class NotFoundError extends UpstreamError {
+  constructor(upstream: Upstream, operation: string, detail: string, options?: ErrorOptions) {
+    super(upstream, operation, detail, 404, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A read of Okta or the Hub failed or came back incomplete, so the run stops before any write. */
+export class IncompleteReadError extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IncompleteReadError';
+  }
+}
+
+/** A conditional DynamoDB write lost a race (another run holds the lease, a record changed). */
+export class ConflictError extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** Another reconcile of the same organization is running; `holder` and `expiresAt` say which and until when. */
+export class LeaseHeldError extends ConflictError {
+  readonly holder: string;
+  readonly expiresAt: string;
+  constructor(org: string, holder: string, expiresAt: string, options?: ErrorOptions) {
+    super(`Another run (${holder}) holds the reconcile lease for "${org}" until ${expiresAt}; try again after it finishes.`, options);
+    this.name = 'LeaseHeldError';
+    this.holder = holder;
+    this.expiresAt = expiresAt;
+  }
+}
+
+/** An invocation payload or CLI argument was malformed. */
+export class InputError extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** Apply was asked to run a plan that carries errors (terraform's "Cannot apply failed plan"). */
+export class PlanNotApplyableError extends AppError {
+  constructor(reasons: readonly string[], options?: ErrorOptions) {
+    super(`Cannot apply a plan with errors:\n${reasons.map((r) => `  - ${r}`).join('\n')}`, options);
+    this.name = 'PlanNotApplyableError';
+  }
+}
+
+/** The message of anything thrown, for logs and per-change results. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -46,6 +46,7 @@ function removal(member: HubMember, policy: Policy, ent: Entitlement | null, rea
     user: member.user,
     oktaUserId: ent?.user.id ?? null,
     oktaLogin: ent?.user.login ?? null,
+    oktaEmail: ent?.user.email ?? null,
     before,
     after: scim ? null : NO_ACCESS,
     effect: 'revoke',
@@ -89,7 +90,7 @@ export function computePlan(inputs: PlanInputs): Plan {
       const effect = effectOf(before, after);
       candidates.push({
         id: `set-role:${key}`, action: 'set-role', user: member.user, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
-        before, after, effect, reasons: ent.reasons,
+        oktaEmail: ent.user.email, before, after, effect, reasons: ent.reasons,
       });
     } else if (ent) {
       const change = removal(member, policy, ent, [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`]);
@@ -97,7 +98,7 @@ export function computePlan(inputs: PlanInputs): Plan {
     } else if (managed.has(key)) {
       const change = removal(member, policy, null, ['managed by hf-iam-sync, but no Okta user links this member any more']);
       if (change) candidates.push(change);
-    } else if (policy.unmanagedMembers === 'remove' && !isNoAccess(accessOf(member))) {
+    } else if (hub.complete && policy.unmanagedMembers === 'remove' && !isNoAccess(accessOf(member))) {
       const change = removal(member, policy, null, ['no Okta user claims this member and safety.unmanagedMembers is "remove"']);
       if (change) candidates.push(change);
     } else if (hub.complete) {
@@ -117,7 +118,7 @@ export function computePlan(inputs: PlanInputs): Plan {
     }
     candidates.push({
       id: `scim-invite:${ent.key}`, action: 'scim-invite', user: ent.user.hfUsername!, oktaUserId: ent.user.id,
-      oktaLogin: ent.user.login, before: null, after: ent.access, effect: 'grant',
+      oktaLogin: ent.user.login, oktaEmail: ent.user.email, before: null, after: ent.access, effect: 'grant',
       reasons: [...ent.reasons, 'not yet in the organization: invited through SCIM; roles follow once the account has joined'],
     });
   }

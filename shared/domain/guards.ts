@@ -28,7 +28,10 @@ export function applyGuards(
     return false;
   });
 
-  const admins = new Set(hub.members.filter((m) => m.role === 'admin').map((m) => userKey(m.user)));
+  const admins = new Set([
+    ...hub.members.filter((m) => m.role === 'admin').map((m) => userKey(m.user)),
+    ...(hub.otherAdmins ?? []).map(userKey),
+  ]);
   const losesAdmin = (c: Change) => c.before?.role === 'admin' && c.after?.role !== 'admin';
   if (admins.size > 0) {
     const after = new Set(admins);

@@ -29,8 +29,10 @@ export interface Change {
   /** Hub username. */
   user: string;
   oktaUserId: string | null;
-  /** Okta login or email, for SCIM invites and for the audit trail. */
+  /** Okta login, for the audit trail. */
   oktaLogin: string | null;
+  /** Okta primary email: the address a SCIM invite goes to. */
+  oktaEmail: string | null;
   before: Access | null;
   after: Access | null;
   effect: Effect;

@@ -81,6 +81,8 @@ export interface HubSnapshot {
   members: HubMember[];
   resourceGroups: ResourceGroupRef[];
   complete: boolean;
+  /** Scoped reads only: admins outside the scope, so the last-admin guard can count them. */
+  otherAdmins?: string[];
 }
 
 /** What our own state says we manage (DynamoDB), keyed by lower-cased Hub username. */

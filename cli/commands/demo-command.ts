@@ -1,0 +1,35 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox } from '../../sandbox/sandbox.js';
+import { EXIT, type CliIo } from '../io.js';
+
+/**
+ * `npm start`: the product's story on the embedded sandbox (Okta and Hub stand-ins, a local
+ * DynamoDB). Each step is the real CLI command a user would type, run against the stand-ins.
+ */
+export async function runDemo(io: CliIo): Promise<number> {
+  const { main } = await import('../main.js');
+  const sandbox = await startSandbox();
+  const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-demo-'));
+  const config = join(dir, 'hf-iam-sync.yaml');
+  await writeFile(config, sandbox.configText);
+  const sub: CliIo = { ...io, env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo' }, prompt: undefined };
+  const step = async (title: string, argv: string[]) => {
+    io.stdout(`\n━━━ ${title}\n$ hf-iam-sync ${argv.join(' ').replace(config, 'hf-iam-sync.yaml')}\n`);
+    return main(argv, sub);
+  };
+  try {
+    io.stdout(`Sandbox up: Okta ${sandbox.okta.baseUrl}, Hub ${sandbox.hub.baseUrl}, DynamoDB ${sandbox.dynamoEndpoint}`);
+    io.stdout(`\nConfiguration (${config}):\n${sandbox.configText}`);
+    await step('1. Plan: what would change, and why (writes nothing)', ['plan', '--config', config]);
+    const applied = await step('2. Apply the plan', ['apply', '--config', config, '--yes']);
+    io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
+    const again = await step('3. Plan again: the organization now matches Okta', ['plan', '--config', config]);
+    await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
+    return again === EXIT.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    await sandbox.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

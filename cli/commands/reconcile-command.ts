@@ -1,0 +1,66 @@
+import type { PlanScope } from '../../shared/domain/plan.js';
+import { renderPlan } from '../../shared/domain/render-plan.js';
+import { reconcile, type ReconcileOutcome } from '../../shared/reconcile/reconcile.js';
+import { EXIT, type CliIo } from '../io.js';
+import { actorOf, openRuntime } from '../runtime.js';
+
+/**
+ * `plan` and `apply`. `plan` reads and prints, writing nothing, and exits 0 unless the plan could
+ * not be made. `apply` shows the same plan, asks (unless --yes), applies exactly it, and exits 0
+ * only when every change succeeded and no guard held anything back.
+ */
+
+export interface ReconcileArgs {
+  config: string;
+  json: boolean;
+  user: string | undefined;
+  yes: boolean;
+}
+
+function renderResult(outcome: ReconcileOutcome): string {
+  const lines: string[] = [];
+  for (const r of outcome.result?.applied ?? []) lines.push(`  ✓ ${r.user}: ${r.action}`);
+  for (const r of outcome.result?.failed ?? []) lines.push(`  ✗ ${r.user}: ${r.action} failed: ${r.error}`);
+  const applied = outcome.result?.applied.length ?? 0;
+  const failed = outcome.result?.failed.length ?? 0;
+  lines.push('', `Apply ${outcome.outcome}: ${applied} applied, ${failed} failed, ${outcome.plan.blocked.length} blocked. Run ${outcome.runId} is in the audit trail.`);
+  return lines.join('\n');
+}
+
+export async function runReconcileCommand(mode: 'plan' | 'apply', args: ReconcileArgs, io: CliIo): Promise<number> {
+  const { config, composition } = await openRuntime(args.config, io);
+  const scope: PlanScope = args.user ? { kind: 'user', user: args.user } : { kind: 'organization' };
+  try {
+    if (mode === 'plan') {
+      const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io) });
+      io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
+      return plan.errored ? EXIT.failed : EXIT.ok;
+    }
+    if (!args.yes && !io.prompt) {
+      io.stderr('Refusing to apply without confirmation: there is no terminal to ask on. Pass --yes after reviewing `hf-iam-sync plan`.');
+      return EXIT.usage;
+    }
+    const outcome = await reconcile(composition.ports, config, {
+      dryRun: false, scope, trigger: 'cli', actor: actorOf(io),
+      confirm: async (plan) => {
+        if (!args.json) io.stdout(renderPlan(plan, { color: io.color }));
+        if (args.yes) return true;
+        const answer = await io.prompt!(`\nApply these ${plan.changes.length} changes to "${plan.organization}"? Only 'yes' will be accepted: `);
+        return answer.trim() === 'yes';
+      },
+    });
+    if (args.json) {
+      io.stdout(JSON.stringify({ runId: outcome.runId, outcome: outcome.outcome, result: outcome.result ?? null, plan: outcome.plan }, null, 2));
+    } else if (outcome.outcome === 'declined') {
+      io.stdout('Apply cancelled; nothing was changed.');
+    } else if (outcome.plan.errored || outcome.plan.changes.length === 0) {
+      io.stdout(renderPlan(outcome.plan, { color: io.color }));
+    } else {
+      io.stdout(renderResult(outcome));
+    }
+    const clean = outcome.outcome === 'succeeded' || outcome.outcome === 'no-changes';
+    return clean ? EXIT.ok : EXIT.failed;
+  } finally {
+    await composition.close();
+  }
+}

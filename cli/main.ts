@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { AppError, ConfigError, describeError } from '../shared/runtime/errors.js';
+import { runAuditCommand } from './commands/audit-command.js';
+import { runDemo } from './commands/demo-command.js';
+import { runReconcileCommand } from './commands/reconcile-command.js';
+import { EXIT, type CliIo } from './io.js';
+
+const USAGE = `Usage: hf-iam-sync <command> [options]
+
+Commands:
+  plan    --config FILE [--json] [--user X]           show what would change and why; writes nothing
+  apply   --config FILE [--json] [--yes] [--user X]   apply the plan (asks first unless --yes)
+  audit   --config FILE [--user X] [--limit N] [--json]  the newest changes from the audit trail
+  demo                                                the whole story on the built-in sandbox
+
+--user takes an Okta login, an Okta user id, or a Hugging Face username.
+Secrets come from the environment: OKTA_API_TOKEN (or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY), HF_TOKEN,
+HF_SCIM_TOKEN for the scim-* modes. State: STATE_TABLE / DYNAMODB_ENDPOINT, else ./.hf-iam-sync/.`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  user: { type: 'string' },
+  yes: { type: 'boolean', default: false },
+  limit: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Runs one CLI invocation and returns its exit code. Never calls process.exit, so tests can run it in-process. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr(`${describeError(error)}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) {
+    (command ? io.stdout : io.stderr)(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const needConfig = () => {
+    if (!values.config) throw new ConfigError([`${command} needs --config FILE (see the README's configuration reference)`]);
+    return values.config;
+  };
+  try {
+    switch (command) {
+      case 'plan':
+      case 'apply':
+        return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes }, io);
+      case 'audit': {
+        const limit = Number(values.limit ?? 50);
+        if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
+        return await runAuditCommand({ config: needConfig(), user: values.user, limit, json: values.json }, io);
+      }
+      case 'demo':
+        return await runDemo(io);
+      default:
+        io.stderr(`Unknown command "${command}".\n\n${USAGE}`);
+        return EXIT.usage;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(error.message);
+      return EXIT.usage;
+    }
+    io.stderr(`Error: ${describeError(error)}`);
+    if (!(error instanceof AppError) && error instanceof Error && error.stack) io.stderr(error.stack);
+    return EXIT.failed;
+  }
+}

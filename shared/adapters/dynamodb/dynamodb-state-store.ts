@@ -1,0 +1,158 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { ManagedMember } from '../../domain/types.js';
+import type { ChangeRecord, RunRecord, StateStore } from '../../ports/state-store.js';
+import { LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
+import { TABLE_INDEXES } from './table.js';
+
+/**
+ * `StateStore` on one DynamoDB table, using only Get/Put/Delete with conditions and Query, which
+ * DynamoDB, DynamoDB Local and dynalite all support.
+ *
+ *   LOCK#{org}   / LOCK            lease: owner, expiresAtEpoch (conditional put)
+ *   ORG#{org}    / MEMBER#{user}   what we manage (lower-cased username)
+ *   RUN#{runId}  / META            a run
+ *   RUN#{runId}  / CHANGE#{seq}    a change; gsi1 = org + time, gsi2 = org + user + time
+ */
+
+const pad = (n: number) => String(n).padStart(6, '0');
+
+export class DynamoDbStateStore implements StateStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(doc: DynamoDBDocumentClient, table: string) {
+    this.#doc = doc;
+    this.#table = table;
+  }
+
+  /*
+   * Lease timeline: the put succeeds when there is no lock item, or when the holder's lease has
+   * expired (a crashed run). A live holder makes the condition fail, and we read the item back only
+   * to say who holds it.
+   *
+   *   run A: put ──────────── work ──────────── delete(owner = A)
+   *   run B:        put ✗ (expiresAtEpoch > now) → LeaseHeldError
+   */
+  async acquireLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void> {
+    const expires = new Date(now.getTime() + ttlMs);
+    try {
+      await this.#doc.send(new PutCommand({
+        TableName: this.#table,
+        Item: { pk: `LOCK#${organization}`, sk: 'LOCK', owner, expiresAt: expires.toISOString(), expiresAtEpoch: Math.floor(expires.getTime() / 1000), ttl: Math.floor(expires.getTime() / 1000) + 86_400 },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch < :now',
+        ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.#wrap('acquire lease', error);
+      const held = await this.#get(`LOCK#${organization}`, 'LOCK');
+      throw new LeaseHeldError(organization, String(held?.owner ?? 'unknown'), String(held?.expiresAt ?? 'unknown'), { cause: error });
+    }
+  }
+
+  async releaseLease(organization: string, owner: string): Promise<void> {
+    try {
+      await this.#doc.send(new DeleteCommand({
+        TableName: this.#table, Key: { pk: `LOCK#${organization}`, sk: 'LOCK' },
+        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
+      }));
+    } catch (error) {
+      // Someone else took over an expired lease: theirs to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.#wrap('release lease', error);
+    }
+  }
+
+  async listManaged(organization: string): Promise<ManagedMember[]> {
+    const items = await this.#query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `ORG#${organization}`, ':prefix': 'MEMBER#' },
+    }, 'list managed members', Number.POSITIVE_INFINITY);
+    return items.map((item) => this.#toManaged(item));
+  }
+
+  async getManaged(organization: string, user: string): Promise<ManagedMember | null> {
+    const item = await this.#get(`ORG#${organization}`, `MEMBER#${user.toLowerCase()}`);
+    return item ? this.#toManaged(item) : null;
+  }
+
+  async saveManaged(organization: string, member: ManagedMember): Promise<void> {
+    await this.#put({ pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member }, `save managed member ${member.user}`);
+  }
+
+  async putRun(run: RunRecord): Promise<void> {
+    await this.#put({ pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run }, `record run ${run.runId}`);
+  }
+
+  async putChange(change: ChangeRecord): Promise<void> {
+    const time = `${change.at}#${change.runId}#${pad(change.seq)}`;
+    await this.#put({
+      pk: `RUN#${change.runId}`, sk: `CHANGE#${pad(change.seq)}`,
+      gsi1pk: `ORG#${change.organization}#CHANGE`, gsi1sk: time,
+      gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`, gsi2sk: time,
+      ...change,
+    }, `record change ${change.seq} of run ${change.runId}`);
+  }
+
+  async listChanges(query: { organization: string; user?: string; limit: number }): Promise<ChangeRecord[]> {
+    const byUser = query.user !== undefined;
+    const items = await this.#query({
+      IndexName: byUser ? TABLE_INDEXES.byUser : TABLE_INDEXES.byOrganization,
+      KeyConditionExpression: byUser ? 'gsi2pk = :pk' : 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': byUser ? `ORG#${query.organization}#USER#${query.user!.toLowerCase()}` : `ORG#${query.organization}#CHANGE` },
+      ScanIndexForward: false,
+    }, 'query audit trail', query.limit);
+    return items.map(({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest }) => rest as unknown as ChangeRecord);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const item = await this.#get(`RUN#${runId}`, 'META');
+    if (!item) return null;
+    const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
+    return rest as unknown as RunRecord;
+  }
+
+  #toManaged(item: Record<string, unknown>): ManagedMember {
+    return {
+      user: String(item.user), oktaUserId: (item.oktaUserId as string | undefined) ?? null, role: item.role as ManagedMember['role'],
+      resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [], lastSyncedAt: String(item.lastSyncedAt),
+    };
+  }
+
+  async #get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return (await this.#doc.send(new GetCommand({ TableName: this.#table, Key: { pk, sk }, ConsistentRead: true }))).Item;
+    } catch (error) {
+      throw this.#wrap(`read ${pk}`, error);
+    }
+  }
+
+  async #put(item: Record<string, unknown>, operation: string): Promise<void> {
+    try {
+      await this.#doc.send(new PutCommand({ TableName: this.#table, Item: item }));
+    } catch (error) {
+      throw this.#wrap(operation, error);
+    }
+  }
+
+  async #query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, operation: string, limit: number): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.#doc.send(new QueryCommand({ ...input, TableName: this.#table, ExclusiveStartKey: start }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start && items.length < limit);
+    } catch (error) {
+      throw this.#wrap(operation, error);
+    }
+    return items.slice(0, limit);
+  }
+
+  #wrap(operation: string, error: unknown): UpstreamError {
+    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    return new UpstreamError('dynamodb', `${operation} in table ${this.#table}`, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
+  }
+}

@@ -1,0 +1,129 @@
+import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
+
+/**
+ * A small HTTP client for the Hub: bearer auth, JSON, `Link` pagination, and the Hub's rate
+ * limits — on a 429 it waits the `t=` seconds of the `RateLimit` header (the fixed window's reset)
+ * and tries again. 5xx answers and network errors are retried only for calls marked idempotent.
+ * Errors become `UpstreamError` / `AuthenticationError` carrying the Hub's `error` text, never
+ * the token.
+ */
+
+export interface HubHttpOptions {
+  endpoint: string;
+  token: string;
+  /** Shown in errors: which setting holds this token. */
+  tokenName: string;
+  maxRateLimitWaits?: number;
+  /** Longest single wait for a rate-limit window, in ms (default 5 minutes, the Hub's window). */
+  maxWaitMs?: number;
+  serverErrorRetries?: number;
+  retryBaseMs?: number;
+}
+
+export interface HubRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path below the endpoint, or an absolute URL from a `Link` header. */
+  path: string;
+  body?: unknown;
+  /** Safe to repeat after a 5xx or a dropped connection. */
+  idempotent: boolean;
+  operation: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Seconds until the window resets, from `RateLimit: "api";r=0;t=42`. */
+export function rateLimitResetSeconds(header: string | null): number | undefined {
+  const match = header ? /(?:^|;)\s*t=(\d+)/.exec(header) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The `rel="next"` target of a `Link` header. */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part.trim());
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+export class HubHttp {
+  readonly #options: Required<HubHttpOptions>;
+
+  constructor(options: HubHttpOptions) {
+    this.#options = { maxRateLimitWaits: 3, maxWaitMs: 300_000, serverErrorRetries: 3, retryBaseMs: 200, ...options };
+  }
+
+  /** Sends one request and returns the parsed body and headers. */
+  async send<T>(request: HubRequest): Promise<{ body: T; headers: Headers }> {
+    const url = /^https?:/.test(request.path) ? request.path : `${this.#options.endpoint.replace(/\/$/, '')}${request.path}`;
+    let waits = 0;
+    for (let attempt = 0; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: request.method,
+          headers: {
+            authorization: `Bearer ${this.#options.token}`,
+            accept: 'application/json',
+            'user-agent': 'hf-iam-sync',
+            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        });
+      } catch (error) {
+        if (request.idempotent && attempt < this.#options.serverErrorRetries) {
+          await sleep(this.#options.retryBaseMs * 2 ** attempt);
+          continue;
+        }
+        throw new UpstreamError('huggingface', request.operation, `network error: ${(error as Error).cause ?? (error as Error).message}`, undefined, { cause: error });
+      }
+      if (response.status === 429 && waits < this.#options.maxRateLimitWaits) {
+        const seconds = rateLimitResetSeconds(response.headers.get('ratelimit')) ?? 1;
+        const waitMs = Math.min(seconds * 1000, this.#options.maxWaitMs);
+        waits += 1;
+        await response.arrayBuffer();
+        await sleep(waitMs);
+        attempt -= 1;
+        continue;
+      }
+      if (response.status >= 500 && request.idempotent && attempt < this.#options.serverErrorRetries) {
+        await response.arrayBuffer();
+        await sleep(this.#options.retryBaseMs * 2 ** attempt);
+        continue;
+      }
+      const text = await response.text();
+      if (!response.ok) throw this.#error(request.operation, response.status, text);
+      return { body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+    }
+  }
+
+  /** GETs every page, following `Link: <…>; rel="next"`. */
+  async getAllPages<T>(path: string, operation: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = path;
+    while (next) {
+      const { body, headers }: { body: T[]; headers: Headers } = await this.send<T[]>({ method: 'GET', path: next, idempotent: true, operation });
+      if (!Array.isArray(body)) throw new UpstreamError('huggingface', operation, 'expected a JSON array');
+      items.push(...body);
+      next = nextLink(headers.get('link'));
+    }
+    return items;
+  }
+
+  #error(operation: string, status: number, text: string): UpstreamError {
+    let detail = text.slice(0, 300);
+    try {
+      const parsed = JSON.parse(text) as { error?: string; detail?: string };
+      detail = parsed.error ?? parsed.detail ?? detail;
+    } catch {
+      // not JSON: keep the start of the text
+    }
+    if (status === 401 || status === 403) {
+      return new AuthenticationError('huggingface', operation, `${detail} — check ${this.#options.tokenName}: it must be a token of an admin of the organization`, status);
+    }
+    if (status === 429) return new UpstreamError('huggingface', operation, `${detail} — rate limit still exhausted after ${this.#options.maxRateLimitWaits} waits`, status);
+    return new UpstreamError('huggingface', operation, detail, status);
+  }
+}

@@ -1,0 +1,123 @@
+import type { Access } from '../../domain/plan.js';
+import { isRole } from '../../domain/roles.js';
+import type { HubMember, MembershipMode, ResourceGroupRef } from '../../domain/types.js';
+import type { HubOrg } from '../../ports/hub-org.js';
+import { IncompleteReadError, NotFoundError } from '../../runtime/errors.js';
+import { HubHttp } from './hub-http.js';
+
+/**
+ * `HubOrg` over the Hub's REST and SCIM APIs. Members are read 10,000 a page (the API's maximum),
+ * so most organizations cost one call. SCIM calls use their own token and the path of the chosen
+ * membership mode (`scim/v2` for managed orgs, `scim-provisioning/v2` for Basic SSO).
+ */
+
+interface RawMember {
+  user: string;
+  fullname?: string;
+  role?: string;
+  resourceGroups?: Array<{ id: string; name: string; role: string }>;
+}
+
+interface ScimList {
+  Resources: Array<{ id: string; userName: string; active: boolean }>;
+}
+
+export class HubOrgHttp implements HubOrg {
+  readonly #api: HubHttp;
+  readonly #scim: HubHttp | undefined;
+  readonly #org: string;
+  readonly #scimBase: string;
+
+  constructor(options: { endpoint: string; token: string; scimToken?: string | undefined; organization: string; membership: MembershipMode; retryBaseMs?: number }) {
+    const common = { endpoint: options.endpoint, ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }) };
+    this.#api = new HubHttp({ ...common, token: options.token, tokenName: 'HF_TOKEN' });
+    this.#scim = options.scimToken ? new HubHttp({ ...common, token: options.scimToken, tokenName: 'HF_SCIM_TOKEN' }) : undefined;
+    this.#org = encodeURIComponent(options.organization);
+    this.#scimBase = `/api/organizations/${this.#org}/${options.membership === 'scim-basic' ? 'scim-provisioning' : 'scim'}/v2`;
+  }
+
+  async listMembers(): Promise<HubMember[]> {
+    const raw = await this.#api.getAllPages<RawMember>(`/api/organizations/${this.#org}/members?limit=10000`, 'list organization members');
+    return raw.map((m) => this.#toMember(m));
+  }
+
+  async findMember(username: string): Promise<HubMember | null> {
+    const path = `/api/organizations/${this.#org}/members?limit=100&search=${encodeURIComponent(username)}`;
+    const raw = await this.#api.getAllPages<RawMember>(path, `find member ${username}`);
+    const exact = raw.find((m) => m.user.toLowerCase() === username.toLowerCase());
+    return exact ? this.#toMember(exact) : null;
+  }
+
+  async listResourceGroups(): Promise<ResourceGroupRef[]> {
+    const { body } = await this.#api.send<Array<{ id: string; name: string }>>({
+      method: 'GET', path: `/api/organizations/${this.#org}/resource-groups`, idempotent: true, operation: 'list resource groups',
+    });
+    return body.map((rg) => ({ id: rg.id, name: rg.name }));
+  }
+
+  async setAccess(username: string, access: Access): Promise<void> {
+    await this.#api.send({
+      method: 'PUT',
+      path: `/api/organizations/${this.#org}/members/${encodeURIComponent(username)}/role`,
+      body: { role: access.role, resourceGroups: access.resourceGroups.map((rg) => ({ id: rg.id, role: rg.role })) },
+      idempotent: true,
+      operation: `set role of ${username}`,
+    });
+  }
+
+  async scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void> {
+    const [givenName = person.username, ...rest] = person.displayName.split(' ');
+    await this.#scimApi().send({
+      method: 'POST',
+      path: `${this.#scimBase}/Users`,
+      body: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: person.username, externalId: person.externalId, active: true,
+        name: { givenName, familyName: rest.join(' ') }, emails: [{ value: person.email, primary: true, type: 'work' }],
+      },
+      // A repeated POST could invite twice; the next run retries instead.
+      idempotent: false,
+      operation: `SCIM invite ${person.username}`,
+    });
+  }
+
+  async scimDeactivate(username: string): Promise<void> {
+    const id = await this.#scimId(username);
+    await this.#scimApi().send({
+      method: 'PATCH', path: `${this.#scimBase}/Users/${id}`, idempotent: true, operation: `SCIM deactivate ${username}`,
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] },
+    });
+  }
+
+  async scimDelete(username: string): Promise<void> {
+    const id = await this.#scimId(username);
+    await this.#scimApi().send({ method: 'DELETE', path: `${this.#scimBase}/Users/${id}`, idempotent: true, operation: `SCIM delete ${username}` });
+  }
+
+  async #scimId(username: string): Promise<string> {
+    const filter = encodeURIComponent(`userName eq "${username}"`);
+    const { body } = await this.#scimApi().send<ScimList>({
+      method: 'GET', path: `${this.#scimBase}/Users?filter=${filter}`, idempotent: true, operation: `SCIM find ${username}`,
+    });
+    const found = body.Resources.find((u) => u.userName.toLowerCase() === username.toLowerCase());
+    if (!found) throw new NotFoundError('huggingface', `SCIM find ${username}`, `no SCIM user named ${username}; was the person provisioned outside SCIM?`);
+    return found.id;
+  }
+
+  #scimApi(): HubHttp {
+    if (!this.#scim) throw new IncompleteReadError('HF_SCIM_TOKEN is not set, but a SCIM call is needed');
+    return this.#scim;
+  }
+
+  #toMember(m: RawMember): HubMember {
+    if (!m.role || !isRole(m.role)) {
+      throw new IncompleteReadError(`The Hub did not return a role for member ${m.user}: HF_TOKEN must belong to an admin of the organization`);
+    }
+    return {
+      user: m.user,
+      fullname: m.fullname ?? m.user,
+      role: m.role,
+      resourceGroups: (m.resourceGroups ?? []).map((rg) => ({ id: rg.id, name: rg.name, role: isRole(rg.role) ? rg.role : 'no_access' })),
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import type { Client } from '@okta/okta-sdk-nodejs';
+import type { OktaAuth } from '../../runtime/config.js';
+
+/**
+ * Builds the official Okta SDK client. The SDK itself retries only 429s that carry
+ * `X-Rate-Limit-Reset` (waiting until the reset); a request executor of ours adds bounded retries
+ * for 5xx answers and network errors, which the SDK passes straight through.
+ *
+ * The SDK is ~3 MB: it is imported lazily so a handler that never talks to Okta does not pay for it.
+ */
+
+export interface OktaClientOptions {
+  orgUrl: string;
+  auth: OktaAuth;
+  /** Retries after a 5xx or a network error (default 3), with exponential backoff from `retryBaseMs`. */
+  serverErrorRetries?: number;
+  retryBaseMs?: number;
+  /** The SDK's own 429 retries (default 2). */
+  rateLimitRetries?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** @example const client = await createOktaClient({ orgUrl, auth: { mode: 'SSWS', token } }) */
+export async function createOktaClient(options: OktaClientOptions): Promise<Client> {
+  const okta = (await import('@okta/okta-sdk-nodejs')).default;
+  const retries = options.serverErrorRetries ?? 3;
+  const baseMs = options.retryBaseMs ?? 200;
+
+  class RetryingRequestExecutor extends okta.DefaultRequestExecutor {
+    override async fetch(request: Parameters<InstanceType<typeof okta.DefaultRequestExecutor>['fetch']>[0]) {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const response = await super.fetch(request);
+          if (response.status < 500 || attempt >= retries) return response;
+        } catch (error) {
+          // Only transport failures are retried; anything else is a bug or a refusal.
+          const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
+          if (attempt >= retries || !(code === 'system' || /^E[A-Z]+$/.test(code ?? ''))) throw error;
+        }
+        await sleep(baseMs * 2 ** attempt);
+      }
+    }
+  }
+
+  const common = {
+    orgUrl: options.orgUrl,
+    // The default cache answers repeated GETs from memory and would serve a stale user status.
+    cacheMiddleware: null,
+    requestExecutor: new RetryingRequestExecutor({ maxRetries: options.rateLimitRetries ?? 2, requestTimeout: 0 }),
+  };
+  if (options.auth.mode === 'SSWS') {
+    return new okta.Client({ ...common, token: options.auth.token });
+  }
+  return new okta.Client({
+    ...common,
+    authorizationMode: 'PrivateKey',
+    clientId: options.auth.clientId,
+    scopes: ['okta.users.read', 'okta.groups.read', 'okta.logs.read'],
+    privateKey: options.auth.privateKey,
+    ...(options.auth.keyId ? { keyId: options.auth.keyId } : {}),
+  });
+}

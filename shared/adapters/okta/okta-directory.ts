@@ -1,0 +1,140 @@
+import type { Client } from '@okta/okta-sdk-nodejs';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, OktaStatus } from '../../domain/types.js';
+import type { Directory } from '../../ports/directory.js';
+import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
+import { mapLimit } from '../../runtime/map-limit.js';
+
+/**
+ * `Directory` over the official Okta SDK.
+ *
+ * Reads per whole-org run: one group search (explicit names OR'ed with the convention prefix),
+ * every page of each mapped group's members (1,000 a page, Okta's maximum), and every page of a
+ * `profile.<attr> pr` user search (200 a page) — which finds linked people outside every mapped
+ * group and, unlike a plain list, includes DEPROVISIONED users.
+ *
+ * Any failed page throws `UpstreamError`: a shorter list is never returned.
+ */
+
+const GROUP_PAGE = 1000;
+const USER_PAGE = 200;
+const READ_CONCURRENCY = 4;
+
+interface SdkUser {
+  id?: string;
+  status?: string;
+  profile?: Record<string, unknown>;
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+async function drain<T>(collection: AsyncIterable<T | null>): Promise<T[]> {
+  const items: T[] = [];
+  // On an empty page the SDK's iterator yields null instead of finishing.
+  for await (const item of collection) {
+    if (item === null) break;
+    items.push(item);
+  }
+  return items;
+}
+
+export class OktaDirectory implements Directory {
+  readonly #client: Client;
+  readonly #attribute: string;
+
+  constructor(client: Client, options: { usernameAttribute: string }) {
+    this.#client = client;
+    this.#attribute = options.usernameAttribute;
+  }
+
+  async findGroups(query: { names: readonly string[]; prefix: string | null }): Promise<DirectoryGroup[]> {
+    const clauses = [
+      ...[...new Set(query.names)].map((name) => `profile.name eq ${quote(name)}`),
+      ...(query.prefix ? [`profile.name sw ${quote(query.prefix)}`] : []),
+    ];
+    if (clauses.length === 0) return [];
+    const groups = await this.#call('search groups', async () =>
+      drain(await this.#client.groupApi.listGroups({ search: clauses.join(' or '), limit: 10000 })));
+    return groups.map((g) => ({ id: g.id!, name: g.profile?.name ?? '' }));
+  }
+
+  async readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot> {
+    const users = new Map<string, DirectoryUser>();
+    const members: Record<string, string[]> = {};
+    await mapLimit(groups, READ_CONCURRENCY, async (group) => {
+      const page = await this.#call(`list members of group "${group.name}"`, async () =>
+        drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE })));
+      members[group.id] = page.map((u) => {
+        const user = this.#toUser(u as SdkUser);
+        users.set(user.id, user);
+        return user.id;
+      });
+    });
+    const linked = await this.#call(`search users with profile.${this.#attribute}`, async () =>
+      drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} pr`, limit: USER_PAGE })));
+    for (const u of linked) {
+      const user = this.#toUser(u as SdkUser);
+      users.set(user.id, user);
+    }
+    return { groups: [...groups], members, users: [...users.values()] };
+  }
+
+  async readUser(ref: string, groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot | null> {
+    const found = /^00u[A-Za-z0-9]{17}$/.test(ref) || ref.includes('@')
+      ? await this.#getUser(ref)
+      : await this.#call(`find user with profile.${this.#attribute} = ${ref}`, async () =>
+        drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} eq ${quote(ref)}`, limit: USER_PAGE })));
+    if (found.length === 0) return null;
+    const wanted = new Set(groups.map((g) => g.id));
+    const members: Record<string, string[]> = Object.fromEntries(groups.map((g) => [g.id, [] as string[]]));
+    const users: DirectoryUser[] = [];
+    for (const raw of found) {
+      const user = this.#toUser(raw as SdkUser);
+      users.push(user);
+      const theirs = await this.#call(`list groups of ${user.login}`, async () => drain(await this.#client.userApi.listUserGroups({ userId: user.id })));
+      for (const g of theirs) if (wanted.has(g.id!)) members[g.id!]!.push(user.id);
+    }
+    return { groups: [...groups], members, users };
+  }
+
+  async #getUser(ref: string): Promise<SdkUser[]> {
+    try {
+      return [await this.#client.userApi.getUser({ userId: ref }) as SdkUser];
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return [];
+      throw this.#translate(`get user ${ref}`, error);
+    }
+  }
+
+  #toUser(u: SdkUser): DirectoryUser {
+    const profile = u.profile ?? {};
+    const hf = profile[this.#attribute];
+    return {
+      id: u.id!,
+      login: String(profile.login ?? ''),
+      email: String(profile.email ?? profile.login ?? ''),
+      status: (u.status ?? 'STAGED') as OktaStatus,
+      hfUsername: typeof hf === 'string' && hf.trim() !== '' ? hf.trim() : null,
+      displayName: [profile.firstName, profile.lastName].filter(Boolean).join(' '),
+    };
+  }
+
+  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.#translate(operation, error);
+    }
+  }
+
+  #translate(operation: string, error: unknown): UpstreamError {
+    const e = error as { status?: number; errorSummary?: string; message?: string; code?: number | string; body?: unknown };
+    const status = typeof e.status === 'number' ? e.status : typeof e.code === 'number' ? e.code : undefined;
+    const summary = e.errorSummary || (typeof e.body === 'object' && e.body && 'errorSummary' in e.body ? String((e.body as { errorSummary: unknown }).errorSummary) : undefined) || e.message || String(error);
+    if (status === 401 || status === 403) {
+      return new AuthenticationError('okta', operation, `${summary} — check OKTA_API_TOKEN (or the service app's key and its okta.users.read / okta.groups.read grants)`, status, { cause: error });
+    }
+    return new UpstreamError('okta', operation, summary, status, { cause: error });
+  }
+}

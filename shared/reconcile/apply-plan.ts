@@ -1,0 +1,103 @@
+import { NO_ACCESS } from '../domain/access.js';
+import type { Change, Effect, Plan } from '../domain/plan.js';
+import type { HubOrg } from '../ports/hub-org.js';
+import type { StateStore, Trigger } from '../ports/state-store.js';
+import { PlanNotApplyableError, describeError } from '../runtime/errors.js';
+import { mapLimit } from '../runtime/map-limit.js';
+
+/**
+ * applyPlan — the only loop that changes the Hub. It executes exactly `plan.changes`, keeps going
+ * past a failed change, and returns per-change results instead of throwing mid-way.
+ *
+ * Order: grants and upgrades first, then demotions, then removals, so a promotion to admin lands
+ * before an admin is demoted. Each change is bracketed by audit writes:
+ *
+ *   put CHANGE (started) ─► Hub call ─► put CHANGE (applied | failed) + put MEMBER (if applied)
+ *
+ * If the first audit write fails the change is not attempted (no unrecorded change to the Hub).
+ * A crash between the Hub call and the second write leaves a `started` record: the next plan
+ * re-reads the Hub and shows what really happened.
+ */
+
+export interface ApplyContext {
+  runId: string;
+  trigger: Trigger;
+  actor: string;
+  clock: () => Date;
+  /** Parallel Hub calls within one phase. */
+  concurrency?: number;
+}
+
+export interface ChangeResult {
+  changeId: string;
+  user: string;
+  action: Change['action'];
+  outcome: 'applied' | 'failed';
+  error?: string;
+}
+
+export interface ApplyResult {
+  applied: ChangeResult[];
+  failed: ChangeResult[];
+}
+
+const PHASES: Effect[][] = [['grant', 'upgrade'], ['mixed', 'downgrade'], ['revoke']];
+
+async function execute(hub: HubOrg, change: Change): Promise<void> {
+  switch (change.action) {
+    case 'set-role':
+    case 'remove':
+      return hub.setAccess(change.user, change.after ?? NO_ACCESS);
+    case 'scim-invite':
+      return hub.scimInvite({
+        username: change.user, email: change.oktaEmail ?? change.oktaLogin ?? '', externalId: change.oktaUserId ?? '',
+        displayName: change.oktaLogin ?? change.user,
+      });
+    case 'scim-deactivate':
+      return hub.scimDeactivate(change.user);
+    case 'scim-delete':
+      return hub.scimDelete(change.user);
+  }
+}
+
+/** @example const { applied, failed } = await applyPlan(plan, hub, state, { runId, trigger: 'cli', actor: 'alice', clock: () => new Date() }) */
+export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, context: ApplyContext): Promise<ApplyResult> {
+  if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
+  const result: ApplyResult = { applied: [], failed: [] };
+  const seqOf = new Map(plan.changes.map((c, i) => [c.id, i + 1]));
+
+  const one = async (change: Change) => {
+    const record = {
+      runId: context.runId, seq: seqOf.get(change.id)!, organization: plan.organization, user: change.user,
+      oktaUserId: change.oktaUserId, action: change.action, effect: change.effect, before: change.before, after: change.after,
+      reasons: change.reasons, trigger: context.trigger, actor: context.actor,
+    };
+    const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
+    try {
+      await state.putChange({ ...record, outcome: 'started', at: context.clock().toISOString() });
+    } catch (error) {
+      fail(`not attempted: the audit record could not be written (${describeError(error)})`);
+      return;
+    }
+    try {
+      await execute(hub, change);
+    } catch (error) {
+      fail(describeError(error));
+      await state.putChange({ ...record, outcome: 'failed', error: describeError(error), at: context.clock().toISOString() }).catch(() => undefined);
+      return;
+    }
+    result.applied.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'applied' });
+    const at = context.clock().toISOString();
+    const after = change.after ?? NO_ACCESS;
+    // The Hub change is done; a failed bookkeeping write must not turn it into a reported failure.
+    await Promise.allSettled([
+      state.putChange({ ...record, outcome: 'applied', at }),
+      state.saveManaged(plan.organization, { user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at }),
+    ]);
+  };
+
+  for (const phase of PHASES) {
+    await mapLimit(plan.changes.filter((c) => phase.includes(c.effect)), context.concurrency ?? 4, one);
+  }
+  return result;
+}

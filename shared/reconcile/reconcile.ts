@@ -1,0 +1,114 @@
+import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
+import type { Plan, PlanScope } from '../domain/plan.js';
+import { userKey } from '../domain/roles.js';
+import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { Config } from '../runtime/config.js';
+import { describeError } from '../runtime/errors.js';
+import { applyPlan, type ApplyResult } from './apply-plan.js';
+import { readInputs, type ReadPorts } from './read-inputs.js';
+
+/**
+ * The reconcile use case, shared by the Lambda function and the CLI.
+ *
+ * Primary course (apply):
+ *   1. take the organization's lease (two runs never overlap)
+ *   2. record the run as started
+ *   3. read Okta, the Hub and our state — any failure ends the run here, with no write to the Hub
+ *   4. compute the plan; let `confirm` see it (the CLI asks the admin)
+ *   5. apply exactly the plan's changes; record every change and its outcome
+ *   6. record newly claimed members as managed; record the run's outcome; release the lease
+ *
+ * A dry run is steps 3–4 only: it takes no lease and writes nothing.
+ */
+
+export interface ReconcilePorts extends ReadPorts {
+  clock: () => Date;
+  newRunId: () => string;
+}
+
+export interface ReconcileRequest {
+  dryRun: boolean;
+  scope: PlanScope;
+  trigger: Trigger;
+  actor: string;
+  /** Called with the plan before anything is applied; returning false ends the run unapplied. */
+  confirm?: (plan: Plan) => Promise<boolean>;
+  leaseTtlMs?: number;
+  concurrency?: number;
+}
+
+export interface ReconcileOutcome {
+  runId: string;
+  plan: Plan;
+  /** Absent for a dry run, an errored plan, or a declined confirmation. */
+  result?: ApplyResult;
+  outcome: RunOutcome | 'planned' | 'declined';
+}
+
+function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
+  if (result.failed.length > 0) return result.applied.length > 0 ? 'partial' : 'failed';
+  if (plan.blocked.length > 0) return 'blocked';
+  return plan.changes.length === 0 ? 'no-changes' : 'succeeded';
+}
+
+/**
+ * Members an Okta user claims but our state does not list yet become managed now, so that they
+ * keep being managed if the claim later disappears. Written once per member, not every run.
+ */
+async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, result: ApplyResult, now: string): Promise<void> {
+  const known = new Set(inputs.managed.map((m) => userKey(m.user)));
+  for (const r of result.applied) known.add(userKey(r.user));
+  const claimedBy = new Map(inputs.directory.users.flatMap((u) => (u.hfUsername ? [[userKey(u.hfUsername), u.id] as const] : [])));
+  const conflicted = new Set(plan.conflicts.map((c) => c.user));
+  for (const member of inputs.hub.members) {
+    const key = userKey(member.user);
+    const oktaUserId = claimedBy.get(key);
+    if (!oktaUserId || known.has(key) || conflicted.has(key)) continue;
+    await state.saveManaged(plan.organization, { user: member.user, oktaUserId, role: member.role, resourceGroups: member.resourceGroups, lastSyncedAt: now });
+  }
+}
+
+/** @example await reconcile(ports, config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 'me' }) */
+export async function reconcile(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
+  const runId = ports.newRunId();
+  const org = config.policy.organization;
+  if (request.dryRun) {
+    const plan = computePlan(await readInputs(ports, config, request.scope));
+    return { runId, plan, outcome: 'planned' };
+  }
+
+  await ports.state.acquireLease(org, runId, request.leaseTtlMs ?? 15 * 60_000, ports.clock());
+  const run: RunRecord = {
+    runId, organization: org, trigger: request.trigger, actor: request.actor, scope: request.scope, startedAt: ports.clock().toISOString(),
+  };
+  try {
+    await ports.state.putRun(run);
+    let inputs: PlanInputs;
+    try {
+      inputs = await readInputs(ports, config, request.scope);
+    } catch (error) {
+      await ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) });
+      throw error;
+    }
+    const plan = computePlan(inputs);
+    const finished = (extra: Partial<RunRecord>) =>
+      ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), planSummary: plan.summary, ...extra });
+    if (plan.errored) {
+      await finished({ outcome: 'failed', error: plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ') });
+      return { runId, plan, outcome: 'failed' };
+    }
+    if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan))) {
+      await finished({ outcome: 'aborted', error: 'declined at confirmation' });
+      return { runId, plan, outcome: 'declined' };
+    }
+    const result = await applyPlan(plan, ports.hub, ports.state, {
+      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+    });
+    await recordClaims(ports.state, inputs, plan, result, ports.clock().toISOString());
+    const outcome = outcomeOf(plan, result);
+    await finished({ outcome, applied: result.applied.length, failed: result.failed.length });
+    return { runId, plan, result, outcome };
+  } finally {
+    await ports.state.releaseLease(org, runId);
+  }
+}

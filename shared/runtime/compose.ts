@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startEmbeddedDynamo } from '../adapters/dynamodb/embedded.js';
+import { DynamoDbStateStore } from '../adapters/dynamodb/dynamodb-state-store.js';
+import { createDocumentClient, ensureTable } from '../adapters/dynamodb/table.js';
+import { HubOrgHttp } from '../adapters/huggingface/hub-org.js';
+import { createOktaClient } from '../adapters/okta/okta-client.js';
+import { OktaDirectory } from '../adapters/okta/okta-directory.js';
+import type { ReconcilePorts } from '../reconcile/reconcile.js';
+import type { Config, Secrets, StateLocation } from './config.js';
+
+/**
+ * The composition root: the one place that builds clients and adapters from configuration and
+ * hands them to the use cases. Clients are built once per process (a Lambda cold start).
+ */
+
+export interface ComposeOptions {
+  /** Where the state lives; `embedded` starts dynalite persisting under `directory`. */
+  state: { kind: 'dynamodb'; location: StateLocation } | { kind: 'embedded'; directory: string };
+  /** Test and sandbox speed-up for retry backoff; production keeps the defaults. */
+  retryBaseMs?: number;
+}
+
+export interface Composition {
+  ports: ReconcilePorts;
+  close: () => Promise<void>;
+}
+
+/** Run ids sort by start time: `r-<base36 ms>-<random>`. */
+export function newRunId(): string {
+  return `r-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Opens the state store alone (the `audit` command needs nothing else). */
+export async function composeState(state: ComposeOptions['state']): Promise<{ state: DynamoDbStateStore; close: () => Promise<void> }> {
+  let endpoint: string | undefined;
+  let table: string;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (state.kind === 'embedded') {
+    const embedded = await startEmbeddedDynamo({ path: join(state.directory, 'dynamodb') });
+    endpoint = embedded.endpoint;
+    table = 'hf-iam-sync';
+    stopEmbedded = embedded.close;
+  } else {
+    endpoint = state.location.endpoint;
+    table = state.location.table;
+  }
+  const doc = createDocumentClient(endpoint);
+  if (endpoint) await ensureTable(doc, table);
+  return {
+    state: new DynamoDbStateStore(doc, table),
+    close: async () => {
+      doc.destroy();
+      await stopEmbedded?.();
+    },
+  };
+}
+
+export async function compose(config: Config, secrets: Secrets, options: ComposeOptions): Promise<Composition> {
+  const retry = options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs };
+  const okta = await createOktaClient({ orgUrl: config.file.okta.orgUrl, auth: secrets.okta, ...retry });
+  const hub = new HubOrgHttp({
+    endpoint: config.file.huggingface.endpoint, token: secrets.hfToken, scimToken: secrets.hfScimToken,
+    organization: config.policy.organization, membership: config.policy.membership, ...retry,
+  });
+  const { state, close } = await composeState(options.state);
+  return {
+    ports: {
+      directory: new OktaDirectory(okta, { usernameAttribute: config.file.okta.usernameAttribute }),
+      hub,
+      state,
+      clock: () => new Date(),
+      newRunId,
+    },
+    close,
+  };
+}

@@ -23,10 +23,11 @@ const rule = z.strictObject({
   resourceGroup: z.string().min(1).optional(),
 });
 
+const LIMIT_HINT = 'must be a count (e.g. 10) or a percentage string (e.g. "10%")';
 const maxRemovals = z.union([
-  z.number().int().min(0),
-  z.string().regex(/^\d+(\.\d+)?%$/),
-], { error: 'must be a count (e.g. 10) or a percentage string (e.g. "10%")' });
+  z.number().int(LIMIT_HINT).min(0, LIMIT_HINT),
+  z.string().regex(/^\d+(\.\d+)?%$/, LIMIT_HINT),
+], { error: LIMIT_HINT });
 
 export const configSchema = z.strictObject({
   organization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be the organization name as in its Hub URL'),
@@ -55,13 +56,22 @@ export const configSchema = z.strictObject({
     maxRemovals,
     unmanagedMembers: z.enum(['report', 'remove']).default('report'),
   }),
-}).superRefine((config, ctx) => {
-  if (config.rules.length === 0 && !config.naming) {
-    ctx.addIssue({ code: 'custom', path: ['rules'], message: 'no mapping: add rules[] or a naming: section (naming: {} uses hf-{org}-{role})' });
-  }
-  if (config.huggingface.scimDeleteAccounts && config.huggingface.membership !== 'scim-managed') {
-    ctx.addIssue({ code: 'custom', path: ['huggingface', 'scimDeleteAccounts'], message: 'only applies with membership: scim-managed' });
-  }
 });
+
+/**
+ * Checks across sections. They read the raw document, so they are reported together with the
+ * schema's own problems (a schema refinement would only run once everything else is valid).
+ */
+export function crossChecks(raw: unknown): Array<{ path: string; message: string }> {
+  const doc = (raw ?? {}) as { rules?: unknown; naming?: unknown; huggingface?: { membership?: unknown; scimDeleteAccounts?: unknown } };
+  const problems: Array<{ path: string; message: string }> = [];
+  if ((!Array.isArray(doc.rules) || doc.rules.length === 0) && doc.naming === undefined) {
+    problems.push({ path: 'rules', message: 'no mapping: add rules[] or a naming: section (naming: {} uses hf-{org}-{role})' });
+  }
+  if (doc.huggingface?.scimDeleteAccounts === true && doc.huggingface.membership !== 'scim-managed') {
+    problems.push({ path: 'huggingface.scimDeleteAccounts', message: 'only applies with membership: scim-managed' });
+  }
+  return problems;
+}
 
 export type ConfigFile = z.infer<typeof configSchema>;

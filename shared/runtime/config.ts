@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { NamingConvention } from '../domain/rules.js';
 import type { Policy, Rule } from '../domain/types.js';
-import { configSchema, type ConfigFile } from './config-schema.js';
+import { configSchema, crossChecks, type ConfigFile } from './config-schema.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -86,13 +86,16 @@ export function parseConfig(text: string, origin: string): Config {
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `${origin}: ${e.message.split('\n')[0]}`));
   }
-  const result = configSchema.safeParse(doc.toJS() ?? {});
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => {
+  const raw: unknown = doc.toJS() ?? {};
+  const result = configSchema.safeParse(raw);
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => {
       const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
       return `${origin}: ${where}: ${issue.message}`;
-    }));
-  }
+    })),
+    ...crossChecks(raw).map((p) => `${origin}: ${p.path}: ${p.message}`),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const file = result.data;
   const rules: Rule[] = file.rules.map((r) => ({ ...r, source: 'config' as const }));
   return Object.freeze({ file, policy: toPolicy(file), rules, naming: file.naming ?? null });

@@ -1,0 +1,34 @@
+import { resolveSecretEnv } from '../adapters/secrets-manager/resolve-secret-env.js';
+import { loadConfig, readSecrets, readStateLocation, type Config } from './config.js';
+import { compose, type Composition } from './compose.js';
+import { ConfigError } from './errors.js';
+
+/**
+ * Cold-start wiring for every Lambda function: the config file named by HF_IAM_SYNC_CONFIG,
+ * secrets from the environment or Secrets Manager, and the state table (STATE_TABLE, with
+ * DYNAMODB_ENDPOINT for a local server). Built once per container and reused by warm invocations;
+ * a failed start is not cached, so the next invocation tries again.
+ */
+
+let runtime: Promise<{ config: Config; composition: Composition }> | undefined;
+
+async function build(env: NodeJS.ProcessEnv): Promise<{ config: Config; composition: Composition }> {
+  const path = env.HF_IAM_SYNC_CONFIG;
+  const location = readStateLocation(env);
+  const problems = [
+    ...(path ? [] : ['HF_IAM_SYNC_CONFIG is not set (the path of the packaged configuration file)']),
+    ...(location ? [] : ['STATE_TABLE is not set (the DynamoDB table of this stack)']),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = await loadConfig(path!);
+  const secrets = readSecrets(await resolveSecretEnv(env), config.file);
+  return { config, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location: location! } }) };
+}
+
+export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; composition: Composition }> {
+  runtime ??= build(env).catch((error: unknown) => {
+    runtime = undefined;
+    throw error;
+  });
+  return runtime;
+}

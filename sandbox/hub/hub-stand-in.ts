@@ -43,6 +43,8 @@ export class HubStandIn extends StandInServer {
   readonly tokens = new Map<string, HubTokenRecord>();
   quota: number;
   windowSeconds = 300;
+  /** Caps member pages below the requested limit, as a server may; clients must follow `Link`. */
+  maxPageSize = Number.POSITIVE_INFINITY;
   /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
   scimLink!: (userName: string) => void;
   #windows = new Map<string, { start: number; used: number }>();
@@ -146,12 +148,13 @@ export class HubStandIn extends StandInServer {
     const cursor = q.get('cursor');
     const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : 0;
     if (!Number.isInteger(start) || start < 0) return hubError(400, 'Invalid cursor');
-    const page = all.slice(start, start + limit);
+    const size = Math.min(limit, this.maxPageSize);
+    const page = all.slice(start, start + size);
     const headers: Record<string, string> = {};
-    if (start + limit < all.length) {
+    if (start + size < all.length) {
       const next = new URL(req.url.pathname, this.baseUrl);
       for (const [k, v] of q) if (k !== 'cursor') next.searchParams.set(k, v);
-      next.searchParams.set('cursor', Buffer.from(String(start + limit)).toString('base64url'));
+      next.searchParams.set('cursor', Buffer.from(String(start + size)).toString('base64url'));
       headers.link = `<${next}>; rel="next"`;
     }
     return { status: 200, body: page.map((m) => this.memberJson(m)), headers };

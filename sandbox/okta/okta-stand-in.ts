@@ -50,6 +50,8 @@ export class OktaStandIn extends StandInServer {
   readonly tokens = new Set<string>();
   /** Requests per minute per endpoint family, as Okta's defaults for an org. */
   rateLimits: Record<string, number> = { users: 600, groups: 600, logs: 120 };
+  /** Caps every page below Okta's own maximums, so tests cross page boundaries with few records. */
+  maxPageSize = Number.POSITIVE_INFINITY;
   #windows = new Map<string, { start: number; used: number }>();
 
   constructor(token: string) {
@@ -94,6 +96,12 @@ export class OktaStandIn extends StandInServer {
 
   removeFromGroup(groupId: string, userId: string): void {
     this.memberships.get(groupId)!.delete(userId);
+  }
+
+  /** Deletes a user as Okta does: out of every group too. */
+  deleteUser(userId: string): void {
+    this.users.delete(userId);
+    for (const members of this.memberships.values()) members.delete(userId);
   }
 
   setStatus(userId: string, status: string): void {
@@ -146,7 +154,7 @@ export class OktaStandIn extends StandInServer {
   #page<T extends { id: string }>(req: SandboxRequest, items: T[], maxLimit: number, defaultLimit: number): SandboxResponse {
     const requested = Number(req.url.searchParams.get('limit') ?? defaultLimit);
     if (!Number.isInteger(requested) || requested < 1) return oktaError(400, 'E0000001', 'Api validation failed: limit');
-    const limit = Math.min(requested, maxLimit);
+    const limit = Math.min(requested, maxLimit, this.maxPageSize);
     const after = req.url.searchParams.get('after');
     const start = after ? items.findIndex((item) => item.id === after) + 1 : 0;
     const page = items.slice(start, start + limit);

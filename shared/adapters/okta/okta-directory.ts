@@ -29,14 +29,25 @@ function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
-async function drain<T>(collection: AsyncIterable<T | null>): Promise<T[]> {
+/**
+ * Collects every item of an SDK collection. The SDK yields `null` (not done) after an empty page
+ * that still has a `next` link; we skip those and keep paging. A run of nulls that never advances
+ * (a server repeating an empty page forever) is an error, never a silently shorter list.
+ */
+async function drain<T>(collection: { next: () => Promise<{ done: boolean; value: T | null }> }): Promise<T[]> {
   const items: T[] = [];
-  // On an empty page the SDK's iterator yields null instead of finishing.
-  for await (const item of collection) {
-    if (item === null) break;
-    items.push(item);
+  let idle = 0;
+  for (;;) {
+    const { done, value } = await collection.next();
+    if (done) return items;
+    if (value === null) {
+      idle += 1;
+      if (idle > 10) throw new Error('pagination did not advance: the server kept answering empty pages with a next link');
+      continue;
+    }
+    idle = 0;
+    items.push(value);
   }
-  return items;
 }
 
 export class OktaDirectory implements Directory {

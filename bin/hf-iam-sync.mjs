@@ -3,6 +3,8 @@
 import { createInterface } from 'node:readline/promises';
 import { register } from 'tsx/esm/api';
 
+// The AWS SDK nags about Node 20 on every run; Lambda runs nodejs22.x, and Node 20 is supported here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
 const { main } = await import('../cli/main.ts');
 const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);

@@ -1,0 +1,80 @@
+import { whoAmI } from '@huggingface/hub';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reconcile } from '../../shared/reconcile/reconcile.js';
+import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+/**
+ * The stand-ins checked by code we did not write (@huggingface/hub's whoAmI; the Okta SDK is used
+ * throughout), the Hub's own quirks the engine depends on, and the SCIM membership modes.
+ */
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.stop();
+});
+
+describe('Hub stand-in', () => {
+  it('answers @huggingface/hub whoAmI as the Hub does', async () => {
+    const me = await whoAmI({ accessToken: SANDBOX_HF_TOKEN, hubUrl: h.sandbox.hub.baseUrl });
+    expect(me).toMatchObject({ type: 'user', name: 'root-admin', orgs: [expect.objectContaining({ name: 'acme', roleInOrg: 'admin' })] });
+    expect(me.auth.type).toBe('access_token');
+    await expect(whoAmI({ accessToken: 'hf_nope', hubUrl: h.sandbox.hub.baseUrl })).rejects.toThrowError(/Invalid credentials/);
+  });
+
+  it('drops every resource group a role PUT does not resend (the trap the engine avoids)', async () => {
+    const res = await fetch(`${h.sandbox.hub.baseUrl}/api/organizations/acme/members/grace-h/role`, {
+      method: 'PUT', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ role: 'write' }),
+    });
+    expect(await res.json()).toEqual({ success: true });
+    expect(h.sandbox.hub.memberResourceGroups('grace-h')).toEqual({});
+  });
+
+  it('sends RateLimit headers and a 429 with t= when the fixed window is spent', async () => {
+    h.sandbox.hub.quota = 2;
+    const get = () => fetch(`${h.sandbox.hub.baseUrl}/api/whoami-v2`, { headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}` } });
+    const first = await get();
+    expect(first.headers.get('ratelimit')).toMatch(/^"api";r=1;t=\d+$/);
+    expect(first.headers.get('ratelimit-policy')).toBe('"fixed window";"api";q=2;w=300');
+    await get();
+    const limited = await get();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('ratelimit')).toMatch(/^"api";r=0;t=\d+$/);
+  });
+});
+
+describe('SCIM membership modes', () => {
+  it('scim-managed: invites the missing, deactivates the leavers, then sets roles on the next run', async () => {
+    const scim = await startHarness({ configure: (t) => t.replace('membership: roles', 'membership: scim-managed') });
+    try {
+      const { hub } = scim.sandbox;
+      for (const user of ['linus-t', 'kthompson', 'alan-t']) hub.scimLink(user);
+      const first = await reconcile(scim.composition.ports, scim.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      expect(first.result?.failed).toEqual([]);
+      expect(first.plan.changes.filter((c) => c.action.startsWith('scim')).map((c) => [c.user, c.action])).toEqual([
+        ['dritchie', 'scim-invite'], ['alan-t', 'scim-deactivate'], ['kthompson', 'scim-deactivate'], ['linus-t', 'scim-deactivate'],
+      ]);
+      expect(hub.member('linus-t')).toBeUndefined();
+      expect(hub.member('dritchie')?.role).toBe('read');
+      const second = await reconcile(scim.composition.ports, scim.config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      expect(second.plan.changes).toEqual([]);
+    } finally {
+      await scim.stop();
+    }
+  });
+
+  it('a leaver with no SCIM identity fails alone, with a message saying why', async () => {
+    const scim = await startHarness({ configure: (t) => t.replace('membership: roles', 'membership: scim-basic') });
+    try {
+      const outcome = await reconcile(scim.composition.ports, scim.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      expect(outcome.result?.failed.map((f) => f.user).sort()).toEqual(['alan-t', 'kthompson', 'linus-t']);
+      expect(outcome.result?.failed[0]?.error).toMatch(/no SCIM user named .*provisioned outside SCIM/);
+      expect(outcome.result?.applied.map((a) => a.user).sort()).toEqual(['dritchie', 'grace-h', 'mhamilton']);
+    } finally {
+      await scim.stop();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { userKey } from '../domain/roles.js';
 import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
+import { mapLimit } from '../runtime/map-limit.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
 
@@ -60,12 +61,10 @@ async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, r
   for (const r of result.applied) known.add(userKey(r.user));
   const claimedBy = new Map(inputs.directory.users.flatMap((u) => (u.hfUsername ? [[userKey(u.hfUsername), u.id] as const] : [])));
   const conflicted = new Set(plan.conflicts.map((c) => c.user));
-  for (const member of inputs.hub.members) {
-    const key = userKey(member.user);
-    const oktaUserId = claimedBy.get(key);
-    if (!oktaUserId || known.has(key) || conflicted.has(key)) continue;
-    await state.saveManaged(plan.organization, { user: member.user, oktaUserId, role: member.role, resourceGroups: member.resourceGroups, lastSyncedAt: now });
-  }
+  const fresh = inputs.hub.members.filter((m) => claimedBy.has(userKey(m.user)) && !known.has(userKey(m.user)) && !conflicted.has(userKey(m.user)));
+  await mapLimit(fresh, 8, (member) => state.saveManaged(plan.organization, {
+    user: member.user, oktaUserId: claimedBy.get(userKey(member.user))!, role: member.role, resourceGroups: member.resourceGroups, lastSyncedAt: now,
+  }));
 }
 
 /** @example await reconcile(ports, config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 'me' }) */

@@ -18,6 +18,8 @@ import { mapLimit } from '../../runtime/map-limit.js';
 const GROUP_PAGE = 1000;
 const USER_PAGE = 200;
 const READ_CONCURRENCY = 4;
+/** Encoded search length per call; leaves room for the org URL and other parameters in a `Link`. */
+const SEARCH_CHUNK_CHARS = 1500;
 
 interface SdkUser {
   id?: string;
@@ -50,6 +52,28 @@ async function drain<T>(collection: { next: () => Promise<{ done: boolean; value
   }
 }
 
+/**
+ * Splits OR'ed search clauses into expressions short enough that the `Link` headers Okta echoes
+ * them in stay under the SDK's link-parser limit (2,000 characters; a longer header parses as
+ * nothing and the SDK crashes). One expression for typical configurations.
+ * @example searchChunks(['profile.name eq "a"', 'profile.name eq "b"']) // ['profile.name eq "a" or profile.name eq "b"']
+ */
+export function searchChunks(clauses: readonly string[], maxEncodedLength = SEARCH_CHUNK_CHARS): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  for (const clause of clauses) {
+    const candidate = [...current, clause].join(' or ');
+    if (current.length > 0 && encodeURIComponent(candidate).length > maxEncodedLength) {
+      chunks.push(current.join(' or '));
+      current = [clause];
+    } else {
+      current.push(clause);
+    }
+  }
+  if (current.length > 0) chunks.push(current.join(' or '));
+  return chunks;
+}
+
 export class OktaDirectory implements Directory {
   readonly #client: Client;
   readonly #attribute: string;
@@ -64,10 +88,12 @@ export class OktaDirectory implements Directory {
       ...[...new Set(query.names)].map((name) => `profile.name eq ${quote(name)}`),
       ...(query.prefix ? [`profile.name sw ${quote(query.prefix)}`] : []),
     ];
-    if (clauses.length === 0) return [];
-    const groups = await this.#call('search groups', async () =>
-      drain(await this.#client.groupApi.listGroups({ search: clauses.join(' or '), limit: 10000 })));
-    return groups.map((g) => ({ id: g.id!, name: g.profile?.name ?? '' }));
+    const found = new Map<string, DirectoryGroup>();
+    for (const search of searchChunks(clauses)) {
+      const groups = await this.#call('search groups', async () => drain(await this.#client.groupApi.listGroups({ search, limit: 10000 })));
+      for (const g of groups) found.set(g.id!, { id: g.id!, name: g.profile?.name ?? '' });
+    }
+    return [...found.values()];
   }
 
   async readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot> {

@@ -29,7 +29,11 @@ export interface DesiredState {
 function groupsOfUsers(directory: DirectorySnapshot): Map<string, string[]> {
   const byUser = new Map<string, string[]>();
   for (const [groupId, userIds] of Object.entries(directory.members)) {
-    for (const id of userIds) byUser.set(id, [...(byUser.get(id) ?? []), groupId]);
+    for (const id of userIds) {
+      const groups = byUser.get(id);
+      if (groups) groups.push(groupId);
+      else byUser.set(id, [groupId]);
+    }
   }
   return byUser;
 }
@@ -78,7 +82,11 @@ function entitle(user: DirectoryUser, rules: BoundRule[], policy: Policy): Pick<
  */
 export function computeDesired(directory: DirectorySnapshot, resolved: ResolvedRules, policy: Policy): DesiredState {
   const rulesByGroup = new Map<string, BoundRule[]>();
-  for (const rule of resolved.rules) rulesByGroup.set(rule.groupId, [...(rulesByGroup.get(rule.groupId) ?? []), rule]);
+  for (const rule of resolved.rules) {
+    const list = rulesByGroup.get(rule.groupId);
+    if (list) list.push(rule);
+    else rulesByGroup.set(rule.groupId, [rule]);
+  }
   const userGroups = groupsOfUsers(directory);
   const groupName = new Map(directory.groups.map((g) => [g.id, g.name]));
 
@@ -87,7 +95,9 @@ export function computeDesired(directory: DirectorySnapshot, resolved: ResolvedR
   for (const user of directory.users) {
     if (user.hfUsername) {
       const key = userKey(user.hfUsername);
-      claims.set(key, [...(claims.get(key) ?? []), user]);
+      const claimants = claims.get(key);
+      if (claimants) claimants.push(user);
+      else claims.set(key, [user]);
       continue;
     }
     const mapped = (userGroups.get(user.id) ?? []).filter((g) => rulesByGroup.has(g));

@@ -36,8 +36,12 @@ function quote(value: string): string {
  * that still has a `next` link; we skip those and keep paging. A run of nulls that never advances
  * (a server repeating an empty page forever) is an error, never a silently shorter list.
  */
-async function drain<T>(collection: { next: () => Promise<{ done: boolean; value: T | null }> }): Promise<T[]> {
-  const items: T[] = [];
+async function drain<T, R = T>(
+  collection: { next: () => Promise<{ done: boolean; value: T | null }> },
+  convert: (item: T) => R = (item) => item as unknown as R,
+): Promise<R[]> {
+  // Converting item by item keeps only our small records alive, not the SDK's full models.
+  const items: R[] = [];
   let idle = 0;
   for (;;) {
     const { done, value } = await collection.next();
@@ -48,7 +52,7 @@ async function drain<T>(collection: { next: () => Promise<{ done: boolean; value
       continue;
     }
     idle = 0;
-    items.push(value);
+    items.push(convert(value));
   }
 }
 
@@ -99,21 +103,18 @@ export class OktaDirectory implements Directory {
   async readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot> {
     const users = new Map<string, DirectoryUser>();
     const members: Record<string, string[]> = {};
+    const toUser = (u: unknown) => this.#toUser(u as SdkUser);
     await mapLimit(groups, READ_CONCURRENCY, async (group) => {
       const page = await this.#call(`list members of group "${group.name}"`, async () =>
-        drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE })));
-      members[group.id] = page.map((u) => {
-        const user = this.#toUser(u as SdkUser);
+        drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE }), toUser));
+      members[group.id] = page.map((user) => {
         users.set(user.id, user);
         return user.id;
       });
     });
     const linked = await this.#call(`search users with profile.${this.#attribute}`, async () =>
-      drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} pr`, limit: USER_PAGE })));
-    for (const u of linked) {
-      const user = this.#toUser(u as SdkUser);
-      users.set(user.id, user);
-    }
+      drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} pr`, limit: USER_PAGE }), toUser));
+    for (const user of linked) users.set(user.id, user);
     return { groups: [...groups], members, users: [...users.values()] };
   }
 

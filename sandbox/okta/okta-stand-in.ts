@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import crypto, { randomBytes } from 'node:crypto';
 import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
 import { parseSearch, pathGetter, type Matcher } from './search-expression.js';
 
@@ -48,6 +48,8 @@ export class OktaStandIn extends StandInServer {
   /** group id → member user ids, in insertion order (Okta pages by id order; insertion order is stable here). */
   readonly memberships = new Map<string, Set<string>>();
   readonly tokens = new Set<string>();
+  /** System Log events, oldest first, as `/api/v1/logs` and the log stream would carry them. */
+  readonly logs: Array<Record<string, unknown>> = [];
   /** Requests per minute per endpoint family, as Okta's defaults for an org. */
   rateLimits: Record<string, number> = { users: 600, groups: 600, logs: 120 };
   /** Caps every page below Okta's own maximums, so tests cross page boundaries with few records. */
@@ -108,6 +110,32 @@ export class OktaStandIn extends StandInServer {
     const user = this.users.get(userId)!;
     user.status = status;
     user.statusChanged = user.lastUpdated = new Date().toISOString();
+  }
+
+  /** Records a System Log event with Okta's LogEvent shape and returns it. */
+  emit(eventType: string, targets: Array<OktaUserRecord | OktaGroupRecord>, options: { actor?: string; result?: string; published?: Date } = {}): Record<string, unknown> {
+    const event = {
+      actor: { id: '00uadmin0000000000000', type: 'User', alternateId: options.actor ?? 'admin@acme.example', displayName: 'Okta Admin', detailEntry: null },
+      client: { userAgent: { rawUserAgent: 'sandbox', os: 'Unknown', browser: 'UNKNOWN' }, zone: 'null', device: 'Computer', id: null, ipAddress: '127.0.0.1', geographicalContext: null },
+      authenticationContext: { authenticationStep: 0, externalSessionId: 'trs-sandbox' },
+      displayMessage: eventType, eventType,
+      outcome: { result: options.result ?? 'SUCCESS', reason: null },
+      published: (options.published ?? new Date()).toISOString(),
+      securityContext: {}, severity: 'INFO', debugContext: { debugData: {} }, legacyEventType: null,
+      transaction: { type: 'WEB', id: oktaId('00u').slice(3), detail: {} },
+      uuid: crypto.randomUUID(), version: '0', request: { ipChain: [] },
+      target: targets.map((t) => ('status' in t
+        ? { id: t.id, type: 'User', alternateId: t.profile.login, displayName: `${t.profile.firstName} ${t.profile.lastName}`, detailEntry: null }
+        : { id: t.id, type: 'UserGroup', alternateId: 'unknown', displayName: t.profile.name, detailEntry: null })),
+    };
+    this.logs.push(event);
+    return event;
+  }
+
+  /** Deactivates a user as an admin would: status DEPROVISIONED and a `user.lifecycle.deactivate` event. */
+  deactivate(userId: string): Record<string, unknown> {
+    this.setStatus(userId, 'DEPROVISIONED');
+    return this.emit('user.lifecycle.deactivate', [this.users.get(userId)!]);
   }
 
   groupByName(name: string): OktaGroupRecord {

@@ -27,6 +27,11 @@ export interface PlanInputs {
   naming: NamingConvention | null;
   policy: Policy;
   scope: PlanScope;
+  /**
+   * False when a one-user read skipped the groups and rules because the person's Okta status
+   * grants nothing: no rule can apply, so none is bound (and none reported missing).
+   */
+  rulesBound?: boolean;
 }
 
 const EFFECT_ORDER: Record<Effect, number> = { grant: 0, upgrade: 1, mixed: 2, downgrade: 3, revoke: 4 };
@@ -57,7 +62,9 @@ function removal(member: HubMember, policy: Policy, ent: Entitlement | null, rea
 /** @example computePlan({directory, hub, managed: [], rules, naming: null, policy, scope: {kind: 'organization'}}).summary */
 export function computePlan(inputs: PlanInputs): Plan {
   const { directory, hub, policy } = inputs;
-  const resolved = resolveRules(inputs.rules, inputs.naming, policy.organization, directory.groups, hub.resourceGroups);
+  const resolved = inputs.rulesBound === false
+    ? { rules: [], managedResourceGroups: new Set<string>(), unparsedGroups: [], diagnostics: [] }
+    : resolveRules(inputs.rules, inputs.naming, policy.organization, directory.groups, hub.resourceGroups);
   const base = {
     formatVersion: 1 as const,
     organization: policy.organization,

@@ -1,4 +1,4 @@
-import type { DirectoryGroup, DirectorySnapshot } from '../domain/types.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../domain/types.js';
 
 /**
  * The identity provider, read-only. Implementations read fresh (no cache) and either return a
@@ -10,8 +10,10 @@ export interface Directory {
   /** Members of `groups`, plus every user whose username attribute is set, whatever their status or groups. */
   readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot>;
   /**
-   * One person, by Okta user id, Okta login, or Hub username (the username attribute), with their
-   * memberships among `groups`. `null` when no Okta user matches.
+   * The Okta users a reference names: by Okta user id or login (one call), or by Hub username
+   * (a search on the username attribute, which can find several claimants). Empty when none.
    */
-  readUser(ref: string, groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot | null>;
+  findUsers(ref: string): Promise<DirectoryUser[]>;
+  /** The groups one user belongs to. */
+  groupsOf(userId: string): Promise<DirectoryGroup[]>;
 }

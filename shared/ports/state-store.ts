@@ -57,4 +57,13 @@ export interface StateStore {
   /** Newest first. */
   listChanges(query: { organization: string; user?: string; limit: number }): Promise<ChangeRecord[]>;
   getRun(runId: string): Promise<RunRecord | null>;
+  /**
+   * Claims an Okta event id for processing (conditional write). False when it was already
+   * processed, or is being processed by someone else and that claim is younger than `staleMs`.
+   */
+  claimEvent(uuid: string, source: string, now: Date, staleMs: number): Promise<boolean>;
+  /** Marks a claimed event processed; the record expires (TTL) after a week. */
+  completeEvent(uuid: string, now: Date): Promise<void>;
+  /** Gives a claim back after a failure, so a retry or another way in can process the event. */
+  releaseEvent(uuid: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { PlanInputs } from '../domain/compute-plan.js';
 import type { PlanScope } from '../domain/plan.js';
 import { conventionPrefix, resolveRules } from '../domain/rules.js';
-import type { DirectoryGroup, DirectorySnapshot, HubSnapshot, ManagedMember } from '../domain/types.js';
+import type { DirectorySnapshot, HubMember, HubSnapshot, ManagedMember } from '../domain/types.js';
 import type { Directory } from '../ports/directory.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -15,8 +15,9 @@ import { AppError, IncompleteReadError, describeError } from '../runtime/errors.
  *
  * Organization scope: one group search + the Hub's resource groups, then only the groups that bind
  * to a rule are read page by page, next to the Hub's member list and our managed set.
- * User scope: that person in Okta (and their groups), that member on the Hub, their state item;
- * the whole member list only when they are an admin (the last-admin guard needs the count).
+ * User scope: that person in Okta (their groups and the rules only if their status may grant
+ * access), that member on the Hub, their state item; the whole member list only when they are an
+ * admin (the last-admin guard needs the count).
  */
 
 export interface ReadPorts {
@@ -35,7 +36,7 @@ async function guarded<T>(what: string, read: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function readInputs(ports: ReadPorts, config: Config, scope: PlanScope): Promise<PlanInputs> {
+async function readRules(ports: ReadPorts, config: Config) {
   const org = config.policy.organization;
   const [groups, resourceGroups] = await Promise.all([
     guarded('Okta groups', () => ports.directory.findGroups({
@@ -46,43 +47,60 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
   ]);
   const bound = resolveRules(config.rules, config.naming, org, groups, resourceGroups).rules;
   const mappedIds = new Set(bound.map((r) => r.groupId));
-  const mapped = groups.filter((g) => mappedIds.has(g.id));
-  const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope };
-
-  if (scope.kind === 'organization') {
-    const [directory, members, managed] = await Promise.all([
-      guarded('Okta users and group members', () => ports.directory.readOrganization(mapped)),
-      guarded('Hub members', () => ports.hub.listMembers()),
-      guarded('hf-iam-sync state', () => ports.state.listManaged(org)),
-    ]);
-    return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true }, managed };
-  }
-  return { ...common, ...(await readOneUser(ports, org, scope.user, groups, mapped, resourceGroups)) };
+  return { groups, resourceGroups, mapped: groups.filter((g) => mappedIds.has(g.id)) };
 }
 
+export async function readInputs(ports: ReadPorts, config: Config, scope: PlanScope): Promise<PlanInputs> {
+  const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope };
+  if (scope.kind === 'user') return { ...common, ...(await readOneUser(ports, config, scope.user)) };
+  const { groups, resourceGroups, mapped } = await readRules(ports, config);
+  const [directory, members, managed] = await Promise.all([
+    guarded('Okta users and group members', () => ports.directory.readOrganization(mapped)),
+    guarded('Hub members', () => ports.hub.listMembers()),
+    guarded('hf-iam-sync state', () => ports.state.listManaged(config.policy.organization)),
+  ]);
+  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true }, managed };
+}
+
+/**
+ * One person. Someone whose Okta status grants nothing needs neither their groups nor the rules:
+ * the offboarding path is the Okta user, the Hub member, and the change — three calls.
+ */
 async function readOneUser(
-  ports: ReadPorts, org: string, ref: string, groups: DirectoryGroup[], mapped: DirectoryGroup[], resourceGroups: HubSnapshot['resourceGroups'],
-): Promise<{ directory: DirectorySnapshot; hub: HubSnapshot; managed: ManagedMember[] }> {
-  const found = await guarded(`Okta user ${ref}`, () => ports.directory.readUser(ref, mapped));
-  const directory: DirectorySnapshot = found ? { ...found, groups } : { groups, members: {}, users: [] };
-  const usernames = new Set(directory.users.flatMap((u) => (u.hfUsername ? [u.hfUsername] : [])));
+  ports: ReadPorts, config: Config, ref: string,
+): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound'>> {
+  const org = config.policy.organization;
+  const users = await guarded(`Okta user ${ref}`, () => ports.directory.findUsers(ref));
+  const mayBeEntitled = users.filter((u) => config.policy.entitledStatuses.includes(u.status));
+  let directory: DirectorySnapshot = { groups: [], members: {}, users };
+  let resourceGroups: HubSnapshot['resourceGroups'] = [];
+  if (mayBeEntitled.length > 0) {
+    const rules = await readRules(ports, config);
+    resourceGroups = rules.resourceGroups;
+    const members: Record<string, string[]> = Object.fromEntries(rules.mapped.map((g) => [g.id, [] as string[]]));
+    for (const user of mayBeEntitled) {
+      for (const g of await guarded(`Okta groups of ${user.login}`, () => ports.directory.groupsOf(user.id))) members[g.id]?.push(user.id);
+    }
+    directory = { groups: rules.groups, members, users };
+  }
+  const usernames = new Set(users.flatMap((u) => (u.hfUsername ? [u.hfUsername] : [])));
   // A ref that names no Okta user may still be a Hub username we manage (its Okta user is gone).
   if (usernames.size === 0 && !ref.includes('@') && !/^00u[A-Za-z0-9]{17}$/.test(ref)) usernames.add(ref);
-  const members = [];
-  const managed = [];
+  const hubMembers: HubMember[] = [];
+  const managed: ManagedMember[] = [];
   for (const username of usernames) {
     const [member, state] = await Promise.all([
       guarded(`Hub member ${username}`, () => ports.hub.findMember(username)),
       guarded('hf-iam-sync state', () => ports.state.getManaged(org, username)),
     ]);
-    if (member) members.push(member);
+    if (member) hubMembers.push(member);
     if (state) managed.push(state);
   }
   let otherAdmins: string[] = [];
-  if (members.some((m) => m.role === 'admin')) {
+  if (hubMembers.some((m) => m.role === 'admin')) {
     const all = await guarded('Hub members', () => ports.hub.listMembers());
-    const inScope = new Set(members.map((m) => m.user.toLowerCase()));
+    const inScope = new Set(hubMembers.map((m) => m.user.toLowerCase()));
     otherAdmins = all.filter((m) => m.role === 'admin' && !inScope.has(m.user.toLowerCase())).map((m) => m.user);
   }
-  return { directory, hub: { members, resourceGroups, complete: false, otherAdmins }, managed };
+  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins }, managed, rulesBound: mayBeEntitled.length > 0 };
 }

@@ -3,7 +3,7 @@ import type { Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
 import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
-import { describeError } from '../runtime/errors.js';
+import { LeaseHeldError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
@@ -35,6 +35,8 @@ export interface ReconcileRequest {
   /** Called with the plan before anything is applied; returning false ends the run unapplied. */
   confirm?: (plan: Plan) => Promise<boolean>;
   leaseTtlMs?: number;
+  /** How long to wait for another run's lease before giving up (events wait; the CLI does not). */
+  leaseWaitMs?: number;
   concurrency?: number;
 }
 
@@ -67,6 +69,18 @@ async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, r
   }));
 }
 
+async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: ReconcileRequest): Promise<void> {
+  const deadline = Date.now() + (request.leaseWaitMs ?? 0);
+  for (;;) {
+    try {
+      return await ports.state.acquireLease(org, runId, request.leaseTtlMs ?? 15 * 60_000, ports.clock());
+    } catch (error) {
+      if (!(error instanceof LeaseHeldError) || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /** @example await reconcile(ports, config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 'me' }) */
 export async function reconcile(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
   const runId = ports.newRunId();
@@ -76,7 +90,7 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
     return { runId, plan, outcome: 'planned' };
   }
 
-  await ports.state.acquireLease(org, runId, request.leaseTtlMs ?? 15 * 60_000, ports.clock());
+  await takeLease(ports, org, runId, request);
   const run: RunRecord = {
     runId, organization: org, trigger: request.trigger, actor: request.actor, scope: request.scope, startedAt: ports.clock().toISOString(),
   };

@@ -6,7 +6,11 @@ import { createDocumentClient, ensureTable } from '../adapters/dynamodb/table.js
 import { HubOrgHttp } from '../adapters/huggingface/hub-org.js';
 import { createOktaClient } from '../adapters/okta/okta-client.js';
 import { OktaDirectory } from '../adapters/okta/okta-directory.js';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeSink } from '../adapters/eventbridge/eventbridge-sink.js';
+import type { EventSink } from '../ports/event-sink.js';
 import type { ReconcilePorts } from '../reconcile/reconcile.js';
+import { ConfigError } from './errors.js';
 import type { Config, Secrets, StateLocation } from './config.js';
 
 /**
@@ -74,4 +78,12 @@ export async function compose(config: Config, secrets: Secrets, options: Compose
     },
     close,
   };
+}
+
+/** The bus our own events go to: EVENT_BUS_NAME, with EVENTBRIDGE_ENDPOINT for a local server. */
+export function composeEventSink(env: Readonly<Record<string, string | undefined>>): EventSink {
+  const bus = env.EVENT_BUS_NAME?.trim();
+  if (!bus) throw new ConfigError(['EVENT_BUS_NAME is not set (the EventBridge bus that receives hf-iam-sync.MemberOffboarded)']);
+  const endpoint = env.EVENTBRIDGE_ENDPOINT?.trim();
+  return new EventBridgeSink(new EventBridgeClient(endpoint ? { endpoint } : {}), bus);
 }

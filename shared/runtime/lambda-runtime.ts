@@ -1,6 +1,7 @@
 import { resolveSecretEnv } from '../adapters/secrets-manager/resolve-secret-env.js';
 import { loadConfig, readSecrets, readStateLocation, type Config } from './config.js';
-import { compose, type Composition } from './compose.js';
+import { compose, composeEventSink, type Composition } from './compose.js';
+import type { EventSink } from '../ports/event-sink.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -23,6 +24,14 @@ async function build(env: NodeJS.ProcessEnv): Promise<{ config: Config; composit
   const config = await loadConfig(path!);
   const secrets = readSecrets(await resolveSecretEnv(env), config.file);
   return { config, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location: location! } }) };
+}
+
+let sink: EventSink | undefined;
+
+/** The event sink of functions that publish (built once, like the rest). */
+export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink {
+  sink ??= composeEventSink(env);
+  return sink;
 }
 
 export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; composition: Composition }> {

@@ -113,6 +113,45 @@ export class DynamoDbStateStore implements StateStore {
     return rest as unknown as RunRecord;
   }
 
+  /*
+   * Event claims: one item per Okta event uuid, shared by the three ways in (EventBridge, Event
+   * Hook, log poll). A claim that stays `in-progress` past `staleMs` belonged to a crashed
+   * invocation and may be taken over.
+   *
+   *   first delivery:  put ✓ (no item)  → process → status = done
+   *   duplicate:       put ✗ (done)     → skipped
+   *   after a crash:   put ✓ (in-progress, claimedAt < now − staleMs)
+   */
+  async claimEvent(uuid: string, source: string, now: Date, staleMs: number): Promise<boolean> {
+    const epoch = Math.floor(now.getTime() / 1000);
+    try {
+      await this.#doc.send(new PutCommand({
+        TableName: this.#table,
+        Item: { pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'in-progress', source, claimedAt: now.toISOString(), claimedAtEpoch: epoch, ttl: epoch + 7 * 86_400 },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :progress AND claimedAtEpoch < :stale)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':progress': 'in-progress', ':stale': epoch - Math.ceil(staleMs / 1000) },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw this.#wrap(`claim event ${uuid}`, error);
+    }
+  }
+
+  async completeEvent(uuid: string, now: Date): Promise<void> {
+    const epoch = Math.floor(now.getTime() / 1000);
+    await this.#put({ pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 }, `complete event ${uuid}`);
+  }
+
+  async releaseEvent(uuid: string): Promise<void> {
+    try {
+      await this.#doc.send(new DeleteCommand({ TableName: this.#table, Key: { pk: `EVENT#${uuid}`, sk: 'EVENT' } }));
+    } catch (error) {
+      throw this.#wrap(`release event ${uuid}`, error);
+    }
+  }
+
   #toManaged(item: Record<string, unknown>): ManagedMember {
     return {
       user: String(item.user), oktaUserId: (item.oktaUserId as string | undefined) ?? null, role: item.role as ManagedMember['role'],

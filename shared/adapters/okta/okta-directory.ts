@@ -118,22 +118,17 @@ export class OktaDirectory implements Directory {
     return { groups: [...groups], members, users: [...users.values()] };
   }
 
-  async readUser(ref: string, groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot | null> {
+  async findUsers(ref: string): Promise<DirectoryUser[]> {
     const found = /^00u[A-Za-z0-9]{17}$/.test(ref) || ref.includes('@')
       ? await this.#getUser(ref)
       : await this.#call(`find user with profile.${this.#attribute} = ${ref}`, async () =>
         drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} eq ${quote(ref)}`, limit: USER_PAGE })));
-    if (found.length === 0) return null;
-    const wanted = new Set(groups.map((g) => g.id));
-    const members: Record<string, string[]> = Object.fromEntries(groups.map((g) => [g.id, [] as string[]]));
-    const users: DirectoryUser[] = [];
-    for (const raw of found) {
-      const user = this.#toUser(raw as SdkUser);
-      users.push(user);
-      const theirs = await this.#call(`list groups of ${user.login}`, async () => drain(await this.#client.userApi.listUserGroups({ userId: user.id })));
-      for (const g of theirs) if (wanted.has(g.id!)) members[g.id!]!.push(user.id);
-    }
-    return { groups: [...groups], members, users };
+    return found.map((u) => this.#toUser(u as SdkUser));
+  }
+
+  async groupsOf(userId: string): Promise<DirectoryGroup[]> {
+    const groups = await this.#call(`list groups of user ${userId}`, async () => drain(await this.#client.userApi.listUserGroups({ userId })));
+    return groups.map((g) => ({ id: g.id!, name: g.profile?.name ?? '' }));
   }
 
   async #getUser(ref: string): Promise<SdkUser[]> {

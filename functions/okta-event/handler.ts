@@ -1,0 +1,18 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
+import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
+import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
+
+/**
+ * okta-event: one Okta System Log event from the Okta partner event bus (`detail` = LogEvent).
+ * A failed reconcile throws, so EventBridge retries and finally dead-letters the event; a malformed
+ * or irrelevant event is logged and acknowledged (retrying cannot fix it).
+ */
+export const handler = withMiddleware(async (event: EventBridgeEvent<'SystemLog', unknown>) => {
+  const { config, composition } = await lambdaRuntime();
+  const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, [event.detail], 'eventbridge');
+  for (const o of result.outcomes) logger.info('okta event handled', { ...o, offboarded: result.offboarded });
+  const failed = result.outcomes.find((o) => o.outcome === 'failed');
+  if (failed) throw new Error(`Okta event ${failed.uuid} failed and will be retried: ${failed.detail}`);
+  return result;
+});

@@ -1,0 +1,138 @@
+import { coalesce, parseLogEvent, type OktaEventRef } from '../domain/okta-event.js';
+import { conventionPrefix } from '../domain/rules.js';
+import type { DomainEvent, EventSink } from '../ports/event-sink.js';
+import { reconcile, type ReconcileOutcome, type ReconcilePorts } from '../reconcile/reconcile.js';
+import type { Config } from '../runtime/config.js';
+import { describeError } from '../runtime/errors.js';
+
+/**
+ * handleOktaEvents — the one path for every way Okta events arrive (EventBridge log streaming,
+ * Event Hooks, the System Log poll).
+ *
+ * Primary course:
+ *   1. parse each event; malformed and irrelevant ones get an outcome and go no further
+ *   2. claim each event id in DynamoDB: a duplicate (another delivery, another way in) stops here
+ *   3. coalesce: each person once, however many events name them
+ *   4. per person, a targeted reconcile that re-reads Okta and the Hub (same guards as a full run);
+ *      a group-level event on a mapped group runs one organization reconcile instead
+ *   5. publish `hf-iam-sync.MemberOffboarded` for every access removed; mark the events done
+ *
+ * A failed reconcile gives its events' claims back, so EventBridge's retry, the hook's redelivery
+ * or the next poll processes them again; the rest of the batch still goes through.
+ */
+
+export interface EventPorts extends ReconcilePorts {
+  events: EventSink;
+}
+
+export type EventSource = 'eventbridge' | 'hook' | 'poll';
+
+export interface EventOutcome {
+  uuid: string | null;
+  outcome: 'processed' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
+  detail: string;
+}
+
+export interface HandleResult {
+  outcomes: EventOutcome[];
+  reconciles: number;
+  offboarded: string[];
+}
+
+/** Events wait this long for a running reconcile to finish before failing (and being retried). */
+const LEASE_WAIT_MS = 60_000;
+/** An `in-progress` claim older than this belonged to a crashed invocation. */
+const STALE_CLAIM_MS = 5 * 60_000;
+
+function isMappedGroup(config: Config, name: string | null): boolean {
+  if (name === null) return true;
+  const lower = name.toLowerCase();
+  if (config.rules.some((r) => r.group.toLowerCase() === lower)) return true;
+  return config.naming !== null && lower.startsWith(conventionPrefix(config.naming, config.policy.organization).toLowerCase());
+}
+
+function offboardingEvents(outcome: ReconcileOutcome, triggers: readonly OktaEventRef[], source: EventSource): DomainEvent[] {
+  const applied = new Set(outcome.result?.applied.map((r) => r.changeId) ?? []);
+  return outcome.plan.changes
+    .filter((c) => c.effect === 'revoke' && applied.has(c.id))
+    .map((c) => ({
+      detailType: 'hf-iam-sync.MemberOffboarded',
+      detail: {
+        organization: outcome.plan.organization, user: c.user, oktaUserId: c.oktaUserId, oktaLogin: c.oktaLogin, action: c.action,
+        before: c.before, reasons: c.reasons, runId: outcome.runId, source,
+        triggeredBy: triggers.map((t) => ({ uuid: t.uuid, eventType: t.eventType, published: t.published, actor: t.actor })),
+      },
+    }));
+}
+
+export async function handleOktaEvents(ports: EventPorts, config: Config, raw: readonly unknown[], source: EventSource): Promise<HandleResult> {
+  const outcomes = new Map<string, EventOutcome>();
+  const anonymous: EventOutcome[] = [];
+  const claimed: OktaEventRef[] = [];
+  for (const item of raw) {
+    const parsed = parseLogEvent(item);
+    if (parsed.kind === 'malformed') {
+      (parsed.uuid ? outcomes.set(parsed.uuid, { uuid: parsed.uuid, outcome: 'rejected', detail: parsed.reason }) : anonymous.push({ uuid: null, outcome: 'rejected', detail: parsed.reason }));
+      continue;
+    }
+    if (parsed.kind === 'ignored') {
+      outcomes.set(parsed.uuid, { uuid: parsed.uuid, outcome: 'ignored', detail: parsed.reason });
+      continue;
+    }
+    const { event } = parsed;
+    if (outcomes.has(event.uuid) || !(await ports.state.claimEvent(event.uuid, source, ports.clock(), STALE_CLAIM_MS))) {
+      outcomes.set(event.uuid, { uuid: event.uuid, outcome: 'duplicate', detail: 'already processed (or being processed) through one of the ways in' });
+      continue;
+    }
+    outcomes.set(event.uuid, { uuid: event.uuid, outcome: 'processed', detail: '' });
+    claimed.push(event);
+  }
+
+  const work = coalesce(claimed);
+  const mappedGroupEvents = [...work.groups.values()].flat().filter((e) => e.groups.some((g) => isMappedGroup(config, g.name)));
+  for (const e of [...work.groups.values()].flat()) {
+    if (!mappedGroupEvents.includes(e)) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: 'group is not mapped by any rule' });
+  }
+  const jobs: Array<{ scope: { kind: 'organization' } | { kind: 'user'; user: string }; events: OktaEventRef[] }> = mappedGroupEvents.length > 0
+    ? [{ scope: { kind: 'organization' }, events: [...new Set([...mappedGroupEvents, ...[...work.users.values()].flat()])] }]
+    : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
+
+  const published: DomainEvent[] = [];
+  const offboarded: string[] = [];
+  for (const job of jobs) {
+    try {
+      const outcome = await reconcile(ports, config, {
+        dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS,
+      });
+      const failed = outcome.result?.failed ?? [];
+      if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
+      const events = offboardingEvents(outcome, job.events, source);
+      published.push(...events);
+      offboarded.push(...events.map((e) => String(e.detail.user)));
+      const summary = `run ${outcome.runId}: ${outcome.outcome}, ${outcome.plan.changes.length} change(s)${outcome.plan.blocked.length ? `, ${outcome.plan.blocked.length} blocked` : ''}`;
+      for (const e of job.events) if (outcomes.get(e.uuid)?.outcome === 'processed') outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: summary });
+    } catch (error) {
+      for (const e of job.events) {
+        outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'failed', detail: describeError(error) });
+      }
+    }
+  }
+
+  for (const e of claimed) {
+    const outcome = outcomes.get(e.uuid)!;
+    if (outcome.outcome === 'failed') await ports.state.releaseEvent(e.uuid);
+    else await ports.state.completeEvent(e.uuid, ports.clock());
+  }
+  if (published.length > 0) {
+    try {
+      await ports.events.publish(published);
+    } catch (error) {
+      // The Hub change and the audit trail stand; only the notification is lost, and it says so.
+      for (const e of claimed) {
+        const o = outcomes.get(e.uuid)!;
+        if (o.outcome === 'processed') o.detail += `; publishing MemberOffboarded failed: ${describeError(error)}`;
+      }
+    }
+  }
+  return { outcomes: [...anonymous, ...outcomes.values()], reconciles: jobs.length, offboarded };
+}

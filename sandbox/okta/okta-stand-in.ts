@@ -23,6 +23,14 @@ export interface OktaUserRecord {
   profile: Record<string, unknown> & { login: string; email: string; firstName: string; lastName: string };
 }
 
+/** A System Log event as Okta sends it; the stand-in builds the full shape. */
+export interface OktaLogEvent {
+  uuid: string;
+  eventType: string;
+  published: string;
+  [field: string]: unknown;
+}
+
 export interface OktaGroupRecord {
   id: string;
   created: string;
@@ -49,7 +57,7 @@ export class OktaStandIn extends StandInServer {
   readonly memberships = new Map<string, Set<string>>();
   readonly tokens = new Set<string>();
   /** System Log events, oldest first, as `/api/v1/logs` and the log stream would carry them. */
-  readonly logs: Array<Record<string, unknown>> = [];
+  readonly logs: OktaLogEvent[] = [];
   /** Requests per minute per endpoint family, as Okta's defaults for an org. */
   rateLimits: Record<string, number> = { users: 600, groups: 600, logs: 120 };
   /** Caps every page below Okta's own maximums, so tests cross page boundaries with few records. */
@@ -62,6 +70,7 @@ export class OktaStandIn extends StandInServer {
     this.route('GET', '/api/v1/users', (r) => this.#guard(r, 'users', () => this.#listUsers(r)));
     this.route('GET', '/api/v1/users/{id}', (r) => this.#guard(r, 'users', () => this.#getUser(r)));
     this.route('GET', '/api/v1/users/{id}/groups', (r) => this.#guard(r, 'users', () => this.#userGroups(r)));
+    this.route('GET', '/api/v1/logs', (r) => this.#guard(r, 'logs', () => this.#listLogs(r)));
     this.route('GET', '/api/v1/groups', (r) => this.#guard(r, 'groups', () => this.#listGroups(r)));
     this.route('GET', '/api/v1/groups/{id}/users', (r) => this.#guard(r, 'groups', () => this.#groupUsers(r)));
   }
@@ -113,8 +122,8 @@ export class OktaStandIn extends StandInServer {
   }
 
   /** Records a System Log event with Okta's LogEvent shape and returns it. */
-  emit(eventType: string, targets: Array<OktaUserRecord | OktaGroupRecord>, options: { actor?: string; result?: string; published?: Date } = {}): Record<string, unknown> {
-    const event = {
+  emit(eventType: string, targets: Array<OktaUserRecord | OktaGroupRecord>, options: { actor?: string; result?: string; published?: Date } = {}): OktaLogEvent {
+    const event: OktaLogEvent = {
       actor: { id: '00uadmin0000000000000', type: 'User', alternateId: options.actor ?? 'admin@acme.example', displayName: 'Okta Admin', detailEntry: null },
       client: { userAgent: { rawUserAgent: 'sandbox', os: 'Unknown', browser: 'UNKNOWN' }, zone: 'null', device: 'Computer', id: null, ipAddress: '127.0.0.1', geographicalContext: null },
       authenticationContext: { authenticationStep: 0, externalSessionId: 'trs-sandbox' },
@@ -133,7 +142,7 @@ export class OktaStandIn extends StandInServer {
   }
 
   /** Deactivates a user as an admin would: status DEPROVISIONED and a `user.lifecycle.deactivate` event. */
-  deactivate(userId: string): Record<string, unknown> {
+  deactivate(userId: string): OktaLogEvent {
     this.setStatus(userId, 'DEPROVISIONED');
     return this.emit('user.lifecycle.deactivate', [this.users.get(userId)!]);
   }
@@ -214,6 +223,25 @@ export class OktaStandIn extends StandInServer {
     // Like Okta: a plain list leaves DEPROVISIONED users out; a search includes every status.
     const users = [...this.users.values()].filter((u) => (search || u.status !== 'DEPROVISIONED') && matcher(pathGetter(u as unknown as Record<string, unknown>)));
     return this.#page(req, users, 200, 200);
+  }
+
+  /**
+   * Polling semantics of `/api/v1/logs` without `until`: ascending from `since` (or after the
+   * `after` cursor), and always a `next` link — an empty page repeats the same cursor.
+   */
+  #listLogs(req: SandboxRequest): SandboxResponse {
+    const q = req.url.searchParams;
+    if (q.get('sortOrder') !== 'ASCENDING' && q.has('after')) return oktaError(400, 'E0000001', 'Api validation failed: after requires sortOrder=ASCENDING');
+    const since = q.get('since') ? Date.parse(q.get('since')!) : Date.now() - 7 * 86_400_000;
+    const limit = Math.min(Number(q.get('limit') ?? 100), 1000, this.maxPageSize);
+    const after = q.get('after');
+    const inWindow = this.logs.filter((e) => Date.parse(e.published) >= since);
+    const start = after ? inWindow.findIndex((e) => e.uuid === after) + 1 : 0;
+    const page = inWindow.slice(start, start + limit);
+    const next = new URL(req.url.pathname + req.url.search, this.baseUrl);
+    const cursor = page.at(-1)?.uuid ?? after;
+    if (cursor) next.searchParams.set('after', cursor);
+    return { status: 200, body: page, headers: { link: `<${this.#link(req, null)}>; rel="self", <${next}>; rel="next"` } };
   }
 
   #getUser(req: SandboxRequest): SandboxResponse {

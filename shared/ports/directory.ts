@@ -14,6 +14,11 @@ export interface Directory {
    * (a search on the username attribute, which can find several claimants). Empty when none.
    */
   findUsers(ref: string): Promise<DirectoryUser[]>;
+  /**
+   * One page of the System Log in ascending order, from `cursor` (a `next` link a previous page
+   * returned) or, with no cursor, from `since`. Returns the events and the link to poll next.
+   */
+  readLogPage(cursor: string | null, since: Date): Promise<{ events: unknown[]; next: string | null }>;
   /** The groups one user belongs to. */
   groupsOf(userId: string): Promise<DirectoryGroup[]>;
 }

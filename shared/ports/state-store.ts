@@ -64,6 +64,9 @@ export interface StateStore {
   claimEvent(uuid: string, source: string, now: Date, staleMs: number): Promise<boolean>;
   /** Marks a claimed event processed; the record expires (TTL) after a week. */
   completeEvent(uuid: string, now: Date): Promise<void>;
+  /** A named cursor (the System Log poll's next link), or null before the first poll. */
+  getCursor(name: string): Promise<string | null>;
+  putCursor(name: string, value: string, now: Date): Promise<void>;
   /** Gives a claim back after a failure, so a retry or another way in can process the event. */
   releaseEvent(uuid: string): Promise<void>;
 }

@@ -11,9 +11,16 @@ import { ConfigError } from './errors.js';
  * a failed start is not cached, so the next invocation tries again.
  */
 
-let runtime: Promise<{ config: Config; composition: Composition }> | undefined;
+export interface LambdaRuntime {
+  config: Config;
+  composition: Composition;
+  /** The environment with `<NAME>_SECRET_ARN` values resolved (for secrets only some functions need). */
+  env: Readonly<Record<string, string | undefined>>;
+}
 
-async function build(env: NodeJS.ProcessEnv): Promise<{ config: Config; composition: Composition }> {
+let runtime: Promise<LambdaRuntime> | undefined;
+
+async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
   const path = env.HF_IAM_SYNC_CONFIG;
   const location = readStateLocation(env);
   const problems = [
@@ -22,8 +29,9 @@ async function build(env: NodeJS.ProcessEnv): Promise<{ config: Config; composit
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const config = await loadConfig(path!);
-  const secrets = readSecrets(await resolveSecretEnv(env), config.file);
-  return { config, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location: location! } }) };
+  const resolved = await resolveSecretEnv(env);
+  const secrets = readSecrets(resolved, config.file);
+  return { config, env: resolved, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location: location! } }) };
 }
 
 let sink: EventSink | undefined;
@@ -34,7 +42,7 @@ export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink
   return sink;
 }
 
-export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; composition: Composition }> {
+export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<LambdaRuntime> {
   runtime ??= build(env).catch((error: unknown) => {
     runtime = undefined;
     throw error;

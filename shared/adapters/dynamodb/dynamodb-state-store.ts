@@ -152,6 +152,15 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
+  async getCursor(name: string): Promise<string | null> {
+    const item = await this.#get(`CURSOR#${name}`, 'CURSOR');
+    return typeof item?.value === 'string' ? item.value : null;
+  }
+
+  async putCursor(name: string, value: string, now: Date): Promise<void> {
+    await this.#put({ pk: `CURSOR#${name}`, sk: 'CURSOR', value, updatedAt: now.toISOString() }, `save cursor ${name}`);
+  }
+
   #toManaged(item: Record<string, unknown>): ManagedMember {
     return {
       user: String(item.user), oktaUserId: (item.oktaUserId as string | undefined) ?? null, role: item.role as ManagedMember['role'],

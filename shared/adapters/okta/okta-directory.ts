@@ -17,6 +17,7 @@ import { mapLimit } from '../../runtime/map-limit.js';
 
 const GROUP_PAGE = 1000;
 const USER_PAGE = 200;
+const LOG_PAGE = 1000;
 const READ_CONCURRENCY = 4;
 /** Encoded search length per call; leaves room for the org URL and other parameters in a `Link`. */
 const SEARCH_CHUNK_CHARS = 1500;
@@ -124,6 +125,19 @@ export class OktaDirectory implements Directory {
       : await this.#call(`find user with profile.${this.#attribute} = ${ref}`, async () =>
         drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} eq ${quote(ref)}`, limit: USER_PAGE })));
     return found.map((u) => this.#toUser(u as SdkUser));
+  }
+
+  async readLogPage(cursor: string | null, since: Date): Promise<{ events: unknown[]; next: string | null }> {
+    // A stored next link carries `since` and `after`; the SDK rebuilds the same request from them.
+    const params = cursor ? new URL(cursor).searchParams : null;
+    return this.#call('read the System Log', async () => {
+      const collection = await this.#client.systemLogApi.listLogEvents({
+        since: params?.get('since') ?? since.toISOString(), sortOrder: 'ASCENDING', limit: LOG_PAGE,
+        ...(params?.get('after') ? { after: params.get('after')! } : {}),
+      });
+      const events = await collection.getNextPage();
+      return { events, next: collection.nextUri ?? cursor };
+    });
   }
 
   async groupsOf(userId: string): Promise<DirectoryGroup[]> {

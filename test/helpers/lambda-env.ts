@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { vi } from 'vitest';
+import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
+import { SecretsManagerStandIn } from '../../sandbox/aws/secrets-manager-stand-in.js';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
+
+/**
+ * The environment a deployed function sees, made of stand-ins: the config file, secrets behind
+ * Secrets Manager ARNs, dynalite, our EventBridge bus. Captures stdout/stderr (the JSON logs).
+ */
+
+export const HOOK_SECRET = 'sandbox-hook-secret-value';
+export const lambdaContext = { functionName: 'hf-iam-sync-test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+const HANDLERS = {
+  reconcile: () => import('../../functions/reconcile/handler.js'),
+  'okta-event': () => import('../../functions/okta-event/handler.js'),
+  'okta-hook': () => import('../../functions/okta-hook/handler.js'),
+  'okta-log-poll': () => import('../../functions/okta-log-poll/handler.js'),
+};
+
+export interface LambdaEnv {
+  sandbox: Sandbox;
+  secrets: SecretsManagerStandIn;
+  bus: EventBridgeStandIn;
+  logs: () => string;
+  /** Imports a function's handler afresh (a cold start). */
+  load: <T>(name: keyof typeof HANDLERS) => Promise<T>;
+  stop: () => Promise<void>;
+}
+
+export async function startLambdaEnv(): Promise<LambdaEnv> {
+  const saved = { ...process.env };
+  const sandbox = await startSandbox();
+  const secrets = new SecretsManagerStandIn();
+  const bus = new EventBridgeStandIn();
+  await Promise.all([secrets.start(), bus.start()]);
+  const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-lambda-'));
+  await writeFile(join(dir, 'config.yaml'), sandbox.configText);
+  Object.assign(process.env, {
+    HF_IAM_SYNC_CONFIG: join(dir, 'config.yaml'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
+    OKTA_API_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/okta', SANDBOX_OKTA_TOKEN).arn,
+    HF_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/hf', SANDBOX_HF_TOKEN).arn,
+    OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('hf-iam-sync/hook', HOOK_SECRET).arn,
+    SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, EVENT_BUS_NAME: 'hf-iam-sync-test', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  delete process.env.OKTA_API_TOKEN;
+  delete process.env.HF_TOKEN;
+  let logs = '';
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logs += String(chunk);
+      return true;
+    });
+  }
+  return {
+    sandbox, secrets, bus,
+    logs: () => logs,
+    load: async <T>(name: keyof typeof HANDLERS) => {
+      vi.resetModules();
+      return (await HANDLERS[name]()).handler as unknown as T;
+    },
+    stop: async () => {
+      vi.restoreAllMocks();
+      process.env = saved;
+      await Promise.all([sandbox.stop(), secrets.stop(), bus.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

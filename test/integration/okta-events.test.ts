@@ -1,0 +1,138 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventBridgeSink } from '../../shared/adapters/eventbridge/eventbridge-sink.js';
+import { handleOktaEvents, type EventPorts } from '../../shared/offboarding/handle-okta-events.js';
+import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+/** Event-driven offboarding through the real adapters, the Okta and Hub stand-ins, dynalite and EventBridge. */
+
+let h: Harness;
+let bus: EventBridgeStandIn;
+let ports: EventPorts;
+
+beforeEach(async () => {
+  h = await startHarness();
+  bus = new EventBridgeStandIn();
+  await bus.start();
+  const client = new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  ports = { ...h.composition.ports, events: new EventBridgeSink(client, 'hf-iam-sync-test') };
+});
+afterEach(async () => {
+  await h.stop();
+  await bus.stop();
+});
+
+const rolePuts = () => h.sandbox.hub.count(/\/members\/[^/]+\/role$/, 'PUT');
+
+describe('Okta events', () => {
+  it('a deactivation removes access at once, in three Okta/Hub calls, and is announced', async () => {
+    const { okta, hub } = h.sandbox;
+    hub.member('grace-h')!.role = 'write';
+    const event = okta.deactivate(okta.userByLogin('grace@acme.example').id);
+    const before = { okta: okta.calls.length, hub: hub.calls.length };
+    const result = await handleOktaEvents(ports, h.config, [event], 'eventbridge');
+    expect(result.outcomes).toEqual([expect.objectContaining({ uuid: event.uuid, outcome: 'processed' })]);
+    expect(hub.member('grace-h')?.role).toBe('no_access');
+    expect(hub.memberResourceGroups('grace-h')).toEqual({});
+    expect(okta.calls.length - before.okta + hub.calls.length - before.hub).toBe(3);
+    expect(bus.received).toEqual([expect.objectContaining({
+      source: 'hf-iam-sync', detailType: 'hf-iam-sync.MemberOffboarded',
+      detail: expect.objectContaining({ user: 'grace-h', oktaLogin: 'grace@acme.example', reasons: [expect.stringContaining('DEPROVISIONED')], triggeredBy: [expect.objectContaining({ uuid: event.uuid, eventType: 'user.lifecycle.deactivate' })] }),
+    })]);
+    const trail = await ports.state.listChanges({ organization: 'acme', user: 'grace-h', limit: 5 });
+    expect(trail[0]).toMatchObject({ trigger: 'event', actor: 'eventbridge:admin@acme.example', outcome: 'applied', action: 'remove' });
+  });
+
+  it('the same event delivered three times, through different ways in, changes the Hub once', async () => {
+    const { okta } = h.sandbox;
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    const results = [
+      await handleOktaEvents(ports, h.config, [event], 'eventbridge'),
+      await handleOktaEvents(ports, h.config, [event, event], 'hook'),
+      await handleOktaEvents(ports, h.config, [event], 'poll'),
+    ];
+    expect(results.flatMap((r) => r.outcomes.map((o) => o.outcome))).toEqual(['processed', 'duplicate', 'duplicate']);
+    expect(rolePuts()).toBe(1);
+    expect(bus.received).toHaveLength(1);
+  });
+
+  it('a stale, older membership add after a deactivation leaves the user offboarded', async () => {
+    const { okta, hub } = h.sandbox;
+    const grace = okta.userByLogin('grace@acme.example');
+    const stale = okta.emit('group.user_membership.add', [grace, okta.groupByName('hf-acme-write')], { published: new Date(Date.now() - 60_000) });
+    const deactivate = okta.deactivate(grace.id);
+    await handleOktaEvents(ports, h.config, [deactivate], 'eventbridge');
+    await handleOktaEvents(ports, h.config, [stale], 'eventbridge');
+    expect(hub.member('grace-h')?.role).toBe('no_access');
+  });
+
+  it('500 events for 20 users become at most 20 targeted reconciles', async () => {
+    const { okta, hub } = h.sandbox;
+    const write = okta.groupByName('hf-acme-write');
+    const people = Array.from({ length: 20 }, (_, i) => {
+      const u = okta.addUser({ login: `p${i}@acme.example`, profile: { hfUsername: `p${i}` } });
+      okta.addToGroup(write.id, u.id);
+      hub.addMember(`p${i}`, 'read');
+      return u;
+    });
+    const events = Array.from({ length: 500 }, (_, i) => okta.emit('user.account.update_profile', [people[i % 20]!]));
+    const result = await handleOktaEvents(ports, h.config, events, 'hook');
+    expect(result.reconciles).toBeLessThanOrEqual(20);
+    expect(result.outcomes.filter((o) => o.outcome === 'processed')).toHaveLength(500);
+    expect(people.every((_, i) => hub.member(`p${i}`)?.role === 'write')).toBe(true);
+  });
+
+  it('a malformed event, an unknown user and an unlinked user get clear outcomes; the rest of the batch goes through', async () => {
+    const { okta, hub } = h.sandbox;
+    const good = okta.deactivate(okta.userByLogin('alan@acme.example').id);
+    const unknown = { ...okta.emit('user.lifecycle.deactivate', []), target: [{ id: '00uNOBODY0000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
+    const unlinked = okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')]);
+    const noTarget = { ...okta.emit('user.lifecycle.suspend', []), target: [] };
+    const failedLogin = okta.emit('user.lifecycle.deactivate', [okta.userByLogin('ken@acme.example')], { result: 'FAILURE' });
+    const result = await handleOktaEvents(ports, h.config, [{ hello: 'world' }, noTarget, unknown, unlinked, failedLogin, good], 'hook');
+    const by = (uuid: unknown) => result.outcomes.find((o) => o.uuid === uuid);
+    expect(result.outcomes[0]).toEqual({ uuid: null, outcome: 'rejected', detail: 'the event has no uuid' });
+    expect(by(noTarget.uuid)).toMatchObject({ outcome: 'rejected', detail: 'user.lifecycle.suspend has no target of type User' });
+    expect(by(unknown.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('0 change(s)') });
+    expect(by(unlinked.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('0 change(s)') });
+    expect(by(failedLogin.uuid)).toMatchObject({ outcome: 'ignored', detail: 'outcome is FAILURE, not SUCCESS' });
+    expect(by(good.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('1 change(s)') });
+    expect(hub.member('alan-t')?.role).toBe('no_access');
+  });
+
+  it('a failed reconcile gives the claim back, so a retry processes the event', async () => {
+    const { okta, hub } = h.sandbox;
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    hub.inject({ method: 'PUT', path: /\/members\/linus-t\/role$/, status: 500, times: 4 });
+    const first = await handleOktaEvents(ports, h.config, [event], 'eventbridge');
+    expect(first.outcomes[0]).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('HTTP 500') });
+    expect(hub.member('linus-t')?.role).toBe('write');
+    const retry = await handleOktaEvents(ports, h.config, [event], 'eventbridge');
+    expect(retry.outcomes[0]?.outcome).toBe('processed');
+    expect(hub.member('linus-t')?.role).toBe('no_access');
+  });
+
+  it('re-activation in Okta restores the role on the next event', async () => {
+    const { okta, hub } = h.sandbox;
+    const grace = okta.userByLogin('grace@acme.example');
+    await handleOktaEvents(ports, h.config, [okta.deactivate(grace.id)], 'eventbridge');
+    okta.setStatus(grace.id, 'ACTIVE');
+    await handleOktaEvents(ports, h.config, [okta.emit('user.lifecycle.reactivate', [grace])], 'eventbridge');
+    expect(hub.member('grace-h')?.role).toBe('write');
+    expect(hub.memberResourceGroups('grace-h')).toEqual({ llm: 'write' });
+  });
+
+  it('a mapped group event reconciles the organization; a deleted mapped group is reported, not read as everyone left', async () => {
+    const { okta, hub } = h.sandbox;
+    const write = okta.groupByName('hf-acme-write');
+    okta.groups.delete(write.id);
+    okta.memberships.delete(write.id);
+    const event = okta.emit('group.lifecycle.delete', [write]);
+    const result = await handleOktaEvents(ports, h.config, [event], 'eventbridge');
+    expect(result.reconciles).toBe(1);
+    expect(result.outcomes[0]).toMatchObject({ outcome: 'processed', detail: expect.stringContaining(': failed, 0 change(s)') });
+    expect(hub.member('mhamilton')?.role).toBe('contributor');
+    expect(rolePuts()).toBe(0);
+  });
+});

@@ -1,0 +1,92 @@
+import type { APIGatewayProxyEventV2, Context, EventBridgeEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
+import fixture from '../fixtures/okta/eventbridge-user-deactivate.json' with { type: 'json' };
+import { HOOK_SECRET, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
+
+/** The three ways Okta events come in, each through its real handler, sharing one dedup. */
+
+type Handler<E> = (event: E, context: Context) => Promise<unknown>;
+let env: LambdaEnv;
+beforeEach(async () => {
+  env = await startLambdaEnv();
+});
+afterEach(async () => {
+  await env.stop();
+});
+
+const asEventBridge = (detail: unknown) => ({ ...fixture, id: crypto.randomUUID(), detail }) as unknown as EventBridgeEvent<'SystemLog', unknown>;
+const hookRequest = (method: string, headers: Record<string, string>, body?: unknown) => ({
+  requestContext: { http: { method } }, headers, body: body === undefined ? undefined : JSON.stringify(body), isBase64Encoded: false,
+}) as unknown as APIGatewayProxyEventV2;
+const rolePuts = () => env.sandbox.hub.count(/\/members\/[^/]+\/role$/, 'PUT');
+
+describe('the three ways in', () => {
+  it('one deactivation delivered by EventBridge, the hook and the poll changes the Hub once', async () => {
+    const { okta, hub } = env.sandbox;
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    const onEvent = await env.load<Handler<EventBridgeEvent<'SystemLog', unknown>>>('okta-event');
+    const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
+    const onPoll = await env.load<Handler<unknown>>('okta-log-poll');
+    await onEvent(asEventBridge(event), lambdaContext);
+    await onEvent(asEventBridge(event), lambdaContext); // EventBridge is at-least-once
+    const hook = await onHook(hookRequest('POST', { authorization: HOOK_SECRET }, { eventType: 'com.okta.event_hook', data: { events: [event] } }), lambdaContext) as { statusCode: number; body: string };
+    const poll = await onPoll({}, lambdaContext) as { events: number };
+    expect(hub.member('linus-t')?.role).toBe('no_access');
+    expect(rolePuts()).toBe(1);
+    expect(JSON.parse(hook.body).outcomes).toEqual([expect.objectContaining({ outcome: 'duplicate' })]);
+    expect(poll.events).toBeGreaterThanOrEqual(1);
+    expect(env.bus.received.filter((e) => e.detailType === 'hf-iam-sync.MemberOffboarded')).toHaveLength(1);
+    expect(env.logs()).not.toContain(SANDBOX_OKTA_TOKEN);
+    expect(env.logs()).not.toContain(SANDBOX_HF_TOKEN);
+    expect(env.logs()).not.toContain(HOOK_SECRET);
+  });
+
+  it('the poll alone catches an offboarding no stream delivered, and its cursor moves on', async () => {
+    const { okta, hub } = env.sandbox;
+    okta.deactivate(okta.userByLogin('alan@acme.example').id);
+    const onPoll = await env.load<Handler<unknown>>('okta-log-poll');
+    await onPoll({}, lambdaContext);
+    expect(hub.member('alan-t')?.role).toBe('no_access');
+    const logCalls = okta.count(/\/api\/v1\/logs$/);
+    okta.deactivate(okta.userByLogin('ken@acme.example').id);
+    await onPoll({}, lambdaContext);
+    expect(hub.member('kthompson')?.role).toBe('no_access');
+    const second = okta.calls.filter((c) => c.path === '/api/v1/logs').slice(logCalls);
+    expect(second.length).toBeGreaterThan(0);
+    expect(rolePuts()).toBe(2);
+  });
+
+  it('answers the hook verification GET, and refuses a wrong secret without processing', async () => {
+    const { okta, hub } = env.sandbox;
+    const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
+    const verify = await onHook(hookRequest('GET', { authorization: HOOK_SECRET, 'x-okta-verification-challenge': 'c0ffee' }), lambdaContext) as { statusCode: number; body: string };
+    expect(verify).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(verify.body)).toEqual({ verification: 'c0ffee' });
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    const wrong = await onHook(hookRequest('POST', { authorization: 'not-the-secret' }, { data: { events: [event] } }), lambdaContext) as { statusCode: number };
+    expect(wrong.statusCode).toBe(401);
+    expect(hub.member('linus-t')?.role).toBe('write');
+    expect(env.logs()).toContain('rejected: wrong or missing Authorization header');
+    const garbled = await onHook({ ...hookRequest('POST', { authorization: HOOK_SECRET }), body: '{not json' } as APIGatewayProxyEventV2, lambdaContext) as { statusCode: number };
+    expect(garbled.statusCode).toBe(400);
+  });
+
+  it('a malformed EventBridge event is logged and acknowledged, not retried', async () => {
+    const onEvent = await env.load<Handler<EventBridgeEvent<'SystemLog', unknown>>>('okta-event');
+    const result = await onEvent(asEventBridge({ eventType: 'user.lifecycle.deactivate' }), lambdaContext) as { outcomes: Array<{ outcome: string }> };
+    expect(result.outcomes).toEqual([{ uuid: null, outcome: 'rejected', detail: 'the event has no uuid' }]);
+    expect(env.logs()).toContain('"outcome":"rejected"');
+  });
+
+  it('a failed offboarding throws from the EventBridge handler, so it is retried and finally dead-lettered', async () => {
+    const { okta, hub } = env.sandbox;
+    hub.inject({ method: 'PUT', path: /\/role$/, status: 503, times: 10 });
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    const onEvent = await env.load<Handler<EventBridgeEvent<'SystemLog', unknown>>>('okta-event');
+    await expect(onEvent(asEventBridge(event), lambdaContext)).rejects.toThrowError(/failed and will be retried: .*HTTP 503/);
+    hub.clearFaults();
+    await onEvent(asEventBridge(event), lambdaContext);
+    expect(hub.member('linus-t')?.role).toBe('no_access');
+  });
+});

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../../sandbox/sandbox.js';
 import { EXIT, type CliIo } from '../io.js';
+import { offboardingStep } from './demo-offboarding.js';
 
 /**
  * `npm start`: the product's story on the embedded sandbox (Okta and Hub stand-ins, a local
@@ -27,7 +28,9 @@ export async function runDemo(io: CliIo): Promise<number> {
     io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
     const again = await step('3. Plan again: the organization now matches Okta', ['plan', '--config', config]);
     await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
-    return again === EXIT.ok ? EXIT.ok : EXIT.failed;
+    const offboarded = await offboardingStep(sandbox, config, sub, io);
+    await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
+    return again === EXIT.ok && offboarded ? EXIT.ok : EXIT.failed;
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });

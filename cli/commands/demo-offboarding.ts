@@ -1,0 +1,35 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeSink } from '../../shared/adapters/eventbridge/eventbridge-sink.js';
+import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
+import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import type { CliIo } from '../io.js';
+import { openRuntime } from '../runtime.js';
+
+/**
+ * Demo step 5: an admin deactivates Grace in Okta; the System Log event reaches the okta-event
+ * path as EventBridge would deliver it, and her access is gone before the step ends.
+ */
+export async function offboardingStep(sandbox: Sandbox, config: string, io: CliIo, out: CliIo): Promise<boolean> {
+  out.stdout('\n━━━ 5. Okta deactivates grace@acme.example: event-driven offboarding\n');
+  const bus = new EventBridgeStandIn();
+  await bus.start();
+  const { config: parsed, composition } = await openRuntime(config, io);
+  try {
+    const client = new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
+    const before = sandbox.hub.member('grace-h');
+    out.stdout(`Hub before: grace-h is ${before?.role} with resource groups ${JSON.stringify(sandbox.hub.memberResourceGroups('grace-h'))}`);
+    const event = sandbox.okta.deactivate(sandbox.okta.userByLogin('grace@acme.example').id);
+    out.stdout(`Okta System Log: ${event.eventType} ${event.uuid} by ${(event.actor as { alternateId: string }).alternateId}`);
+    const started = performance.now();
+    const result = await handleOktaEvents({ ...composition.ports, events: new EventBridgeSink(client, 'hf-iam-sync-demo') }, parsed, [event], 'eventbridge');
+    const ms = performance.now() - started;
+    for (const o of result.outcomes) out.stdout(`Event ${o.uuid}: ${o.outcome} (${o.detail})`);
+    out.stdout(`Hub after ${ms.toFixed(0)} ms: grace-h is ${sandbox.hub.member('grace-h')?.role} with resource groups ${JSON.stringify(sandbox.hub.memberResourceGroups('grace-h'))}`);
+    for (const e of bus.received) out.stdout(`Published to our bus: ${e.detailType} ${JSON.stringify({ user: e.detail.user, reasons: e.detail.reasons, triggeredBy: e.detail.triggeredBy })}`);
+    return sandbox.hub.member('grace-h')?.role === 'no_access';
+  } finally {
+    await composition.close();
+    await bus.stop();
+  }
+}

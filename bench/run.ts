@@ -5,6 +5,8 @@ import { parseConfig } from '../shared/runtime/config.js';
 import { compose } from '../shared/runtime/compose.js';
 import { reconcile } from '../shared/reconcile/reconcile.js';
 import { readInputs } from '../shared/reconcile/read-inputs.js';
+import { runColdStartBench } from './cold-start.js';
+import { runOffboardingBench } from './offboarding.js';
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../sandbox/seed.js';
 
@@ -128,3 +130,6 @@ for (const [route, n] of Object.entries({ ...applyCounts.okta.byRoute, ...applyC
 
 await close();
 child.send({ type: 'stop' });
+
+if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'offboarding') await runOffboardingBench();
+if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'cold-start') await runColdStartBench();

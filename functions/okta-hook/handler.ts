@@ -7,12 +7,14 @@ import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
 /** okta-hook: Okta Event Hook endpoint (Function URL): verification GET and event POSTs. */
 export const handler = withMiddleware(async (event: APIGatewayProxyEventV2) => {
+  // Okta waits 3 s for an answer; stop starting new work after 2 s (the rest goes to the poll).
+  const deadline = Date.now() + 2000;
   const { config, composition, env } = await lambdaRuntime();
   const secret = env.OKTA_HOOK_SECRET;
   if (!secret) throw new ConfigError(['OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook']);
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const { response, outcome } = await handleHookRequest({ method: event.requestContext.http.method, headers: event.headers, body }, secret, async (events) => {
-    const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, events, 'hook');
+    const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, events, 'hook', deadline);
     for (const o of result.outcomes) logger.info('okta event handled', { ...o });
     return result.outcomes;
   });

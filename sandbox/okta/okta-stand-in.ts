@@ -147,6 +147,27 @@ export class OktaStandIn extends StandInServer {
     return this.emit('user.lifecycle.deactivate', [this.users.get(userId)!]);
   }
 
+  /**
+   * Delivers events to an Event Hook as Okta does: a POST of the event hook envelope with the
+   * configured Authorization header, abandoned after 3 seconds. Returns the status, or 'timeout'.
+   */
+  async deliverHook(url: string, authorization: string, events: OktaLogEvent[]): Promise<{ status: number | 'timeout'; body: unknown }> {
+    const envelope = {
+      eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', source: `${this.baseUrl}/api/v1/eventHooks/whokh0sandbox`,
+      eventId: crypto.randomUUID(), eventTime: new Date().toISOString(), contentType: 'application/json', data: { events },
+    };
+    try {
+      const res = await fetch(url, {
+        method: 'POST', headers: { authorization, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(envelope), signal: AbortSignal.timeout(3000),
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError') return { status: 'timeout', body: null };
+      throw error;
+    }
+  }
+
   groupByName(name: string): OktaGroupRecord {
     const group = [...this.groups.values()].find((g) => g.profile.name === name);
     if (!group) throw new Error(`no sandbox group ${name}`);

@@ -29,7 +29,7 @@ export type EventSource = 'eventbridge' | 'hook' | 'poll';
 
 export interface EventOutcome {
   uuid: string | null;
-  outcome: 'processed' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
+  outcome: 'processed' | 'duplicate' | 'ignored' | 'rejected' | 'failed' | 'deferred';
   detail: string;
 }
 
@@ -65,7 +65,13 @@ function offboardingEvents(outcome: ReconcileOutcome, triggers: readonly OktaEve
     }));
 }
 
-export async function handleOktaEvents(ports: EventPorts, config: Config, raw: readonly unknown[], source: EventSource): Promise<HandleResult> {
+/**
+ * `deadline` (epoch ms) bounds the time spent: work not started by then is given back unprocessed
+ * (`deferred`) for the System Log poll — the Event Hook must answer Okta within 3 seconds.
+ */
+export async function handleOktaEvents(
+  ports: EventPorts, config: Config, raw: readonly unknown[], source: EventSource, deadline = Number.POSITIVE_INFINITY,
+): Promise<HandleResult> {
   const outcomes = new Map<string, EventOutcome>();
   const anonymous: EventOutcome[] = [];
   const claimed: OktaEventRef[] = [];
@@ -99,7 +105,13 @@ export async function handleOktaEvents(ports: EventPorts, config: Config, raw: r
 
   const published: DomainEvent[] = [];
   const offboarded: string[] = [];
+  let reconciles = 0;
   for (const job of jobs) {
+    if (Date.now() >= deadline) {
+      for (const e of job.events) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'deferred', detail: 'out of time in this delivery; left for the System Log poll' });
+      continue;
+    }
+    reconciles += 1;
     try {
       const outcome = await reconcile(ports, config, {
         dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS,
@@ -120,7 +132,7 @@ export async function handleOktaEvents(ports: EventPorts, config: Config, raw: r
 
   for (const e of claimed) {
     const outcome = outcomes.get(e.uuid)!;
-    if (outcome.outcome === 'failed') await ports.state.releaseEvent(e.uuid);
+    if (outcome.outcome === 'failed' || outcome.outcome === 'deferred') await ports.state.releaseEvent(e.uuid);
     else await ports.state.completeEvent(e.uuid, ports.clock());
   }
   if (published.length > 0) {
@@ -134,5 +146,5 @@ export async function handleOktaEvents(ports: EventPorts, config: Config, raw: r
       }
     }
   }
-  return { outcomes: [...anonymous, ...outcomes.values()], reconciles: jobs.length, offboarded };
+  return { outcomes: [...anonymous, ...outcomes.values()], reconciles, offboarded };
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, Context, EventBridgeEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { serveFunctionUrl } from '../../sandbox/function-url.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
 import fixture from '../fixtures/okta/eventbridge-user-deactivate.json' with { type: 'json' };
 import { HOOK_SECRET, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
@@ -88,5 +89,48 @@ describe('the three ways in', () => {
     hub.clearFaults();
     await onEvent(asEventBridge(event), lambdaContext);
     expect(hub.member('linus-t')?.role).toBe('no_access');
+  });
+
+  it('Okta delivers to the hook URL over HTTP and gets its answer within the 3-second budget', async () => {
+    const { okta, hub } = env.sandbox;
+    const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
+    const endpoint = await serveFunctionUrl(onHook as never);
+    try {
+      const events = ['linus@acme.example', 'ken@acme.example', 'alan@acme.example'].map((login) => okta.deactivate(okta.userByLogin(login).id));
+      const started = performance.now();
+      const delivery = await okta.deliverHook(endpoint.url, HOOK_SECRET, events);
+      expect(delivery.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect((delivery.body as { outcomes: Array<{ outcome: string }> }).outcomes.map((o) => o.outcome)).toEqual(['processed', 'processed', 'processed']);
+      expect(['linus-t', 'kthompson', 'alan-t'].map((u) => hub.member(u)?.role)).toEqual(['no_access', 'no_access', 'no_access']);
+      expect((await okta.deliverHook(endpoint.url, 'wrong', events)).status).toBe(401);
+    } finally {
+      await endpoint.stop();
+    }
+  });
+});
+
+describe('time budget', () => {
+  it('work not started before the deadline is deferred, and the poll finishes it', async () => {
+    const { handleOktaEvents } = await import('../../shared/offboarding/handle-okta-events.js');
+    const { pollOktaLogs } = await import('../../shared/offboarding/poll-okta-logs.js');
+    const { compose } = await import('../../shared/runtime/compose.js');
+    const { parseConfig } = await import('../../shared/runtime/config.js');
+    const { okta, hub } = env.sandbox;
+    const config = parseConfig(env.sandbox.configText, 'sandbox.yaml');
+    const { ports, close } = await compose(config, { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: undefined }, {
+      state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: env.sandbox.dynamoEndpoint } },
+    });
+    const sink = { publish: async () => undefined };
+    try {
+      const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+      const late = await handleOktaEvents({ ...ports, events: sink }, config, [event], 'hook', Date.now() - 1);
+      expect(late.outcomes).toEqual([expect.objectContaining({ outcome: 'deferred' })]);
+      expect(hub.member('linus-t')?.role).toBe('write');
+      await pollOktaLogs({ ...ports, events: sink }, config);
+      expect(hub.member('linus-t')?.role).toBe('no_access');
+    } finally {
+      await close();
+    }
   });
 });

@@ -25,7 +25,7 @@ export async function runDemo(io: CliIo): Promise<number> {
     io.stdout(`\nConfiguration (${config}):\n${sandbox.configText}`);
     await step('1. Plan: what would change, and why (writes nothing)', ['plan', '--config', config]);
     const applied = await step('2. Apply the plan', ['apply', '--config', config, '--yes']);
-    io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
+    if (applied !== EXIT.ok) io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
     const again = await step('3. Plan again: the organization now matches Okta', ['plan', '--config', config]);
     await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
     const offboarded = await offboardingStep(sandbox, config, sub, io);

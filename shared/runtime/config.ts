@@ -33,7 +33,7 @@ export interface Config {
   naming: NamingConvention | null;
 }
 
-/** Reads the environment's secret names; `get` may be `process.env` lookups or resolved Secrets Manager values. */
+/** Reads the secrets from an environment (`process.env`, or one whose `<NAME>_SECRET_ARN`s were resolved); lists every one missing. */
 export function readSecrets(env: Readonly<Record<string, string | undefined>>, file: ConfigFile): Secrets {
   const problems: string[] = [];
   const value = (name: string) => env[name]?.trim() || undefined;

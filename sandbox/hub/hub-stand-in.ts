@@ -23,6 +23,10 @@ export interface HubMemberRecord {
 }
 
 export interface HubTokenRecord {
+  /** The id shown in the org's token settings; needed to revoke its org access. */
+  id?: string;
+  /** An org admin revoked this token's access to the org (it still works elsewhere). */
+  orgAccessRevoked?: boolean;
   user: string;
   /** The token's owner is an org admin (members' role calls need it). */
   admin: boolean;
@@ -58,6 +62,12 @@ export class HubStandIn extends StandInServer {
     this.route('GET', `${base}/resource-groups`, (r) => this.#guard(r, 'user', () => this.#listResourceGroups(r)));
     this.route('POST', `${base}/resource-groups`, (r) => this.#guard(r, 'admin', () => this.#createResourceGroup(r)));
     this.route('GET', '/api/whoami-v2', (r) => this.#guard(r, 'any', () => this.#whoami(r)));
+    this.route('POST', `${base}/settings/tokens/{tokenId}/revoke`, (r) => this.#guard(r, 'admin', () => {
+      const token = [...this.tokens.values()].find((t) => t.id === r.params.tokenId);
+      if (!token) return hubError(404, `Token ${r.params.tokenId} not found`);
+      token.orgAccessRevoked = true;
+      return { status: 200, body: { success: true } };
+    }));
     registerScim(this);
   }
 
@@ -115,6 +125,7 @@ export class HubStandIn extends StandInServer {
     current.used += 1;
     const orgParam = req.params.org;
     if (orgParam !== undefined && orgParam !== this.org) return { ...hubError(404, `Organization ${orgParam} not found`) };
+    if (orgParam !== undefined && record.orgAccessRevoked) return hubError(403, 'This token has been revoked from the organization');
     if (need === 'scim' && record.kind !== 'scim') return hubError(401, 'Invalid SCIM token');
     if ((need === 'user' || need === 'admin') && record.kind !== 'user') return hubError(401, 'Invalid credentials in Authorization header');
     if (need === 'admin' && !record.admin) return hubError(403, 'You must be an admin of this organization to do that');
@@ -210,7 +221,7 @@ export class HubStandIn extends StandInServer {
       body: {
         type: 'user', id: member?._id ?? hexId(), name: record.user, fullname: member?.fullname ?? record.user,
         email: member?.email ?? null, emailVerified: true, isPro: false, canPay: false, avatarUrl: '/avatars/x.svg', periodEnd: null,
-        orgs: member ? [{ type: 'org', id: 'org000000000000000000001', name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan, roleInOrg: member.role }] : [],
+        orgs: member && !record.orgAccessRevoked ? [{ type: 'org', id: 'org000000000000000000001', name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan, roleInOrg: member.role }] : [],
         auth: { type: 'access_token', accessToken: { displayName: 'hf-iam-sync', role: 'fineGrained', createdAt: '2026-01-01T00:00:00.000Z', fineGrained: { scoped: [], global: [] } } },
       },
     };

@@ -4,7 +4,7 @@ import { applyGuards } from './guards.js';
 import type { Access, Change, ChangeAction, Effect, NeedsInvite, Plan, PlanScope, UnmanagedMember } from './plan.js';
 import { userKey } from './roles.js';
 import { resolveRules, type NamingConvention } from './rules.js';
-import type { DirectorySnapshot, HubMember, HubSnapshot, ManagedMember, Policy, Rule } from './types.js';
+import type { DirectorySnapshot, HubMember, HubSnapshot, IssuedToken, ManagedMember, Policy, Rule } from './types.js';
 
 /**
  * computePlan(inputs): Plan — pure; no I/O, no clock, no environment.
@@ -23,6 +23,8 @@ export interface PlanInputs {
   directory: DirectorySnapshot;
   hub: HubSnapshot;
   managed: readonly ManagedMember[];
+  /** Active tokens this system issued, for the people in scope (none when nothing issues tokens). */
+  issuedTokens?: readonly IssuedToken[];
   rules: readonly Rule[];
   naming: NamingConvention | null;
   policy: Policy;
@@ -130,6 +132,7 @@ export function computePlan(inputs: PlanInputs): Plan {
     });
   }
 
+  candidates.push(...tokenRevocations(inputs.issuedTokens ?? [], desired.byMember));
   const { changes, blocked } = applyGuards(candidates, hub, policy);
   changes.sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect] || a.user.localeCompare(b.user));
   return finish({
@@ -138,6 +141,21 @@ export function computePlan(inputs: PlanInputs): Plan {
     unlinked: desired.unlinked,
     unmanaged: unmanaged.sort((a, b) => a.user.localeCompare(b.user)),
     conflicts: desired.conflicts,
+  });
+}
+
+/** Issued tokens of people who are no longer entitled (or whom no Okta user links any more) lose their org access. */
+function tokenRevocations(tokens: readonly IssuedToken[], byMember: ReadonlyMap<string, Entitlement>): Change[] {
+  const byOktaId = new Map([...byMember.values()].map((e) => [e.user.id, e]));
+  return tokens.flatMap((token) => {
+    const ent = byOktaId.get(token.oktaUserId);
+    if (ent?.entitled) return [];
+    const why = ent ? `issued for Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}` : 'issued for an Okta user who no longer links this Hub account';
+    return [{
+      id: `revoke-token:${token.tokenId}`, action: 'revoke-token' as const, user: token.user, oktaUserId: token.oktaUserId,
+      oktaLogin: ent?.user.login ?? null, oktaEmail: ent?.user.email ?? null, before: null, after: null, effect: 'revoke' as const,
+      token: { tokenId: token.tokenId, last4: token.last4, label: token.label }, reasons: [why],
+    }];
   });
 }
 

@@ -16,8 +16,9 @@ export interface Access {
  * - `set-role`: `PUT …/members/{user}/role` with the whole `after` access.
  * - `remove`: the same call with `no_access` and no resource groups (roles mode).
  * - `scim-invite` / `scim-deactivate` / `scim-delete`: SCIM calls in the `scim-*` modes.
+ * - `revoke-token`: revokes the org access of a token this system issued for the person.
  */
-export type ChangeAction = 'set-role' | 'remove' | 'scim-invite' | 'scim-deactivate' | 'scim-delete';
+export type ChangeAction = 'set-role' | 'remove' | 'scim-invite' | 'scim-deactivate' | 'scim-delete' | 'revoke-token';
 
 /** Direction of a change; `revoke`, `downgrade` and `mixed` count as removals for the guards. */
 export type Effect = 'grant' | 'upgrade' | 'mixed' | 'downgrade' | 'revoke';
@@ -36,6 +37,8 @@ export interface Change {
   before: Access | null;
   after: Access | null;
   effect: Effect;
+  /** `revoke-token` only: which issued token (id and last four characters, never the value). */
+  token?: { tokenId: string; last4: string; label: string };
   /** Why, in words an admin can check against Okta: which rule or group, which status, which guard. */
   reasons: string[];
 }

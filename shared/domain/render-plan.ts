@@ -28,7 +28,9 @@ function describeAccessChange(before: Access | null, after: Access | null): stri
 
 function changeBlock(change: Change, symbol: string, paint: (s: string, code: string) => string, extra?: string): string[] {
   const head = `  ${paint(symbol, symbol)} ${change.user}  ${change.action} (${change.effect})`;
-  const body = describeAccessChange(change.before, change.after).map((l) => `      ${l}`);
+  const body = (change.token
+    ? [`token "${change.token.label}" (id ${change.token.tokenId}, …${change.token.last4}): org access revoked`]
+    : describeAccessChange(change.before, change.after)).map((l) => `      ${l}`);
   const why = change.reasons.map((r) => `      why: ${r}`);
   return [head, ...body, ...why, ...(extra ? [`      ${extra}`] : []), ''];
 }

@@ -106,3 +106,17 @@ export interface Policy {
   /** SCIM account deletion instead of deactivation; only meaningful in `scim-managed`. */
   scimDelete: boolean;
 }
+
+/**
+ * A Hub token this system issued for a person (recorded in our state, never the token itself).
+ * While the person is entitled it stays; when they are not, the plan revokes its org access.
+ */
+export interface IssuedToken {
+  tokenId: string;
+  oktaUserId: string;
+  /** Hub username of the person it was issued for. */
+  user: string;
+  label: string;
+  last4: string;
+  issuedAt: string;
+}

@@ -51,24 +51,27 @@ function isMappedGroup(config: Config, name: string | null): boolean {
   return config.naming !== null && lower.startsWith(conventionPrefix(config.naming, config.policy.organization).toLowerCase());
 }
 
+/** One `MemberOffboarded` per person who lost access in this run, with the tokens revoked for them. */
 function offboardingEvents(outcome: ReconcileOutcome, triggers: readonly OktaEventRef[], source: EventSource): DomainEvent[] {
   const applied = new Set(outcome.result?.applied.map((r) => r.changeId) ?? []);
-  return outcome.plan.changes
-    .filter((c) => c.effect === 'revoke' && applied.has(c.id))
-    .map((c) => ({
+  const revoked = outcome.plan.changes.filter((c) => c.effect === 'revoke' && applied.has(c.id));
+  const people = [...new Set(revoked.map((c) => c.user.toLowerCase()))];
+  return people.map((key) => {
+    const changes = revoked.filter((c) => c.user.toLowerCase() === key);
+    const access = changes.find((c) => c.action !== 'revoke-token');
+    const first = access ?? changes[0]!;
+    return {
       detailType: 'hf-iam-sync.MemberOffboarded',
       detail: {
-        organization: outcome.plan.organization, user: c.user, oktaUserId: c.oktaUserId, oktaLogin: c.oktaLogin, action: c.action,
-        before: c.before, reasons: c.reasons, runId: outcome.runId, source,
+        organization: outcome.plan.organization, user: first.user, oktaUserId: first.oktaUserId, oktaLogin: first.oktaLogin,
+        action: access?.action ?? null, before: access?.before ?? null, reasons: first.reasons, runId: outcome.runId, source,
+        revokedTokens: changes.flatMap((c) => (c.token ? [{ tokenId: c.token.tokenId, last4: c.token.last4, label: c.token.label }] : [])),
         triggeredBy: triggers.map((t) => ({ uuid: t.uuid, eventType: t.eventType, published: t.published, actor: t.actor })),
       },
-    }));
+    };
+  });
 }
 
-/**
- * `deadline` (epoch ms) bounds the time spent: work not started by then is given back unprocessed
- * (`deferred`) for the System Log poll — the Event Hook must answer Okta within 3 seconds.
- */
 export async function handleOktaEvents(
   ports: EventPorts, config: Config, raw: readonly unknown[], source: EventSource, deadline = Number.POSITIVE_INFINITY,
 ): Promise<HandleResult> {

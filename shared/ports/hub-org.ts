@@ -15,6 +15,8 @@ export interface HubOrg {
    * they had (the Hub applies the call atomically).
    */
   setAccess(username: string, access: Access): Promise<void>;
+  /** Revokes a token's access to the organization (the token keeps working elsewhere). Failure ⇒ it still has access. */
+  revokeOrgToken(tokenId: string): Promise<void>;
   /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */
   scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void>;
   /** SCIM: `active: false`. Failure ⇒ the person is still active. */

@@ -1,5 +1,5 @@
 import type { Access, ChangeAction, Effect, PlanScope, PlanSummary } from '../domain/plan.js';
-import type { ManagedMember } from '../domain/types.js';
+import type { IssuedToken, ManagedMember } from '../domain/types.js';
 
 /** Who or what started a run, for the audit trail. */
 export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event';
@@ -64,6 +64,11 @@ export interface StateStore {
   claimEvent(uuid: string, source: string, now: Date, staleMs: number): Promise<boolean>;
   /** Marks a claimed event processed; the record expires (TTL) after a week. */
   completeEvent(uuid: string, now: Date): Promise<void>;
+  /** Records a token this system issued for a person (its id and last four characters only). */
+  recordIssuedToken(organization: string, token: IssuedToken): Promise<void>;
+  /** Active issued tokens, of everyone or of one Okta user. */
+  listIssuedTokens(organization: string, oktaUserId?: string): Promise<IssuedToken[]>;
+  markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void>;
   /** A named cursor (the System Log poll's next link), or null before the first poll. */
   getCursor(name: string): Promise<string | null>;
   putCursor(name: string, value: string, now: Date): Promise<void>;

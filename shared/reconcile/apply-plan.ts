@@ -57,6 +57,8 @@ async function execute(hub: HubOrg, change: Change): Promise<void> {
       return hub.scimDeactivate(change.user);
     case 'scim-delete':
       return hub.scimDelete(change.user);
+    case 'revoke-token':
+      return hub.revokeOrgToken(change.token!.tokenId);
   }
 }
 
@@ -92,7 +94,9 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     // The Hub change is done; a failed bookkeeping write must not turn it into a reported failure.
     await Promise.allSettled([
       state.putChange({ ...record, outcome: 'applied', at }),
-      state.saveManaged(plan.organization, { user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at }),
+      change.action === 'revoke-token'
+        ? state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())
+        : state.saveManaged(plan.organization, { user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at }),
     ]);
   };
 

@@ -54,12 +54,13 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
   const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope };
   if (scope.kind === 'user') return { ...common, ...(await readOneUser(ports, config, scope.user)) };
   const { groups, resourceGroups, mapped } = await readRules(ports, config);
-  const [directory, members, managed] = await Promise.all([
+  const [directory, members, managed, issuedTokens] = await Promise.all([
     guarded('Okta users and group members', () => ports.directory.readOrganization(mapped)),
     guarded('Hub members', () => ports.hub.listMembers()),
     guarded('hf-iam-sync state', () => ports.state.listManaged(config.policy.organization)),
+    guarded('issued tokens', () => ports.state.listIssuedTokens(config.policy.organization)),
   ]);
-  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true }, managed };
+  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true }, managed, issuedTokens };
 }
 
 /**
@@ -68,7 +69,7 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
  */
 async function readOneUser(
   ports: ReadPorts, config: Config, ref: string,
-): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound'>> {
+): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound' | 'issuedTokens'>> {
   const org = config.policy.organization;
   const users = await guarded(`Okta user ${ref}`, () => ports.directory.findUsers(ref));
   const mayBeEntitled = users.filter((u) => config.policy.entitledStatuses.includes(u.status));
@@ -102,5 +103,6 @@ async function readOneUser(
     const inScope = new Set(hubMembers.map((m) => m.user.toLowerCase()));
     otherAdmins = all.filter((m) => m.role === 'admin' && !inScope.has(m.user.toLowerCase())).map((m) => m.user);
   }
-  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins }, managed, rulesBound: mayBeEntitled.length > 0 };
+  const issuedTokens = (await Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))))).flat();
+  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins }, managed, rulesBound: mayBeEntitled.length > 0, issuedTokens };
 }

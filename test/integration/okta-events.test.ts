@@ -135,4 +135,20 @@ describe('Okta events', () => {
     expect(hub.member('mhamilton')?.role).toBe('contributor');
     expect(rolePuts()).toBe(0);
   });
+
+  it('revokes the org access of tokens this system issued for the person, and says so', async () => {
+    const { okta, hub } = h.sandbox;
+    const grace = okta.userByLogin('grace@acme.example');
+    hub.addToken('hf_issued_for_grace_value', { id: 'tok-grace-1', user: 'grace-h', admin: false, kind: 'user' });
+    await ports.state.recordIssuedToken('acme', { tokenId: 'tok-grace-1', oktaUserId: grace.id, user: 'grace-h', label: 'grace-ci', last4: 'alue', issuedAt: new Date().toISOString() });
+    const orgAccess = async () => (await fetch(`${hub.baseUrl}/api/organizations/acme/resource-groups`, { headers: { authorization: 'Bearer hf_issued_for_grace_value' } })).status;
+    expect(await orgAccess()).toBe(200);
+    await handleOktaEvents(ports, h.config, [okta.deactivate(grace.id)], 'eventbridge');
+    expect(await orgAccess()).toBe(403);
+    expect(bus.received[0]?.detail).toMatchObject({ user: 'grace-h', action: 'remove', revokedTokens: [{ tokenId: 'tok-grace-1', last4: 'alue', label: 'grace-ci' }] });
+    expect(await ports.state.listIssuedTokens('acme', grace.id)).toEqual([]);
+    const trail = await ports.state.listChanges({ organization: 'acme', user: 'grace-h', limit: 5 });
+    expect(trail.map((t) => t.action).sort()).toEqual(['remove', 'revoke-token']);
+    expect(JSON.stringify(trail)).not.toContain('hf_issued_for_grace_value');
+  });
 });

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ManagedMember } from '../../domain/types.js';
+import type { IssuedToken, ManagedMember } from '../../domain/types.js';
 import type { ChangeRecord, RunRecord, StateStore } from '../../ports/state-store.js';
 import { LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
 import { TABLE_INDEXES } from './table.js';
@@ -150,6 +150,28 @@ export class DynamoDbStateStore implements StateStore {
     } catch (error) {
       throw this.#wrap(`release event ${uuid}`, error);
     }
+  }
+
+  async recordIssuedToken(organization: string, token: IssuedToken): Promise<void> {
+    await this.#put({ pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}`, ...token, status: 'active' }, `record issued token ${token.tokenId}`);
+  }
+
+  async listIssuedTokens(organization: string, oktaUserId?: string): Promise<IssuedToken[]> {
+    const items = await this.#query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': `ORG#${organization}`, ':prefix': oktaUserId ? `TOKEN#${oktaUserId}#` : 'TOKEN#', ':active': 'active' },
+    }, 'list issued tokens', Number.POSITIVE_INFINITY);
+    return items.map((i) => ({
+      tokenId: String(i.tokenId), oktaUserId: String(i.oktaUserId), user: String(i.user), label: String(i.label), last4: String(i.last4), issuedAt: String(i.issuedAt),
+    }));
+  }
+
+  async markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void> {
+    const key = { pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}` };
+    const item = await this.#get(key.pk, key.sk);
+    if (item) await this.#put({ ...item, status: 'revoked', revokedAt: now.toISOString() }, `mark token ${token.tokenId} revoked`);
   }
 
   async getCursor(name: string): Promise<string | null> {

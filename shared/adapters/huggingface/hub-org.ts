@@ -65,6 +65,13 @@ export class HubOrgHttp implements HubOrg {
     });
   }
 
+  async revokeOrgToken(tokenId: string): Promise<void> {
+    await this.#api.send({
+      method: 'POST', path: `/api/organizations/${this.#org}/settings/tokens/${encodeURIComponent(tokenId)}/revoke`,
+      idempotent: true, operation: `revoke org access of token ${tokenId}`,
+    });
+  }
+
   async scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void> {
     const [givenName = person.username, ...rest] = person.displayName.split(' ');
     await this.#scimApi().send({

@@ -206,6 +206,29 @@ describe('computePlan', () => {
     });
   });
 
+  describe('tokens this system issued', () => {
+    const token = (oktaIndex: number, user: string) => ({ tokenId: `tok-${user}`, oktaUserId: `00u${String(oktaIndex).padStart(17, '0')}`, user, label: 'ci', last4: 'wxyz', issuedAt: '2026-01-01T00:00:00Z' });
+
+    it('revokes the tokens of people who are no longer entitled, and keeps those of people who are', () => {
+      const inputs = world({
+        okta: [{ username: 'leaver', groups: ['hf-write'], status: 'DEPROVISIONED' }, { username: 'stayer', groups: ['hf-write'] }],
+        hub: [member('leaver', 'no_access'), member('stayer', 'write'), member('boss', 'admin')],
+      });
+      const plan = computePlan({ ...inputs, issuedTokens: [token(0, 'leaver'), token(1, 'stayer')] });
+      expect(plan.changes).toEqual([expect.objectContaining({
+        action: 'revoke-token', user: 'leaver', effect: 'revoke', token: { tokenId: 'tok-leaver', last4: 'wxyz', label: 'ci' },
+        reasons: [expect.stringContaining('Okta status is DEPROVISIONED')],
+      })]);
+    });
+
+    it('revokes a token whose Okta user is gone, and never for a protected user', () => {
+      const inputs = world({ okta: [], hub: [member('boss', 'admin')], policy: { protectedUsers: ['keeper'] } });
+      const plan = computePlan({ ...inputs, issuedTokens: [token(7, 'gone'), token(8, 'keeper')] });
+      expect(plan.changes.map((c) => c.token?.tokenId)).toEqual(['tok-gone']);
+      expect(plan.blocked.map((b) => [b.change.token?.tokenId, b.guard])).toEqual([['tok-keeper', 'protected-user']]);
+    });
+  });
+
   it('is idempotent: applying the plan\'s changes yields a plan with no changes', () => {
     const inputs = world({
       okta: [{ username: 'a', groups: ['hf-write', 'hf-llm-write'] }, { username: 'b', groups: [], status: 'DEPROVISIONED' }],

@@ -4,6 +4,7 @@ import type { DomainEvent, EventSink } from '../ports/event-sink.js';
 import { reconcile, type ReconcileOutcome, type ReconcilePorts } from '../reconcile/reconcile.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
+import { mapLimit } from '../runtime/map-limit.js';
 
 /**
  * handleOktaEvents — the one path for every way Okta events arrive (EventBridge log streaming,
@@ -41,6 +42,9 @@ export interface HandleResult {
 
 /** Events wait this long for a running reconcile to finish before failing (and being retried). */
 const LEASE_WAIT_MS = 60_000;
+/** Claims are independent conditional writes; a big hook delivery should not make them one by one. */
+const CLAIM_CONCURRENCY = 16;
+const DUPLICATE = (uuid: string): EventOutcome => ({ uuid, outcome: 'duplicate', detail: 'already processed (or being processed) through one of the ways in' });
 /** An `in-progress` claim older than this belonged to a crashed invocation. */
 const STALE_CLAIM_MS = 5 * 60_000;
 
@@ -77,25 +81,25 @@ export async function handleOktaEvents(
 ): Promise<HandleResult> {
   const outcomes = new Map<string, EventOutcome>();
   const anonymous: EventOutcome[] = [];
-  const claimed: OktaEventRef[] = [];
+  const relevant: OktaEventRef[] = [];
   for (const item of raw) {
     const parsed = parseLogEvent(item);
     if (parsed.kind === 'malformed') {
       (parsed.uuid ? outcomes.set(parsed.uuid, { uuid: parsed.uuid, outcome: 'rejected', detail: parsed.reason }) : anonymous.push({ uuid: null, outcome: 'rejected', detail: parsed.reason }));
-      continue;
-    }
-    if (parsed.kind === 'ignored') {
+    } else if (parsed.kind === 'ignored') {
       outcomes.set(parsed.uuid, { uuid: parsed.uuid, outcome: 'ignored', detail: parsed.reason });
-      continue;
+    } else if (outcomes.has(parsed.event.uuid)) {
+      outcomes.set(parsed.event.uuid, DUPLICATE(parsed.event.uuid));
+    } else {
+      outcomes.set(parsed.event.uuid, { uuid: parsed.event.uuid, outcome: 'processed', detail: '' });
+      relevant.push(parsed.event);
     }
-    const { event } = parsed;
-    if (outcomes.has(event.uuid) || !(await ports.state.claimEvent(event.uuid, source, ports.clock(), STALE_CLAIM_MS))) {
-      outcomes.set(event.uuid, { uuid: event.uuid, outcome: 'duplicate', detail: 'already processed (or being processed) through one of the ways in' });
-      continue;
-    }
-    outcomes.set(event.uuid, { uuid: event.uuid, outcome: 'processed', detail: '' });
-    claimed.push(event);
   }
+  const won = await mapLimit(relevant, CLAIM_CONCURRENCY, (e) => ports.state.claimEvent(e.uuid, source, ports.clock(), STALE_CLAIM_MS));
+  const claimed = relevant.filter((e, i) => {
+    if (!won[i]) outcomes.set(e.uuid, DUPLICATE(e.uuid));
+    return won[i];
+  });
 
   const work = coalesce(claimed);
   const mappedGroupEvents = [...work.groups.values()].flat().filter((e) => e.groups.some((g) => isMappedGroup(config, g.name)));
@@ -133,11 +137,10 @@ export async function handleOktaEvents(
     }
   }
 
-  for (const e of claimed) {
-    const outcome = outcomes.get(e.uuid)!;
-    if (outcome.outcome === 'failed' || outcome.outcome === 'deferred') await ports.state.releaseEvent(e.uuid);
-    else await ports.state.completeEvent(e.uuid, ports.clock());
-  }
+  await mapLimit(claimed, CLAIM_CONCURRENCY, (e) => {
+    const outcome = outcomes.get(e.uuid)!.outcome;
+    return outcome === 'failed' || outcome === 'deferred' ? ports.state.releaseEvent(e.uuid) : ports.state.completeEvent(e.uuid, ports.clock());
+  });
   if (published.length > 0) {
     try {
       await ports.events.publish(published);

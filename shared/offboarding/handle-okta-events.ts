@@ -85,12 +85,13 @@ export async function handleOktaEvents(
   for (const item of raw) {
     const parsed = parseLogEvent(item);
     if (parsed.kind === 'malformed') {
-      (parsed.uuid ? outcomes.set(parsed.uuid, { uuid: parsed.uuid, outcome: 'rejected', detail: parsed.reason }) : anonymous.push({ uuid: null, outcome: 'rejected', detail: parsed.reason }));
+      const rejected: EventOutcome = { uuid: parsed.uuid, outcome: 'rejected', detail: parsed.reason };
+      if (parsed.uuid) outcomes.set(parsed.uuid, rejected);
+      else anonymous.push(rejected);
     } else if (parsed.kind === 'ignored') {
       outcomes.set(parsed.uuid, { uuid: parsed.uuid, outcome: 'ignored', detail: parsed.reason });
-    } else if (outcomes.has(parsed.event.uuid)) {
-      outcomes.set(parsed.event.uuid, DUPLICATE(parsed.event.uuid));
-    } else {
+    } else if (!outcomes.has(parsed.event.uuid)) {
+      // The same event twice in one delivery is one event: it keeps its first outcome.
       outcomes.set(parsed.event.uuid, { uuid: parsed.event.uuid, outcome: 'processed', detail: '' });
       relevant.push(parsed.event);
     }

@@ -57,6 +57,14 @@ describe('Okta events', () => {
     expect(bus.received).toHaveLength(1);
   });
 
+  it('the same event twice in one delivery is handled once', async () => {
+    const { okta } = h.sandbox;
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    const result = await handleOktaEvents(ports, h.config, [event, event], 'hook');
+    expect(result.outcomes).toEqual([expect.objectContaining({ uuid: event.uuid, outcome: 'processed' })]);
+    expect(rolePuts()).toBe(1);
+  });
+
   it('a stale, older membership add after a deactivation leaves the user offboarded', async () => {
     const { okta, hub } = h.sandbox;
     const grace = okta.userByLogin('grace@acme.example');

@@ -10,7 +10,9 @@ const USAGE = `Usage: hf-iam-sync <command> [options]
 Commands:
   plan    --config FILE [--json] [--user X]           show what would change and why; writes nothing
   apply   --config FILE [--json] [--yes] [--user X]   apply the plan (asks first unless --yes)
-  audit   --config FILE [--user X] [--limit N] [--json]  the newest changes from the audit trail
+  audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event]
+          [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
+                                                      the audit trail, newest first (--json = --format json)
   demo                                                the whole story on the built-in sandbox
 
 --user takes an Okta login, an Okta user id, or a Hugging Face username.
@@ -23,6 +25,11 @@ const OPTIONS = {
   user: { type: 'string' },
   yes: { type: 'boolean', default: false },
   limit: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  trigger: { type: 'string' },
+  outcome: { type: 'string' },
+  format: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -53,7 +60,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'audit': {
         const limit = Number(values.limit ?? 50);
         if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
-        return await runAuditCommand({ config: needConfig(), user: values.user, limit, json: values.json }, io);
+        const format = values.format ?? (values.json ? 'json' : 'table');
+        if (format !== 'table' && format !== 'json' && format !== 'csv') throw new ConfigError([`--format must be table, json or csv, got "${format}"`]);
+        return await runAuditCommand({
+          config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format,
+        }, io);
       }
       case 'demo':
         return await runDemo(io);

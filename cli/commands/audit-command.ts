@@ -1,11 +1,68 @@
-import type { ChangeRecord } from '../../shared/ports/state-store.js';
+import type { Access } from '../../shared/domain/plan.js';
+import type { AuditQuery, ChangeRecord, Trigger } from '../../shared/ports/state-store.js';
+import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { openState } from '../runtime.js';
 
-/** `audit`: the newest changes from the audit trail, for the organization or one person. */
+/**
+ * `audit`: the audit trail as evidence — who changed whose access, when, why, triggered by what.
+ * Filters by person, time range [since, until), trigger and outcome; newest first; table, JSON or
+ * CSV (RFC 4180) for evidence requests.
+ */
+
+export interface AuditArgs {
+  config: string;
+  user: string | undefined;
+  since: string | undefined;
+  until: string | undefined;
+  trigger: string | undefined;
+  outcome: string | undefined;
+  limit: number;
+  format: 'table' | 'json' | 'csv';
+}
+
+const TRIGGERS: readonly Trigger[] = ['cli', 'schedule', 'invoke', 'event'];
+const OUTCOMES: ReadonlyArray<ChangeRecord['outcome']> = ['started', 'applied', 'failed'];
+
+/** Validates the filters; every problem at once, naming the flag. */
+export function toAuditQuery(organization: string, args: AuditArgs): AuditQuery {
+  const problems: string[] = [];
+  const time = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) problems.push(`--${flag} "${value}" is not a date or time (use ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00:00Z)`);
+    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  };
+  const since = time('since', args.since);
+  const until = time('until', args.until);
+  if (since && until && since >= until) problems.push(`--since (${since}) must be before --until (${until})`);
+  if (args.trigger !== undefined && !TRIGGERS.includes(args.trigger as Trigger)) problems.push(`--trigger must be one of ${TRIGGERS.join(', ')}`);
+  if (args.outcome !== undefined && !OUTCOMES.includes(args.outcome as ChangeRecord['outcome'])) problems.push(`--outcome must be one of ${OUTCOMES.join(', ')}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    organization, limit: args.limit,
+    ...(args.user ? { user: args.user } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}),
+    ...(args.trigger ? { trigger: args.trigger as Trigger } : {}), ...(args.outcome ? { outcome: args.outcome as ChangeRecord['outcome'] } : {}),
+  };
+}
+
+const groups = (a: Access | null) => (a?.resourceGroups ?? []).map((rg) => `${rg.name}:${rg.role}`).join(' ');
+
+const COLUMNS: Array<[string, (r: ChangeRecord) => string]> = [
+  ['time', (r) => r.at], ['organization', (r) => r.organization], ['user', (r) => r.user], ['okta_user_id', (r) => r.oktaUserId ?? ''],
+  ['action', (r) => r.action], ['effect', (r) => r.effect], ['role_before', (r) => r.before?.role ?? ''], ['role_after', (r) => r.after?.role ?? ''],
+  ['resource_groups_before', (r) => groups(r.before)], ['resource_groups_after', (r) => groups(r.after)], ['outcome', (r) => r.outcome],
+  ['error', (r) => r.error ?? ''], ['trigger', (r) => r.trigger], ['actor', (r) => r.actor], ['run_id', (r) => r.runId], ['reasons', (r) => r.reasons.join('; ')],
+];
+
+/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled; CRLF line ends. */
+export function renderAuditCsv(records: readonly ChangeRecord[]): string {
+  const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return [COLUMNS.map(([name]) => name), ...records.map((r) => COLUMNS.map(([, get]) => get(r)))].map((row) => row.map(field).join(',')).join('\r\n');
+}
 
 export function renderAudit(records: readonly ChangeRecord[]): string {
-  if (records.length === 0) return 'The audit trail has no changes yet.';
+  if (records.length === 0) return 'No changes in the audit trail match.';
   const rows = records.map((r) => [
     r.at, r.user, r.action, `${r.before?.role ?? '—'} → ${r.after?.role ?? 'out'}`, r.outcome, `${r.trigger}:${r.actor}`, r.runId, r.reasons[0] ?? '',
   ]);
@@ -15,13 +72,11 @@ export function renderAudit(records: readonly ChangeRecord[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export async function runAuditCommand(args: { config: string; user: string | undefined; limit: number; json: boolean }, io: CliIo): Promise<number> {
+export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<number> {
   const { config, state, close } = await openState(args.config, io);
   try {
-    const records = await state.listChanges({
-      organization: config.policy.organization, limit: args.limit, ...(args.user ? { user: args.user } : {}),
-    });
-    io.stdout(args.json ? JSON.stringify(records, null, 2) : renderAudit(records));
+    const records = await state.listChanges(toAuditQuery(config.policy.organization, args));
+    io.stdout(args.format === 'json' ? JSON.stringify(records, null, 2) : args.format === 'csv' ? renderAuditCsv(records) : renderAudit(records));
     return EXIT.ok;
   } finally {
     await close();

@@ -40,6 +40,17 @@ export interface ChangeRecord {
   at: string;
 }
 
+/** A question to the audit trail: newest first, within [since, until), optionally narrowed. */
+export interface AuditQuery {
+  organization: string;
+  user?: string;
+  since?: string;
+  until?: string;
+  trigger?: Trigger;
+  outcome?: ChangeRecord['outcome'];
+  limit: number;
+}
+
 /**
  * Our own state and audit trail. It records what we manage and what we did; it never stands in
  * for reading Okta or the Hub.
@@ -55,7 +66,7 @@ export interface StateStore {
   putRun(run: RunRecord): Promise<void>;
   putChange(change: ChangeRecord): Promise<void>;
   /** Newest first. */
-  listChanges(query: { organization: string; user?: string; limit: number }): Promise<ChangeRecord[]>;
+  listChanges(query: AuditQuery): Promise<ChangeRecord[]>;
   getRun(runId: string): Promise<RunRecord | null>;
   /**
    * Claims an Okta event id for processing (conditional write). False when it was already

@@ -3,7 +3,7 @@ import {
   DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
-import type { ChangeRecord, RunRecord, StateStore } from '../../ports/state-store.js';
+import type { AuditQuery, ChangeRecord, RunRecord, StateStore } from '../../ports/state-store.js';
 import { LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
 import { TABLE_INDEXES } from './table.js';
 
@@ -95,12 +95,27 @@ export class DynamoDbStateStore implements StateStore {
     }, `record change ${change.seq} of run ${change.runId}`);
   }
 
-  async listChanges(query: { organization: string; user?: string; limit: number }): Promise<ChangeRecord[]> {
+  async listChanges(query: AuditQuery): Promise<ChangeRecord[]> {
     const byUser = query.user !== undefined;
+    const [pkName, skName] = byUser ? ['gsi2pk', 'gsi2sk'] : ['gsi1pk', 'gsi1sk'];
+    // Sort keys are `<ISO time>#<run>#<seq>`, so a time range is a key condition, not a filter.
+    // With `since`/`until` as full ISO strings (the CLI normalises them), a key at exactly `until`
+    // sorts after it, so BETWEEN yields [since, until).
+    const range = query.since && query.until ? `${skName} BETWEEN :since AND :until`
+      : query.since ? `${skName} >= :since` : query.until ? `${skName} < :until` : '';
+    const filters = [query.trigger ? '#trigger = :trigger' : '', query.outcome ? '#outcome = :outcome' : ''].filter(Boolean);
+    const names = { ...(query.trigger ? { '#trigger': 'trigger' } : {}), ...(query.outcome ? { '#outcome': 'outcome' } : {}) };
     const items = await this.#query({
       IndexName: byUser ? TABLE_INDEXES.byUser : TABLE_INDEXES.byOrganization,
-      KeyConditionExpression: byUser ? 'gsi2pk = :pk' : 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': byUser ? `ORG#${query.organization}#USER#${query.user!.toLowerCase()}` : `ORG#${query.organization}#CHANGE` },
+      KeyConditionExpression: `${pkName} = :pk${range ? ` AND ${range}` : ''}`,
+      ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: {
+        ':pk': byUser ? `ORG#${query.organization}#USER#${query.user!.toLowerCase()}` : `ORG#${query.organization}#CHANGE`,
+        ...(query.since ? { ':since': query.since } : {}),
+        ...(query.until ? { ':until': query.until } : {}),
+        ...(query.trigger ? { ':trigger': query.trigger } : {}),
+        ...(query.outcome ? { ':outcome': query.outcome } : {}),
+      },
       ScanIndexForward: false,
     }, 'query audit trail', query.limit);
     return items.map(({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest }) => rest as unknown as ChangeRecord);

@@ -1,0 +1,69 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { runCli } from '../helpers/cli.js';
+
+/** `hf-iam-sync audit` as evidence: filters, time ranges, CSV — over a trail written by real runs. */
+
+let sandbox: Sandbox;
+let dir: string;
+let config: string;
+
+beforeEach(async () => {
+  sandbox = await startSandbox();
+  dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-audit-'));
+  config = join(dir, 'config.yaml');
+  await writeFile(config, sandbox.configText);
+  sandbox.hub.inject({ method: 'PUT', path: /\/members\/kthompson\/role$/, status: 400, body: { error: 'Cannot change "this" member, sorry' }, times: 10 });
+  await runCli(['apply', '--config', config, '--yes'], { env: { ...sandbox.env, HF_IAM_SYNC_ACTOR: 'alice' } });
+});
+afterEach(async () => {
+  await sandbox.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const audit = async (...args: string[]) => runCli(['audit', '--config', config, ...args], { env: sandbox.env });
+const json = async (...args: string[]) => JSON.parse((await audit('--format', 'json', ...args)).stdout) as Array<{ user: string; outcome: string; at: string }>;
+
+describe('hf-iam-sync audit', () => {
+  it('filters by person, outcome and trigger', async () => {
+    expect((await json('--user', 'LINUS-T')).map((r) => r.user)).toEqual(['linus-t']);
+    expect((await json('--outcome', 'failed')).map((r) => r.user)).toEqual(['kthompson']);
+    expect(await json('--trigger', 'cli')).toHaveLength(5);
+    expect(await json('--trigger', 'event')).toEqual([]);
+  });
+
+  it('filters by time range, newest first', async () => {
+    const all = await json();
+    expect(all.map((r) => r.at)).toEqual([...all.map((r) => r.at)].sort().reverse());
+    const middle = all[2]!.at;
+    const since = await json('--since', middle);
+    const until = await json('--until', middle);
+    expect(since.map((r) => r.at)).toEqual(all.filter((r) => r.at >= middle).map((r) => r.at));
+    expect(until.map((r) => r.at)).toEqual(all.filter((r) => r.at < middle).map((r) => r.at));
+    expect(since.length + until.length).toBe(all.length);
+    expect(since.length).toBeGreaterThan(0);
+    expect(await json('--since', '2000-01-01', '--until', '2000-01-02')).toEqual([]);
+  });
+
+  it('writes RFC 4180 CSV for evidence requests', async () => {
+    const { stdout } = await audit('--format', 'csv', '--outcome', 'failed');
+    const lines = stdout.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('time,organization,user,okta_user_id,action,effect,role_before,role_after,resource_groups_before,resource_groups_after,outcome,error,trigger,actor,run_id,reasons');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(',kthompson,');
+    expect(lines[1]).toContain('"huggingface: set role of kthompson failed (HTTP 400): Cannot change ""this"" member, sorry"');
+    expect(lines[1]).toContain(',cli,alice,');
+  });
+
+  it('says which filter is wrong, all at once', async () => {
+    const { code, stderr } = await audit('--since', 'yesterday', '--trigger', 'cron', '--outcome', 'ok');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--since "yesterday" is not a date or time');
+    expect(stderr).toContain('--trigger must be one of cli, schedule, invoke, event');
+    expect(stderr).toContain('--outcome must be one of started, applied, failed');
+    expect((await audit('--format', 'xml')).stderr).toContain('--format must be table, json or csv');
+  });
+});

@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * `npm run package` builds the CloudFormation template with no AWS account; this reads it and
+ * checks the stack: functions and their triggers, one least-privilege role each, the table, the
+ * dead-letter queue and the alarms.
+ */
+
+type Resource = { Type: string; Properties: Record<string, any> };
+let resources: Record<string, Resource>;
+let dir: string;
+
+beforeAll(async () => {
+  // Into a directory of its own (--package), so a run never races a developer's .serverless/.
+  dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-package-'));
+  await promisify(execFile)('npm', ['run', 'package', '--', '--package', dir], { env: { ...process.env, STAGE: 'ci' } });
+  resources = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}, 180_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const fn = (name: string) => ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === `hf-iam-sync-ci-${name}`)?.[1];
+const statements = (role: string) => resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+
+describe('the packaged stack', () => {
+  it('has the four functions on Node.js 22, each with its own role', () => {
+    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole']]) {
+      expect(fn(name!)?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Role: { 'Fn::GetAtt': [role, 'Arn'] } });
+    }
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('wires the triggers: weekly schedule, Okta partner bus rule with retry and DLQ, Function URL, poll schedule', () => {
+    const schedules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).filter((p) => p.ScheduleExpression);
+    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'rate(1 minute)']);
+    const okta = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern)!;
+    expect(okta.EventBusName).toBe('aws.partner/okta.com/example/hf-iam-sync');
+    expect(okta.EventPattern).toMatchObject({ source: [{ prefix: 'aws.partner/okta.com/' }], 'detail-type': ['SystemLog'], detail: { outcome: { result: ['SUCCESS'] } } });
+    expect(okta.EventPattern.detail.eventType).toContain('user.lifecycle.deactivate');
+    expect(okta.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 8 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['OktaEventsDlq', 'Arn'] } } });
+    expect(ofType('AWS::Lambda::Url')).toHaveLength(1);
+  });
+
+  it('scopes every role to its own log group, the table, the stage secrets and (event functions) our bus', () => {
+    for (const [role, fnName] of [['ReconcileRole', 'reconcile'], ['OktaEventRole', 'okta-event'], ['OktaHookRole', 'okta-hook'], ['OktaLogPollRole', 'okta-log-poll']]) {
+      const s = statements(role!);
+      expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
+      expect(JSON.stringify(s)).toContain(`log-group:/aws/lambda/hf-iam-sync-ci-${fnName}:*`);
+      expect(JSON.stringify(s)).toContain('secret:hf-iam-sync/ci/*');
+      expect(s.find((x: any) => x.Action.includes('dynamodb:PutItem')).Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query']);
+    }
+    expect(JSON.stringify(statements('ReconcileRole'))).not.toContain('events:PutEvents');
+    expect(JSON.stringify(statements('OktaEventRole'))).toContain('sqs:SendMessage');
+  });
+
+  it('keeps the state table with point-in-time recovery, TTL and the two audit indexes', () => {
+    const table = resources.StateTable!;
+    expect(table).toMatchObject({ Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain' });
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+    expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName)).toEqual(['gsi1', 'gsi2']);
+  });
+
+  it('alarms on failed offboarding, a non-empty DLQ, failed reconciles and a failing poll', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
+    expect(alarms.map(([n]) => n).sort()).toEqual(['DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'OffboardingFailedAlarm', 'ReconcileFailedAlarm']);
+    expect(alarms.every(([, p]) => JSON.stringify(p.AlarmActions) === JSON.stringify([{ Ref: 'AlarmTopic' }]))).toBe(true);
+    expect(Object.fromEntries(alarms)['OffboardingFailedAlarm']).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-okta-event' }] });
+  });
+});

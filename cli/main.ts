@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { AppError, ConfigError, describeError } from '../shared/runtime/errors.js';
 import { runAuditCommand } from './commands/audit-command.js';
 import { runDemo } from './commands/demo-command.js';
+import { runDoctorCommand } from './commands/doctor-command.js';
 import { runReconcileCommand } from './commands/reconcile-command.js';
 import { EXIT, type CliIo } from './io.js';
 
@@ -13,6 +14,7 @@ Commands:
   audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event]
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
                                                       the audit trail, newest first (--json = --format json)
+  doctor  --config FILE [--json]                      checks the set-up; every problem with its fix
   demo                                                the whole story on the built-in sandbox
 
 --user takes an Okta login, an Okta user id, or a Hugging Face username.
@@ -66,6 +68,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format,
         }, io);
       }
+      case 'doctor':
+        return await runDoctorCommand({ config: needConfig(), json: values.json }, io);
       case 'demo':
         return await runDemo(io);
       default:

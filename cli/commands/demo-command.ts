@@ -30,7 +30,8 @@ export async function runDemo(io: CliIo): Promise<number> {
     await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
     const offboarded = await offboardingStep(sandbox, config, sub, io);
     await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
-    return again === EXIT.ok && offboarded ? EXIT.ok : EXIT.failed;
+    const healthy = await step('7. doctor: the set-up checks out; the sample company\'s people problems are warnings', ['doctor', '--config', config]);
+    return again === EXIT.ok && offboarded && healthy === EXIT.ok ? EXIT.ok : EXIT.failed;
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });

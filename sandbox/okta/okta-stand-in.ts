@@ -60,6 +60,8 @@ export class OktaStandIn extends StandInServer {
   readonly logs: OktaLogEvent[] = [];
   /** Requests per minute per endpoint family, as Okta's defaults for an org. */
   rateLimits: Record<string, number> = { users: 600, groups: 600, logs: 120 };
+  /** Endpoint families each token may read (absent: all), to play a service app missing a scope. */
+  readonly scopes = new Map<string, Set<string>>();
   /** Caps every page below Okta's own maximums, so tests cross page boundaries with few records. */
   maxPageSize = Number.POSITIVE_INFINITY;
   #windows = new Map<string, { start: number; used: number }>();
@@ -188,6 +190,8 @@ export class OktaStandIn extends StandInServer {
     if (!credential || !['SSWS', 'Bearer'].includes(scheme ?? '') || !this.tokens.has(credential)) {
       return oktaError(401, 'E0000011', 'Invalid token provided');
     }
+    const granted = this.scopes.get(credential);
+    if (granted && !granted.has(family)) return oktaError(403, 'E0000006', 'You do not have permission to perform the requested action');
     const now = Math.floor(Date.now() / 1000);
     const limit = this.rateLimits[family] ?? 600;
     const window = this.#windows.get(family);

@@ -19,6 +19,8 @@ export interface Directory {
    * returned) or, with no cursor, from `since`. Returns the events and the link to poll next.
    */
   readLogPage(cursor: string | null, since: Date): Promise<{ events: unknown[]; next: string | null }>;
+  /** Whether the credentials may read each endpoint family the sync uses (one small call each). */
+  probeScopes(): Promise<Record<'okta.users.read' | 'okta.groups.read' | 'okta.logs.read', 'ok' | 'denied'>>;
   /** The groups one user belongs to. */
   groupsOf(userId: string): Promise<DirectoryGroup[]>;
 }

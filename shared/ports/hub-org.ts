@@ -17,6 +17,8 @@ export interface HubOrg {
   setAccess(username: string, access: Access): Promise<void>;
   /** Revokes a token's access to the organization (the token keeps working elsewhere). Failure ⇒ it still has access. */
   revokeOrgToken(tokenId: string): Promise<void>;
+  /** Who the token is: its user, their role in this organization (null if not a member), the org's plan. */
+  whoami(): Promise<{ user: string; roleInOrg: string | null; plan: string | null }>;
   /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */
   scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void>;
   /** SCIM: `active: false`. Failure ⇒ the person is still active. */

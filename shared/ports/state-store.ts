@@ -80,6 +80,8 @@ export interface StateStore {
   /** Active issued tokens, of everyone or of one Okta user. */
   listIssuedTokens(organization: string, oktaUserId?: string): Promise<IssuedToken[]>;
   markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void>;
+  /** Throws unless the table answers (and is active). */
+  checkReachable(): Promise<void>;
   /** A named cursor (the System Log poll's next link), or null before the first poll. */
   getCursor(name: string): Promise<string | null>;
   putCursor(name: string, value: string, now: Date): Promise<void>;

@@ -23,6 +23,8 @@ export interface ComposeOptions {
   state: { kind: 'dynamodb'; location: StateLocation } | { kind: 'embedded'; directory: string };
   /** Test and sandbox speed-up for retry backoff; production keeps the defaults. */
   retryBaseMs?: number;
+  /** Create a missing table on a local endpoint (default true); `doctor` only looks. */
+  createTable?: boolean;
 }
 
 export interface Composition {
@@ -36,7 +38,7 @@ export function newRunId(): string {
 }
 
 /** Opens the state store alone (the `audit` command needs nothing else). */
-export async function composeState(state: ComposeOptions['state']): Promise<{ state: DynamoDbStateStore; close: () => Promise<void> }> {
+export async function composeState(state: ComposeOptions['state'], createTable = true): Promise<{ state: DynamoDbStateStore; close: () => Promise<void> }> {
   let endpoint: string | undefined;
   let table: string;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -50,7 +52,7 @@ export async function composeState(state: ComposeOptions['state']): Promise<{ st
     table = state.location.table;
   }
   const doc = createDocumentClient(endpoint);
-  if (endpoint) await ensureTable(doc, table);
+  if (endpoint && createTable) await ensureTable(doc, table);
   return {
     state: new DynamoDbStateStore(doc, table),
     close: async () => {
@@ -67,7 +69,7 @@ export async function compose(config: Config, secrets: Secrets, options: Compose
     endpoint: config.file.huggingface.endpoint, token: secrets.hfToken, scimToken: secrets.hfScimToken,
     organization: config.policy.organization, membership: config.policy.membership, ...retry,
   });
-  const { state, close } = await composeState(options.state);
+  const { state, close } = await composeState(options.state, options.createTable ?? true);
   return {
     ports: {
       directory: new OktaDirectory(okta, { usernameAttribute: config.file.okta.usernameAttribute }),

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -187,6 +187,15 @@ export class DynamoDbStateStore implements StateStore {
     const key = { pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}` };
     const item = await this.#get(key.pk, key.sk);
     if (item) await this.#put({ ...item, status: 'revoked', revokedAt: now.toISOString() }, `mark token ${token.tokenId} revoked`);
+  }
+
+  async checkReachable(): Promise<void> {
+    try {
+      const answer = await this.#doc.send(new DescribeTableCommand({ TableName: this.#table }));
+      if (answer.Table?.TableStatus !== 'ACTIVE') throw new Error(`table status is ${answer.Table?.TableStatus}`);
+    } catch (error) {
+      throw this.#wrap('describe table', error);
+    }
   }
 
   async getCursor(name: string): Promise<string | null> {

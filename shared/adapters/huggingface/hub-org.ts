@@ -65,6 +65,14 @@ export class HubOrgHttp implements HubOrg {
     });
   }
 
+  async whoami(): Promise<{ user: string; roleInOrg: string | null; plan: string | null }> {
+    const { body } = await this.#api.send<{ name: string; orgs?: Array<{ name: string; roleInOrg?: string; plan?: string }> }>({
+      method: 'GET', path: '/api/whoami-v2', idempotent: true, operation: 'whoami',
+    });
+    const org = body.orgs?.find((o) => o.name.toLowerCase() === decodeURIComponent(this.#org).toLowerCase());
+    return { user: body.name, roleInOrg: org?.roleInOrg ?? null, plan: org?.plan ?? null };
+  }
+
   async revokeOrgToken(tokenId: string): Promise<void> {
     await this.#api.send({
       method: 'POST', path: `/api/organizations/${this.#org}/settings/tokens/${encodeURIComponent(tokenId)}/revoke`,

@@ -140,6 +140,24 @@ export class OktaDirectory implements Directory {
     });
   }
 
+  async probeScopes(): Promise<Record<'okta.users.read' | 'okta.groups.read' | 'okta.logs.read', 'ok' | 'denied'>> {
+    const probe = async (read: () => Promise<unknown>): Promise<'ok' | 'denied'> => {
+      try {
+        await read();
+        return 'ok';
+      } catch (error) {
+        if ((error as { status?: number }).status === 403) return 'denied';
+        throw this.#translate('probe API scopes', error);
+      }
+    };
+    const [users, groups, logs] = await Promise.all([
+      probe(async () => (await this.#client.userApi.listUsers({ limit: 1 })).getNextPage()),
+      probe(async () => (await this.#client.groupApi.listGroups({ limit: 1 })).getNextPage()),
+      probe(async () => (await this.#client.systemLogApi.listLogEvents({ limit: 1, since: new Date(Date.now() - 60_000).toISOString() })).getNextPage()),
+    ]);
+    return { 'okta.users.read': users, 'okta.groups.read': groups, 'okta.logs.read': logs };
+  }
+
   async groupsOf(userId: string): Promise<DirectoryGroup[]> {
     const groups = await this.#call(`list groups of user ${userId}`, async () => drain(await this.#client.userApi.listUserGroups({ userId })));
     return groups.map((g) => ({ id: g.id!, name: g.profile?.name ?? '' }));

@@ -1,0 +1,34 @@
+import { runDoctor, type Finding } from '../../shared/doctor/run-doctor.js';
+import { UpstreamError } from '../../shared/runtime/errors.js';
+import { EXIT, type CliIo } from '../io.js';
+import { openRuntime } from '../runtime.js';
+
+/** `doctor`: every check with pass/warn/fail and its fix; exit 1 when anything failed. */
+
+export function renderFindings(findings: readonly Finding[], color: boolean): string {
+  const paint = (status: Finding['status']) => {
+    const label = status.toUpperCase().padEnd(4);
+    if (!color) return label;
+    return `${status === 'pass' ? '\x1b[32m' : status === 'warn' ? '\x1b[33m' : '\x1b[31m'}${label}\x1b[0m`;
+  };
+  const width = Math.max(...findings.map((f) => f.check.length));
+  const lines = findings.flatMap((f) => [`${paint(f.status)}  ${f.check.padEnd(width)}  ${f.summary}`, ...(f.fix ? [`${' '.repeat(width + 8)}fix: ${f.fix}`] : [])]);
+  const count = (s: Finding['status']) => findings.filter((f) => f.status === s).length;
+  return [...lines, '', `doctor: ${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed`].join('\n');
+}
+
+export async function runDoctorCommand(args: { config: string; json: boolean }, io: CliIo): Promise<number> {
+  // A local table is created on first use, as for every command; when that fails, doctor goes
+  // on without it, so the table is one failed finding among the others rather than a crash.
+  const { config, composition } = await openRuntime(args.config, io).catch((error: unknown) => {
+    if (error instanceof UpstreamError && error.upstream === 'dynamodb') return openRuntime(args.config, io, { createTable: false });
+    throw error;
+  });
+  try {
+    const findings = await runDoctor(composition.ports, config);
+    io.stdout(args.json ? JSON.stringify({ ok: !findings.some((f) => f.status === 'fail'), findings }, null, 2) : renderFindings(findings, io.color));
+    return findings.some((f) => f.status === 'fail') ? EXIT.failed : EXIT.ok;
+  } finally {
+    await composition.close();
+  }
+}

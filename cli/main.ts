@@ -3,6 +3,7 @@ import { AppError, ConfigError, describeError } from '../shared/runtime/errors.j
 import { runAuditCommand } from './commands/audit-command.js';
 import { runDemo } from './commands/demo-command.js';
 import { runDoctorCommand } from './commands/doctor-command.js';
+import { runDriftCommand } from './commands/drift-command.js';
 import { runReconcileCommand } from './commands/reconcile-command.js';
 import { EXIT, type CliIo } from './io.js';
 
@@ -15,6 +16,7 @@ Commands:
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
                                                       the audit trail, newest first (--json = --format json)
   doctor  --config FILE [--json]                      checks the set-up; every problem with its fix
+  drift   --config FILE [--since T] [--json]          membership changes made on the Hub outside hf-iam-sync
   demo                                                the whole story on the built-in sandbox
 
 --user takes an Okta login, an Okta user id, or a Hugging Face username.
@@ -70,6 +72,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       }
       case 'doctor':
         return await runDoctorCommand({ config: needConfig(), json: values.json }, io);
+      case 'drift':
+        return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
       case 'demo':
         return await runDemo(io);
       default:

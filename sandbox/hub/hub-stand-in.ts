@@ -47,6 +47,8 @@ export class HubStandIn extends StandInServer {
   readonly tokens = new Map<string, HubTokenRecord>();
   quota: number;
   windowSeconds = 300;
+  /** The org's audit log, oldest first, as `GET …/audit-log/export` returns it. */
+  readonly auditLog: Array<Record<string, unknown> & { createdAt: string; type: string }> = [];
   /** Caps member pages below the requested limit, as a server may; clients must follow `Link`. */
   maxPageSize = Number.POSITIVE_INFINITY;
   /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
@@ -61,6 +63,12 @@ export class HubStandIn extends StandInServer {
     this.route('PUT', `${base}/members/{user}/role`, (r) => this.#guard(r, 'admin', () => this.#setRole(r)));
     this.route('GET', `${base}/resource-groups`, (r) => this.#guard(r, 'user', () => this.#listResourceGroups(r)));
     this.route('POST', `${base}/resource-groups`, (r) => this.#guard(r, 'admin', () => this.#createResourceGroup(r)));
+    this.route('GET', `${base}/audit-log/export`, (r) => this.#guard(r, 'admin', () => {
+      const q = r.url.searchParams.get('q');
+      const [field, value] = q ? q.split(':', 2) : [];
+      const rows = this.auditLog.filter((e) => !q || (field === 'type' && e.type === value) || (field === 'author' && (e.author as { user: string }).user === value));
+      return { status: 200, body: rows.slice(-100_000) };
+    }));
     this.route('GET', '/api/whoami-v2', (r) => this.#guard(r, 'any', () => this.#whoami(r)));
     this.route('POST', `${base}/settings/tokens/{tokenId}/revoke`, (r) => this.#guard(r, 'admin', () => {
       const token = [...this.tokens.values()].find((t) => t.id === r.params.tokenId);
@@ -100,6 +108,23 @@ export class HubStandIn extends StandInServer {
   memberResourceGroups(user: string): Record<string, string> {
     const m = this.member(user);
     return Object.fromEntries([...(m?.resourceGroups ?? new Map<string, string>())].map(([id, role]) => [this.resourceGroups.get(id)!.name, role]));
+  }
+
+  /** Appends an audit-log event authored by `author` (a Hub username), with the export's shape. */
+  audit(type: string, author: string, message: string, data: Record<string, unknown>): void {
+    const member = this.member(author);
+    this.auditLog.push({
+      _id: hexId(), createdAt: new Date().toISOString(), type, message, data, ip: '127.0.0.1', userAgent: 'sandbox',
+      author: { _id: member?._id ?? hexId(), user: author, avatarUrl: '/avatars/a.svg', type: 'user' },
+    });
+  }
+
+  /** An admin changes a member's role on the website (not through hf-iam-sync). */
+  changeRoleByHand(admin: string, user: string, role: string): void {
+    const m = this.member(user)!;
+    const from = m.role;
+    m.role = role;
+    this.audit('org.change_role', admin, `Changed role of ${user} from ${from} to ${role}`, { user, oldRole: from, role });
   }
 
   addToken(token: string, record: HubTokenRecord): void {
@@ -187,9 +212,12 @@ export class HubStandIn extends StandInServer {
     }
     const member = this.member(req.params.user!);
     if (!member) return hubError(404, `User ${req.params.user} is not a member of ${this.org}`);
+    const author = this.tokens.get((req.headers.authorization ?? '').slice(7))!.user;
+    const from = member.role;
     member.role = body.role;
     // The Hub replaces the whole list: resource groups not sent are dropped.
     member.resourceGroups = next;
+    this.audit('org.change_role', author, `Changed role of ${member.user} from ${from} to ${body.role}`, { user: member.user, oldRole: from, role: body.role });
     return { status: 200, body: { success: true } };
   }
 

@@ -1,4 +1,5 @@
 import type { Access } from '../domain/plan.js';
+import type { HubAuditEvent } from '../domain/out-of-band.js';
 import type { HubMember, ResourceGroupRef } from '../domain/types.js';
 
 /**
@@ -19,6 +20,8 @@ export interface HubOrg {
   revokeOrgToken(tokenId: string): Promise<void>;
   /** Who the token is: its user, their role in this organization (null if not a member), the org's plan. */
   whoami(): Promise<{ user: string; roleInOrg: string | null; plan: string | null }>;
+  /** The organization's audit log (the Hub exports its last 100,000 events). */
+  readAuditLog(): Promise<HubAuditEvent[]>;
   /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */
   scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void>;
   /** SCIM: `active: false`. Failure ⇒ the person is still active. */

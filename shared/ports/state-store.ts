@@ -68,6 +68,8 @@ export interface StateStore {
   /** Newest first. */
   listChanges(query: AuditQuery): Promise<ChangeRecord[]>;
   getRun(runId: string): Promise<RunRecord | null>;
+  /** The newest run of the organization that finished (any outcome), or null. */
+  lastFinishedRun(organization: string): Promise<RunRecord | null>;
   /**
    * Claims an Okta event id for processing (conditional write). False when it was already
    * processed, or is being processed by someone else and that claim is younger than `staleMs`.

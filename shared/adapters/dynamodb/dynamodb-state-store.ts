@@ -121,6 +121,19 @@ export class DynamoDbStateStore implements StateStore {
     return items.map(({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest }) => rest as unknown as ChangeRecord);
   }
 
+  async lastFinishedRun(organization: string): Promise<RunRecord | null> {
+    const items = await this.#query({
+      IndexName: TABLE_INDEXES.byOrganization,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      FilterExpression: 'attribute_exists(finishedAt)',
+      ExpressionAttributeValues: { ':pk': `ORG#${organization}#RUN` },
+      ScanIndexForward: false,
+    }, 'find the last run', 1);
+    if (!items[0]) return null;
+    const { pk, sk, gsi1pk, gsi1sk, ...rest } = items[0];
+    return rest as unknown as RunRecord;
+  }
+
   async getRun(runId: string): Promise<RunRecord | null> {
     const item = await this.#get(`RUN#${runId}`, 'META');
     if (!item) return null;

@@ -1,3 +1,4 @@
+import type { HubAuditEvent } from '../../domain/out-of-band.js';
 import type { Access } from '../../domain/plan.js';
 import { isRole } from '../../domain/roles.js';
 import type { HubMember, MembershipMode, ResourceGroupRef } from '../../domain/types.js';
@@ -71,6 +72,13 @@ export class HubOrgHttp implements HubOrg {
     });
     const org = body.orgs?.find((o) => o.name.toLowerCase() === decodeURIComponent(this.#org).toLowerCase());
     return { user: body.name, roleInOrg: org?.roleInOrg ?? null, plan: org?.plan ?? null };
+  }
+
+  async readAuditLog(): Promise<HubAuditEvent[]> {
+    const { body } = await this.#api.send<Array<{ _id: string; createdAt: string; type: string; message: string; data?: unknown; author: { user: string } }>>({
+      method: 'GET', path: `/api/organizations/${this.#org}/audit-log/export`, idempotent: true, operation: 'export the audit log',
+    });
+    return body.map((e) => ({ id: e._id, at: new Date(e.createdAt).toISOString(), type: e.type, author: e.author.user, message: e.message, data: e.data ?? null }));
   }
 
   async revokeOrgToken(tokenId: string): Promise<void> {

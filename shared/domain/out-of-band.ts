@@ -1,0 +1,31 @@
+/**
+ * Out-of-band changes: membership changes in the Hub's own audit log that hf-iam-sync did not
+ * make — someone changed a role on the website, or another tool did. The next reconcile reverts
+ * whatever disagrees with Okta; this says who did it and when.
+ */
+
+export interface HubAuditEvent {
+  id: string;
+  at: string;
+  type: string;
+  author: string;
+  message: string;
+  data: unknown;
+}
+
+export const MEMBERSHIP_EVENT_TYPES: readonly string[] = [
+  'org.add_user', 'org.change_role', 'org.invite_user', 'org.remove_user',
+  'resource_group.add_users', 'resource_group.remove_users', 'resource_group.change_role',
+];
+
+/**
+ * Membership events at or after `since`, by anyone but `ourUser` (the Hub user whose token
+ * hf-iam-sync uses), oldest first.
+ * @example detectOutOfBand(events, { since: '2026-11-01T00:00:00.000Z', ourUser: 'hf-iam-sync-bot' })
+ */
+export function detectOutOfBand(events: readonly HubAuditEvent[], options: { since: string; ourUser: string }): HubAuditEvent[] {
+  const ours = options.ourUser.toLowerCase();
+  return events
+    .filter((e) => MEMBERSHIP_EVENT_TYPES.includes(e.type) && e.at >= options.since && e.author.toLowerCase() !== ours)
+    .sort((a, b) => a.at.localeCompare(b.at));
+}

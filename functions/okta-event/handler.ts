@@ -1,6 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
 import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
+import { recordEvents } from '../../shared/runtime/metrics.js';
 import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
 /**
@@ -12,6 +13,7 @@ export const handler = withMiddleware(async (event: EventBridgeEvent<'SystemLog'
   const { config, composition } = await lambdaRuntime();
   const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, [event.detail], 'eventbridge');
   for (const o of result.outcomes) logger.info('okta event handled', { ...o, offboarded: result.offboarded });
+  recordEvents('eventbridge', 1, result, [String((event.detail as { published?: unknown } | null)?.published ?? '')], new Date());
   const failed = result.outcomes.find((o) => o.outcome === 'failed');
   if (failed) throw new Error(`Okta event ${failed.uuid} failed and will be retried: ${failed.detail}`);
   return result;

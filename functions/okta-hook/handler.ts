@@ -3,6 +3,7 @@ import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js
 import { handleHookRequest } from '../../shared/offboarding/okta-hook.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
+import { recordEvents } from '../../shared/runtime/metrics.js';
 import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
 /** okta-hook: Okta Event Hook endpoint (Function URL): verification GET and event POSTs. */
@@ -16,6 +17,7 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEventV2) => {
   const { response, outcome } = await handleHookRequest({ method: event.requestContext.http.method, headers: event.headers, body }, secret, async (events) => {
     const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, events, 'hook', deadline);
     for (const o of result.outcomes) logger.info('okta event handled', { ...o });
+    recordEvents('hook', events.length, result, events.map((e) => String((e as { published?: unknown }).published ?? '')), new Date());
     return result.outcomes;
   });
   logger.info('okta hook request', { outcome, status: response.statusCode });

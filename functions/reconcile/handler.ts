@@ -2,6 +2,7 @@ import { renderPlan } from '../../shared/domain/render-plan.js';
 import { parseReconcileEvent } from '../../shared/reconcile/reconcile-event.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
 import { lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
+import { recordRun } from '../../shared/runtime/metrics.js';
 import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
 /** reconcile: weekly schedule (applies) or manual invoke (`{"dryRun": true|false, "user"?: "…"}`). */
@@ -10,6 +11,7 @@ export const handler = withMiddleware(async (event: unknown) => {
   const { config, composition } = await lambdaRuntime();
   const outcome = await reconcile(composition.ports, config, request);
   const { plan, result } = outcome;
+  recordRun(outcome);
   logger.info('reconcile finished', {
     runId: outcome.runId, outcome: outcome.outcome, trigger: request.trigger, scope: request.scope, summary: plan.summary,
     applied: result?.applied.length ?? 0, failed: result?.failed.length ?? 0,

@@ -39,6 +39,8 @@ describe('reconcile Lambda', () => {
     expect(finished).toMatchObject({ level: 'INFO', trigger: 'schedule', applied: 5, summary: { remove: 3 }, function_name: 'hf-iam-sync-test-reconcile' });
     expect(env.logs()).not.toContain(SANDBOX_OKTA_TOKEN);
     expect(env.logs()).not.toContain(SANDBOX_HF_TOKEN);
+    const emf = env.logs().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l._aws?.CloudWatchMetrics);
+    expect(emf).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'hf-iam-sync' }] }, service: 'hf-iam-sync', RunsSucceeded: 1, ChangesApplied: 5, ChangesFailed: 0, ChangesBlocked: 1 });
   });
 
   it('applies one user on request', async () => {

@@ -41,6 +41,8 @@ describe('the three ways in', () => {
     expect(env.logs()).not.toContain(SANDBOX_OKTA_TOKEN);
     expect(env.logs()).not.toContain(SANDBOX_HF_TOKEN);
     expect(env.logs()).not.toContain(HOOK_SECRET);
+    const emf = env.logs().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l._aws?.CloudWatchMetrics);
+    expect(emf[0]).toMatchObject({ StreamEventsReceived: 1, MembersOffboarded: 1, OffboardingLatency: expect.any(Number) });
   });
 
   it('the poll alone catches an offboarding no stream delivered, and its cursor moves on', async () => {

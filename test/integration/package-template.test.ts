@@ -71,8 +71,13 @@ describe('the packaged stack', () => {
 
   it('alarms on failed offboarding, a non-empty DLQ, failed reconciles and a failing poll', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
-    expect(alarms.map(([n]) => n).sort()).toEqual(['DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'OffboardingFailedAlarm', 'ReconcileFailedAlarm']);
+    expect(alarms.map(([n]) => n).sort()).toEqual([
+      'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm', 'ReconcileFailedAlarm',
+    ]);
     expect(alarms.every(([, p]) => JSON.stringify(p.AlarmActions) === JSON.stringify([{ Ref: 'AlarmTopic' }]))).toBe(true);
-    expect(Object.fromEntries(alarms)['OffboardingFailedAlarm']).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-okta-event' }] });
+    const byName = Object.fromEntries(alarms);
+    expect(byName.OffboardingFailedAlarm).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-okta-event' }] });
+    expect(byName.NoSuccessfulReconcileAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RunsSucceeded', TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
+    expect(byName.OktaStreamSilentAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'StreamEventsReceived', EvaluationPeriods: 6, TreatMissingData: 'breaching' });
   });
 });

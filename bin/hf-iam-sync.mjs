@@ -24,5 +24,7 @@ const code = await main(process.argv.slice(2), {
       }
     : undefined,
   color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env),
+  // On stderr, so `--json > plan.json` stays clean; an empty line clears it.
+  progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
 });
 process.exitCode = code;

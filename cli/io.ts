@@ -7,6 +7,8 @@ export interface CliIo {
   /** Asks a question on the terminal; undefined when there is no terminal to ask on. */
   prompt: ((question: string) => Promise<string>) | undefined;
   color: boolean;
+  /** Rewrites one status line on a terminal; undefined when output is piped (then nothing is shown). */
+  progress: ((line: string) => void) | undefined;
 }
 
 /** Exit codes: 0 success, 1 the run failed or did not fully apply, 2 bad usage or configuration. */

@@ -15,7 +15,7 @@ export async function runDemo(io: CliIo): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-demo-'));
   const config = join(dir, 'hf-iam-sync.yaml');
   await writeFile(config, sandbox.configText);
-  const sub: CliIo = { ...io, env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo' }, prompt: undefined };
+  const sub: CliIo = { ...io, env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo' }, prompt: undefined, progress: undefined };
   const step = async (title: string, argv: string[]) => {
     io.stdout(`\n━━━ ${title}\n$ hf-iam-sync ${argv.join(' ').replace(config, 'hf-iam-sync.yaml')}\n`);
     return main(argv, sub);

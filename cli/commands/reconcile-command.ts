@@ -31,8 +31,10 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
   const { config, composition } = await openRuntime(args.config, io);
   const scope: PlanScope = args.user ? { kind: 'user', user: args.user } : { kind: 'organization' };
   try {
+    io.progress?.('reading Okta and the Hub…');
     if (mode === 'plan') {
       const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io) });
+      io.progress?.('');
       io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
       return plan.errored ? EXIT.failed : EXIT.ok;
     }
@@ -42,7 +44,9 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
     }
     const outcome = await reconcile(composition.ports, config, {
       dryRun: false, scope, trigger: 'cli', actor: actorOf(io),
+      ...(io.progress ? { onProgress: (done: number, total: number) => io.progress!(done === total ? '' : `applying: ${done}/${total} changes`) } : {}),
       confirm: async (plan) => {
+        io.progress?.('');
         if (!args.json) io.stdout(renderPlan(plan, { color: io.color }));
         if (args.yes) return true;
         const answer = await io.prompt!(`\nApply these ${plan.changes.length} changes to "${plan.organization}"? Only 'yes' will be accepted: `);

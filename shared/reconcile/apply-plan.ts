@@ -26,6 +26,8 @@ export interface ApplyContext {
   clock: () => Date;
   /** Parallel Hub calls within one phase. */
   concurrency?: number;
+  /** Called after each change with how many are done; for a progress line on a terminal. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ChangeResult {
@@ -68,7 +70,13 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
   const result: ApplyResult = { applied: [], failed: [] };
   const seqOf = new Map(plan.changes.map((c, i) => [c.id, i + 1]));
 
+  let done = 0;
   const one = async (change: Change) => {
+    await attempt(change);
+    done += 1;
+    context.onProgress?.(done, plan.changes.length);
+  };
+  const attempt = async (change: Change) => {
     const record = {
       runId: context.runId, seq: seqOf.get(change.id)!, organization: plan.organization, user: change.user,
       oktaUserId: change.oktaUserId, action: change.action, effect: change.effect, before: change.before, after: change.after,

@@ -37,6 +37,8 @@ export interface ReconcileRequest {
   leaseTtlMs?: number;
   /** How long to wait for another run's lease before giving up (events wait; the CLI does not). */
   leaseWaitMs?: number;
+  /** Progress of the apply phase (changes done of total), for a terminal. */
+  onProgress?: (done: number, total: number) => void;
   concurrency?: number;
 }
 
@@ -116,6 +118,7 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
     await recordClaims(ports.state, inputs, plan, result, ports.clock().toISOString());
     const outcome = outcomeOf(plan, result);

@@ -63,6 +63,16 @@ describe('hf-iam-sync apply', () => {
     expect(accepted.stdout).toContain('Apply blocked: 5 applied, 0 failed, 1 blocked.');
   });
 
+  it('shows progress on a terminal, off stdout, and nothing when piped', async () => {
+    const onTerminal = await runCli(['apply', '--config', config, '--yes'], { env: sandbox.env, terminal: true });
+    expect(onTerminal.progress[0]).toBe('reading Okta and the Hub…');
+    expect(onTerminal.progress).toContain('applying: 3/5 changes');
+    expect(onTerminal.progress.at(-1)).toBe('');
+    expect(onTerminal.stdout).not.toContain('applying:');
+    const piped = await runCli(['plan', '--config', config], { env: sandbox.env });
+    expect(piped.progress).toEqual([]);
+  });
+
   it('refuses to apply without a terminal unless --yes', async () => {
     const { code, stderr } = await runCli(['apply', '--config', config], { env: sandbox.env });
     expect(code).toBe(2);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
 import { registerScim } from './scim-routes.js';
+import { registerServiceAccounts } from './service-account-routes.js';
 
 /**
  * A stand-in for the Hub's organization API (see ../shared/reference/hf-hub-openapi-orgs.json):
@@ -28,6 +29,8 @@ export interface HubTokenRecord {
   /** An org admin revoked this token's access to the org (it still works elsewhere). */
   orgAccessRevoked?: boolean;
   user: string;
+  /** Role in the org when the owner is not a member (service accounts). */
+  orgRole?: string;
   /** The token's owner is an org admin (members' role calls need it). */
   admin: boolean;
   kind: 'user' | 'scim';
@@ -51,6 +54,8 @@ export class HubStandIn extends StandInServer {
   readonly auditLog: Array<Record<string, unknown> & { createdAt: string; type: string }> = [];
   /** Caps member pages below the requested limit, as a server may; clients must follow `Link`. */
   maxPageSize = Number.POSITIVE_INFINITY;
+  /** Service accounts by id (tests look inside). */
+  serviceAccounts!: ReturnType<typeof registerServiceAccounts>;
   /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
   scimLink!: (userName: string) => void;
   #windows = new Map<string, { start: number; used: number }>();
@@ -77,6 +82,7 @@ export class HubStandIn extends StandInServer {
       return { status: 200, body: { success: true } };
     }));
     registerScim(this);
+    this.serviceAccounts = registerServiceAccounts(this);
   }
 
   // ---- seeding, as an org admin would do on the website ----
@@ -162,6 +168,10 @@ export class HubStandIn extends StandInServer {
     return this.#guard(req, 'scim', handle);
   }
 
+  guardAdmin(req: SandboxRequest, handle: () => SandboxResponse): Promise<SandboxResponse> {
+    return this.#guard(req, 'admin', handle);
+  }
+
   memberJson(m: HubMemberRecord): Record<string, unknown> {
     return {
       avatarUrl: `/avatars/${m._id}.svg`, fullname: m.fullname, isPro: false, user: m.user, type: 'user', _id: m._id,
@@ -244,12 +254,13 @@ export class HubStandIn extends StandInServer {
     const token = (req.headers.authorization ?? '').slice(7);
     const record = this.tokens.get(token)!;
     const member = this.member(record.user);
+    const roleInOrg = member?.role ?? record.orgRole;
     return {
       status: 200,
       body: {
         type: 'user', id: member?._id ?? hexId(), name: record.user, fullname: member?.fullname ?? record.user,
         email: member?.email ?? null, emailVerified: true, isPro: false, canPay: false, avatarUrl: '/avatars/x.svg', periodEnd: null,
-        orgs: member && !record.orgAccessRevoked ? [{ type: 'org', id: 'org000000000000000000001', name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan, roleInOrg: member.role }] : [],
+        orgs: roleInOrg && !record.orgAccessRevoked ? [{ type: 'org', id: 'org000000000000000000001', name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan, roleInOrg }] : [],
         auth: { type: 'access_token', accessToken: { displayName: 'hf-iam-sync', role: 'fineGrained', createdAt: '2026-01-01T00:00:00.000Z', fineGrained: { scoped: [], global: [] } } },
       },
     };

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { SandboxRequest, SandboxResponse } from '../http-kit.js';
+import { hexId, hubError, type HubStandIn } from './hub-stand-in.js';
+
+/**
+ * Service accounts and their tokens on the Hub stand-in (Enterprise): list/create/get/delete
+ * accounts, create/update/delete tokens, and `rotate`, which kills the old token at once. Every
+ * token authenticates against the stand-in (whoami-v2 answers as the service account) until it is
+ * deleted or rotated away. Token values are returned once, at creation, as on the Hub.
+ */
+
+interface ServiceAccount {
+  _id: string;
+  user: string;
+  name: string;
+  email: string;
+  description: string;
+  createdAt: string;
+  tokens: Map<string, { _id: string; displayName: string; createdAt: string; permissions: string[]; value: string }>;
+}
+
+export const PERMISSIONS = [
+  'repo.content.read', 'repo.write', 'inference.serverless.write', 'inference.endpoints.infer.write', 'inference.endpoints.write', 'org.read', 'org.write',
+  'collection.read', 'collection.write', 'resourceGroup.write', 'job.write', 'org.serviceAccounts.read', 'org.serviceAccounts.write',
+];
+
+export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAccount> {
+  const accounts = new Map<string, ServiceAccount>();
+  const base = '/api/organizations/{org}/service-accounts';
+  const publicView = ({ tokens, ...sa }: ServiceAccount) => sa;
+  const issue = (sa: ServiceAccount, displayName: string, permissions: string[]) => {
+    const value = `hf_${randomBytes(17).toString('base64url')}`;
+    const token = { _id: hexId(), displayName, createdAt: new Date().toISOString(), permissions, value };
+    sa.tokens.set(token._id, token);
+    hub.addToken(value, { id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read' });
+    return { token: value, tokenInfo: { _id: token._id, displayName, createdAt: token.createdAt, last4: value.slice(-4) } };
+  };
+  const account = (r: SandboxRequest): ServiceAccount | SandboxResponse => accounts.get(r.params.sa!) ?? hubError(404, `Service account ${r.params.sa} not found`);
+  const badPermissions = (p: unknown) => !Array.isArray(p) || p.some((x) => !PERMISSIONS.includes(x as string));
+
+  hub.route('GET', base, (r) => hub.guardAdmin(r, () => ({ status: 200, body: [...accounts.values()].map(publicView) })));
+  hub.route('POST', base, (r) => hub.guardAdmin(r, () => {
+    const body = r.body as { name?: unknown; description?: unknown } | undefined;
+    if (typeof body?.name !== 'string' || body.name.length < 1 || body.name.length > 50) return hubError(400, 'name must be 1 to 50 characters');
+    const user = `${hub.org}-${body.name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-sa`;
+    const sa: ServiceAccount = {
+      _id: hexId(), user, name: body.name, email: `${user}@service-accounts.example`, description: typeof body.description === 'string' ? body.description : '',
+      createdAt: new Date().toISOString(), tokens: new Map(),
+    };
+    accounts.set(sa._id, sa);
+    return { status: 200, body: publicView(sa) };
+  }));
+  hub.route('GET', `${base}/{sa}`, (r) => hub.guardAdmin(r, () => {
+    const sa = account(r);
+    if (!('tokens' in sa)) return sa;
+    const accessTokens = [...sa.tokens.values()].map(({ value, ...meta }) => ({ ...meta, role: 'fineGrained' }));
+    return { status: 200, body: { ...publicView(sa), accessTokens } };
+  }));
+  hub.route('DELETE', `${base}/{sa}`, (r) => hub.guardAdmin(r, () => {
+    const sa = account(r);
+    if (!('tokens' in sa)) return sa;
+    for (const t of sa.tokens.values()) hub.tokens.delete(t.value);
+    accounts.delete(sa._id);
+    return { status: 200, body: { success: true } };
+  }));
+  hub.route('POST', `${base}/{sa}/tokens`, (r) => hub.guardAdmin(r, () => {
+    const sa = account(r);
+    if (!('tokens' in sa)) return sa;
+    const body = (r.body ?? {}) as { displayName?: unknown; permissions?: unknown };
+    const permissions = body.permissions ?? [];
+    if (badPermissions(permissions)) return hubError(400, `permissions must be a list of: ${PERMISSIONS.join(', ')}`);
+    return { status: 200, body: issue(sa, typeof body.displayName === 'string' ? body.displayName : 'API Token', permissions as string[]) };
+  }));
+  hub.route('PATCH', `${base}/{sa}/tokens/{token}`, (r) => hub.guardAdmin(r, () => {
+    const sa = account(r);
+    if (!('tokens' in sa)) return sa;
+    const token = sa.tokens.get(r.params.token!);
+    if (!token) return hubError(404, `Token ${r.params.token} not found`);
+    const body = (r.body ?? {}) as { displayName?: unknown; permissions?: unknown };
+    if (body.permissions !== undefined && badPermissions(body.permissions)) return hubError(400, `permissions must be a list of: ${PERMISSIONS.join(', ')}`);
+    if (typeof body.displayName === 'string') token.displayName = body.displayName;
+    if (body.permissions !== undefined) token.permissions = body.permissions as string[];
+    return { status: 200, body: { _id: token._id, displayName: token.displayName, permissions: token.permissions, repoIds: [], repoPermissions: [], endpointPatterns: [], skipNetworkSecurity: false } };
+  }));
+  hub.route('DELETE', `${base}/{sa}/tokens/{token}`, (r) => hub.guardAdmin(r, () => {
+    const sa = account(r);
+    if (!('tokens' in sa)) return sa;
+    const token = sa.tokens.get(r.params.token!);
+    if (!token) return hubError(404, `Token ${r.params.token} not found`);
+    sa.tokens.delete(token._id);
+    hub.tokens.delete(token.value);
+    return { status: 200, body: { success: true } };
+  }));
+  hub.route('POST', `${base}/{sa}/tokens/{token}/rotate`, (r) => hub.guardAdmin(r, () => {
+    const sa = account(r);
+    if (!('tokens' in sa)) return sa;
+    const token = sa.tokens.get(r.params.token!);
+    if (!token) return hubError(404, `Token ${r.params.token} not found`);
+    // The old token stops working at once: the gap the overlap strategy avoids.
+    sa.tokens.delete(token._id);
+    hub.tokens.delete(token.value);
+    return { status: 200, body: issue(sa, token.displayName, token.permissions) };
+  }));
+  return accounts;
+}

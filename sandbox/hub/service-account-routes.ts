@@ -9,6 +9,14 @@ import { hexId, hubError, type HubStandIn } from './hub-stand-in.js';
  * deleted or rotated away. Token values are returned once, at creation, as on the Hub.
  */
 
+interface TokenRecord {
+  _id: string;
+  displayName: string;
+  createdAt: string;
+  permissions: string[];
+  value: string;
+}
+
 interface ServiceAccount {
   _id: string;
   user: string;
@@ -16,7 +24,7 @@ interface ServiceAccount {
   email: string;
   description: string;
   createdAt: string;
-  tokens: Map<string, { _id: string; displayName: string; createdAt: string; permissions: string[]; value: string }>;
+  tokens: Map<string, TokenRecord>;
 }
 
 export const PERMISSIONS = [
@@ -36,6 +44,17 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     return { token: value, tokenInfo: { _id: token._id, displayName, createdAt: token.createdAt, last4: value.slice(-4) } };
   };
   const account = (r: SandboxRequest): ServiceAccount | SandboxResponse => accounts.get(r.params.sa!) ?? hubError(404, `Service account ${r.params.sa} not found`);
+  /** The account's token named in the path, or the 404 to answer with. */
+  const tokenOf = (r: SandboxRequest): { sa: ServiceAccount; token: TokenRecord } | SandboxResponse => {
+    const sa = account(r);
+    if (!('tokens' in sa)) return sa;
+    const token = sa.tokens.get(r.params.token!);
+    return token ? { sa, token } : hubError(404, `Token ${r.params.token} not found`);
+  };
+  const revoke = (sa: ServiceAccount, token: TokenRecord) => {
+    sa.tokens.delete(token._id);
+    hub.tokens.delete(token.value);
+  };
   const badPermissions = (p: unknown) => !Array.isArray(p) || p.some((x) => !PERMISSIONS.includes(x as string));
 
   hub.route('GET', base, (r) => hub.guardAdmin(r, () => ({ status: 200, body: [...accounts.values()].map(publicView) })));
@@ -59,7 +78,7 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
   hub.route('DELETE', `${base}/{sa}`, (r) => hub.guardAdmin(r, () => {
     const sa = account(r);
     if (!('tokens' in sa)) return sa;
-    for (const t of sa.tokens.values()) hub.tokens.delete(t.value);
+    for (const t of [...sa.tokens.values()]) revoke(sa, t);
     accounts.delete(sa._id);
     return { status: 200, body: { success: true } };
   }));
@@ -72,10 +91,9 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     return { status: 200, body: issue(sa, typeof body.displayName === 'string' ? body.displayName : 'API Token', permissions as string[]) };
   }));
   hub.route('PATCH', `${base}/{sa}/tokens/{token}`, (r) => hub.guardAdmin(r, () => {
-    const sa = account(r);
-    if (!('tokens' in sa)) return sa;
-    const token = sa.tokens.get(r.params.token!);
-    if (!token) return hubError(404, `Token ${r.params.token} not found`);
+    const found = tokenOf(r);
+    if (!('token' in found)) return found;
+    const { token } = found;
     const body = (r.body ?? {}) as { displayName?: unknown; permissions?: unknown };
     if (body.permissions !== undefined && badPermissions(body.permissions)) return hubError(400, `permissions must be a list of: ${PERMISSIONS.join(', ')}`);
     if (typeof body.displayName === 'string') token.displayName = body.displayName;
@@ -83,23 +101,17 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     return { status: 200, body: { _id: token._id, displayName: token.displayName, permissions: token.permissions, repoIds: [], repoPermissions: [], endpointPatterns: [], skipNetworkSecurity: false } };
   }));
   hub.route('DELETE', `${base}/{sa}/tokens/{token}`, (r) => hub.guardAdmin(r, () => {
-    const sa = account(r);
-    if (!('tokens' in sa)) return sa;
-    const token = sa.tokens.get(r.params.token!);
-    if (!token) return hubError(404, `Token ${r.params.token} not found`);
-    sa.tokens.delete(token._id);
-    hub.tokens.delete(token.value);
+    const found = tokenOf(r);
+    if (!('token' in found)) return found;
+    revoke(found.sa, found.token);
     return { status: 200, body: { success: true } };
   }));
   hub.route('POST', `${base}/{sa}/tokens/{token}/rotate`, (r) => hub.guardAdmin(r, () => {
-    const sa = account(r);
-    if (!('tokens' in sa)) return sa;
-    const token = sa.tokens.get(r.params.token!);
-    if (!token) return hubError(404, `Token ${r.params.token} not found`);
+    const found = tokenOf(r);
+    if (!('token' in found)) return found;
     // The old token stops working at once: the gap the overlap strategy avoids.
-    sa.tokens.delete(token._id);
-    hub.tokens.delete(token.value);
-    return { status: 200, body: issue(sa, token.displayName, token.permissions) };
+    revoke(found.sa, found.token);
+    return { status: 200, body: issue(found.sa, found.token.displayName, found.token.permissions) };
   }));
   return accounts;
 }

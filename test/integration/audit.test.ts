@@ -1,30 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { useCliSandbox } from '../helpers/cli-sandbox.js';
 
 /** `hf-iam-sync audit` as evidence: filters, time ranges, CSV — over a trail written by real runs. */
 
-let sandbox: Sandbox;
-let dir: string;
-let config: string;
+const ctx = useCliSandbox();
 
 beforeEach(async () => {
-  sandbox = await startSandbox();
-  dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-audit-'));
-  config = join(dir, 'config.yaml');
-  await writeFile(config, sandbox.configText);
-  sandbox.hub.inject({ method: 'PUT', path: /\/members\/kthompson\/role$/, status: 400, body: { error: 'Cannot change "this" member, sorry' }, times: 10 });
-  await runCli(['apply', '--config', config, '--yes'], { env: { ...sandbox.env, HF_IAM_SYNC_ACTOR: 'alice' } });
-});
-afterEach(async () => {
-  await sandbox.stop();
-  await rm(dir, { recursive: true, force: true });
+  ctx.sandbox.hub.inject({ method: 'PUT', path: /\/members\/kthompson\/role$/, status: 400, body: { error: 'Cannot change "this" member, sorry' }, times: 10 });
+  await runCli(['apply', '--config', ctx.config, '--yes'], { env: { ...ctx.sandbox.env, HF_IAM_SYNC_ACTOR: 'alice' } });
 });
 
-const audit = async (...args: string[]) => runCli(['audit', '--config', config, ...args], { env: sandbox.env });
+const audit = async (...args: string[]) => runCli(['audit', '--config', ctx.config, ...args], { env: ctx.sandbox.env });
 const json = async (...args: string[]) => JSON.parse((await audit('--format', 'json', ...args)).stdout) as Array<{ user: string; outcome: string; at: string }>;
 
 describe('hf-iam-sync audit', () => {

@@ -1,40 +1,27 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { useCliSandbox } from '../helpers/cli-sandbox.js';
 
 /** The CLI as an admin uses it, in-process, against the sandbox. */
 
-let sandbox: Sandbox;
-let dir: string;
-let config: string;
+const ctx = useCliSandbox();
 
-beforeEach(async () => {
-  sandbox = await startSandbox();
-  dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-cli-'));
-  config = join(dir, 'config.yaml');
-  await writeFile(config, sandbox.configText);
-});
-afterEach(async () => {
-  await sandbox.stop();
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('hf-iam-sync plan', () => {
   it('prints a readable plan, exits 0 and changes nothing', async () => {
-    const { code, stdout } = await runCli(['plan', '--config', config], { env: sandbox.env });
+    const { code, stdout } = await runCli(['plan', '--config', ctx.config], { env: ctx.sandbox.env });
     expect(code).toBe(0);
     expect(stdout).toContain('- linus-t  remove (revoke)');
     expect(stdout).toContain('why: linked to Okta user linus@acme.example, who is no longer entitled: Okta status is DEPROVISIONED');
     expect(stdout).toContain('kept as they are: vision');
     expect(stdout).toMatch(/Plan: 0 to add, 2 to change, 3 to remove\. Reported: 1 blocked, 1 need invite, 1 unlinked, 1 unmanaged\./);
-    expect(sandbox.hub.member('linus-t')?.role).toBe('write');
+    expect(ctx.sandbox.hub.member('linus-t')?.role).toBe('write');
   });
 
   it('--json holds exactly the executable changes, with reported items beside them', async () => {
-    const { code, stdout } = await runCli(['plan', '--config', config, '--json'], { env: sandbox.env });
+    const { code, stdout } = await runCli(['plan', '--config', ctx.config, '--json'], { env: ctx.sandbox.env });
     const plan = JSON.parse(stdout);
     expect(code).toBe(0);
     expect(plan.changes.map((c: { user: string }) => c.user).sort()).toEqual(['alan-t', 'grace-h', 'kthompson', 'linus-t', 'mhamilton']);
@@ -46,59 +33,59 @@ describe('hf-iam-sync plan', () => {
   });
 
   it('--user scopes the plan to one person', async () => {
-    const { stdout } = await runCli(['plan', '--config', config, '--json', '--user', 'kthompson'], { env: sandbox.env });
+    const { stdout } = await runCli(['plan', '--config', ctx.config, '--json', '--user', 'kthompson'], { env: ctx.sandbox.env });
     expect(JSON.parse(stdout).changes.map((c: { user: string }) => c.user)).toEqual(['kthompson']);
   });
 });
 
 describe('hf-iam-sync apply', () => {
   it('asks, and applies only on "yes"', async () => {
-    const declined = await runCli(['apply', '--config', config], { env: sandbox.env, answer: 'no' });
+    const declined = await runCli(['apply', '--config', ctx.config], { env: ctx.sandbox.env, answer: 'no' });
     expect(declined.stdout).toContain('Apply cancelled; nothing was changed.');
-    expect(sandbox.hub.member('linus-t')?.role).toBe('write');
-    const accepted = await runCli(['apply', '--config', config], { env: sandbox.env, answer: 'yes' });
-    expect(sandbox.hub.member('linus-t')?.role).toBe('no_access');
+    expect(ctx.sandbox.hub.member('linus-t')?.role).toBe('write');
+    const accepted = await runCli(['apply', '--config', ctx.config], { env: ctx.sandbox.env, answer: 'yes' });
+    expect(ctx.sandbox.hub.member('linus-t')?.role).toBe('no_access');
     // A guard held root-admin back, so the run is not clean.
     expect(accepted.code).toBe(1);
     expect(accepted.stdout).toContain('Apply blocked: 5 applied, 0 failed, 1 blocked.');
   });
 
   it('shows progress on a terminal, off stdout, and nothing when piped', async () => {
-    const onTerminal = await runCli(['apply', '--config', config, '--yes'], { env: sandbox.env, terminal: true });
+    const onTerminal = await runCli(['apply', '--config', ctx.config, '--yes'], { env: ctx.sandbox.env, terminal: true });
     expect(onTerminal.progress[0]).toBe('reading Okta and the Hub…');
     expect(onTerminal.progress).toContain('applying: 3/5 changes');
     expect(onTerminal.progress.at(-1)).toBe('');
     expect(onTerminal.stdout).not.toContain('applying:');
-    const piped = await runCli(['plan', '--config', config], { env: sandbox.env });
+    const piped = await runCli(['plan', '--config', ctx.config], { env: ctx.sandbox.env });
     expect(piped.progress).toEqual([]);
   });
 
   it('refuses to apply without a terminal unless --yes', async () => {
-    const { code, stderr } = await runCli(['apply', '--config', config], { env: sandbox.env });
+    const { code, stderr } = await runCli(['apply', '--config', ctx.config], { env: ctx.sandbox.env });
     expect(code).toBe(2);
     expect(stderr).toContain('Pass --yes');
   });
 
   it('exits 0 when every change succeeded and nothing was blocked', async () => {
-    await writeFile(config, sandbox.configText.replace('protectedUsers: [root-admin]', 'protectedUsers: []'));
-    sandbox.okta.addToGroup(sandbox.okta.groupByName('hf-acme-admin').id, sandbox.okta.userByLogin('it-root@acme.example').id);
-    const { code, stdout } = await runCli(['apply', '--config', config, '--yes', '--json'], { env: sandbox.env });
+    await writeFile(ctx.config, ctx.sandbox.configText.replace('protectedUsers: [root-admin]', 'protectedUsers: []'));
+    ctx.sandbox.okta.addToGroup(ctx.sandbox.okta.groupByName('hf-acme-admin').id, ctx.sandbox.okta.userByLogin('it-root@acme.example').id);
+    const { code, stdout } = await runCli(['apply', '--config', ctx.config, '--yes', '--json'], { env: ctx.sandbox.env });
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'succeeded', result: { failed: [] } });
     expect(code).toBe(0);
   });
 
   it('keeps state in an embedded store under .hf-iam-sync/ when no DynamoDB is configured', async () => {
-    const { DYNAMODB_ENDPOINT, STATE_TABLE, ...env } = sandbox.env;
-    await runCli(['apply', '--config', config, '--yes'], { env, cwd: dir });
-    const audit = await runCli(['audit', '--config', config, '--json'], { env, cwd: dir });
+    const { DYNAMODB_ENDPOINT, STATE_TABLE, ...env } = ctx.sandbox.env;
+    await runCli(['apply', '--config', ctx.config, '--yes'], { env, cwd: ctx.dir });
+    const audit = await runCli(['audit', '--config', ctx.config, '--json'], { env, cwd: ctx.dir });
     expect(JSON.parse(audit.stdout)).toHaveLength(5);
   });
 });
 
 describe('errors a user can act on', () => {
   it('bad config: every problem at once, exit 2', async () => {
-    await writeFile(config, sandbox.configText.replace('maxRemovals: 10', 'maxRemoval: 10').replace('role: admin', 'role: owner'));
-    const { code, stderr } = await runCli(['plan', '--config', config], { env: sandbox.env });
+    await writeFile(ctx.config, ctx.sandbox.configText.replace('maxRemovals: 10', 'maxRemoval: 10').replace('role: admin', 'role: owner'));
+    const { code, stderr } = await runCli(['plan', '--config', ctx.config], { env: ctx.sandbox.env });
     expect(code).toBe(2);
     expect(stderr).toContain('Invalid configuration:');
     expect(stderr).toContain('safety: Unrecognized key: "maxRemoval"');
@@ -106,15 +93,15 @@ describe('errors a user can act on', () => {
   });
 
   it('missing file and missing secrets name what to fix', async () => {
-    expect((await runCli(['plan', '--config', join(dir, 'nope.yaml')], { env: sandbox.env })).stderr).toContain('cannot read configuration file');
-    const { code, stderr } = await runCli(['plan', '--config', config], { env: {} });
+    expect((await runCli(['plan', '--config', join(ctx.dir, 'nope.yaml')], { env: ctx.sandbox.env })).stderr).toContain('cannot read configuration file');
+    const { code, stderr } = await runCli(['plan', '--config', ctx.config], { env: {} });
     expect(code).toBe(2);
     expect(stderr).toMatch(/OKTA_API_TOKEN[\s\S]*HF_TOKEN/);
   });
 
   it('a wrong Okta token: one clear message, no secret in it, exit 1', async () => {
-    const env = { ...sandbox.env, OKTA_API_TOKEN: 'wrong-secret-value' };
-    const { code, stderr } = await runCli(['plan', '--config', config], { env });
+    const env = { ...ctx.sandbox.env, OKTA_API_TOKEN: 'wrong-secret-value' };
+    const { code, stderr } = await runCli(['plan', '--config', ctx.config], { env });
     expect(code).toBe(1);
     expect(stderr).toMatch(/okta: search groups failed \(HTTP 401\): Invalid token provided — check OKTA_API_TOKEN/);
     expect(stderr).not.toContain('wrong-secret-value');
@@ -122,15 +109,15 @@ describe('errors a user can act on', () => {
   });
 
   it('a wrong Hub token: one clear message, no secret in it, exit 1', async () => {
-    const env = { ...sandbox.env, HF_TOKEN: 'hf_wrong_secret_value' };
-    const { code, stderr } = await runCli(['plan', '--config', config], { env });
+    const env = { ...ctx.sandbox.env, HF_TOKEN: 'hf_wrong_secret_value' };
+    const { code, stderr } = await runCli(['plan', '--config', ctx.config], { env });
     expect(code).toBe(1);
     expect(stderr).toMatch(/huggingface: list resource groups failed \(HTTP 401\): .*check HF_TOKEN/);
     expect(stderr).not.toContain('hf_wrong_secret_value');
   });
 
   it('unknown flags and commands are usage errors', async () => {
-    expect((await runCli(['plan', '--confg', config])).code).toBe(2);
+    expect((await runCli(['plan', '--confg', ctx.config])).code).toBe(2);
     expect((await runCli(['frobnicate'])).stderr).toContain('Unknown command "frobnicate"');
   });
 });

@@ -1,31 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
 import { runCli } from '../helpers/cli.js';
+import { useCliSandbox } from '../helpers/cli-sandbox.js';
 
 /** `hf-iam-sync doctor` against the sandbox, deliberately misconfigured one way at a time. */
 
-let sandbox: Sandbox;
-let dir: string;
-let config: string;
+const ctx = useCliSandbox();
 type Finding = { check: string; status: string; summary: string; fix: string | null };
 
-beforeEach(async () => {
-  sandbox = await startSandbox();
-  dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-doctor-'));
-  config = join(dir, 'config.yaml');
-  await writeFile(config, sandbox.configText);
-});
-afterEach(async () => {
-  await sandbox.stop();
-  await rm(dir, { recursive: true, force: true });
-});
 
-async function doctor(env = sandbox.env) {
-  const { code, stdout } = await runCli(['doctor', '--config', config, '--json'], { env });
+async function doctor(env = ctx.sandbox.env) {
+  const { code, stdout } = await runCli(['doctor', '--config', ctx.config, '--json'], { env });
   const report = JSON.parse(stdout) as { ok: boolean; findings: Finding[] };
   return { code, report, find: (check: string) => report.findings.find((f) => f.check === check)! };
 }
@@ -41,48 +27,48 @@ describe('hf-iam-sync doctor', () => {
   });
 
   it('a service app without okta.logs.read', async () => {
-    sandbox.okta.scopes.set(SANDBOX_OKTA_TOKEN, new Set(['users', 'groups']));
+    ctx.sandbox.okta.scopes.set(SANDBOX_OKTA_TOKEN, new Set(['users', 'groups']));
     const { code, find } = await doctor();
     expect(code).toBe(1);
     expect(find('okta-scopes')).toMatchObject({ status: 'fail', summary: 'Okta refuses okta.logs.read', fix: expect.stringContaining('grant okta.logs.read to the API service app') });
   });
 
   it('a Hub token of a non-admin, and of someone outside the org', async () => {
-    sandbox.hub.addToken('hf_writer', { user: 'mhamilton', admin: false, kind: 'user' });
-    sandbox.hub.addToken('hf_stranger', { user: 'nobody', admin: false, kind: 'user' });
-    expect((await doctor({ ...sandbox.env, HF_TOKEN: 'hf_writer' })).find('hub-admin')).toMatchObject({
+    ctx.sandbox.hub.addToken('hf_writer', { user: 'mhamilton', admin: false, kind: 'user' });
+    ctx.sandbox.hub.addToken('hf_stranger', { user: 'nobody', admin: false, kind: 'user' });
+    expect((await doctor({ ...ctx.sandbox.env, HF_TOKEN: 'hf_writer' })).find('hub-admin')).toMatchObject({
       status: 'fail', summary: "HF_TOKEN is mhamilton's, whose role in acme is contributor", fix: expect.stringContaining('use a token of an admin of acme'),
     });
-    expect((await doctor({ ...sandbox.env, HF_TOKEN: 'hf_stranger' })).find('hub-admin').summary).toBe("HF_TOKEN is nobody's, who is not a member of acme");
+    expect((await doctor({ ...ctx.sandbox.env, HF_TOKEN: 'hf_stranger' })).find('hub-admin').summary).toBe("HF_TOKEN is nobody's, who is not a member of acme");
   });
 
   it('scim-managed on an org without Enterprise Plus', async () => {
-    await writeFile(config, sandbox.configText.replace('membership: roles', 'membership: scim-managed'));
-    const { find } = await doctor({ ...sandbox.env, HF_SCIM_TOKEN: 'scim' });
+    await writeFile(ctx.config, ctx.sandbox.configText.replace('membership: roles', 'membership: scim-managed'));
+    const { find } = await doctor({ ...ctx.sandbox.env, HF_SCIM_TOKEN: 'scim' });
     expect(find('hub-plan')).toMatchObject({ status: 'fail', summary: 'membership: scim-managed needs Enterprise Plus, acme is on enterprise', fix: expect.stringContaining('scim-basic') });
   });
 
   it('a rule naming a group Okta does not have', async () => {
-    await writeFile(config, sandbox.configText.replace('group: hf-acme-admin,', 'group: hf-acme-admins,'));
+    await writeFile(ctx.config, ctx.sandbox.configText.replace('group: hf-acme-admin,', 'group: hf-acme-admins,'));
     const { code, find } = await doctor();
     expect(code).toBe(1);
     expect(find('rules')).toMatchObject({ status: 'fail', summary: 'Rule group "hf-acme-admins" does not exist in Okta', fix: expect.stringContaining('Fix the group name in rules[]') });
   });
 
   it('two Okta users claiming one Hub username', async () => {
-    sandbox.okta.addUser({ login: 'impostor@acme.example', profile: { hfUsername: 'ada-acme' } });
+    ctx.sandbox.okta.addUser({ login: 'impostor@acme.example', profile: { hfUsername: 'ada-acme' } });
     expect((await doctor()).find('conflicts')).toMatchObject({ status: 'fail', summary: expect.stringContaining('ada-acme (ada@acme.example, impostor@acme.example)') });
   });
 
   it('an unreachable state table', async () => {
-    const { code, find } = await doctor({ ...sandbox.env, DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
+    const { code, find } = await doctor({ ...ctx.sandbox.env, DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
     expect(code).toBe(1);
     expect(find('state-table')).toMatchObject({ status: 'fail' });
   }, 60_000);
 
   it('prints a human report with the fixes', async () => {
-    sandbox.okta.scopes.set(SANDBOX_OKTA_TOKEN, new Set(['users', 'groups']));
-    const { stdout } = await runCli(['doctor', '--config', config], { env: sandbox.env });
+    ctx.sandbox.okta.scopes.set(SANDBOX_OKTA_TOKEN, new Set(['users', 'groups']));
+    const { stdout } = await runCli(['doctor', '--config', ctx.config], { env: ctx.sandbox.env });
     expect(stdout).toMatch(/^FAIL {2}okta-scopes {2}Okta refuses okta\.logs\.read$/m);
     expect(stdout).toMatch(/^ +fix: grant okta\.logs\.read/m);
     expect(stdout).toMatch(/doctor: \d+ passed, 3 warnings, 1 failed$/m);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeSink } from '../../shared/adapters/eventbridge/eventbridge-sink.js';
 import { handleOktaEvents, type EventPorts } from '../../shared/offboarding/handle-okta-events.js';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
+import { addLinkedPeople } from '../helpers/cli-sandbox.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /** Event-driven offboarding through the real adapters, the Okta and Hub stand-ins, dynalite and EventBridge. */
@@ -77,13 +78,7 @@ describe('Okta events', () => {
 
   it('500 events for 20 users become at most 20 targeted reconciles', async () => {
     const { okta, hub } = h.sandbox;
-    const write = okta.groupByName('hf-acme-write');
-    const people = Array.from({ length: 20 }, (_, i) => {
-      const u = okta.addUser({ login: `p${i}@acme.example`, profile: { hfUsername: `p${i}` } });
-      okta.addToGroup(write.id, u.id);
-      hub.addMember(`p${i}`, 'read');
-      return u;
-    });
+    const people = addLinkedPeople(h.sandbox, 20, 'hf-acme-write');
     const events = Array.from({ length: 500 }, (_, i) => okta.emit('user.account.update_profile', [people[i % 20]!]));
     const result = await handleOktaEvents(ports, h.config, events, 'hook');
     expect(result.reconciles).toBeLessThanOrEqual(20);

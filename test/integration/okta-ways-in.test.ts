@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serveFunctionUrl } from '../../sandbox/function-url.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
 import fixture from '../fixtures/okta/eventbridge-user-deactivate.json' with { type: 'json' };
+import { addLinkedPeople } from '../helpers/cli-sandbox.js';
 import { HOOK_SECRET, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
 
 /** The three ways Okta events come in, each through its real handler, sharing one dedup. */
@@ -127,12 +128,7 @@ describe('through the real handlers', () => {
   it('hook: 500 events for 20 users in one delivery become at most 20 reconciles; what misses the budget the poll finishes', async () => {
     const { okta, hub } = env.sandbox;
     const write = okta.groupByName('hf-acme-write');
-    const people = Array.from({ length: 20 }, (_, i) => {
-      const u = okta.addUser({ login: `p${i}@acme.example`, profile: { hfUsername: `p${i}` } });
-      okta.addToGroup(write.id, u.id);
-      hub.addMember(`p${i}`, 'read');
-      return u;
-    });
+    const people = addLinkedPeople(env.sandbox, 20, 'hf-acme-write');
     const events = Array.from({ length: 498 }, (_, i) => okta.emit('group.user_membership.add', [people[i % 20]!, write]));
     const unknown = { ...okta.emit('user.lifecycle.suspend', []), target: [{ id: '00uNOBODY0000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
     const unlinked = okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')]);

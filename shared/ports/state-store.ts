@@ -32,6 +32,8 @@ export interface ChangeRecord {
   before: Access | null;
   after: Access | null;
   reasons: string[];
+  /** `revoke-token` only: which token (id, last four characters, label), never its value. */
+  token?: { tokenId: string; last4: string; label: string };
   trigger: Trigger;
   actor: string;
   /** `started` is written before the Hub call, so a crash mid-call still leaves a trace. */

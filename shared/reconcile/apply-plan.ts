@@ -70,17 +70,11 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
   const result: ApplyResult = { applied: [], failed: [] };
   const seqOf = new Map(plan.changes.map((c, i) => [c.id, i + 1]));
 
-  let done = 0;
-  const one = async (change: Change) => {
-    await attempt(change);
-    done += 1;
-    context.onProgress?.(done, plan.changes.length);
-  };
   const attempt = async (change: Change) => {
     const record = {
       runId: context.runId, seq: seqOf.get(change.id)!, organization: plan.organization, user: change.user,
       oktaUserId: change.oktaUserId, action: change.action, effect: change.effect, before: change.before, after: change.after,
-      reasons: change.reasons, trigger: context.trigger, actor: context.actor,
+      reasons: change.reasons, trigger: context.trigger, actor: context.actor, ...(change.token ? { token: change.token } : {}),
     };
     const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
     try {
@@ -108,6 +102,12 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     ]);
   };
 
+  let done = 0;
+  const one = async (change: Change) => {
+    await attempt(change);
+    done += 1;
+    context.onProgress?.(done, plan.changes.length);
+  };
   for (const phase of PHASES) {
     await mapLimit(plan.changes.filter((c) => phase.includes(c.effect)), context.concurrency ?? 4, one);
   }

@@ -152,6 +152,7 @@ describe('Okta events', () => {
     expect(await ports.state.listIssuedTokens('acme', grace.id)).toEqual([]);
     const trail = await ports.state.listChanges({ organization: 'acme', user: 'grace-h', limit: 5 });
     expect(trail.map((t) => t.action).sort()).toEqual(['remove', 'revoke-token']);
+    expect(trail.find((t) => t.action === 'revoke-token')).toMatchObject({ token: { tokenId: 'tok-grace-1', last4: 'alue', label: 'grace-ci' }, outcome: 'applied' });
     expect(JSON.stringify(trail)).not.toContain('hf_issued_for_grace_value');
   });
 });

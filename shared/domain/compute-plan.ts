@@ -1,5 +1,5 @@
 import { effectOf, isNoAccess, NO_ACCESS, rebuildAccess, sameAccess } from './access.js';
-import { computeDesired, type Entitlement } from './desired-state.js';
+import { computeDesired, linkByEmail, type Entitlement } from './desired-state.js';
 import { applyGuards } from './guards.js';
 import type { Access, Change, ChangeAction, Effect, NeedsInvite, Plan, PlanScope, UnmanagedMember } from './plan.js';
 import { userKey } from './roles.js';
@@ -80,7 +80,7 @@ export function computePlan(inputs: PlanInputs): Plan {
     return finish({ ...base, changes: [], blocked: [], needsInvite: [], unlinked: [], unmanaged: [], conflicts: [] });
   }
 
-  const desired = computeDesired(directory, resolved, policy);
+  const desired = computeDesired(policy.emailFallback ? linkByEmail(directory, hub.members) : directory, resolved, policy);
   const managed = new Set(inputs.managed.map((m) => userKey(m.user)));
   const conflicted = new Set(desired.conflicts.map((c) => c.user));
   const candidates: Change[] = [];

@@ -1,7 +1,7 @@
 import type { Access, ClaimConflict, UnlinkedUser } from './plan.js';
 import { maxRole, userKey } from './roles.js';
 import type { BoundRule, ResolvedRules } from './rules.js';
-import type { DirectorySnapshot, DirectoryUser, MemberResourceGroup, Policy, Role } from './types.js';
+import type { DirectorySnapshot, DirectoryUser, HubMember, MemberResourceGroup, Policy, Role } from './types.js';
 
 /**
  * Desired state = f(Okta users and groups, rules). Only linked users (whose username attribute
@@ -78,6 +78,29 @@ function entitle(user: DirectoryUser, rules: BoundRule[], policy: Policy): Pick<
 }
 
 /**
+ * By policy (`okta.emailFallback`), an Okta user without the username attribute is linked to the
+ * one Hub member whose SSO email is theirs — unless the attribute of another Okta user already
+ * claims that member (the attribute wins; nothing is guessed).
+ * @example linkByEmail(directory, hub.members).users.find((u) => u.linkedBy === 'email')
+ */
+export function linkByEmail(directory: DirectorySnapshot, members: readonly HubMember[]): DirectorySnapshot {
+  const claimed = new Set(directory.users.flatMap((u) => (u.hfUsername ? [userKey(u.hfUsername)] : [])));
+  const byEmail = new Map<string, HubMember[]>();
+  for (const m of members) {
+    if (!m.email) continue;
+    const key = m.email.toLowerCase();
+    byEmail.set(key, [...(byEmail.get(key) ?? []), m]);
+  }
+  const users = directory.users.map((u) => {
+    if (u.hfUsername) return u;
+    const found = byEmail.get(u.email.toLowerCase());
+    if (found?.length !== 1 || claimed.has(userKey(found[0]!.user))) return u;
+    return { ...u, hfUsername: found[0]!.user, linkedBy: 'email' as const };
+  });
+  return { ...directory, users };
+}
+
+/**
  * @example computeDesired(directory, resolveRules(...), policy).byMember.get('alice')?.access.role
  */
 export function computeDesired(directory: DirectorySnapshot, resolved: ResolvedRules, policy: Policy): DesiredState {
@@ -116,7 +139,9 @@ export function computeDesired(directory: DirectorySnapshot, resolved: ResolvedR
     }
     const user = distinct[0]!;
     const rules = (userGroups.get(user.id) ?? []).flatMap((g) => rulesByGroup.get(g) ?? []);
-    byMember.set(key, { key, user, ...entitle(user, rules, policy) });
+    const entitlement = entitle(user, rules, policy);
+    if (user.linkedBy === 'email') entitlement.reasons.push(`linked by SSO email ${user.email} (okta.emailFallback)`);
+    byMember.set(key, { key, user, ...entitlement });
   }
   unlinked.sort((a, b) => a.oktaLogin.localeCompare(b.oktaLogin));
   conflicts.sort((a, b) => a.user.localeCompare(b.user));

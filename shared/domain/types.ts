@@ -36,6 +36,8 @@ export interface DirectoryUser {
   status: OktaStatus;
   /** Value of the configured username attribute, as Okta holds it (not lower-cased). */
   hfUsername: string | null;
+  /** How `hfUsername` was found: the attribute, or (by policy) the Hub member with the same SSO email. */
+  linkedBy?: 'attribute' | 'email';
   displayName: string;
 }
 
@@ -69,6 +71,8 @@ export interface MemberResourceGroup {
 export interface HubMember {
   user: string;
   fullname: string;
+  /** The member's SSO email (`verifiedEmail`), when the Hub shares it with an admin token. */
+  email?: string | null;
   role: Role;
   resourceGroups: MemberResourceGroup[];
 }
@@ -105,6 +109,8 @@ export interface Policy {
   baseRole: Role;
   /** SCIM account deletion instead of deactivation; only meaningful in `scim-managed`. */
   scimDelete: boolean;
+  /** Link Okta users without the username attribute to the Hub member with the same SSO email. */
+  emailFallback?: boolean;
 }
 
 /**

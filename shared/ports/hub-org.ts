@@ -10,6 +10,8 @@ export interface HubOrg {
   listMembers(): Promise<HubMember[]>;
   /** The member with exactly this username (case-insensitive), or `null`. */
   findMember(username: string): Promise<HubMember | null>;
+  /** The one member whose SSO email is `email` (the Hub's `?email=` lookup), or `null` (none, or several). */
+  findMemberByEmail(email: string): Promise<HubMember | null>;
   listResourceGroups(): Promise<ResourceGroupRef[]>;
   /**
    * Sets the org role and the *whole* resource-group list. Failure ⇒ the member keeps the access

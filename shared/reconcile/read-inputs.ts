@@ -85,9 +85,16 @@ async function readOneUser(
     directory = { groups: rules.groups, members, users };
   }
   const usernames = new Set(users.flatMap((u) => (u.hfUsername ? [u.hfUsername] : [])));
+  const hubMembers: HubMember[] = [];
+  // By policy, someone without the attribute is looked up by their email (one call each).
+  if (config.policy.emailFallback) {
+    for (const user of users.filter((u) => !u.hfUsername && u.email)) {
+      const member = await guarded(`Hub member with email of ${user.login}`, () => ports.hub.findMemberByEmail(user.email));
+      if (member) hubMembers.push(member);
+    }
+  }
   // A ref that names no Okta user may still be a Hub username we manage (its Okta user is gone).
   if (usernames.size === 0 && !ref.includes('@') && !/^00u[A-Za-z0-9]{17}$/.test(ref)) usernames.add(ref);
-  const hubMembers: HubMember[] = [];
   const managed: ManagedMember[] = [];
   for (const username of usernames) {
     const [member, state] = await Promise.all([

@@ -1,4 +1,5 @@
 import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
+import { linkByEmail } from '../domain/desired-state.js';
 import type { Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
 import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
@@ -63,7 +64,8 @@ function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
 async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, result: ApplyResult, now: string): Promise<void> {
   const known = new Set(inputs.managed.map((m) => userKey(m.user)));
   for (const r of result.applied) known.add(userKey(r.user));
-  const claimedBy = new Map(inputs.directory.users.flatMap((u) => (u.hfUsername ? [[userKey(u.hfUsername), u.id] as const] : [])));
+  const directory = inputs.policy.emailFallback ? linkByEmail(inputs.directory, inputs.hub.members) : inputs.directory;
+  const claimedBy = new Map(directory.users.flatMap((u) => (u.hfUsername ? [[userKey(u.hfUsername), u.id] as const] : [])));
   const conflicted = new Set(plan.conflicts.map((c) => c.user));
   const fresh = inputs.hub.members.filter((m) => claimedBy.has(userKey(m.user)) && !known.has(userKey(m.user)) && !conflicted.has(userKey(m.user)));
   await mapLimit(fresh, 8, (member) => state.saveManaged(plan.organization, {

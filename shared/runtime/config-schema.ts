@@ -37,6 +37,7 @@ export const configSchema = z.strictObject({
     entitledStatuses: z.array(z.enum(OKTA_STATUSES)).min(1)
       .refine((s) => s.includes('ACTIVE'), 'must include ACTIVE')
       .default(['ACTIVE', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY']),
+    emailFallback: z.boolean().default(false),
   }),
   huggingface: z.strictObject({
     endpoint: httpsUrl.default('https://huggingface.co'),

@@ -74,6 +74,7 @@ function toPolicy(file: ConfigFile): Policy {
     entitledStatuses: file.okta.entitledStatuses,
     baseRole: file.huggingface.baseRole,
     scimDelete: file.huggingface.scimDeleteAccounts,
+    emailFallback: file.okta.emailFallback,
   };
 }
 

@@ -197,4 +197,18 @@ describe('reconcile against the sandbox', () => {
       await broken.stop();
     }
   });
+
+  it('links by SSO email when okta.emailFallback is on, for the organization and for one user', async () => {
+    const linked = await startHarness({ configure: (t) => t.replace('usernameAttribute: hfUsername', 'usernameAttribute: hfUsername\n  emailFallback: true') });
+    try {
+      linked.sandbox.hub.addMember('barbara-hf', 'read').email = 'barbara@acme.example';
+      const one = await reconcile(linked.composition.ports, linked.config, { ...plan, scope: { kind: 'user', user: 'barbara@acme.example' } });
+      expect(one.plan.changes.map((c) => [c.user, c.after?.role])).toEqual([['barbara-hf', 'write']]);
+      const all = await reconcile(linked.composition.ports, linked.config, apply);
+      expect(all.plan.unlinked).toEqual([]);
+      expect(linked.sandbox.hub.member('barbara-hf')?.role).toBe('write');
+    } finally {
+      await linked.stop();
+    }
+  });
 });

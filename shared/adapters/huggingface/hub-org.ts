@@ -15,6 +15,7 @@ import { HubHttp } from './hub-http.js';
 interface RawMember {
   user: string;
   fullname?: string;
+  verifiedEmail?: string | null;
   role?: string;
   resourceGroups?: Array<{ id: string; name: string; role: string }>;
 }
@@ -47,6 +48,11 @@ export class HubOrgHttp implements HubOrg {
     const raw = await this.#api.getAllPages<RawMember>(path, `find member ${username}`);
     const exact = raw.find((m) => m.user.toLowerCase() === username.toLowerCase());
     return exact ? this.#toMember(exact) : null;
+  }
+
+  async findMemberByEmail(email: string): Promise<HubMember | null> {
+    const raw = await this.#api.getAllPages<RawMember>(`/api/organizations/${this.#org}/members?limit=100&email=${encodeURIComponent(email)}`, `find member by email`);
+    return raw.length === 1 ? this.#toMember(raw[0]!) : null;
   }
 
   async listResourceGroups(): Promise<ResourceGroupRef[]> {
@@ -139,6 +145,7 @@ export class HubOrgHttp implements HubOrg {
     return {
       user: m.user,
       fullname: m.fullname ?? m.user,
+      email: m.verifiedEmail ?? null,
       role: m.role,
       resourceGroups: (m.resourceGroups ?? []).map((rg) => ({ id: rg.id, name: rg.name, role: isRole(rg.role) ? rg.role : 'no_access' })),
     };

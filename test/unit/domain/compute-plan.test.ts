@@ -103,6 +103,28 @@ describe('computePlan', () => {
     });
   });
 
+  describe('email fallback (okta.emailFallback)', () => {
+    const withEmail = (user: string, email: string) => ({ ...member(user, 'read'), email });
+
+    it('links an Okta user without the attribute to the one member with their SSO email, and says so', () => {
+      const spec = { okta: [{ username: null, login: 'dana@acme.example', groups: ['hf-write'] }], hub: [withEmail('dana-hf', 'Dana@acme.example')] };
+      expect(computePlan(world(spec)).unlinked).toHaveLength(1);
+      const plan = computePlan(world({ ...spec, policy: { emailFallback: true } }));
+      expect(plan.unlinked).toEqual([]);
+      expect(byUser(plan, 'dana-hf')).toMatchObject({ after: { role: 'write' }, reasons: expect.arrayContaining(['linked by SSO email dana@acme.example (okta.emailFallback)']) });
+    });
+
+    it('never links by email to a member another Okta user claims by attribute, nor to one of two members sharing the email', () => {
+      const plan = computePlan(world({
+        okta: [{ username: null, login: 'eve@acme.example', groups: ['hf-admin'] }, { username: 'owner', login: 'owner@acme.example', groups: ['hf-read'] }, { username: null, login: 'twin@acme.example', groups: ['hf-admin'] }],
+        hub: [withEmail('owner', 'eve@acme.example'), withEmail('t1', 'twin@acme.example'), withEmail('t2', 'twin@acme.example'), member('boss', 'admin')],
+        policy: { emailFallback: true },
+      }));
+      expect(plan.changes.filter((c) => c.after?.role === 'admin')).toEqual([]);
+      expect(plan.unlinked.map((u) => u.oktaLogin).sort()).toEqual(['eve@acme.example', 'twin@acme.example']);
+    });
+  });
+
   describe('membership modes', () => {
     it('reports entitled people missing from the org as needs invite in roles mode', () => {
       const plan = computePlan(world({ okta: [{ username: 'newbie', groups: ['hf-write', 'hf-llm-read'] }], hub: [] }));

@@ -2,10 +2,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgeSink } from '../shared/adapters/eventbridge/eventbridge-sink.js';
 import { handleOktaEvents } from '../shared/offboarding/handle-okta-events.js';
 import { parseConfig } from '../shared/runtime/config.js';
-import { compose } from '../shared/runtime/compose.js';
 import { EventBridgeStandIn } from '../sandbox/aws/eventbridge-stand-in.js';
-import { startSandbox } from '../sandbox/sandbox.js';
-import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../sandbox/seed.js';
+import { composeForSandbox, startSandbox } from '../sandbox/sandbox.js';
 
 /**
  * Offboarding latency: Okta deactivates a person, the event reaches the okta-event path, the Hub
@@ -28,9 +26,7 @@ async function measure(latencyMs: number) {
     return user;
   });
   const config = parseConfig(sandbox.configText, 'bench.yaml');
-  const { ports, close } = await compose(config, { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: undefined }, {
-    state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint } },
-  });
+  const { ports, close } = await composeForSandbox(config, sandbox.dynamoEndpoint);
   const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;

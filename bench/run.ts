@@ -2,13 +2,12 @@ import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { computePlan } from '../shared/domain/compute-plan.js';
 import { parseConfig } from '../shared/runtime/config.js';
-import { compose } from '../shared/runtime/compose.js';
 import { reconcile } from '../shared/reconcile/reconcile.js';
 import { readInputs } from '../shared/reconcile/read-inputs.js';
 import { runColdStartBench } from './cold-start.js';
 import { runOffboardingBench } from './offboarding.js';
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
-import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../sandbox/seed.js';
+import { composeForSandbox } from '../sandbox/sandbox.js';
 
 /**
  * npm run bench (from the repository root) — the reconcile engine on a synthetic org (10,000 Okta users in 50 groups against
@@ -61,9 +60,7 @@ child.on('exit', (code) => {
 process.on('exit', () => child.kill());
 const ready = await nextMessage<Ready>('ready');
 const config = parseConfig(ready.configText, 'bench.yaml');
-const { ports, close } = await compose(config, { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: undefined }, {
-  state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: ready.dynamoEndpoint } },
-});
+const { ports, close } = await composeForSandbox(config, ready.dynamoEndpoint);
 await counts();
 trace('composed');
 

@@ -1,4 +1,6 @@
 import { startEmbeddedDynamo } from '../shared/adapters/dynamodb/embedded.js';
+import type { Config } from '../shared/runtime/config.js';
+import { compose, type Composition } from '../shared/runtime/compose.js';
 import { HubStandIn } from './hub/hub-stand-in.js';
 import { OktaStandIn } from './okta/okta-stand-in.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN, SANDBOX_ORG, sandboxConfig, seedSampleCompany } from './seed.js';
@@ -33,4 +35,15 @@ export async function startSandbox(options: { seed?: boolean; hubPlan?: 'team' |
       await Promise.all([okta.stop(), hub.stop(), dynamo.close()]);
     },
   };
+}
+
+/**
+ * The real adapters composed against the stand-ins: the sandbox's tokens, state in its DynamoDB.
+ * For tests and benchmarks that call the use cases directly instead of through the CLI.
+ */
+export function composeForSandbox(config: Config, dynamoEndpoint: string, options: { hfScimToken?: string; retryBaseMs?: number } = {}): Promise<Composition> {
+  return compose(config, { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: options.hfScimToken }, {
+    state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: dynamoEndpoint } },
+    ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+  });
 }

@@ -1,7 +1,6 @@
 import { parseConfig, type Config } from '../../shared/runtime/config.js';
-import { compose, type Composition } from '../../shared/runtime/compose.js';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
-import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
+import type { Composition } from '../../shared/runtime/compose.js';
+import { composeForSandbox, startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 
 /**
  * A fresh sandbox (Okta and Hub stand-ins, dynalite) and the real adapters composed against it,
@@ -17,10 +16,7 @@ export interface Harness {
 export async function startHarness(options: { seed?: boolean; configure?: (text: string) => string } = {}): Promise<Harness> {
   const sandbox = await startSandbox({ seed: options.seed ?? true });
   const config = parseConfig((options.configure ?? ((t) => t))(sandbox.configText), 'sandbox.yaml');
-  const composition = await compose(config, { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: 'scim-token' }, {
-    state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint } },
-    retryBaseMs: 5,
-  });
+  const composition = await composeForSandbox(config, sandbox.dynamoEndpoint, { hfScimToken: 'scim-token', retryBaseMs: 5 });
   sandbox.hub.addToken('scim-token', { user: 'scim', admin: false, kind: 'scim' });
   return {
     sandbox, config, composition,

@@ -154,13 +154,11 @@ describe('time budget', () => {
   it('work not started before the deadline is deferred, and the poll finishes it', async () => {
     const { handleOktaEvents } = await import('../../shared/offboarding/handle-okta-events.js');
     const { pollOktaLogs } = await import('../../shared/offboarding/poll-okta-logs.js');
-    const { compose } = await import('../../shared/runtime/compose.js');
+    const { composeForSandbox } = await import('../../sandbox/sandbox.js');
     const { parseConfig } = await import('../../shared/runtime/config.js');
     const { okta, hub } = env.sandbox;
     const config = parseConfig(env.sandbox.configText, 'sandbox.yaml');
-    const { ports, close } = await compose(config, { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: undefined }, {
-      state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: env.sandbox.dynamoEndpoint } },
-    });
+    const { ports, close } = await composeForSandbox(config, env.sandbox.dynamoEndpoint);
     const sink = { publish: async () => undefined };
     try {
       const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);

@@ -24,3 +24,12 @@ export interface Directory {
   /** The groups one user belongs to. */
   groupsOf(userId: string): Promise<DirectoryGroup[]>;
 }
+
+/**
+ * Whether a user reference is an Okta user id or login (looked up directly), as opposed to a Hub
+ * username (found through the username attribute). Shared by the adapter and the one-user read.
+ * @example isOktaUserRef('alice@acme.com') === true; isOktaUserRef('alice-hf') === false
+ */
+export function isOktaUserRef(ref: string): boolean {
+  return ref.includes('@') || /^00u[A-Za-z0-9]{17}$/.test(ref);
+}

@@ -2,7 +2,7 @@ import type { PlanInputs } from '../domain/compute-plan.js';
 import type { PlanScope } from '../domain/plan.js';
 import { conventionPrefix, resolveRules } from '../domain/rules.js';
 import type { DirectorySnapshot, HubMember, HubSnapshot, ManagedMember } from '../domain/types.js';
-import type { Directory } from '../ports/directory.js';
+import { isOktaUserRef, type Directory } from '../ports/directory.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
@@ -94,7 +94,7 @@ async function readOneUser(
     }
   }
   // A ref that names no Okta user may still be a Hub username we manage (its Okta user is gone).
-  if (usernames.size === 0 && !ref.includes('@') && !/^00u[A-Za-z0-9]{17}$/.test(ref)) usernames.add(ref);
+  if (usernames.size === 0 && !isOktaUserRef(ref)) usernames.add(ref);
   const managed: ManagedMember[] = [];
   for (const username of usernames) {
     const [member, state] = await Promise.all([

@@ -1,6 +1,6 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, OktaStatus } from '../../domain/types.js';
-import type { Directory } from '../../ports/directory.js';
+import { isOktaUserRef, type Directory } from '../../ports/directory.js';
 import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
 import { mapLimit } from '../../runtime/map-limit.js';
 
@@ -120,7 +120,7 @@ export class OktaDirectory implements Directory {
   }
 
   async findUsers(ref: string): Promise<DirectoryUser[]> {
-    const found = /^00u[A-Za-z0-9]{17}$/.test(ref) || ref.includes('@')
+    const found = isOktaUserRef(ref)
       ? await this.#getUser(ref)
       : await this.#call(`find user with profile.${this.#attribute} = ${ref}`, async () =>
         drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} eq ${quote(ref)}`, limit: USER_PAGE })));

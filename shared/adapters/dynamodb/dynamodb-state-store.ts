@@ -19,6 +19,11 @@ import { TABLE_INDEXES } from './table.js';
 
 const pad = (n: number) => String(n).padStart(6, '0');
 
+/** An item without the table's key attributes: the record as it was put. */
+function unkeyed<T>({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...record }: Record<string, unknown>): T {
+  return record as T;
+}
+
 export class DynamoDbStateStore implements StateStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
@@ -118,7 +123,7 @@ export class DynamoDbStateStore implements StateStore {
       },
       ScanIndexForward: false,
     }, 'query audit trail', query.limit);
-    return items.map(({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest }) => rest as unknown as ChangeRecord);
+    return items.map((item) => unkeyed<ChangeRecord>(item));
   }
 
   async lastFinishedRun(organization: string): Promise<RunRecord | null> {
@@ -129,16 +134,12 @@ export class DynamoDbStateStore implements StateStore {
       ExpressionAttributeValues: { ':pk': `ORG#${organization}#RUN` },
       ScanIndexForward: false,
     }, 'find the last run', 1);
-    if (!items[0]) return null;
-    const { pk, sk, gsi1pk, gsi1sk, ...rest } = items[0];
-    return rest as unknown as RunRecord;
+    return items[0] ? unkeyed<RunRecord>(items[0]) : null;
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
     const item = await this.#get(`RUN#${runId}`, 'META');
-    if (!item) return null;
-    const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
-    return rest as unknown as RunRecord;
+    return item ? unkeyed<RunRecord>(item) : null;
   }
 
   /*

@@ -1,7 +1,6 @@
 import { pollOktaLogs } from '../../shared/offboarding/poll-okta-logs.js';
 import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics } from '../../shared/runtime/metrics.js';
+import { recordReceived } from '../../shared/runtime/metrics.js';
 import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
 /** okta-log-poll: every minute, read the System Log from the persisted cursor and handle what is new. */
@@ -9,7 +8,7 @@ export const handler = withMiddleware(async () => {
   const { config, composition } = await lambdaRuntime();
   const result = await pollOktaLogs({ ...composition.ports, events: lambdaEventSink() }, config);
   const count = (o: string) => result.outcomes.filter((x) => x.outcome === o).length;
-  metrics.addMetric('PolledEventsReceived', MetricUnit.Count, result.events);
+  recordReceived('poll', result.events);
   logger.info('okta log poll', {
     pages: result.pages, events: result.events, caughtUp: result.caughtUp,
     processed: count('processed'), duplicates: count('duplicate'), ignored: count('ignored'), rejected: count('rejected'), failed: count('failed'),

@@ -25,8 +25,12 @@ export function recordRun(outcome: ReconcileOutcome): void {
 
 const RECEIVED = { eventbridge: 'StreamEventsReceived', hook: 'HookEventsReceived', poll: 'PolledEventsReceived' } as const;
 
-export function recordEvents(source: EventSource, received: number, result: HandleResult, publishedAt: readonly string[], now: Date): void {
+export function recordReceived(source: EventSource, received: number): void {
   metrics.addMetric(RECEIVED[source], MetricUnit.Count, received);
+}
+
+export function recordEvents(source: EventSource, received: number, result: HandleResult, publishedAt: readonly string[], now: Date): void {
+  recordReceived(source, received);
   metrics.addMetric('MembersOffboarded', MetricUnit.Count, result.offboarded.length);
   if (result.offboarded.length > 0) {
     for (const at of publishedAt) {

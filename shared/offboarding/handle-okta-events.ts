@@ -103,8 +103,9 @@ export async function handleOktaEvents(
   });
 
   const work = coalesce(claimed);
-  const mappedGroupEvents = [...work.groups.values()].flat().filter((e) => e.groups.some((g) => isMappedGroup(config, g.name)));
-  for (const e of [...work.groups.values()].flat()) {
+  const groupEvents = [...work.groups.values()].flat();
+  const mappedGroupEvents = groupEvents.filter((e) => e.groups.some((g) => isMappedGroup(config, g.name)));
+  for (const e of groupEvents) {
     if (!mappedGroupEvents.includes(e)) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: 'group is not mapped by any rule' });
   }
   const jobs: Array<{ scope: { kind: 'organization' } | { kind: 'user'; user: string }; events: OktaEventRef[] }> = mappedGroupEvents.length > 0

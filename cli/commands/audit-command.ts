@@ -2,6 +2,7 @@ import type { Access } from '../../shared/domain/plan.js';
 import type { AuditQuery, ChangeRecord, Trigger } from '../../shared/ports/state-store.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
+import { parseTimeFlag } from '../time-flag.js';
 import { openState } from '../runtime.js';
 
 /**
@@ -27,14 +28,8 @@ const OUTCOMES: ReadonlyArray<ChangeRecord['outcome']> = ['started', 'applied', 
 /** Validates the filters; every problem at once, naming the flag. */
 export function toAuditQuery(organization: string, args: AuditArgs): AuditQuery {
   const problems: string[] = [];
-  const time = (flag: string, value: string | undefined) => {
-    if (value === undefined) return undefined;
-    const ms = Date.parse(value);
-    if (Number.isNaN(ms)) problems.push(`--${flag} "${value}" is not a date or time (use ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00:00Z)`);
-    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-  };
-  const since = time('since', args.since);
-  const until = time('until', args.until);
+  const since = parseTimeFlag('since', args.since, problems);
+  const until = parseTimeFlag('until', args.until, problems);
   if (since && until && since >= until) problems.push(`--since (${since}) must be before --until (${until})`);
   if (args.trigger !== undefined && !TRIGGERS.includes(args.trigger as Trigger)) problems.push(`--trigger must be one of ${TRIGGERS.join(', ')}`);
   if (args.outcome !== undefined && !OUTCOMES.includes(args.outcome as ChangeRecord['outcome'])) problems.push(`--outcome must be one of ${OUTCOMES.join(', ')}`);

@@ -1,6 +1,7 @@
 import { detectOutOfBand } from '../../shared/domain/out-of-band.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
+import { parseTimeFlag } from '../time-flag.js';
 import { openRuntime } from '../runtime.js';
 
 /**
@@ -9,13 +10,15 @@ import { openRuntime } from '../runtime.js';
  * reverts what disagrees with Okta.
  */
 export async function runDriftCommand(args: { config: string; since: string | undefined; json: boolean }, io: CliIo): Promise<number> {
-  if (args.since !== undefined && Number.isNaN(Date.parse(args.since))) throw new ConfigError([`--since "${args.since}" is not a date or time (use ISO 8601)`]);
+  const problems: string[] = [];
+  const sinceFlag = parseTimeFlag('since', args.since, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   const { config, composition } = await openRuntime(args.config, io);
   try {
     const { hub, state } = composition.ports;
     const org = config.policy.organization;
     const [me, last, log] = await Promise.all([hub.whoami(), state.lastFinishedRun(org), hub.readAuditLog()]);
-    const since = args.since ? new Date(args.since).toISOString() : last?.startedAt ?? new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const since = sinceFlag ?? last?.startedAt ?? new Date(Date.now() - 7 * 86_400_000).toISOString();
     const changes = detectOutOfBand(log, { since, ourUser: me.user });
     if (args.json) {
       io.stdout(JSON.stringify({ organization: org, since, sinceRun: args.since ? null : last?.runId ?? null, ourUser: me.user, changes }, null, 2));

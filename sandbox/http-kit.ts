@@ -128,7 +128,9 @@ export class StandInServer {
     }
     let body: unknown;
     try {
-      body = raw ? JSON.parse(raw) : undefined;
+      // OAuth token endpoints take form bodies (RFC 6749 §4.1.3); everything else here is JSON.
+      const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+      body = !raw ? undefined : form ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw);
     } catch {
       this.calls.push({ method, path: url.pathname, status: 400 });
       this.#send(res, { status: 400, body: { error: 'Request body is not valid JSON' } });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
 import { registerScim } from './scim-routes.js';
 import { registerServiceAccounts } from './service-account-routes.js';
+import { registerTokenExchange } from './token-exchange-routes.js';
 
 /**
  * A stand-in for the Hub's organization API (see ../shared/reference/hf-hub-openapi-orgs.json):
@@ -34,6 +35,10 @@ export interface HubTokenRecord {
   /** The token's owner is an org admin (members' role calls need it). */
   admin: boolean;
   kind: 'user' | 'scim';
+  /** Epoch ms after which the token is refused (token-exchange tokens are short-lived). */
+  expiresAt?: number;
+  /** How whoami-v2 describes the token. */
+  displayName?: string;
 }
 
 export function hexId(): string {
@@ -56,6 +61,8 @@ export class HubStandIn extends StandInServer {
   maxPageSize = Number.POSITIVE_INFINITY;
   /** Service accounts by id (tests look inside). */
   serviceAccounts!: ReturnType<typeof registerServiceAccounts>;
+  /** OAuth apps allowed to exchange tokens, by client id (tests add and look inside). */
+  oauthApps!: ReturnType<typeof registerTokenExchange>;
   /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
   scimLink!: (userName: string) => void;
   #windows = new Map<string, { start: number; used: number }>();
@@ -83,6 +90,7 @@ export class HubStandIn extends StandInServer {
     }));
     registerScim(this);
     this.serviceAccounts = registerServiceAccounts(this);
+    this.oauthApps = registerTokenExchange(this);
   }
 
   // ---- seeding, as an org admin would do on the website ----
@@ -143,7 +151,7 @@ export class HubStandIn extends StandInServer {
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     const record = this.tokens.get(token);
-    if (!record) return hubError(401, 'Invalid credentials in Authorization header');
+    if (!record || (record.expiresAt !== undefined && record.expiresAt <= Date.now())) return hubError(401, 'Invalid credentials in Authorization header');
     const now = Math.floor(Date.now() / 1000);
     const window = this.#windows.get(token);
     const current = window && now - window.start < this.windowSeconds ? window : { start: now, used: 0 };
@@ -261,7 +269,11 @@ export class HubStandIn extends StandInServer {
         type: 'user', id: member?._id ?? hexId(), name: record.user, fullname: member?.fullname ?? record.user,
         email: member?.email ?? null, emailVerified: true, isPro: false, canPay: false, avatarUrl: '/avatars/x.svg', periodEnd: null,
         orgs: roleInOrg && !record.orgAccessRevoked ? [{ type: 'org', id: 'org000000000000000000001', name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan, roleInOrg }] : [],
-        auth: { type: 'access_token', accessToken: { displayName: 'hf-iam-sync', role: 'fineGrained', createdAt: '2026-01-01T00:00:00.000Z', fineGrained: { scoped: [], global: [] } } },
+        auth: {
+          type: 'access_token',
+          accessToken: { displayName: record.displayName ?? 'hf-iam-sync', role: 'fineGrained', createdAt: '2026-01-01T00:00:00.000Z', fineGrained: { scoped: [], global: [] } },
+          ...(record.expiresAt === undefined ? {} : { expiresAt: new Date(record.expiresAt).toISOString() }),
+        },
       },
     };
   }

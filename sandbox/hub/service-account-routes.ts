@@ -40,7 +40,7 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     const value = `hf_${randomBytes(17).toString('base64url')}`;
     const token = { _id: hexId(), displayName, createdAt: new Date().toISOString(), permissions, value };
     sa.tokens.set(token._id, token);
-    hub.addToken(value, { id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read' });
+    hub.addToken(value, { id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read', displayName });
     return { token: value, tokenInfo: { _id: token._id, displayName, createdAt: token.createdAt, last4: value.slice(-4) } };
   };
   const account = (r: SandboxRequest): ServiceAccount | SandboxResponse => accounts.get(r.params.sa!) ?? hubError(404, `Service account ${r.params.sa} not found`);
@@ -67,12 +67,14 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
       createdAt: new Date().toISOString(), tokens: new Map(),
     };
     accounts.set(sa._id, sa);
-    return { status: 200, body: publicView(sa) };
+    return { status: 201, body: { _id: sa._id, user: sa.user, fullname: sa.name, description: sa.description, createdAt: sa.createdAt } };
   }));
   hub.route('GET', `${base}/{sa}`, (r) => hub.guardAdmin(r, () => {
     const sa = account(r);
     if (!('tokens' in sa)) return sa;
-    const accessTokens = [...sa.tokens.values()].map(({ value, ...meta }) => ({ ...meta, role: 'fineGrained' }));
+    const accessTokens = [...sa.tokens.values()].map(({ value, ...meta }) => ({
+      ...meta, role: 'fineGrained', repoIds: [], repoPermissions: [], endpointPatterns: [], last4: value.slice(-4),
+    }));
     return { status: 200, body: { ...publicView(sa), accessTokens } };
   }));
   hub.route('DELETE', `${base}/{sa}`, (r) => hub.guardAdmin(r, () => {
@@ -88,7 +90,7 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     const body = (r.body ?? {}) as { displayName?: unknown; permissions?: unknown };
     const permissions = body.permissions ?? [];
     if (badPermissions(permissions)) return hubError(400, `permissions must be a list of: ${PERMISSIONS.join(', ')}`);
-    return { status: 200, body: issue(sa, typeof body.displayName === 'string' ? body.displayName : 'API Token', permissions as string[]) };
+    return { status: 201, body: issue(sa, typeof body.displayName === 'string' ? body.displayName : 'API Token', permissions as string[]) };
   }));
   hub.route('PATCH', `${base}/{sa}/tokens/{token}`, (r) => hub.guardAdmin(r, () => {
     const found = tokenOf(r);
@@ -104,7 +106,7 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     const found = tokenOf(r);
     if (!('token' in found)) return found;
     revoke(found.sa, found.token);
-    return { status: 200, body: { success: true } };
+    return { status: 204 };
   }));
   hub.route('POST', `${base}/{sa}/tokens/{token}/rotate`, (r) => hub.guardAdmin(r, () => {
     const found = tokenOf(r);

@@ -7,6 +7,7 @@ import { HubOrgHttp } from '../adapters/huggingface/hub-org.js';
 import { createOktaClient } from '../adapters/okta/okta-client.js';
 import { OktaDirectory } from '../adapters/okta/okta-directory.js';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeSink } from '../adapters/eventbridge/eventbridge-sink.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { ReconcilePorts } from '../reconcile/reconcile.js';
@@ -38,7 +39,7 @@ export function newRunId(): string {
 }
 
 /** Opens the state store alone (the `audit` command needs nothing else). */
-export async function composeState(state: ComposeOptions['state'], createTable = true): Promise<{ state: DynamoDbStateStore; close: () => Promise<void> }> {
+export async function composeState(state: ComposeOptions['state'], createTable = true): Promise<{ state: DynamoDbStateStore; doc: DynamoDBDocumentClient; table: string; close: () => Promise<void> }> {
   let endpoint: string | undefined;
   let table: string;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -55,6 +56,8 @@ export async function composeState(state: ComposeOptions['state'], createTable =
   if (endpoint && createTable) await ensureTable(doc, table);
   return {
     state: new DynamoDbStateStore(doc, table),
+    doc,
+    table,
     close: async () => {
       doc.destroy();
       await stopEmbedded?.();
@@ -85,7 +88,7 @@ export async function compose(config: Config, secrets: Secrets, options: Compose
 /** The bus our own events go to: EVENT_BUS_NAME, with EVENTBRIDGE_ENDPOINT for a local server. */
 export function composeEventSink(env: Readonly<Record<string, string | undefined>>): EventSink {
   const bus = env.EVENT_BUS_NAME?.trim();
-  if (!bus) throw new ConfigError(['EVENT_BUS_NAME is not set (the EventBridge bus that receives hf-iam-sync.MemberOffboarded)']);
+  if (!bus) throw new ConfigError(['EVENT_BUS_NAME is not set (the EventBridge bus that receives hf-iam-sync.MemberOffboarded and the rotation alerts)']);
   const endpoint = env.EVENTBRIDGE_ENDPOINT?.trim();
   return new EventBridgeSink(new EventBridgeClient(endpoint ? { endpoint } : {}), bus);
 }

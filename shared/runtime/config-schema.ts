@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../domain/credentials.js';
 import { GRANTABLE_ROLES, OKTA_STATUSES, ROLES } from '../domain/types.js';
 
 /**
@@ -29,6 +30,43 @@ const maxRemovals = z.union([
   z.string().regex(/^\d+(\.\d+)?%$/, LIMIT_HINT),
 ], { error: LIMIT_HINT });
 
+/** Org-wide permissions a service-account token can carry (the Hub's enum). */
+export const TOKEN_PERMISSIONS = [
+  'repo.content.read', 'repo.write', 'inference.serverless.write', 'inference.endpoints.infer.write', 'inference.endpoints.write', 'org.read', 'org.write',
+  'collection.read', 'collection.write', 'resourceGroup.write', 'job.write', 'org.serviceAccounts.read', 'org.serviceAccounts.write',
+] as const;
+
+const duration = (example: string) => z.string().refine((d) => parseDuration(d) !== undefined, `must be a duration such as ${example} (s, m, h, d or w)`);
+const credentialName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lower-case letters, digits or dashes (it names the credential in state, labels and alerts)');
+const secretId = z.string().min(1, 'must name the Secrets Manager secret (name or ARN) that consumers read');
+
+const serviceAccountCredential = z.strictObject({
+  name: credentialName,
+  kind: z.literal('service-account'),
+  serviceAccount: z.string().min(1, 'must name the service account (its id, name or username on the Hub)'),
+  permissions: z.array(z.enum(TOKEN_PERMISSIONS, { error: `must be one of ${TOKEN_PERMISSIONS.join(', ')}` })).min(1, 'must list at least one permission the token needs'),
+  secret: secretId,
+  strategy: z.enum(['overlap', 'in-place']).default('overlap'),
+  gracePeriod: duration('24h').default('24h'),
+  rotateEvery: duration('7d').default('7d'),
+});
+
+const tokenExchangeCredential = z.strictObject({
+  name: credentialName,
+  kind: z.literal('token-exchange'),
+  subject: z.email('must be the email of the organization member the token is issued for'),
+  scope: z.array(z.string().regex(/^[a-z-]+$/, 'must be an OAuth scope such as read-repos')).min(1).optional(),
+  secret: secretId,
+  refreshBefore: duration('2h').default('2h'),
+});
+
+// `kind` defaults to service-account before the union picks a branch, so every problem is reported
+// against the fields of the kind the user meant rather than as one "no union member matched".
+const credential = z.preprocess(
+  (c) => (c && typeof c === 'object' && !('kind' in c) ? { ...c, kind: 'service-account' } : c),
+  z.discriminatedUnion('kind', [serviceAccountCredential, tokenExchangeCredential], { error: 'kind must be service-account (the default) or token-exchange' }),
+);
+
 export const configSchema = z.strictObject({
   organization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be the organization name as in its Hub URL'),
   okta: z.strictObject({
@@ -57,6 +95,12 @@ export const configSchema = z.strictObject({
     maxRemovals,
     unmanagedMembers: z.enum(['report', 'remove']).default('report'),
   }),
+  /** The organization's OAuth app with the token-exchange privilege (its secret: HF_OAUTH_CLIENT_SECRET). */
+  tokenExchange: z.strictObject({
+    clientId: z.string().min(1, 'must be the OAuth app\'s client id'),
+    audience: z.string().min(1).optional(),
+  }).optional(),
+  credentials: z.array(credential).default([]),
 });
 
 /**
@@ -72,6 +116,21 @@ export function crossChecks(raw: unknown): Array<{ path: string; message: string
   if (doc.huggingface?.scimDeleteAccounts === true && doc.huggingface.membership !== 'scim-managed') {
     problems.push({ path: 'huggingface.scimDeleteAccounts', message: 'only applies with membership: scim-managed' });
   }
+  const credentials = Array.isArray((raw as { credentials?: unknown })?.credentials) ? (raw as { credentials: Array<Record<string, unknown>> }).credentials : [];
+  const seen = new Map<unknown, number>();
+  const seenSecret = new Map<unknown, number>();
+  credentials.forEach((c, i) => {
+    if (seen.has(c?.name)) problems.push({ path: `credentials[${i}].name`, message: `"${String(c.name)}" is already the name of credentials[${seen.get(c.name)}]` });
+    else seen.set(c?.name, i);
+    if (seenSecret.has(c?.secret)) problems.push({ path: `credentials[${i}].secret`, message: `credentials[${seenSecret.get(c.secret)}] already writes to this secret; give each credential its own` });
+    else seenSecret.set(c?.secret, i);
+    if (c?.kind === 'token-exchange' && (raw as { tokenExchange?: unknown })?.tokenExchange === undefined) {
+      problems.push({ path: `credentials[${i}]`, message: 'kind: token-exchange needs a tokenExchange: { clientId } section (the OAuth app allowed to exchange tokens)' });
+    }
+    if (c?.strategy === 'in-place' && c.gracePeriod !== undefined) {
+      problems.push({ path: `credentials[${i}].gracePeriod`, message: 'does not apply to strategy: in-place (the Hub kills the old token at once); remove it or use strategy: overlap' });
+    }
+  });
   return problems;
 }
 

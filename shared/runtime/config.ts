@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
+import { parseDuration, type CredentialSpec } from '../domain/credentials.js';
 import type { NamingConvention } from '../domain/rules.js';
 import type { Policy, Rule } from '../domain/types.js';
 import { configSchema, crossChecks, type ConfigFile } from './config-schema.js';
@@ -31,6 +32,7 @@ export interface Config {
   policy: Policy;
   rules: Rule[];
   naming: NamingConvention | null;
+  credentials: CredentialSpec[];
 }
 
 /** Reads the secrets from an environment (`process.env`, or one whose `<NAME>_SECRET_ARN`s were resolved); lists every one missing. */
@@ -53,6 +55,25 @@ export function readSecrets(env: Readonly<Record<string, string | undefined>>, f
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { okta: okta!, hfToken: hfToken!, hfScimToken };
+}
+
+/** What rotation needs: the admin token, and the OAuth app's secret when a credential uses token exchange. Okta is not needed. */
+export interface RotationSecrets {
+  hfToken: string;
+  oauthClientSecret: string | undefined;
+}
+
+export function readRotationSecrets(env: Readonly<Record<string, string | undefined>>, config: Config): RotationSecrets {
+  const problems: string[] = [];
+  const hfToken = env.HF_TOKEN?.trim();
+  if (!hfToken) problems.push('HF_TOKEN is not set in the environment (an org admin token: it creates and deletes service-account tokens)');
+  const oauthClientSecret = env.HF_OAUTH_CLIENT_SECRET?.trim() || undefined;
+  const exchange = config.credentials.filter((c) => c.kind === 'token-exchange').map((c) => c.name);
+  if (exchange.length > 0 && !oauthClientSecret) {
+    problems.push(`HF_OAUTH_CLIENT_SECRET is not set, but credential(s) ${exchange.join(', ')} use token exchange (the secret of the OAuth app tokenExchange.clientId)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { hfToken: hfToken!, oauthClientSecret };
 }
 
 /** `STATE_TABLE` names the table; `DYNAMODB_ENDPOINT` points at a local server. Undefined when neither is set. */
@@ -78,6 +99,16 @@ function toPolicy(file: ConfigFile): Policy {
   };
 }
 
+function toCredential(c: ConfigFile['credentials'][number]): CredentialSpec {
+  if (c.kind === 'token-exchange') {
+    return { kind: 'token-exchange', name: c.name, secret: c.secret, subject: c.subject, scope: c.scope, refreshBeforeMs: parseDuration(c.refreshBefore)! };
+  }
+  return {
+    kind: 'service-account', name: c.name, secret: c.secret, serviceAccount: c.serviceAccount, permissions: c.permissions, strategy: c.strategy,
+    gracePeriodMs: c.strategy === 'in-place' ? 0 : parseDuration(c.gracePeriod)!, rotateEveryMs: parseDuration(c.rotateEvery)!,
+  };
+}
+
 /**
  * Parses configuration text. `origin` names the file in messages.
  * @example parseConfig('organization: acme\n…', 'hf-iam-sync.yaml').policy.organization === 'acme'
@@ -99,7 +130,7 @@ export function parseConfig(text: string, origin: string): Config {
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const file = result.data;
   const rules: Rule[] = file.rules.map((r) => ({ ...r, source: 'config' as const }));
-  return Object.freeze({ file, policy: toPolicy(file), rules, naming: file.naming ?? null });
+  return Object.freeze({ file, policy: toPolicy(file), rules, naming: file.naming ?? null, credentials: file.credentials.map(toCredential) });
 }
 
 /** Reads and parses a configuration file; a missing file is a `ConfigError` naming the path. */

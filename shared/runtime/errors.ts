@@ -80,8 +80,9 @@ export class ConflictError extends AppError {
 export class LeaseHeldError extends ConflictError {
   readonly holder: string;
   readonly expiresAt: string;
-  constructor(org: string, holder: string, expiresAt: string, options?: ErrorOptions) {
-    super(`Another run (${holder}) holds the reconcile lease for "${org}" until ${expiresAt}; try again after it finishes.`, options);
+  /** `what` names the lease, e.g. `reconcile lease for "acme"`. */
+  constructor(what: string, holder: string, expiresAt: string, options?: ErrorOptions) {
+    super(`Another run (${holder}) holds the ${what} until ${expiresAt}; try again after it finishes.`, options);
     this.name = 'LeaseHeldError';
     this.holder = holder;
     this.expiresAt = expiresAt;
@@ -107,4 +108,34 @@ export class PlanNotApplyableError extends AppError {
 /** The message of anything thrown, for logs and per-change results. */
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The Hub refused a token we minted or are checking (401/403 on whoami). */
+export class TokenRejectedError extends AppError {
+  readonly status: number;
+  constructor(what: string, status: number, detail: string, options?: ErrorOptions) {
+    super(`The Hub rejected ${what} (HTTP ${status}): ${detail}`, options);
+    this.name = 'TokenRejectedError';
+    this.status = status;
+  }
+}
+
+/** A token-exchange request was refused because of configuration; `setting` names what to fix. */
+export class TokenExchangeError extends AppError {
+  readonly setting: string;
+  readonly oauthError: string;
+  constructor(oauthError: string, setting: string, message: string, options?: ErrorOptions) {
+    super(`token exchange refused (${oauthError}): ${message} — fix ${setting}`, options);
+    this.name = 'TokenExchangeError';
+    this.setting = setting;
+    this.oauthError = oauthError;
+  }
+}
+
+/** A newly minted token did not answer as it should (wrong identity, no access to the organization). */
+export class VerificationError extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'VerificationError';
+  }
 }

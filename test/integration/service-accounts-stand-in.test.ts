@@ -20,7 +20,8 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<{ s
   const res = await fetch(`${sandbox.hub.baseUrl}/api/organizations/acme${path}`, {
     method, headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) as T };
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 const who = (token: string) => whoAmI({ accessToken: token, hubUrl: sandbox.hub.baseUrl });
 
@@ -33,7 +34,7 @@ describe('service accounts on the Hub stand-in', () => {
     const listed = (await api<{ accessTokens: Array<Record<string, unknown>> }>('GET', `/service-accounts/${sa._id}`)).body;
     expect(listed.accessTokens).toEqual([expect.objectContaining({ _id: created.tokenInfo._id, displayName: 'ci-2026-w48' })]);
     expect(JSON.stringify(listed)).not.toContain(created.token);
-    expect((await api('DELETE', `/service-accounts/${sa._id}/tokens/${created.tokenInfo._id}`)).status).toBe(200);
+    expect((await api('DELETE', `/service-accounts/${sa._id}/tokens/${created.tokenInfo._id}`)).status).toBe(204);
     await expect(who(created.token)).rejects.toThrowError(/Invalid credentials/);
   });
 

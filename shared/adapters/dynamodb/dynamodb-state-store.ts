@@ -1,11 +1,9 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
 import type { AuditQuery, ChangeRecord, RunRecord, StateStore } from '../../ports/state-store.js';
-import { LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
 import { TABLE_INDEXES } from './table.js';
+import { TableOps, unkeyed } from './table-ops.js';
 
 /**
  * `StateStore` on one DynamoDB table, using only Get/Put/Delete with conditions and Query, which
@@ -19,58 +17,27 @@ import { TABLE_INDEXES } from './table.js';
 
 const pad = (n: number) => String(n).padStart(6, '0');
 
-/** An item without the table's key attributes: the record as it was put. */
-function unkeyed<T>({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...record }: Record<string, unknown>): T {
-  return record as T;
-}
-
 export class DynamoDbStateStore implements StateStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #ops: TableOps;
 
   constructor(doc: DynamoDBDocumentClient, table: string) {
     this.#doc = doc;
     this.#table = table;
+    this.#ops = new TableOps(doc, table);
   }
 
-  /*
-   * Lease timeline: the put succeeds when there is no lock item, or when the holder's lease has
-   * expired (a crashed run). A live holder makes the condition fail, and we read the item back only
-   * to say who holds it.
-   *
-   *   run A: put ──────────── work ──────────── delete(owner = A)
-   *   run B:        put ✗ (expiresAtEpoch > now) → LeaseHeldError
-   */
   async acquireLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void> {
-    const expires = new Date(now.getTime() + ttlMs);
-    try {
-      await this.#doc.send(new PutCommand({
-        TableName: this.#table,
-        Item: { pk: `LOCK#${organization}`, sk: 'LOCK', owner, expiresAt: expires.toISOString(), expiresAtEpoch: Math.floor(expires.getTime() / 1000), ttl: Math.floor(expires.getTime() / 1000) + 86_400 },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch < :now',
-        ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
-      }));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw this.#wrap('acquire lease', error);
-      const held = await this.#get(`LOCK#${organization}`, 'LOCK');
-      throw new LeaseHeldError(organization, String(held?.owner ?? 'unknown'), String(held?.expiresAt ?? 'unknown'), { cause: error });
-    }
+    await this.#ops.acquireLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, `reconcile lease for "${organization}"`, owner, ttlMs, now);
   }
 
   async releaseLease(organization: string, owner: string): Promise<void> {
-    try {
-      await this.#doc.send(new DeleteCommand({
-        TableName: this.#table, Key: { pk: `LOCK#${organization}`, sk: 'LOCK' },
-        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
-      }));
-    } catch (error) {
-      // Someone else took over an expired lease: theirs to release.
-      if (!(error instanceof ConditionalCheckFailedException)) throw this.#wrap('release lease', error);
-    }
+    await this.#ops.releaseLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, owner);
   }
 
   async listManaged(organization: string): Promise<ManagedMember[]> {
-    const items = await this.#query({
+    const items = await this.#ops.query({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': `ORG#${organization}`, ':prefix': 'MEMBER#' },
     }, 'list managed members', Number.POSITIVE_INFINITY);
@@ -78,21 +45,21 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async getManaged(organization: string, user: string): Promise<ManagedMember | null> {
-    const item = await this.#get(`ORG#${organization}`, `MEMBER#${user.toLowerCase()}`);
+    const item = await this.#ops.get(`ORG#${organization}`, `MEMBER#${user.toLowerCase()}`);
     return item ? this.#toManaged(item) : null;
   }
 
   async saveManaged(organization: string, member: ManagedMember): Promise<void> {
-    await this.#put({ pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member }, `save managed member ${member.user}`);
+    await this.#ops.put({ pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member }, `save managed member ${member.user}`);
   }
 
   async putRun(run: RunRecord): Promise<void> {
-    await this.#put({ pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run }, `record run ${run.runId}`);
+    await this.#ops.put({ pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run }, `record run ${run.runId}`);
   }
 
   async putChange(change: ChangeRecord): Promise<void> {
     const time = `${change.at}#${change.runId}#${pad(change.seq)}`;
-    await this.#put({
+    await this.#ops.put({
       pk: `RUN#${change.runId}`, sk: `CHANGE#${pad(change.seq)}`,
       gsi1pk: `ORG#${change.organization}#CHANGE`, gsi1sk: time,
       gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`, gsi2sk: time,
@@ -110,7 +77,7 @@ export class DynamoDbStateStore implements StateStore {
       : query.since ? `${skName} >= :since` : query.until ? `${skName} < :until` : '';
     const filters = [query.trigger ? '#trigger = :trigger' : '', query.outcome ? '#outcome = :outcome' : ''].filter(Boolean);
     const names = { ...(query.trigger ? { '#trigger': 'trigger' } : {}), ...(query.outcome ? { '#outcome': 'outcome' } : {}) };
-    const items = await this.#query({
+    const items = await this.#ops.query({
       IndexName: byUser ? TABLE_INDEXES.byUser : TABLE_INDEXES.byOrganization,
       KeyConditionExpression: `${pkName} = :pk${range ? ` AND ${range}` : ''}`,
       ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
@@ -127,7 +94,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async lastFinishedRun(organization: string): Promise<RunRecord | null> {
-    const items = await this.#query({
+    const items = await this.#ops.query({
       IndexName: TABLE_INDEXES.byOrganization,
       KeyConditionExpression: 'gsi1pk = :pk',
       FilterExpression: 'attribute_exists(finishedAt)',
@@ -138,7 +105,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
-    const item = await this.#get(`RUN#${runId}`, 'META');
+    const item = await this.#ops.get(`RUN#${runId}`, 'META');
     return item ? unkeyed<RunRecord>(item) : null;
   }
 
@@ -164,29 +131,29 @@ export class DynamoDbStateStore implements StateStore {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
-      throw this.#wrap(`claim event ${uuid}`, error);
+      throw this.#ops.wrap(`claim event ${uuid}`, error);
     }
   }
 
   async completeEvent(uuid: string, now: Date): Promise<void> {
     const epoch = Math.floor(now.getTime() / 1000);
-    await this.#put({ pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 }, `complete event ${uuid}`);
+    await this.#ops.put({ pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 }, `complete event ${uuid}`);
   }
 
   async releaseEvent(uuid: string): Promise<void> {
     try {
       await this.#doc.send(new DeleteCommand({ TableName: this.#table, Key: { pk: `EVENT#${uuid}`, sk: 'EVENT' } }));
     } catch (error) {
-      throw this.#wrap(`release event ${uuid}`, error);
+      throw this.#ops.wrap(`release event ${uuid}`, error);
     }
   }
 
   async recordIssuedToken(organization: string, token: IssuedToken): Promise<void> {
-    await this.#put({ pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}`, ...token, status: 'active' }, `record issued token ${token.tokenId}`);
+    await this.#ops.put({ pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}`, ...token, status: 'active' }, `record issued token ${token.tokenId}`);
   }
 
   async listIssuedTokens(organization: string, oktaUserId?: string): Promise<IssuedToken[]> {
-    const items = await this.#query({
+    const items = await this.#ops.query({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       FilterExpression: '#status = :active',
       ExpressionAttributeNames: { '#status': 'status' },
@@ -199,8 +166,8 @@ export class DynamoDbStateStore implements StateStore {
 
   async markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void> {
     const key = { pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}` };
-    const item = await this.#get(key.pk, key.sk);
-    if (item) await this.#put({ ...item, status: 'revoked', revokedAt: now.toISOString() }, `mark token ${token.tokenId} revoked`);
+    const item = await this.#ops.get(key.pk, key.sk);
+    if (item) await this.#ops.put({ ...item, status: 'revoked', revokedAt: now.toISOString() }, `mark token ${token.tokenId} revoked`);
   }
 
   async checkReachable(): Promise<void> {
@@ -208,17 +175,17 @@ export class DynamoDbStateStore implements StateStore {
       const answer = await this.#doc.send(new DescribeTableCommand({ TableName: this.#table }));
       if (answer.Table?.TableStatus !== 'ACTIVE') throw new Error(`table status is ${answer.Table?.TableStatus}`);
     } catch (error) {
-      throw this.#wrap('describe table', error);
+      throw this.#ops.wrap('describe table', error);
     }
   }
 
   async getCursor(name: string): Promise<string | null> {
-    const item = await this.#get(`CURSOR#${name}`, 'CURSOR');
+    const item = await this.#ops.get(`CURSOR#${name}`, 'CURSOR');
     return typeof item?.value === 'string' ? item.value : null;
   }
 
   async putCursor(name: string, value: string, now: Date): Promise<void> {
-    await this.#put({ pk: `CURSOR#${name}`, sk: 'CURSOR', value, updatedAt: now.toISOString() }, `save cursor ${name}`);
+    await this.#ops.put({ pk: `CURSOR#${name}`, sk: 'CURSOR', value, updatedAt: now.toISOString() }, `save cursor ${name}`);
   }
 
   #toManaged(item: Record<string, unknown>): ManagedMember {
@@ -226,41 +193,5 @@ export class DynamoDbStateStore implements StateStore {
       user: String(item.user), oktaUserId: (item.oktaUserId as string | undefined) ?? null, role: item.role as ManagedMember['role'],
       resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [], lastSyncedAt: String(item.lastSyncedAt),
     };
-  }
-
-  async #get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      return (await this.#doc.send(new GetCommand({ TableName: this.#table, Key: { pk, sk }, ConsistentRead: true }))).Item;
-    } catch (error) {
-      throw this.#wrap(`read ${pk}`, error);
-    }
-  }
-
-  async #put(item: Record<string, unknown>, operation: string): Promise<void> {
-    try {
-      await this.#doc.send(new PutCommand({ TableName: this.#table, Item: item }));
-    } catch (error) {
-      throw this.#wrap(operation, error);
-    }
-  }
-
-  async #query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, operation: string, limit: number): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    try {
-      do {
-        const page = await this.#doc.send(new QueryCommand({ ...input, TableName: this.#table, ExclusiveStartKey: start }));
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start && items.length < limit);
-    } catch (error) {
-      throw this.#wrap(operation, error);
-    }
-    return items.slice(0, limit);
-  }
-
-  #wrap(operation: string, error: unknown): UpstreamError {
-    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    return new UpstreamError('dynamodb', `${operation} in table ${this.#table}`, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
   }
 }

@@ -13,6 +13,8 @@ export interface HubHttpOptions {
   token: string;
   /** Shown in errors: which setting holds this token. */
   tokenName: string;
+  /** What to tell the user after a 401/403 (default: the token must be an org admin's). */
+  authHint?: string;
   maxRateLimitWaits?: number;
   /** Longest single wait for a rate-limit window, in ms (default 5 minutes, the Hub's window). */
   maxWaitMs?: number;
@@ -52,7 +54,7 @@ export class HubHttp {
   readonly #options: Required<HubHttpOptions>;
 
   constructor(options: HubHttpOptions) {
-    this.#options = { maxRateLimitWaits: 3, maxWaitMs: 300_000, serverErrorRetries: 3, retryBaseMs: 200, ...options };
+    this.#options = { maxRateLimitWaits: 3, maxWaitMs: 300_000, serverErrorRetries: 3, retryBaseMs: 200, authHint: 'it must be a token of an admin of the organization', ...options };
   }
 
   /** Sends one request and returns the parsed body and headers. */
@@ -121,7 +123,7 @@ export class HubHttp {
       // not JSON: keep the start of the text
     }
     if (status === 401 || status === 403) {
-      return new AuthenticationError('huggingface', operation, `${detail} — check ${this.#options.tokenName}: it must be a token of an admin of the organization`, status);
+      return new AuthenticationError('huggingface', operation, `${detail} — check ${this.#options.tokenName}: ${this.#options.authHint}`, status);
     }
     if (status === 429) return new UpstreamError('huggingface', operation, `${detail} — rate limit still exhausted after ${this.#options.maxRateLimitWaits} waits`, status);
     return new UpstreamError('huggingface', operation, detail, status);

@@ -7,7 +7,7 @@ import { ConfigError, describeError } from '../../runtime/errors.js';
  * set directly wins over an ARN. Failures name the variable and the ARN, never a secret value.
  */
 
-export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET'] as const;
+export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET', 'HF_OAUTH_CLIENT_SECRET'] as const;
 
 export async function resolveSecretEnv(
   env: Readonly<Record<string, string | undefined>>,

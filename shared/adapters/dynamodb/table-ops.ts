@@ -1,0 +1,86 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
+
+/** The few table operations both stores use, with errors translated to `UpstreamError` naming the table. */
+export class TableOps {
+  constructor(readonly doc: DynamoDBDocumentClient, readonly table: string) {}
+
+  async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return (await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }))).Item;
+    } catch (error) {
+      throw this.wrap(`read ${pk}`, error);
+    }
+  }
+
+  async put(item: Record<string, unknown>, operation: string): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+    } catch (error) {
+      throw this.wrap(operation, error);
+    }
+  }
+
+  /** Follows `LastEvaluatedKey` until `limit` items are read. */
+  async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, operation: string, limit: number): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.doc.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start && items.length < limit);
+    } catch (error) {
+      throw this.wrap(operation, error);
+    }
+    return items.slice(0, limit);
+  }
+
+  /*
+   * Lease timeline: the put succeeds when there is no lock item, or when the holder's lease has
+   * expired (a crashed run). A live holder makes the condition fail, and we read the item back only
+   * to say who holds it.
+   *
+   *   run A: put ──────────── work ──────────── delete(owner = A)
+   *   run B:        put ✗ (expiresAtEpoch > now) → LeaseHeldError
+   */
+  async acquireLease(key: { pk: string; sk: string }, what: string, owner: string, ttlMs: number, now: Date): Promise<void> {
+    const expires = new Date(now.getTime() + ttlMs);
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.table,
+        Item: { ...key, owner, expiresAt: expires.toISOString(), expiresAtEpoch: Math.floor(expires.getTime() / 1000), ttl: Math.floor(expires.getTime() / 1000) + 86_400 },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch < :now',
+        ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`acquire lease ${key.pk}`, error);
+      const held = await this.get(key.pk, key.sk);
+      throw new LeaseHeldError(what, String(held?.owner ?? 'unknown'), String(held?.expiresAt ?? 'unknown'), { cause: error });
+    }
+  }
+
+  /** Deletes the lease if `owner` still holds it; someone who took over an expired lease releases their own. */
+  async releaseLease(key: { pk: string; sk: string }, owner: string): Promise<void> {
+    try {
+      await this.doc.send(new DeleteCommand({
+        TableName: this.table, Key: key,
+        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`release lease ${key.pk}`, error);
+    }
+  }
+
+  wrap(operation: string, error: unknown): UpstreamError {
+    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    return new UpstreamError('dynamodb', `${operation} in table ${this.table}`, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
+  }
+}
+
+/** An item without the table's key attributes: the record as it was put. */
+export function unkeyed<T>({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...record }: Record<string, unknown>): T {
+  return record as T;
+}

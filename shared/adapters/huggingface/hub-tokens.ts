@@ -1,0 +1,154 @@
+import type { ExchangedToken, HubTokens, MintedToken, ServiceAccountRef, TokenIdentity, TokenMeta } from '../../ports/hub-tokens.js';
+import { AuthenticationError, TokenExchangeError, TokenRejectedError, UpstreamError } from '../../runtime/errors.js';
+import { HubHttp } from './hub-http.js';
+
+/**
+ * `HubTokens` over the Hub's service-account API (Enterprise), whoami-v2 and the OAuth token
+ * exchange (`POST /oauth/token`, RFC 8693). Token values are returned to the caller and sent only
+ * in Authorization headers; errors carry the Hub's error text and our setting names.
+ */
+
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const USER_EMAIL_TOKEN_TYPE = 'urn:huggingface:token-type:user-email';
+
+export interface HubTokensOptions {
+  endpoint: string;
+  /** An org admin's token (HF_TOKEN): manages service accounts. */
+  adminToken: string;
+  organization: string;
+  tokenExchange?: { clientId: string; clientSecret: string; audience: string | undefined } | undefined;
+  retryBaseMs?: number;
+}
+
+export class HubTokensHttp implements HubTokens {
+  readonly #api: HubHttp;
+  readonly #options: HubTokensOptions;
+  readonly #base: string;
+
+  constructor(options: HubTokensOptions) {
+    this.#options = options;
+    this.#api = new HubHttp({
+      endpoint: options.endpoint, token: options.adminToken, tokenName: 'HF_TOKEN',
+      authHint: 'it must be a token of an admin of the organization, on an Enterprise plan (service accounts)',
+      ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+    });
+    this.#base = `/api/organizations/${encodeURIComponent(options.organization)}/service-accounts`;
+  }
+
+  async listServiceAccounts(): Promise<ServiceAccountRef[]> {
+    const { body } = await this.#api.send<Array<{ _id: string; user: string; name: string }>>({
+      method: 'GET', path: this.#base, idempotent: true, operation: 'list service accounts',
+    });
+    return body.map((a) => ({ id: a._id, user: a.user, name: a.name }));
+  }
+
+  async listTokens(serviceAccountId: string): Promise<TokenMeta[]> {
+    const { body } = await this.#api.send<{ accessTokens?: Array<{ _id: string; displayName: string; createdAt: string; last4?: string }> }>({
+      method: 'GET', path: `${this.#base}/${encodeURIComponent(serviceAccountId)}`, idempotent: true, operation: `read service account ${serviceAccountId}`,
+    });
+    return (body.accessTokens ?? []).map((t) => ({ id: t._id, displayName: t.displayName, createdAt: t.createdAt, last4: t.last4 ?? null }));
+  }
+
+  async createToken(serviceAccountId: string, displayName: string, permissions: readonly string[]): Promise<MintedToken> {
+    const { body } = await this.#api.send<{ token: string; tokenInfo: { _id: string } }>({
+      method: 'POST', path: `${this.#base}/${encodeURIComponent(serviceAccountId)}/tokens`, body: { displayName, permissions },
+      idempotent: false, operation: `create a token for service account ${serviceAccountId}`,
+    });
+    return { value: body.token, id: body.tokenInfo._id };
+  }
+
+  async deleteToken(serviceAccountId: string, tokenId: string): Promise<void> {
+    try {
+      await this.#api.send({
+        method: 'DELETE', path: `${this.#base}/${encodeURIComponent(serviceAccountId)}/tokens/${encodeURIComponent(tokenId)}`,
+        idempotent: true, operation: `delete token ${tokenId} of service account ${serviceAccountId}`,
+      });
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  async rotateToken(serviceAccountId: string, tokenId: string): Promise<MintedToken> {
+    const { body } = await this.#api.send<{ token: string; tokenInfo: { _id: string } }>({
+      method: 'POST', path: `${this.#base}/${encodeURIComponent(serviceAccountId)}/tokens/${encodeURIComponent(tokenId)}/rotate`,
+      idempotent: false, operation: `rotate token ${tokenId} of service account ${serviceAccountId}`,
+    });
+    return { value: body.token, id: body.tokenInfo._id };
+  }
+
+  async whoami(token: string): Promise<TokenIdentity> {
+    const api = new HubHttp({
+      endpoint: this.#options.endpoint, token, tokenName: 'the token being verified', serverErrorRetries: 2,
+      ...(this.#options.retryBaseMs === undefined ? {} : { retryBaseMs: this.#options.retryBaseMs }),
+    });
+    try {
+      const { body } = await api.send<{ name: string; email?: string | null; orgs?: Array<{ name: string; roleInOrg?: string }> }>({
+        method: 'GET', path: '/api/whoami-v2', idempotent: true, operation: 'whoami with the new token',
+      });
+      const org = this.#options.organization.toLowerCase();
+      const mine = body.orgs?.find((o) => o.name.toLowerCase() === org);
+      return {
+        user: body.name, email: body.email ?? null, roleInOrg: mine?.roleInOrg ?? null,
+        otherOrgs: (body.orgs ?? []).filter((o) => o.name.toLowerCase() !== org).map((o) => o.name),
+      };
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw new TokenRejectedError('the token', error.status ?? 401, 'whoami-v2 refused it', { cause: error });
+      throw error;
+    }
+  }
+
+  async exchangeToken(request: { email: string; scope: readonly string[] | undefined }): Promise<ExchangedToken> {
+    const settings = this.#options.tokenExchange;
+    if (!settings) throw new TokenExchangeError('not_configured', 'tokenExchange.clientId', 'no OAuth app is configured for token exchange');
+    const form = new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: request.email, subject_token_type: USER_EMAIL_TOKEN_TYPE });
+    if (request.scope) form.set('scope', request.scope.join(' '));
+    if (settings.audience) form.set('audience', settings.audience);
+    let response: Response;
+    try {
+      response = await fetch(`${this.#options.endpoint.replace(/\/$/, '')}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${settings.clientId}:${settings.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': 'hf-iam-sync',
+        },
+        body: form.toString(),
+      });
+    } catch (error) {
+      throw new UpstreamError('huggingface', 'token exchange', `network error: ${(error as Error).message}`, undefined, { cause: error });
+    }
+    const text = await response.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      // a non-JSON answer: reported by status below
+    }
+    if (!response.ok) throw exchangeError(response.status, body, request.email);
+    if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+      throw new UpstreamError('huggingface', 'token exchange', 'the answer has no access_token / expires_in', response.status);
+    }
+    return { value: body.access_token, expiresInSeconds: body.expires_in, scope: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [] };
+  }
+}
+
+/** Maps an RFC 6749 error answer to the setting the user has to fix. */
+function exchangeError(status: number, body: Record<string, unknown>, email: string): Error {
+  const code = typeof body.error === 'string' ? body.error : `http_${status}`;
+  const description = typeof body.error_description === 'string' ? body.error_description : `HTTP ${status}`;
+  switch (code) {
+    case 'invalid_client':
+      return new TokenExchangeError(code, 'tokenExchange.clientId and HF_OAUTH_CLIENT_SECRET',
+        `${description}: the client id or secret is wrong, or the OAuth app is not bound to an organization with the token-exchange privilege`);
+    case 'invalid_grant':
+      return new TokenExchangeError(code, 'the credential\'s subject', `${description}: ${email} is not a member of the organization the OAuth app is bound to`);
+    case 'invalid_scope':
+      return new TokenExchangeError(code, 'the credential\'s scope', `${description}: request only scopes the OAuth app is configured with`);
+    case 'invalid_target':
+      return new TokenExchangeError(code, 'tokenExchange.audience', `${description}: the audience must be the organization's name`);
+    default:
+      return status >= 500
+        ? new UpstreamError('huggingface', 'token exchange', `${code}: ${description}`, status)
+        : new TokenExchangeError(code, 'tokenExchange', description);
+  }
+}

@@ -40,6 +40,8 @@ export interface Fault {
   skip?: number;
   /** Drop the connection instead of answering. */
   reset?: boolean;
+  /** Narrows the fault by header, e.g. `x-amz-target` to hit one AWS operation on `POST /`. */
+  header?: { name: string; value: RegExp };
 }
 
 export interface CallLogEntry {
@@ -115,7 +117,8 @@ export class StandInServer {
     const raw = Buffer.concat(chunks).toString('utf8');
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const method = req.method ?? 'GET';
-    const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
+    const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname)
+      && (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
     if (fault) {
       fault.used += 1;
       this.calls.push({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });

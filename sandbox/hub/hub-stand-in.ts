@@ -53,6 +53,8 @@ export class HubStandIn extends StandInServer {
   readonly members = new Map<string, HubMemberRecord>();
   readonly resourceGroups = new Map<string, { id: string; name: string; description: string | null }>();
   readonly tokens = new Map<string, HubTokenRecord>();
+  /** Every token value ever issued (also after deletion): tests scan logs and state for them. */
+  readonly issuedTokenValues: string[] = [];
   quota: number;
   windowSeconds = 300;
   /** The org's audit log, oldest first, as `GET …/audit-log/export` returns it. */
@@ -143,6 +145,13 @@ export class HubStandIn extends StandInServer {
 
   addToken(token: string, record: HubTokenRecord): void {
     this.tokens.set(token, record);
+    this.issuedTokenValues.push(token);
+  }
+
+  /** Accepts `token` right now? (What a consumer using it would find out.) */
+  accepts(token: string): boolean {
+    const record = this.tokens.get(token);
+    return record !== undefined && (record.expiresAt === undefined || record.expiresAt > Date.now()) && !record.orgAccessRevoked;
   }
 
   // ---- protocol ----

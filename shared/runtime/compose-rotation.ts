@@ -3,6 +3,7 @@ import { DynamoDbCredentialStore } from '../adapters/dynamodb/credential-store.j
 import { HubTokensHttp } from '../adapters/huggingface/hub-tokens.js';
 import { SecretsManagerStore } from '../adapters/secrets-manager/secret-store.js';
 import type { RotationPorts } from '../rotation/rotate-credential.js';
+import { awsClientConfig } from './aws-endpoint.js';
 import { composeEventSink, composeState, type ComposeOptions } from './compose.js';
 import type { Config, RotationSecrets } from './config.js';
 
@@ -24,7 +25,7 @@ export async function composeRotation(
     ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
   });
   const endpoint = env.SECRETS_MANAGER_ENDPOINT?.trim();
-  const client = new SecretsManagerClient(endpoint ? { endpoint } : {});
+  const client = new SecretsManagerClient(awsClientConfig(endpoint, env));
   const state = await composeState(options.state);
   return {
     ports: {

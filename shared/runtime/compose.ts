@@ -11,6 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeSink } from '../adapters/eventbridge/eventbridge-sink.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { ReconcilePorts } from '../reconcile/reconcile.js';
+import { awsClientConfig } from './aws-endpoint.js';
 import { ConfigError } from './errors.js';
 import type { Config, Secrets, StateLocation } from './config.js';
 
@@ -90,5 +91,5 @@ export function composeEventSink(env: Readonly<Record<string, string | undefined
   const bus = env.EVENT_BUS_NAME?.trim();
   if (!bus) throw new ConfigError(['EVENT_BUS_NAME is not set (the EventBridge bus that receives hf-iam-sync.MemberOffboarded and the rotation alerts)']);
   const endpoint = env.EVENTBRIDGE_ENDPOINT?.trim();
-  return new EventBridgeSink(new EventBridgeClient(endpoint ? { endpoint } : {}), bus);
+  return new EventBridgeSink(new EventBridgeClient(awsClientConfig(endpoint, env)), bus);
 }

@@ -55,6 +55,7 @@ const newVersion = (c: StepContext, rotationId: string, tokenId: string | null, 
 export async function createAndStore(c: StepContext, rotation: RotationInProgress, current: CredentialVersion | undefined): Promise<{ version: CredentialVersion; value: string }> {
   const { spec } = c;
   const stored = await c.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => { throw new StepFailure('store', e); });
+  if (stored === null) await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); });
   if (spec.kind === 'token-exchange') {
     if (stored !== null) return { version: newVersion(c, rotation.rotationId, null, stored, undefined), value: stored };
     const minted = await c.hub.exchangeToken({ email: spec.subject, scope: spec.scope }).catch((e: unknown) => { throw new StepFailure('create', e); });
@@ -71,7 +72,6 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
     if (found) return { version: newVersion(c, rotation.rotationId, found.id, stored, label), value: stored };
     throw new StepFailure('create', new VerificationError(`the token stored as version ${rotation.rotationId} is no longer on the Hub (deleted by hand?); the next run starts a new rotation`));
   }
-  await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); });
   const minted = await mint(c, spec, account, tokens, label, rotation, current).catch((e: unknown) => { throw e instanceof StepFailure ? e : new StepFailure('create', e); });
   try {
     await store(c, rotation.rotationId, minted.value);

@@ -1,0 +1,62 @@
+import { whoAmI } from '@huggingface/hub';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRotationEnv, type RotationEnv } from '../helpers/rotation-env.js';
+
+/**
+ * Short-lived tokens through the Hub's RFC 8693 token exchange: written to the consumer's secret,
+ * refreshed before they expire, and every misconfiguration named by the setting to fix.
+ */
+
+const SECRET = 'hf-iam-sync/test/ada-notebooks';
+const HOUR = 3_600_000;
+const exchangeCredential = (extra = '') => `credentials:
+  - name: ada-notebooks
+    kind: token-exchange
+    subject: ada-acme@users.example
+    secret: ${SECRET}
+    refreshBefore: 2h
+${extra}`;
+
+let env: RotationEnv | undefined;
+afterEach(async () => {
+  await env?.stop();
+  env = undefined;
+});
+
+describe('token-exchange credentials', () => {
+  it('writes an org-scoped token for the member to the secret and refreshes it before it expires', async () => {
+    env = await startRotationEnv(exchangeCredential());
+    const first = (await env.rotate()).results[0]!;
+    expect(first).toMatchObject({ credential: 'ada-notebooks', kind: 'token-exchange', outcome: 'rotated', current: { tokenId: null, expiresAt: expect.any(String) } });
+    const token = env.secrets.valueAt(SECRET)!;
+    expect(token).toMatch(/^hf_oauth_/);
+    expect(await whoAmI({ accessToken: token, hubUrl: env.sandbox.hub.baseUrl })).toMatchObject({ name: 'ada-acme', orgs: [expect.objectContaining({ name: 'acme' })] });
+
+    env.advance(5 * HOUR);
+    expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'up-to-date', detail: expect.stringMatching(/expires in (2h 59m|3h 0m); refresh in (59m|1h 0m)/) });
+    env.advance(1.5 * HOUR);
+    const refreshed = (await env.rotate()).results[0]!;
+    expect(refreshed).toMatchObject({ outcome: 'rotated', detail: expect.stringMatching(/expires in 1h (29|30)m \(refresh 2h 0m before\)/) });
+    expect(env.secrets.valueAt(SECRET)).not.toBe(token);
+    expect(env.secrets.valueAt(SECRET, 'AWSPREVIOUS')).toBe(token);
+    expect(env.app.issued).toBe(2);
+  });
+
+  it.each([
+    ['a wrong client secret', { oauthSecret: 'not-the-secret' }, /invalid_client.*fix tokenExchange\.clientId and HF_OAUTH_CLIENT_SECRET/],
+    ['an audience other than the organization', { audience: 'acme-staging' }, /invalid_target.*the audience must be the organization's name — fix tokenExchange\.audience/],
+    ['a subject who is not a member', { subject: 'stranger@example.com' }, /invalid_grant.*stranger@example\.com is not a member.*fix the credential's subject/],
+    ['a scope the app does not have', { scope: '[write-repos]' }, /invalid_scope.*write-repos.*fix the credential's scope/],
+  ])('fails on %s with a message naming the setting, and leaves the secret alone', async (_name, wrong, message) => {
+    const w = wrong as { oauthSecret?: string; audience?: string; subject?: string; scope?: string };
+    let credential = exchangeCredential();
+    if (w.subject) credential = credential.replace('ada-acme@users.example', w.subject);
+    if (w.scope) credential = credential.replace('    refreshBefore: 2h\n', `    refreshBefore: 2h\n    scope: ${w.scope}\n`);
+    env = await startRotationEnv(credential, { tokenExchange: `tokenExchange:\n  clientId: a1b2c3d4-e5f6-7890-abcd-ef1234567890\n  audience: ${w.audience ?? 'acme'}\n` });
+    if (w.oauthSecret) env.app.clientSecret = w.oauthSecret;
+    const result = (await env.rotate()).results[0]!;
+    expect(result).toMatchObject({ outcome: 'failed', failedStep: 'create', overdue: true });
+    expect(result.detail).toMatch(message);
+    expect(env.secrets.valueAt(SECRET)).toBeUndefined();
+  });
+});

@@ -1,5 +1,7 @@
 import { resolveSecretEnv } from '../adapters/secrets-manager/resolve-secret-env.js';
-import { loadConfig, readSecrets, readStateLocation, type Config } from './config.js';
+import { loadConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from './config.js';
+import { composeRotation } from './compose-rotation.js';
+import type { RotationPorts } from '../rotation/rotate-credential.js';
 import { compose, composeEventSink, type Composition } from './compose.js';
 import type { EventSink } from '../ports/event-sink.js';
 import { ConfigError } from './errors.js';
@@ -20,7 +22,8 @@ export interface LambdaRuntime {
 
 let runtime: Promise<LambdaRuntime> | undefined;
 
-async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
+/** The packaged config, the state table's location and the environment with secrets resolved: what every function starts from. */
+async function basics(env: NodeJS.ProcessEnv) {
   const path = env.HF_IAM_SYNC_CONFIG;
   const location = readStateLocation(env);
   const problems = [
@@ -29,9 +32,28 @@ async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const config = await loadConfig(path!);
-  const resolved = await resolveSecretEnv(env);
+  return { config, location: location!, resolved: await resolveSecretEnv(env) };
+}
+
+async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
+  const { config, location, resolved } = await basics(env);
   const secrets = readSecrets(resolved, config.file);
-  return { config, env: resolved, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location: location! } }) };
+  return { config, env: resolved, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location } }) };
+}
+
+let rotation: Promise<{ config: Config; ports: RotationPorts }> | undefined;
+
+/** rotate-tokens needs the Hub, Secrets Manager and the table, not Okta (its role cannot read Okta's secret). */
+export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; ports: RotationPorts }> {
+  rotation ??= (async () => {
+    const { config, location, resolved } = await basics(env);
+    const { ports } = await composeRotation(config, readRotationSecrets(resolved, config), resolved, { state: { kind: 'dynamodb', location } });
+    return { config, ports };
+  })().catch((error: unknown) => {
+    rotation = undefined;
+    throw error;
+  });
+  return rotation;
 }
 
 let sink: EventSink | undefined;

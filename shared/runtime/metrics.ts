@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventSource, HandleResult } from '../offboarding/handle-okta-events.js';
 import type { ReconcileOutcome } from '../reconcile/reconcile.js';
+import type { RotationReport } from '../rotation/rotate-tokens.js';
 
 /**
  * CloudWatch metrics (Powertools, embedded metric format), namespace `hf-iam-sync`. The alarms in
@@ -11,6 +12,9 @@ import type { ReconcileOutcome } from '../reconcile/reconcile.js';
  *   StreamEventsReceived / HookEventsReceived / PolledEventsReceived   events per way in
  *                                      (the first is the log stream's heartbeat)
  *   MembersOffboarded, OffboardingLatency (ms from the Okta event's publication to the Hub change)
+ *   RotationsCompleted / RotationsFailed   per rotate-tokens run (a failed step, or a failed old-token deletion)
+ *   CredentialsOverdue, OrphanTokens       the rotation checks
+ *   RotationAgeHours                       age of the oldest current token; also per credential (dimension `credential`)
  */
 
 export const metrics = new Metrics({ namespace: 'hf-iam-sync', serviceName: 'hf-iam-sync' });
@@ -37,5 +41,21 @@ export function recordEvents(source: EventSource, received: number, result: Hand
       const ms = now.getTime() - Date.parse(at);
       if (Number.isFinite(ms) && ms >= 0) metrics.addMetric('OffboardingLatency', MetricUnit.Milliseconds, ms);
     }
+  }
+}
+
+export function recordRotation(report: RotationReport): void {
+  if (report.dryRun) return;
+  const count = (o: string) => report.results.filter((r) => r.outcome === o).length;
+  metrics.addMetric('RotationsCompleted', MetricUnit.Count, count('rotated'));
+  metrics.addMetric('RotationsFailed', MetricUnit.Count, count('failed'));
+  metrics.addMetric('CredentialsOverdue', MetricUnit.Count, report.overdue.length);
+  if (report.orphanCheckError === undefined) metrics.addMetric('OrphanTokens', MetricUnit.Count, report.orphans.length);
+  const ages = report.results.filter((r) => r.ageMs !== null);
+  if (ages.length > 0) metrics.addMetric('RotationAgeHours', MetricUnit.Count, Math.max(...ages.map((r) => r.ageMs!)) / 3_600_000);
+  for (const r of ages) {
+    const single = metrics.singleMetric();
+    single.addDimension('credential', r.credential);
+    single.addMetric('RotationAgeHours', MetricUnit.Count, r.ageMs! / 3_600_000);
   }
 }

@@ -21,6 +21,7 @@ const HANDLERS = {
   'okta-event': () => import('../../functions/okta-event/handler.js'),
   'okta-hook': () => import('../../functions/okta-hook/handler.js'),
   'okta-log-poll': () => import('../../functions/okta-log-poll/handler.js'),
+  'rotate-tokens': () => import('../../functions/rotate-tokens/handler.js'),
 };
 
 export interface LambdaEnv {
@@ -33,14 +34,15 @@ export interface LambdaEnv {
   stop: () => Promise<void>;
 }
 
-export async function startLambdaEnv(): Promise<LambdaEnv> {
+/** `configExtra` is appended to the sandbox's config file (credentials, tokenExchange); `extraSecrets` become `<NAME>_SECRET_ARN`s. */
+export async function startLambdaEnv(options: { configExtra?: string; extraSecrets?: Record<string, string> } = {}): Promise<LambdaEnv> {
   const saved = { ...process.env };
   const sandbox = await startSandbox();
   const secrets = new SecretsManagerStandIn();
   const bus = new EventBridgeStandIn();
   await Promise.all([secrets.start(), bus.start()]);
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-lambda-'));
-  await writeFile(join(dir, 'config.yaml'), sandbox.configText);
+  await writeFile(join(dir, 'config.yaml'), sandbox.configText + (options.configExtra ?? ''));
   Object.assign(process.env, {
     HF_IAM_SYNC_CONFIG: join(dir, 'config.yaml'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
     OKTA_API_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/okta', SANDBOX_OKTA_TOKEN).arn,
@@ -49,6 +51,7 @@ export async function startLambdaEnv(): Promise<LambdaEnv> {
     SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, EVENT_BUS_NAME: 'hf-iam-sync-test', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
   });
+  for (const [name, value] of Object.entries(options.extraSecrets ?? {})) process.env[`${name}_SECRET_ARN`] = secrets.put(`hf-iam-sync/${name.toLowerCase()}`, value).arn;
   delete process.env.OKTA_API_TOKEN;
   delete process.env.HF_TOKEN;
   let logs = '';

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
-import { AppError, ConfigError, describeError } from '../shared/runtime/errors.js';
+import { AppError, ConfigError, describeError, InputError } from '../shared/runtime/errors.js';
 import { runAuditCommand } from './commands/audit-command.js';
 import { runDemo } from './commands/demo-command.js';
 import { runDoctorCommand } from './commands/doctor-command.js';
 import { runDriftCommand } from './commands/drift-command.js';
 import { runReconcileCommand } from './commands/reconcile-command.js';
+import { runRotateCommand } from './commands/rotate-command.js';
 import { EXIT, type CliIo } from './io.js';
 
 const USAGE = `Usage: hf-iam-sync <command> [options]
@@ -17,11 +18,14 @@ Commands:
                                                       the audit trail, newest first (--json = --format json)
   doctor  --config FILE [--json]                      checks the set-up; every problem with its fix
   drift   --config FILE [--since T] [--json]          membership changes made on the Hub outside hf-iam-sync
+  rotate  --config FILE [--credential NAME] [--dry-run] [--json]
+                                                      rotate the managed tokens that are due (NAME: now);
+                                                      reports overdue credentials and orphan tokens
   demo                                                the whole story on the built-in sandbox
 
 --user takes an Okta login, an Okta user id, or a Hugging Face username.
 Secrets come from the environment: OKTA_API_TOKEN (or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY), HF_TOKEN,
-HF_SCIM_TOKEN for the scim-* modes. State: STATE_TABLE / DYNAMODB_ENDPOINT, else ./.hf-iam-sync/.`;
+HF_SCIM_TOKEN for the scim-* modes, HF_OAUTH_CLIENT_SECRET for token exchange. State: STATE_TABLE / DYNAMODB_ENDPOINT, else ./.hf-iam-sync/.`;
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -34,6 +38,8 @@ const OPTIONS = {
   trigger: { type: 'string' },
   outcome: { type: 'string' },
   format: { type: 'string' },
+  credential: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -74,6 +80,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runDoctorCommand({ config: needConfig(), json: values.json }, io);
       case 'drift':
         return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
+      case 'rotate':
+        return await runRotateCommand({ config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json }, io);
       case 'demo':
         return await runDemo(io);
       default:
@@ -81,7 +89,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return EXIT.usage;
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof InputError) {
       io.stderr(error.message);
       return EXIT.usage;
     }

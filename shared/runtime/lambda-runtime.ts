@@ -23,7 +23,7 @@ export interface LambdaRuntime {
 let runtime: Promise<LambdaRuntime> | undefined;
 
 /** The packaged config, the state table's location and the environment with secrets resolved: what every function starts from. */
-async function basics(env: NodeJS.ProcessEnv) {
+async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof resolveSecretEnv>[1]) {
   const path = env.HF_IAM_SYNC_CONFIG;
   const location = readStateLocation(env);
   const problems = [
@@ -32,7 +32,7 @@ async function basics(env: NodeJS.ProcessEnv) {
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const config = await loadConfig(path!);
-  return { config, location: location!, resolved: await resolveSecretEnv(env) };
+  return { config, location: location!, resolved: await resolveSecretEnv(env, secretNames) };
 }
 
 async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
@@ -43,10 +43,10 @@ async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
 
 let rotation: Promise<{ config: Config; ports: RotationPorts }> | undefined;
 
-/** rotate-tokens needs the Hub, Secrets Manager and the table, not Okta (its role cannot read Okta's secret). */
+/** rotate-tokens needs the Hub, Secrets Manager and the table, not Okta: it reads only HF_TOKEN and the OAuth app's secret (its role may read no other). */
 export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; ports: RotationPorts }> {
   rotation ??= (async () => {
-    const { config, location, resolved } = await basics(env);
+    const { config, location, resolved } = await basics(env, ['HF_TOKEN', 'HF_OAUTH_CLIENT_SECRET']);
     const { ports } = await composeRotation(config, readRotationSecrets(resolved, config), resolved, { state: { kind: 'dynamodb', location } });
     return { config, ports };
   })().catch((error: unknown) => {

@@ -13,13 +13,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
+let conditions: Record<string, unknown>;
+const HF_TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-iam-sync/ci/hf-token-AbCdEf';
+const OAUTH_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-iam-sync/ci/hf-oauth-GhIjKl';
 let dir: string;
 
 beforeAll(async () => {
   // Into a directory of its own (--package), so a run never races a developer's .serverless/.
   dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-package-'));
-  await promisify(execFile)('npm', ['run', 'package', '--', '--package', dir], { env: { ...process.env, STAGE: 'ci' } });
-  resources = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  await promisify(execFile)('npm', ['run', 'package', '--', '--package', dir, `--param=hfTokenSecretArn=${HF_TOKEN_ARN}`, `--param=hfOauthClientSecretArn=${OAUTH_ARN}`], { env: { ...process.env, STAGE: 'ci' } });
+  const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+  conditions = template.Conditions;
 }, 180_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -30,8 +35,8 @@ const fn = (name: string) => ofType('AWS::Lambda::Function').find(([, r]) => r.P
 const statements = (role: string) => resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 
 describe('the packaged stack', () => {
-  it('has the four functions on Node.js 22, each with its own role', () => {
-    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole']]) {
+  it('has the five functions on Node.js 22, each with its own role', () => {
+    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole'], ['rotate-tokens', 'RotateTokensRole']]) {
       expect(fn(name!)?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Role: { 'Fn::GetAtt': [role, 'Arn'] } });
     }
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
@@ -39,7 +44,9 @@ describe('the packaged stack', () => {
 
   it('wires the triggers: weekly schedule, Okta partner bus rule with retry and DLQ, Function URL, poll schedule', () => {
     const schedules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).filter((p) => p.ScheduleExpression);
-    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'rate(1 minute)']);
+    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'rate(1 hour)', 'rate(1 minute)']);
+    const rotate = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'rate(1 hour)')![1];
+    expect(JSON.stringify(rotate.Properties.Targets)).toContain('RotateDashtokensLambdaFunction');
     const okta = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern)!;
     expect(okta.EventBusName).toBe('aws.partner/okta.com/example/hf-iam-sync');
     expect(okta.EventPattern).toMatchObject({ source: [{ prefix: 'aws.partner/okta.com/' }], 'detail-type': ['SystemLog'], detail: { outcome: { result: ['SUCCESS'] } } });
@@ -60,6 +67,19 @@ describe('the packaged stack', () => {
     expect(JSON.stringify(statements('OktaEventRole'))).toContain('sqs:SendMessage');
   });
 
+  it('lets rotate-tokens read only the Hub token and the OAuth secret, and write only the consumers\' secrets', () => {
+    const s = statements('RotateTokensRole');
+    const reads = s.find((x: any) => JSON.stringify(x.Action) === '["secretsmanager:GetSecretValue"]');
+    expect(reads.Resource).toEqual({ 'Fn::If': ['HasOauthClientSecret', [HF_TOKEN_ARN, OAUTH_ARN], [HF_TOKEN_ARN]] });
+    expect(conditions.HasOauthClientSecret).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [OAUTH_ARN, ''] }] });
+    const writes = s.find((x: any) => x.Action.includes('secretsmanager:PutSecretValue'));
+    expect(writes.Action.sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
+    expect(writes.Resource['Fn::Sub']).toMatch(/:secret:hf-iam-sync\/ci\/credentials\/\*$/);
+    expect(JSON.stringify(s)).not.toContain('secret:hf-iam-sync/ci/*');
+    expect(JSON.stringify(s)).toContain('log-group:/aws/lambda/hf-iam-sync-ci-rotate-tokens:*');
+    expect(fn('rotate-tokens')!.Properties.Environment.Variables.HF_OAUTH_CLIENT_SECRET_SECRET_ARN).toBe(OAUTH_ARN);
+  });
+
   it('keeps the state table with point-in-time recovery, TTL and the two audit indexes', () => {
     const table = resources.StateTable!;
     expect(table).toMatchObject({ Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain' });
@@ -69,15 +89,19 @@ describe('the packaged stack', () => {
     expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName)).toEqual(['gsi1', 'gsi2']);
   });
 
-  it('alarms on failed offboarding, a non-empty DLQ, failed reconciles and a failing poll', () => {
+  it('alarms on failed offboarding, a non-empty DLQ, failed reconciles, a failing poll, and failed, overdue or stale rotation', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
     expect(alarms.map(([n]) => n).sort()).toEqual([
-      'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm', 'ReconcileFailedAlarm',
+      'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
+      'ReconcileFailedAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
     ]);
     expect(alarms.every(([, p]) => JSON.stringify(p.AlarmActions) === JSON.stringify([{ Ref: 'AlarmTopic' }]))).toBe(true);
     const byName = Object.fromEntries(alarms);
     expect(byName.OffboardingFailedAlarm).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-okta-event' }] });
     expect(byName.NoSuccessfulReconcileAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RunsSucceeded', TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
+    expect(byName.RotationFailedAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RotationsFailed', Statistic: 'Sum', Threshold: 1 });
+    expect(byName.CredentialOverdueAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'CredentialsOverdue', Threshold: 1 });
+    expect(byName.RotationStaleAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RotationAgeHours', Statistic: 'Maximum', Threshold: 192, TreatMissingData: 'breaching' });
     expect(byName.OktaStreamSilentAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'StreamEventsReceived', EvaluationPeriods: 6, TreatMissingData: 'breaching' });
   });
 });

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientConfig } from '../../runtime/aws-endpoint.js';
 import { ConfigError, describeError } from '../../runtime/errors.js';
 
 /**
@@ -9,13 +10,15 @@ import { ConfigError, describeError } from '../../runtime/errors.js';
 
 export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET', 'HF_OAUTH_CLIENT_SECRET'] as const;
 
+/** `names`: only these are read (a function whose role may read only its own secrets passes its list). */
 export async function resolveSecretEnv(
   env: Readonly<Record<string, string | undefined>>,
-  client: SecretsManagerClient = new SecretsManagerClient(env.SECRETS_MANAGER_ENDPOINT ? { endpoint: env.SECRETS_MANAGER_ENDPOINT } : {}),
+  names: readonly (typeof SECRET_NAMES)[number][] = SECRET_NAMES,
+  client: SecretsManagerClient = new SecretsManagerClient(awsClientConfig(env.SECRETS_MANAGER_ENDPOINT, env)),
 ): Promise<Record<string, string | undefined>> {
   const resolved: Record<string, string | undefined> = { ...env };
   const problems: string[] = [];
-  await Promise.all(SECRET_NAMES.map(async (name) => {
+  await Promise.all(names.map(async (name) => {
     const arn = env[`${name}_SECRET_ARN`];
     if (env[name] || !arn) return;
     try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startSandbox } from '../../sandbox/sandbox.js';
 import { EXIT, type CliIo } from '../io.js';
 import { offboardingStep } from './demo-offboarding.js';
+import { rotationStep } from './demo-rotation.js';
 
 /**
  * `npm start`: the product's story on the embedded sandbox (Okta and Hub stand-ins, a local
@@ -16,9 +17,9 @@ export async function runDemo(io: CliIo): Promise<number> {
   const config = join(dir, 'hf-iam-sync.yaml');
   await writeFile(config, sandbox.configText);
   const sub: CliIo = { ...io, env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo' }, prompt: undefined, progress: undefined };
-  const step = async (title: string, argv: string[]) => {
+  const step = async (title: string, argv: string[], env: Record<string, string> = {}) => {
     io.stdout(`\n━━━ ${title}\n$ hf-iam-sync ${argv.join(' ').replace(config, 'hf-iam-sync.yaml')}\n`);
-    return main(argv, sub);
+    return main(argv, { ...sub, env: { ...sub.env, ...env } });
   };
   try {
     io.stdout(`Sandbox up: Okta ${sandbox.okta.baseUrl}, Hub ${sandbox.hub.baseUrl}, DynamoDB ${sandbox.dynamoEndpoint}`);
@@ -31,7 +32,8 @@ export async function runDemo(io: CliIo): Promise<number> {
     const offboarded = await offboardingStep(sandbox, config, sub, io);
     await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
     const healthy = await step('7. doctor: the set-up checks out; the sample company\'s people problems are warnings', ['doctor', '--config', config]);
-    return again === EXIT.ok && offboarded && healthy === EXIT.ok ? EXIT.ok : EXIT.failed;
+    const rotated = await rotationStep(sandbox, config, sub, io, step);
+    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated ? EXIT.ok : EXIT.failed;
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });

@@ -119,7 +119,7 @@ async function underLease(ports: RotationPorts, spec: CredentialSpec, run: { run
           await ports.store.putCredentialState(state, ports.clock());
           await record({ rotationId: rotation.rotationId, step: 'promote', outcome: 'done', tokenId: version!.tokenId, last4: version!.last4 });
           result.outcome = 'rotated';
-          result.detail = `${decision.reason}; now …${version!.last4}${previous ? `, previous …${previous.last4} ${previous.stage === 'deleted' ? 'died at the Hub\'s rotate (in-place)' : previous.deleteAfter ? `deleted after ${previous.deleteAfter}` : 'expires by itself'}` : ''}`;
+          result.detail = `${decision.reason}; now …${version!.last4}${previous ? `, previous …${previous.last4} ${previous.stage === 'deleted' ? 'died at the Hub\'s rotate (in-place)' : previous.deleteAfter ? `stays valid until ${previous.deleteAfter} (grace period), then is deleted` : 'stays valid until it expires'}` : ''}`;
           await alert('hf-iam-sync.CredentialRotated', { version: summary(changed[0]), previous: summary(previous), secret: spec.secret });
           break;
         }

@@ -1,0 +1,75 @@
+import { appendFile } from 'node:fs/promises';
+import { SecretsManagerStandIn } from '../../sandbox/aws/secrets-manager-stand-in.js';
+import { oauthApp } from '../../sandbox/hub/token-exchange-routes.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
+import { composeRotation } from '../../shared/runtime/compose-rotation.js';
+import { loadConfig, readRotationSecrets } from '../../shared/runtime/config.js';
+import { newRunId } from '../../shared/runtime/compose.js';
+import { rotateTokens } from '../../shared/rotation/rotate-tokens.js';
+import type { CliIo } from '../io.js';
+import { stateOption } from '../runtime.js';
+import { renderRotation } from './rotate-command.js';
+
+/**
+ * Demo step 8: a CI token and a notebook token that nobody pastes by hand. The admin creates a
+ * service account on the Hub and names two credentials in the config; `rotate` mints, stores,
+ * verifies and promotes them; a second rotation keeps the old token alive for its grace period;
+ * an hour later (the clock moved forward) the old token is deleted.
+ */
+
+const CI_SECRET = 'hf-iam-sync/demo/credentials/ci-models';
+const OAUTH_CLIENT_SECRET = 'sandbox-oauth-client-secret';
+
+export async function rotationStep(sandbox: Sandbox, config: string, io: CliIo, out: CliIo, step: (title: string, argv: string[], env?: Record<string, string>) => Promise<number>): Promise<boolean> {
+  out.stdout('\n━━━ 8. Token rotation: tokens nobody pastes by hand\n');
+  const secrets = new SecretsManagerStandIn();
+  await secrets.start();
+  try {
+    const app = oauthApp({ organization: 'acme', clientId: 'demo-app-0001', clientSecret: OAUTH_CLIENT_SECRET });
+    sandbox.hub.oauthApps.set(app.clientId, app);
+    await fetch(`${sandbox.hub.baseUrl}/api/organizations/acme/service-accounts`, {
+      method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci-bot', description: 'CI jobs' }),
+    });
+    const added = `tokenExchange:
+  clientId: ${app.clientId}
+  audience: acme
+credentials:
+  - name: ci-models
+    serviceAccount: ci-bot
+    permissions: [repo.content.read, repo.write]
+    secret: ${CI_SECRET}
+    gracePeriod: 1h
+  - name: ada-notebooks
+    kind: token-exchange
+    subject: ada-acme@users.example
+    secret: hf-iam-sync/demo/credentials/ada-notebooks
+`;
+    await appendFile(config, added);
+    out.stdout(`An admin created service account ci-bot on the Hub and added to the configuration:\n${added}`);
+    const env = { SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, HF_OAUTH_CLIENT_SECRET: OAUTH_CLIENT_SECRET };
+    await step('8a. What rotation would do (writes nothing)', ['rotate', '--config', config, '--dry-run'], env);
+    await step('8b. First rotation: mint → AWSPENDING → verify with whoami-v2 → AWSCURRENT', ['rotate', '--config', config], env);
+    const v1 = secrets.valueAt(CI_SECRET)!;
+    out.stdout(`\nA CI job reads ${CI_SECRET} (AWSCURRENT): …${v1.slice(-4)}, the Hub ${sandbox.hub.accepts(v1) ? 'accepts' : 'REJECTS'} it.`);
+    await step('8c. Rotate ci-models now (weekly on its own)', ['rotate', '--config', config, '--credential', 'ci-models'], env);
+    const v2 = secrets.valueAt(CI_SECRET)!;
+    out.stdout(`\nAWSCURRENT …${v2.slice(-4)} (accepted: ${sandbox.hub.accepts(v2)}); AWSPREVIOUS …${secrets.valueAt(CI_SECRET, 'AWSPREVIOUS')?.slice(-4)} still accepted during the grace period: ${sandbox.hub.accepts(v1)}`);
+
+    out.stdout('\n━━━ 8d. An hour later (the clock moved forward): the old token is deleted\n');
+    const parsed = await loadConfig(config);
+    const { ports, close } = await composeRotation(parsed, readRotationSecrets({ ...io.env, ...env }, parsed), { ...io.env, ...env }, { state: stateOption(io) });
+    try {
+      const later = { ...ports, clock: () => new Date(Date.now() + 61 * 60_000) };
+      const report = await rotateTokens(later, parsed.credentials, 'acme', { dryRun: false, runId: newRunId() });
+      out.stdout(renderRotation(report, later.clock()));
+    } finally {
+      await close();
+    }
+    const ok = !sandbox.hub.accepts(v1) && sandbox.hub.accepts(secrets.valueAt(CI_SECRET)!) && sandbox.hub.accepts(secrets.valueAt('hf-iam-sync/demo/credentials/ada-notebooks')!);
+    out.stdout(`\nOld token …${v1.slice(-4)} accepted now: ${sandbox.hub.accepts(v1)}. No token value was printed above: only last four characters and fingerprints.`);
+    return ok;
+  } finally {
+    await secrets.stop();
+  }
+}

@@ -17,6 +17,8 @@ import { describeError } from '../runtime/errors.js';
  *   unlinked          people in mapped groups have the username attribute
  *   unmanaged         every Hub member is claimed by an Okta user
  *   conflicts         no Hub username is claimed by two Okta users
+ *   token-exchange    (when configured) the audience names this organization; the plan is Enterprise
+ *   credentials       (when configured) service accounts exist on the organization's plan
  */
 
 export type FindingStatus = 'pass' | 'warn' | 'fail';
@@ -62,6 +64,32 @@ function planFindings(plan: Plan, config: Config): Finding[] {
   ];
 }
 
+const ENTERPRISE = ['enterprise', 'plus'];
+
+/** Rotation settings: checked against the configuration and the organization's plan (from whoami). */
+export function rotationFindings(config: Config, plan: string | null): Finding[] {
+  const org = config.policy.organization;
+  const findings: Finding[] = [];
+  const exchange = config.file.tokenExchange;
+  if (exchange) {
+    const audience = exchange.audience;
+    if (audience !== undefined && audience.toLowerCase() !== org.toLowerCase()) {
+      findings.push({ check: 'token-exchange', status: 'fail', summary: `tokenExchange.audience is "${audience}", but the organization is "${org}": the Hub refuses the exchange (invalid_target)`, fix: `set tokenExchange.audience: ${org}, or remove it (the OAuth app's bound organization is used)` });
+    } else if (plan !== null && !ENTERPRISE.includes(plan)) {
+      findings.push({ check: 'token-exchange', status: 'fail', summary: `token exchange is an Enterprise feature; ${org} is on the ${plan} plan`, fix: `upgrade ${org} to Enterprise, or remove tokenExchange and the token-exchange credentials` });
+    } else {
+      findings.push(ok('token-exchange', `tokenExchange ${audience ? `audience "${audience}" matches` : 'has no audience, so the app\'s bound organization is used for'} ${org}`));
+    }
+  }
+  const accounts = config.credentials.filter((c) => c.kind === 'service-account');
+  if (accounts.length > 0) {
+    findings.push(plan !== null && !ENTERPRISE.includes(plan)
+      ? { check: 'credentials', status: 'fail', summary: `service accounts are an Enterprise feature; ${org} is on the ${plan} plan, so ${list(accounts.map((c) => c.name))} cannot rotate`, fix: `upgrade ${org} to Enterprise, or remove those credentials` }
+      : ok('credentials', `${accounts.length} service-account credential(s) on the ${plan ?? 'unknown'} plan; \`hf-iam-sync rotate --dry-run\` shows their state`));
+  }
+  return findings;
+}
+
 /** @example const findings = await runDoctor(ports, config); findings.some((f) => f.status === 'fail') */
 export async function runDoctor(ports: ReadPorts, config: Config): Promise<Finding[]> {
   const org = config.policy.organization;
@@ -86,7 +114,7 @@ export async function runDoctor(ports: ReadPorts, config: Config): Promise<Findi
         : needsPlus && me.plan !== 'plus'
           ? { check: 'hub-plan', status: 'fail', summary: `membership: scim-managed needs Enterprise Plus, ${org} is on ${me.plan}`, fix: 'use membership: scim-basic (Basic SSO provisioning) or roles' }
           : ok('hub-plan', `${org} is on the ${me.plan} plan, which has the calls membership: ${membership} needs`));
-      return findings;
+      return [...findings, ...rotationFindings(config, me.plan)];
     }, `check huggingface.endpoint and HF_TOKEN (a token of an admin of ${org})`),
     attempt('state-table', async () => {
       await ports.state.checkReachable();

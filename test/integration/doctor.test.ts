@@ -66,6 +66,28 @@ describe('hf-iam-sync doctor', () => {
     expect(find('state-table')).toMatchObject({ status: 'fail' });
   }, 60_000);
 
+  it('a token-exchange audience that is not the organization, and rotation on a plan without service accounts', async () => {
+    const rotation = (audience: string) => `tokenExchange: { clientId: app-1, audience: ${audience} }
+credentials:
+  - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: hf-iam-sync/dev/credentials/ci }
+  - { name: tx, kind: token-exchange, subject: ada-acme@users.example, secret: hf-iam-sync/dev/credentials/tx }
+`;
+    await writeFile(ctx.config, ctx.sandbox.configText + rotation('acme-prod'));
+    const mismatch = await doctor();
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.find('token-exchange')).toMatchObject({
+      status: 'fail', summary: 'tokenExchange.audience is "acme-prod", but the organization is "acme": the Hub refuses the exchange (invalid_target)', fix: 'set tokenExchange.audience: acme, or remove it (the OAuth app\'s bound organization is used)',
+    });
+    expect(mismatch.find('credentials').status).toBe('pass');
+
+    await writeFile(ctx.config, ctx.sandbox.configText + rotation('acme'));
+    expect((await doctor()).find('token-exchange')).toMatchObject({ status: 'pass', summary: 'tokenExchange audience "acme" matches acme' });
+    (ctx.sandbox.hub as unknown as { plan: string }).plan = 'team';
+    const team = await doctor();
+    expect(team.find('token-exchange')).toMatchObject({ status: 'fail', summary: 'token exchange is an Enterprise feature; acme is on the team plan' });
+    expect(team.find('credentials')).toMatchObject({ status: 'fail', summary: expect.stringContaining('service accounts are an Enterprise feature; acme is on the team plan, so ci cannot rotate') });
+  });
+
   it('prints a human report with the fixes', async () => {
     ctx.sandbox.okta.scopes.set(SANDBOX_OKTA_TOKEN, new Set(['users', 'groups']));
     const { stdout } = await runCli(['doctor', '--config', ctx.config], { env: ctx.sandbox.env });

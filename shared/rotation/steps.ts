@@ -111,6 +111,9 @@ export async function verify(c: StepContext, value: string): Promise<void> {
   if (spec.kind === 'token-exchange' && who.email && who.email.toLowerCase() !== spec.subject.toLowerCase()) {
     throw new VerificationError(`the exchanged token answers as ${who.email}, not ${spec.subject}: check the credential's subject`);
   }
+  if (spec.kind === 'token-exchange' && who.roleInOrg === 'no_access') {
+    throw new VerificationError(`${spec.subject} (${who.user}) has no access to ${c.organization} (role no_access; offboarded?): consumers of this credential stay on the last token, which reaches nothing either — remove the credential or restore the person's access`);
+  }
   if (!who.roleInOrg || who.roleInOrg === 'no_access') {
     const elsewhere = who.otherOrgs.length > 0 ? ` (it reaches ${who.otherOrgs.join(', ')}${spec.kind === 'token-exchange' ? ': the OAuth app is bound to another organization — check tokenExchange.clientId' : ''})` : '';
     throw new VerificationError(`the new token has no access to organization ${c.organization}${who.roleInOrg === 'no_access' ? ' (role no_access)' : ''}${elsewhere}`);

@@ -42,6 +42,16 @@ describe('token-exchange credentials', () => {
     expect(env.app.issued).toBe(2);
   });
 
+  it('stops refreshing for a member who was offboarded, saying so', async () => {
+    env = await startRotationEnv(exchangeCredential());
+    await env.rotate();
+    env.sandbox.hub.member('ada-acme')!.role = 'no_access';
+    const result = (await env.rotate({ credential: 'ada-notebooks' })).results[0]!;
+    expect(result).toMatchObject({ outcome: 'failed', failedStep: 'verify' });
+    expect(result.detail).toContain('ada-acme@users.example (ada-acme) has no access to acme (role no_access; offboarded?)');
+    expect(env.bus.received.at(-1)).toMatchObject({ detailType: 'hf-iam-sync.RotationFailed', detail: { credential: 'ada-notebooks', step: 'verify' } });
+  });
+
   it.each([
     ['a wrong client secret', { oauthSecret: 'not-the-secret' }, /invalid_client.*fix tokenExchange\.clientId and HF_OAUTH_CLIENT_SECRET/],
     ['an audience other than the organization', { audience: 'acme-staging' }, /invalid_target.*the audience must be the organization's name — fix tokenExchange\.audience/],

@@ -6,6 +6,7 @@ import { reconcile } from '../shared/reconcile/reconcile.js';
 import { readInputs } from '../shared/reconcile/read-inputs.js';
 import { runColdStartBench } from './cold-start.js';
 import { runOffboardingBench } from './offboarding.js';
+import { runRotationBench } from './rotation.js';
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
 
@@ -130,3 +131,4 @@ child.send({ type: 'stop' });
 
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'offboarding') await runOffboardingBench();
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'cold-start') await runColdStartBench();
+if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'rotation') await runRotationBench();

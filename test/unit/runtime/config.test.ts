@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, readSecrets } from '../../../shared/runtime/config.js';
-import { ConfigError } from '../../../shared/runtime/errors.js';
+import { problemsOf } from '../../helpers/config-problems.js';
 
 const ISSUE_SHAPE = `
 organization: acme                  # Hugging Face org name
@@ -19,16 +19,6 @@ safety:
   maxRemovals: 10
   unmanagedMembers: report
 `;
-
-function problemsOf(text: string): readonly string[] {
-  try {
-    parseConfig(text, 'c.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseConfig', () => {
   it('accepts the documented shape and derives the policy', () => {

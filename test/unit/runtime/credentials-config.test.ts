@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, readRotationSecrets } from '../../../shared/runtime/config.js';
-import { ConfigError } from '../../../shared/runtime/errors.js';
+import { problemsOf as problemsOfText } from '../../helpers/config-problems.js';
 
 const BASE = `organization: acme
 okta: { orgUrl: https://acme.okta.com }
@@ -8,15 +8,7 @@ rules: [{ group: hf-acme-read, role: read }]
 safety: { maxRemovals: 5 }
 `;
 
-function problemsOf(text: string): readonly string[] {
-  try {
-    parseConfig(BASE + text, 'c.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (text: string) => problemsOfText(BASE + text);
 
 describe('credentials in the configuration', () => {
   it('reads both kinds with their defaults (overlap, 24h grace, weekly; refresh 2h before expiry)', () => {

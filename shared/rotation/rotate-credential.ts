@@ -5,7 +5,7 @@ import type { CredentialStore, RotationEventRecord } from '../ports/credential-s
 import type { EventSink } from '../ports/event-sink.js';
 import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
-import { ConfigError, describeError, LeaseHeldError } from '../runtime/errors.js';
+import { ConfigError, describeError, LeaseHeldError, TokenRejectedError, VerificationError } from '../runtime/errors.js';
 import { createAndStore, promote, startRotation, StepFailure, verify, type StepContext } from './steps.js';
 
 /**
@@ -105,7 +105,12 @@ async function underLease(ports: RotationPorts, spec: CredentialSpec, run: { run
             step = 'create';
             continue;
           }
-          await verify(c, value).catch((e: unknown) => { throw new StepFailure('verify', e); });
+          await verify(c, value).catch((e: unknown) => {
+            // A token the Hub refuses outright was deleted or revoked since it was made: start over.
+            throw e instanceof TokenRejectedError
+              ? new StepFailure('verify', new VerificationError(`${e.message}: the new token was deleted or revoked on the Hub; the next run starts a new rotation`), true)
+              : new StepFailure('verify', e);
+          });
           version = { ...version, verifiedAt: ports.clock().toISOString() };
           await ports.store.putVersion(version);
           await record({ rotationId: rotation.rotationId, step: 'verify', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
@@ -130,12 +135,21 @@ async function underLease(ports: RotationPorts, spec: CredentialSpec, run: { run
       const failure = error instanceof StepFailure ? error : new StepFailure(step, error);
       const attempts = rotation.attempts + 1;
       const resumeAt: RotationStep = STEP_ORDER.includes(step) ? step : 'create';
-      state = { ...state, rotation: { ...rotation, step: resumeAt, attempts, lastError: { step: resumeAt, message: failure.message, at: ports.clock().toISOString() } } };
+      if (failure.restart) {
+        const lost = version ?? versions.find((v) => v.versionId === rotation.rotationId);
+        if (lost) await ports.store.putVersion({ ...lost, stage: 'discarded' }).catch(() => undefined);
+        if (lost?.tokenId && c.account) await ports.hub.deleteToken(c.account.id, lost.tokenId).catch(() => undefined);
+      }
+      state = {
+        ...state,
+        rotation: failure.restart ? null : { ...rotation, step: resumeAt, attempts, lastError: { step: resumeAt, message: failure.message, at: ports.clock().toISOString() } },
+      };
       await ports.store.putCredentialState(state, ports.clock()).catch(() => undefined);
       await record({ rotationId: rotation.rotationId, step: resumeAt, outcome: 'failed', error: `${failure.step}: ${failure.message}` }).catch(() => undefined);
       const consumersOn = summary(currentVersion(state, versions));
       await alert('hf-iam-sync.RotationFailed', { step: failure.step, error: failure.message, rotationId: rotation.rotationId, attempts, consumersOn });
-      Object.assign(result, { outcome: 'failed', failedStep: failure.step, detail: `step ${failure.step} failed (attempt ${attempts}; the next run resumes at "${resumeAt}"): ${failure.message}` });
+      const next = failure.restart ? 'the next run starts a new rotation' : `the next run resumes at "${resumeAt}"`;
+      Object.assign(result, { outcome: 'failed', failedStep: failure.step, detail: `step ${failure.step} failed (attempt ${attempts}; ${next}): ${failure.message}` });
     }
     versions = await ports.store.listVersions(spec.name);
   }

@@ -28,9 +28,12 @@ export interface StepContext {
   account: ServiceAccountRef | undefined;
 }
 
-/** A step failed; `step` is where (create and store are reported apart), `cause` why. */
+/**
+ * A step failed; `step` is where (create and store are reported apart), `cause` why. `restart`:
+ * this rotation cannot finish (its token is gone from the Hub), so the next run starts a new one.
+ */
 export class StepFailure extends Error {
-  constructor(readonly step: RotationEventRecord['step'] | 'store', cause: unknown) {
+  constructor(readonly step: RotationEventRecord['step'] | 'store', cause: unknown, readonly restart = false) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
     this.name = 'StepFailure';
   }
@@ -70,7 +73,7 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
   if (stored !== null) {
     const found = tokens.find((t) => t.last4 === stored.slice(-4) && t.displayName === label) ?? tokens.find((t) => t.displayName === label);
     if (found) return { version: newVersion(c, rotation.rotationId, found.id, stored, label), value: stored };
-    throw new StepFailure('create', new VerificationError(`the token stored as version ${rotation.rotationId} is no longer on the Hub (deleted by hand?); the next run starts a new rotation`));
+    throw new StepFailure('create', new VerificationError(`the token stored as version ${rotation.rotationId} is no longer on the Hub (deleted by hand?); the next run starts a new rotation`), true);
   }
   const minted = await mint(c, spec, account, tokens, label, rotation, current).catch((e: unknown) => { throw e instanceof StepFailure ? e : new StepFailure('create', e); });
   try {

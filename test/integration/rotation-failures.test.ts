@@ -110,3 +110,24 @@ describe('in-place strategy', () => {
     expect(tokensOf(env)).toHaveLength(1);
   });
 });
+
+describe('a pending token deleted on the Hub by hand', () => {
+  it('is discarded, and the next run starts a new rotation that completes', async () => {
+    const old = env.secrets.valueAt(SECRET)!;
+    env.sandbox.hub.inject({ method: 'GET', path: /^\/api\/whoami-v2$/, status: 503, times: 10 });
+    expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'failed', failedStep: 'verify' });
+    env.sandbox.hub.clearFaults();
+    const pending = tokensOf(env).at(-1)!;
+    await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${env.serviceAccount.id}/tokens/${pending}`, { method: 'DELETE', headers: { authorization: 'Bearer hf_sandbox_admin_token' } });
+
+    const discarded = (await env.rotate()).results[0]!;
+    expect(discarded).toMatchObject({ outcome: 'failed', failedStep: 'verify' });
+    expect(discarded.detail).toContain('the next run starts a new rotation');
+    expect(env.consumerCheck(SECRET)).toEqual({ value: old, accepted: true });
+    expect((await env.ports.store.getCredentialState('ci'))?.rotation).toBeNull();
+
+    expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'rotated' });
+    expect(env.consumerCheck(SECRET).accepted).toBe(true);
+    expect((await env.ports.store.listVersions('ci')).map((v) => v.stage).sort()).toEqual(['current', 'discarded', 'previous']);
+  });
+});

@@ -9,7 +9,7 @@ import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 /** okta-hook: Okta Event Hook endpoint (Function URL): verification GET and event POSTs. */
 export const handler = withMiddleware(async (event: APIGatewayProxyEventV2) => {
   // Okta waits 3 s for an answer; stop starting new work after 2 s (the rest goes to the poll).
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + (Number(process.env.OKTA_HOOK_BUDGET_MS) || 2000);
   const { config, composition, env } = await lambdaRuntime();
   const secret = env.OKTA_HOOK_SECRET;
   if (!secret) throw new ConfigError(['OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook']);

@@ -125,7 +125,10 @@ describe('through the real handlers', () => {
     expect(hub.member('grace-h')?.role).toBe('no_access');
   });
 
-  it('hook: 500 events for 20 users in one delivery become at most 20 reconciles; what misses the budget the poll finishes', async () => {
+  it('hook: 500 events for 20 users in one delivery become at most 22 reconciles, and the poll then finds nothing left', async () => {
+    // A budget no test machine misses: how much fits in 2 s depends on the machine's load, and
+    // deferral past the deadline is tested deterministically below ("time budget").
+    process.env.OKTA_HOOK_BUDGET_MS = '60000';
     const { okta, hub } = env.sandbox;
     const write = okta.groupByName('hf-acme-write');
     const people = addLinkedPeople(env.sandbox, 20, 'hf-acme-write');
@@ -139,9 +142,7 @@ describe('through the real handlers', () => {
     const response = await onHook(hookRequest('POST', { authorization: HOOK_SECRET }, { data: { events: [...events, unknown, unlinked] } }), lambdaContext) as { statusCode: number; body: string };
     const outcomes = JSON.parse(response.body).outcomes as Array<{ uuid: string; outcome: string; detail: string }>;
     expect(response.statusCode).toBe(200);
-    // Whatever did not fit in the hook's 2-second budget is deferred, never lost.
-    expect(outcomes.every((o) => o.outcome === 'processed' || o.outcome === 'deferred')).toBe(true);
-    expect(outcomes.filter((o) => o.outcome === 'processed').length).toBeGreaterThan(0);
+    expect(outcomes.every((o) => o.outcome === 'processed')).toBe(true);
     const runs = new Set(outcomes.filter((o) => o.outcome === 'processed').map((o) => o.detail.split(':')[0]));
     expect(runs.size).toBeLessThanOrEqual(22);
     await onPoll({}, lambdaContext);

@@ -41,7 +41,8 @@ export interface CredentialResult {
   alertErrors: string[];
 }
 
-const LEASE_TTL_MS = 5 * 60_000;
+// Longer than rotate-tokens' 300 s timeout: a lease only expires under a run that is gone.
+const LEASE_TTL_MS = 6 * 60_000;
 const STEP_ORDER: RotationStep[] = ['create', 'verify', 'promote'];
 
 export async function rotateCredential(ports: RotationPorts, spec: CredentialSpec, run: { runId: string; organization: string; force: boolean }): Promise<CredentialResult> {
@@ -76,9 +77,8 @@ async function underLease(ports: RotationPorts, spec: CredentialSpec, run: { run
   try {
     if (spec.kind === 'service-account') c.account = await resolveAccount(ports.hub, spec.serviceAccount, spec.name);
   } catch (error) {
-    const failure = new StepFailure('create', error);
-    await alert('hf-iam-sync.RotationFailed', { step: 'setup', error: failure.message, consumersOn: summary(currentVersion(state, versions)) });
-    return finish(ports, spec, { ...result, outcome: 'failed', failedStep: 'setup', detail: failure.message });
+    await alert('hf-iam-sync.RotationFailed', { step: 'setup', error: describeError(error), consumersOn: summary(currentVersion(state, versions)) });
+    return finish(ports, spec, { ...result, outcome: 'failed', failedStep: 'setup', detail: describeError(error) });
   }
 
   if (decision.action !== 'none') {

@@ -40,6 +40,8 @@ export interface Fault {
   skip?: number;
   /** Drop the connection instead of answering. */
   reset?: boolean;
+  /** With `reset`: let the route do its work first, then drop the connection (the answer is lost, the change is made). */
+  afterRoute?: boolean;
   /** Narrows the fault by header, e.g. `x-amz-target` to hit one AWS operation on `POST /`. */
   header?: { name: string; value: RegExp };
 }
@@ -119,7 +121,7 @@ export class StandInServer {
     const method = req.method ?? 'GET';
     const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname)
       && (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
-    if (fault) {
+    if (fault && !(fault.reset && fault.afterRoute)) {
       fault.used += 1;
       this.calls.push({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });
       if (fault.reset) {
@@ -144,6 +146,12 @@ export class StandInServer {
       if (!match) continue;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
       const reply = await route.handler({ method, url, params, headers: req.headers, body });
+      if (fault) {
+        fault.used += 1;
+        this.calls.push({ method, path: url.pathname, status: 0 });
+        req.socket.destroy();
+        return;
+      }
       this.calls.push({ method, path: url.pathname, status: reply.status });
       this.#send(res, reply);
       return;

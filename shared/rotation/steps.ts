@@ -79,11 +79,15 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
   try {
     await store(c, rotation.rotationId, minted.value);
   } catch (error) {
-    // The value exists only in this process now. An overlap token nobody can read is deleted at
-    // once (the next attempt mints another); an in-place one replaced the old token, so consumers
-    // are broken until the next run rotates again — the in-place gap.
-    if (spec.strategy === 'overlap') await c.hub.deleteToken(account.id, minted.id).catch(() => undefined);
-    throw error;
+    // The write may have landed with only its answer lost: then the rotation simply goes on.
+    const landed = await c.secrets.getVersion(spec.secret, rotation.rotationId).catch(() => null);
+    if (landed !== minted.value) {
+      // The value exists only in this process now. An overlap token nobody can read is deleted at
+      // once (the next attempt mints another); an in-place one replaced the old token, so consumers
+      // are broken until the next run rotates again — the in-place gap.
+      if (spec.strategy === 'overlap') await c.hub.deleteToken(account.id, minted.id).catch(() => undefined);
+      throw error;
+    }
   }
   return { version: newVersion(c, rotation.rotationId, minted.id, minted.value, label), value: minted.value };
 }

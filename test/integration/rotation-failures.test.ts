@@ -131,3 +131,36 @@ describe('a pending token deleted on the Hub by hand', () => {
     expect((await env.ports.store.listVersions('ci')).map((v) => v.stage).sort()).toEqual(['current', 'discarded', 'previous']);
   });
 });
+
+describe('interruptions', () => {
+  it('a stored value whose answer was lost is picked up, not minted again', async () => {
+    // PutSecretValue does its work, then every connection drops before the answer (the SDK retries too).
+    env.secrets.inject({ method: 'POST', path: /^\/$/, header: { name: 'x-amz-target', value: /PutSecretValue$/ }, status: 0, reset: true, afterRoute: true, times: 10 });
+    const before = mints();
+    expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'rotated' });
+    expect(mints() - before).toBe(1);
+    expect(env.consumerCheck(SECRET).accepted).toBe(true);
+    expect(tokensOf(env)).toHaveLength(2);
+  });
+
+  it('a run that dies after storing the token, before recording it, resumes without a second token', async () => {
+    const real = env.ports.store;
+    let crash = true;
+    // The process "dies" at the first write after the secret holds the new token.
+    env.ports.store = new Proxy(real, {
+      get(target, key) {
+        const value = Reflect.get(target, key) as (...a: unknown[]) => unknown;
+        if (key === 'putVersion' && crash) return async () => { crash = false; throw new Error('process killed'); };
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const before = mints();
+    expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'failed' });
+    const pending = env.secrets.valueAt(SECRET, 'AWSPENDING');
+    expect(pending).toMatch(/^hf_/);
+    expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'rotated' });
+    expect(mints() - before).toBe(1);
+    expect(env.secrets.valueAt(SECRET)).toBe(pending);
+    expect(tokensOf(env)).toHaveLength(2);
+  });
+});

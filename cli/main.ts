@@ -15,7 +15,8 @@ Commands:
   apply   --config FILE [--json] [--yes] [--user X]   apply the plan (asks first unless --yes)
   audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event]
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
-                                                      the audit trail, newest first (--json = --format json)
+                                                      the audit trail, newest first (--json = --format json);
+          --credential NAME [--since T] [--until T]  a credential's rotation trail instead
   doctor  --config FILE [--json]                      checks the set-up; every problem with its fix
   drift   --config FILE [--since T] [--json]          membership changes made on the Hub outside hf-iam-sync
   rotate  --config FILE [--credential NAME] [--dry-run] [--json]
@@ -73,7 +74,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const format = values.format ?? (values.json ? 'json' : 'table');
         if (format !== 'table' && format !== 'json' && format !== 'csv') throw new ConfigError([`--format must be table, json or csv, got "${format}"`]);
         return await runAuditCommand({
-          config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format,
+          config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format, credential: values.credential,
         }, io);
       }
       case 'doctor':

@@ -4,6 +4,7 @@ import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { parseTimeFlag } from '../time-flag.js';
 import { openState } from '../runtime.js';
+import { renderRotationTrail, rotationTrail } from './audit-rotation.js';
 
 /**
  * `audit`: the audit trail as evidence — who changed whose access, when, why, triggered by what.
@@ -20,6 +21,8 @@ export interface AuditArgs {
   outcome: string | undefined;
   limit: number;
   format: 'table' | 'json' | 'csv';
+  /** A credential's rotation trail instead of membership changes. */
+  credential?: string | undefined;
 }
 
 const TRIGGERS: readonly Trigger[] = ['cli', 'schedule', 'invoke', 'event'];
@@ -51,9 +54,10 @@ const COLUMNS: Array<[string, (r: ChangeRecord) => string]> = [
 ];
 
 /** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled; CRLF line ends. */
+export const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
 export function renderAuditCsv(records: readonly ChangeRecord[]): string {
-  const field = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [COLUMNS.map(([name]) => name), ...records.map((r) => COLUMNS.map(([, get]) => get(r)))].map((row) => row.map(field).join(',')).join('\r\n');
+  return [COLUMNS.map(([name]) => name), ...records.map((r) => COLUMNS.map(([, get]) => get(r)))].map((row) => row.map(csvField).join(',')).join('\r\n');
 }
 
 export function renderAudit(records: readonly ChangeRecord[]): string {
@@ -68,8 +72,14 @@ export function renderAudit(records: readonly ChangeRecord[]): string {
 }
 
 export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<number> {
-  const { config, state, close } = await openState(args.config, io);
+  const { config, state, doc, table, close } = await openState(args.config, io);
   try {
+    if (args.credential !== undefined) {
+      const query = toAuditQuery(config.policy.organization, args);
+      if (args.user || args.trigger || args.outcome) throw new ConfigError(['--credential shows a rotation trail: it takes --since, --until, --limit and --format, not --user, --trigger or --outcome']);
+      io.stdout(renderRotationTrail(await rotationTrail({ doc, table }, args.credential, query), args.format, csvField));
+      return EXIT.ok;
+    }
     const records = await state.listChanges(toAuditQuery(config.policy.organization, args));
     io.stdout(args.format === 'json' ? JSON.stringify(records, null, 2) : args.format === 'csv' ? renderAuditCsv(records) : renderAudit(records));
     return EXIT.ok;

@@ -52,6 +52,25 @@ describe('hf-iam-sync rotate', () => {
     }
   });
 
+  it('keeps each credential\'s rotation trail for `audit --credential`, as a table or CSV', async () => {
+    await addCredential();
+    await runCli(['rotate', '--config', ctx.config], { env });
+    ctx.sandbox.hub.inject({ method: 'GET', path: /whoami-v2$/, status: 503, times: 20 });
+    await runCli(['rotate', '--config', ctx.config, '--credential', 'ci'], { env });
+    const table = await runCli(['audit', '--config', ctx.config, '--credential', 'ci'], { env });
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^time\s+step\s+outcome\s+token\s+rotation\s+run\s+error$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual(['verify failed', 'create done', 'promote done', 'verify done', 'create done']);
+    expect(lines[1]).toContain('verify: huggingface: whoami with the new token failed (HTTP 503)');
+    const csv = await runCli(['audit', '--config', ctx.config, '--credential', 'ci', '--format', 'csv', '--limit', '2'], { env });
+    const rows = csv.stdout.trim().split('\r\n');
+    expect(rows[0]).toBe('time,credential,rotation_id,step,outcome,token_id,last4,run_id,error');
+    expect(rows).toHaveLength(3);
+    for (const value of ctx.sandbox.hub.issuedTokenValues) expect(table.stdout + csv.stdout).not.toContain(value);
+    expect((await runCli(['audit', '--config', ctx.config, '--credential', 'ci', '--user', 'x'], { env })).stderr).toContain('--credential shows a rotation trail');
+  });
+
   it('exits 1 and says where a rotation stopped when a step fails', async () => {
     await addCredential();
     ctx.sandbox.hub.inject({ method: 'GET', path: /whoami-v2$/, status: 503, times: 20 });

@@ -27,5 +27,5 @@ export function renderRotationTrail(events: readonly RotationEventRecord[], form
   const rows = events.map((e) => [e.at, e.step, e.outcome, e.last4 ? `…${e.last4}` : '', e.rotationId, e.runId, e.error ?? '']);
   const header = ['time', 'step', 'outcome', 'token', 'rotation', 'run', 'error'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+  return [header, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }

@@ -66,6 +66,7 @@ credentials:
     } finally {
       await close();
     }
+    await step('8e. The rotation trail, for an auditor', ['audit', '--config', config, '--credential', 'ci-models'], env);
     const ok = !sandbox.hub.accepts(v1) && sandbox.hub.accepts(secrets.valueAt(CI_SECRET)!) && sandbox.hub.accepts(secrets.valueAt('hf-iam-sync/demo/credentials/ada-notebooks')!);
     out.stdout(`\nOld token …${v1.slice(-4)} accepted now: ${sandbox.hub.accepts(v1)}. No token value was printed above: only last four characters and fingerprints.`);
     return ok;

@@ -1,5 +1,6 @@
 import {
-  currentVersion, decideRotation, emptyState, isOverdue, type CredentialSpec, type CredentialState, type CredentialVersion, type RotationStep,
+  currentVersion, decideRotation, emptyState, isOverdue,
+  type CredentialSpec, type CredentialState, type CredentialVersion, type RotationInProgress, type RotationStep,
 } from '../domain/credentials.js';
 import type { CredentialStore, RotationEventRecord } from '../ports/credential-store.js';
 import type { EventSink } from '../ports/event-sink.js';
@@ -55,57 +56,69 @@ export async function rotateCredential(ports: RotationPorts, spec: CredentialSpe
     return { ...blank, outcome: 'failed', failedStep: 'setup', detail: describeError(error) };
   }
   try {
-    return await underLease(ports, spec, run, blank);
+    return await new CredentialRun(ports, spec, run, blank).execute();
   } finally {
     await ports.store.releaseCredentialLease(spec.name, run.runId).catch(() => undefined);
   }
 }
 
-async function underLease(ports: RotationPorts, spec: CredentialSpec, run: { runId: string; organization: string; force: boolean }, blank: CredentialResult): Promise<CredentialResult> {
-  let state = (await ports.store.getCredentialState(spec.name)) ?? emptyState(spec.name);
-  let versions = await ports.store.listVersions(spec.name);
-  const decision = decideRotation(spec, state, versions, ports.clock(), run.force);
-  const result: CredentialResult = { ...blank, detail: decision.reason };
-  const c: StepContext = { hub: ports.hub, secrets: ports.secrets, store: ports.store, spec, organization: run.organization, runId: run.runId, now: ports.clock, account: undefined };
-  const record = (e: Omit<RotationEventRecord, 'credential' | 'runId' | 'at'>) => ports.store.recordRotationEvent({ ...e, credential: spec.name, runId: run.runId, at: ports.clock().toISOString() });
-  const alert = async (detailType: string, detail: Record<string, unknown>) => {
-    if (!ports.events) return;
-    await ports.events.publish([{ detailType, detail: { credential: spec.name, kind: spec.kind, organization: run.organization, runId: run.runId, ...detail } }])
-      .catch((error: unknown) => result.alertErrors.push(`${detailType}: ${describeError(error)}`));
-  };
+/** One credential's run under its lease: the state it read, what it does, and what it reports. */
+class CredentialRun {
+  readonly result: CredentialResult;
+  readonly c: StepContext;
+  state: CredentialState = emptyState('');
+  versions: CredentialVersion[] = [];
 
-  try {
-    if (spec.kind === 'service-account') c.account = await resolveAccount(ports.hub, spec.serviceAccount, spec.name);
-  } catch (error) {
-    await alert('hf-iam-sync.RotationFailed', { step: 'setup', error: describeError(error), consumersOn: summary(currentVersion(state, versions)) });
-    return finish(ports, spec, { ...result, outcome: 'failed', failedStep: 'setup', detail: describeError(error) });
+  constructor(readonly ports: RotationPorts, readonly spec: CredentialSpec, readonly run: { runId: string; organization: string; force: boolean }, blank: CredentialResult) {
+    this.result = { ...blank };
+    this.c = { hub: ports.hub, secrets: ports.secrets, store: ports.store, spec, organization: run.organization, runId: run.runId, now: ports.clock, account: undefined };
   }
 
-  if (decision.action !== 'none') {
-    const rotation = state.rotation ?? startRotation(ports.clock());
-    if (!state.rotation) {
-      // Recorded before the Hub is called: a crash from here on resumes this rotation, never a second one.
-      state = { ...state, rotation };
-      await ports.store.putCredentialState(state, ports.clock());
+  async execute(): Promise<CredentialResult> {
+    this.state = (await this.ports.store.getCredentialState(this.spec.name)) ?? emptyState(this.spec.name);
+    this.versions = await this.ports.store.listVersions(this.spec.name);
+    const decision = decideRotation(this.spec, this.state, this.versions, this.ports.clock(), this.run.force);
+    this.result.detail = decision.reason;
+    try {
+      if (this.spec.kind === 'service-account') this.c.account = await resolveAccount(this.ports.hub, this.spec.serviceAccount, this.spec.name);
+    } catch (error) {
+      await this.alert('hf-iam-sync.RotationFailed', { step: 'setup', error: describeError(error), consumersOn: summary(currentVersion(this.state, this.versions)) });
+      return finish(this.ports, this.spec, { ...this.result, outcome: 'failed', failedStep: 'setup', detail: describeError(error) });
     }
-    let version = versions.find((v) => v.versionId === rotation.rotationId);
+    if (decision.action !== 'none') {
+      await this.advance(decision.reason);
+      this.versions = await this.ports.store.listVersions(this.spec.name);
+    }
+    await this.deleteExpired();
+    return finish(this.ports, this.spec, this.result, this.state, this.versions);
+  }
+
+  /** Runs the remaining steps of the rotation under way (or of a new one) until promotion or a failure. */
+  async advance(reason: string): Promise<void> {
+    const { ports, spec } = this;
+    const rotation = this.state.rotation ?? startRotation(ports.clock());
+    if (!this.state.rotation) {
+      // Recorded before the Hub is called: a crash from here on resumes this rotation, never a second one.
+      await this.save({ ...this.state, rotation });
+    }
+    let version = this.versions.find((v) => v.versionId === rotation.rotationId);
     let value: string | undefined;
     let step: RotationStep = rotation.step;
     try {
-      while (true) {
+      while (step !== 'promote') {
         if (step === 'create') {
-          ({ version, value } = await createAndStore(c, rotation, currentVersion(state, versions)));
+          ({ version, value } = await createAndStore(this.c, rotation, currentVersion(this.state, this.versions)));
           await ports.store.putVersion(version);
-          await record({ rotationId: rotation.rotationId, step: 'create', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+          await this.record({ rotationId: rotation.rotationId, step: 'create', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
           step = 'verify';
-        } else if (step === 'verify') {
+        } else {
           value ??= (await ports.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => { throw new StepFailure('verify', e); })) ?? undefined;
           if (value === undefined || !version) {
-            // The pending version vanished from the secret: start this rotation's create step again.
+            // The pending version vanished from the secret: this rotation's create step again.
             step = 'create';
             continue;
           }
-          await verify(c, value).catch((e: unknown) => {
+          await verify(this.c, value).catch((e: unknown) => {
             // A token the Hub refuses outright was deleted or revoked since it was made: start over.
             throw e instanceof TokenRejectedError
               ? new StepFailure('verify', new VerificationError(`${e.message}: the new token was deleted or revoked on the Hub; the next run starts a new rotation`), true)
@@ -113,61 +126,84 @@ async function underLease(ports: RotationPorts, spec: CredentialSpec, run: { run
           });
           version = { ...version, verifiedAt: ports.clock().toISOString() };
           await ports.store.putVersion(version);
-          await record({ rotationId: rotation.rotationId, step: 'verify', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+          await this.record({ rotationId: rotation.rotationId, step: 'verify', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
           step = 'promote';
-        } else {
-          const changed = await promote(c, state, version!, versions).catch((e: unknown) => { throw new StepFailure('promote', e); });
-          for (const v of changed) await ports.store.putVersion(v);
-          const promotedAt = changed[0]!.promotedAt!;
-          const previous = changed[1];
-          state = { ...state, currentVersionId: rotation.rotationId, rotation: null, lastRotatedAt: promotedAt };
-          await ports.store.putCredentialState(state, ports.clock());
-          await record({ rotationId: rotation.rotationId, step: 'promote', outcome: 'done', tokenId: version!.tokenId, last4: version!.last4 });
-          result.outcome = 'rotated';
-          result.detail = `${decision.reason}; now …${version!.last4}${previous ? `, previous …${previous.last4} ${previous.stage === 'deleted' ? 'died at the Hub\'s rotate (in-place)' : previous.deleteAfter ? `stays valid until ${previous.deleteAfter} (grace period), then is deleted` : 'stays valid until it expires'}` : ''}`;
-          await alert('hf-iam-sync.CredentialRotated', { version: summary(changed[0]), previous: summary(previous), secret: spec.secret });
-          break;
         }
-        state = { ...state, rotation: { ...rotation, step } };
-        await ports.store.putCredentialState(state, ports.clock());
+        await this.save({ ...this.state, rotation: { ...rotation, step } });
       }
+      await this.promote(rotation.rotationId, version!, reason);
     } catch (error) {
-      const failure = error instanceof StepFailure ? error : new StepFailure(step, error);
-      const attempts = rotation.attempts + 1;
-      const resumeAt: RotationStep = STEP_ORDER.includes(step) ? step : 'create';
-      if (failure.restart) {
-        const lost = version ?? versions.find((v) => v.versionId === rotation.rotationId);
-        if (lost) await ports.store.putVersion({ ...lost, stage: 'discarded' }).catch(() => undefined);
-        if (lost?.tokenId && c.account) await ports.hub.deleteToken(c.account.id, lost.tokenId).catch(() => undefined);
-      }
-      state = {
-        ...state,
-        rotation: failure.restart ? null : { ...rotation, step: resumeAt, attempts, lastError: { step: resumeAt, message: failure.message, at: ports.clock().toISOString() } },
-      };
-      await ports.store.putCredentialState(state, ports.clock()).catch(() => undefined);
-      await record({ rotationId: rotation.rotationId, step: resumeAt, outcome: 'failed', error: `${failure.step}: ${failure.message}` }).catch(() => undefined);
-      const consumersOn = summary(currentVersion(state, versions));
-      await alert('hf-iam-sync.RotationFailed', { step: failure.step, error: failure.message, rotationId: rotation.rotationId, attempts, consumersOn });
-      const next = failure.restart ? 'the next run starts a new rotation' : `the next run resumes at "${resumeAt}"`;
-      Object.assign(result, { outcome: 'failed', failedStep: failure.step, detail: `step ${failure.step} failed (attempt ${attempts}; ${next}): ${failure.message}` });
+      await this.fail(rotation, step, version, error instanceof StepFailure ? error : new StepFailure(step, error));
     }
-    versions = await ports.store.listVersions(spec.name);
   }
 
-  // Old tokens whose grace period is over, including one just retired with a grace period of 0.
-  for (const old of decideRotation(spec, state, versions, ports.clock()).deletions) {
-    try {
-      await ports.hub.deleteToken(c.account!.id, old.tokenId!);
-      await ports.store.putVersion({ ...old, stage: 'deleted', deletedAt: ports.clock().toISOString() });
-      await record({ rotationId: old.versionId, step: 'delete-old', outcome: 'done', tokenId: old.tokenId, last4: old.last4 });
-      result.deleted.push({ tokenId: old.tokenId!, last4: old.last4 });
-    } catch (error) {
-      await record({ rotationId: old.versionId, step: 'delete-old', outcome: 'failed', tokenId: old.tokenId, last4: old.last4, error: describeError(error) }).catch(() => undefined);
-      await alert('hf-iam-sync.RotationFailed', { step: 'delete-old', error: describeError(error), tokenId: old.tokenId, last4: old.last4 });
-      if (result.outcome !== 'failed') Object.assign(result, { outcome: 'failed', failedStep: 'delete-old', detail: `${result.detail}; deleting old token …${old.last4} failed (retried next run): ${describeError(error)}` });
+  async promote(rotationId: string, version: CredentialVersion, reason: string): Promise<void> {
+    const changed = await promote(this.c, this.state, version, this.versions).catch((e: unknown) => { throw new StepFailure('promote', e); });
+    for (const v of changed) await this.ports.store.putVersion(v);
+    const [now, previous] = [changed[0]!, changed[1]];
+    await this.save({ ...this.state, currentVersionId: rotationId, rotation: null, lastRotatedAt: now.promotedAt! });
+    await this.record({ rotationId, step: 'promote', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+    const after = !previous ? ''
+      : previous.stage === 'deleted' ? `, previous …${previous.last4} died at the Hub's rotate (in-place)`
+        : previous.deleteAfter ? `, previous …${previous.last4} stays valid until ${previous.deleteAfter} (grace period), then is deleted`
+          : `, previous …${previous.last4} stays valid until it expires`;
+    Object.assign(this.result, { outcome: 'rotated', detail: `${reason}; now …${version.last4}${after}` });
+    await this.alert('hf-iam-sync.CredentialRotated', { version: summary(now), previous: summary(previous), secret: this.spec.secret });
+  }
+
+  /** Records where the rotation stopped and alerts; a `restart` failure discards the version so the next run starts afresh. */
+  async fail(rotation: RotationInProgress, step: RotationStep, version: CredentialVersion | undefined, failure: StepFailure): Promise<void> {
+    const attempts = rotation.attempts + 1;
+    const resumeAt: RotationStep = STEP_ORDER.includes(step) ? step : 'create';
+    if (failure.restart) {
+      const lost = version ?? this.versions.find((v) => v.versionId === rotation.rotationId);
+      if (lost) await this.ports.store.putVersion({ ...lost, stage: 'discarded' }).catch(() => undefined);
+      if (lost?.tokenId && this.c.account) await this.ports.hub.deleteToken(this.c.account.id, lost.tokenId).catch(() => undefined);
+    }
+    const next = failure.restart ? null : { ...rotation, step: resumeAt, attempts, lastError: { step: resumeAt, message: failure.message, at: this.ports.clock().toISOString() } };
+    await this.save({ ...this.state, rotation: next }).catch(() => undefined);
+    await this.record({ rotationId: rotation.rotationId, step: resumeAt, outcome: 'failed', error: `${failure.step}: ${failure.message}` }).catch(() => undefined);
+    await this.alert('hf-iam-sync.RotationFailed', {
+      step: failure.step, error: failure.message, rotationId: rotation.rotationId, attempts, consumersOn: summary(currentVersion(this.state, this.versions)),
+    });
+    const then = failure.restart ? 'the next run starts a new rotation' : `the next run resumes at "${resumeAt}"`;
+    Object.assign(this.result, { outcome: 'failed', failedStep: failure.step, detail: `step ${failure.step} failed (attempt ${attempts}; ${then}): ${failure.message}` });
+  }
+
+  /** Old tokens whose grace period is over, including one just retired with a grace period of 0. */
+  async deleteExpired(): Promise<void> {
+    for (const old of decideRotation(this.spec, this.state, this.versions, this.ports.clock()).deletions) {
+      try {
+        await this.ports.hub.deleteToken(this.c.account!.id, old.tokenId!);
+        await this.ports.store.putVersion({ ...old, stage: 'deleted', deletedAt: this.ports.clock().toISOString() });
+        await this.record({ rotationId: old.versionId, step: 'delete-old', outcome: 'done', tokenId: old.tokenId, last4: old.last4 });
+        this.result.deleted.push({ tokenId: old.tokenId!, last4: old.last4 });
+      } catch (error) {
+        await this.record({ rotationId: old.versionId, step: 'delete-old', outcome: 'failed', tokenId: old.tokenId, last4: old.last4, error: describeError(error) }).catch(() => undefined);
+        await this.alert('hf-iam-sync.RotationFailed', { step: 'delete-old', error: describeError(error), tokenId: old.tokenId, last4: old.last4 });
+        if (this.result.outcome !== 'failed') {
+          Object.assign(this.result, { outcome: 'failed', failedStep: 'delete-old', detail: `${this.result.detail}; deleting old token …${old.last4} failed (retried next run): ${describeError(error)}` });
+        }
+      }
     }
   }
-  return finish(ports, spec, result, state, versions);
+
+  async save(state: CredentialState): Promise<void> {
+    this.state = state;
+    await this.ports.store.putCredentialState(state, this.ports.clock());
+  }
+
+  record(e: Omit<RotationEventRecord, 'credential' | 'runId' | 'at'>): Promise<void> {
+    return this.ports.store.recordRotationEvent({ ...e, credential: this.spec.name, runId: this.run.runId, at: this.ports.clock().toISOString() });
+  }
+
+  /** Publishes one of our events; a publishing failure is reported with the result, never fails the run. */
+  async alert(detailType: string, detail: Record<string, unknown>): Promise<void> {
+    if (!this.ports.events) return;
+    const { spec, run } = this;
+    await this.ports.events.publish([{ detailType, detail: { credential: spec.name, kind: spec.kind, organization: run.organization, runId: run.runId, ...detail } }])
+      .catch((error: unknown) => this.result.alertErrors.push(`${detailType}: ${describeError(error)}`));
+  }
 }
 
 async function finish(ports: RotationPorts, spec: CredentialSpec, result: CredentialResult, state?: CredentialState, versions?: CredentialVersion[]): Promise<CredentialResult> {

@@ -49,6 +49,11 @@ describe('rotate-tokens function', () => {
     expect(metric(env.logs(), 'RotationsCompleted')).toEqual([2]);
     expect(metric(env.logs(), 'RotationsFailed')).toEqual([0]);
     expect(metric(env.logs(), 'OrphanTokens')).toEqual([0]);
+    expect(metric(env.logs(), 'CredentialsOverdue')).toEqual([0]);
+    // The oldest current token's age, and each credential's under a `credential` dimension.
+    const ages = env.logs().split('\n').filter((l) => l.includes('"RotationAgeHours"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(ages.map((m) => m.credential ?? '(all)').sort()).toEqual(['(all)', 'ada-notebooks', 'ci']);
+    expect(ages.every((m) => typeof m.RotationAgeHours === 'number' && m.RotationAgeHours < 0.01)).toBe(true);
     const again = await handler(scheduled, lambdaContext);
     expect(again.results.map((r) => r.outcome)).toEqual(['up-to-date', 'up-to-date']);
   });

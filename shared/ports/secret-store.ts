@@ -10,8 +10,6 @@ export interface SecretStore {
   putPending(secretId: string, versionId: string, value: string): Promise<void>;
   /** The value of one version, or null when there is no such version. */
   getVersion(secretId: string, versionId: string): Promise<string | null>;
-  /** The id of the version holding AWSCURRENT, or null. */
-  currentVersionId(secretId: string): Promise<string | null>;
   /**
    * Moves AWSCURRENT to `versionId` (the old current becomes AWSPREVIOUS) and takes AWSPENDING off
    * it. Idempotent. Failure ⇒ consumers still read the old current version.

@@ -57,11 +57,6 @@ export class SecretsManagerStore implements SecretStore {
     }
   }
 
-  async currentVersionId(secretId: string): Promise<string | null> {
-    const stages = await this.#stages(secretId);
-    return Object.entries(stages).find(([, s]) => s.includes(CURRENT))?.[0] ?? null;
-  }
-
   async promote(secretId: string, versionId: string): Promise<void> {
     const stages = await this.#stages(secretId);
     const current = Object.entries(stages).find(([, s]) => s.includes(CURRENT))?.[0];

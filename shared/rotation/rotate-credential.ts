@@ -46,7 +46,27 @@ export interface CredentialResult {
 const LEASE_TTL_MS = 6 * 60_000;
 const STEP_ORDER: RotationStep[] = ['create', 'verify', 'promote'];
 
-export async function rotateCredential(ports: RotationPorts, spec: CredentialSpec, run: { runId: string; organization: string; force: boolean }): Promise<CredentialResult> {
+/** What one run shares between its credentials: its id, and the organization's service accounts, listed once. */
+export interface RunContext {
+  runId: string;
+  organization: string;
+  force: boolean;
+  accounts: () => Promise<ServiceAccountRef[]>;
+}
+
+/** A run's service-account list: fetched on first use, then shared (a failed fetch is retried by the next caller). */
+export function accountsOnce(hub: HubTokens): () => Promise<ServiceAccountRef[]> {
+  let list: Promise<ServiceAccountRef[]> | undefined;
+  return () => {
+    list ??= hub.listServiceAccounts().catch((error: unknown) => {
+      list = undefined;
+      throw error;
+    });
+    return list;
+  };
+}
+
+export async function rotateCredential(ports: RotationPorts, spec: CredentialSpec, run: RunContext): Promise<CredentialResult> {
   const now = () => ports.clock();
   const blank: CredentialResult = { credential: spec.name, kind: spec.kind, outcome: 'up-to-date', detail: '', current: null, deleted: [], overdue: false, ageMs: null, alertErrors: [] };
   try {
@@ -69,7 +89,7 @@ class CredentialRun {
   state: CredentialState = emptyState('');
   versions: CredentialVersion[] = [];
 
-  constructor(readonly ports: RotationPorts, readonly spec: CredentialSpec, readonly run: { runId: string; organization: string; force: boolean }, blank: CredentialResult) {
+  constructor(readonly ports: RotationPorts, readonly spec: CredentialSpec, readonly run: RunContext, blank: CredentialResult) {
     this.result = { ...blank };
     this.c = { hub: ports.hub, secrets: ports.secrets, store: ports.store, spec, organization: run.organization, runId: run.runId, now: ports.clock, account: undefined };
   }
@@ -80,7 +100,7 @@ class CredentialRun {
     const decision = decideRotation(this.spec, this.state, this.versions, this.ports.clock(), this.run.force);
     this.result.detail = decision.reason;
     try {
-      if (this.spec.kind === 'service-account') this.c.account = await resolveAccount(this.ports.hub, this.spec.serviceAccount, this.spec.name);
+      if (this.spec.kind === 'service-account') this.c.account = resolveAccount(await this.run.accounts(), this.spec.serviceAccount, this.spec.name);
     } catch (error) {
       await this.alert('hf-iam-sync.RotationFailed', { step: 'setup', error: describeError(error), consumersOn: summary(currentVersion(this.state, this.versions)) });
       return finish(this.ports, this.spec, { ...this.result, outcome: 'failed', failedStep: 'setup', detail: describeError(error) });
@@ -228,8 +248,7 @@ function summary(v: CredentialVersion | undefined): CredentialResult['current'] 
 }
 
 /** The configured service account, by id, name or username; a miss lists the ones that exist. */
-export async function resolveAccount(hub: HubTokens, ref: string, credential: string): Promise<ServiceAccountRef> {
-  const accounts = await hub.listServiceAccounts();
+export function resolveAccount(accounts: readonly ServiceAccountRef[], ref: string, credential: string): ServiceAccountRef {
   const wanted = ref.toLowerCase();
   const found = accounts.find((a) => a.id === ref || a.name.toLowerCase() === wanted || a.user.toLowerCase() === wanted);
   if (!found) {

@@ -1,6 +1,7 @@
 import { decideRotation, emptyState, isOverdue, parseTokenLabel, type CredentialSpec, type RotationDecision } from '../domain/credentials.js';
 import { describeError, InputError } from '../runtime/errors.js';
-import { rotateCredential, type CredentialResult, type RotationPorts } from './rotate-credential.js';
+import type { ServiceAccountRef } from '../ports/hub-tokens.js';
+import { accountsOnce, rotateCredential, type CredentialResult, type RotationPorts } from './rotate-credential.js';
 
 /**
  * The rotate-tokens use case: every managed credential that is due (or the one asked for), one
@@ -41,6 +42,7 @@ export interface RotationReport {
 export async function rotateTokens(ports: RotationPorts, credentials: readonly CredentialSpec[], organization: string, request: RotateRequest): Promise<RotationReport> {
   const selected = select(credentials, request.credential);
   const report: RotationReport = { runId: request.runId, dryRun: request.dryRun, decisions: [], results: [], overdue: [], orphans: [] };
+  const accounts = accountsOnce(ports.hub);
   if (request.dryRun) {
     for (const spec of selected) {
       const state = (await ports.store.getCredentialState(spec.name)) ?? emptyState(spec.name);
@@ -50,14 +52,14 @@ export async function rotateTokens(ports: RotationPorts, credentials: readonly C
     }
   } else {
     for (const spec of selected) {
-      const result = await rotateCredential(ports, spec, { runId: request.runId, organization, force: request.credential !== undefined });
+      const result = await rotateCredential(ports, spec, { runId: request.runId, organization, force: request.credential !== undefined, accounts });
       report.results.push(result);
       if (result.overdue) report.overdue.push(spec.name);
     }
   }
   if (credentials.some((c) => c.kind === 'service-account')) {
     try {
-      report.orphans = await findOrphans(ports, credentials);
+      report.orphans = await findOrphans(ports, credentials, await accounts());
     } catch (error) {
       report.orphanCheckError = describeError(error);
     }
@@ -79,7 +81,7 @@ function select(credentials: readonly CredentialSpec[], name: string | undefined
  * previous, or a rotation under way): made by hand, left behind by a removed credential, or minted
  * by an attempt that lost its answer. Reported, never deleted.
  */
-export async function findOrphans(ports: RotationPorts, credentials: readonly CredentialSpec[]): Promise<OrphanToken[]> {
+export async function findOrphans(ports: RotationPorts, credentials: readonly CredentialSpec[], accounts: readonly ServiceAccountRef[]): Promise<OrphanToken[]> {
   const known = new Set<string>();
   const inFlight = new Set<string>();
   for (const spec of credentials) {
@@ -90,7 +92,7 @@ export async function findOrphans(ports: RotationPorts, credentials: readonly Cr
     }
   }
   const orphans: OrphanToken[] = [];
-  for (const account of await ports.hub.listServiceAccounts()) {
+  for (const account of accounts) {
     for (const token of await ports.hub.listTokens(account.id)) {
       const ours = parseTokenLabel(token.displayName);
       if (known.has(token.id) || (ours && inFlight.has(ours.rotationId))) continue;

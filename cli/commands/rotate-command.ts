@@ -12,7 +12,8 @@ import { stateOption } from '../runtime.js';
 /**
  * `rotate`: rotates the managed credentials that are due (or `--credential NAME` now), or with
  * `--dry-run` says what it would do and writes nothing. Reports overdue credentials and orphan
- * service-account tokens. Exit 1 when a rotation failed or a credential is left overdue.
+ * service-account tokens. Exit 1 when a rotation failed, a credential is left overdue, or a dry run
+ * finds a credential that cannot rotate (its service account is missing).
  */
 export async function runRotateCommand(args: { config: string; credential: string | undefined; dryRun: boolean; json: boolean }, io: CliIo): Promise<number> {
   const config = await loadConfig(resolve(io.cwd, args.config));
@@ -25,7 +26,7 @@ export async function runRotateCommand(args: { config: string; credential: strin
     const report = await rotateTokens(ports, config.credentials, config.policy.organization, { credential: args.credential, dryRun: args.dryRun, runId: newRunId() });
     io.progress?.('');
     io.stdout(args.json ? JSON.stringify(report, null, 2) : renderRotation(report, ports.clock()));
-    const failed = report.results.some((r) => r.outcome === 'failed');
+    const failed = report.results.some((r) => r.outcome === 'failed') || report.decisions.some((d) => d.problem);
     return failed || (!report.dryRun && report.overdue.length > 0) ? EXIT.failed : EXIT.ok;
   } finally {
     await close();
@@ -41,6 +42,7 @@ export function renderRotation(report: RotationReport, now: Date): string {
   for (const d of report.decisions) {
     const verb = d.action === 'none' ? 'up to date' : d.action === 'resume' ? `would resume at "${d.resumeAt}"` : 'would rotate';
     lines.push(`  ${d.credential.padEnd(width)}  ${verb}: ${d.reason}`);
+    if (d.problem) lines.push(`  ${''.padEnd(width)}  PROBLEM: ${d.problem.replace(/^Invalid configuration:\n\s*- /, '')}`);
     for (const old of d.deletions) lines.push(`  ${''.padEnd(width)}  would delete old token …${old.last4} (grace period ended ${old.deleteAfter})`);
   }
   for (const r of report.results) {

@@ -1,7 +1,7 @@
 import { decideRotation, emptyState, isOverdue, parseTokenLabel, type CredentialSpec, type RotationDecision } from '../domain/credentials.js';
 import { describeError, InputError } from '../runtime/errors.js';
 import type { ServiceAccountRef } from '../ports/hub-tokens.js';
-import { accountsOnce, rotateCredential, type CredentialResult, type RotationPorts } from './rotate-credential.js';
+import { accountsOnce, resolveAccount, rotateCredential, type CredentialResult, type RotationPorts } from './rotate-credential.js';
 
 /**
  * The rotate-tokens use case: every managed credential that is due (or the one asked for), one
@@ -30,8 +30,8 @@ export interface OrphanToken {
 export interface RotationReport {
   runId: string;
   dryRun: boolean;
-  /** Dry run: what each credential would do. */
-  decisions: RotationDecision[];
+  /** Dry run: what each credential would do, and what would stop it (a missing service account). */
+  decisions: Array<RotationDecision & { problem?: string }>;
   results: CredentialResult[];
   overdue: string[];
   orphans: OrphanToken[];
@@ -47,7 +47,7 @@ export async function rotateTokens(ports: RotationPorts, credentials: readonly C
     for (const spec of selected) {
       const state = (await ports.store.getCredentialState(spec.name)) ?? emptyState(spec.name);
       const versions = await ports.store.listVersions(spec.name);
-      report.decisions.push(decideRotation(spec, state, versions, ports.clock(), request.credential !== undefined));
+      report.decisions.push({ ...decideRotation(spec, state, versions, ports.clock(), request.credential !== undefined), ...(await dryRunProblem(spec, accounts)) });
       if (isOverdue(spec, state, versions, ports.clock())) report.overdue.push(spec.name);
     }
   } else {
@@ -65,6 +65,17 @@ export async function rotateTokens(ports: RotationPorts, credentials: readonly C
     }
   }
   return report;
+}
+
+/** Like a plan that refuses a missing reference: a dry run checks that the service account exists. */
+async function dryRunProblem(spec: CredentialSpec, accounts: () => Promise<ServiceAccountRef[]>): Promise<{ problem?: string }> {
+  if (spec.kind !== 'service-account') return {};
+  try {
+    resolveAccount(await accounts(), spec.serviceAccount, spec.name);
+    return {};
+  } catch (error) {
+    return { problem: describeError(error) };
+  }
 }
 
 function select(credentials: readonly CredentialSpec[], name: string | undefined): readonly CredentialSpec[] {

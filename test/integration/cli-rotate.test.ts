@@ -80,6 +80,13 @@ describe('hf-iam-sync rotate', () => {
     expect(run.stdout).toContain('Overdue (not rotated within their period): ci');
   });
 
+  it('dry-runs like a plan that refuses a missing reference: exit 1, and the service accounts that do exist', async () => {
+    await appendFile(ctx.config, 'credentials:\n  - { name: ci, serviceAccount: ci-robot, permissions: [repo.write], secret: hf-iam-sync/dev/ci }\n');
+    const dry = await runCli(['rotate', '--config', ctx.config, '--dry-run'], { env });
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toMatch(/^\s+PROBLEM: credentials "ci": serviceAccount "ci-robot" is not a service account of the organization \(have: ci-bot\); create it under Settings → Service accounts, or fix the name$/m);
+  });
+
   it('exits 2 with the fix for an unknown credential or none configured', async () => {
     const none = await runCli(['rotate', '--config', ctx.config], { env });
     expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('credentials: none configured; add one (see "Token rotation" in the README)') });

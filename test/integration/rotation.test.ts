@@ -140,6 +140,8 @@ describe('overlap rotation', () => {
   - { name: missing, serviceAccount: no-such-bot, permissions: [repo.write], secret: hf-iam-sync/test/missing }
   - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: hf-iam-sync/test/ci }
 `);
+    const dry = await env.rotate({ dryRun: true });
+    expect(dry.decisions.map((d) => d.problem)).toEqual([expect.stringContaining('serviceAccount "no-such-bot" is not a service account of the organization (have: ci-bot)'), undefined]);
     const report = await env.rotate();
     expect(report.results.map((r) => r.outcome)).toEqual(['failed', 'rotated']);
     expect(report.results[0]!.detail).toContain('serviceAccount "no-such-bot" is not a service account of the organization (have: ci-bot)');

@@ -93,13 +93,14 @@ describe('the packaged stack', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
     expect(alarms.map(([n]) => n).sort()).toEqual([
       'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
-      'ReconcileFailedAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
+      'ReconcileFailedAlarm', 'RotateTokensErrorsAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
     ]);
     expect(alarms.every(([, p]) => JSON.stringify(p.AlarmActions) === JSON.stringify([{ Ref: 'AlarmTopic' }]))).toBe(true);
     const byName = Object.fromEntries(alarms);
     expect(byName.OffboardingFailedAlarm).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-okta-event' }] });
     expect(byName.NoSuccessfulReconcileAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RunsSucceeded', TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
     expect(byName.RotationFailedAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RotationsFailed', Statistic: 'Sum', Threshold: 1 });
+    expect(byName.RotateTokensErrorsAlarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-rotate-tokens' }] });
     expect(byName.CredentialOverdueAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'CredentialsOverdue', Threshold: 1 });
     expect(byName.RotationStaleAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RotationAgeHours', Statistic: 'Maximum', Threshold: 192, TreatMissingData: 'breaching' });
     expect(byName.OktaStreamSilentAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'StreamEventsReceived', EvaluationPeriods: 6, TreatMissingData: 'breaching' });

@@ -31,8 +31,8 @@ export async function runDemo(io: CliIo): Promise<number> {
     await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
     const offboarded = await offboardingStep(sandbox, config, sub, io);
     await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
-    const healthy = await step('7. doctor: the set-up checks out; the sample company\'s people problems are warnings', ['doctor', '--config', config]);
     const rotated = await rotationStep(sandbox, config, sub, io, step);
+    const healthy = await step('8. doctor: the set-up checks out (rotation settings too); the sample company\'s people problems are warnings', ['doctor', '--config', config]);
     return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated ? EXIT.ok : EXIT.failed;
   } finally {
     await sandbox.stop();

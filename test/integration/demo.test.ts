@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+/** `npm start` is the product's first impression: the whole story runs and ends with doctor passing. */
+describe('hf-iam-sync demo (npm start)', () => {
+  it('runs every step against its own sandbox, shows an offboarding and a rotation, and ends with doctor passing', async () => {
+    const { code, stdout, stderr } = await runCli(['demo'], { env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const titles = [...stdout.matchAll(/^━━━ (\d+[a-e]?)\./gm)].map((m) => m[1]);
+    expect(titles).toEqual(['1', '2', '3', '4', '5', '6', '7', '7a', '7b', '7c', '7d', '7e', '8']);
+    expect(stdout).toMatch(/Hub after \d+ ms: grace-h is no_access/);
+    expect(stdout).toMatch(/Old token …\S{4} accepted now: false\./);
+    expect(stdout.trim().split('\n').at(-1)).toMatch(/^doctor: \d+ passed, 3 warnings, 0 failed$/);
+  }, 120_000);
+});

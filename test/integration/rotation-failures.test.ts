@@ -1,3 +1,4 @@
+import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../../sandbox/http-kit.js';
 import { credentialsYaml, startRotationEnv, tokensOf, type RotationEnv } from '../helpers/rotation-env.js';
@@ -118,7 +119,7 @@ describe('a pending token deleted on the Hub by hand', () => {
     expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'failed', failedStep: 'verify' });
     env.sandbox.hub.clearFaults();
     const pending = tokensOf(env).at(-1)!;
-    await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${env.serviceAccount.id}/tokens/${pending}`, { method: 'DELETE', headers: { authorization: 'Bearer hf_sandbox_admin_token' } });
+    await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${env.serviceAccount.id}/tokens/${pending}`, { method: 'DELETE', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}` } });
 
     const discarded = (await env.rotate()).results[0]!;
     expect(discarded).toMatchObject({ outcome: 'failed', failedStep: 'verify' });

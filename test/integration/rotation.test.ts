@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { whoAmI } from '@huggingface/hub';
+import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRotationEnv, tokensOf, type RotationEnv } from '../helpers/rotation-env.js';
 
@@ -125,7 +126,7 @@ describe('overlap rotation', () => {
     expect(env.secrets.secrets.size).toBe(0); // a dry run writes nothing
     await env.rotate();
     const byHand = await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${env.serviceAccount.id}/tokens`, {
-      method: 'POST', headers: { authorization: 'Bearer hf_sandbox_admin_token', 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'pasted into CI by hand', permissions: ['repo.write'] }),
+      method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'pasted into CI by hand', permissions: ['repo.write'] }),
     }).then((r) => r.json() as Promise<{ tokenInfo: { _id: string } }>);
     const report = await env.rotate();
     expect(report.orphans).toEqual([expect.objectContaining({ serviceAccount: 'ci-bot', tokenId: byHand.tokenInfo._id, displayName: 'pasted into CI by hand' })]);

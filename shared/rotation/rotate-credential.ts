@@ -91,7 +91,7 @@ class CredentialRun {
 
   constructor(readonly ports: RotationPorts, readonly spec: CredentialSpec, readonly run: RunContext, blank: CredentialResult) {
     this.result = { ...blank };
-    this.c = { hub: ports.hub, secrets: ports.secrets, store: ports.store, spec, organization: run.organization, runId: run.runId, now: ports.clock, account: undefined };
+    this.c = { hub: ports.hub, secrets: ports.secrets, spec, organization: run.organization, now: ports.clock, account: undefined };
   }
 
   async execute(): Promise<CredentialResult> {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   tokenLabel, type CredentialSpec, type CredentialState, type CredentialVersion, type RotationInProgress, type ServiceAccountCredential,
 } from '../domain/credentials.js';
-import type { CredentialStore, RotationEventRecord } from '../ports/credential-store.js';
+import type { RotationEventRecord } from '../ports/credential-store.js';
 import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { VerificationError } from '../runtime/errors.js';
@@ -19,10 +19,8 @@ import { VerificationError } from '../runtime/errors.js';
 export interface StepContext {
   hub: HubTokens;
   secrets: SecretStore;
-  store: CredentialStore;
   spec: CredentialSpec;
   organization: string;
-  runId: string;
   now: () => Date;
   /** Service-account credentials: the account, resolved once per run. */
   account: ServiceAccountRef | undefined;

@@ -31,9 +31,7 @@ async function measure(strategy: 'overlap' | 'in-place', latencyMs: number) {
   const sandbox = await startSandbox();
   const secrets = new SecretsManagerStandIn();
   await secrets.start();
-  await fetch(`${sandbox.hub.baseUrl}/api/organizations/acme/service-accounts`, {
-    method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci-bot' }),
-  });
+  sandbox.hub.addServiceAccount('ci-bot');
   const secret = 'hf-iam-sync/bench/credentials/ci';
   const config = parseConfig(`${sandbox.configText}credentials:\n  - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: ${secret}${strategy === 'in-place' ? ', strategy: in-place' : ', gracePeriod: 0s'} }\n`, 'bench.yaml');
   const env = { SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, AWS_REGION: 'us-east-1' };

@@ -2,7 +2,6 @@ import { appendFile } from 'node:fs/promises';
 import { SecretsManagerStandIn } from '../../sandbox/aws/secrets-manager-stand-in.js';
 import { oauthApp } from '../../sandbox/hub/token-exchange-routes.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
-import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
 import { composeRotation } from '../../shared/runtime/compose-rotation.js';
 import { loadConfig, readRotationSecrets } from '../../shared/runtime/config.js';
 import { newRunId } from '../../shared/runtime/compose.js';
@@ -28,9 +27,7 @@ export async function rotationStep(sandbox: Sandbox, config: string, io: CliIo, 
   try {
     const app = oauthApp({ organization: 'acme', clientId: 'demo-app-0001', clientSecret: OAUTH_CLIENT_SECRET });
     sandbox.hub.oauthApps.set(app.clientId, app);
-    await fetch(`${sandbox.hub.baseUrl}/api/organizations/acme/service-accounts`, {
-      method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci-bot', description: 'CI jobs' }),
-    });
+    sandbox.hub.addServiceAccount('ci-bot', 'CI jobs');
     const added = `tokenExchange:
   clientId: ${app.clientId}
   audience: acme

@@ -65,6 +65,8 @@ export class HubStandIn extends StandInServer {
   serviceAccounts!: ReturnType<typeof registerServiceAccounts>;
   /** OAuth apps allowed to exchange tokens, by client id (tests add and look inside). */
   oauthApps!: ReturnType<typeof registerTokenExchange>;
+  /** Seeding helper set by the service-account routes: an account an admin created on the website. */
+  addServiceAccount!: (name: string, description?: string) => { id: string; user: string };
   /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
   scimLink!: (userName: string) => void;
   #windows = new Map<string, { start: number; used: number }>();

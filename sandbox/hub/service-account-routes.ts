@@ -57,16 +57,22 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
   };
   const badPermissions = (p: unknown) => !Array.isArray(p) || p.some((x) => !PERMISSIONS.includes(x as string));
 
+  const create = (name: string, description: string): ServiceAccount => {
+    const user = `${hub.org}-${name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-sa`;
+    const sa: ServiceAccount = { _id: hexId(), user, name, email: `${user}@service-accounts.example`, description, createdAt: new Date().toISOString(), tokens: new Map() };
+    accounts.set(sa._id, sa);
+    return sa;
+  };
+  hub.addServiceAccount = (name, description = '') => {
+    const { _id, user } = create(name, description);
+    return { id: _id, user };
+  };
+
   hub.route('GET', base, (r) => hub.guardAdmin(r, () => ({ status: 200, body: [...accounts.values()].map(publicView) })));
   hub.route('POST', base, (r) => hub.guardAdmin(r, () => {
     const body = r.body as { name?: unknown; description?: unknown } | undefined;
     if (typeof body?.name !== 'string' || body.name.length < 1 || body.name.length > 50) return hubError(400, 'name must be 1 to 50 characters');
-    const user = `${hub.org}-${body.name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-sa`;
-    const sa: ServiceAccount = {
-      _id: hexId(), user, name: body.name, email: `${user}@service-accounts.example`, description: typeof body.description === 'string' ? body.description : '',
-      createdAt: new Date().toISOString(), tokens: new Map(),
-    };
-    accounts.set(sa._id, sa);
+    const sa = create(body.name, typeof body.description === 'string' ? body.description : '');
     return { status: 201, body: { _id: sa._id, user: sa.user, fullname: sa.name, description: sa.description, createdAt: sa.createdAt } };
   }));
   hub.route('GET', `${base}/{sa}`, (r) => hub.guardAdmin(r, () => {

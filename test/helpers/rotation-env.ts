@@ -50,10 +50,7 @@ export async function startRotationEnv(credentials = credentialsYaml(), options:
   await Promise.all([secrets.start(), bus.start()]);
   const app = oauthApp({ organization: 'acme', clientSecret: OAUTH_SECRET, clientId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' });
   sandbox.hub.oauthApps.set(app.clientId, app);
-  const res = await fetch(`${sandbox.hub.baseUrl}/api/organizations/acme/service-accounts`, {
-    method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci-bot' }),
-  });
-  const serviceAccount = (await res.json()) as { _id: string; user: string };
+  const serviceAccount = sandbox.hub.addServiceAccount('ci-bot');
   const text = `${sandbox.configText}${options.tokenExchange ?? 'tokenExchange:\n  clientId: a1b2c3d4-e5f6-7890-abcd-ef1234567890\n  audience: acme\n'}${credentials}`;
   const config = parseConfig(text, 'rotation-test.yaml');
   const env = {
@@ -68,7 +65,7 @@ export async function startRotationEnv(credentials = credentialsYaml(), options:
   let run = 0;
   return {
     sandbox, secrets, bus, app, config, ports,
-    serviceAccount: { id: serviceAccount._id, user: serviceAccount.user },
+    serviceAccount,
     advance: (ms) => {
       offset += ms;
     },

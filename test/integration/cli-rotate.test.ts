@@ -1,7 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerStandIn } from '../../sandbox/aws/secrets-manager-stand-in.js';
-import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
 import { runCli } from '../helpers/cli.js';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 
@@ -15,9 +14,7 @@ beforeEach(async () => {
   secrets = new SecretsManagerStandIn();
   await secrets.start();
   env = { ...ctx.sandbox.env, SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, AWS_REGION: 'us-east-1' };
-  await fetch(`${ctx.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts`, {
-    method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci-bot' }),
-  });
+  ctx.sandbox.hub.addServiceAccount('ci-bot');
 });
 afterEach(async () => {
   await secrets.stop();

@@ -25,9 +25,7 @@ let env: LambdaEnv;
 beforeEach(async () => {
   env = await startLambdaEnv({ configExtra: CREDENTIALS, extraSecrets: { HF_OAUTH_CLIENT_SECRET: OAUTH_SECRET } });
   env.sandbox.hub.oauthApps.set('app-lambda', oauthApp({ organization: 'acme', clientId: 'app-lambda', clientSecret: OAUTH_SECRET }));
-  await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts`, {
-    method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci-bot' }),
-  });
+  env.sandbox.hub.addServiceAccount('ci-bot');
 });
 afterEach(async () => {
   await env.stop();

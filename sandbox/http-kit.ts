@@ -46,6 +46,19 @@ export interface Fault {
   header?: { name: string; value: RegExp };
 }
 
+/** A published spec a stand-in is held to (see spec/openapi-validator.ts). */
+export interface SpecCheck {
+  checkRequest(req: Pick<SandboxRequest, 'method' | 'url' | 'body'>): string[];
+  checkResponse(req: Pick<SandboxRequest, 'method' | 'url'>, reply: SandboxResponse): string[];
+}
+
+/**
+ * Every spec violation any stand-in in this process saw, oldest first. The test setup
+ * (test/helpers/spec-violations.ts) fails the test during which one was recorded; a test that
+ * sends a malformed request on purpose takes its violations with `takeViolations()`.
+ */
+export const specViolations: string[] = [];
+
 export interface CallLogEntry {
   method: string;
   path: string;
@@ -55,6 +68,9 @@ export interface CallLogEntry {
 export class StandInServer {
   readonly calls: CallLogEntry[] = [];
   latencyMs = 0;
+  /** The spec requests and answers are checked against; none means unchecked. */
+  spec: SpecCheck | undefined;
+  #violations: string[] = [];
   #routes: Route[] = [];
   #faults: Array<Fault & { seen: number; used: number }> = [];
   #server: Server | undefined;
@@ -75,6 +91,22 @@ export class StandInServer {
 
   inject(fault: Fault): void {
     this.#faults.push({ ...fault, seen: 0, used: 0 });
+  }
+
+  /** Removes and returns the spec violations this stand-in recorded (they then fail no test). */
+  takeViolations(): string[] {
+    const mine = this.#violations;
+    this.#violations = [];
+    for (const v of mine) {
+      const at = specViolations.indexOf(v);
+      if (at >= 0) specViolations.splice(at, 1);
+    }
+    return mine;
+  }
+
+  #violate(problems: string[]): void {
+    this.#violations.push(...problems);
+    specViolations.push(...problems);
   }
 
   clearFaults(): void {
@@ -141,11 +173,22 @@ export class StandInServer {
       this.#send(res, { status: 400, body: { error: 'Request body is not valid JSON' } });
       return;
     }
+    // A request the published spec refuses gets the 400 the real service would give.
+    const problems = this.spec?.checkRequest({ method, url, body }) ?? [];
+    if (problems.length > 0) {
+      this.#violate(problems);
+      this.calls.push({ method, path: url.pathname, status: 400 });
+      this.#send(res, { status: 400, body: { error: problems.join('; ') } });
+      return;
+    }
     for (const route of this.#routes) {
       const match = route.method === method ? route.pattern.exec(url.pathname) : null;
       if (!match) continue;
       const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
       const reply = await route.handler({ method, url, params, headers: req.headers, body });
+      // An answer the spec refuses is a bug in the stand-in: recorded so the test fails.
+      const wrong = this.spec?.checkResponse({ method, url }, reply) ?? [];
+      if (wrong.length > 0) this.#violate(wrong.map((w) => `stand-in ${w}`));
       if (fault) {
         fault.used += 1;
         this.calls.push({ method, path: url.pathname, status: 0 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { hubSpec } from '../spec/hub-spec.js';
 import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
-import { registerScim } from './scim-routes.js';
+import { registerScim, type ScimUser } from './scim-routes.js';
 import { registerServiceAccounts } from './service-account-routes.js';
 import { registerTokenExchange } from './token-exchange-routes.js';
 
@@ -67,12 +68,17 @@ export class HubStandIn extends StandInServer {
   oauthApps!: ReturnType<typeof registerTokenExchange>;
   /** Seeding helper set by the service-account routes: an account an admin created on the website. */
   addServiceAccount!: (name: string, description?: string) => { id: string; user: string };
+  /** Set by the SCIM routes: the invitee accepts a Basic SSO invitation and joins. */
+  acceptInvitation!: (userName: string) => void;
+  /** Set by the SCIM routes: the SCIM user record of `userName`, if any. */
+  scimUser!: (userName: string) => ScimUser | undefined;
   /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
   scimLink!: (userName: string) => void;
   #windows = new Map<string, { start: number; used: number }>();
 
   constructor(readonly org: string, readonly plan: keyof typeof PLAN_QUOTA = 'enterprise') {
     super();
+    this.spec = hubSpec();
     this.quota = PLAN_QUOTA[plan];
     const base = '/api/organizations/{org}';
     this.route('GET', `${base}/members`, (r) => this.#guard(r, 'user', () => this.#listMembers(r)));
@@ -266,7 +272,7 @@ export class HubStandIn extends StandInServer {
     if (!body || typeof body.name !== 'string' || body.name === '') return hubError(400, 'name is required');
     if ([...this.resourceGroups.values()].some((g) => g.name === body.name)) return hubError(409, 'A resource group with this name already exists');
     const id = this.addResourceGroup(body.name, typeof body.description === 'string' ? body.description : null);
-    return { status: 200, body: { id, name: body.name, description: body.description ?? null, users: [], resources: [], repos: [] } };
+    return { status: 200, body: { id, name: body.name, description: body.description ?? null, autoJoin: { enabled: false }, users: [], resources: [], repos: [] } };
   }
 
   #whoami(req: SandboxRequest): SandboxResponse {

@@ -7,7 +7,7 @@ import { hexId, type HubStandIn } from './hub-stand-in.js';
  * an invitation; the person joins later). `active: false` deprovisions: the member leaves the org.
  */
 
-interface ScimUser {
+export interface ScimUser {
   id: string;
   userName: string;
   externalId: string | null;
@@ -91,6 +91,15 @@ export function registerScim(hub: HubStandIn): void {
       return { status: 204 };
     }));
   }
+
+  /** The person accepts a Basic SSO invitation (scim-provisioning): they join the org as `read`. */
+  hub.acceptInvitation = (userName: string) => {
+    const user = [...users.values()].find((u) => u.userName.toLowerCase() === userName.toLowerCase() && u.active);
+    if (!user) throw new Error(`no pending SCIM invitation for ${userName}`);
+    hub.addMember(user.userName, 'read', {}, `${user.givenName} ${user.familyName}`);
+  };
+  /** What a SCIM user record holds, for assertions (undefined when there is none). */
+  hub.scimUser = (userName: string) => [...users.values()].find((u) => u.userName.toLowerCase() === userName.toLowerCase());
 
   /** Seeding helper: a SCIM user record for an existing member. */
   hub.scimLink = (userName: string) => {

@@ -36,12 +36,14 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
   const accounts = new Map<string, ServiceAccount>();
   const base = '/api/organizations/{org}/service-accounts';
   const publicView = ({ tokens, ...sa }: ServiceAccount) => sa;
-  const issue = (sa: ServiceAccount, displayName: string, permissions: string[]) => {
+  /** A new token; its `tokenInfo` has the create answer's shape, or the rotate answer's (which carries last4 instead of the grants). */
+  const issue = (sa: ServiceAccount, displayName: string, permissions: string[], shape: 'create' | 'rotate' = 'create') => {
     const value = `hf_${randomBytes(17).toString('base64url')}`;
     const token = { _id: hexId(), displayName, createdAt: new Date().toISOString(), permissions, value };
     sa.tokens.set(token._id, token);
     hub.addToken(value, { id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read', displayName });
-    return { token: value, tokenInfo: { _id: token._id, displayName, createdAt: token.createdAt, last4: value.slice(-4) } };
+    const info = { _id: token._id, displayName, createdAt: token.createdAt };
+    return { token: value, tokenInfo: shape === 'rotate' ? { ...info, last4: value.slice(-4) } : { ...info, permissions, repoIds: [], repoPermissions: [], endpointPatterns: [], skipNetworkSecurity: false } };
   };
   const account = (r: SandboxRequest): ServiceAccount | SandboxResponse => accounts.get(r.params.sa!) ?? hubError(404, `Service account ${r.params.sa} not found`);
   /** The account's token named in the path, or the 404 to answer with. */
@@ -119,7 +121,7 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     if (!('token' in found)) return found;
     // The old token stops working at once: the gap the overlap strategy avoids.
     revoke(found.sa, found.token);
-    return { status: 200, body: issue(found.sa, found.token.displayName, found.token.permissions) };
+    return { status: 200, body: issue(found.sa, found.token.displayName, found.token.permissions, 'rotate') };
   }));
   return accounts;
 }

@@ -1,9 +1,10 @@
 import { effectOf, isNoAccess, NO_ACCESS, rebuildAccess, sameAccess } from './access.js';
 import { computeDesired, linkByEmail, type Entitlement } from './desired-state.js';
 import { applyGuards } from './guards.js';
-import type { Access, Change, ChangeAction, Effect, NeedsInvite, Plan, PlanScope, UnmanagedMember } from './plan.js';
+import type { Access, Change, ChangeAction, Diagnostic, Effect, InvitedWaiting, NeedsInvite, Plan, PlanScope, UnmanagedMember } from './plan.js';
 import { userKey } from './roles.js';
 import { resolveRules, type NamingConvention } from './rules.js';
+import { hubUsernameProblem, scimName } from './scim.js';
 import type { DirectorySnapshot, HubMember, HubSnapshot, IssuedToken, ManagedMember, Policy, Rule } from './types.js';
 
 /**
@@ -77,7 +78,7 @@ export function computePlan(inputs: PlanInputs): Plan {
     rules: resolved.rules.map((r) => ({ group: r.group, role: r.role, resourceGroup: r.resourceGroup ?? null, source: r.source })),
   };
   if (resolved.diagnostics.some((d) => d.severity === 'error')) {
-    return finish({ ...base, changes: [], blocked: [], needsInvite: [], unlinked: [], unmanaged: [], conflicts: [] });
+    return finish({ ...base, changes: [], blocked: [], needsInvite: [], invited: [], unlinked: [], unmanaged: [], conflicts: [] });
   }
 
   const desired = computeDesired(policy.emailFallback ? linkByEmail(directory, hub.members) : directory, resolved, policy);
@@ -116,18 +117,36 @@ export function computePlan(inputs: PlanInputs): Plan {
   }
 
   const needsInvite: NeedsInvite[] = [];
+  const diagnostics: Diagnostic[] = [...resolved.diagnostics];
+  const invited: InvitedWaiting[] = [];
+  const pending = new Set(hub.invited ?? []);
   for (const ent of desired.byMember.values()) {
     if (!ent.entitled || onHub.has(ent.key)) continue;
+    const wanted = {
+      user: ent.user.hfUsername!, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
+      role: ent.access.role, resourceGroups: ent.access.resourceGroups.map((rg) => rg.name),
+    };
     if (policy.membership === 'roles') {
-      needsInvite.push({
-        user: ent.user.hfUsername!, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
-        role: ent.access.role, resourceGroups: ent.access.resourceGroups.map((rg) => rg.name),
+      needsInvite.push(wanted);
+      continue;
+    }
+    // Basic SSO: an invitation already sent waits for the person; sending it again answers 409.
+    if (pending.has(ent.key)) {
+      invited.push(wanted);
+      continue;
+    }
+    const problem = hubUsernameProblem(ent.user.hfUsername!);
+    if (problem) {
+      diagnostics.push({
+        severity: 'warning', code: 'invalid-hub-username', summary: `${ent.user.login}: Hub username "${ent.user.hfUsername}" ${problem}; not invited`,
+        detail: 'The Hub refuses a SCIM userName that is not 2–42 letters, digits and single dashes; correct the username attribute in Okta.',
       });
       continue;
     }
     candidates.push({
       id: `scim-invite:${ent.key}`, action: 'scim-invite', user: ent.user.hfUsername!, oktaUserId: ent.user.id,
       oktaLogin: ent.user.login, oktaEmail: ent.user.email, before: null, after: ent.access, effect: 'grant',
+      name: scimName(ent.user, ent.user.hfUsername!),
       reasons: [...ent.reasons, 'not yet in the organization: invited through SCIM; roles follow once the account has joined'],
     });
   }
@@ -136,8 +155,9 @@ export function computePlan(inputs: PlanInputs): Plan {
   const { changes, blocked } = applyGuards(candidates, hub, policy);
   changes.sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect] || a.user.localeCompare(b.user));
   return finish({
-    ...base, changes, blocked,
+    ...base, diagnostics, changes, blocked,
     needsInvite: needsInvite.sort((a, b) => a.user.localeCompare(b.user)),
+    invited: invited.sort((a, b) => a.user.localeCompare(b.user)),
     unlinked: desired.unlinked,
     unmanaged: unmanaged.sort((a, b) => a.user.localeCompare(b.user)),
     conflicts: desired.conflicts,
@@ -172,6 +192,7 @@ function finish(plan: Omit<Plan, 'errored' | 'applyable' | 'summary'>): Plan {
       remove: count('revoke'),
       blocked: plan.blocked.length,
       needsInvite: plan.needsInvite.length,
+      invited: plan.invited.length,
       unlinked: plan.unlinked.length,
       unmanaged: plan.unmanaged.length,
       conflicts: plan.conflicts.length,

@@ -39,6 +39,8 @@ export interface Change {
   effect: Effect;
   /** `revoke-token` only: which issued token (id and last four characters, never the value). */
   token?: { tokenId: string; last4: string; label: string };
+  /** `scim-invite` only: the SCIM name sent with the invitation (from Okta's firstName / lastName). */
+  name?: { givenName: string; familyName: string };
   /** Why, in words an admin can check against Okta: which rule or group, which status, which guard. */
   reasons: string[];
 }
@@ -65,6 +67,9 @@ export interface NeedsInvite {
   role: Role;
   resourceGroups: string[];
 }
+
+/** Entitled, invited through SCIM (Basic SSO), and not yet joined: nothing to send until they accept. */
+export type InvitedWaiting = NeedsInvite;
 
 export interface UnlinkedUser {
   oktaUserId: string;
@@ -94,6 +99,7 @@ export interface PlanSummary {
   remove: number;
   blocked: number;
   needsInvite: number;
+  invited: number;
   unlinked: number;
   unmanaged: number;
   conflicts: number;
@@ -116,6 +122,7 @@ export interface Plan {
   changes: Change[];
   blocked: BlockedChange[];
   needsInvite: NeedsInvite[];
+  invited: InvitedWaiting[];
   unlinked: UnlinkedUser[];
   unmanaged: UnmanagedMember[];
   conflicts: ClaimConflict[];

@@ -63,6 +63,8 @@ export function renderPlan(plan: Plan, options: { color: boolean } = { color: fa
   };
   section('Needs invite (roles mode cannot add people: invite them on the Hub, the next run sets their role):',
     plan.needsInvite.map((n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`));
+  section('Invited through SCIM, waiting for the person to accept (not sent again; the role follows once they join):',
+    plan.invited.map((n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`));
   section('Okta users in mapped groups without a Hub username (set the username attribute in Okta):',
     plan.unlinked.map((u) => `${u.oktaLogin} (${u.oktaUserId}) in ${u.groups.join(', ')}`));
   section('Hub usernames claimed by more than one Okta user (left untouched until one claim is removed):',
@@ -73,7 +75,7 @@ export function renderPlan(plan: Plan, options: { color: boolean } = { color: fa
     plan.unparsedGroups.map((g) => `${g.group}: ${g.problem}`));
   const s = plan.summary;
   const reported = [
-    s.blocked && `${s.blocked} blocked`, s.needsInvite && `${s.needsInvite} need invite`, s.unlinked && `${s.unlinked} unlinked`,
+    s.blocked && `${s.blocked} blocked`, s.needsInvite && `${s.needsInvite} need invite`, s.invited && `${s.invited} invited, waiting`, s.unlinked && `${s.unlinked} unlinked`,
     s.conflicts && `${s.conflicts} conflicting`, s.unmanaged && `${s.unmanaged} unmanaged`,
   ].filter(Boolean);
   out.push(`${paint('Plan:', 'bold')} ${s.add} to add, ${s.change} to change, ${s.remove} to remove.${reported.length ? ` Reported: ${reported.join(', ')}.` : ''}`);

@@ -39,6 +39,9 @@ export interface DirectoryUser {
   /** How `hfUsername` was found: the attribute, or (by policy) the Hub member with the same SSO email. */
   linkedBy?: 'attribute' | 'email';
   displayName: string;
+  /** Okta profile firstName / lastName (a SCIM invite needs both). */
+  givenName?: string;
+  familyName?: string;
 }
 
 export interface DirectoryGroup {
@@ -85,6 +88,11 @@ export interface HubSnapshot {
   members: HubMember[];
   resourceGroups: ResourceGroupRef[];
   complete: boolean;
+  /**
+   * scim-basic only: lower-cased usernames with an active SCIM identity who are not members yet —
+   * invitations sent and not accepted (the SCIM Users list includes them; a second POST answers 409).
+   */
+  invited?: string[];
   /** Scoped reads only: admins outside the scope, so the last-admin guard can count them. */
   otherAdmins?: string[];
 }

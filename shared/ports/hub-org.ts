@@ -25,7 +25,9 @@ export interface HubOrg {
   /** The organization's audit log (the Hub exports its last 100,000 events). */
   readAuditLog(): Promise<HubAuditEvent[]>;
   /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */
-  scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void>;
+  scimInvite(person: { username: string; email: string; externalId: string; givenName: string; familyName: string }): Promise<void>;
+  /** SCIM users (`userName`, `active`), pending invitations included; one user when `userName` is given. */
+  listScimUsers(userName?: string): Promise<Array<{ userName: string; active: boolean }>>;
   /** SCIM: `active: false`. Failure ⇒ the person is still active. */
   scimDeactivate(username: string): Promise<void>;
   /** SCIM DELETE: on a managed org this deletes the person's account and content. Failure ⇒ nothing deleted. */

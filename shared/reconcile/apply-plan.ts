@@ -1,5 +1,6 @@
 import { NO_ACCESS } from '../domain/access.js';
 import type { Change, Effect, Plan } from '../domain/plan.js';
+import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { StateStore, Trigger } from '../ports/state-store.js';
 import { PlanNotApplyableError, describeError } from '../runtime/errors.js';
@@ -53,7 +54,7 @@ async function execute(hub: HubOrg, change: Change): Promise<void> {
     case 'scim-invite':
       return hub.scimInvite({
         username: change.user, email: change.oktaEmail ?? change.oktaLogin ?? '', externalId: change.oktaUserId ?? '',
-        displayName: change.oktaLogin ?? change.user,
+        ...(change.name ?? scimName({ login: change.oktaLogin ?? change.user }, change.user)),
       });
     case 'scim-deactivate':
       return hub.scimDeactivate(change.user);

@@ -60,7 +60,16 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
     guarded('hf-iam-sync state', () => ports.state.listManaged(config.policy.organization)),
     guarded('issued tokens', () => ports.state.listIssuedTokens(config.policy.organization)),
   ]);
-  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true }, managed, issuedTokens };
+  const invited = await pendingInvitations(ports, config, members);
+  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true, ...(invited ? { invited } : {}) }, managed, issuedTokens };
+}
+
+/** scim-basic: SCIM identities that are active but not members are invitations waiting to be accepted. */
+async function pendingInvitations(ports: ReadPorts, config: Config, members: readonly HubMember[], userName?: string): Promise<string[] | undefined> {
+  if (config.policy.membership !== 'scim-basic') return undefined;
+  const joined = new Set(members.map((m) => m.user.toLowerCase()));
+  const scim = await guarded('SCIM users (pending invitations)', () => ports.hub.listScimUsers(userName));
+  return scim.filter((u) => u.active && !joined.has(u.userName.toLowerCase())).map((u) => u.userName.toLowerCase());
 }
 
 /**
@@ -111,5 +120,9 @@ async function readOneUser(
     otherAdmins = all.filter((m) => m.role === 'admin' && !inScope.has(m.user.toLowerCase())).map((m) => m.user);
   }
   const issuedTokens = (await Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))))).flat();
-  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins }, managed, rulesBound: mayBeEntitled.length > 0, issuedTokens };
+  const invited: string[] = [];
+  for (const username of [...usernames].filter((u) => !hubMembers.some((m) => m.user.toLowerCase() === u.toLowerCase()) && mayBeEntitled.length > 0)) {
+    invited.push(...(await pendingInvitations(ports, config, hubMembers, username) ?? []));
+  }
+  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins, ...(invited.length ? { invited } : {}) }, managed, rulesBound: mayBeEntitled.length > 0, issuedTokens };
 }

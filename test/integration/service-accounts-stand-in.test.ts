@@ -28,11 +28,11 @@ const who = (token: string) => whoAmI({ accessToken: token, hubUrl: sandbox.hub.
 describe('service accounts on the Hub stand-in', () => {
   it('creates a token that answers whoami as the service account, with org access, until deleted', async () => {
     const sa = (await api<{ _id: string; user: string }>('POST', '/service-accounts', { name: 'ci', description: 'CI jobs' })).body;
-    const created = (await api<{ token: string; tokenInfo: { _id: string; last4: string } }>('POST', `/service-accounts/${sa._id}/tokens`, { displayName: 'ci-2026-w48', permissions: ['repo.content.read', 'org.write'] })).body;
-    expect(created.tokenInfo.last4).toBe(created.token.slice(-4));
+    const created = (await api<{ token: string; tokenInfo: { _id: string; permissions: string[] } }>('POST', `/service-accounts/${sa._id}/tokens`, { displayName: 'ci-2026-w48', permissions: ['repo.content.read', 'org.write'] })).body;
+    expect(created.tokenInfo.permissions).toEqual(['repo.content.read', 'org.write']);
     expect(await who(created.token)).toMatchObject({ name: sa.user, orgs: [expect.objectContaining({ name: 'acme', roleInOrg: 'write' })] });
     const listed = (await api<{ accessTokens: Array<Record<string, unknown>> }>('GET', `/service-accounts/${sa._id}`)).body;
-    expect(listed.accessTokens).toEqual([expect.objectContaining({ _id: created.tokenInfo._id, displayName: 'ci-2026-w48' })]);
+    expect(listed.accessTokens).toEqual([expect.objectContaining({ _id: created.tokenInfo._id, displayName: 'ci-2026-w48', last4: created.token.slice(-4) })]);
     expect(JSON.stringify(listed)).not.toContain(created.token);
     expect((await api('DELETE', `/service-accounts/${sa._id}/tokens/${created.tokenInfo._id}`)).status).toBe(204);
     await expect(who(created.token)).rejects.toThrowError(/Invalid credentials/);
@@ -49,7 +49,9 @@ describe('service accounts on the Hub stand-in', () => {
 
   it('rejects unknown permissions and unknown accounts with the Hub\'s error shape', async () => {
     const sa = (await api<{ _id: string }>('POST', '/service-accounts', { name: 'x' })).body;
-    expect(await api('POST', `/service-accounts/${sa._id}/tokens`, { permissions: ['everything'] })).toMatchObject({ status: 400, body: { error: expect.stringContaining('permissions must be a list of') } });
+    // The stand-in refuses it as the Hub does, from the published schema, and records the violation.
+    expect(await api('POST', `/service-accounts/${sa._id}/tokens`, { permissions: ['everything'] })).toMatchObject({ status: 400, body: { error: expect.stringContaining('/permissions/0 must be equal to one of the allowed values') } });
+    expect(sandbox.hub.takeViolations()).toEqual([expect.stringContaining('service-accounts/{serviceAccountId}/tokens body: /permissions/0')]);
     expect(await api('DELETE', '/service-accounts/000000000000000000000000')).toMatchObject({ status: 404, body: { error: expect.stringContaining('not found') } });
   });
 });

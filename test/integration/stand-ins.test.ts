@@ -66,6 +66,57 @@ describe('SCIM membership modes', () => {
     }
   });
 
+  it('scim-basic: an invitation waits for the person, is never sent again, and the role follows once they join', async () => {
+    const scim = await startHarness({ configure: (t) => t.replace('membership: roles', 'membership: scim-basic') });
+    try {
+      const { hub } = scim.sandbox;
+      for (const user of ['linus-t', 'kthompson', 'alan-t']) hub.scimLink(user);
+      const run = (dryRun: boolean) => reconcile(scim.composition.ports, scim.config, { dryRun, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      const first = await run(false);
+      expect(first.result?.failed).toEqual([]);
+      expect(hub.scimUser('dritchie')).toMatchObject({ active: true, externalId: expect.stringMatching(/^00u/) });
+      expect(hub.member('dritchie')).toBeUndefined();
+      // Runs 2 and 3: the invitation is pending; a second POST would answer 409, so none is sent.
+      for (let i = 0; i < 2; i += 1) {
+        const again = await run(false);
+        expect(again.plan.changes).toEqual([]);
+        expect(again.plan.invited).toEqual([expect.objectContaining({ user: 'dritchie', oktaLogin: 'dennis@acme.example', role: 'read' })]);
+        expect(again.result?.failed ?? []).toEqual([]);
+      }
+      expect(hub.count(/scim-provisioning\/v2\/Users$/, 'POST')).toBe(1);
+      // One-user runs see the pending invitation too.
+      const one = await reconcile(scim.composition.ports, scim.config, { dryRun: true, scope: { kind: 'user', user: 'dennis@acme.example' }, trigger: 'cli', actor: 't' });
+      expect(one.plan.changes).toEqual([]);
+      expect(one.plan.invited.map((i) => i.user)).toEqual(['dritchie']);
+      hub.acceptInvitation('dritchie');
+      hub.changeRoleByHand('root-admin', 'dritchie', 'contributor');
+      const joined = await run(false);
+      expect(joined.plan.invited).toEqual([]);
+      expect(joined.plan.changes.map((c) => [c.user, c.action, c.after?.role])).toEqual([['dritchie', 'set-role', 'read']]);
+    } finally {
+      await scim.stop();
+    }
+  });
+
+  it('invites with a spec-valid SCIM payload: names from Okta, a one-word name filled in, an invalid username reported and not sent', async () => {
+    const scim = await startHarness({ configure: (t) => t.replace('membership: roles', 'membership: scim-managed') });
+    try {
+      const { hub } = scim.sandbox;
+      const { okta } = scim.sandbox;
+      const read = okta.groupByName('hf-acme-read').id;
+      okta.addToGroup(read, okta.addUser({ login: 'cher@acme.example', firstName: 'Cher', lastName: '', profile: { hfUsername: 'cher-music' } }).id);
+      okta.addToGroup(read, okta.addUser({ login: 'bad@acme.example', profile: { hfUsername: 'bad--name' } }).id);
+      const outcome = await reconcile(scim.composition.ports, scim.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      expect(outcome.result?.failed.filter((f) => f.action === 'scim-invite')).toEqual([]);
+      expect(hub.scimUser('cher-music')).toMatchObject({ givenName: 'Cher', familyName: 'Cher', externalId: expect.stringMatching(/^00u/) });
+      expect(hub.scimUser('dritchie')).toMatchObject({ givenName: 'dennis', familyName: 'Example' });
+      expect(hub.scimUser('bad--name')).toBeUndefined();
+      expect(outcome.plan.diagnostics).toContainEqual(expect.objectContaining({ code: 'invalid-hub-username', summary: expect.stringContaining('"bad--name" has two dashes in a row') }));
+    } finally {
+      await scim.stop();
+    }
+  });
+
   it('a leaver with no SCIM identity fails alone, with a message saying why', async () => {
     const scim = await startHarness({ configure: (t) => t.replace('membership: roles', 'membership: scim-basic') });
     try {

@@ -94,20 +94,34 @@ export class HubOrgHttp implements HubOrg {
     });
   }
 
-  async scimInvite(person: { username: string; email: string; externalId: string; displayName: string }): Promise<void> {
-    const [givenName = person.username, ...rest] = person.displayName.split(' ');
+  async scimInvite(person: { username: string; email: string; externalId: string; givenName: string; familyName: string }): Promise<void> {
     await this.#scimApi().send({
       method: 'POST',
       path: `${this.#scimBase}/Users`,
       body: {
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
         userName: person.username, externalId: person.externalId, active: true,
-        name: { givenName, familyName: rest.join(' ') }, emails: [{ value: person.email, primary: true, type: 'work' }],
+        name: { givenName: person.givenName, familyName: person.familyName }, emails: [{ value: person.email, primary: true, type: 'work' }],
       },
       // A repeated POST could invite twice; the next run retries instead.
       idempotent: false,
       operation: `SCIM invite ${person.username}`,
     });
+  }
+
+  async listScimUsers(userName?: string): Promise<Array<{ userName: string; active: boolean }>> {
+    const filter = userName === undefined ? '' : `&filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
+    const users: Array<{ userName: string; active: boolean }> = [];
+    // SCIM pages by startIndex (1-based) and count; totalResults says when the list is complete.
+    for (let start = 1; ; ) {
+      const { body } = await this.#scimApi().send<ScimList & { totalResults: number }>({
+        method: 'GET', path: `${this.#scimBase}/Users?startIndex=${start}&count=1000${filter}`, idempotent: true, operation: 'SCIM list users',
+      });
+      users.push(...body.Resources.map((u) => ({ userName: u.userName, active: u.active })));
+      if (body.Resources.length === 0 || users.length >= body.totalResults) break;
+      start += body.Resources.length;
+    }
+    return users;
   }
 
   async scimDeactivate(username: string): Promise<void> {

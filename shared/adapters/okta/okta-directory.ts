@@ -182,6 +182,8 @@ export class OktaDirectory implements Directory {
       status: (u.status ?? 'STAGED') as OktaStatus,
       hfUsername: typeof hf === 'string' && hf.trim() !== '' ? hf.trim() : null,
       displayName: [profile.firstName, profile.lastName].filter(Boolean).join(' '),
+      givenName: String(profile.firstName ?? ''),
+      familyName: String(profile.lastName ?? ''),
     };
   }
 

@@ -8,6 +8,12 @@ import { StandInServer, type SandboxResponse } from '../http-kit.js';
  * version stages and ClientRequestToken idempotency), GetSecretValue (by version or stage),
  * UpdateSecretVersionStage (moving AWSCURRENT moves AWSPREVIOUS along, as AWS does) and
  * DescribeSecret. Errors use the protocol's `__type` body.
+ *
+ * AWS's documented rules it keeps: the first version of a secret gets AWSCURRENT whatever stages
+ * the call asks for ("If this operation creates the first version for the secret, then Secrets
+ * Manager automatically attaches the staging label AWSCURRENT to it"); a stage move must name the
+ * version holding the label in RemoveFromVersionId; a repeated ClientRequestToken is the same
+ * version when the value is the same and ResourceExistsException when it is not.
  */
 
 interface Version {
@@ -110,7 +116,9 @@ export class SecretsManagerStandIn extends StandInServer {
       if (existing.value !== body.SecretString) return this.#error('ResourceExistsException', `A version with ClientRequestToken ${id} already exists with a different value.`);
       return { status: 200, body: { ARN: secret.arn, Name: secret.name, VersionId: id, VersionStages: [...existing.stages] } };
     }
-    const version = this.#addVersion(secret, body.SecretString, id, body.VersionStages ?? [CURRENT]);
+    const stages = body.VersionStages ?? [CURRENT];
+    const first = secret.versions.size === 0;
+    const version = this.#addVersion(secret, body.SecretString, id, first && !stages.includes(CURRENT) ? [...stages, CURRENT] : stages);
     return { status: 200, body: { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] } };
   }
 

@@ -131,6 +131,11 @@ class CredentialRun {
           await ports.store.putVersion(version);
           await this.record({ rotationId: rotation.rotationId, step: 'create', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
           step = 'verify';
+          if (version.verifiedAt) {
+            // A secret's first value was verified before it was stored (see createAndStore).
+            await this.record({ rotationId: rotation.rotationId, step: 'verify', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+            step = 'promote';
+          }
         } else {
           value ??= (await ports.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => { throw new StepFailure('verify', e); })) ?? undefined;
           if (value === undefined || !version) {

@@ -52,17 +52,37 @@ const newVersion = (c: StepContext, rotationId: string, tokenId: string | null, 
  * Step 1: mint the token and store it as the secret's AWSPENDING version. A token minted by an
  * earlier attempt whose value never reached the secret is unusable (the Hub shows a token once), so
  * it is deleted first; a value that did reach the secret is picked up again, not minted twice.
+ *
+ * First value of a secret: AWS makes the first version AWSCURRENT whatever stage is asked for, so
+ * a token stored before verification would reach consumers unverified. Then the token is verified
+ * first and stored only once it passed (the version comes back with `verifiedAt`); a crash between
+ * minting and storing leaves a token labelled with this rotation on the Hub, which the next attempt
+ * deletes before minting again.
  */
 export async function createAndStore(c: StepContext, rotation: RotationInProgress, current: CredentialVersion | undefined): Promise<{ version: CredentialVersion; value: string }> {
   const { spec } = c;
   const stored = await c.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => { throw new StepFailure('store', e); });
-  if (stored === null) await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); });
+  let first = false;
+  if (stored === null) {
+    await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); });
+    first = !(await c.secrets.hasCurrent(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); }));
+  }
+  const verifiedFirst = async (value: string, discard: () => Promise<unknown>): Promise<Partial<CredentialVersion>> => {
+    if (!first) return {};
+    await verify(c, value).catch(async (e: unknown) => {
+      await discard().catch(() => undefined);
+      throw new StepFailure('verify', e);
+    });
+    return { verifiedAt: c.now().toISOString() };
+  };
   if (spec.kind === 'token-exchange') {
     if (stored !== null) return { version: newVersion(c, rotation.rotationId, null, stored, undefined), value: stored };
     const minted = await c.hub.exchangeToken({ email: spec.subject, scope: spec.scope }).catch((e: unknown) => { throw new StepFailure('create', e); });
+    // An exchanged token that fails verification is never stored; it expires by itself within hours.
+    const checked = await verifiedFirst(minted.value, async () => undefined);
     await store(c, rotation.rotationId, minted.value);
     const expiresAt = new Date(c.now().getTime() + minted.expiresInSeconds * 1000).toISOString();
-    return { version: newVersion(c, rotation.rotationId, null, minted.value, undefined, { expiresAt }), value: minted.value };
+    return { version: newVersion(c, rotation.rotationId, null, minted.value, undefined, { expiresAt, ...checked }), value: minted.value };
   }
   const account = c.account!;
   // In-place rotation keeps the old token's display name; overlap tokens are named after their rotation.
@@ -74,6 +94,7 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
     throw new StepFailure('create', new VerificationError(`the token stored as version ${rotation.rotationId} is no longer on the Hub (deleted by hand?); the next run starts a new rotation`), true);
   }
   const minted = await mint(c, spec, account, tokens, label, rotation, current).catch((e: unknown) => { throw e instanceof StepFailure ? e : new StepFailure('create', e); });
+  const checked = await verifiedFirst(minted.value, () => c.hub.deleteToken(account.id, minted.id));
   try {
     await store(c, rotation.rotationId, minted.value);
   } catch (error) {
@@ -87,7 +108,7 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
       throw error;
     }
   }
-  return { version: newVersion(c, rotation.rotationId, minted.id, minted.value, label), value: minted.value };
+  return { version: newVersion(c, rotation.rotationId, minted.id, minted.value, label, checked), value: minted.value };
 }
 
 async function mint(c: StepContext, spec: ServiceAccountCredential, account: ServiceAccountRef, tokens: Awaited<ReturnType<HubTokens['listTokens']>>, label: string, rotation: RotationInProgress, current: CredentialVersion | undefined) {

@@ -36,6 +36,16 @@ describe('Secrets Manager stand-in', () => {
     expect(described.VersionIdsToStages).toEqual({ [created.VersionId!]: ['AWSPREVIOUS'], 'rotation-1': ['AWSPENDING', 'AWSCURRENT'] });
   });
 
+  it('makes the first version AWSCURRENT whatever stage the call asks for (AWS\'s first-version rule)', async () => {
+    await client.send(new CreateSecretCommand({ Name: 'hf/empty' }));
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'hf/empty' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    const first = await client.send(new PutSecretValueCommand({ SecretId: 'hf/empty', SecretString: 'unverified', ClientRequestToken: 'rotation-0', VersionStages: ['AWSPENDING'] }));
+    expect(first.VersionStages).toEqual(['AWSPENDING', 'AWSCURRENT']);
+    expect((await client.send(new GetSecretValueCommand({ SecretId: 'hf/empty' }))).SecretString).toBe('unverified');
+    const second = await client.send(new PutSecretValueCommand({ SecretId: 'hf/empty', SecretString: 'next', ClientRequestToken: 'rotation-1', VersionStages: ['AWSPENDING'] }));
+    expect(second.VersionStages).toEqual(['AWSPENDING']);
+  });
+
   it('is idempotent on ClientRequestToken, and refuses the same token with another value', async () => {
     sm.put('hf/x', 'v1');
     const first = await client.send(new PutSecretValueCommand({ SecretId: 'hf/x', SecretString: 'v2', ClientRequestToken: 'tok-1', VersionStages: ['AWSPENDING'] }));

@@ -39,6 +39,10 @@ export class SecretsManagerStore implements SecretStore {
     }
   }
 
+  async hasCurrent(secretId: string): Promise<boolean> {
+    return Object.values(await this.#stages(secretId)).some((stages) => stages.includes(CURRENT));
+  }
+
   async putPending(secretId: string, versionId: string, value: string): Promise<void> {
     try {
       await this.#client.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: [PENDING] }));

@@ -14,7 +14,8 @@ import { registerTokenExchange } from './token-exchange-routes.js';
  */
 
 export const ROLES = ['admin', 'write', 'contributor', 'read', 'no_access'];
-export const PLAN_QUOTA = { team: 3000, enterprise: 6000, plus: 10000 } as const;
+// Academia is a paid plan in the spec's enum; its quota is not published, so it gets Team's.
+export const PLAN_QUOTA = { team: 3000, academia: 3000, enterprise: 6000, plus: 10000 } as const;
 
 export interface HubMemberRecord {
   _id: string;
@@ -40,6 +41,20 @@ export interface HubTokenRecord {
   expiresAt?: number;
   /** How whoami-v2 describes the token. */
   displayName?: string;
+  /** `auth.accessToken.role` (default write); a fineGrained token can do only what `permissions` lists on the org. */
+  accessRole?: 'read' | 'write' | 'fineGrained';
+  /** fineGrained: the permissions scoped to the organization. */
+  permissions?: string[];
+  /** `orgs[].securityRestrictions` whoami-v2 shows for the org (the token cannot use the org's data). */
+  securityRestrictions?: Array<'mfa' | 'token-policy' | 'token-revoked' | 'sso' | 'ip'>;
+  /** The owner is a service account (not a member: see `serviceAccountRoleInWhoami`). */
+  serviceAccount?: boolean;
+}
+
+/** A token that may change the org: write (or god), or fine-grained with org.write on it. */
+function canWrite(record: HubTokenRecord): boolean {
+  const role = record.accessRole ?? 'write';
+  return role === 'write' || (role === 'fineGrained' && (record.permissions ?? []).includes('org.write'));
 }
 
 export function hexId(): string {
@@ -74,9 +89,16 @@ export class HubStandIn extends StandInServer {
   scimUser!: (userName: string) => ScimUser | undefined;
   /** Seeding helper set by the SCIM routes: gives an existing member a SCIM identity. */
   scimLink!: (userName: string) => void;
+  /**
+   * Whether whoami-v2 shows `roleInOrg` for a service account's token. The spec leaves it optional
+   * and the Hub's docs say service accounts are not members; off by default (the stricter reading).
+   */
+  serviceAccountRoleInWhoami = false;
+  /** The organization's id (whoami's `orgs[].id`, the entity of org-scoped fine-grained permissions). */
+  readonly orgId = hexId();
   #windows = new Map<string, { start: number; used: number }>();
 
-  constructor(readonly org: string, readonly plan: keyof typeof PLAN_QUOTA = 'enterprise') {
+  constructor(readonly org: string, public plan: keyof typeof PLAN_QUOTA = 'enterprise') {
     super();
     this.spec = hubSpec();
     this.quota = PLAN_QUOTA[plan];
@@ -185,6 +207,8 @@ export class HubStandIn extends StandInServer {
     if (need === 'scim' && record.kind !== 'scim') return hubError(401, 'Invalid SCIM token');
     if ((need === 'user' || need === 'admin') && record.kind !== 'user') return hubError(401, 'Invalid credentials in Authorization header');
     if (need === 'admin' && !record.admin) return hubError(403, 'You must be an admin of this organization to do that');
+    if (need === 'admin' && !canWrite(record)) return hubError(403, 'This token does not have the org.write permission on this organization');
+    if (orgParam !== undefined && record.securityRestrictions?.length) return hubError(403, `Access to this organization is restricted: ${record.securityRestrictions.join(', ')}`);
     const reply = handle();
     return { ...reply, headers: { ratelimit: `"api";r=${this.quota - current.used};t=${resetIn}`, 'ratelimit-policy': policy, ...reply.headers } };
   }
@@ -280,15 +304,25 @@ export class HubStandIn extends StandInServer {
     const record = this.tokens.get(token)!;
     const member = this.member(record.user);
     const roleInOrg = member?.role ?? record.orgRole;
+    const showRole = !record.serviceAccount || this.serviceAccountRoleInWhoami;
+    const accessRole = record.accessRole ?? 'write';
+    const org = {
+      type: 'org', id: this.orgId, name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan,
+      ...(showRole ? { roleInOrg } : {}), ...(record.securityRestrictions?.length ? { securityRestrictions: record.securityRestrictions } : {}),
+    };
+    const scoped = accessRole === 'fineGrained' ? [{ entity: { _id: this.orgId, name: this.org, type: 'org' }, permissions: record.permissions ?? [] }] : [];
     return {
       status: 200,
       body: {
         type: 'user', id: member?._id ?? hexId(), name: record.user, fullname: member?.fullname ?? record.user,
         email: member?.email ?? null, emailVerified: true, isPro: false, canPay: false, avatarUrl: '/avatars/x.svg', periodEnd: null,
-        orgs: roleInOrg && !record.orgAccessRevoked ? [{ type: 'org', id: 'org000000000000000000001', name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan, roleInOrg }] : [],
+        orgs: roleInOrg && !record.orgAccessRevoked ? [org] : [],
         auth: {
           type: 'access_token',
-          accessToken: { displayName: record.displayName ?? 'hf-iam-sync', role: 'fineGrained', createdAt: '2026-01-01T00:00:00.000Z', fineGrained: { scoped: [], global: [] } },
+          accessToken: {
+            displayName: record.displayName ?? 'hf-iam-sync', role: accessRole, createdAt: '2026-01-01T00:00:00.000Z',
+            ...(accessRole === 'fineGrained' ? { fineGrained: { scoped, global: [] } } : {}),
+          },
           ...(record.expiresAt === undefined ? {} : { expiresAt: new Date(record.expiresAt).toISOString() }),
         },
       },

@@ -41,7 +41,7 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     const value = `hf_${randomBytes(17).toString('base64url')}`;
     const token = { _id: hexId(), displayName, createdAt: new Date().toISOString(), permissions, value };
     sa.tokens.set(token._id, token);
-    hub.addToken(value, { id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read', displayName });
+    hub.addToken(value, { id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read', displayName, serviceAccount: true, accessRole: 'fineGrained', permissions });
     const info = { _id: token._id, displayName, createdAt: token.createdAt };
     return { token: value, tokenInfo: shape === 'rotate' ? { ...info, last4: value.slice(-4) } : { ...info, permissions, repoIds: [], repoPermissions: [], endpointPatterns: [], skipNetworkSecurity: false } };
   };
@@ -107,7 +107,10 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     const body = (r.body ?? {}) as { displayName?: unknown; permissions?: unknown };
     if (body.permissions !== undefined && badPermissions(body.permissions)) return hubError(400, `permissions must be a list of: ${PERMISSIONS.join(', ')}`);
     if (typeof body.displayName === 'string') token.displayName = body.displayName;
-    if (body.permissions !== undefined) token.permissions = body.permissions as string[];
+    if (body.permissions !== undefined) {
+      token.permissions = body.permissions as string[];
+      hub.tokens.get(token.value)!.permissions = token.permissions;
+    }
     return { status: 200, body: { _id: token._id, displayName: token.displayName, permissions: token.permissions, repoIds: [], repoPermissions: [], endpointPatterns: [], skipNetworkSecurity: false } };
   }));
   hub.route('DELETE', `${base}/{sa}/tokens/{token}`, (r) => hub.guardAdmin(r, () => {

@@ -1,4 +1,5 @@
 import { computePlan } from '../domain/compute-plan.js';
+import { MEMBER_MANAGEMENT, missingPermissions, restrictionProblem } from '../domain/token-check.js';
 import type { Plan } from '../domain/plan.js';
 import { readInputs, type ReadPorts } from '../reconcile/read-inputs.js';
 import type { Config } from '../runtime/config.js';
@@ -65,6 +66,8 @@ function planFindings(plan: Plan, config: Config): Finding[] {
 }
 
 const ENTERPRISE = ['enterprise', 'plus'];
+/** Plans with the member-role calls (the spec's plan enum; academia is a paid plan too). */
+const PAID = ['team', 'enterprise', 'plus', 'academia'];
 
 /** Rotation settings: checked against the configuration and the organization's plan (from whoami). */
 export function rotationFindings(config: Config, plan: string | null): Finding[] {
@@ -107,7 +110,14 @@ export async function runDoctor(ports: ReadPorts, config: Config): Promise<Findi
       const findings: Finding[] = [me.roleInOrg === 'admin'
         ? ok('hub-admin', `HF_TOKEN is ${me.user}'s, an admin of ${org}`)
         : { check: 'hub-admin', status: 'fail', summary: me.roleInOrg ? `HF_TOKEN is ${me.user}'s, whose role in ${org} is ${me.roleInOrg}` : `HF_TOKEN is ${me.user}'s, who is not a member of ${org}`, fix: `use a token of an admin of ${org} (write access with the org in its fine-grained scope)` }];
-      const paid = me.plan !== null && ['team', 'enterprise', 'plus'].includes(me.plan);
+      const missing = missingPermissions(me, MEMBER_MANAGEMENT);
+      const restricted = restrictionProblem(me.restrictions);
+      if (me.roleInOrg === 'admin' && (missing.length > 0 || restricted)) {
+        findings[0] = restricted
+          ? { check: 'hub-admin', status: 'fail', summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is restricted there: ${restricted}`, fix: 'resolve the restriction (2FA, token approval, SSO session, allowed IPs), or use another admin\'s token' }
+          : { check: 'hub-admin', status: 'fail', summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is ${me.tokenRole === 'read' ? 'read-only' : `fine-grained without ${missing.join(', ')} on ${org}`}: every role change would answer 403`, fix: `create a token with write access, or a fine-grained token with ${MEMBER_MANAGEMENT.join(', ')} on ${org} (Settings → Access Tokens)` };
+      }
+      const paid = me.plan !== null && PAID.includes(me.plan);
       const needsPlus = membership === 'scim-managed';
       findings.push(!paid
         ? { check: 'hub-plan', status: 'fail', summary: `${org} is on ${me.plan ?? 'an unknown'} plan: changing member roles needs Team or Enterprise`, fix: `upgrade ${org} to a Team or Enterprise plan` }

@@ -1,6 +1,12 @@
 import type { Access } from '../domain/plan.js';
 import type { HubAuditEvent } from '../domain/out-of-band.js';
+import type { TokenAccess } from '../domain/token-check.js';
 import type { HubMember, ResourceGroupRef } from '../domain/types.js';
+
+export interface HubIdentity extends TokenAccess {
+  user: string;
+  plan: string | null;
+}
 
 /**
  * One Hugging Face organization. Reads return complete answers or throw. Each write documents what
@@ -20,8 +26,8 @@ export interface HubOrg {
   setAccess(username: string, access: Access): Promise<void>;
   /** Revokes a token's access to the organization (the token keeps working elsewhere). Failure ⇒ it still has access. */
   revokeOrgToken(tokenId: string): Promise<void>;
-  /** Who the token is: its user, their role in this organization (null if not a member), the org's plan. */
-  whoami(): Promise<{ user: string; roleInOrg: string | null; plan: string | null }>;
+  /** Who HF_TOKEN is and what it may do in this organization, and the organization's plan. */
+  whoami(): Promise<HubIdentity>;
   /** The organization's audit log (the Hub exports its last 100,000 events). */
   readAuditLog(): Promise<HubAuditEvent[]>;
   /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */

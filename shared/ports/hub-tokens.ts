@@ -1,3 +1,5 @@
+import type { TokenAccess } from '../domain/token-check.js';
+
 /**
  * The Hub's token-issuing calls: service accounts and their tokens, token verification, and the
  * organization's OAuth token exchange. Token values cross this port only as return values of the
@@ -23,11 +25,9 @@ export interface MintedToken {
   id: string;
 }
 
-export interface TokenIdentity {
+export interface TokenIdentity extends TokenAccess {
   user: string;
   email: string | null;
-  /** Role in the organization, or null when the token does not reach it. */
-  roleInOrg: string | null;
   /** Other organizations the token reaches (a token-exchange app bound elsewhere shows here). */
   otherOrgs: string[];
 }

@@ -5,6 +5,7 @@ import {
 import type { RotationEventRecord } from '../ports/credential-store.js';
 import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
+import { missingPermissions, restrictionProblem } from '../domain/token-check.js';
 import { VerificationError } from '../runtime/errors.js';
 
 /**
@@ -127,7 +128,11 @@ async function store(c: StepContext, versionId: string, value: string): Promise<
   await c.secrets.putPending(c.spec.secret, versionId, value).catch((e: unknown) => { throw new StepFailure('store', e); });
 }
 
-/** Step 2: the new token answers whoami-v2 as the right identity, with access to the organization. */
+/**
+ * Step 2: the new token answers whoami-v2 as the right identity, reaches the organization (its
+ * entry in `orgs`, with or without `roleInOrg`: the Hub may leave it out for service accounts), is
+ * under no security restriction there, and holds the permissions the credential asks for.
+ */
 export async function verify(c: StepContext, value: string): Promise<void> {
   const who = await c.hub.whoami(value);
   const { spec } = c;
@@ -140,9 +145,15 @@ export async function verify(c: StepContext, value: string): Promise<void> {
   if (spec.kind === 'token-exchange' && who.roleInOrg === 'no_access') {
     throw new VerificationError(`${spec.subject} (${who.user}) has no access to ${c.organization} (role no_access; offboarded?): consumers of this credential stay on the last token, which reaches nothing either — remove the credential or restore the person's access`);
   }
-  if (!who.roleInOrg || who.roleInOrg === 'no_access') {
+  if (!who.reachesOrg || who.roleInOrg === 'no_access') {
     const elsewhere = who.otherOrgs.length > 0 ? ` (it reaches ${who.otherOrgs.join(', ')}${spec.kind === 'token-exchange' ? ': the OAuth app is bound to another organization — check tokenExchange.clientId' : ''})` : '';
     throw new VerificationError(`the new token has no access to organization ${c.organization}${who.roleInOrg === 'no_access' ? ' (role no_access)' : ''}${elsewhere}`);
+  }
+  const restricted = restrictionProblem(who.restrictions);
+  if (restricted) throw new VerificationError(`the new token is restricted in ${c.organization}: ${restricted}`);
+  const missing = spec.kind === 'service-account' ? missingPermissions(who, spec.permissions) : [];
+  if (missing.length > 0) {
+    throw new VerificationError(`the new token lacks ${missing.join(', ')} in ${c.organization} (whoami-v2 lists ${who.orgPermissions.join(', ') || 'no org permissions'}); check the credential's permissions and the organization's token policy`);
   }
 }
 

@@ -73,7 +73,8 @@ describe('hf-iam-sync rotate', () => {
     ctx.sandbox.hub.inject({ method: 'GET', path: /whoami-v2$/, status: 503, times: 20 });
     const run = await runCli(['rotate', '--config', ctx.config], { env });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/ci\s+FAILED at verify: step verify failed \(attempt 1; the next run resumes at "verify"\): huggingface: whoami with the new token failed \(HTTP 503\)/);
+    // A secret's first token is verified before it is stored (AWS would make it current at once), so a failed verify starts again at create.
+    expect(run.stdout).toMatch(/ci\s+FAILED at verify: step verify failed \(attempt 1; the next run resumes at "create"\): huggingface: whoami with the new token failed \(HTTP 503\)/);
     expect(run.stdout).toContain('Overdue (not rotated within their period): ci');
   });
 

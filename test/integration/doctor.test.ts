@@ -42,6 +42,27 @@ describe('hf-iam-sync doctor', () => {
     expect((await doctor({ ...ctx.sandbox.env, HF_TOKEN: 'hf_stranger' })).find('hub-admin').summary).toBe("HF_TOKEN is nobody's, who is not a member of acme");
   });
 
+  it('an admin\'s token that cannot manage members: read-only, fine-grained without org.write, or restricted', async () => {
+    const { hub } = ctx.sandbox;
+    hub.addToken('hf_read', { user: 'root-admin', admin: true, kind: 'user', accessRole: 'read' });
+    hub.addToken('hf_fg_read', { user: 'root-admin', admin: true, kind: 'user', accessRole: 'fineGrained', permissions: ['org.read'] });
+    hub.addToken('hf_fg_write', { user: 'root-admin', admin: true, kind: 'user', accessRole: 'fineGrained', permissions: ['org.read', 'org.write'] });
+    hub.addToken('hf_mfa', { user: 'root-admin', admin: true, kind: 'user', securityRestrictions: ['mfa'] });
+    const check = async (token: string) => (await doctor({ ...ctx.sandbox.env, HF_TOKEN: token })).find('hub-admin');
+    expect(await check('hf_read')).toMatchObject({ status: 'fail', summary: expect.stringContaining('the token is read-only: every role change would answer 403'), fix: expect.stringContaining('org.write on acme') });
+    expect(await check('hf_fg_read')).toMatchObject({ status: 'fail', summary: expect.stringContaining('fine-grained without org.write on acme') });
+    expect(await check('hf_mfa')).toMatchObject({ status: 'fail', summary: expect.stringContaining('restricted there: mfa (the organization requires two-factor authentication') });
+    expect(await check('hf_fg_write')).toMatchObject({ status: 'pass' });
+    // What doctor predicts is what the Hub does: the read-only admin token's role change is refused.
+    const put = await fetch(`${hub.baseUrl}/api/organizations/acme/members/grace-h/role`, { method: 'PUT', headers: { authorization: 'Bearer hf_read', 'content-type': 'application/json' }, body: JSON.stringify({ role: 'read' }) });
+    expect(put.status).toBe(403);
+  });
+
+  it('an Academia organization is on a paid plan', async () => {
+    ctx.sandbox.hub.plan = 'academia';
+    expect((await doctor()).find('hub-plan')).toMatchObject({ status: 'pass', summary: 'acme is on the academia plan, which has the calls membership: roles needs' });
+  });
+
   it('scim-managed on an org without Enterprise Plus', async () => {
     await writeFile(ctx.config, ctx.sandbox.configText.replace('membership: roles', 'membership: scim-managed'));
     const { find } = await doctor({ ...ctx.sandbox.env, HF_SCIM_TOKEN: 'scim' });

@@ -30,7 +30,12 @@ describe('service accounts on the Hub stand-in', () => {
     const sa = (await api<{ _id: string; user: string }>('POST', '/service-accounts', { name: 'ci', description: 'CI jobs' })).body;
     const created = (await api<{ token: string; tokenInfo: { _id: string; permissions: string[] } }>('POST', `/service-accounts/${sa._id}/tokens`, { displayName: 'ci-2026-w48', permissions: ['repo.content.read', 'org.write'] })).body;
     expect(created.tokenInfo.permissions).toEqual(['repo.content.read', 'org.write']);
-    expect(await who(created.token)).toMatchObject({ name: sa.user, orgs: [expect.objectContaining({ name: 'acme', roleInOrg: 'write' })] });
+    // Service accounts are not members: by default whoami shows the org without roleInOrg, and the token's org-scoped permissions.
+    const seen = await who(created.token);
+    expect(seen).toMatchObject({ name: sa.user, orgs: [expect.objectContaining({ name: 'acme' })], auth: { accessToken: { role: 'fineGrained', fineGrained: { scoped: [{ entity: { type: 'org', name: 'acme' }, permissions: ['repo.content.read', 'org.write'] }] } } } });
+    expect((seen as unknown as { orgs: object[] }).orgs[0]).not.toHaveProperty('roleInOrg');
+    sandbox.hub.serviceAccountRoleInWhoami = true;
+    expect(await who(created.token)).toMatchObject({ orgs: [expect.objectContaining({ name: 'acme', roleInOrg: 'write' })] });
     const listed = (await api<{ accessTokens: Array<Record<string, unknown>> }>('GET', `/service-accounts/${sa._id}`)).body;
     expect(listed.accessTokens).toEqual([expect.objectContaining({ _id: created.tokenInfo._id, displayName: 'ci-2026-w48', last4: created.token.slice(-4) })]);
     expect(JSON.stringify(listed)).not.toContain(created.token);

@@ -2,9 +2,10 @@ import type { HubAuditEvent } from '../../domain/out-of-band.js';
 import type { Access } from '../../domain/plan.js';
 import { isRole } from '../../domain/roles.js';
 import type { HubMember, MembershipMode, ResourceGroupRef } from '../../domain/types.js';
-import type { HubOrg } from '../../ports/hub-org.js';
+import type { HubIdentity, HubOrg } from '../../ports/hub-org.js';
 import { IncompleteReadError, NotFoundError } from '../../runtime/errors.js';
 import { HubHttp } from './hub-http.js';
+import { tokenAccess, type WhoamiBody } from './whoami.js';
 
 /**
  * `HubOrg` over the Hub's REST and SCIM APIs. Members are read 10,000 a page (the API's maximum),
@@ -72,12 +73,10 @@ export class HubOrgHttp implements HubOrg {
     });
   }
 
-  async whoami(): Promise<{ user: string; roleInOrg: string | null; plan: string | null }> {
-    const { body } = await this.#api.send<{ name: string; orgs?: Array<{ name: string; roleInOrg?: string; plan?: string }> }>({
-      method: 'GET', path: '/api/whoami-v2', idempotent: true, operation: 'whoami',
-    });
-    const org = body.orgs?.find((o) => o.name.toLowerCase() === decodeURIComponent(this.#org).toLowerCase());
-    return { user: body.name, roleInOrg: org?.roleInOrg ?? null, plan: org?.plan ?? null };
+  async whoami(): Promise<HubIdentity> {
+    const { body } = await this.#api.send<WhoamiBody>({ method: 'GET', path: '/api/whoami-v2', idempotent: true, operation: 'whoami' });
+    const { otherOrgs: _others, ...access } = tokenAccess(body, decodeURIComponent(this.#org));
+    return { user: body.name, ...access };
   }
 
   async readAuditLog(): Promise<HubAuditEvent[]> {

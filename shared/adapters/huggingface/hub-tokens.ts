@@ -1,4 +1,5 @@
 import type { ExchangedToken, HubTokens, MintedToken, ServiceAccountRef, TokenIdentity, TokenMeta } from '../../ports/hub-tokens.js';
+import { tokenAccess, type WhoamiBody } from './whoami.js';
 import { AuthenticationError, TokenExchangeError, TokenRejectedError, UpstreamError } from '../../runtime/errors.js';
 import { HubHttp } from './hub-http.js';
 
@@ -83,15 +84,11 @@ export class HubTokensHttp implements HubTokens {
       ...(this.#options.retryBaseMs === undefined ? {} : { retryBaseMs: this.#options.retryBaseMs }),
     });
     try {
-      const { body } = await api.send<{ name: string; email?: string | null; orgs?: Array<{ name: string; roleInOrg?: string }> }>({
+      const { body } = await api.send<WhoamiBody>({
         method: 'GET', path: '/api/whoami-v2', idempotent: true, operation: 'whoami with the new token',
       });
-      const org = this.#options.organization.toLowerCase();
-      const mine = body.orgs?.find((o) => o.name.toLowerCase() === org);
-      return {
-        user: body.name, email: body.email ?? null, roleInOrg: mine?.roleInOrg ?? null,
-        otherOrgs: (body.orgs ?? []).filter((o) => o.name.toLowerCase() !== org).map((o) => o.name),
-      };
+      const { plan: _plan, ...access } = tokenAccess(body, this.#options.organization);
+      return { user: body.name, email: body.email ?? null, ...access };
     } catch (error) {
       if (error instanceof AuthenticationError) throw new TokenRejectedError('the token', error.status ?? 401, 'whoami-v2 refused it', { cause: error });
       throw error;

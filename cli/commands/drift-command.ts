@@ -1,4 +1,4 @@
-import { detectOutOfBand } from '../../shared/domain/out-of-band.js';
+import { detectOutOfBand, MEMBERSHIP_EVENT_TYPES } from '../../shared/domain/out-of-band.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { parseTimeFlag } from '../time-flag.js';
@@ -17,7 +17,7 @@ export async function runDriftCommand(args: { config: string; since: string | un
   try {
     const { hub, state } = composition.ports;
     const org = config.policy.organization;
-    const [me, last, log] = await Promise.all([hub.whoami(), state.lastFinishedRun(org), hub.readAuditLog()]);
+    const [me, last, log] = await Promise.all([hub.whoami(), state.lastFinishedRun(org), hub.readAuditLog(MEMBERSHIP_EVENT_TYPES)]);
     const since = sinceFlag ?? last?.startedAt ?? new Date(Date.now() - 7 * 86_400_000).toISOString();
     const changes = detectOutOfBand(log, { since, ourUser: me.user });
     if (args.json) {

@@ -75,6 +75,8 @@ export class HubStandIn extends StandInServer {
   windowSeconds = 300;
   /** The org's audit log, oldest first, as `GET …/audit-log/export` returns it. */
   readonly auditLog: Array<Record<string, unknown> & { createdAt: string; type: string }> = [];
+  /** The `q` of every audit-log export asked for ('' when unfiltered), for assertions. */
+  readonly exportQueries: string[] = [];
   /** Caps member pages below the requested limit, as a server may; clients must follow `Link`. */
   maxPageSize = Number.POSITIVE_INFINITY;
   /** Service accounts by id (tests look inside). */
@@ -109,6 +111,7 @@ export class HubStandIn extends StandInServer {
     this.route('POST', `${base}/resource-groups`, (r) => this.#guard(r, 'admin', () => this.#createResourceGroup(r)));
     this.route('GET', `${base}/audit-log/export`, (r) => this.#guard(r, 'admin', () => {
       const q = r.url.searchParams.get('q');
+      this.exportQueries.push(q ?? '');
       const [field, value] = q ? q.split(':', 2) : [];
       const rows = this.auditLog.filter((e) => !q || (field === 'type' && e.type === value) || (field === 'author' && (e.author as { user: string }).user === value));
       return { status: 200, body: rows.slice(-100_000) };

@@ -13,8 +13,15 @@ export interface HubAuditEvent {
   data: unknown;
 }
 
+/**
+ * The audit-log types (from the export's enum in the Hub's OpenAPI) that change who is in the
+ * organization or what they reach: role and resource-group changes, and people joining or leaving
+ * by themselves (leaving, joining from a verified domain or automatically, through SSO, accepting
+ * an invitation).
+ */
 export const MEMBERSHIP_EVENT_TYPES: readonly string[] = [
   'org.add_user', 'org.change_role', 'org.invite_user', 'org.remove_user',
+  'org.leave', 'org.join.from_domain', 'org.join.automatic', 'org.sso_join', 'org.invite.accept',
   'resource_group.add_users', 'resource_group.remove_users', 'resource_group.change_role',
 ];
 

@@ -28,8 +28,11 @@ export interface HubOrg {
   revokeOrgToken(tokenId: string): Promise<void>;
   /** Who HF_TOKEN is and what it may do in this organization, and the organization's plan. */
   whoami(): Promise<HubIdentity>;
-  /** The organization's audit log (the Hub exports its last 100,000 events). */
-  readAuditLog(): Promise<HubAuditEvent[]>;
+  /**
+   * The organization's audit-log events of the given types, each type filtered by the Hub
+   * (`q=type:…`), so a busy organization's 100,000-event export is never downloaded whole.
+   */
+  readAuditLog(types: readonly string[]): Promise<HubAuditEvent[]>;
   /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */
   scimInvite(person: { username: string; email: string; externalId: string; givenName: string; familyName: string }): Promise<void>;
   /** SCIM users (`userName`, `active`), pending invitations included; one user when `userName` is given. */

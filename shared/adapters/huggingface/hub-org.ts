@@ -4,6 +4,7 @@ import { isRole } from '../../domain/roles.js';
 import type { HubMember, MembershipMode, ResourceGroupRef } from '../../domain/types.js';
 import type { HubIdentity, HubOrg } from '../../ports/hub-org.js';
 import { IncompleteReadError, NotFoundError } from '../../runtime/errors.js';
+import { mapLimit } from '../../runtime/map-limit.js';
 import { HubHttp } from './hub-http.js';
 import { tokenAccess, type WhoamiBody } from './whoami.js';
 
@@ -79,11 +80,16 @@ export class HubOrgHttp implements HubOrg {
     return { user: body.name, ...access };
   }
 
-  async readAuditLog(): Promise<HubAuditEvent[]> {
-    const { body } = await this.#api.send<Array<{ _id: string; createdAt: string; type: string; message: string; data?: unknown; author: { user: string } }>>({
-      method: 'GET', path: `/api/organizations/${this.#org}/audit-log/export`, idempotent: true, operation: 'export the audit log',
+  async readAuditLog(types: readonly string[]): Promise<HubAuditEvent[]> {
+    const byId = new Map<string, HubAuditEvent>();
+    // The export filters on one field:value; one call per type, a few at a time.
+    await mapLimit(types, 4, async (type) => {
+      const { body } = await this.#api.send<Array<{ _id: string; createdAt: string; type: string; message: string; data?: unknown; author: { user: string } }>>({
+        method: 'GET', path: `/api/organizations/${this.#org}/audit-log/export?q=${encodeURIComponent(`type:${type}`)}`, idempotent: true, operation: `export the audit log (${type})`,
+      });
+      for (const e of body) byId.set(e._id, { id: e._id, at: new Date(e.createdAt).toISOString(), type: e.type, author: e.author.user, message: e.message, data: e.data ?? null });
     });
-    return body.map((e) => ({ id: e._id, at: new Date(e.createdAt).toISOString(), type: e.type, author: e.author.user, message: e.message, data: e.data ?? null }));
+    return [...byId.values()];
   }
 
   async revokeOrgToken(tokenId: string): Promise<void> {

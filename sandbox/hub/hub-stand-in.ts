@@ -73,6 +73,8 @@ export class HubStandIn extends StandInServer {
   readonly issuedTokenValues: string[] = [];
   quota: number;
   windowSeconds = 300;
+  /** Rate-limit headers: the IETF `RateLimit` pair (default), or only `Retry-After` on a 429 (as a proxy in front of the Hub may). */
+  rateLimitHeaders: 'ratelimit' | 'retry-after-only' = 'ratelimit';
   /** The org's audit log, oldest first, as `GET …/audit-log/export` returns it. */
   readonly auditLog: Array<Record<string, unknown> & { createdAt: string; type: string }> = [];
   /** The `q` of every audit-log export asked for ('' when unfiltered), for assertions. */
@@ -200,8 +202,9 @@ export class HubStandIn extends StandInServer {
     this.#windows.set(token, current);
     const policy = `"fixed window";"api";q=${this.quota};w=${this.windowSeconds}`;
     const resetIn = Math.max(1, current.start + this.windowSeconds - now);
+    const onlyRetryAfter = this.rateLimitHeaders === 'retry-after-only';
     if (current.used >= this.quota) {
-      return { ...hubError(429, 'You have exceeded our hourly quotas for action: api'), headers: { ratelimit: `"api";r=0;t=${resetIn}`, 'ratelimit-policy': policy } };
+      return { ...hubError(429, 'You have exceeded our hourly quotas for action: api'), headers: onlyRetryAfter ? { 'retry-after': String(resetIn) } : { ratelimit: `"api";r=0;t=${resetIn}`, 'ratelimit-policy': policy } };
     }
     current.used += 1;
     const orgParam = req.params.org;
@@ -213,7 +216,7 @@ export class HubStandIn extends StandInServer {
     if (need === 'admin' && !canWrite(record)) return hubError(403, 'This token does not have the org.write permission on this organization');
     if (orgParam !== undefined && record.securityRestrictions?.length) return hubError(403, `Access to this organization is restricted: ${record.securityRestrictions.join(', ')}`);
     const reply = handle();
-    return { ...reply, headers: { ratelimit: `"api";r=${this.quota - current.used};t=${resetIn}`, 'ratelimit-policy': policy, ...reply.headers } };
+    return { ...reply, headers: { ...(onlyRetryAfter ? {} : { ratelimit: `"api";r=${this.quota - current.used};t=${resetIn}`, 'ratelimit-policy': policy }), ...reply.headers } };
   }
 
   guardScim(req: SandboxRequest, handle: () => SandboxResponse): Promise<SandboxResponse> {

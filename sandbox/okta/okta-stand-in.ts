@@ -257,15 +257,27 @@ export class OktaStandIn extends StandInServer {
   #listLogs(req: SandboxRequest): SandboxResponse {
     const q = req.url.searchParams;
     if (q.get('sortOrder') !== 'ASCENDING' && q.has('after')) return oktaError(400, 'E0000001', 'Api validation failed: after requires sortOrder=ASCENDING');
-    const since = q.get('since') ? Date.parse(q.get('since')!) : Date.now() - 7 * 86_400_000;
     const limit = Math.min(Number(q.get('limit') ?? 100), 1000, this.maxPageSize);
+    // `after` is opaque (Okta: "<epoch ms>_<n>"); it alone says where the next page starts, and
+    // Okta's next link carries no `since`: a client that rebuilds the link with a fresh `since`
+    // silently skips what was logged in between.
+    // `since` is the lower time bound of every query, with or without `after`.
     const after = q.get('after');
-    const inWindow = this.logs.filter((e) => Date.parse(e.published) >= since);
-    const start = after ? inWindow.findIndex((e) => e.uuid === after) + 1 : 0;
-    const page = inWindow.slice(start, start + limit);
-    const next = new URL(req.url.pathname + req.url.search, this.baseUrl);
-    const cursor = page.at(-1)?.uuid ?? after;
-    if (cursor) next.searchParams.set('after', cursor);
+    const since = q.get('since') ? Date.parse(q.get('since')!) : after ? 0 : Date.now() - 7 * 86_400_000;
+    let start = 0;
+    if (after) {
+      const position = /^\d+_(\d+)$/.exec(after);
+      if (!position) return oktaError(400, 'E0000001', 'Api validation failed: after is not a cursor this server issued');
+      start = Number(position[1]);
+    }
+    const from = this.logs.findIndex((e, i) => i >= start && Date.parse(e.published) >= since);
+    start = from < 0 ? Math.max(start, this.logs.length) : from;
+    const page = this.logs.slice(start, start + limit);
+    const end = start + page.length;
+    const next = new URL('/api/v1/logs', this.baseUrl);
+    next.searchParams.set('limit', String(limit));
+    next.searchParams.set('sortOrder', 'ASCENDING');
+    next.searchParams.set('after', `${Date.parse(this.logs[end - 1]?.published ?? new Date(0).toISOString())}_${end}`);
     return { status: 200, body: page, headers: { link: `<${this.#link(req, null)}>; rel="self", <${next}>; rel="next"` } };
   }
 

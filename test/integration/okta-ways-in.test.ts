@@ -173,3 +173,29 @@ describe('time budget', () => {
     }
   });
 });
+
+describe('the System Log poll', () => {
+  it('follows Okta\'s next link as given: a poll an hour after the last one still sees what was logged in between', async () => {
+    const { pollOktaLogs } = await import('../../shared/offboarding/poll-okta-logs.js');
+    const { composeForSandbox } = await import('../../sandbox/sandbox.js');
+    const { parseConfig } = await import('../../shared/runtime/config.js');
+    const { okta, hub } = env.sandbox;
+    const config = parseConfig(env.sandbox.configText, 'sandbox.yaml');
+    const { ports, close } = await composeForSandbox(config, env.sandbox.dynamoEndpoint);
+    const sink = { publish: async () => undefined };
+    try {
+      await pollOktaLogs({ ...ports, events: sink }, config);
+      okta.deactivate(okta.userByLogin('linus@acme.example').id);
+      // The next poll runs an hour later (a stream outage, a paused schedule): beyond any look-back.
+      const later = { ...ports, events: sink, clock: () => new Date(Date.now() + 3_600_000) };
+      const polled = await pollOktaLogs(later, config);
+      expect(polled.outcomes).toEqual([expect.objectContaining({ outcome: 'processed', detail: expect.stringContaining('1 change(s)') })]);
+      expect(hub.member('linus-t')?.role).toBe('no_access');
+      // Every request after the first was a next link Okta gave, unchanged.
+      expect(okta.calls.filter((c) => c.path === '/api/v1/logs').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await close();
+    }
+  });
+});
+

@@ -46,6 +46,21 @@ describe('Hub stand-in', () => {
   });
 });
 
+describe('rate limits without RateLimit headers', () => {
+  it('waits as long as Retry-After says: one 429, then the call goes through', async () => {
+    const { hub } = h.sandbox;
+    hub.rateLimitHeaders = 'retry-after-only';
+    hub.windowSeconds = 2;
+    hub.quota = 1;
+    await h.composition.ports.hub.listResourceGroups();
+    const groups = await h.composition.ports.hub.listResourceGroups();
+    expect(groups.map((g) => g.name).sort()).toEqual(['llm', 'vision']);
+    // Retrying after a guessed second would meet a second 429 inside the 2-second window.
+    expect(hub.count(/resource-groups$/, 'GET')).toBe(3);
+    expect(hub.calls.filter((c) => c.status === 429)).toHaveLength(1);
+  });
+});
+
 describe('SCIM membership modes', () => {
   it('scim-managed: invites the missing, deactivates the leavers, then sets roles on the next run', async () => {
     const scim = await startHarness({ configure: (t) => t.replace('membership: roles', 'membership: scim-managed') });

@@ -2,8 +2,8 @@ import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
 
 /**
  * A small HTTP client for the Hub: bearer auth, JSON, `Link` pagination, and the Hub's rate
- * limits — on a 429 it waits the `t=` seconds of the `RateLimit` header (the fixed window's reset)
- * and tries again. 5xx answers and network errors are retried only for calls marked idempotent.
+ * limits — on a 429 it waits the `t=` seconds of the `RateLimit` header (the fixed window's reset),
+ * or `Retry-After` when that is all the answer carries, and tries again. 5xx answers and network errors are retried only for calls marked idempotent.
  * Errors become `UpstreamError` / `AuthenticationError` carrying the Hub's `error` text, never
  * the token.
  */
@@ -38,6 +38,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function rateLimitResetSeconds(header: string | null): number | undefined {
   const match = header ? /(?:^|;)\s*t=(\d+)/.exec(header) : null;
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * How long a 429 says to wait, in seconds: the `t=` of `RateLimit` (the window's reset), else
+ * `Retry-After` (delta-seconds or an HTTP date, RFC 9110 §10.2.3), else 1.
+ * @example retryAfterSeconds(new Headers({ 'retry-after': '30' }), Date.now()) === 30
+ */
+export function retryAfterSeconds(headers: Headers, now: number): number {
+  const reset = rateLimitResetSeconds(headers.get('ratelimit'));
+  if (reset !== undefined) return reset;
+  const retryAfter = headers.get('retry-after')?.trim();
+  if (retryAfter && /^\d+$/.test(retryAfter)) return Number(retryAfter);
+  const date = retryAfter ? Date.parse(retryAfter) : Number.NaN;
+  return Number.isNaN(date) ? 1 : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
 /** The `rel="next"` target of a `Link` header. */
@@ -82,7 +96,7 @@ export class HubHttp {
         throw new UpstreamError('huggingface', request.operation, `network error: ${(error as Error).cause ?? (error as Error).message}`, undefined, { cause: error });
       }
       if (response.status === 429 && waits < this.#options.maxRateLimitWaits) {
-        const seconds = rateLimitResetSeconds(response.headers.get('ratelimit')) ?? 1;
+        const seconds = retryAfterSeconds(response.headers, Date.now());
         const waitMs = Math.min(seconds * 1000, this.#options.maxWaitMs);
         waits += 1;
         await response.arrayBuffer();

@@ -1,4 +1,7 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
+
+/** The SDK module, already loaded by the time a directory exists (see okta-client.ts). */
+const sdk = async () => (await import('@okta/okta-sdk-nodejs')).default;
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, OktaStatus } from '../../domain/types.js';
 import { isOktaUserRef, type Directory } from '../../ports/directory.js';
 import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
@@ -8,16 +11,19 @@ import { mapLimit } from '../../runtime/map-limit.js';
  * `Directory` over the official Okta SDK.
  *
  * Reads per whole-org run: one group search (explicit names OR'ed with the convention prefix),
- * every page of each mapped group's members (1,000 a page, Okta's maximum), and every page of a
+ * every page of each mapped group's members (200 a page, as Okta recommends), and every page of a
  * `profile.<attr> pr` user search (200 a page) — which finds linked people outside every mapped
  * group and, unlike a plain list, includes DEPROVISIONED users.
  *
  * Any failed page throws `UpstreamError`: a shorter list is never returned.
  */
 
-const GROUP_PAGE = 1000;
+// Okta recommends 200 a page everywhere (larger pages cost more of the rate-limit bucket per call
+// and time out sooner), whatever the endpoint's maximum.
+const GROUP_PAGE = 200;
 const USER_PAGE = 200;
-const LOG_PAGE = 1000;
+const LOG_PAGE = 200;
+const GROUP_SEARCH_PAGE = 200;
 const READ_CONCURRENCY = 4;
 /** Encoded search length per call; leaves room for the org URL and other parameters in a `Link`. */
 const SEARCH_CHUNK_CHARS = 1500;
@@ -95,7 +101,7 @@ export class OktaDirectory implements Directory {
     ];
     const found = new Map<string, DirectoryGroup>();
     for (const search of searchChunks(clauses)) {
-      const groups = await this.#call('search groups', async () => drain(await this.#client.groupApi.listGroups({ search, limit: 10000 })));
+      const groups = await this.#call('search groups', async () => drain(await this.#client.groupApi.listGroups({ search, limit: GROUP_SEARCH_PAGE })));
       for (const g of groups) found.set(g.id!, { id: g.id!, name: g.profile?.name ?? '' });
     }
     return [...found.values()];
@@ -128,14 +134,13 @@ export class OktaDirectory implements Directory {
   }
 
   async readLogPage(cursor: string | null, since: Date): Promise<{ events: unknown[]; next: string | null }> {
-    // A stored next link carries `since` and `after`; the SDK rebuilds the same request from them.
-    const params = cursor ? new URL(cursor).searchParams : null;
     return this.#call('read the System Log', async () => {
-      const collection = await this.#client.systemLogApi.listLogEvents({
-        since: params?.get('since') ?? since.toISOString(), sortOrder: 'ASCENDING', limit: LOG_PAGE,
-        ...(params?.get('after') ? { after: params.get('after')! } : {}),
-      });
-      const events = await collection.getNextPage();
+      // Okta's next link is opaque: a stored one is fetched exactly as given (through the SDK's own
+      // Collection, so auth, retries and Link parsing are the SDK's), never rebuilt from its parts.
+      const collection = cursor
+        ? new (await sdk()).Collection<unknown>(this.#client.http, cursor, undefined, {})
+        : await this.#client.systemLogApi.listLogEvents({ since: since.toISOString(), sortOrder: 'ASCENDING', limit: LOG_PAGE });
+      const events = (await collection.getNextPage()) as unknown[];
       return { events, next: collection.nextUri ?? cursor };
     });
   }

@@ -33,6 +33,9 @@ interface RawTarget {
   displayName?: unknown;
 }
 
+/** An Okta user id: `00u` and 17 letters or digits (20 characters). */
+export const OKTA_USER_ID = /^00u[A-Za-z0-9]{17}$/;
+
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /**
@@ -55,6 +58,11 @@ export function parseLogEvent(raw: unknown): ParsedEvent {
   const groups = targets.filter((t) => t?.type === 'UserGroup' && text(t.id)).map((t) => ({ id: t.id as string, name: text(t.displayName) }));
   const isUserEvent = (USER_EVENT_TYPES as readonly string[]).includes(eventType);
   if (isUserEvent && users.length === 0) return { kind: 'malformed', uuid, reason: `${eventType} has no target of type User` };
+  // An id in another form would be looked up as a Hub username: refuse it, never guess.
+  const foreign = isUserEvent ? users.find((u) => !OKTA_USER_ID.test(u.id)) : undefined;
+  if (foreign) {
+    return { kind: 'malformed', uuid, reason: `${eventType}: target User id "${foreign.id.slice(0, 40)}" is not an Okta user id (00u followed by 17 letters or digits); check what sends these events` };
+  }
   if (!isUserEvent && groups.length === 0) return { kind: 'malformed', uuid, reason: `${eventType} has no target of type UserGroup` };
   const actor = (e.actor as { alternateId?: unknown } | undefined)?.alternateId;
   return {

@@ -1,3 +1,4 @@
+import { OKTA_USER_ID } from '../domain/okta-event.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../domain/types.js';
 
 /**
@@ -31,5 +32,5 @@ export interface Directory {
  * @example isOktaUserRef('alice@acme.com') === true; isOktaUserRef('alice-hf') === false
  */
 export function isOktaUserRef(ref: string): boolean {
-  return ref.includes('@') || /^00u[A-Za-z0-9]{17}$/.test(ref);
+  return ref.includes('@') || OKTA_USER_ID.test(ref);
 }

@@ -89,15 +89,19 @@ describe('Okta events', () => {
   it('a malformed event, an unknown user and an unlinked user get clear outcomes; the rest of the batch goes through', async () => {
     const { okta, hub } = h.sandbox;
     const good = okta.deactivate(okta.userByLogin('alan@acme.example').id);
-    const unknown = { ...okta.emit('user.lifecycle.deactivate', []), target: [{ id: '00uNOBODY0000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
+    const unknown = { ...okta.emit('user.lifecycle.deactivate', []), target: [{ id: '00uNOBODY00000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
+    // A User target whose id is a Hub username, not an Okta id: refused, never looked up as a username.
+    const foreignId = { ...okta.emit('user.lifecycle.deactivate', []), target: [{ id: 'linus-t', type: 'User', alternateId: 'linus@acme.example' }] };
     const unlinked = okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')]);
     const noTarget = { ...okta.emit('user.lifecycle.suspend', []), target: [] };
     const failedLogin = okta.emit('user.lifecycle.deactivate', [okta.userByLogin('ken@acme.example')], { result: 'FAILURE' });
-    const result = await handleOktaEvents(ports, h.config, [{ hello: 'world' }, noTarget, unknown, unlinked, failedLogin, good], 'hook');
+    const result = await handleOktaEvents(ports, h.config, [{ hello: 'world' }, noTarget, unknown, foreignId, unlinked, failedLogin, good], 'hook');
     const by = (uuid: unknown) => result.outcomes.find((o) => o.uuid === uuid);
     expect(result.outcomes[0]).toEqual({ uuid: null, outcome: 'rejected', detail: 'the event has no uuid' });
     expect(by(noTarget.uuid)).toMatchObject({ outcome: 'rejected', detail: 'user.lifecycle.suspend has no target of type User' });
     expect(by(unknown.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('0 change(s)') });
+    expect(by(foreignId.uuid)).toMatchObject({ outcome: 'rejected', detail: 'user.lifecycle.deactivate: target User id "linus-t" is not an Okta user id (00u followed by 17 letters or digits); check what sends these events' });
+    expect(hub.member('linus-t')?.role).toBe('write');
     expect(by(unlinked.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('0 change(s)') });
     expect(by(failedLogin.uuid)).toMatchObject({ outcome: 'ignored', detail: 'outcome is FAILURE, not SUCCESS' });
     expect(by(good.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('1 change(s)') });

@@ -133,7 +133,7 @@ describe('through the real handlers', () => {
     const write = okta.groupByName('hf-acme-write');
     const people = addLinkedPeople(env.sandbox, 20, 'hf-acme-write');
     const events = Array.from({ length: 498 }, (_, i) => okta.emit('group.user_membership.add', [people[i % 20]!, write]));
-    const unknown = { ...okta.emit('user.lifecycle.suspend', []), target: [{ id: '00uNOBODY0000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
+    const unknown = { ...okta.emit('user.lifecycle.suspend', []), target: [{ id: '00uNOBODY00000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
     const unlinked = okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')]);
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
     const onPoll = await env.load<Handler<unknown>>('okta-log-poll');

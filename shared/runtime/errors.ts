@@ -89,6 +89,14 @@ export class LeaseHeldError extends ConflictError {
   }
 }
 
+/** The embedded store (LevelDB under .hf-iam-sync/) is open in another process; one process at a time. */
+export class StoreBusyError extends ConflictError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreBusyError';
+  }
+}
+
 /** An invocation payload or CLI argument was malformed. */
 export class InputError extends AppError {
   constructor(message: string, options?: ErrorOptions) {

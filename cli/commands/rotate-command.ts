@@ -26,7 +26,9 @@ export async function runRotateCommand(args: { config: string; credential: strin
     const report = await rotateTokens(ports, config.credentials, config.policy.organization, { credential: args.credential, dryRun: args.dryRun, runId: newRunId() });
     io.progress?.('');
     io.stdout(args.json ? JSON.stringify(report, null, 2) : renderRotation(report, ports.clock()));
-    const failed = report.results.some((r) => r.outcome === 'failed') || report.decisions.some((d) => d.problem);
+    // A credential asked for by name that was not rotated (another run held it) is a failure too.
+    const notDone = args.credential !== undefined && report.results.some((r) => r.outcome === 'skipped');
+    const failed = notDone || report.results.some((r) => r.outcome === 'failed') || report.decisions.some((d) => d.problem);
     return failed || (!report.dryRun && report.overdue.length > 0) ? EXIT.failed : EXIT.ok;
   } finally {
     await close();

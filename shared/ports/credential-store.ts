@@ -18,6 +18,8 @@ export interface RotationEventRecord {
 export interface CredentialStore {
   /** Takes the per-credential lease, or throws `LeaseHeldError`; an expired lease is taken over. */
   acquireCredentialLease(credential: string, owner: string, ttlMs: number, now: Date): Promise<void>;
+  /** Extends our lease; throws `LeaseLostError` when another run holds it now. */
+  renewCredentialLease(credential: string, owner: string, ttlMs: number, now: Date): Promise<void>;
   releaseCredentialLease(credential: string, owner: string): Promise<void>;
   getCredentialState(credential: string): Promise<CredentialState | null>;
   putCredentialState(state: CredentialState, now: Date): Promise<void>;

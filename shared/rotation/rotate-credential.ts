@@ -7,6 +7,7 @@ import type { EventSink } from '../ports/event-sink.js';
 import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { ConfigError, describeError, LeaseHeldError, TokenRejectedError, VerificationError } from '../runtime/errors.js';
+import { HeldLease, LeaseLostError } from '../runtime/held-lease.js';
 import { createAndStore, promote, startRotation, StepFailure, verify, type StepContext } from './steps.js';
 
 /**
@@ -42,8 +43,6 @@ export interface CredentialResult {
   alertErrors: string[];
 }
 
-// Longer than rotate-tokens' 300 s timeout: a lease only expires under a run that is gone.
-const LEASE_TTL_MS = 6 * 60_000;
 const STEP_ORDER: RotationStep[] = ['create', 'verify', 'promote'];
 
 /** What one run shares between its credentials: its id, and the organization's service accounts, listed once. */
@@ -52,6 +51,8 @@ export interface RunContext {
   organization: string;
   force: boolean;
   accounts: () => Promise<ServiceAccountRef[]>;
+  /** Epoch ms (real time) by which the run must be done: the Lambda invocation's end, or the CLI's. */
+  deadline: number;
 }
 
 /** A run's service-account list: fetched on first use, then shared (a failed fetch is retried by the next caller). */
@@ -69,16 +70,22 @@ export function accountsOnce(hub: HubTokens): () => Promise<ServiceAccountRef[]>
 export async function rotateCredential(ports: RotationPorts, spec: CredentialSpec, run: RunContext): Promise<CredentialResult> {
   const now = () => ports.clock();
   const blank: CredentialResult = { credential: spec.name, kind: spec.kind, outcome: 'up-to-date', detail: '', current: null, deleted: [], overdue: false, ageMs: null, alertErrors: [] };
+  let lease: HeldLease;
   try {
-    await ports.store.acquireCredentialLease(spec.name, run.runId, LEASE_TTL_MS, now());
+    lease = await HeldLease.take(`rotation lease for credential "${spec.name}"`, {
+      acquire: (ttl) => ports.store.acquireCredentialLease(spec.name, run.runId, ttl, now()),
+      renew: (ttl) => ports.store.renewCredentialLease(spec.name, run.runId, ttl, now()),
+      release: () => ports.store.releaseCredentialLease(spec.name, run.runId),
+    }, { deadline: run.deadline });
   } catch (error) {
-    if (error instanceof LeaseHeldError) return { ...blank, outcome: 'skipped', detail: error.message };
+    // Skipped is no excuse: the credential's own state still says whether it is overdue.
+    if (error instanceof LeaseHeldError) return finish(ports, spec, { ...blank, outcome: 'skipped', detail: error.message });
     return { ...blank, outcome: 'failed', failedStep: 'setup', detail: describeError(error) };
   }
   try {
-    return await new CredentialRun(ports, spec, run, blank).execute();
+    return await new CredentialRun(ports, spec, run, blank, lease).execute();
   } finally {
-    await ports.store.releaseCredentialLease(spec.name, run.runId).catch(() => undefined);
+    await lease.release();
   }
 }
 
@@ -89,7 +96,7 @@ class CredentialRun {
   state: CredentialState = emptyState('');
   versions: CredentialVersion[] = [];
 
-  constructor(readonly ports: RotationPorts, readonly spec: CredentialSpec, readonly run: RunContext, blank: CredentialResult) {
+  constructor(readonly ports: RotationPorts, readonly spec: CredentialSpec, readonly run: RunContext, blank: CredentialResult, readonly lease: HeldLease) {
     this.result = { ...blank };
     this.c = { hub: ports.hub, secrets: ports.secrets, spec, organization: run.organization, now: ports.clock, account: undefined };
   }
@@ -109,7 +116,7 @@ class CredentialRun {
       await this.advance(decision.reason);
       this.versions = await this.ports.store.listVersions(this.spec.name);
     }
-    await this.deleteExpired();
+    if (!this.lease.lost) await this.deleteExpired();
     return finish(this.ports, this.spec, this.result, this.state, this.versions);
   }
 
@@ -126,6 +133,7 @@ class CredentialRun {
     let step: RotationStep = rotation.step;
     try {
       while (step !== 'promote') {
+        this.lease.check(`step ${step}`);
         if (step === 'create') {
           ({ version, value } = await createAndStore(this.c, rotation, currentVersion(this.state, this.versions)));
           await ports.store.putVersion(version);
@@ -156,8 +164,14 @@ class CredentialRun {
         }
         await this.save({ ...this.state, rotation: { ...rotation, step } });
       }
+      this.lease.check('step promote');
       await this.promote(rotation.rotationId, version!, reason);
     } catch (error) {
+      if (error instanceof LeaseLostError) {
+        // Another run owns the credential now: recording anything here could overwrite its state.
+        Object.assign(this.result, { outcome: 'failed', failedStep: step, detail: `${error.message} The rotation stays at "${step}" for the run that holds the lease.` });
+        return;
+      }
       await this.fail(rotation, step, version, error instanceof StepFailure ? error : new StepFailure(step, error));
     }
   }

@@ -10,11 +10,15 @@ import { accountsOnce, resolveAccount, rotateCredential, type CredentialResult, 
  * A dry run reads state and the Hub, decides, and writes nothing.
  */
 
+export const DEFAULT_RUN_MS = 15 * 60_000;
+
 export interface RotateRequest {
   /** Only this credential, rotated now even if not due (an unfinished rotation is finished first). */
   credential?: string | undefined;
   dryRun: boolean;
   runId: string;
+  /** Epoch ms by which the run must be done (default: 15 minutes from now, Lambda's longest invocation). */
+  deadline?: number;
 }
 
 export interface OrphanToken {
@@ -43,6 +47,7 @@ export async function rotateTokens(ports: RotationPorts, credentials: readonly C
   const selected = select(credentials, request.credential);
   const report: RotationReport = { runId: request.runId, dryRun: request.dryRun, decisions: [], results: [], overdue: [], orphans: [] };
   const accounts = accountsOnce(ports.hub);
+  const deadline = request.deadline ?? Date.now() + DEFAULT_RUN_MS;
   if (request.dryRun) {
     for (const spec of selected) {
       const state = (await ports.store.getCredentialState(spec.name)) ?? emptyState(spec.name);
@@ -52,7 +57,7 @@ export async function rotateTokens(ports: RotationPorts, credentials: readonly C
     }
   } else {
     for (const spec of selected) {
-      const result = await rotateCredential(ports, spec, { runId: request.runId, organization, force: request.credential !== undefined, accounts });
+      const result = await rotateCredential(ports, spec, { runId: request.runId, organization, force: request.credential !== undefined, accounts, deadline });
       report.results.push(result);
       if (result.overdue) report.overdue.push(spec.name);
     }

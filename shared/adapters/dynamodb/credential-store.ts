@@ -26,6 +26,10 @@ export class DynamoDbCredentialStore implements CredentialStore {
     return this.#ops.acquireLease({ pk: pk(credential), sk: 'LEASE' }, `rotation lease for credential "${credential}"`, owner, ttlMs, now);
   }
 
+  renewCredentialLease(credential: string, owner: string, ttlMs: number, now: Date): Promise<void> {
+    return this.#ops.renewLease({ pk: pk(credential), sk: 'LEASE' }, `rotation lease for credential "${credential}"`, owner, ttlMs, now);
+  }
+
   releaseCredentialLease(credential: string, owner: string): Promise<void> {
     return this.#ops.releaseLease({ pk: pk(credential), sk: 'LEASE' }, owner);
   }

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
+import { LeaseLostError } from '../../runtime/held-lease.js';
 
 /** The few table operations both stores use, with errors translated to `UpstreamError` naming the table. */
 export class TableOps {
@@ -59,6 +60,23 @@ export class TableOps {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`acquire lease ${key.pk}`, error);
       const held = await this.get(key.pk, key.sk);
       throw new LeaseHeldError(what, String(held?.owner ?? 'unknown'), String(held?.expiresAt ?? 'unknown'), { cause: error });
+    }
+  }
+
+  /** Extends `owner`'s lease to `ttlMs` from `now`; `LeaseLostError` when someone else holds it now. */
+  async renewLease(key: { pk: string; sk: string }, what: string, owner: string, ttlMs: number, now: Date): Promise<void> {
+    const expires = new Date(now.getTime() + ttlMs);
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.table, Key: key,
+        UpdateExpression: 'SET expiresAt = :at, expiresAtEpoch = :epoch, #ttl = :ttl',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':owner': owner, ':at': expires.toISOString(), ':epoch': Math.floor(expires.getTime() / 1000), ':ttl': Math.floor(expires.getTime() / 1000) + 86_400 },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(what, { cause: error });
+      throw this.wrap(`renew lease ${key.pk}`, error);
     }
   }
 

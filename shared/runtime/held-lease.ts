@@ -1,0 +1,90 @@
+import { ConflictError } from './errors.js';
+
+/**
+ * A lease that ends with the run holding it. It is taken for a short heartbeat (not for the
+ * longest a run could last) and renewed while the run is alive, and never past the run's deadline
+ * plus a margin: a process killed with SIGKILL, or an invocation Lambda stopped at its timeout,
+ * blocks the next run for at most one heartbeat.
+ *
+ *   take ──renew──renew──renew── release          (alive: renewed every heartbeat / 3)
+ *   take ──renew──✕ killed       … expires ≤ heartbeat later; the next run takes it over
+ *
+ * `check()` goes before every step that writes: it throws once the lease was lost (a renewal found
+ * another owner: this run must write nothing more) or the deadline passed (the lease is still
+ * ours for the margin, long enough to record where the run stopped).
+ */
+
+export interface LeaseOps {
+  /** Takes the lease for `ttlMs` (throws `LeaseHeldError` when someone else holds it). */
+  acquire(ttlMs: number): Promise<void>;
+  /** Extends our lease to `ttlMs` from now; throws `LeaseLostError` when we no longer hold it. */
+  renew(ttlMs: number): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** The lease was taken over by another run (ours had expired): stop writing. */
+export class LeaseLostError extends ConflictError {
+  constructor(what: string, options?: ErrorOptions) {
+    super(`The ${what} was taken over by another run while this one was still working; this run stopped and wrote nothing more.`, options);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** The run's own deadline passed (the Lambda invocation's time, or the CLI's): it stops between steps. */
+export class DeadlineReachedError extends ConflictError {
+  constructor(what: string) {
+    super(`The run reached its deadline before ${what}; it stopped there, and the next run resumes.`);
+    this.name = 'DeadlineReachedError';
+  }
+}
+
+export interface LeaseTiming {
+  /** Epoch ms by which the run must be done (real time). */
+  deadline: number;
+  heartbeatMs?: number;
+  /** Kept after the deadline: time to record where the run stopped. */
+  marginMs?: number;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 60_000;
+export const DEFAULT_MARGIN_MS = 10_000;
+
+export class HeldLease {
+  #lost: unknown;
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(readonly what: string, readonly ops: LeaseOps, readonly timing: Required<LeaseTiming>) {}
+
+  static async take(what: string, ops: LeaseOps, timing: LeaseTiming): Promise<HeldLease> {
+    const lease = new HeldLease(what, ops, { heartbeatMs: DEFAULT_HEARTBEAT_MS, marginMs: DEFAULT_MARGIN_MS, ...timing });
+    await ops.acquire(lease.ttl());
+    lease.#timer = setInterval(() => {
+      if (lease.#lost) return;
+      ops.renew(lease.ttl()).catch((error: unknown) => {
+        lease.#lost = error;
+      });
+    }, Math.max(100, Math.floor(lease.timing.heartbeatMs / 3)));
+    lease.#timer.unref();
+    return lease;
+  }
+
+  /** A heartbeat, but never past the deadline plus the margin. */
+  ttl(): number {
+    return Math.max(1000, Math.min(this.timing.heartbeatMs, this.timing.deadline + this.timing.marginMs - Date.now()));
+  }
+
+  /** Throws when the run must not start `next`: the lease is lost, or the deadline passed. */
+  check(next: string): void {
+    if (this.#lost) throw new LeaseLostError(this.what, { cause: this.#lost });
+    if (Date.now() >= this.timing.deadline) throw new DeadlineReachedError(next);
+  }
+
+  get lost(): boolean {
+    return this.#lost !== undefined;
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.#timer);
+    if (!this.#lost) await this.ops.release().catch(() => undefined);
+  }
+}

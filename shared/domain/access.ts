@@ -1,5 +1,5 @@
 import type { Access, Effect } from './plan.js';
-import { compareRoles } from './roles.js';
+import { compareRoles, maxRole } from './roles.js';
 import type { MemberResourceGroup } from './types.js';
 
 /** Value helpers over `Access`: equality, direction of a change, and the rebuild that keeps unmanaged resource groups. */
@@ -54,6 +54,20 @@ export function effectOf(before: Access | null, after: Access | null): Effect {
   }
   if (up && down) return 'mixed';
   return down ? 'downgrade' : 'upgrade';
+}
+
+/**
+ * The gains of a change alone: each part (org role, each resource group) at the more privileged of
+ * before and after — what a guard can let through while it holds the losses.
+ * @example gainsOnly({role: 'read', resourceGroups: [llm: write]}, {role: 'admin', resourceGroups: []}) → {role: 'admin', resourceGroups: [llm: write]}
+ */
+export function gainsOnly(before: Access, after: Access): Access {
+  const merged = new Map(before.resourceGroups.map((rg) => [rg.id, rg]));
+  for (const rg of after.resourceGroups) {
+    const had = merged.get(rg.id);
+    merged.set(rg.id, had ? { ...rg, role: maxRole(had.role, rg.role) } : rg);
+  }
+  return { role: maxRole(before.role, after.role), resourceGroups: [...merged.values()].sort(byName) };
 }
 
 /** Effects the guards treat as removals or demotions. */

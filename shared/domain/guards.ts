@@ -1,5 +1,5 @@
-import { isDecrease } from './access.js';
-import type { BlockedChange, Change } from './plan.js';
+import { effectOf, gainsOnly, isDecrease } from './access.js';
+import type { BlockedChange, Change, Guard } from './plan.js';
 import { userKey } from './roles.js';
 import type { HubSnapshot, Policy } from './types.js';
 
@@ -12,8 +12,10 @@ import type { HubSnapshot, Policy } from './types.js';
  *                   adds and upgrades still go through
  *
  * A blocked change leaves `changes` and appears in `blocked` with its guard and a detail saying how
- * to proceed. A percentage limit needs the whole org as its base, so it is skipped for a scoped
- * (one-user) read; a count limit always applies.
+ * to proceed. A *mixed* change (say, an upgrade to admin that also drops a resource group) is split:
+ * its gains go ahead as an upgrade, and only its losses are held, as a downgrade from there — so a
+ * safe gain never waits behind a removal guard. A percentage limit needs the whole org as its base,
+ * so it is skipped for a scoped (one-user) read; a count limit always applies.
  */
 export function applyGuards(
   candidates: readonly Change[],
@@ -21,11 +23,21 @@ export function applyGuards(
   policy: Policy,
 ): { changes: Change[]; blocked: BlockedChange[] } {
   const blocked: BlockedChange[] = [];
+  /** Holds `change` back; what may still go ahead in its place (the gains of a mixed change), if anything. */
+  const hold = (change: Change, guard: Guard, detail: string): Change[] => {
+    if (change.effect !== 'mixed' || !change.before || !change.after) {
+      blocked.push({ change, guard, detail });
+      return [];
+    }
+    const gained = gainsOnly(change.before, change.after);
+    const note = `split by the ${guard} guard: the gains go ahead, the losses are held`;
+    blocked.push({ change: { ...change, id: `${change.id}#losses`, before: gained, effect: effectOf(gained, change.after), reasons: [...change.reasons, note] }, guard, detail });
+    return [{ ...change, after: gained, effect: 'upgrade', reasons: [...change.reasons, note] }];
+  };
   const protectedUsers = new Set(policy.protectedUsers.map(userKey));
-  let changes = candidates.filter((change) => {
-    if (!isDecrease(change.effect) || !protectedUsers.has(userKey(change.user))) return true;
-    blocked.push({ change, guard: 'protected-user', detail: `${change.user} is in safety.protectedUsers and is never demoted or removed` });
-    return false;
+  let changes = candidates.flatMap((change) => {
+    if (!isDecrease(change.effect) || !protectedUsers.has(userKey(change.user))) return [change];
+    return hold(change, 'protected-user', `${change.user} is in safety.protectedUsers and is never demoted or removed`);
   });
 
   const admins = new Set([
@@ -40,11 +52,9 @@ export function applyGuards(
       if (c.after?.role === 'admin') after.add(userKey(c.user));
     }
     if (after.size === 0) {
-      changes = changes.filter((change) => {
-        if (!losesAdmin(change)) return true;
-        blocked.push({ change, guard: 'last-admin', detail: 'the organization would be left without an admin; map at least one admin in Okta first' });
-        return false;
-      });
+      changes = changes.flatMap((change) => (losesAdmin(change)
+        ? hold(change, 'last-admin', 'the organization would be left without an admin; map at least one admin in Okta first')
+        : [change]));
     }
   }
 
@@ -55,11 +65,7 @@ export function applyGuards(
   if (decreases.length > limit) {
     const shown = policy.maxRemovals.kind === 'count' ? `${limit}` : `${policy.maxRemovals.value}% of ${hub.members.length} members = ${limit}`;
     const detail = `${decreases.length} removals or demotions exceed safety.maxRemovals (${shown}); check Okta, then raise the limit for one run if they are intended`;
-    changes = changes.filter((change) => {
-      if (!isDecrease(change.effect)) return true;
-      blocked.push({ change, guard: 'max-removals', detail });
-      return false;
-    });
+    changes = changes.flatMap((change) => (isDecrease(change.effect) ? hold(change, 'max-removals', detail) : [change]));
   }
   return { changes, blocked };
 }

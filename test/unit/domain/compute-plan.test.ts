@@ -195,6 +195,32 @@ describe('computePlan', () => {
       expect(plan.applyable).toBe(true);
     });
 
+    it('splits a mixed change: the gain (an upgrade to admin) goes ahead, its loss (a resource group) is held with the removals', () => {
+      const plan = computePlan(world({
+        okta: [
+          { username: 'a', groups: [], status: 'SUSPENDED' }, { username: 'b', groups: [], status: 'SUSPENDED' },
+          { username: 'erin', groups: ['hf-admin'] },
+        ],
+        hub: [member('a', 'write'), member('b', 'write'), member('erin', 'write', [rg('llm', 'write')]), member('boss', 'admin')],
+        policy: { maxRemovals: { kind: 'count', value: 1 } },
+      }));
+      expect(plan.changes).toEqual([expect.objectContaining({
+        id: 'set-role:erin', effect: 'upgrade', before: { role: 'write', resourceGroups: [rg('llm', 'write')] }, after: { role: 'admin', resourceGroups: [rg('llm', 'write')] },
+        reasons: expect.arrayContaining(['split by the max-removals guard: the gains go ahead, the losses are held']),
+      })]);
+      expect(plan.blocked.map((b) => [b.change.id, b.guard])).toEqual([['remove:a', 'max-removals'], ['remove:b', 'max-removals'], ['set-role:erin#losses', 'max-removals']]);
+      expect(plan.blocked[2]!.change).toMatchObject({ effect: 'downgrade', before: { role: 'admin', resourceGroups: [rg('llm', 'write')] }, after: { role: 'admin', resourceGroups: [] } });
+      expect(plan.summary).toMatchObject({ change: 1, remove: 0, blocked: 3 });
+    });
+
+    it('lets a protected user\'s gains through and holds only the losses', () => {
+      const plan = computePlan(world({
+        okta: [{ username: 'erin', groups: ['hf-admin'] }], hub: [member('erin', 'write', [rg('llm', 'write')]), member('boss', 'admin')], policy: { protectedUsers: ['erin'] },
+      }));
+      expect(plan.changes.map((c) => [c.id, c.effect, c.after?.role])).toEqual([['set-role:erin', 'upgrade', 'admin']]);
+      expect(plan.blocked.map((b) => [b.change.id, b.guard, b.change.effect])).toEqual([['set-role:erin#losses', 'protected-user', 'downgrade']]);
+    });
+
     it('allows removals up to the limit', () => {
       const plan = computePlan(world({
         okta: [{ username: 'a', groups: [], status: 'SUSPENDED' }, { username: 'b', groups: [], status: 'SUSPENDED' }],

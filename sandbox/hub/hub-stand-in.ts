@@ -75,6 +75,11 @@ export class HubStandIn extends StandInServer {
   windowSeconds = 300;
   /** Rate-limit headers: the IETF `RateLimit` pair (default), or only `Retry-After` on a 429 (as a proxy in front of the Hub may). */
   rateLimitHeaders: 'ratelimit' | 'retry-after-only' = 'ratelimit';
+  /**
+   * Resource groups the IdP manages through SCIM Groups, by id. The Hub's docs: changing a regular
+   * (non-SCIM) user's membership in one of them answers 403 — and a role PUT resends every group.
+   */
+  readonly scimManagedResourceGroups = new Set<string>();
   /** The org's audit log, oldest first, as `GET …/audit-log/export` returns it. */
   readonly auditLog: Array<Record<string, unknown> & { createdAt: string; type: string }> = [];
   /** The `q` of every audit-log export asked for ('' when unfiltered), for assertions. */
@@ -277,6 +282,11 @@ export class HubStandIn extends StandInServer {
     }
     const member = this.member(req.params.user!);
     if (!member) return hubError(404, `User ${req.params.user} is not a member of ${this.org}`);
+    for (const id of this.scimManagedResourceGroups) {
+      if (member.resourceGroups.get(id) !== next.get(id)) {
+        return hubError(403, `Resource group ${this.resourceGroups.get(id)!.name} is managed by SCIM: its members change only through your identity provider`);
+      }
+    }
     const author = this.tokens.get((req.headers.authorization ?? '').slice(7))!.user;
     const from = member.role;
     member.role = body.role;

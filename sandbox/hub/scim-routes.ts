@@ -92,6 +92,27 @@ export function registerScim(hub: HubStandIn): void {
     }));
   }
 
+  /** SCIM Groups: the resource groups the IdP pushes (their SCIM id is the resource group's id). */
+  for (const prefix of ['scim', 'scim-provisioning'] as const) {
+    hub.route('GET', `/api/organizations/{org}/${prefix}/v2/Groups`, (r) => hub.guardScim(r, () => {
+      const all = [...hub.scimManagedResourceGroups].map((id) => hub.resourceGroups.get(id)!).filter(Boolean);
+      const startIndex = Number(r.url.searchParams.get('startIndex') ?? 1);
+      const count = Math.min(Number(r.url.searchParams.get('count') ?? 1000), 1000);
+      const page = all.slice(startIndex - 1, startIndex - 1 + count);
+      return {
+        status: 200,
+        body: {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: all.length, itemsPerPage: page.length, startIndex,
+          Resources: page.map((rg) => ({
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: rg.id, displayName: rg.name, externalId: null,
+            members: [...hub.members.values()].filter((m) => m.resourceGroups.has(rg.id)).map((m) => ({ value: m.user })),
+            meta: { resourceType: 'Group', location: `${hub.baseUrl}/api/organizations/${r.params.org}/${prefix}/v2/Groups/${rg.id}` },
+          })),
+        },
+      };
+    }));
+  }
+
   /** The person accepts a Basic SSO invitation (scim-provisioning): they join the org as `read`. */
   hub.acceptInvitation = (userName: string) => {
     const user = [...users.values()].find((u) => u.userName.toLowerCase() === userName.toLowerCase() && u.active);

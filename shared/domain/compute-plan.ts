@@ -43,10 +43,20 @@ function accessOf(member: HubMember): Access {
   return { role: member.role, resourceGroups: member.resourceGroups };
 }
 
-function removal(member: HubMember, policy: Policy, ent: Entitlement | null, reasons: string[]): Change | null {
+/**
+ * What a member loses. In roles mode that is `no_access` and every resource group — except those the
+ * IdP manages through SCIM, which the Hub lets only SCIM change (a PUT that drops them answers 403):
+ * they are resent, and the change says so.
+ */
+function removal(member: HubMember, policy: Policy, ent: Entitlement | null, reasons: string[], scimManaged: ReadonlySet<string> = new Set()): Change | null {
   const before = accessOf(member);
   const scim = policy.membership !== 'roles';
-  if (!scim && sameAccess(before, NO_ACCESS)) return null;
+  const kept = before.resourceGroups.filter((rg) => scimManaged.has(rg.id));
+  const target: Access = kept.length > 0 ? { role: 'no_access', resourceGroups: kept } : NO_ACCESS;
+  if (!scim && sameAccess(before, target)) return null;
+  if (!scim && kept.length > 0) {
+    reasons = [...reasons, `keeps SCIM-managed resource group(s) ${kept.map((rg) => rg.name).join(', ')}: only the identity provider's SCIM push can take them away — remove the person from the Okta group pushed to each`];
+  }
   const action: ChangeAction = !scim ? 'remove' : policy.scimDelete ? 'scim-delete' : 'scim-deactivate';
   return {
     id: `${action}:${userKey(member.user)}`,
@@ -56,7 +66,7 @@ function removal(member: HubMember, policy: Policy, ent: Entitlement | null, rea
     oktaLogin: ent?.user.login ?? null,
     oktaEmail: ent?.user.email ?? null,
     before,
-    after: scim ? null : NO_ACCESS,
+    after: scim ? null : target,
     effect: 'revoke',
     reasons,
   };
@@ -82,6 +92,15 @@ export function computePlan(inputs: PlanInputs): Plan {
   }
 
   const desired = computeDesired(policy.emailFallback ? linkByEmail(directory, hub.members) : directory, resolved, policy);
+  // Resource groups the IdP manages through SCIM are left exactly as they are, whatever a rule says.
+  const scimIds = new Set(hub.scimManagedResourceGroups ?? []);
+  const scimNames = new Set(hub.resourceGroups.filter((rg) => scimIds.has(rg.id)).map((rg) => rg.name.toLowerCase()));
+  const managedRgs = new Set([...resolved.managedResourceGroups].filter((name) => !scimNames.has(name)));
+  const scimRuleWarnings: Diagnostic[] = resolved.rules.filter((r) => r.resourceGroup && scimNames.has(r.resourceGroup.toLowerCase())).map((r) => ({
+    severity: 'warning', code: 'scim-managed-resource-group',
+    summary: `rule ${r.group} → resource group ${r.resourceGroup} is ignored: the identity provider manages that group through SCIM`,
+    detail: 'The Hub refuses changes to a SCIM-managed resource group from anyone but SCIM; manage it with the Okta group pushed to it, or drop the rule.',
+  }));
   const managed = new Set(inputs.managed.map((m) => userKey(m.user)));
   const conflicted = new Set(desired.conflicts.map((c) => c.user));
   const candidates: Change[] = [];
@@ -95,7 +114,8 @@ export function computePlan(inputs: PlanInputs): Plan {
     const ent = desired.byMember.get(key);
     if (ent?.entitled) {
       const before = accessOf(member);
-      const after = rebuildAccess(before, ent.access, resolved.managedResourceGroups);
+      const wanted = scimIds.size === 0 ? ent.access : { ...ent.access, resourceGroups: ent.access.resourceGroups.filter((rg) => !scimIds.has(rg.id)) };
+      const after = rebuildAccess(before, wanted, managedRgs);
       if (sameAccess(before, after)) continue;
       const effect = effectOf(before, after);
       candidates.push({
@@ -103,13 +123,13 @@ export function computePlan(inputs: PlanInputs): Plan {
         oktaEmail: ent.user.email, before, after, effect, reasons: ent.reasons,
       });
     } else if (ent) {
-      const change = removal(member, policy, ent, [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`]);
+      const change = removal(member, policy, ent, [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`], scimIds);
       if (change) candidates.push(change);
     } else if (managed.has(key)) {
-      const change = removal(member, policy, null, ['managed by hf-iam-sync, but no Okta user links this member any more']);
+      const change = removal(member, policy, null, ['managed by hf-iam-sync, but no Okta user links this member any more'], scimIds);
       if (change) candidates.push(change);
     } else if (hub.complete && policy.unmanagedMembers === 'remove' && !isNoAccess(accessOf(member))) {
-      const change = removal(member, policy, null, ['no Okta user claims this member and safety.unmanagedMembers is "remove"']);
+      const change = removal(member, policy, null, ['no Okta user claims this member and safety.unmanagedMembers is "remove"'], scimIds);
       if (change) candidates.push(change);
     } else if (hub.complete) {
       unmanaged.push({ user: member.user, role: member.role, resourceGroups: member.resourceGroups.map((rg) => rg.name) });
@@ -117,7 +137,7 @@ export function computePlan(inputs: PlanInputs): Plan {
   }
 
   const needsInvite: NeedsInvite[] = [];
-  const diagnostics: Diagnostic[] = [...resolved.diagnostics];
+  const diagnostics: Diagnostic[] = [...resolved.diagnostics, ...scimRuleWarnings];
   const invited: InvitedWaiting[] = [];
   const pending = new Set(hub.invited ?? []);
   for (const ent of desired.byMember.values()) {

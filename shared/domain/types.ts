@@ -93,6 +93,8 @@ export interface HubSnapshot {
    * invitations sent and not accepted (the SCIM Users list includes them; a second POST answers 409).
    */
   invited?: string[];
+  /** Ids of resource groups the IdP manages through SCIM (left exactly as they are); absent when unknown. */
+  scimManagedResourceGroups?: string[];
   /** Scoped reads only: admins outside the scope, so the last-admin guard can count them. */
   otherAdmins?: string[];
 }

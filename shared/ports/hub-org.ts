@@ -37,6 +37,11 @@ export interface HubOrg {
   scimInvite(person: { username: string; email: string; externalId: string; givenName: string; familyName: string }): Promise<void>;
   /** SCIM users (`userName`, `active`), pending invitations included; one user when `userName` is given. */
   listScimUsers(userName?: string): Promise<Array<{ userName: string; active: boolean }>>;
+  /**
+   * Ids of the resource groups the IdP manages through SCIM Groups (changing their members here
+   * answers 403), or null when no SCIM token is configured and the Hub cannot be asked.
+   */
+  listScimManagedResourceGroups(): Promise<string[] | null>;
   /** SCIM: `active: false`. Failure ⇒ the person is still active. */
   scimDeactivate(username: string): Promise<void>;
   /** SCIM DELETE: on a managed org this deletes the person's account and content. Failure ⇒ nothing deleted. */

@@ -87,6 +87,9 @@ export interface StateStore {
   /** Throws unless the table answers (and is active). */
   checkReachable(): Promise<void>;
   /** A named cursor (the System Log poll's next link), or null before the first poll. */
+  /** What the last applying org run learnt from the Hub: the SCIM-managed resource groups (ids). */
+  getScimManagedResourceGroups(organization: string): Promise<string[] | null>;
+  putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void>;
   getCursor(name: string): Promise<string | null>;
   putCursor(name: string, value: string, now: Date): Promise<void>;
   /** Gives a claim back after a failure, so a retry or another way in can process the event. */

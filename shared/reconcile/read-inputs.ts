@@ -60,8 +60,13 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
     guarded('hf-iam-sync state', () => ports.state.listManaged(config.policy.organization)),
     guarded('issued tokens', () => ports.state.listIssuedTokens(config.policy.organization)),
   ]);
-  const invited = await pendingInvitations(ports, config, members);
-  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true, ...(invited ? { invited } : {}) }, managed, issuedTokens };
+  const [invited, scimGroups] = await Promise.all([pendingInvitations(ports, config, members), scimManaged(ports)]);
+  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true, ...(invited ? { invited } : {}), ...scimGroups }, managed, issuedTokens };
+}
+
+async function scimManaged(ports: ReadPorts): Promise<Pick<HubSnapshot, 'scimManagedResourceGroups'>> {
+  const ids = await guarded('SCIM groups (resource groups the IdP manages)', () => ports.hub.listScimManagedResourceGroups());
+  return ids ? { scimManagedResourceGroups: ids } : {};
 }
 
 /** scim-basic: SCIM identities that are active but not members are invitations waiting to be accepted. */
@@ -124,5 +129,9 @@ async function readOneUser(
   for (const username of [...usernames].filter((u) => !hubMembers.some((m) => m.user.toLowerCase() === u.toLowerCase()) && mayBeEntitled.length > 0)) {
     invited.push(...(await pendingInvitations(ports, config, hubMembers, username) ?? []));
   }
-  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins, ...(invited.length ? { invited } : {}) }, managed, rulesBound: mayBeEntitled.length > 0, issuedTokens };
+  // From state (the last org run recorded it), so the offboarding path stays three Okta/Hub calls;
+  // the Hub is asked only when nothing is recorded yet.
+  const known = await guarded('hf-iam-sync state', () => ports.state.getScimManagedResourceGroups(org));
+  const scimGroups = known ? { scimManagedResourceGroups: known } : await scimManaged(ports);
+  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins, ...(invited.length ? { invited } : {}), ...scimGroups }, managed, rulesBound: mayBeEntitled.length > 0, issuedTokens };
 }

@@ -108,6 +108,9 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
       throw error;
     }
     const plan = computePlan(inputs);
+    if (request.scope.kind === 'organization' && inputs.hub.scimManagedResourceGroups) {
+      await ports.state.putScimManagedResourceGroups(org, inputs.hub.scimManagedResourceGroups, ports.clock());
+    }
     const finished = (extra: Partial<RunRecord>) =>
       ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), planSummary: plan.summary, ...extra });
     if (plan.errored) {

@@ -46,6 +46,36 @@ describe('Hub stand-in', () => {
   });
 });
 
+describe('SCIM-managed resource groups', () => {
+  it('are left exactly as they are and reported; a leaver keeps them (only SCIM can remove them) and the rest of the run goes through', async () => {
+    const { hub } = h.sandbox;
+    for (const name of ['llm', 'vision']) hub.scimManagedResourceGroups.add(hub.resourceGroupByName(name).id);
+    const outcome = await reconcile(h.composition.ports, h.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+    expect(outcome.result?.failed).toEqual([]);
+    expect(outcome.plan.diagnostics).toContainEqual(expect.objectContaining({ code: 'scim-managed-resource-group', summary: expect.stringContaining('resource group llm is ignored') }));
+    expect(hub.member('linus-t')?.role).toBe('no_access');
+    expect(hub.memberResourceGroups('linus-t')).toEqual({ llm: 'write' });
+    const linus = outcome.plan.changes.find((c) => c.user === 'linus-t')!;
+    expect(linus.reasons.join(' ')).toContain('keeps SCIM-managed resource group(s) llm');
+    expect(hub.member('grace-h')?.role).toBe('write');
+    expect(hub.memberResourceGroups('grace-h')).toEqual({ vision: 'read' });
+    const again = await reconcile(h.composition.ports, h.config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+    expect(again.plan.changes).toEqual([]);
+    // The applying run recorded what it learnt, for one-user runs (offboarding) to read from state.
+    expect(await h.composition.ports.state.getScimManagedResourceGroups('acme')).toEqual([...hub.scimManagedResourceGroups]);
+  });
+
+  it('a one-user offboarding of someone in a SCIM-managed group is not refused', async () => {
+    const { hub, okta } = h.sandbox;
+    hub.scimManagedResourceGroups.add(hub.resourceGroupByName('vision').id);
+    okta.setStatus(okta.userByLogin('grace@acme.example').id, 'SUSPENDED');
+    const outcome = await reconcile(h.composition.ports, h.config, { dryRun: false, scope: { kind: 'user', user: 'grace@acme.example' }, trigger: 'cli', actor: 't' });
+    expect(outcome.result?.failed).toEqual([]);
+    expect(hub.member('grace-h')?.role).toBe('no_access');
+    expect(hub.memberResourceGroups('grace-h')).toEqual({ vision: 'read' });
+  });
+});
+
 describe('rate limits without RateLimit headers', () => {
   it('waits as long as Retry-After says: one 429, then the call goes through', async () => {
     const { hub } = h.sandbox;

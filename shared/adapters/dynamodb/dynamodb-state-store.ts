@@ -179,6 +179,15 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
+  async getScimManagedResourceGroups(organization: string): Promise<string[] | null> {
+    const item = await this.#ops.get(`ORG#${organization}`, 'SCIMGROUPS');
+    return Array.isArray(item?.ids) ? (item.ids as string[]) : null;
+  }
+
+  async putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void> {
+    await this.#ops.put({ pk: `ORG#${organization}`, sk: 'SCIMGROUPS', ids: [...ids], updatedAt: now.toISOString() }, 'save SCIM-managed resource groups');
+  }
+
   async getCursor(name: string): Promise<string | null> {
     const item = await this.#ops.get(`CURSOR#${name}`, 'CURSOR');
     return typeof item?.value === 'string' ? item.value : null;

@@ -129,6 +129,19 @@ export class HubOrgHttp implements HubOrg {
     return users;
   }
 
+  async listScimManagedResourceGroups(): Promise<string[] | null> {
+    if (!this.#scim) return null;
+    const ids: string[] = [];
+    for (let start = 1; ; ) {
+      const { body } = await this.#scim.send<{ totalResults: number; Resources: Array<{ id: string }> }>({
+        method: 'GET', path: `${this.#scimBase}/Groups?startIndex=${start}&count=1000&excludedAttributes=members`, idempotent: true, operation: 'SCIM list groups',
+      });
+      ids.push(...body.Resources.map((g) => g.id));
+      if (body.Resources.length === 0 || ids.length >= body.totalResults) return ids;
+      start += body.Resources.length;
+    }
+  }
+
   async scimDeactivate(username: string): Promise<void> {
     const id = await this.#scimId(username);
     await this.#scimApi().send({

@@ -35,7 +35,7 @@ export async function runRotateCommand(args: { config: string; credential: strin
   }
 }
 
-const OUTCOME: Record<CredentialResult['outcome'], string> = { rotated: 'rotated', 'up-to-date': 'up to date', failed: 'FAILED', skipped: 'skipped' };
+const OUTCOME: Record<CredentialResult['outcome'], string> = { rotated: 'rotated', 'up-to-date': 'up to date', failed: 'FAILED', skipped: 'skipped', suspended: 'SUSPENDED' };
 
 export function renderRotation(report: RotationReport, now: Date): string {
   const lines = [report.dryRun ? `Rotation dry run ${report.runId}: nothing is written.` : `Rotation run ${report.runId}`, ''];

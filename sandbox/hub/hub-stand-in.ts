@@ -82,6 +82,8 @@ export class HubStandIn extends StandInServer {
   readonly scimManagedResourceGroups = new Set<string>();
   /** The org's audit log, oldest first, as `GET …/audit-log/export` returns it. */
   readonly auditLog: Array<Record<string, unknown> & { createdAt: string; type: string }> = [];
+  /** Token values invalidated through `POST /api/credentials/revoke` (their owners were emailed). */
+  readonly revokedValues: string[] = [];
   /** The `q` of every audit-log export asked for ('' when unfiltered), for assertions. */
   readonly exportQueries: string[] = [];
   /** Caps member pages below the requested limit, as a server may; clients must follow `Link`. */
@@ -130,6 +132,13 @@ export class HubStandIn extends StandInServer {
       token.orgAccessRevoked = true;
       return { status: 200, body: { success: true } };
     }));
+    // Public: the raw value is the only proof (the spec's `security: []`); always 202, so it cannot probe.
+    this.route('POST', '/api/credentials/revoke', (r) => {
+      for (const value of (r.body as { credentials: string[] }).credentials) {
+        if (this.tokens.delete(value)) this.revokedValues.push(value);
+      }
+      return { status: 202 };
+    });
     registerScim(this);
     this.serviceAccounts = registerServiceAccounts(this);
     this.oauthApps = registerTokenExchange(this);

@@ -30,6 +30,9 @@ export interface PlanInputs {
   naming: NamingConvention | null;
   policy: Policy;
   scope: PlanScope;
+  /** Token-exchange credentials (tokens issued for one member), and those already suspended. */
+  exchangeCredentials?: ReadonlyArray<{ name: string; subject: string; secret: string }>;
+  suspendedCredentials?: readonly string[];
   /**
    * False when a one-user read skipped the groups and rules because the person's Okta status
    * grants nothing: no rule can apply, so none is bound (and none reported missing).
@@ -172,6 +175,7 @@ export function computePlan(inputs: PlanInputs): Plan {
   }
 
   candidates.push(...tokenRevocations(inputs.issuedTokens ?? [], desired.byMember));
+  candidates.push(...credentialSuspensions(inputs, desired.byMember));
   const { changes, blocked } = applyGuards(candidates, hub, policy);
   changes.sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect] || a.user.localeCompare(b.user));
   return finish({
@@ -195,6 +199,34 @@ function tokenRevocations(tokens: readonly IssuedToken[], byMember: ReadonlyMap<
       id: `revoke-token:${token.tokenId}`, action: 'revoke-token' as const, user: token.user, oktaUserId: token.oktaUserId,
       oktaLogin: ent?.user.login ?? null, oktaEmail: ent?.user.email ?? null, before: null, after: null, effect: 'revoke' as const,
       token: { tokenId: token.tokenId, last4: token.last4, label: token.label }, reasons: [why],
+    }];
+  });
+}
+
+/**
+ * A token-exchange credential issued for someone who is no longer entitled is suspended: its
+ * tokens are revoked and it is not refreshed again. Only people this read saw are judged (a subject
+ * outside the snapshot is nobody's evidence).
+ */
+function credentialSuspensions(inputs: PlanInputs, byMember: ReadonlyMap<string, Entitlement>): Change[] {
+  const suspended = new Set(inputs.suspendedCredentials ?? []);
+  return (inputs.exchangeCredentials ?? []).flatMap((credential) => {
+    if (suspended.has(credential.name)) return [];
+    // The subject is a member's email: the Hub member with that email and the Okta user claiming
+    // them, or else an Okta user with that email.
+    const subject = credential.subject.toLowerCase();
+    const member = inputs.hub.members.find((m) => m.email?.toLowerCase() === subject);
+    const claimed = member ? byMember.get(userKey(member.user)) : undefined;
+    const user = claimed?.user ?? inputs.directory.users.find((u) => u.email.toLowerCase() === subject || u.login.toLowerCase() === subject);
+    if (!user) return [];
+    const ent = claimed ?? [...byMember.values()].find((e) => e.user.id === user.id);
+    if (ent?.entitled) return [];
+    const why = ent ? ent.reasons.join('; ') : `Okta user ${user.login} is ${user.status} and links no Hub member`;
+    return [{
+      id: `suspend-credential:${credential.name}`, action: 'suspend-credential' as const, user: member?.user ?? user.hfUsername ?? user.login, oktaUserId: user.id,
+      oktaLogin: user.login, oktaEmail: user.email, before: null, after: null, effect: 'revoke' as const,
+      credential: { name: credential.name, secret: credential.secret },
+      reasons: [`token-exchange credential "${credential.name}" is issued for ${credential.subject}, Okta user ${user.login}, who is no longer entitled: ${why}; rotate-tokens revokes its tokens (POST /api/credentials/revoke) and stops refreshing it`],
     }];
   });
 }

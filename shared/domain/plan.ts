@@ -18,7 +18,7 @@ export interface Access {
  * - `scim-invite` / `scim-deactivate` / `scim-delete`: SCIM calls in the `scim-*` modes.
  * - `revoke-token`: revokes the org access of a token this system issued for the person.
  */
-export type ChangeAction = 'set-role' | 'remove' | 'scim-invite' | 'scim-deactivate' | 'scim-delete' | 'revoke-token';
+export type ChangeAction = 'set-role' | 'remove' | 'scim-invite' | 'scim-deactivate' | 'scim-delete' | 'revoke-token' | 'suspend-credential';
 
 /** Direction of a change; `revoke`, `downgrade` and `mixed` count as removals for the guards. */
 export type Effect = 'grant' | 'upgrade' | 'mixed' | 'downgrade' | 'revoke';
@@ -39,6 +39,8 @@ export interface Change {
   effect: Effect;
   /** `revoke-token` only: which issued token (id and last four characters, never the value). */
   token?: { tokenId: string; last4: string; label: string };
+  /** `suspend-credential` only: the token-exchange credential issued for this person (its tokens are revoked by rotate-tokens). */
+  credential?: { name: string; secret: string };
   /** `scim-invite` only: the SCIM name sent with the invitation (from Okta's firstName / lastName). */
   name?: { givenName: string; familyName: string };
   /** Why, in words an admin can check against Okta: which rule or group, which status, which guard. */

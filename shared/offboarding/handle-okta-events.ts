@@ -62,7 +62,7 @@ function offboardingEvents(outcome: ReconcileOutcome, triggers: readonly OktaEve
   const people = [...new Set(revoked.map((c) => c.user.toLowerCase()))];
   return people.map((key) => {
     const changes = revoked.filter((c) => c.user.toLowerCase() === key);
-    const access = changes.find((c) => c.action !== 'revoke-token');
+    const access = changes.find((c) => c.action !== 'revoke-token' && c.action !== 'suspend-credential');
     const first = access ?? changes[0]!;
     return {
       detailType: 'hf-iam-sync.MemberOffboarded',
@@ -70,6 +70,8 @@ function offboardingEvents(outcome: ReconcileOutcome, triggers: readonly OktaEve
         organization: outcome.plan.organization, user: first.user, oktaUserId: first.oktaUserId, oktaLogin: first.oktaLogin,
         action: access?.action ?? null, before: access?.before ?? null, reasons: first.reasons, runId: outcome.runId, source,
         revokedTokens: changes.flatMap((c) => (c.token ? [{ tokenId: c.token.tokenId, last4: c.token.last4, label: c.token.label }] : [])),
+        // Tokens issued for the person by token exchange: suspended now, revoked by rotate-tokens (started by this event).
+        exchangedTokens: changes.flatMap((c) => (c.credential ? [{ credential: c.credential.name, secret: c.credential.secret, status: 'suspended; rotate-tokens revokes its tokens' }] : [])),
         triggeredBy: triggers.map((t) => ({ uuid: t.uuid, eventType: t.eventType, published: t.published, actor: t.actor })),
       },
     };

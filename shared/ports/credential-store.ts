@@ -4,7 +4,7 @@ import type { CredentialState, CredentialVersion } from '../domain/credentials.j
 export interface RotationEventRecord {
   credential: string;
   rotationId: string;
-  step: 'create' | 'verify' | 'promote' | 'delete-old';
+  step: 'create' | 'verify' | 'promote' | 'delete-old' | 'revoke';
   outcome: 'done' | 'failed';
   runId: string;
   at: string;
@@ -27,6 +27,9 @@ export interface CredentialStore {
   listVersions(credential: string): Promise<CredentialVersion[]>;
   putVersion(version: CredentialVersion): Promise<void>;
   recordRotationEvent(event: RotationEventRecord): Promise<void>;
+  /** Set by an offboarding when the credential's subject lost access; `revokedAt` once its tokens were revoked. */
+  getSuspension(credential: string): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null>;
+  markSuspensionRevoked(credential: string, now: Date): Promise<void>;
   /** The trail of one credential, newest first. */
   listRotationEvents(credential: string, limit: number): Promise<RotationEventRecord[]>;
 }

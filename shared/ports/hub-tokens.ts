@@ -52,4 +52,9 @@ export interface HubTokens {
   whoami(token: string): Promise<TokenIdentity>;
   /** RFC 8693 exchange for an org-scoped token for the member with `email`; misconfiguration throws `TokenExchangeError`. */
   exchangeToken(request: { email: string; scope: readonly string[] | undefined }): Promise<ExchangedToken>;
+  /**
+   * Fully invalidates tokens by value (`POST /api/credentials/revoke`; the owner is emailed). The
+   * only way to end an exchanged token early: it has no id to revoke by. Failure ⇒ they still work.
+   */
+  revokeValues(values: readonly string[]): Promise<void>;
 }

@@ -34,6 +34,8 @@ export interface ChangeRecord {
   reasons: string[];
   /** `revoke-token` only: which token (id, last four characters, label), never its value. */
   token?: { tokenId: string; last4: string; label: string };
+  /** `suspend-credential` only: which token-exchange credential (its secret's name, never a value). */
+  credential?: { name: string; secret: string };
   trigger: Trigger;
   actor: string;
   /** `started` is written before the Hub call, so a crash mid-call still leaves a trace. */
@@ -61,6 +63,8 @@ export interface StateStore {
   /** Takes the per-organization lease, or throws `LeaseHeldError`. An expired lease is taken over. */
   acquireLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void>;
   /** Releases the lease if `owner` still holds it; otherwise does nothing. */
+  /** Extends `owner`'s reconcile lease; throws `LeaseLostError` when another run holds it now. */
+  renewLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void>;
   releaseLease(organization: string, owner: string): Promise<void>;
   listManaged(organization: string): Promise<ManagedMember[]>;
   getManaged(organization: string, user: string): Promise<ManagedMember | null>;
@@ -87,6 +91,10 @@ export interface StateStore {
   /** Throws unless the table answers (and is active). */
   checkReachable(): Promise<void>;
   /** A named cursor (the System Log poll's next link), or null before the first poll. */
+  /** Marks a token-exchange credential suspended (its subject was offboarded): rotate-tokens revokes its tokens. */
+  suspendCredential(credential: string, record: { runId: string; user: string; reason: string }, now: Date): Promise<void>;
+  /** Names of the suspended credentials. */
+  listSuspendedCredentials(credentials: readonly string[]): Promise<string[]>;
   /** What the last applying org run learnt from the Hub: the SCIM-managed resource groups (ids). */
   getScimManagedResourceGroups(organization: string): Promise<string[] | null>;
   putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void>;

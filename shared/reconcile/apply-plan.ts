@@ -27,6 +27,11 @@ export interface ApplyContext {
   clock: () => Date;
   /** Parallel Hub calls within one phase. */
   concurrency?: number;
+  /**
+   * Called before each change's first write; throwing stops the run there (its lease was lost or
+   * its deadline passed): that change and every later one are reported failed, not attempted.
+   */
+  beforeWrite?: (change: Change) => void;
   /** Called after each change with how many are done; for a progress line on a terminal. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -46,7 +51,7 @@ export interface ApplyResult {
 
 const PHASES: Effect[][] = [['grant', 'upgrade'], ['mixed', 'downgrade'], ['revoke']];
 
-async function execute(hub: HubOrg, change: Change): Promise<void> {
+async function execute(hub: HubOrg, state: StateStore, change: Change, context: ApplyContext): Promise<void> {
   switch (change.action) {
     case 'set-role':
     case 'remove':
@@ -62,6 +67,10 @@ async function execute(hub: HubOrg, change: Change): Promise<void> {
       return hub.scimDelete(change.user);
     case 'revoke-token':
       return hub.revokeOrgToken(change.token!.tokenId);
+    case 'suspend-credential':
+      // The token's value is only rotate-tokens' to read: it revokes it on its next run (which the
+      // MemberOffboarded event starts at once in AWS).
+      return state.suspendCredential(change.credential!.name, { runId: context.runId, user: change.user, reason: change.reasons.join('; ') }, context.clock());
   }
 }
 
@@ -75,9 +84,15 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     const record = {
       runId: context.runId, seq: seqOf.get(change.id)!, organization: plan.organization, user: change.user,
       oktaUserId: change.oktaUserId, action: change.action, effect: change.effect, before: change.before, after: change.after,
-      reasons: change.reasons, trigger: context.trigger, actor: context.actor, ...(change.token ? { token: change.token } : {}),
+      reasons: change.reasons, trigger: context.trigger, actor: context.actor, ...(change.token ? { token: change.token } : {}), ...(change.credential ? { credential: change.credential } : {}),
     };
     const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
+    try {
+      context.beforeWrite?.(change);
+    } catch (error) {
+      fail(`not attempted: ${describeError(error)}`);
+      return;
+    }
     try {
       await state.putChange({ ...record, outcome: 'started', at: context.clock().toISOString() });
     } catch (error) {
@@ -85,7 +100,7 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       return;
     }
     try {
-      await execute(hub, change);
+      await execute(hub, state, change, context);
     } catch (error) {
       fail(describeError(error));
       await state.putChange({ ...record, outcome: 'failed', error: describeError(error), at: context.clock().toISOString() }).catch(() => undefined);
@@ -97,7 +112,8 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     // The Hub change is done; a failed bookkeeping write must not turn it into a reported failure.
     await Promise.allSettled([
       state.putChange({ ...record, outcome: 'applied', at }),
-      change.action === 'revoke-token'
+      change.action === 'suspend-credential' ? Promise.resolve()
+        : change.action === 'revoke-token'
         ? state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())
         : state.saveManaged(plan.organization, { user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at }),
     ]);

@@ -51,7 +51,10 @@ async function readRules(ports: ReadPorts, config: Config) {
 }
 
 export async function readInputs(ports: ReadPorts, config: Config, scope: PlanScope): Promise<PlanInputs> {
-  const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope };
+  const exchangeCredentials = config.credentials.flatMap((c) => (c.kind === 'token-exchange' ? [{ name: c.name, subject: c.subject, secret: c.secret }] : []));
+  const suspendedCredentials = exchangeCredentials.length === 0 ? []
+    : await guarded('hf-iam-sync state', () => ports.state.listSuspendedCredentials(exchangeCredentials.map((c) => c.name)));
+  const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope, exchangeCredentials, suspendedCredentials };
   if (scope.kind === 'user') return { ...common, ...(await readOneUser(ports, config, scope.user)) };
   const { groups, resourceGroups, mapped } = await readRules(ports, config);
   const [directory, members, managed, issuedTokens] = await Promise.all([

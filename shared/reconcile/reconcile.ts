@@ -6,6 +6,7 @@ import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
+import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
 
@@ -35,7 +36,10 @@ export interface ReconcileRequest {
   actor: string;
   /** Called with the plan before anything is applied; returning false ends the run unapplied. */
   confirm?: (plan: Plan) => Promise<boolean>;
-  leaseTtlMs?: number;
+  /** Epoch ms (real time) by which the run must be done: the Lambda invocation's end (default 15 minutes from now). */
+  deadline?: number;
+  /** The lease heartbeat (default one minute): how long a killed run can block the next one. */
+  leaseHeartbeatMs?: number;
   /** How long to wait for another run's lease before giving up (events wait; the CLI does not). */
   leaseWaitMs?: number;
   /** Progress of the apply phase (changes done of total), for a terminal. */
@@ -73,13 +77,20 @@ async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, r
   }));
 }
 
-async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: ReconcileRequest): Promise<void> {
-  const deadline = Date.now() + (request.leaseWaitMs ?? 0);
+/** The org lease (see HeldLease): a heartbeat renewed while the run lives, never past its deadline. */
+async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: ReconcileRequest): Promise<HeldLease> {
+  const waitUntil = Date.now() + (request.leaseWaitMs ?? 0);
+  const ops = {
+    acquire: (ttl: number) => ports.state.acquireLease(org, runId, ttl, ports.clock()),
+    renew: (ttl: number) => ports.state.renewLease(org, runId, ttl, ports.clock()),
+    release: () => ports.state.releaseLease(org, runId),
+  };
+  const timing = { deadline: request.deadline ?? Date.now() + 15 * 60_000, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
   for (;;) {
     try {
-      return await ports.state.acquireLease(org, runId, request.leaseTtlMs ?? 15 * 60_000, ports.clock());
+      return await HeldLease.take(`reconcile lease for "${org}"`, ops, timing);
     } catch (error) {
-      if (!(error instanceof LeaseHeldError) || Date.now() >= deadline) throw error;
+      if (!(error instanceof LeaseHeldError) || Date.now() >= waitUntil) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -94,7 +105,7 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
     return { runId, plan, outcome: 'planned' };
   }
 
-  await takeLease(ports, org, runId, request);
+  const lease = await takeLease(ports, org, runId, request);
   const run: RunRecord = {
     runId, organization: org, trigger: request.trigger, actor: request.actor, scope: request.scope, startedAt: ports.clock().toISOString(),
   };
@@ -122,7 +133,7 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
       return { runId, plan, outcome: 'declined' };
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
-      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, beforeWrite: (change) => lease.check(`change ${change.id}`), ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
     await recordClaims(ports.state, inputs, plan, result, ports.clock().toISOString());
@@ -130,6 +141,6 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
     await finished({ outcome, applied: result.applied.length, failed: result.failed.length });
     return { runId, plan, result, outcome };
   } finally {
-    await ports.state.releaseLease(org, runId);
+    await lease.release();
   }
 }

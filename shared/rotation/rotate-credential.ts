@@ -31,7 +31,7 @@ export type FailedStep = RotationEventRecord['step'] | 'store' | 'setup';
 export interface CredentialResult {
   credential: string;
   kind: CredentialSpec['kind'];
-  outcome: 'rotated' | 'up-to-date' | 'failed' | 'skipped';
+  outcome: 'rotated' | 'up-to-date' | 'failed' | 'skipped' | 'suspended';
   detail: string;
   failedStep?: FailedStep;
   /** The version consumers read after this run (id, last4, fingerprint; never the token). */
@@ -104,6 +104,13 @@ class CredentialRun {
   async execute(): Promise<CredentialResult> {
     this.state = (await this.ports.store.getCredentialState(this.spec.name)) ?? emptyState(this.spec.name);
     this.versions = await this.ports.store.listVersions(this.spec.name);
+    if (this.spec.kind === 'token-exchange') {
+      const suspension = await this.ports.store.getSuspension(this.spec.name);
+      if (suspension) {
+        await this.revokeSuspended(suspension);
+        return finish(this.ports, this.spec, this.result, this.state, this.versions);
+      }
+    }
     const decision = decideRotation(this.spec, this.state, this.versions, this.ports.clock(), this.run.force);
     this.result.detail = decision.reason;
     try {
@@ -209,6 +216,37 @@ class CredentialRun {
     Object.assign(this.result, { outcome: 'failed', failedStep: failure.step, detail: `step ${failure.step} failed (attempt ${attempts}; ${then}): ${failure.message}` });
   }
 
+  /**
+   * The subject was offboarded: every token of this credential that may still work (current,
+   * previous, pending) is revoked by value, once, and the credential is never refreshed again.
+   */
+  async revokeSuspended(suspension: { runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string }): Promise<void> {
+    const { ports, spec } = this;
+    const then = 'not refreshed any more; remove the credential from the configuration (or restore the person and delete its SUSPENDED state item)';
+    if (suspension.revokedAt) {
+      Object.assign(this.result, { outcome: 'suspended', detail: `suspended since ${suspension.suspendedAt} (subject ${suspension.user} offboarded), tokens revoked at ${suspension.revokedAt}; ${then}` });
+      return;
+    }
+    const live = this.versions.filter((v) => v.stage === 'current' || v.stage === 'previous' || v.stage === 'pending');
+    try {
+      this.lease.check('revoking the tokens');
+      const values = (await Promise.all(live.map((v) => ports.secrets.getVersion(spec.secret, v.versionId)))).filter((v): v is string => v !== null);
+      await ports.hub.revokeValues(values);
+      const at = ports.clock();
+      for (const v of live) await ports.store.putVersion({ ...v, stage: 'deleted', deletedAt: at.toISOString() });
+      await ports.store.markSuspensionRevoked(spec.name, at);
+      if (this.state.rotation) await this.save({ ...this.state, rotation: null });
+      await this.record({ rotationId: suspension.runId, step: 'revoke', outcome: 'done', tokenId: null, last4: live.map((v) => v.last4).join(',') });
+      await this.alert('hf-iam-sync.CredentialRevoked', { user: suspension.user, offboardingRun: suspension.runId, reason: suspension.reason, revoked: live.map((v) => summary(v)) });
+      this.versions = await ports.store.listVersions(spec.name);
+      Object.assign(this.result, { outcome: 'suspended', detail: `subject ${suspension.user} offboarded (run ${suspension.runId}): revoked ${values.length} token(s) ${live.map((v) => `…${v.last4}`).join(', ') || '(none held)'}; ${then}` });
+    } catch (error) {
+      await this.record({ rotationId: suspension.runId, step: 'revoke', outcome: 'failed', error: describeError(error) }).catch(() => undefined);
+      await this.alert('hf-iam-sync.RotationFailed', { step: 'revoke', error: describeError(error), user: suspension.user });
+      Object.assign(this.result, { outcome: 'failed', failedStep: 'revoke', detail: `revoking the tokens of offboarded subject ${suspension.user} failed (retried next run): ${describeError(error)}` });
+    }
+  }
+
   /** Old tokens whose grace period is over, including one just retired with a grace period of 0. */
   async deleteExpired(): Promise<void> {
     for (const old of decideRotation(this.spec, this.state, this.versions, this.ports.clock()).deletions) {
@@ -253,7 +291,7 @@ async function finish(ports: RotationPorts, spec: CredentialSpec, result: Creden
   return {
     ...result,
     current: summary(current) ?? null,
-    overdue: isOverdue(spec, s, v, now),
+    overdue: result.outcome !== 'suspended' && isOverdue(spec, s, v, now),
     ageMs: current?.promotedAt ? now.getTime() - Date.parse(current.promotedAt) : null,
   };
 }

@@ -55,19 +55,24 @@ describe('the embedded store with two CLI processes', () => {
     expect(JSON.parse(after.stdout).changes).toEqual([]);
   });
 
-  it('a holder killed with SIGKILL leaves an owner file that the next run takes over', async () => {
+  it('a holder killed with SIGKILL leaves an owner file that the next run takes over, and its lease lasts one heartbeat', async () => {
     const { DYNAMODB_ENDPOINT, STATE_TABLE, ...env } = ctx.sandbox.env;
     await cleanCompany();
     ctx.sandbox.hub.latencyMs = 400;
     const owner = join(ctx.dir, '.hf-iam-sync', 'dynamodb', 'OWNER.json');
     const first = startApply(env);
-    await until(() => existsSync(owner), 'the first process to open the store');
+    // Killed mid-run: once it is reading the Hub (its table exists; see the closing note on a kill during CreateTable).
+    await until(() => ctx.sandbox.hub.calls.length > 0, 'the first process to call the Hub');
     first.child.kill('SIGKILL');
     await first.exited;
     expect(JSON.parse(await readFile(owner, 'utf8'))).toMatchObject({ pid: first.child.pid });
     ctx.sandbox.hub.latencyMs = 0;
     const next = await runCli(['apply', '--config', ctx.config, '--yes', '--json'], { env, cwd: ctx.dir });
-    expect(next.stderr).toBe('');
-    expect(next.code).toBe(0);
+    // The store was taken over; the dead run's org lease is what still stands — for one heartbeat, not 15 minutes.
+    expect(next.stderr).not.toContain('in use by process');
+    const heldUntil = /holds the reconcile lease for "acme" until (\S+);/.exec(next.stderr)?.[1];
+    expect(heldUntil).toBeDefined();
+    expect(Date.parse(heldUntil!) - Date.now()).toBeLessThanOrEqual(60_000);
+    expect(next.code).toBe(1);
   });
 });

@@ -47,7 +47,11 @@ describe('the packaged stack', () => {
     expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'rate(1 hour)', 'rate(1 minute)']);
     const rotate = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'rate(1 hour)')![1];
     expect(JSON.stringify(rotate.Properties.Targets)).toContain('RotateDashtokensLambdaFunction');
-    const okta = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern)!;
+    const okta = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern && p.EventBusName === 'aws.partner/okta.com/example/hf-iam-sync')!;
+    // An offboarding that suspended a token-exchange credential starts rotate-tokens on our own bus.
+    const revoke = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern?.source?.[0] === 'hf-iam-sync')!;
+    expect(revoke).toMatchObject({ EventBusName: { 'Fn::GetAtt': ['EventsBus', 'Name'] }, EventPattern: { 'detail-type': ['hf-iam-sync.MemberOffboarded'], detail: { exchangedTokens: { credential: [{ exists: true }] } } } });
+    expect(JSON.stringify(revoke.Targets)).toContain('RotateDashtokensLambdaFunction');
     expect(okta.EventBusName).toBe('aws.partner/okta.com/example/hf-iam-sync');
     expect(okta.EventPattern).toMatchObject({ source: [{ prefix: 'aws.partner/okta.com/' }], 'detail-type': ['SystemLog'], detail: { outcome: { result: ['SUCCESS'] } } });
     expect(okta.EventPattern.detail.eventType).toContain('user.lifecycle.deactivate');

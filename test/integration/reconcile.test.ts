@@ -169,6 +169,22 @@ describe('reconcile against the sandbox', () => {
     expect(outcome.result?.applied.length).toBe(5);
   });
 
+  it('stops writing the moment its lease is taken over by another run, and reports the rest not attempted', async () => {
+    const { hub } = h.sandbox;
+    hub.latencyMs = 150;
+    const running = reconcile(h.composition.ports, h.config, { ...apply, concurrency: 1, leaseHeartbeatMs: 600 });
+    while (hub.count(/\/role$/, 'PUT') === 0) await new Promise((r) => setTimeout(r, 10));
+    // Another run takes the lease over (as it would once ours looked expired).
+    await h.composition.ports.state.acquireLease('acme', 'newer-run', 60_000, new Date(Date.now() + 3_600_000));
+    const putsAtTheft = hub.count(/\/role$/, 'PUT');
+    const outcome = await running;
+    expect(outcome.result!.failed.length).toBeGreaterThan(0);
+    expect(outcome.result!.failed.at(-1)!.error).toMatch(/^not attempted: The reconcile lease for "acme" was taken over by another run/);
+    // At most the writes already under way when the next renewal (every 200 ms) noticed.
+    expect(hub.count(/\/role$/, 'PUT') - putsAtTheft).toBeLessThanOrEqual(2);
+    expect(outcome.outcome).not.toBe('succeeded');
+  });
+
   it('reconciles one user by Okta login, touching nobody else', async () => {
     const outcome = await reconcile(h.composition.ports, h.config, { ...apply, scope: { kind: 'user', user: 'linus@acme.example' } });
     expect(outcome.plan.changes.map((c) => c.user)).toEqual(['linus-t']);

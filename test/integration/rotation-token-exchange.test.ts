@@ -52,6 +52,54 @@ describe('token-exchange credentials', () => {
     expect(env.bus.received.at(-1)).toMatchObject({ detailType: 'hf-iam-sync.RotationFailed', detail: { credential: 'ada-notebooks', step: 'verify' } });
   });
 
+  it('an offboarding suspends the credential of the person it was issued for; rotate-tokens revokes its tokens and stops refreshing', async () => {
+    env = await startRotationEnv(exchangeCredential());
+    await env.rotate();
+    env.advance(6.5 * HOUR);
+    await env.rotate(); // a refresh: a current and a previous token exist
+    const [token, previous] = [env.secrets.valueAt(SECRET)!, env.secrets.valueAt(SECRET, 'AWSPREVIOUS')!];
+    expect(env.sandbox.hub.accepts(token) && env.sandbox.hub.accepts(previous)).toBe(true);
+
+    // Okta deactivates Ada; the event path offboards her.
+    const { composeForSandbox } = await import('../../sandbox/sandbox.js');
+    const { handleOktaEvents } = await import('../../shared/offboarding/handle-okta-events.js');
+    const { EventBridgeSink } = await import('../../shared/adapters/eventbridge/eventbridge-sink.js');
+    const { EventBridgeClient } = await import('@aws-sdk/client-eventbridge');
+    const { parseRotateEvent } = await import('../../shared/rotation/rotate-event.js');
+    const composed = await composeForSandbox(env.config, env.sandbox.dynamoEndpoint);
+    const client = new EventBridgeClient({ endpoint: env.bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    try {
+      const { okta } = env.sandbox;
+      const event = okta.deactivate(okta.userByLogin('ada@acme.example').id);
+      const handled = await handleOktaEvents({ ...composed.ports, events: new EventBridgeSink(client, 'hf-iam-sync-test') }, env.config, [event], 'eventbridge');
+      expect(handled.outcomes[0]).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('2 change(s)') });
+      expect(env.sandbox.hub.member('ada-acme')?.role).toBe('no_access');
+      const offboarded = env.bus.received.find((e) => e.detailType === 'hf-iam-sync.MemberOffboarded')!;
+      expect(offboarded.detail).toMatchObject({ user: 'ada-acme', exchangedTokens: [{ credential: 'ada-notebooks', secret: SECRET, status: expect.stringContaining('suspended') }] });
+      const trail = await composed.ports.state.listChanges({ organization: 'acme', user: 'ada-acme', limit: 5 });
+      expect(trail).toContainEqual(expect.objectContaining({ action: 'suspend-credential', outcome: 'applied', credential: { name: 'ada-notebooks', secret: SECRET } }));
+
+      // That event starts rotate-tokens (serverless.yml); the run revokes both tokens by value.
+      expect(parseRotateEvent({ source: 'hf-iam-sync', 'detail-type': 'hf-iam-sync.MemberOffboarded', detail: offboarded.detail })).toMatchObject({ trigger: 'offboarding' });
+      const revoked = (await env.rotate()).results[0]!;
+      expect(revoked).toMatchObject({ outcome: 'suspended', overdue: false, detail: expect.stringContaining('subject ada-acme offboarded') });
+      expect(revoked.detail).toContain('revoked 2 token(s)');
+      expect(env.sandbox.hub.accepts(token) || env.sandbox.hub.accepts(previous)).toBe(false);
+      expect(env.sandbox.hub.revokedValues.sort()).toEqual([token, previous].sort());
+      expect(env.bus.received.at(-1)).toMatchObject({ detailType: 'hf-iam-sync.CredentialRevoked', detail: { credential: 'ada-notebooks', user: 'ada-acme' } });
+      // Never refreshed again, and not reported overdue.
+      const issued = env.app.issued;
+      env.advance(24 * HOUR);
+      expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'suspended', overdue: false });
+      expect(env.app.issued).toBe(issued);
+      const replan = await composed.ports.state.listSuspendedCredentials(['ada-notebooks']);
+      expect(replan).toEqual(['ada-notebooks']);
+    } finally {
+      client.destroy();
+      await composed.close();
+    }
+  });
+
   it.each([
     ['a wrong client secret', { oauthSecret: 'not-the-secret' }, /invalid_client.*fix tokenExchange\.clientId and HF_OAUTH_CLIENT_SECRET/],
     ['an audience other than the organization', { audience: 'acme-staging' }, /invalid_target.*the audience must be the organization's name — fix tokenExchange\.audience/],

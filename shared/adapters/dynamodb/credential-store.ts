@@ -26,6 +26,20 @@ export class DynamoDbCredentialStore implements CredentialStore {
     return this.#ops.acquireLease({ pk: pk(credential), sk: 'LEASE' }, `rotation lease for credential "${credential}"`, owner, ttlMs, now);
   }
 
+  async getSuspension(credential: string): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null> {
+    const item = await this.#ops.get(pk(credential), 'SUSPENDED');
+    if (!item) return null;
+    return {
+      runId: String(item.runId), user: String(item.user), reason: String(item.reason), suspendedAt: String(item.suspendedAt),
+      ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
+    };
+  }
+
+  async markSuspensionRevoked(credential: string, now: Date): Promise<void> {
+    const item = await this.#ops.get(pk(credential), 'SUSPENDED');
+    if (item) await this.#ops.put({ ...item, revokedAt: now.toISOString() }, `mark credential ${credential} revoked`);
+  }
+
   renewCredentialLease(credential: string, owner: string, ttlMs: number, now: Date): Promise<void> {
     return this.#ops.renewLease({ pk: pk(credential), sk: 'LEASE' }, `rotation lease for credential "${credential}"`, owner, ttlMs, now);
   }

@@ -32,6 +32,10 @@ export class DynamoDbStateStore implements StateStore {
     await this.#ops.acquireLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, `reconcile lease for "${organization}"`, owner, ttlMs, now);
   }
 
+  async renewLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void> {
+    await this.#ops.renewLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, `reconcile lease for "${organization}"`, owner, ttlMs, now);
+  }
+
   async releaseLease(organization: string, owner: string): Promise<void> {
     await this.#ops.releaseLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, owner);
   }
@@ -177,6 +181,15 @@ export class DynamoDbStateStore implements StateStore {
     } catch (error) {
       throw this.#ops.wrap('describe table', error);
     }
+  }
+
+  async suspendCredential(credential: string, record: { runId: string; user: string; reason: string }, now: Date): Promise<void> {
+    await this.#ops.put({ pk: `CRED#${credential}`, sk: 'SUSPENDED', credential, ...record, suspendedAt: now.toISOString() }, `suspend credential ${credential}`);
+  }
+
+  async listSuspendedCredentials(credentials: readonly string[]): Promise<string[]> {
+    const found = await Promise.all(credentials.map(async (name) => ((await this.#ops.get(`CRED#${name}`, 'SUSPENDED')) ? [name] : [])));
+    return found.flat();
   }
 
   async getScimManagedResourceGroups(organization: string): Promise<string[] | null> {

@@ -95,6 +95,12 @@ export class HubTokensHttp implements HubTokens {
     }
   }
 
+  async revokeValues(values: readonly string[]): Promise<void> {
+    if (values.length === 0) return;
+    // Revoking is idempotent (the Hub answers 202 whether or not a token existed): safe to retry.
+    await this.#api.send({ method: 'POST', path: '/api/credentials/revoke', body: { credentials: [...values] }, idempotent: true, operation: `revoke ${values.length} token(s) by value` });
+  }
+
   async exchangeToken(request: { email: string; scope: readonly string[] | undefined }): Promise<ExchangedToken> {
     const settings = this.#options.tokenExchange;
     if (!settings) throw new TokenExchangeError('not_configured', 'tokenExchange.clientId', 'no OAuth app is configured for token exchange');

@@ -62,9 +62,9 @@ export interface AuditQuery {
 export interface StateStore {
   /** Takes the per-organization lease, or throws `LeaseHeldError`. An expired lease is taken over. */
   acquireLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void>;
-  /** Releases the lease if `owner` still holds it; otherwise does nothing. */
   /** Extends `owner`'s reconcile lease; throws `LeaseLostError` when another run holds it now. */
   renewLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void>;
+  /** Releases the lease if `owner` still holds it; otherwise does nothing. */
   releaseLease(organization: string, owner: string): Promise<void>;
   listManaged(organization: string): Promise<ManagedMember[]>;
   getManaged(organization: string, user: string): Promise<ManagedMember | null>;
@@ -90,7 +90,6 @@ export interface StateStore {
   markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void>;
   /** Throws unless the table answers (and is active). */
   checkReachable(): Promise<void>;
-  /** A named cursor (the System Log poll's next link), or null before the first poll. */
   /** Marks a token-exchange credential suspended (its subject was offboarded): rotate-tokens revokes its tokens. */
   suspendCredential(credential: string, record: { runId: string; user: string; reason: string }, now: Date): Promise<void>;
   /** Names of the suspended credentials. */
@@ -98,6 +97,7 @@ export interface StateStore {
   /** What the last applying org run learnt from the Hub: the SCIM-managed resource groups (ids). */
   getScimManagedResourceGroups(organization: string): Promise<string[] | null>;
   putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void>;
+  /** A named cursor (the System Log poll's next link), or null before the first poll. */
   getCursor(name: string): Promise<string | null>;
   putCursor(name: string, value: string, now: Date): Promise<void>;
   /** Gives a claim back after a failure, so a retry or another way in can process the event. */

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbCredentialStore } from '../../shared/adapters/dynamodb/credential-store.js';
+import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { startEmbeddedDynamo } from '../../shared/adapters/dynamodb/embedded.js';
+import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamodb/table.js';
+import type { ChangeRecord } from '../../shared/ports/state-store.js';
+import { LeaseHeldError } from '../../shared/runtime/errors.js';
+import { LeaseLostError } from '../../shared/runtime/held-lease.js';
+import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../helpers/dynamodb-local.js';
+
+/**
+ * The state store's contract, run against dynalite (in-process, what the CLI embeds) and against
+ * AWS's own DynamoDB Local (Java): conditional writes, leases, both audit indexes, event claims,
+ * credential state. What passes on both is what we rely on in DynamoDB.
+ */
+
+const unavailable = dynamoDbLocalUnavailable();
+const servers = [
+  { name: 'dynalite', skip: null as string | null, start: () => startEmbeddedDynamo().then((s) => ({ endpoint: s.endpoint, stop: s.close })) },
+  { name: 'DynamoDB Local', skip: unavailable, start: startDynamoDbLocal },
+];
+
+for (const server of servers) {
+  const title = server.skip ? `state store on ${server.name} (skipped: ${server.skip})` : `state store on ${server.name}`;
+  describe.skipIf(server.skip !== null)(title, () => {
+    let stop: () => Promise<void>;
+    let doc: DynamoDBDocumentClient;
+    let state: DynamoDbStateStore;
+    let credentials: DynamoDbCredentialStore;
+    const t0 = Date.parse('2026-11-29T12:00:00Z');
+    const at = (s: number) => new Date(t0 + s * 1000);
+
+    beforeAll(async () => {
+      const started = await server.start();
+      stop = started.stop;
+      doc = createDocumentClient(started.endpoint);
+      await ensureTable(doc, 'contract');
+      state = new DynamoDbStateStore(doc, 'contract');
+      credentials = new DynamoDbCredentialStore(doc, 'contract');
+    }, 60_000);
+    afterAll(async () => {
+      doc?.destroy();
+      await stop?.();
+    });
+
+    it('answers checkReachable once the table is active', async () => {
+      await expect(state.checkReachable()).resolves.toBeUndefined();
+    });
+
+    it('leases: held, renewed only by the holder, lost to a takeover after expiry, released only by the holder', async () => {
+      await state.acquireLease('acme', 'run-a', 60_000, at(0));
+      await expect(state.acquireLease('acme', 'run-b', 60_000, at(30))).rejects.toMatchObject({ name: 'LeaseHeldError', holder: 'run-a' });
+      await state.renewLease('acme', 'run-a', 60_000, at(50));
+      await expect(state.acquireLease('acme', 'run-b', 60_000, at(100))).rejects.toBeInstanceOf(LeaseHeldError);
+      await state.acquireLease('acme', 'run-b', 60_000, at(200)); // run-a's lease expired at 110 s
+      await expect(state.renewLease('acme', 'run-a', 60_000, at(201))).rejects.toBeInstanceOf(LeaseLostError);
+      await state.releaseLease('acme', 'run-a'); // not the holder: nothing happens
+      await expect(state.acquireLease('acme', 'run-c', 60_000, at(202))).rejects.toMatchObject({ holder: 'run-b' });
+      await state.releaseLease('acme', 'run-b');
+      await state.acquireLease('acme', 'run-c', 60_000, at(203));
+      await state.releaseLease('acme', 'run-c');
+    });
+
+    it('runs and changes: both audit indexes, newest first, filtered', async () => {
+      const change = (seq: number, user: string, outcome: ChangeRecord['outcome'], second: number): ChangeRecord => ({
+        runId: 'run-1', seq, organization: 'acme', user, oktaUserId: null, action: 'set-role', effect: 'upgrade', before: null,
+        after: { role: 'write', resourceGroups: [] }, reasons: ['test'], trigger: 'cli', actor: 'me', outcome, at: at(second).toISOString(),
+      });
+      await state.putRun({ runId: 'run-1', organization: 'acme', trigger: 'cli', actor: 'me', scope: { kind: 'organization' }, startedAt: at(0).toISOString() });
+      await state.putChange(change(1, 'ada', 'applied', 1));
+      await state.putChange(change(2, 'grace', 'failed', 2));
+      await state.putChange(change(3, 'ada', 'applied', 3));
+      await state.putRun({ runId: 'run-1', organization: 'acme', trigger: 'cli', actor: 'me', scope: { kind: 'organization' }, startedAt: at(0).toISOString(), finishedAt: at(4).toISOString(), outcome: 'partial' });
+      expect((await state.listChanges({ organization: 'acme', limit: 10 })).map((c) => c.seq)).toEqual([3, 2, 1]);
+      expect((await state.listChanges({ organization: 'acme', user: 'ada', limit: 10 })).map((c) => c.seq)).toEqual([3, 1]);
+      expect((await state.listChanges({ organization: 'acme', outcome: 'failed', limit: 10 })).map((c) => c.user)).toEqual(['grace']);
+      expect((await state.listChanges({ organization: 'acme', since: at(2).toISOString(), limit: 10 })).map((c) => c.seq)).toEqual([3, 2]);
+      expect(await state.getRun('run-1')).toMatchObject({ outcome: 'partial' });
+      expect(await state.lastFinishedRun('acme')).toMatchObject({ runId: 'run-1' });
+    });
+
+    it('managed members, issued tokens, cursors, SCIM groups and suspensions', async () => {
+      await state.saveManaged('acme', { user: 'Ada-Acme', oktaUserId: '00u1', role: 'admin', resourceGroups: [], lastSyncedAt: at(0).toISOString() });
+      expect(await state.getManaged('acme', 'ada-acme')).toMatchObject({ user: 'Ada-Acme', role: 'admin' });
+      expect((await state.listManaged('acme')).map((m) => m.user)).toContain('Ada-Acme');
+      await state.recordIssuedToken('acme', { tokenId: 't1', oktaUserId: '00u1', user: 'ada-acme', label: 'x', last4: 'abcd', issuedAt: at(0).toISOString() });
+      expect(await state.listIssuedTokens('acme', '00u1')).toHaveLength(1);
+      await state.markTokenRevoked('acme', { tokenId: 't1', oktaUserId: '00u1' }, at(1));
+      expect(await state.listIssuedTokens('acme')).toEqual([]);
+      await state.putCursor('okta-logs', 'https://x/api/v1/logs?after=1_2', at(0));
+      expect(await state.getCursor('okta-logs')).toBe('https://x/api/v1/logs?after=1_2');
+      await state.putScimManagedResourceGroups('acme', ['0123456789abcdef01234567'], at(0));
+      expect(await state.getScimManagedResourceGroups('acme')).toEqual(['0123456789abcdef01234567']);
+      await state.suspendCredential('ada-notebooks', { runId: 'run-1', user: 'ada-acme', reason: 'offboarded' }, at(0));
+      expect(await state.listSuspendedCredentials(['ada-notebooks', 'other'])).toEqual(['ada-notebooks']);
+      expect(await credentials.getSuspension('ada-notebooks')).toMatchObject({ user: 'ada-acme', runId: 'run-1' });
+      await credentials.markSuspensionRevoked('ada-notebooks', at(5));
+      expect(await credentials.getSuspension('ada-notebooks')).toMatchObject({ revokedAt: at(5).toISOString() });
+    });
+
+    it('event claims: once, stale in-progress taken over, done stays done, released claims are free', async () => {
+      expect(await state.claimEvent('e1', 'hook', at(0), 60_000)).toBe(true);
+      expect(await state.claimEvent('e1', 'eventbridge', at(10), 60_000)).toBe(false);
+      expect(await state.claimEvent('e1', 'poll', at(120), 60_000)).toBe(true);
+      await state.completeEvent('e1', at(121));
+      expect(await state.claimEvent('e1', 'poll', at(999), 60_000)).toBe(false);
+      expect(await state.claimEvent('e2', 'hook', at(0), 60_000)).toBe(true);
+      await state.releaseEvent('e2');
+      expect(await state.claimEvent('e2', 'poll', at(1), 60_000)).toBe(true);
+    });
+
+    it('credential state, versions oldest first, the trail newest first, and its own lease', async () => {
+      await credentials.acquireCredentialLease('ci', 'run-a', 60_000, at(0));
+      await expect(credentials.acquireCredentialLease('ci', 'run-b', 60_000, at(1))).rejects.toBeInstanceOf(LeaseHeldError);
+      await credentials.renewCredentialLease('ci', 'run-a', 60_000, at(2));
+      await credentials.putCredentialState({ credential: 'ci', currentVersionId: 'v2', rotation: null, lastRotatedAt: at(3).toISOString() }, at(3));
+      for (const [id, second] of [['v1', 1], ['v2', 2]] as const) {
+        await credentials.putVersion({ credential: 'ci', versionId: id, tokenId: `t-${id}`, last4: 'wxyz', fingerprint: 'sha256:00', stage: id === 'v2' ? 'current' : 'previous', createdAt: at(second).toISOString() });
+      }
+      expect((await credentials.listVersions('ci')).map((v) => v.versionId)).toEqual(['v1', 'v2']);
+      expect(await credentials.getCredentialState('ci')).toMatchObject({ currentVersionId: 'v2' });
+      await credentials.recordRotationEvent({ credential: 'ci', rotationId: 'v2', step: 'create', outcome: 'done', runId: 'run-a', at: at(4).toISOString() });
+      await credentials.recordRotationEvent({ credential: 'ci', rotationId: 'v2', step: 'promote', outcome: 'done', runId: 'run-a', at: at(5).toISOString() });
+      expect((await credentials.listRotationEvents('ci', 10)).map((e) => e.step)).toEqual(['promote', 'create']);
+      await credentials.releaseCredentialLease('ci', 'run-a');
+      await credentials.acquireCredentialLease('ci', 'run-b', 60_000, at(6));
+    });
+  });
+}

@@ -19,7 +19,8 @@ import { composeForSandbox } from '../sandbox/sandbox.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 50);
-const OKTA_GROUP_PAGE = 1000;
+// The page size Okta recommends and the product asks for (the endpoints allow up to 1,000 group members a page).
+const OKTA_GROUP_PAGE = 200;
 const OKTA_USER_PAGE = 200;
 const HUB_MEMBER_PAGE = 10_000;
 
@@ -96,7 +97,7 @@ async function measurePlanning() {
   }
   times.sort((a, b) => a - b);
   trace('planned x8');
-  // The minimum: every page the reads need at the APIs' largest page sizes, plus one call per change.
+  // The minimum: every page the reads need at the page sizes the product uses, plus one call per change.
   // The group search is split only where one expression would overflow the SDK's Link parser.
   const groupPages = Object.values(inputs.directory.members).reduce((n, ids) => n + Math.max(1, Math.ceil(ids.length / OKTA_GROUP_PAGE)), 0);
   const linked = inputs.directory.users.filter((u) => u.hfUsername).length;

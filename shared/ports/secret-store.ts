@@ -4,13 +4,12 @@
  * says what a failure leaves behind.
  */
 export interface SecretStore {
-  /** Creates the secret (with no value) if it does not exist. Failure ⇒ nothing created. */
-  ensureSecret(secretId: string): Promise<void>;
   /**
-   * True when consumers can read a value (some version holds AWSCURRENT). When false, the next
-   * stored value becomes AWSCURRENT at once (AWS's first-version rule): store only a verified token.
+   * Creates the secret (with no value) if it does not exist, and says whether consumers can read a
+   * value (some version holds AWSCURRENT). When not, the next stored value becomes AWSCURRENT at
+   * once (AWS's first-version rule): store only a verified token. Failure ⇒ nothing created.
    */
-  hasCurrent(secretId: string): Promise<boolean>;
+  ensureSecret(secretId: string): Promise<{ hasCurrent: boolean }>;
   /** Stores `value` as version `versionId` with stage AWSPENDING; repeating with the same id and value is a no-op. Failure ⇒ no version, or the same one. */
   putPending(secretId: string, versionId: string, value: string): Promise<void>;
   /** The value of one version, or null when there is no such version. */

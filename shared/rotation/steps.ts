@@ -65,8 +65,8 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
   const stored = await c.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => { throw new StepFailure('store', e); });
   let first = false;
   if (stored === null) {
-    await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); });
-    first = !(await c.secrets.hasCurrent(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); }));
+    const { hasCurrent } = await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); });
+    first = !hasCurrent;
   }
   const verifiedFirst = async (value: string, discard: () => Promise<unknown>): Promise<Partial<CredentialVersion>> => {
     if (!first) return {};

@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEventV2, Context, EventBridgeEvent } from 'aws-lambda';
+import type { EventPorts } from '../../shared/offboarding/handle-okta-events.js';
+import type { Config } from '../../shared/runtime/config.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serveFunctionUrl } from '../../sandbox/function-url.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
@@ -151,51 +153,47 @@ describe('through the real handlers', () => {
   });
 });
 
+/** The use cases called directly against the sandbox (no handler), with an event sink that drops events. */
+async function withDirectPorts(run: (ports: EventPorts, config: Config) => Promise<void>) {
+  const { composeForSandbox } = await import('../../sandbox/sandbox.js');
+  const { parseConfig } = await import('../../shared/runtime/config.js');
+  const config = parseConfig(env.sandbox.configText, 'sandbox.yaml');
+  const { ports, close } = await composeForSandbox(config, env.sandbox.dynamoEndpoint);
+  try {
+    await run({ ...ports, events: { publish: async () => undefined } }, config);
+  } finally {
+    await close();
+  }
+}
+
 describe('time budget', () => {
   it('work not started before the deadline is deferred, and the poll finishes it', async () => {
     const { handleOktaEvents } = await import('../../shared/offboarding/handle-okta-events.js');
     const { pollOktaLogs } = await import('../../shared/offboarding/poll-okta-logs.js');
-    const { composeForSandbox } = await import('../../sandbox/sandbox.js');
-    const { parseConfig } = await import('../../shared/runtime/config.js');
     const { okta, hub } = env.sandbox;
-    const config = parseConfig(env.sandbox.configText, 'sandbox.yaml');
-    const { ports, close } = await composeForSandbox(config, env.sandbox.dynamoEndpoint);
-    const sink = { publish: async () => undefined };
-    try {
+    await withDirectPorts(async (ports, config) => {
       const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
-      const late = await handleOktaEvents({ ...ports, events: sink }, config, [event], 'hook', Date.now() - 1);
+      const late = await handleOktaEvents(ports, config, [event], 'hook', Date.now() - 1);
       expect(late.outcomes).toEqual([expect.objectContaining({ outcome: 'deferred' })]);
       expect(hub.member('linus-t')?.role).toBe('write');
-      await pollOktaLogs({ ...ports, events: sink }, config);
+      await pollOktaLogs(ports, config);
       expect(hub.member('linus-t')?.role).toBe('no_access');
-    } finally {
-      await close();
-    }
+    });
   });
 });
 
 describe('the System Log poll', () => {
   it('follows Okta\'s next link as given: a poll an hour after the last one still sees what was logged in between', async () => {
     const { pollOktaLogs } = await import('../../shared/offboarding/poll-okta-logs.js');
-    const { composeForSandbox } = await import('../../sandbox/sandbox.js');
-    const { parseConfig } = await import('../../shared/runtime/config.js');
     const { okta, hub } = env.sandbox;
-    const config = parseConfig(env.sandbox.configText, 'sandbox.yaml');
-    const { ports, close } = await composeForSandbox(config, env.sandbox.dynamoEndpoint);
-    const sink = { publish: async () => undefined };
-    try {
-      await pollOktaLogs({ ...ports, events: sink }, config);
+    await withDirectPorts(async (ports, config) => {
+      await pollOktaLogs(ports, config);
       okta.deactivate(okta.userByLogin('linus@acme.example').id);
       // The next poll runs an hour later (a stream outage, a paused schedule): beyond any look-back.
-      const later = { ...ports, events: sink, clock: () => new Date(Date.now() + 3_600_000) };
-      const polled = await pollOktaLogs(later, config);
+      // Rebuilding the stored link with a fresh `since` would skip the deactivation; Okta's link does not.
+      const polled = await pollOktaLogs({ ...ports, clock: () => new Date(Date.now() + 3_600_000) }, config);
       expect(polled.outcomes).toEqual([expect.objectContaining({ outcome: 'processed', detail: expect.stringContaining('1 change(s)') })]);
       expect(hub.member('linus-t')?.role).toBe('no_access');
-      // Every request after the first was a next link Okta gave, unchanged.
-      expect(okta.calls.filter((c) => c.path === '/api/v1/logs').length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await close();
-    }
+    });
   });
 });
-

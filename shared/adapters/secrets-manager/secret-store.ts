@@ -22,10 +22,10 @@ export class SecretsManagerStore implements SecretStore {
     this.#client = client;
   }
 
-  async ensureSecret(secretId: string): Promise<void> {
+  async ensureSecret(secretId: string): Promise<{ hasCurrent: boolean }> {
     try {
-      await this.#client.send(new DescribeSecretCommand({ SecretId: secretId }));
-      return;
+      const described = await this.#client.send(new DescribeSecretCommand({ SecretId: secretId }));
+      return { hasCurrent: Object.values(described.VersionIdsToStages ?? {}).some((stages) => stages.includes(CURRENT)) };
     } catch (error) {
       if (errorName(error) !== 'ResourceNotFoundException') throw this.#wrap('describe', secretId, error);
     }
@@ -37,10 +37,7 @@ export class SecretsManagerStore implements SecretStore {
     } catch (error) {
       if (errorName(error) !== 'ResourceExistsException') throw this.#wrap('create', secretId, error);
     }
-  }
-
-  async hasCurrent(secretId: string): Promise<boolean> {
-    return Object.values(await this.#stages(secretId)).some((stages) => stages.includes(CURRENT));
+    return { hasCurrent: false };
   }
 
   async putPending(secretId: string, versionId: string, value: string): Promise<void> {

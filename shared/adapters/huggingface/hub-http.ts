@@ -1,4 +1,5 @@
 import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
+import { nextLinkOf } from '../next-link.js';
 
 /**
  * A small HTTP client for the Hub: bearer auth, JSON, `Link` pagination, and the Hub's rate
@@ -54,15 +55,6 @@ export function retryAfterSeconds(headers: Headers, now: number): number {
   return Number.isNaN(date) ? 1 : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-/** The `rel="next"` target of a `Link` header. */
-export function nextLink(header: string | null): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(',')) {
-    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part.trim());
-    if (match) return match[1];
-  }
-  return undefined;
-}
 
 export class HubHttp {
   readonly #options: Required<HubHttpOptions>;
@@ -74,6 +66,10 @@ export class HubHttp {
   /** Sends one request and returns the parsed body and headers. */
   async send<T>(request: HubRequest): Promise<{ body: T; headers: Headers }> {
     const url = /^https?:/.test(request.path) ? request.path : `${this.#options.endpoint.replace(/\/$/, '')}${request.path}`;
+    // The token goes to the configured Hub only, whatever a Link header said.
+    if (new URL(url).origin !== new URL(this.#options.endpoint).origin) {
+      throw new UpstreamError('huggingface', request.operation, `refused to send ${this.#options.tokenName} to ${new URL(url).origin}`);
+    }
     let waits = 0;
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
@@ -123,7 +119,11 @@ export class HubHttp {
       const { body, headers }: { body: T[]; headers: Headers } = await this.send<T[]>({ method: 'GET', path: next, idempotent: true, operation });
       if (!Array.isArray(body)) throw new UpstreamError('huggingface', operation, 'expected a JSON array');
       items.push(...body);
-      next = nextLink(headers.get('link'));
+      try {
+        next = nextLinkOf(headers.get('link'), this.#options.endpoint);
+      } catch (error) {
+        throw new UpstreamError('huggingface', operation, (error as Error).message, undefined, { cause: error });
+      }
     }
     return items;
   }

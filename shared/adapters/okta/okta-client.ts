@@ -1,5 +1,6 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaAuth } from '../../runtime/config.js';
+import { LinkHeaderError, nextLinkOf } from '../next-link.js';
 
 /**
  * Builds the official Okta SDK client. The SDK itself retries only 429s that carry
@@ -27,13 +28,20 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
   const retries = options.serverErrorRetries ?? 3;
   const baseMs = options.retryBaseMs ?? 200;
 
+  const origin = new URL(options.orgUrl).origin;
   class RetryingRequestExecutor extends okta.DefaultRequestExecutor {
     override async fetch(request: Parameters<InstanceType<typeof okta.DefaultRequestExecutor>['fetch']>[0]) {
+      // The SDK follows any `Link` it is given; the token goes to the configured Okta only.
+      const target = new URL(String((request as { url?: string }).url ?? ''), origin).origin;
+      if (target !== origin) throw new LinkHeaderError(`refused to send the Okta credentials to ${target} (okta.orgUrl is ${origin})`);
       for (let attempt = 0; ; attempt += 1) {
         try {
           const response = await super.fetch(request);
+          // A next link that does not parse (or points elsewhere) would end the SDK's paging quietly: a failed read instead.
+          if (response.status < 300) nextLinkOf(response.headers.get('link'), origin);
           if (response.status < 500 || attempt >= retries) return response;
         } catch (error) {
+          if (error instanceof LinkHeaderError) throw error;
           // Only transport failures are retried; anything else is a bug or a refusal.
           const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
           if (attempt >= retries || !(code === 'system' || /^E[A-Z]+$/.test(code ?? ''))) throw error;

@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StandInServer } from '../../sandbox/http-kit.js';
+import { reconcile, type ReconcileRequest } from '../../shared/reconcile/reconcile.js';
+import { IncompleteReadError } from '../../shared/runtime/errors.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+/**
+ * A page whose next link is malformed is a failed read, never the last page; a next link to another
+ * origin is never followed, so neither the Hub token nor the Okta credentials are sent there. Either
+ * way the run stops before any write.
+ */
+
+const apply: Omit<ReconcileRequest, 'confirm'> = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' };
+let h: Harness;
+let elsewhere: StandInServer;
+beforeEach(async () => {
+  h = await startHarness();
+  elsewhere = new StandInServer();
+  elsewhere.route('GET', '/{any}', () => ({ status: 200, body: [] }));
+  await elsewhere.start();
+  h.sandbox.okta.maxPageSize = 2;
+  h.sandbox.hub.maxPageSize = 3;
+});
+afterEach(async () => {
+  await h.stop();
+  await elsewhere.stop();
+});
+
+const writes = () => h.sandbox.hub.count(/\/role$/, 'PUT');
+const malformed = (link: string | undefined) => (link ?? '').replace(/>;\s*rel="next"/, '; rel="next"');
+const foreign = (to: string) => (link: string | undefined) => (link ?? '').replace(/<http:\/\/127\.0\.0\.1:\d+([^>]*)>;\s*rel="next"/, `<${to}$1>; rel="next"`);
+
+describe('next links', () => {
+  it.each([
+    ['the Hub', 'hub', /\/members$/, /malformed Link header \(rel="next" without a <URL>\)/],
+    ['Okta', 'okta', /\/groups\/[^/]+\/users$/, /malformed Link header \(rel="next" without a <URL>\)/],
+  ] as const)('a malformed next link from %s is a failed read: no write, the run says why', async (_name, side, path, message) => {
+    h.sandbox[side].inject({ method: 'GET', path, status: 200, rewriteLink: malformed, times: 50 });
+    const failure = await reconcile(h.composition.ports, h.config, apply).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(IncompleteReadError);
+    expect((failure as Error).message).toMatch(message);
+    expect(writes()).toBe(0);
+  });
+
+  it.each([
+    ['the Hub', 'hub', /\/members$/, /refused to send HF_TOKEN to http:\/\/127\.0\.0\.1:\d+|next link points to http:\/\/127\.0\.0\.1:\d+/],
+    ['Okta', 'okta', /\/groups\/[^/]+\/users$/, /next link points to http:\/\/127\.0\.0\.1:\d+|refused to send the Okta credentials/],
+  ] as const)('a next link from %s to another origin is not followed: no token is sent there, no write', async (_name, side, path, message) => {
+    h.sandbox[side].inject({ method: 'GET', path, status: 200, rewriteLink: foreign(elsewhere.baseUrl), times: 50 });
+    const failure = await reconcile(h.composition.ports, h.config, apply).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(IncompleteReadError);
+    expect((failure as Error).message).toMatch(message);
+    expect(elsewhere.calls).toEqual([]);
+    expect(writes()).toBe(0);
+  });
+});

@@ -6,6 +6,8 @@ import { runDoctorCommand } from './commands/doctor-command.js';
 import { runDriftCommand } from './commands/drift-command.js';
 import { runReconcileCommand } from './commands/reconcile-command.js';
 import { runRotateCommand } from './commands/rotate-command.js';
+import { parseDuration } from '../shared/domain/credentials.js';
+import { DEFAULT_RUN_MS, withDeadline } from '../shared/runtime/deadline.js';
 import { EXIT, type CliIo } from './io.js';
 
 const USAGE = `Usage: hf-iam-sync <command> [options]
@@ -25,6 +27,8 @@ Commands:
   demo                                                the whole story on the built-in sandbox
 
 --user takes an Okta login, an Okta user id, or a Hugging Face username.
+--deadline DURATION (every command; default 15m): the command ends by then — every Okta and Hub request,
+retry and rate-limit wait is bounded by it, and its leases end with it.
 Secrets come from the environment: OKTA_API_TOKEN (or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY), HF_TOKEN,
 HF_SCIM_TOKEN for the scim-* modes, HF_OAUTH_CLIENT_SECRET for token exchange. State: STATE_TABLE / DYNAMODB_ENDPOINT, else ./.hf-iam-sync/.`;
 
@@ -41,6 +45,7 @@ const OPTIONS = {
   format: { type: 'string' },
   credential: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
+  deadline: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -64,38 +69,51 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return values.config;
   };
   try {
-    switch (command) {
-      case 'plan':
-      case 'apply':
-        return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes }, io);
-      case 'audit': {
-        const limit = Number(values.limit ?? 50);
-        if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
-        const format = values.format ?? (values.json ? 'json' : 'table');
-        if (format !== 'table' && format !== 'json' && format !== 'csv') throw new ConfigError([`--format must be table, json or csv, got "${format}"`]);
-        return await runAuditCommand({
-          config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format, credential: values.credential,
-        }, io);
-      }
-      case 'doctor':
-        return await runDoctorCommand({ config: needConfig(), json: values.json }, io);
-      case 'drift':
-        return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
-      case 'rotate':
-        return await runRotateCommand({ config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json }, io);
-      case 'demo':
-        return await runDemo(io);
-      default:
-        io.stderr(`Unknown command "${command}".\n\n${USAGE}`);
-        return EXIT.usage;
-    }
+    const deadlineMs = values.deadline === undefined ? DEFAULT_RUN_MS : parseDuration(values.deadline);
+    if (deadlineMs === undefined || deadlineMs <= 0) throw new ConfigError([`--deadline must be a duration such as 90s, 10m or 1h, got "${values.deadline}"`]);
+    // Every request and every wait of this command ends by then; leases taken end with it too.
+    return await withDeadline(Date.now() + deadlineMs, () => dispatch(command, values, needConfig, io));
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof InputError) {
-      io.stderr(error.message);
-      return EXIT.usage;
-    }
-    io.stderr(`Error: ${describeError(error)}`);
-    if (!(error instanceof AppError) && error instanceof Error && error.stack) io.stderr(error.stack);
-    return EXIT.failed;
+    return failure(error, io);
   }
+}
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+async function dispatch(command: string, values: Values, needConfig: () => string, io: CliIo): Promise<number> {
+  switch (command) {
+    case 'plan':
+    case 'apply':
+      return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes }, io);
+    case 'audit': {
+      const limit = Number(values.limit ?? 50);
+      if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
+      const format = values.format ?? (values.json ? 'json' : 'table');
+      if (format !== 'table' && format !== 'json' && format !== 'csv') throw new ConfigError([`--format must be table, json or csv, got "${format}"`]);
+      return await runAuditCommand({
+        config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format, credential: values.credential,
+      }, io);
+    }
+    case 'doctor':
+      return await runDoctorCommand({ config: needConfig(), json: values.json }, io);
+    case 'drift':
+      return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
+    case 'rotate':
+      return await runRotateCommand({ config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json }, io);
+    case 'demo':
+      return await runDemo(io);
+    default:
+      io.stderr(`Unknown command "${command}".\n\n${USAGE}`);
+      return EXIT.usage;
+  }
+}
+
+function failure(error: unknown, io: CliIo): number {
+  if (error instanceof ConfigError || error instanceof InputError) {
+    io.stderr(error.message);
+    return EXIT.usage;
+  }
+  io.stderr(`Error: ${describeError(error)}`);
+  if (!(error instanceof AppError) && error instanceof Error && error.stack) io.stderr(error.stack);
+  return EXIT.failed;
 }

@@ -40,6 +40,8 @@ export interface Fault {
   skip?: number;
   /** Drop the connection instead of answering. */
   reset?: boolean;
+  /** Accept the request and never answer (until the server stops): a hung server. */
+  hang?: boolean;
   /** With `reset`: let the route do its work first, then drop the connection (the answer is lost, the change is made). */
   afterRoute?: boolean;
   /** Let the route answer, then replace its `Link` header with this (a malformed or foreign next link). */
@@ -162,6 +164,7 @@ export class StandInServer {
         req.socket.destroy();
         return;
       }
+      if (fault.hang) return;
       this.#send(res, { status: fault.status, body: fault.body ?? { error: `injected ${fault.status}` }, ...(fault.headers ? { headers: fault.headers } : {}) });
       return;
     }

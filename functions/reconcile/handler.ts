@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import { renderPlan } from '../../shared/domain/render-plan.js';
 import { parseReconcileEvent } from '../../shared/reconcile/reconcile-event.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
@@ -7,11 +6,10 @@ import { recordRun } from '../../shared/runtime/metrics.js';
 import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
 /** reconcile: weekly schedule (applies) or manual invoke (`{"dryRun": true|false, "user"?: "…"}`). */
-export const handler = withMiddleware(async (event: unknown, context: Context) => {
+export const handler = withMiddleware(async (event: unknown) => {
   const request = parseReconcileEvent(event);
   const { config, composition } = await lambdaRuntime();
-  // The org lease ends with this invocation (plus a margin), never at a fixed 15 minutes.
-  const outcome = await reconcile(composition.ports, config, { ...request, deadline: Date.now() + context.getRemainingTimeInMillis() - 5_000 });
+  const outcome = await reconcile(composition.ports, config, request);
   const { plan, result } = outcome;
   recordRun(outcome);
   logger.info('reconcile finished', {

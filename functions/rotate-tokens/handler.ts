@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import { newRunId } from '../../shared/runtime/compose.js';
 import { rotateTokens } from '../../shared/rotation/rotate-tokens.js';
 import { parseRotateEvent } from '../../shared/rotation/rotate-event.js';
@@ -11,12 +10,10 @@ import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
  * invoke `{"credential"?: "…", "dryRun"?: true}`. A failed step does not fail the invocation: it is
  * recorded, alerted (event + RotationsFailed) and resumed by the next run.
  */
-export const handler = withMiddleware(async (event: unknown, context: Context) => {
+export const handler = withMiddleware(async (event: unknown) => {
   const request = parseRotateEvent(event);
   const { config, ports } = await lambdaRotationRuntime();
-  // Leases end with this invocation: its deadline is Lambda's, not a guess.
-  const deadline = Date.now() + context.getRemainingTimeInMillis() - 5_000;
-  const report = await rotateTokens(ports, config.credentials, config.policy.organization, { ...request, runId: newRunId(), deadline });
+  const report = await rotateTokens(ports, config.credentials, config.policy.organization, { ...request, runId: newRunId() });
   recordRotation(report);
   for (const r of report.results) logger[r.outcome === 'failed' ? 'error' : 'info']('credential', { runId: report.runId, trigger: request.trigger, ...r });
   logger.info('rotate-tokens finished', { runId: report.runId, dryRun: report.dryRun, overdue: report.overdue, orphans: report.orphans, orphanCheckError: report.orphanCheckError });

@@ -6,6 +6,7 @@ import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
+import { runDeadline, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
@@ -36,7 +37,7 @@ export interface ReconcileRequest {
   actor: string;
   /** Called with the plan before anything is applied; returning false ends the run unapplied. */
   confirm?: (plan: Plan) => Promise<boolean>;
-  /** Epoch ms (real time) by which the run must be done: the Lambda invocation's end (default 15 minutes from now). */
+  /** Epoch ms (real time) by which the run must be done: the Lambda invocation's end, the CLI's --deadline (default: the enclosing run's, else 15 minutes from now). */
   deadline?: number;
   /** The lease heartbeat (default one minute): how long a killed run can block the next one. */
   leaseHeartbeatMs?: number;
@@ -85,7 +86,7 @@ async function takeLease(ports: ReconcilePorts, org: string, runId: string, requ
     renew: (ttl: number) => ports.state.renewLease(org, runId, ttl, ports.clock()),
     release: () => ports.state.releaseLease(org, runId),
   };
-  const timing = { deadline: request.deadline ?? Date.now() + 15 * 60_000, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
+  const timing = { deadline: request.deadline!, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
   for (;;) {
     try {
       return await HeldLease.take(`reconcile lease for "${org}"`, ops, timing);
@@ -98,6 +99,12 @@ async function takeLease(ports: ReconcilePorts, org: string, runId: string, requ
 
 /** @example await reconcile(ports, config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 'me' }) */
 export async function reconcile(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
+  // Every request of this run (Okta, Hub) is bounded by its deadline; so is its lease.
+  const deadline = runDeadline(request.deadline);
+  return withDeadline(deadline, () => run(ports, config, { ...request, deadline }));
+}
+
+async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
   const runId = ports.newRunId();
   const org = config.policy.organization;
   if (request.dryRun) {

@@ -1,3 +1,4 @@
+import { runDeadline, withDeadline } from '../runtime/deadline.js';
 import { decideRotation, emptyState, isOverdue, parseTokenLabel, type CredentialSpec, type RotationDecision } from '../domain/credentials.js';
 import { describeError, InputError } from '../runtime/errors.js';
 import type { ServiceAccountRef } from '../ports/hub-tokens.js';
@@ -10,14 +11,12 @@ import { accountsOnce, resolveAccount, rotateCredential, type CredentialResult, 
  * A dry run reads state and the Hub, decides, and writes nothing.
  */
 
-export const DEFAULT_RUN_MS = 15 * 60_000;
-
 export interface RotateRequest {
   /** Only this credential, rotated now even if not due (an unfinished rotation is finished first). */
   credential?: string | undefined;
   dryRun: boolean;
   runId: string;
-  /** Epoch ms by which the run must be done (default: 15 minutes from now, Lambda's longest invocation). */
+  /** Epoch ms by which the run must be done (default: the enclosing run's, else 15 minutes from now). */
   deadline?: number;
 }
 
@@ -44,10 +43,14 @@ export interface RotationReport {
 }
 
 export async function rotateTokens(ports: RotationPorts, credentials: readonly CredentialSpec[], organization: string, request: RotateRequest): Promise<RotationReport> {
+  const deadline = runDeadline(request.deadline);
+  return withDeadline(deadline, () => rotateWithin(ports, credentials, organization, request, deadline));
+}
+
+async function rotateWithin(ports: RotationPorts, credentials: readonly CredentialSpec[], organization: string, request: RotateRequest, deadline: number): Promise<RotationReport> {
   const selected = select(credentials, request.credential);
   const report: RotationReport = { runId: request.runId, dryRun: request.dryRun, decisions: [], results: [], overdue: [], orphans: [] };
   const accounts = accountsOnce(ports.hub);
-  const deadline = request.deadline ?? Date.now() + DEFAULT_RUN_MS;
   if (request.dryRun) {
     for (const spec of selected) {
       const state = (await ports.store.getCredentialState(spec.name)) ?? emptyState(spec.name);

@@ -99,6 +99,16 @@ describe('errors a user can act on', () => {
     expect(stderr).toMatch(/OKTA_API_TOKEN[\s\S]*HF_TOKEN/);
   });
 
+  it('--deadline bounds the whole command: a hung Okta ends it in time with a message naming Okta; a bad value is a usage error', async () => {
+    ctx.sandbox.okta.inject({ method: 'GET', path: /\/groups\/[^/]+\/users$/, status: 200, hang: true, times: 100 });
+    const hung = await runCli(['plan', '--config', ctx.config, '--deadline', '2s'], { env: ctx.sandbox.env });
+    expect(hung.code).toBe(1);
+    expect(hung.stderr).toMatch(/Reading Okta users and group members failed, so nothing was changed: okta: /);
+    const bad = await runCli(['plan', '--config', ctx.config, '--deadline', 'soon'], { env: ctx.sandbox.env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--deadline must be a duration such as 90s, 10m or 1h, got "soon"');
+  });
+
   it('a wrong Okta token: one clear message, no secret in it, exit 1', async () => {
     const env = { ...ctx.sandbox.env, OKTA_API_TOKEN: 'wrong-secret-value' };
     const { code, stderr } = await runCli(['plan', '--config', ctx.config], { env });

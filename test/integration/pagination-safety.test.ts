@@ -54,3 +54,19 @@ describe('next links', () => {
     expect(writes()).toBe(0);
   });
 });
+
+describe('bounded time', () => {
+  it.each([
+    ['Okta', 'okta', /\/groups\/[^/]+\/users$/, /^Reading Okta users and group members failed, so nothing was changed: okta: .*(timeout|deadline)/],
+    ['Hub', 'hub', /\/members$/, /^Reading Hub members failed, so nothing was changed: huggingface: list organization members failed: (no complete answer within \d+ ms|.*deadline)/],
+  ] as const)('a hung %s ends the run by its deadline, says which service, and writes nothing', async (_name, side, path, message) => {
+    h.sandbox[side].inject({ method: 'GET', path, status: 200, hang: true, times: 100 });
+    const failure = await reconcile(h.composition.ports, h.config, { ...apply, deadline: Date.now() + 1_500 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(IncompleteReadError);
+    expect((failure as Error).message).toMatch(message);
+    expect(writes()).toBe(0);
+    // The lease ended with the run: the next one starts at once.
+    h.sandbox[side].clearFaults();
+    expect((await reconcile(h.composition.ports, h.config, apply)).outcome).toBeDefined();
+  });
+});

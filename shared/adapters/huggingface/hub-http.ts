@@ -1,4 +1,5 @@
 import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
+import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
 import { nextLinkOf } from '../next-link.js';
 
 /**
@@ -21,6 +22,8 @@ export interface HubHttpOptions {
   maxWaitMs?: number;
   serverErrorRetries?: number;
   retryBaseMs?: number;
+  /** One request's cap, headers and body (default 30 s); never past the run's deadline either. */
+  requestTimeoutMs?: number;
 }
 
 export interface HubRequest {
@@ -60,7 +63,7 @@ export class HubHttp {
   readonly #options: Required<HubHttpOptions>;
 
   constructor(options: HubHttpOptions) {
-    this.#options = { maxRateLimitWaits: 3, maxWaitMs: 300_000, serverErrorRetries: 3, retryBaseMs: 200, authHint: 'it must be a token of an admin of the organization', ...options };
+    this.#options = { maxRateLimitWaits: 3, maxWaitMs: 300_000, serverErrorRetries: 3, retryBaseMs: 200, requestTimeoutMs: 30_000, authHint: 'it must be a token of an admin of the organization', ...options };
   }
 
   /** Sends one request and returns the parsed body and headers. */
@@ -71,10 +74,19 @@ export class HubHttp {
       throw new UpstreamError('huggingface', request.operation, `refused to send ${this.#options.tokenName} to ${new URL(url).origin}`);
     }
     let waits = 0;
+    /** Waits `ms` unless that would pass the run's deadline: then the run stops here, saying why. */
+    const pause = async (ms: number, why: string) => {
+      if (ms >= timeLeft()) throw new UpstreamError('huggingface', request.operation, `${why}: waiting ${Math.ceil(ms / 1000)} s would pass this run's deadline; the next run continues`);
+      await sleep(ms);
+    };
     for (let attempt = 0; ; attempt += 1) {
+      if (timeLeft() <= 0) throw new UpstreamError('huggingface', request.operation, 'this run reached its deadline before the request was sent');
       let response: Response;
+      let text: string;
+      const timeoutMs = requestTimeout(this.#options.requestTimeoutMs);
       try {
         response = await fetch(url, {
+          signal: AbortSignal.timeout(timeoutMs),
           method: request.method,
           headers: {
             authorization: `Bearer ${this.#options.token}`,
@@ -84,30 +96,41 @@ export class HubHttp {
           },
           ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
         });
+        // The body is read under the same timeout: a server that stalls mid-body is a failure too.
+        text = await response.text();
       } catch (error) {
+        const timedOut = (error as Error).name === 'TimeoutError';
+        const what = timedOut ? `no complete answer within ${timeoutMs} ms` : `network error: ${(error as Error).cause ?? (error as Error).message}`;
         if (request.idempotent && attempt < this.#options.serverErrorRetries) {
-          await sleep(this.#options.retryBaseMs * 2 ** attempt);
+          await pause(this.#options.retryBaseMs * 2 ** attempt, what);
           continue;
         }
-        throw new UpstreamError('huggingface', request.operation, `network error: ${(error as Error).cause ?? (error as Error).message}`, undefined, { cause: error });
+        throw new UpstreamError('huggingface', request.operation, what, undefined, { cause: error });
       }
       if (response.status === 429 && waits < this.#options.maxRateLimitWaits) {
         const seconds = retryAfterSeconds(response.headers, Date.now());
-        const waitMs = Math.min(seconds * 1000, this.#options.maxWaitMs);
         waits += 1;
-        await response.arrayBuffer();
-        await sleep(waitMs);
+        await pause(Math.min(seconds * 1000, this.#options.maxWaitMs), 'rate limited (429)');
         attempt -= 1;
         continue;
       }
       if (response.status >= 500 && request.idempotent && attempt < this.#options.serverErrorRetries) {
-        await response.arrayBuffer();
-        await sleep(this.#options.retryBaseMs * 2 ** attempt);
+        await pause(this.#options.retryBaseMs * 2 ** attempt, `HTTP ${response.status}`);
         continue;
       }
-      const text = await response.text();
       if (!response.ok) throw this.#error(request.operation, response.status, text);
-      return { body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch (error) {
+        // A 200 whose body was cut short: retried like a dropped connection when that is safe.
+        if (request.idempotent && attempt < this.#options.serverErrorRetries) {
+          await pause(this.#options.retryBaseMs * 2 ** attempt, 'a truncated JSON answer');
+          continue;
+        }
+        throw new UpstreamError('huggingface', request.operation, `the answer is not valid JSON (${text.length} bytes)`, response.status, { cause: error });
+      }
+      return { body: body as T, headers: response.headers };
     }
   }
 

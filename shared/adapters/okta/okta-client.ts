@@ -1,5 +1,6 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaAuth } from '../../runtime/config.js';
+import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
 import { LinkHeaderError, nextLinkOf } from '../next-link.js';
 
 /**
@@ -21,6 +22,8 @@ export interface OktaClientOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** One Okta request, answer and body (and the SDK's 429 wait within it); never past the run's deadline either. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** @example const client = await createOktaClient({ orgUrl, auth: { mode: 'SSWS', token } }) */
 export async function createOktaClient(options: OktaClientOptions): Promise<Client> {
@@ -35,6 +38,12 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
       const target = new URL(String((request as { url?: string }).url ?? ''), origin).origin;
       if (target !== origin) throw new LinkHeaderError(`refused to send the Okta credentials to ${target} (okta.orgUrl is ${origin})`);
       for (let attempt = 0; ; attempt += 1) {
+        if (timeLeft() <= 0) throw new Error('this run reached its deadline before the request was sent');
+        // node-fetch's timeout covers the answer and its body; set here so each attempt gets its own,
+        // never past the run's deadline (the SDK would otherwise leave it at requestTimeout: 0, none).
+        const timed = request as { startTime?: Date; timeout?: number };
+        timed.startTime = new Date();
+        timed.timeout = requestTimeout(REQUEST_TIMEOUT_MS);
         try {
           const response = await super.fetch(request);
           // A next link that does not parse (or points elsewhere) would end the SDK's paging quietly: a failed read instead.
@@ -44,9 +53,12 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
           if (error instanceof LinkHeaderError) throw error;
           // Only transport failures are retried; anything else is a bug or a refusal.
           const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
-          if (attempt >= retries || !(code === 'system' || /^E[A-Z]+$/.test(code ?? ''))) throw error;
+          const transport = code === 'system' || code === 'request-timeout' || code === 'body-timeout' || /^E[A-Z]+$/.test(code ?? '');
+          if (attempt >= retries || !transport) throw error;
         }
-        await sleep(baseMs * 2 ** attempt);
+        const backoff = baseMs * 2 ** attempt;
+        if (backoff >= timeLeft()) throw new Error(`Okta kept failing, and waiting ${backoff} ms to retry would pass this run's deadline`);
+        await sleep(backoff);
       }
     }
   }
@@ -55,7 +67,8 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
     orgUrl: options.orgUrl,
     // The default cache answers repeated GETs from memory and would serve a stale user status.
     cacheMiddleware: null,
-    requestExecutor: new RetryingRequestExecutor({ maxRetries: options.rateLimitRetries ?? 2, requestTimeout: 0 }),
+    // requestTimeout also caps the SDK's own 429 waits: no single request waits longer than it.
+    requestExecutor: new RetryingRequestExecutor({ maxRetries: options.rateLimitRetries ?? 2, requestTimeout: REQUEST_TIMEOUT_MS }),
   };
   if (options.auth.mode === 'SSWS') {
     return new okta.Client({ ...common, token: options.auth.token });

@@ -8,6 +8,7 @@ import { runReconcileCommand } from './commands/reconcile-command.js';
 import { runRotateCommand } from './commands/rotate-command.js';
 import { parseDuration } from '../shared/domain/credentials.js';
 import { DEFAULT_RUN_MS, withDeadline } from '../shared/runtime/deadline.js';
+import { runUnlockCommand } from './commands/unlock-command.js';
 import { EXIT, type CliIo } from './io.js';
 
 const USAGE = `Usage: hf-iam-sync <command> [options]
@@ -24,6 +25,8 @@ Commands:
   rotate  --config FILE [--credential NAME] [--dry-run] [--json]
                                                       rotate the managed tokens that are due (NAME: now);
                                                       reports overdue credentials and orphan tokens
+  unlock  --config FILE --run RUN --reason "…" [--credential NAME]
+                                                      break the lease of a run that is gone (recorded)
   demo                                                the whole story on the built-in sandbox
 
 --user takes an Okta login, an Okta user id, or a Hugging Face username.
@@ -46,6 +49,8 @@ const OPTIONS = {
   credential: { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   deadline: { type: 'string' },
+  run: { type: 'string' },
+  reason: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -100,6 +105,8 @@ async function dispatch(command: string, values: Values, needConfig: () => strin
       return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
     case 'rotate':
       return await runRotateCommand({ config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json }, io);
+    case 'unlock':
+      return await runUnlockCommand({ config: needConfig(), run: values.run, reason: values.reason, credential: values.credential }, io);
     case 'demo':
       return await runDemo(io);
     default:

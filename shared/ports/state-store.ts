@@ -27,8 +27,9 @@ export interface ChangeRecord {
   organization: string;
   user: string;
   oktaUserId: string | null;
-  action: ChangeAction;
-  effect: Effect;
+  /** A plan's change, or an operator's `break-lease` (unlock). */
+  action: ChangeAction | 'break-lease';
+  effect: Effect | 'none';
   before: Access | null;
   after: Access | null;
   reasons: string[];
@@ -64,6 +65,10 @@ export interface StateStore {
   acquireLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void>;
   /** Extends `owner`'s reconcile lease; throws `LeaseLostError` when another run holds it now. */
   renewLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void>;
+  /** An operator breaks the lease of run `owner` (gone, not yet expired); `ConflictError` if `owner` does not hold it. */
+  breakLease(organization: string, owner: string): Promise<{ expiresAt: string }>;
+  /** The same for a credential's rotation lease. */
+  breakCredentialLease(credential: string, owner: string): Promise<{ expiresAt: string }>;
   /** Releases the lease if `owner` still holds it; otherwise does nothing. */
   releaseLease(organization: string, owner: string): Promise<void>;
   listManaged(organization: string): Promise<ManagedMember[]>;

@@ -31,7 +31,7 @@ export interface ApplyContext {
    * Called before each change's first write; throwing stops the run there (its lease was lost or
    * its deadline passed): that change and every later one are reported failed, not attempted.
    */
-  beforeWrite?: (change: Change) => void;
+  beforeWrite?: (change: Change) => Promise<void>;
   /** Called after each change with how many are done; for a progress line on a terminal. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -88,7 +88,7 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     };
     const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
     try {
-      context.beforeWrite?.(change);
+      await context.beforeWrite?.(change);
     } catch (error) {
       fail(`not attempted: ${describeError(error)}`);
       return;

@@ -140,7 +140,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       return { runId, plan, outcome: 'declined' };
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
-      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, beforeWrite: (change) => lease.check(`change ${change.id}`), ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, beforeWrite: (change) => lease.confirm(`change ${change.id}`), ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
     await recordClaims(ports.state, inputs, plan, result, ports.clock().toISOString());

@@ -140,7 +140,7 @@ class CredentialRun {
     let step: RotationStep = rotation.step;
     try {
       while (step !== 'promote') {
-        this.lease.check(`step ${step}`);
+        await this.lease.confirm(`step ${step}`);
         if (step === 'create') {
           ({ version, value } = await createAndStore(this.c, rotation, currentVersion(this.state, this.versions)));
           await ports.store.putVersion(version);
@@ -171,7 +171,7 @@ class CredentialRun {
         }
         await this.save({ ...this.state, rotation: { ...rotation, step } });
       }
-      this.lease.check('step promote');
+      await this.lease.confirm('step promote');
       await this.promote(rotation.rotationId, version!, reason);
     } catch (error) {
       if (error instanceof LeaseLostError) {
@@ -229,7 +229,7 @@ class CredentialRun {
     }
     const live = this.versions.filter((v) => v.stage === 'current' || v.stage === 'previous' || v.stage === 'pending');
     try {
-      this.lease.check('revoking the tokens');
+      await this.lease.confirm('revoking the tokens');
       const values = (await Promise.all(live.map((v) => ports.secrets.getVersion(spec.secret, v.versionId)))).filter((v): v is string => v !== null);
       await ports.hub.revokeValues(values);
       const at = ports.clock();

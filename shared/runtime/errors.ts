@@ -82,7 +82,7 @@ export class LeaseHeldError extends ConflictError {
   readonly expiresAt: string;
   /** `what` names the lease, e.g. `reconcile lease for "acme"`. */
   constructor(what: string, holder: string, expiresAt: string, options?: ErrorOptions) {
-    super(`Another run (${holder}) holds the ${what} until ${expiresAt}; try again after it finishes.`, options);
+    super(`Another run (${holder}) holds the ${what} until ${expiresAt}; try again after it finishes (if that run is gone: hf-iam-sync unlock --run ${holder} --reason "…").`, options);
     this.name = 'LeaseHeldError';
     this.holder = holder;
     this.expiresAt = expiresAt;

@@ -9,9 +9,10 @@ import { ConflictError } from './errors.js';
  *   take ──renew──renew──renew── release          (alive: renewed every heartbeat / 3)
  *   take ──renew──✕ killed       … expires ≤ heartbeat later; the next run takes it over
  *
- * `check()` goes before every step that writes: it throws once the lease was lost (a renewal found
- * another owner: this run must write nothing more) or the deadline passed (the lease is still
- * ours for the margin, long enough to record where the run stopped).
+ * `confirm()` goes before every write to the Hub: it throws once the lease was lost (a renewal —
+ * conditional on this run being the owner, the fencing token — found another owner: this run must
+ * write nothing more) or the deadline passed (the lease is still ours for the margin, long enough
+ * to record where the run stopped). `check()` is the same without the round trip.
  */
 
 export interface LeaseOps {
@@ -77,6 +78,20 @@ export class HeldLease {
   check(next: string): void {
     if (this.#lost) throw new LeaseLostError(this.what, { cause: this.#lost });
     if (Date.now() >= this.timing.deadline) throw new DeadlineReachedError(next);
+  }
+
+  /**
+   * The fence before a write: `check`, then a conditional renewal (it succeeds only while this run
+   * is the lease's owner), so a run that lost its lease learns it before the write, not after.
+   */
+  async confirm(next: string): Promise<void> {
+    this.check(next);
+    try {
+      await this.ops.renew(this.ttl());
+    } catch (error) {
+      if (error instanceof LeaseLostError) this.#lost = error;
+      throw error;
+    }
   }
 
   get lost(): boolean {

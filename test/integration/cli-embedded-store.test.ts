@@ -55,7 +55,7 @@ describe('the embedded store with two CLI processes', () => {
     expect(JSON.parse(after.stdout).changes).toEqual([]);
   });
 
-  it('a holder killed with SIGKILL leaves an owner file that the next run takes over, and its lease lasts one heartbeat', async () => {
+  it('a holder killed with SIGKILL leaves an owner file that the next run takes over; its lease lasts one heartbeat, or an operator breaks it', async () => {
     const { DYNAMODB_ENDPOINT, STATE_TABLE, ...env } = ctx.sandbox.env;
     await cleanCompany();
     ctx.sandbox.hub.latencyMs = 400;
@@ -70,9 +70,21 @@ describe('the embedded store with two CLI processes', () => {
     const next = await runCli(['apply', '--config', ctx.config, '--yes', '--json'], { env, cwd: ctx.dir });
     // The store was taken over; the dead run's org lease is what still stands — for one heartbeat, not 15 minutes.
     expect(next.stderr).not.toContain('in use by process');
-    const heldUntil = /holds the reconcile lease for "acme" until (\S+);/.exec(next.stderr)?.[1];
+    const [, deadRun, heldUntil] = /Another run \((\S+)\) holds the reconcile lease for "acme" until (\S+);/.exec(next.stderr) ?? [];
     expect(heldUntil).toBeDefined();
     expect(Date.parse(heldUntil!) - Date.now()).toBeLessThanOrEqual(60_000);
     expect(next.code).toBe(1);
+    expect(next.stderr).toContain(`hf-iam-sync unlock --run ${deadRun}`);
+
+    // An operator who knows that run is gone breaks its lease, on the record, and the next run goes at once.
+    const wrong = await runCli(['unlock', '--config', ctx.config, '--run', 'r-not-the-holder', '--reason', 'test'], { env, cwd: ctx.dir });
+    expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining(`is held by run ${deadRun}`) });
+    expect((await runCli(['unlock', '--config', ctx.config, '--run', deadRun!], { env, cwd: ctx.dir })).stderr).toContain('unlock needs --reason');
+    const unlocked = await runCli(['unlock', '--config', ctx.config, '--run', deadRun!, '--reason', 'apply was killed (SIGKILL) in a test'], { env: { ...env, HF_IAM_SYNC_ACTOR: 'oncall@acme.example' }, cwd: ctx.dir });
+    expect(unlocked).toMatchObject({ code: 0, stdout: expect.stringContaining(`Broke the reconcile lease for "acme" held by run ${deadRun}`) });
+    const after = await runCli(['apply', '--config', ctx.config, '--yes', '--json'], { env, cwd: ctx.dir });
+    expect(after.code).toBe(0);
+    const trail = JSON.parse((await runCli(['audit', '--config', ctx.config, '--json'], { env, cwd: ctx.dir })).stdout) as Array<{ action: string; actor: string; reasons: string[] }>;
+    expect(trail).toContainEqual(expect.objectContaining({ action: 'break-lease', actor: 'oncall@acme.example', reasons: [expect.stringContaining('apply was killed (SIGKILL) in a test')] }));
   });
 });

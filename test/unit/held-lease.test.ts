@@ -54,4 +54,19 @@ describe('HeldLease', () => {
     await lease.release();
     expect(calls).not.toContain('release');
   });
+
+  it('confirm() is the fence before a write: a conditional renewal that finds another owner stops the run there', async () => {
+    let owner = 'me';
+    const o: LeaseOps = {
+      acquire: async () => undefined,
+      renew: async () => { if (owner !== 'me') throw new LeaseLostError('lease'); },
+      release: async () => undefined,
+    };
+    const lease = await HeldLease.take('lease', o, { deadline: Date.now() + 600_000 });
+    await expect(lease.confirm('change 1')).resolves.toBeUndefined();
+    owner = 'a newer run';
+    await expect(lease.confirm('change 2')).rejects.toBeInstanceOf(LeaseLostError);
+    expect(() => lease.check('change 3')).toThrow(LeaseLostError);
+    await lease.release();
+  });
 });

@@ -36,6 +36,14 @@ export class DynamoDbStateStore implements StateStore {
     await this.#ops.renewLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, `reconcile lease for "${organization}"`, owner, ttlMs, now);
   }
 
+  breakLease(organization: string, owner: string): Promise<{ expiresAt: string }> {
+    return this.#ops.breakLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, `reconcile lease for "${organization}"`, owner);
+  }
+
+  breakCredentialLease(credential: string, owner: string): Promise<{ expiresAt: string }> {
+    return this.#ops.breakLease({ pk: `CRED#${credential}`, sk: 'LEASE' }, `rotation lease for credential "${credential}"`, owner);
+  }
+
   async releaseLease(organization: string, owner: string): Promise<void> {
     await this.#ops.releaseLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, owner);
   }

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
+import { ConflictError, LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
 import { LeaseLostError } from '../../runtime/held-lease.js';
 
 /** The few table operations both stores use, with errors translated to `UpstreamError` naming the table. */
@@ -77,6 +77,26 @@ export class TableOps {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(what, { cause: error });
       throw this.wrap(`renew lease ${key.pk}`, error);
+    }
+  }
+
+  /**
+   * An operator breaks `owner`'s lease (a run that is gone). Refused, saying who holds it, when the
+   * lease is not `owner`'s: breaking a live run's lease by mistake must take naming it.
+   */
+  async breakLease(key: { pk: string; sk: string }, what: string, owner: string): Promise<{ expiresAt: string }> {
+    try {
+      const answer = await this.doc.send(new DeleteCommand({
+        TableName: this.table, Key: key, ReturnValues: 'ALL_OLD',
+        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
+      }));
+      return { expiresAt: String(answer.Attributes?.expiresAt ?? 'unknown') };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`break lease ${key.pk}`, error);
+      const held = await this.get(key.pk, key.sk);
+      throw new ConflictError(held
+        ? `The ${what} is held by run ${String(held.owner)} (until ${String(held.expiresAt)}), not by ${owner}; name the run that holds it.`
+        : `Nobody holds the ${what}; there is nothing to unlock.`);
     }
   }
 

@@ -44,8 +44,8 @@ export interface Fault {
   hang?: boolean;
   /** With `reset`: let the route do its work first, then drop the connection (the answer is lost, the change is made). */
   afterRoute?: boolean;
-  /** Let the route answer, then replace its `Link` header with this (a malformed or foreign next link). */
-  rewriteLink?: (link: string | undefined) => string;
+  /** Let the route answer, then change its answer: a silently short page, a malformed or foreign next link. */
+  rewrite?: (reply: SandboxResponse) => SandboxResponse;
   /** Narrows the fault by header, e.g. `x-amz-target` to hit one AWS operation on `POST /`. */
   header?: { name: string; value: RegExp };
 }
@@ -157,7 +157,7 @@ export class StandInServer {
     const method = req.method ?? 'GET';
     const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname)
       && (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
-    if (fault && !(fault.reset && fault.afterRoute) && !fault.rewriteLink) {
+    if (fault && !(fault.reset && fault.afterRoute) && !fault.rewrite) {
       fault.used += 1;
       this.calls.push({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });
       if (fault.reset) {
@@ -194,12 +194,11 @@ export class StandInServer {
       // An answer the spec refuses is a bug in the stand-in: recorded so the test fails.
       const wrong = this.spec?.checkResponse({ method, url }, reply) ?? [];
       if (wrong.length > 0) this.#violate(wrong.map((w) => `stand-in ${w}`));
-      if (fault?.rewriteLink) {
+      if (fault?.rewrite) {
         fault.used += 1;
-        const headers = Object.fromEntries(Object.entries(reply.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'link'));
-        const link = Object.entries(reply.headers ?? {}).find(([k]) => k.toLowerCase() === 'link')?.[1];
-        this.calls.push({ method, path: url.pathname, status: reply.status });
-        this.#send(res, { ...reply, headers: { ...headers, link: fault.rewriteLink(link) } });
+        const changed = fault.rewrite(reply);
+        this.calls.push({ method, path: url.pathname, status: changed.status });
+        this.#send(res, changed);
         return;
       }
       if (fault) {

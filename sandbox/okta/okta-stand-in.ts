@@ -300,7 +300,11 @@ export class OktaStandIn extends StandInServer {
     const q = req.url.searchParams.get('q')?.toLowerCase();
     const groups = [...this.groups.values()].filter((g) =>
       (!q || g.profile.name.toLowerCase().startsWith(q)) && matcher(pathGetter(g as unknown as Record<string, unknown>)));
-    return this.#page(req, groups, 10000, 10000);
+    // expand=stats: `_embedded.stats.usersCount`, Okta's own count of the group's members.
+    const expanded = req.url.searchParams.get('expand') === 'stats'
+      ? groups.map((g) => ({ ...g, _embedded: { stats: { usersCount: this.memberships.get(g.id)!.size, appsCount: 0, groupPushMappingsCount: 0, hasAdminPrivilege: false } } }))
+      : groups;
+    return this.#page(req, expanded, 10000, 10000);
   }
 
   #groupUsers(req: SandboxRequest): SandboxResponse {

@@ -47,6 +47,8 @@ export interface DirectoryUser {
 export interface DirectoryGroup {
   id: string;
   name: string;
+  /** Okta's own count of the group's members (`expand=stats`), when it gave one: a read returning fewer failed. */
+  usersCount?: number;
 }
 
 /**

@@ -40,7 +40,7 @@ export interface ChangeRecord {
   trigger: Trigger;
   actor: string;
   /** `started` is written before the Hub call, so a crash mid-call still leaves a trace. */
-  outcome: 'started' | 'applied' | 'failed';
+  outcome: 'started' | 'applied' | 'failed' | 'held';
   error?: string;
   at: string;
 }

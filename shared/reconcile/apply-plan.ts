@@ -1,4 +1,4 @@
-import { NO_ACCESS } from '../domain/access.js';
+import { isDecrease, NO_ACCESS } from '../domain/access.js';
 import type { Change, Effect, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
@@ -32,6 +32,11 @@ export interface ApplyContext {
    * its deadline passed): that change and every later one are reported failed, not attempted.
    */
   beforeWrite?: (change: Change) => Promise<void>;
+  /**
+   * Asked before each loss (removal, demotion, revocation) is written: null when a fresh read of
+   * that person alone agrees, else why it does not — then the change is held, not written.
+   */
+  confirmLoss?: (change: Change) => Promise<string | null>;
   /** Called after each change with how many are done; for a progress line on a terminal. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -40,13 +45,15 @@ export interface ChangeResult {
   changeId: string;
   user: string;
   action: Change['action'];
-  outcome: 'applied' | 'failed';
+  outcome: 'applied' | 'failed' | 'held';
   error?: string;
 }
 
 export interface ApplyResult {
   applied: ChangeResult[];
   failed: ChangeResult[];
+  /** Losses not confirmed by a read of the person alone (an inconsistent read): not written. */
+  held: ChangeResult[];
 }
 
 const PHASES: Effect[][] = [['grant', 'upgrade'], ['mixed', 'downgrade'], ['revoke']];
@@ -77,7 +84,7 @@ async function execute(hub: HubOrg, state: StateStore, change: Change, context: 
 /** @example const { applied, failed } = await applyPlan(plan, hub, state, { runId, trigger: 'cli', actor: 'alice', clock: () => new Date() }) */
 export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, context: ApplyContext): Promise<ApplyResult> {
   if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
-  const result: ApplyResult = { applied: [], failed: [] };
+  const result: ApplyResult = { applied: [], failed: [], held: [] };
   const seqOf = new Map(plan.changes.map((c, i) => [c.id, i + 1]));
 
   const attempt = async (change: Change) => {
@@ -92,6 +99,14 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     } catch (error) {
       fail(`not attempted: ${describeError(error)}`);
       return;
+    }
+    if (context.confirmLoss && isDecrease(change.effect)) {
+      const disagreement = await context.confirmLoss(change).catch((error: unknown) => `it could not be confirmed: ${describeError(error)}`);
+      if (disagreement) {
+        result.held.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'held', error: disagreement });
+        await state.putChange({ ...record, outcome: 'held', error: disagreement, at: context.clock().toISOString() }).catch(() => undefined);
+        return;
+      }
     }
     try {
       await state.putChange({ ...record, outcome: 'started', at: context.clock().toISOString() });

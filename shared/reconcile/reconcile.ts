@@ -1,6 +1,6 @@
 import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
 import { linkByEmail } from '../domain/desired-state.js';
-import type { Plan, PlanScope } from '../domain/plan.js';
+import type { Change, Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
 import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
@@ -57,7 +57,7 @@ export interface ReconcileOutcome {
 }
 
 function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
-  if (result.failed.length > 0) return result.applied.length > 0 ? 'partial' : 'failed';
+  if (result.failed.length > 0 || result.held.length > 0) return result.applied.length > 0 ? 'partial' : 'failed';
   if (plan.blocked.length > 0) return 'blocked';
   return plan.changes.length === 0 ? 'no-changes' : 'succeeded';
 }
@@ -79,6 +79,19 @@ async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, r
 }
 
 /** The org lease (see HeldLease): a heartbeat renewed while the run lives, never past its deadline. */
+/**
+ * Re-reads one person alone (their Okta user and groups, their Hub member) and plans them again;
+ * null when that plan makes the same change, else what it says instead.
+ */
+async function confirmAlone(ports: ReconcilePorts, config: Config, change: Change): Promise<string | null> {
+  const alone = computePlan(await readInputs(ports, config, { kind: 'user', user: change.oktaUserId ?? change.user }));
+  const again = [...alone.changes, ...alone.blocked.map((b) => b.change)].find((c) => c.id === change.id);
+  if (again && again.action === change.action && JSON.stringify(again.after) === JSON.stringify(change.after)) return null;
+  const instead = alone.changes.filter((c) => c.user.toLowerCase() === change.user.toLowerCase())
+    .map((c) => `${c.action}${c.after ? ` → ${c.after.role}` : ''}`).join(', ') || 'no change';
+  return `inconsistent read: the organization read says ${change.action}${change.after ? ` → ${change.after.role}` : ''} for ${change.user}, a read of the person alone says ${instead}; held, not written (the next run decides again)`;
+}
+
 async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: ReconcileRequest): Promise<HeldLease> {
   const waitUntil = Date.now() + (request.leaseWaitMs ?? 0);
   const ops = {
@@ -140,7 +153,9 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       return { runId, plan, outcome: 'declined' };
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
-      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, beforeWrite: (change) => lease.confirm(`change ${change.id}`), ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, beforeWrite: (change) => lease.confirm(`change ${change.id}`),
+      // An organization read can be silently short (a page that drops someone); a loss must agree with that person read alone.
+      ...(request.scope.kind === 'organization' ? { confirmLoss: (change: Change) => confirmAlone(ports, config, change) } : {}), ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
     await recordClaims(ports.state, inputs, plan, result, ports.clock().toISOString());

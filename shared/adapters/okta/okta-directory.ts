@@ -101,8 +101,11 @@ export class OktaDirectory implements Directory {
     ];
     const found = new Map<string, DirectoryGroup>();
     for (const search of searchChunks(clauses)) {
-      const groups = await this.#call('search groups', async () => drain(await this.#client.groupApi.listGroups({ search, limit: GROUP_SEARCH_PAGE })));
-      for (const g of groups) found.set(g.id!, { id: g.id!, name: g.profile?.name ?? '' });
+      const groups = await this.#call('search groups', async () => drain(await this.#client.groupApi.listGroups({ search, limit: GROUP_SEARCH_PAGE, expand: 'stats' })));
+      for (const g of groups) {
+        const count = g._embedded?.stats?.usersCount;
+        found.set(g.id!, { id: g.id!, name: g.profile?.name ?? '', ...(typeof count === 'number' ? { usersCount: count } : {}) });
+      }
     }
     return [...found.values()];
   }
@@ -114,6 +117,10 @@ export class OktaDirectory implements Directory {
     await mapLimit(groups, READ_CONCURRENCY, async (group) => {
       const page = await this.#call(`list members of group "${group.name}"`, async () =>
         drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE }), toUser));
+      // A page that drops members reads as a complete, shorter list; Okta's own count says otherwise.
+      if (group.usersCount !== undefined && page.length < group.usersCount) {
+        throw new UpstreamError('okta', `list members of group "${group.name}"`, `Okta counts ${group.usersCount} members, the pages returned ${page.length}: a page came back short`);
+      }
       members[group.id] = page.map((user) => {
         users.set(user.id, user);
         return user.id;

@@ -38,7 +38,8 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
       const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io) });
       io.progress?.('');
       io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
-      return plan.errored ? EXIT.failed : EXIT.ok;
+      // A --user that matched nobody is most likely a typo: say so, and do not report success.
+      return plan.errored || plan.diagnostics.some((d) => d.code === 'no-match') ? EXIT.failed : EXIT.ok;
     }
     if (!args.yes && !io.prompt) {
       io.stderr('Refusing to apply without confirmation: there is no terminal to ask on. Pass --yes after reviewing `hf-iam-sync plan`.');

@@ -141,6 +141,12 @@ export function computePlan(inputs: PlanInputs): Plan {
 
   const needsInvite: NeedsInvite[] = [];
   const diagnostics: Diagnostic[] = [...resolved.diagnostics, ...scimRuleWarnings];
+  if (inputs.scope.kind === 'user' && directory.users.length === 0 && hub.members.length === 0) {
+    diagnostics.push({
+      severity: 'warning', code: 'no-match', summary: `nobody matched "${inputs.scope.user}": no Okta user by that login, id or username attribute, and no Hub member by that name`,
+      detail: '--user takes an Okta login (alice@acme.com), an Okta user id (00u…), or a Hugging Face username; check the spelling.',
+    });
+  }
   const invited: InvitedWaiting[] = [];
   const pending = new Set(hub.invited ?? []);
   for (const ent of desired.byMember.values()) {

@@ -81,6 +81,10 @@ export function readStateLocation(env: Readonly<Record<string, string | undefine
   const table = env.STATE_TABLE?.trim();
   const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
   if (!table && !endpoint) return undefined;
+  // The AWS SDK would say only "Region is missing" on the first call.
+  if (!endpoint && !env.AWS_REGION?.trim() && !env.AWS_DEFAULT_REGION?.trim()) {
+    throw new ConfigError([`STATE_TABLE=${table} names a DynamoDB table in AWS, but no region is set: set AWS_REGION (e.g. eu-west-1), or DYNAMODB_ENDPOINT for a local DynamoDB`]);
+  }
   return { table: table || 'hf-iam-sync', endpoint };
 }
 

@@ -109,6 +109,16 @@ describe('errors a user can act on', () => {
     expect(bad.stderr).toContain('--deadline must be a duration such as 90s, 10m or 1h, got "soon"');
   });
 
+  it('--user that matches nobody says so and exits 1; STATE_TABLE without a region names the fix', async () => {
+    const nobody = await runCli(['plan', '--config', ctx.config, '--user', 'nobdy@acme.example'], { env: ctx.sandbox.env });
+    expect(nobody.code).toBe(1);
+    expect(nobody.stdout).toContain('Warning: nobody matched "nobdy@acme.example": no Okta user by that login, id or username attribute, and no Hub member by that name');
+    const { DYNAMODB_ENDPOINT, ...env } = ctx.sandbox.env;
+    const noRegion = await runCli(['plan', '--config', ctx.config], { env: { ...env, STATE_TABLE: 'hf-iam-sync-prod' } });
+    expect(noRegion.code).toBe(2);
+    expect(noRegion.stderr).toContain('STATE_TABLE=hf-iam-sync-prod names a DynamoDB table in AWS, but no region is set: set AWS_REGION');
+  });
+
   it('a wrong Okta token: one clear message, no secret in it, exit 1', async () => {
     const env = { ...ctx.sandbox.env, OKTA_API_TOKEN: 'wrong-secret-value' };
     const { code, stderr } = await runCli(['plan', '--config', ctx.config], { env });

@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
-import { handleHookRequest } from '../../shared/offboarding/okta-hook.js';
-import { ConfigError } from '../../shared/runtime/errors.js';
-import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
+import { handleHookRequest, secretMatches } from '../../shared/offboarding/okta-hook.js';
+import { lambdaEventSink, lambdaHookSecret, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
 import { recordEvents } from '../../shared/runtime/metrics.js';
 import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
@@ -10,9 +9,13 @@ import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 export const handler = withMiddleware(async (event: APIGatewayProxyEventV2) => {
   // Okta waits 3 s for an answer; stop starting new work after 2 s (the rest goes to the poll).
   const deadline = Date.now() + (Number(process.env.OKTA_HOOK_BUDGET_MS) || 2000);
-  const { config, composition, env } = await lambdaRuntime();
-  const secret = env.OKTA_HOOK_SECRET;
-  if (!secret) throw new ConfigError(['OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook']);
+  // A public URL: an unauthenticated request is turned away before any other secret, client or table is touched.
+  const secret = await lambdaHookSecret();
+  if (!secretMatches(event.headers.authorization ?? event.headers.Authorization, secret)) {
+    logger.info('okta hook request', { outcome: 'rejected: wrong or missing Authorization header', status: 401 });
+    return { statusCode: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'Authorization header does not match the configured event hook secret' }) };
+  }
+  const { config, composition } = await lambdaRuntime();
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const { response, outcome } = await handleHookRequest({ method: event.requestContext.http.method, headers: event.headers, body }, secret, async (events) => {
     const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, events, 'hook', deadline);

@@ -37,6 +37,8 @@ const PREVIOUS = 'AWSPREVIOUS';
 
 export class SecretsManagerStandIn extends StandInServer {
   readonly secrets = new Map<string, Secret>();
+  /** The name of every secret whose value was read (GetSecretValue), in order: who reads what. */
+  readonly secretsRead: string[] = [];
 
   constructor() {
     super();
@@ -125,6 +127,7 @@ export class SecretsManagerStandIn extends StandInServer {
   #getValue(body: Body): SandboxResponse {
     const secret = this.#find(body.SecretId ?? '');
     if (!secret) return this.#notFound();
+    this.secretsRead.push(secret.name);
     const stage = body.VersionStage ?? (body.VersionId ? undefined : CURRENT);
     const version = body.VersionId ? secret.versions.get(body.VersionId) : [...secret.versions.values()].find((v) => v.stages.has(stage!));
     if (!version || (stage && !version.stages.has(stage))) {

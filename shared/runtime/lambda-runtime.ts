@@ -58,6 +58,24 @@ export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Pro
 
 let sink: EventSink | undefined;
 
+let hookSecret: Promise<string> | undefined;
+
+/**
+ * The event hook's secret alone (OKTA_HOOK_SECRET, or through OKTA_HOOK_SECRET_SECRET_ARN): what
+ * okta-hook needs to turn away an unauthenticated request before it builds anything else.
+ */
+export function lambdaHookSecret(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  hookSecret ??= resolveSecretEnv(env, ['OKTA_HOOK_SECRET']).then((resolved) => {
+    const secret = resolved.OKTA_HOOK_SECRET;
+    if (!secret) throw new ConfigError(['OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook']);
+    return secret;
+  }).catch((error: unknown) => {
+    hookSecret = undefined;
+    throw error;
+  });
+  return hookSecret;
+}
+
 /** The event sink of functions that publish (built once, like the rest). */
 export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink {
   sink ??= composeEventSink(env);

@@ -63,6 +63,15 @@ describe('the three ways in', () => {
     expect(rolePuts()).toBe(2);
   });
 
+  it('a cold hook turns away an unauthenticated request having read only its own secret: no Okta, Hub, table or other secret', async () => {
+    const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
+    const before = { okta: env.sandbox.okta.calls.length, hub: env.sandbox.hub.calls.length };
+    const refused = await onHook(hookRequest('POST', { authorization: 'guess' }, { data: { events: [] } }), lambdaContext) as { statusCode: number };
+    expect(refused.statusCode).toBe(401);
+    expect({ okta: env.sandbox.okta.calls.length, hub: env.sandbox.hub.calls.length }).toEqual(before);
+    expect(env.secrets.secretsRead).toEqual(['hf-iam-sync/hook']);
+  });
+
   it('answers the hook verification GET, and refuses a wrong secret without processing', async () => {
     const { okta, hub } = env.sandbox;
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');

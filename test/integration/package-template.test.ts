@@ -16,12 +16,14 @@ let resources: Record<string, Resource>;
 let conditions: Record<string, unknown>;
 const HF_TOKEN_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-iam-sync/ci/hf-token-AbCdEf';
 const OAUTH_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-iam-sync/ci/hf-oauth-GhIjKl';
+const OKTA_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-iam-sync/ci/okta-token-MnOpQr';
+const HOOK_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-iam-sync/ci/hook-StUvWx';
 let dir: string;
 
 beforeAll(async () => {
   // Into a directory of its own (--package), so a run never races a developer's .serverless/.
   dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-package-'));
-  await promisify(execFile)('npm', ['run', 'package', '--', '--package', dir, `--param=hfTokenSecretArn=${HF_TOKEN_ARN}`, `--param=hfOauthClientSecretArn=${OAUTH_ARN}`], { env: { ...process.env, STAGE: 'ci' } });
+  await promisify(execFile)('npm', ['run', 'package', '--', '--package', dir, `--param=hfTokenSecretArn=${HF_TOKEN_ARN}`, `--param=hfOauthClientSecretArn=${OAUTH_ARN}`, `--param=oktaTokenSecretArn=${OKTA_ARN}`, `--param=oktaHookSecretArn=${HOOK_ARN}`], { env: { ...process.env, STAGE: 'ci' } });
   const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
   conditions = template.Conditions;
@@ -59,12 +61,12 @@ describe('the packaged stack', () => {
     expect(ofType('AWS::Lambda::Url')).toHaveLength(1);
   });
 
-  it('scopes every role to its own log group, the table, the stage secrets and (event functions) our bus', () => {
+  it('scopes every role to its own log group, the table, its secrets and (event functions) our bus', () => {
     for (const [role, fnName] of [['ReconcileRole', 'reconcile'], ['OktaEventRole', 'okta-event'], ['OktaHookRole', 'okta-hook'], ['OktaLogPollRole', 'okta-log-poll']]) {
       const s = statements(role!);
       expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
       expect(JSON.stringify(s)).toContain(`log-group:/aws/lambda/hf-iam-sync-ci-${fnName}:*`);
-      expect(JSON.stringify(s)).toContain('secret:hf-iam-sync/ci/*');
+      expect(JSON.stringify(s)).toContain(HF_TOKEN_ARN); // by ARN: see the next test
       expect(s.find((x: any) => x.Action.includes('dynamodb:PutItem')).Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query']);
     }
     expect(JSON.stringify(statements('ReconcileRole'))).not.toContain('events:PutEvents');
@@ -74,7 +76,10 @@ describe('the packaged stack', () => {
   it('lets rotate-tokens read only the Hub token and the OAuth secret, and write only the consumers\' secrets', () => {
     const s = statements('RotateTokensRole');
     const reads = s.find((x: any) => JSON.stringify(x.Action) === '["secretsmanager:GetSecretValue"]');
-    expect(reads.Resource).toEqual({ 'Fn::If': ['HasOauthClientSecret', [HF_TOKEN_ARN, OAUTH_ARN], [HF_TOKEN_ARN]] });
+    expect(reads.Resource).toEqual([
+      { 'Fn::If': ['HasHfTokenSecret', HF_TOKEN_ARN, { Ref: 'AWS::NoValue' }] },
+      { 'Fn::If': ['HasOauthClientSecret', OAUTH_ARN, { Ref: 'AWS::NoValue' }] },
+    ]);
     expect(conditions.HasOauthClientSecret).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [OAUTH_ARN, ''] }] });
     const writes = s.find((x: any) => x.Action.includes('secretsmanager:PutSecretValue'));
     expect(writes.Action.sort()).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']);
@@ -82,6 +87,32 @@ describe('the packaged stack', () => {
     expect(JSON.stringify(s)).not.toContain('secret:hf-iam-sync/ci/*');
     expect(JSON.stringify(s)).toContain('log-group:/aws/lambda/hf-iam-sync-ci-rotate-tokens:*');
     expect(fn('rotate-tokens')!.Properties.Environment.Variables.HF_OAUTH_CLIENT_SECRET_SECRET_ARN).toBe(OAUTH_ARN);
+  });
+
+  it('gives each function only the secrets it reads, by ARN: no prefix, no empty ARN; consumer tokens only to rotate-tokens', () => {
+    const secretArns = (role: string) => statements(role).filter((x: any) => JSON.stringify(x.Action).includes('secretsmanager:GetSecretValue'))
+      .flatMap((x: any) => (Array.isArray(x.Resource) ? x.Resource : [x.Resource]))
+      .map((r: any) => r['Fn::If']?.[1] ?? r['Fn::Sub'] ?? r);
+    const common = [OKTA_ARN, HF_TOKEN_ARN, ''];
+    for (const role of ['ReconcileRole', 'OktaEventRole', 'OktaLogPollRole']) expect(secretArns(role)).toEqual(common);
+    expect(secretArns('OktaHookRole')).toEqual([...common, HOOK_ARN]);
+    // An empty parameter (hfScimTokenSecretArn here) is left out by its condition, never granted as ''.
+    expect(conditions.HasHfScimTokenSecret).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    for (const role of ['ReconcileRole', 'OktaEventRole', 'OktaHookRole', 'OktaLogPollRole']) {
+      expect(JSON.stringify(statements(role))).not.toMatch(/secret:hf-iam-sync\/ci\/(\*|credentials)/);
+      expect(JSON.stringify(statements(role))).not.toContain(OAUTH_ARN);
+    }
+    expect(JSON.stringify(statements('ReconcileRole'))).not.toContain(HOOK_ARN);
+  });
+
+  it('caps the public-facing functions\' concurrency, and lets only our okta-event rule dead-letter to the DLQ', () => {
+    expect(fn('okta-hook')!.Properties.ReservedConcurrentExecutions).toBe(5);
+    expect(fn('okta-event')!.Properties.ReservedConcurrentExecutions).toBe(10);
+    const [statement] = resources.OktaEventsDlqPolicy!.Properties.PolicyDocument.Statement;
+    expect(statement).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+    expect(statement.Condition.ArnLike['aws:SourceArn']['Fn::Sub']).toMatch(/:rule\/\*\/hf-iam-sync-ci-okta-event-rule-1$/);
+    const rule = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.Name === 'hf-iam-sync-ci-okta-event-rule-1');
+    expect(rule).toBeDefined();
   });
 
   it('keeps the state table with point-in-time recovery, TTL and the two audit indexes', () => {

@@ -8,6 +8,7 @@ import { runReconcileCommand } from './commands/reconcile-command.js';
 import { runRotateCommand } from './commands/rotate-command.js';
 import { parseDuration } from '../shared/domain/credentials.js';
 import { DEFAULT_RUN_MS, withDeadline } from '../shared/runtime/deadline.js';
+import { runRestoreCommand } from './commands/restore-command.js';
 import { runUnlockCommand } from './commands/unlock-command.js';
 import { EXIT, type CliIo } from './io.js';
 
@@ -25,6 +26,7 @@ Commands:
   rotate  --config FILE [--credential NAME] [--dry-run] [--json]
                                                       rotate the managed tokens that are due (NAME: now);
                                                       reports overdue credentials and orphan tokens
+  restore --config FILE --change RUN/SEQ --reason "…" put a member back to what a recorded change took away
   unlock  --config FILE --run RUN --reason "…" [--credential NAME]
                                                       break the lease of a run that is gone (recorded)
   demo                                                the whole story on the built-in sandbox
@@ -50,6 +52,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   deadline: { type: 'string' },
   run: { type: 'string' },
+  change: { type: 'string' },
   reason: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -105,6 +108,8 @@ async function dispatch(command: string, values: Values, needConfig: () => strin
       return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
     case 'rotate':
       return await runRotateCommand({ config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json }, io);
+    case 'restore':
+      return await runRestoreCommand({ config: needConfig(), change: values.change, reason: values.reason }, io);
     case 'unlock':
       return await runUnlockCommand({ config: needConfig(), run: values.run, reason: values.reason, credential: values.credential }, io);
     case 'demo':

@@ -105,6 +105,7 @@ export function computePlan(inputs: PlanInputs): Plan {
     detail: 'The Hub refuses changes to a SCIM-managed resource group from anyone but SCIM; manage it with the Okta group pushed to it, or drop the rule.',
   }));
   const managed = new Set(inputs.managed.map((m) => userKey(m.user)));
+  const managedById = new Map(inputs.managed.map((m) => [userKey(m.user), m]));
   const conflicted = new Set(desired.conflicts.map((c) => c.user));
   const candidates: Change[] = [];
   const unmanaged: UnmanagedMember[] = [];
@@ -118,12 +119,15 @@ export function computePlan(inputs: PlanInputs): Plan {
     if (ent?.entitled) {
       const before = accessOf(member);
       const wanted = scimIds.size === 0 ? ent.access : { ...ent.access, resourceGroups: ent.access.resourceGroups.filter((rg) => !scimIds.has(rg.id)) };
-      const after = rebuildAccess(before, wanted, managedRgs);
+      let after = rebuildAccess(before, wanted, managedRgs);
+      // Entitled again after a removal: the resource groups no rule manages come back (those that still exist).
+      const restored = restorable(managedById.get(key), after, managedRgs, hub);
+      if (restored.resourceGroups.length > 0) after = { ...after, resourceGroups: [...after.resourceGroups, ...restored.resourceGroups].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)) };
       if (sameAccess(before, after)) continue;
       const effect = effectOf(before, after);
       candidates.push({
         id: `set-role:${key}`, action: 'set-role', user: member.user, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
-        oktaEmail: ent.user.email, before, after, effect, reasons: ent.reasons,
+        oktaEmail: ent.user.email, before, after, effect, reasons: restored.reason ? [...ent.reasons, restored.reason] : ent.reasons,
       });
     } else if (ent) {
       const change = removal(member, policy, ent, [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`], scimIds);
@@ -194,6 +198,17 @@ export function computePlan(inputs: PlanInputs): Plan {
   });
 }
 
+/** The resource groups no rule manages that the member's last removal took away, still on the Hub and not held now. */
+function restorable(state: ManagedMember | undefined, after: Access, managedRgs: ReadonlySet<string>, hub: HubSnapshot): { resourceGroups: Access['resourceGroups']; reason: string | null } {
+  const removed = state?.removed;
+  if (!removed) return { resourceGroups: [], reason: null };
+  const exists = new Set(hub.resourceGroups.map((rg) => rg.id));
+  const held = new Set(after.resourceGroups.map((rg) => rg.id));
+  const back = removed.resourceGroups.filter((rg) => !managedRgs.has(rg.name.toLowerCase()) && exists.has(rg.id) && !held.has(rg.id));
+  if (back.length === 0) return { resourceGroups: [], reason: null };
+  return { resourceGroups: back, reason: `restores resource group(s) ${back.map((rg) => `${rg.name} (${rg.role})`).join(', ')} that no rule manages, taken away by run ${removed.runId} at ${removed.at}` };
+}
+
 /** Issued tokens of people who are no longer entitled (or whom no Okta user links any more) lose their org access. */
 function tokenRevocations(tokens: readonly IssuedToken[], byMember: ReadonlyMap<string, Entitlement>): Change[] {
   const byOktaId = new Map([...byMember.values()].map((e) => [e.user.id, e]));
@@ -234,6 +249,18 @@ function credentialSuspensions(inputs: PlanInputs, byMember: ReadonlyMap<string,
       credential: { name: credential.name, secret: credential.secret },
       reasons: [`token-exchange credential "${credential.name}" is issued for ${credential.subject}, Okta user ${user.login}, who is no longer entitled: ${why}; rotate-tokens revokes its tokens (POST /api/credentials/revoke) and stops refreshing it`],
     }];
+  });
+}
+
+/**
+ * A plan of hand-made changes (a restore) for what `inputs` read: under the same guards, and
+ * nothing else planned.
+ */
+export function planOf(inputs: PlanInputs, candidates: readonly Change[], diagnostics: Diagnostic[] = []): Plan {
+  const { changes, blocked } = applyGuards(candidates, inputs.hub, inputs.policy);
+  return finish({
+    formatVersion: 1, organization: inputs.policy.organization, membership: inputs.policy.membership, scope: inputs.scope,
+    unparsedGroups: [], diagnostics, rules: [], changes, blocked, needsInvite: [], invited: [], unlinked: [], unmanaged: [], conflicts: [],
   });
 }
 

@@ -108,6 +108,11 @@ export interface ManagedMember {
   role: Role;
   resourceGroups: MemberResourceGroup[];
   lastSyncedAt: string;
+  /**
+   * What the last removal took away (role and every resource group), by which run and when: the
+   * resource groups no rule manages are given back when the person is entitled again.
+   */
+  removed?: { role: Role; resourceGroups: MemberResourceGroup[]; runId: string; at: string };
 }
 
 export interface Policy {

@@ -78,6 +78,8 @@ export interface StateStore {
   putChange(change: ChangeRecord): Promise<void>;
   /** Newest first. */
   listChanges(query: AuditQuery): Promise<ChangeRecord[]>;
+  /** One change of one run, or null. */
+  getChange(runId: string, seq: number): Promise<ChangeRecord | null>;
   getRun(runId: string): Promise<RunRecord | null>;
   /** The newest run of the organization that finished (any outcome), or null. */
   lastFinishedRun(organization: string): Promise<RunRecord | null>;

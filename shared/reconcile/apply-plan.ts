@@ -130,7 +130,11 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       change.action === 'suspend-credential' ? Promise.resolve()
         : change.action === 'revoke-token'
         ? state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())
-        : state.saveManaged(plan.organization, { user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at }),
+        : state.saveManaged(plan.organization, {
+          user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at,
+          // A removal remembers what it took, so a re-entitled person gets back what no rule manages.
+          ...(change.action === 'remove' && change.before ? { removed: { ...change.before, runId: context.runId, at } } : {}),
+        }),
     ]);
   };
 

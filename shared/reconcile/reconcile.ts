@@ -41,6 +41,8 @@ export interface ReconcileRequest {
   deadline?: number;
   /** The lease heartbeat (default one minute): how long a killed run can block the next one. */
   leaseHeartbeatMs?: number;
+  /** Plans from what was read instead of `computePlan` (a restore by hand); the run is otherwise the same. */
+  plan?: (inputs: PlanInputs) => Plan;
   /** How long to wait for another run's lease before giving up (events wait; the CLI does not). */
   leaseWaitMs?: number;
   /** Progress of the apply phase (changes done of total), for a terminal. */
@@ -138,7 +140,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       await ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) });
       throw error;
     }
-    const plan = computePlan(inputs);
+    const plan = request.plan ? request.plan(inputs) : computePlan(inputs);
     if (request.scope.kind === 'organization' && inputs.hub.scimManagedResourceGroups) {
       await ports.state.putScimManagedResourceGroups(org, inputs.hub.scimManagedResourceGroups, ports.clock());
     }

@@ -122,14 +122,15 @@ describe('Okta events', () => {
     expect(hub.member('linus-t')?.role).toBe('no_access');
   });
 
-  it('re-activation in Okta restores the role on the next event', async () => {
+  it('re-activation in Okta restores the role on the next event, and the resource group no rule manages', async () => {
     const { okta, hub } = h.sandbox;
     const grace = okta.userByLogin('grace@acme.example');
     await handleOktaEvents(ports, h.config, [okta.deactivate(grace.id)], 'eventbridge');
     okta.setStatus(grace.id, 'ACTIVE');
     await handleOktaEvents(ports, h.config, [okta.emit('user.lifecycle.reactivate', [grace])], 'eventbridge');
     expect(hub.member('grace-h')?.role).toBe('write');
-    expect(hub.memberResourceGroups('grace-h')).toEqual({ llm: 'write' });
+    // vision was given by hand (no rule manages it); the offboarding recorded it, so it comes back.
+    expect(hub.memberResourceGroups('grace-h')).toEqual({ llm: 'write', vision: 'read' });
   });
 
   it('a mapped group event reconciles the organization; a deleted mapped group is reported, not read as everyone left', async () => {

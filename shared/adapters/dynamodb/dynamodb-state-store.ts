@@ -79,6 +79,13 @@ export class DynamoDbStateStore implements StateStore {
     }, `record change ${change.seq} of run ${change.runId}`);
   }
 
+  async getChange(runId: string, seq: number): Promise<ChangeRecord | null> {
+    const item = await this.#ops.get(`RUN#${runId}`, `CHANGE#${pad(seq)}`);
+    if (!item) return null;
+    const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...record } = item;
+    return record as unknown as ChangeRecord;
+  }
+
   async listChanges(query: AuditQuery): Promise<ChangeRecord[]> {
     const byUser = query.user !== undefined;
     const [pkName, skName] = byUser ? ['gsi2pk', 'gsi2sk'] : ['gsi1pk', 'gsi1sk'];
@@ -222,6 +229,7 @@ export class DynamoDbStateStore implements StateStore {
     return {
       user: String(item.user), oktaUserId: (item.oktaUserId as string | undefined) ?? null, role: item.role as ManagedMember['role'],
       resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [], lastSyncedAt: String(item.lastSyncedAt),
+      ...(item.removed ? { removed: item.removed as NonNullable<ManagedMember['removed']> } : {}),
     };
   }
 }

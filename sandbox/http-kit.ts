@@ -18,6 +18,8 @@ export interface SandboxResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of `body` (a truncated or garbled answer). */
+  raw?: string;
 }
 
 export type RouteHandler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
@@ -67,6 +69,8 @@ export interface CallLogEntry {
   method: string;
   path: string;
   status: number;
+  /** The request body of a call that reached a route and changed something (not GET). */
+  body?: unknown;
 }
 
 export class StandInServer {
@@ -143,7 +147,7 @@ export class StandInServer {
   }
 
   #send(res: ServerResponse, reply: SandboxResponse): void {
-    const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    const body = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...reply.headers });
     res.end(body);
   }
@@ -197,17 +201,18 @@ export class StandInServer {
       if (fault?.rewrite) {
         fault.used += 1;
         const changed = fault.rewrite(reply);
-        this.calls.push({ method, path: url.pathname, status: changed.status });
+        this.calls.push({ method, path: url.pathname, status: changed.status, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
         this.#send(res, changed);
         return;
       }
       if (fault) {
+        // The route did its work; only the answer is lost.
         fault.used += 1;
-        this.calls.push({ method, path: url.pathname, status: 0 });
+        this.calls.push({ method, path: url.pathname, status: 0, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
         req.socket.destroy();
         return;
       }
-      this.calls.push({ method, path: url.pathname, status: reply.status });
+      this.calls.push({ method, path: url.pathname, status: reply.status, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
       this.#send(res, reply);
       return;
     }

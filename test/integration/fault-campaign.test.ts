@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StandInServer } from '../../sandbox/http-kit.js';
+import { reference, runSchedule, type Reference, type ScheduleResult } from '../chaos/campaign.js';
+
+/**
+ * A seeded fault-injection campaign through the CLI's apply (see test/chaos/campaign.ts for the
+ * faults and the five properties). `CHAOS_SCHEDULES` sets how many run here; `npm run chaos` runs
+ * thousands. A failing seed reproduces alone: CHAOS_FIRST_SEED=<seed> CHAOS_SCHEDULES=1.
+ */
+
+const COUNT = Number(process.env.CHAOS_SCHEDULES ?? 250);
+const FIRST = Number(process.env.CHAOS_FIRST_SEED ?? 1);
+let ref: Reference;
+let foreign: StandInServer;
+
+beforeAll(async () => {
+  foreign = new StandInServer();
+  foreign.route('GET', '/{any}', () => ({ status: 200, body: [] }));
+  await foreign.start();
+  ref = await reference();
+});
+afterAll(async () => {
+  await foreign?.stop();
+});
+
+describe('fault campaign', () => {
+  it(`${COUNT} seeded fault schedules: no wrong write, no entitled person harmed, no silent success, and a clean rerun converges`, async () => {
+    const results: ScheduleResult[] = [];
+    for (let seed = FIRST; seed < FIRST + COUNT; seed += 1) results.push(await runSchedule(seed, ref, foreign));
+    const failing = results.filter((r) => r.violations.length > 0);
+    const kinds = new Set(results.flatMap((r) => r.faults.map((f) => f.kind)));
+    console.info(`fault campaign: ${results.length} schedules, ${results.filter((r) => r.exit === 0).length} exited 0, fault kinds ${[...kinds].sort().join(', ')}; violations: ${failing.length}`);
+    expect(kinds.size).toBeGreaterThanOrEqual(9); // the campaign really exercised the fault kinds
+    expect(failing.map((r) => ({ seed: r.seed, faults: r.faults.map((f) => `${f.side} ${f.method} ${f.path} ${f.kind} skip ${f.skip} ×${f.times}`), violations: r.violations }))).toEqual([]);
+  }, 600_000);
+});

@@ -71,4 +71,20 @@ describe('bounded time', () => {
     h.sandbox[side].clearFaults();
     expect((await reconcile(h.composition.ports, h.config, apply)).outcome).toBeDefined();
   });
+
+  it('an Okta rate-limit bucket that resets after the run\'s deadline ends the run at once, saying so; one that resets in time is waited out', async () => {
+    const { okta } = h.sandbox;
+    const limited = (inSeconds: number) => ({
+      method: 'GET', path: /^\/api\/v1\/groups$/, status: 429, times: 1,
+      headers: { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + inSeconds) },
+      body: { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' },
+    });
+    okta.inject(limited(50));
+    const failure = await reconcile(h.composition.ports, h.config, { ...apply, deadline: Date.now() + 3_000 }).catch((e: unknown) => e);
+    expect((failure as Error).message).toMatch(/okta: search groups failed: rate limited \(429\), and the bucket resets after this run's deadline/);
+    expect(writes()).toBe(0);
+    okta.clearFaults();
+    okta.inject(limited(1));
+    expect((await reconcile(h.composition.ports, h.config, { ...apply, deadline: Date.now() + 20_000 })).outcome).not.toBe('failed');
+  });
 });

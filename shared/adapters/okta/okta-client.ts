@@ -22,7 +22,7 @@ export interface OktaClientOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** One Okta request, answer and body (and the SDK's 429 wait within it); never past the run's deadline either. */
+/** One Okta request attempt, answer and body; never past the run's deadline either. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** @example const client = await createOktaClient({ orgUrl, auth: { mode: 'SSWS', token } }) */
@@ -44,6 +44,10 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
         const timed = request as { startTime?: Date; timeout?: number };
         timed.startTime = new Date();
         timed.timeout = requestTimeout(REQUEST_TIMEOUT_MS);
+        // The SDK's own 429 wait (until X-Rate-Limit-Reset, up to a minute for Okta's per-minute
+        // buckets) may take what is left of the run, no more: it refuses a wait past its requestTimeout.
+        const left = timeLeft();
+        (this as unknown as { requestTimeout: number }).requestTimeout = Number.isFinite(left) ? Math.max(1, Math.floor(left)) : 0;
         try {
           const response = await super.fetch(request);
           // A next link that does not parse (or points elsewhere) would end the SDK's paging quietly: a failed read instead.
@@ -51,6 +55,9 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
           if (response.status < 500 || attempt >= retries) return response;
         } catch (error) {
           if (error instanceof LinkHeaderError) throw error;
+          if (/requestTimeout/.test((error as Error).message ?? '')) {
+            throw new Error('rate limited (429), and the bucket resets after this run\'s deadline; the next run continues', { cause: error });
+          }
           // Only transport failures are retried; anything else is a bug or a refusal.
           const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
           const transport = code === 'system' || code === 'request-timeout' || code === 'body-timeout' || /^E[A-Z]+$/.test(code ?? '');
@@ -67,8 +74,8 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
     orgUrl: options.orgUrl,
     // The default cache answers repeated GETs from memory and would serve a stale user status.
     cacheMiddleware: null,
-    // requestTimeout also caps the SDK's own 429 waits: no single request waits longer than it.
-    requestExecutor: new RetryingRequestExecutor({ maxRetries: options.rateLimitRetries ?? 2, requestTimeout: REQUEST_TIMEOUT_MS }),
+    // requestTimeout is set per request to the run's time left (see fetch above).
+    requestExecutor: new RetryingRequestExecutor({ maxRetries: options.rateLimitRetries ?? 2, requestTimeout: 0 }),
   };
   if (options.auth.mode === 'SSWS') {
     return new okta.Client({ ...common, token: options.auth.token });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hubSpec } from '../spec/hub-spec.js';
 import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
 import { registerScim, type ScimUser } from './scim-routes.js';
+import { whoami } from './whoami-route.js';
 import { registerServiceAccounts } from './service-account-routes.js';
 import { registerTokenExchange } from './token-exchange-routes.js';
 
@@ -125,7 +126,7 @@ export class HubStandIn extends StandInServer {
       const rows = this.auditLog.filter((e) => !q || (field === 'type' && e.type === value) || (field === 'author' && (e.author as { user: string }).user === value));
       return { status: 200, body: rows.slice(-100_000) };
     }));
-    this.route('GET', '/api/whoami-v2', (r) => this.#guard(r, 'any', () => this.#whoami(r)));
+    this.route('GET', '/api/whoami-v2', (r) => this.#guard(r, 'any', () => whoami(this, this.tokens.get((r.headers.authorization ?? '').slice(7))!)));
     this.route('POST', `${base}/settings/tokens/{tokenId}/revoke`, (r) => this.#guard(r, 'admin', () => {
       const token = [...this.tokens.values()].find((t) => t.id === r.params.tokenId);
       if (!token) return hubError(404, `Token ${r.params.tokenId} not found`);
@@ -322,35 +323,5 @@ export class HubStandIn extends StandInServer {
     if ([...this.resourceGroups.values()].some((g) => g.name === body.name)) return hubError(409, 'A resource group with this name already exists');
     const id = this.addResourceGroup(body.name, typeof body.description === 'string' ? body.description : null);
     return { status: 200, body: { id, name: body.name, description: body.description ?? null, autoJoin: { enabled: false }, users: [], resources: [], repos: [] } };
-  }
-
-  #whoami(req: SandboxRequest): SandboxResponse {
-    const token = (req.headers.authorization ?? '').slice(7);
-    const record = this.tokens.get(token)!;
-    const member = this.member(record.user);
-    const roleInOrg = member?.role ?? record.orgRole;
-    const showRole = !record.serviceAccount || this.serviceAccountRoleInWhoami;
-    const accessRole = record.accessRole ?? 'write';
-    const org = {
-      type: 'org', id: this.orgId, name: this.org, fullname: this.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: this.plan,
-      ...(showRole ? { roleInOrg } : {}), ...(record.securityRestrictions?.length ? { securityRestrictions: record.securityRestrictions } : {}),
-    };
-    const scoped = accessRole === 'fineGrained' ? [{ entity: { _id: this.orgId, name: this.org, type: 'org' }, permissions: record.permissions ?? [] }] : [];
-    return {
-      status: 200,
-      body: {
-        type: 'user', id: member?._id ?? hexId(), name: record.user, fullname: member?.fullname ?? record.user,
-        email: member?.email ?? null, emailVerified: true, isPro: false, canPay: false, avatarUrl: '/avatars/x.svg', periodEnd: null,
-        orgs: roleInOrg && !record.orgAccessRevoked ? [org] : [],
-        auth: {
-          type: 'access_token',
-          accessToken: {
-            displayName: record.displayName ?? 'hf-iam-sync', role: accessRole, createdAt: '2026-01-01T00:00:00.000Z',
-            ...(accessRole === 'fineGrained' ? { fineGrained: { scoped, global: [] } } : {}),
-          },
-          ...(record.expiresAt === undefined ? {} : { expiresAt: new Date(record.expiresAt).toISOString() }),
-        },
-      },
-    };
   }
 }

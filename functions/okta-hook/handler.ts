@@ -20,7 +20,7 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEventV2) => {
   const { response, outcome } = await handleHookRequest({ method: event.requestContext.http.method, headers: event.headers, body }, secret, async (events) => {
     const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, events, 'hook', deadline);
     for (const o of result.outcomes) logger.info('okta event handled', { ...o });
-    recordEvents('hook', events.length, result, events.map((e) => String((e as { published?: unknown }).published ?? '')), new Date());
+    recordEvents('hook', events.length, result, events.map((e) => String((e as { published?: unknown } | null)?.published ?? '')), new Date());
     return result.outcomes;
   });
   logger.info('okta hook request', { outcome, status: response.statusCode });

@@ -72,6 +72,17 @@ describe('the three ways in', () => {
     expect(env.secrets.secretsRead).toEqual(['hf-iam-sync/hook']);
   });
 
+  it('a hook delivery holding null and ill-typed items answers 200, each refused with its reason, and the rest goes through', async () => {
+    const { okta, hub } = env.sandbox;
+    const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    const response = await onHook(hookRequest('POST', { authorization: HOOK_SECRET }, { data: { events: [null, 42, 'text', event] } }), lambdaContext) as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(200);
+    const outcomes = JSON.parse(response.body).outcomes as Array<{ outcome: string; detail: string }>;
+    expect(outcomes.filter((o) => o.outcome === 'rejected').map((o) => o.detail)).toEqual(['the event is not a JSON object', 'the event is not a JSON object', 'the event is not a JSON object']);
+    expect(hub.member('linus-t')?.role).toBe('no_access');
+  });
+
   it('answers the hook verification GET, and refuses a wrong secret without processing', async () => {
     const { okta, hub } = env.sandbox;
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');

@@ -14,7 +14,8 @@ export const handler = withMiddleware(async (event: EventBridgeEvent<'SystemLog'
   const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, [event.detail], 'eventbridge');
   for (const o of result.outcomes) logger.info('okta event handled', { ...o, offboarded: result.offboarded });
   recordEvents('eventbridge', 1, result, [String((event.detail as { published?: unknown } | null)?.published ?? '')], new Date());
-  const failed = result.outcomes.find((o) => o.outcome === 'failed');
-  if (failed) throw new Error(`Okta event ${failed.uuid} failed and will be retried: ${failed.detail}`);
+  // Failed, or held by another invocation (a crashed one's claim ends with its deadline): throw, so Lambda retries.
+  const failed = result.outcomes.find((o) => o.outcome === 'failed' || o.outcome === 'in-progress');
+  if (failed) throw new Error(`Okta event ${failed.uuid} ${failed.outcome === 'failed' ? 'failed' : 'is in progress elsewhere'} and will be retried: ${failed.detail}`);
   return result;
 });

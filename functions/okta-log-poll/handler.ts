@@ -11,7 +11,7 @@ export const handler = withMiddleware(async () => {
   recordReceived('poll', result.events);
   logger.info('okta log poll', {
     pages: result.pages, events: result.events, caughtUp: result.caughtUp,
-    processed: count('processed'), duplicates: count('duplicate'), ignored: count('ignored'), rejected: count('rejected'), failed: count('failed'),
+    processed: count('processed'), duplicates: count('duplicate'), inProgress: count('in-progress'), ignored: count('ignored'), rejected: count('rejected'), failed: count('failed'),
   });
   const failed = result.outcomes.find((o) => o.outcome === 'failed');
   if (failed) throw new Error(`Okta event ${failed.uuid} failed; the cursor stays before it and the next poll retries: ${failed.detail}`);

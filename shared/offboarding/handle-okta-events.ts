@@ -4,6 +4,7 @@ import type { DomainEvent, EventSink } from '../ports/event-sink.js';
 import { reconcile, type ReconcileOutcome, type ReconcilePorts } from '../reconcile/reconcile.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
+import { timeLeft } from '../runtime/deadline.js';
 import { mapLimit } from '../runtime/map-limit.js';
 
 /**
@@ -30,7 +31,7 @@ export type EventSource = 'eventbridge' | 'hook' | 'poll';
 
 export interface EventOutcome {
   uuid: string | null;
-  outcome: 'processed' | 'duplicate' | 'ignored' | 'rejected' | 'failed' | 'deferred';
+  outcome: 'processed' | 'duplicate' | 'in-progress' | 'ignored' | 'rejected' | 'failed' | 'deferred';
   detail: string;
 }
 
@@ -44,9 +45,12 @@ export interface HandleResult {
 const LEASE_WAIT_MS = 60_000;
 /** Claims are independent conditional writes; a big hook delivery should not make them one by one. */
 const CLAIM_CONCURRENCY = 16;
-const DUPLICATE = (uuid: string): EventOutcome => ({ uuid, outcome: 'duplicate', detail: 'already processed (or being processed) through one of the ways in' });
+const DUPLICATE = (uuid: string): EventOutcome => ({ uuid, outcome: 'duplicate', detail: 'already processed through one of the ways in' });
+const IN_PROGRESS = (uuid: string): EventOutcome => ({ uuid, outcome: 'in-progress', detail: 'being processed by another delivery; its claim ends with that invocation, then a retry or the poll takes over' });
 /** An `in-progress` claim older than this belonged to a crashed invocation. */
-const STALE_CLAIM_MS = 5 * 60_000;
+/** How long a claim lasts when the run has no deadline (outside Lambda and the CLI). */
+const CLAIM_WITHOUT_DEADLINE_MS = 5 * 60_000;
+const CLAIM_MARGIN_MS = 1_000;
 
 function isMappedGroup(config: Config, name: string | null): boolean {
   if (name === null) return true;
@@ -98,10 +102,14 @@ export async function handleOktaEvents(
       relevant.push(parsed.event);
     }
   }
-  const won = await mapLimit(relevant, CLAIM_CONCURRENCY, (e) => ports.state.claimEvent(e.uuid, source, ports.clock(), STALE_CLAIM_MS));
+  // A claim lasts as long as this invocation may (its deadline, plus a moment to record the outcome).
+  const now = ports.clock();
+  const until = new Date(now.getTime() + Math.min(timeLeft(), CLAIM_WITHOUT_DEADLINE_MS) + CLAIM_MARGIN_MS);
+  const won = await mapLimit(relevant, CLAIM_CONCURRENCY, (e) => ports.state.claimEvent(e.uuid, source, now, until));
   const claimed = relevant.filter((e, i) => {
-    if (!won[i]) outcomes.set(e.uuid, DUPLICATE(e.uuid));
-    return won[i];
+    if (won[i] === 'done') outcomes.set(e.uuid, DUPLICATE(e.uuid));
+    if (won[i] === 'in-progress') outcomes.set(e.uuid, IN_PROGRESS(e.uuid));
+    return won[i] === 'claimed';
   });
 
   const work = coalesce(claimed);

@@ -6,8 +6,9 @@ import { handleOktaEvents, type EventOutcome, type EventPorts } from './handle-o
  * deactivated, a lost delivery). Reads `/api/v1/logs` ascending from the persisted `next` link and
  * hands each page to the same handler; claims make events seen elsewhere duplicates.
  *
- * The cursor advances only after a page was handled without failures, so a failed offboarding is
- * read again on the next poll. The first poll starts `lookbackMs` in the past.
+ * The cursor advances only after a page was handled without failures and without events another
+ * delivery is still processing, so neither a failed offboarding nor one a crashed invocation held
+ * is ever passed: the next poll reads it again. The first poll starts `lookbackMs` in the past.
  */
 
 export const LOG_CURSOR = 'okta-logs';
@@ -30,7 +31,9 @@ export async function pollOktaLogs(ports: EventPorts, config: Config, options: {
     if (page.events.length > 0) {
       const handled = await handleOktaEvents(ports, config, page.events, 'poll');
       result.outcomes.push(...handled.outcomes);
-      if (handled.outcomes.some((o) => o.outcome === 'failed')) return result;
+      // The cursor never passes an event that failed or that another delivery is still processing:
+      // the next poll reads it again (by then it is done, or its claim has ended with its invocation).
+      if (handled.outcomes.some((o) => o.outcome === 'failed' || o.outcome === 'in-progress')) return result;
     }
     if (page.next && page.next !== cursor) {
       cursor = page.next;

@@ -84,10 +84,11 @@ export interface StateStore {
   /** The newest run of the organization that finished (any outcome), or null. */
   lastFinishedRun(organization: string): Promise<RunRecord | null>;
   /**
-   * Claims an Okta event id for processing (conditional write). False when it was already
-   * processed, or is being processed by someone else and that claim is younger than `staleMs`.
+   * Claims an Okta event id for processing until `until` (the claiming invocation's deadline; a
+   * conditional write). `done` when it was processed already; `in-progress` while another
+   * invocation's claim lasts. A claim past its `until` is taken over.
    */
-  claimEvent(uuid: string, source: string, now: Date, staleMs: number): Promise<boolean>;
+  claimEvent(uuid: string, source: string, now: Date, until: Date): Promise<'claimed' | 'done' | 'in-progress'>;
   /** Marks a claimed event processed; the record expires (TTL) after a week. */
   completeEvent(uuid: string, now: Date): Promise<void>;
   /** Records a token this system issued for a person (its id and last four characters only). */

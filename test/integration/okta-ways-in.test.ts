@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context, EventBridgeEvent } from 'aws-lambda';
 import type { EventPorts } from '../../shared/offboarding/handle-okta-events.js';
 import type { Config } from '../../shared/runtime/config.js';
@@ -24,6 +26,46 @@ const hookRequest = (method: string, headers: Record<string, string>, body?: unk
   requestContext: { http: { method } }, headers, body: body === undefined ? undefined : JSON.stringify(body), isBase64Encoded: false,
 }) as unknown as APIGatewayProxyEventV2;
 const rolePuts = () => env.sandbox.hub.count(/\/members\/[^/]+\/role$/, 'PUT');
+
+describe('a crash mid-offboarding', () => {
+  it('an okta-event process killed while the role change hangs: an early retry finds it in progress, the poll holds its cursor, the retry after the dead invocation\'s deadline offboards once', async () => {
+    const { okta, hub } = env.sandbox;
+    const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
+    hub.inject({ method: 'PUT', path: /\/members\/linus-t\/role$/, status: 0, hang: true, times: 1 });
+    // The killed invocation had 8 s left: its deadline is 3 s away (8 s less the 5 s margin), its claim a second longer.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/okta-event-process.ts'), JSON.stringify(asEventBridge(event))], {
+      env: { ...process.env, REMAINING_MS: '8000' }, stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      for (let i = 0; i < 400 && hub.count(/\/members\/linus-t\/role$/, 'PUT') === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+      expect(hub.count(/\/members\/linus-t\/role$/, 'PUT')).toBe(1); // the hung change, never applied
+      child.kill('SIGKILL');
+      await exited;
+      const killedAt = Date.now();
+
+      const onEvent = await env.load<Handler<EventBridgeEvent<'SystemLog', unknown>>>('okta-event');
+      const onPoll = await env.load<Handler<unknown>>('okta-log-poll');
+      // An early retry is refused (thrown, so Lambda retries again later), not acknowledged as a duplicate.
+      await expect(onEvent(asEventBridge(event), lambdaContext)).rejects.toThrow(/is in progress elsewhere and will be retried/);
+      await onPoll({}, lambdaContext);
+      expect(env.logs()).toContain('"inProgress":1');
+      expect(hub.member('linus-t')?.role).toBe('write');
+      await withDirectPorts(async (ports) => expect(await ports.state.getCursor('okta-logs')).toBeNull()); // not moved past it
+
+      // Lambda's retry, after the dead invocation's deadline: the claim is over, the offboarding happens.
+      await new Promise((r) => setTimeout(r, Math.max(0, 4_500 - (Date.now() - killedAt))));
+      const retry = await onEvent(asEventBridge(event), lambdaContext) as { outcomes: Array<{ outcome: string }> };
+      expect(retry.outcomes).toEqual([expect.objectContaining({ outcome: 'processed' })]);
+      expect(hub.member('linus-t')?.role).toBe('no_access');
+      await onPoll({}, lambdaContext);
+      expect(hub.count(/\/members\/linus-t\/role$/, 'PUT')).toBe(2); // the hung one (never applied) and the one that did it
+      expect(env.bus.received.filter((e) => e.detailType === 'hf-iam-sync.MemberOffboarded')).toHaveLength(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
+});
 
 describe('the three ways in', () => {
   it('one deactivation delivered by EventBridge, the hook and the poll changes the Hub once', async () => {

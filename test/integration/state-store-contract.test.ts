@@ -99,15 +99,15 @@ for (const server of servers) {
       expect(await credentials.getSuspension('ada-notebooks')).toMatchObject({ revokedAt: at(5).toISOString() });
     });
 
-    it('event claims: once, stale in-progress taken over, done stays done, released claims are free', async () => {
-      expect(await state.claimEvent('e1', 'hook', at(0), 60_000)).toBe(true);
-      expect(await state.claimEvent('e1', 'eventbridge', at(10), 60_000)).toBe(false);
-      expect(await state.claimEvent('e1', 'poll', at(120), 60_000)).toBe(true);
+    it('event claims: once; in progress until the claiming run\'s deadline, then taken over; done stays done; released claims are free', async () => {
+      expect(await state.claimEvent('e1', 'hook', at(0), at(60))).toBe('claimed');
+      expect(await state.claimEvent('e1', 'eventbridge', at(10), at(70))).toBe('in-progress');
+      expect(await state.claimEvent('e1', 'poll', at(61), at(120))).toBe('claimed');
       await state.completeEvent('e1', at(121));
-      expect(await state.claimEvent('e1', 'poll', at(999), 60_000)).toBe(false);
-      expect(await state.claimEvent('e2', 'hook', at(0), 60_000)).toBe(true);
+      expect(await state.claimEvent('e1', 'poll', at(999), at(1060))).toBe('done');
+      expect(await state.claimEvent('e2', 'hook', at(0), at(60))).toBe('claimed');
       await state.releaseEvent('e2');
-      expect(await state.claimEvent('e2', 'poll', at(1), 60_000)).toBe(true);
+      expect(await state.claimEvent('e2', 'poll', at(1), at(61))).toBe('claimed');
     });
 
     it('credential state, versions oldest first, the trail newest first, and its own lease', async () => {

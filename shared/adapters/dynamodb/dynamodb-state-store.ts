@@ -81,9 +81,7 @@ export class DynamoDbStateStore implements StateStore {
 
   async getChange(runId: string, seq: number): Promise<ChangeRecord | null> {
     const item = await this.#ops.get(`RUN#${runId}`, `CHANGE#${pad(seq)}`);
-    if (!item) return null;
-    const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...record } = item;
-    return record as unknown as ChangeRecord;
+    return item ? unkeyed<ChangeRecord>(item) : null;
   }
 
   async listChanges(query: AuditQuery): Promise<ChangeRecord[]> {
@@ -130,27 +128,34 @@ export class DynamoDbStateStore implements StateStore {
 
   /*
    * Event claims: one item per Okta event uuid, shared by the three ways in (EventBridge, Event
-   * Hook, log poll). A claim that stays `in-progress` past `staleMs` belonged to a crashed
-   * invocation and may be taken over.
+   * Hook, log poll). A claim lasts until the deadline of the invocation that took it: past that,
+   * an `in-progress` claim belonged to an invocation that is gone, and the next delivery (Lambda's
+   * retry, the DLQ replay, the poll) takes it over.
    *
-   *   first delivery:  put ✓ (no item)  → process → status = done
-   *   duplicate:       put ✗ (done)     → skipped
-   *   after a crash:   put ✓ (in-progress, claimedAt < now − staleMs)
+   *   first delivery:  put ✓ (no item)                     → process → status = done
+   *   duplicate:       put ✗ (done)                        → 'done'
+   *   while it runs:   put ✗ (in-progress, until ≥ now)    → 'in-progress'
+   *   after a crash:   put ✓ (in-progress, until < now)    → process
    */
-  async claimEvent(uuid: string, source: string, now: Date, staleMs: number): Promise<boolean> {
+  async claimEvent(uuid: string, source: string, now: Date, until: Date): Promise<'claimed' | 'done' | 'in-progress'> {
     const epoch = Math.floor(now.getTime() / 1000);
     try {
       await this.#doc.send(new PutCommand({
         TableName: this.#table,
-        Item: { pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'in-progress', source, claimedAt: now.toISOString(), claimedAtEpoch: epoch, ttl: epoch + 7 * 86_400 },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :progress AND claimedAtEpoch < :stale)',
+        Item: {
+          pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'in-progress', source, claimedAt: now.toISOString(), claimedAtEpoch: epoch,
+          claimedUntil: until.toISOString(), claimedUntilMs: until.getTime(), ttl: epoch + 7 * 86_400,
+        },
+        // Claims written before claimedUntilMs existed expire 5 minutes after they were taken.
+        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :progress AND (claimedUntilMs < :nowMs OR (attribute_not_exists(claimedUntilMs) AND claimedAtEpoch < :legacy)))',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':progress': 'in-progress', ':stale': epoch - Math.ceil(staleMs / 1000) },
+        ExpressionAttributeValues: { ':progress': 'in-progress', ':nowMs': now.getTime(), ':legacy': epoch - 300 },
       }));
-      return true;
+      return 'claimed';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw this.#ops.wrap(`claim event ${uuid}`, error);
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.#ops.wrap(`claim event ${uuid}`, error);
+      const held = await this.#ops.get(`EVENT#${uuid}`, 'EVENT');
+      return held?.status === 'done' ? 'done' : 'in-progress';
     }
   }
 

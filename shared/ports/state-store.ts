@@ -74,6 +74,8 @@ export interface StateStore {
   listManaged(organization: string): Promise<ManagedMember[]>;
   getManaged(organization: string, user: string): Promise<ManagedMember | null>;
   saveManaged(organization: string, member: ManagedMember): Promise<void>;
+  /** Hub usernames our state ever linked to this Okta user in the organization (also after the link moved). */
+  findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]>;
   putRun(run: RunRecord): Promise<void>;
   putChange(change: ChangeRecord): Promise<void>;
   /** Newest first. */

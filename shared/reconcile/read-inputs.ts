@@ -2,6 +2,7 @@ import type { PlanInputs } from '../domain/compute-plan.js';
 import type { PlanScope } from '../domain/plan.js';
 import { conventionPrefix, resolveRules } from '../domain/rules.js';
 import type { DirectorySnapshot, HubMember, HubSnapshot, ManagedMember } from '../domain/types.js';
+import { OKTA_USER_ID } from '../domain/okta-event.js';
 import { isOktaUserRef, type Directory } from '../ports/directory.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -112,6 +113,15 @@ async function readOneUser(
   }
   // A ref that names no Okta user may still be a Hub username we manage (its Okta user is gone).
   if (usernames.size === 0 && !isOktaUserRef(ref)) usernames.add(ref);
+  // Members our state links to this person: under a name their attribute no longer holds, or
+  // after their Okta user was deleted (then `ref` is the only id left). Each is managed and,
+  // unclaimed now, loses access.
+  const oktaIds = new Set([...users.map((u) => u.id), ...(OKTA_USER_ID.test(ref) ? [ref] : [])]);
+  for (const id of oktaIds) {
+    for (const linked of await guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, id))) {
+      if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
+    }
+  }
   const managed: ManagedMember[] = [];
   for (const username of usernames) {
     const [member, state] = await Promise.all([

@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeSink } from '../../shared/adapters/eventbridge/eventbridge-sink.js';
 import { handleOktaEvents, type EventPorts } from '../../shared/offboarding/handle-okta-events.js';
+import { reconcile } from '../../shared/reconcile/reconcile.js';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import { addLinkedPeople } from '../helpers/cli-sandbox.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -161,5 +162,30 @@ describe('Okta events', () => {
     expect(trail.map((t) => t.action).sort()).toEqual(['remove', 'revoke-token']);
     expect(trail.find((t) => t.action === 'revoke-token')).toMatchObject({ token: { tokenId: 'tok-grace-1', last4: 'alue', label: 'grace-ci' }, outcome: 'applied' });
     expect(JSON.stringify(trail)).not.toContain('hf_issued_for_grace_value');
+  });
+});
+
+describe('people who disappear', () => {
+  it('a managed member whose Okta user was deleted loses access on the delete event, found through our state', async () => {
+    const { okta, hub } = h.sandbox;
+    await reconcile(h.composition.ports, h.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+    expect(hub.member('grace-h')?.role).toBe('write');
+    const grace = okta.userByLogin('grace@acme.example');
+    const event = okta.emit('user.lifecycle.delete.initiated', [grace]);
+    okta.deleteUser(grace.id);
+    const result = await handleOktaEvents(ports, h.config, [event], 'eventbridge');
+    expect(result.outcomes).toEqual([expect.objectContaining({ outcome: 'processed', detail: expect.stringContaining('1 change(s)') })]);
+    expect(hub.member('grace-h')?.role).toBe('no_access');
+    expect(bus.received).toContainEqual(expect.objectContaining({ detailType: 'hf-iam-sync.MemberOffboarded', detail: expect.objectContaining({ user: 'grace-h' }) }));
+  });
+
+  it('a managed member whose Okta username attribute now names someone else loses access under the old name', async () => {
+    const { okta, hub } = h.sandbox;
+    await reconcile(h.composition.ports, h.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+    const grace = okta.userByLogin('grace@acme.example');
+    grace.profile.hfUsername = 'grace-hopper';
+    const result = await handleOktaEvents(ports, h.config, [okta.emit('user.account.update_profile', [grace])], 'eventbridge');
+    expect(result.outcomes[0]).toMatchObject({ outcome: 'processed' });
+    expect(hub.member('grace-h')?.role).toBe('no_access');
   });
 });

@@ -84,6 +84,9 @@ for (const server of servers) {
       await state.saveManaged('acme', { user: 'Ada-Acme', oktaUserId: '00u1', role: 'admin', resourceGroups: [], lastSyncedAt: at(0).toISOString() });
       expect(await state.getManaged('acme', 'ada-acme')).toMatchObject({ user: 'Ada-Acme', role: 'admin' });
       expect((await state.listManaged('acme')).map((m) => m.user)).toContain('Ada-Acme');
+      await state.saveManaged('acme', { user: 'ada-new', oktaUserId: '00u1', role: 'write', resourceGroups: [], lastSyncedAt: at(1).toISOString() });
+      expect((await state.findLinkedMembers('acme', '00u1')).sort()).toEqual(['Ada-Acme', 'ada-new']); // the old link stays
+      expect(await state.findLinkedMembers('other-org', '00u1')).toEqual([]);
       await state.recordIssuedToken('acme', { tokenId: 't1', oktaUserId: '00u1', user: 'ada-acme', label: 'x', last4: 'abcd', issuedAt: at(0).toISOString() });
       expect(await state.listIssuedTokens('acme', '00u1')).toHaveLength(1);
       await state.markTokenRevoked('acme', { tokenId: 't1', oktaUserId: '00u1' }, at(1));

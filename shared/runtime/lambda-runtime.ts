@@ -16,8 +16,6 @@ import { ConfigError } from './errors.js';
 export interface LambdaRuntime {
   config: Config;
   composition: Composition;
-  /** The environment with `<NAME>_SECRET_ARN` values resolved (for secrets only some functions need). */
-  env: Readonly<Record<string, string | undefined>>;
 }
 
 let runtime: Promise<LambdaRuntime> | undefined;
@@ -35,10 +33,17 @@ async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof re
   return { config, location: location!, resolved: await resolveSecretEnv(env, secretNames) };
 }
 
+/**
+ * The secrets reconcile, okta-event, okta-hook and okta-log-poll use — exactly what their roles
+ * may read. Not the hook's secret (only okta-hook reads it, through lambdaHookSecret) and not the
+ * OAuth app's (only rotate-tokens).
+ */
+const RUNTIME_SECRETS = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN'] as const;
+
 async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
-  const { config, location, resolved } = await basics(env);
+  const { config, location, resolved } = await basics(env, RUNTIME_SECRETS);
   const secrets = readSecrets(resolved, config.file);
-  return { config, env: resolved, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location } }) };
+  return { config, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location } }) };
 }
 
 let rotation: Promise<{ config: Config; ports: RotationPorts }> | undefined;

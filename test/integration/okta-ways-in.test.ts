@@ -112,6 +112,18 @@ describe('the three ways in', () => {
     expect(refused.statusCode).toBe(401);
     expect({ okta: env.sandbox.okta.calls.length, hub: env.sandbox.hub.calls.length }).toEqual(before);
     expect(env.secrets.secretsRead).toEqual(['hf-iam-sync/hook']);
+    // An authenticated request then builds the rest, reading the hook secret once, not again.
+    await onHook(hookRequest('POST', { authorization: HOOK_SECRET }, { data: { events: [] } }), lambdaContext);
+    expect(env.secrets.secretsRead.filter((s) => s === 'hf-iam-sync/hook')).toHaveLength(1);
+  });
+
+  it('the event functions read only the secrets their roles may read: never the hook secret', async () => {
+    const onEvent = await env.load<Handler<EventBridgeEvent<'SystemLog', unknown>>>('okta-event');
+    const onPoll = await env.load<Handler<unknown>>('okta-log-poll');
+    const event = env.sandbox.okta.deactivate(env.sandbox.okta.userByLogin('linus@acme.example').id);
+    await onEvent(asEventBridge(event), lambdaContext);
+    await onPoll({}, lambdaContext);
+    expect(new Set(env.secrets.secretsRead)).toEqual(new Set(['hf-iam-sync/okta', 'hf-iam-sync/hf']));
   });
 
   it('a hook delivery holding null and ill-typed items answers 200, each refused with its reason, and the rest goes through', async () => {

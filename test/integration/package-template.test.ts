@@ -106,6 +106,9 @@ describe('the packaged stack', () => {
       expect(JSON.stringify(statements(role))).not.toContain(OAUTH_ARN);
     }
     expect(JSON.stringify(statements('ReconcileRole'))).not.toContain(HOOK_ARN);
+    // Where each function finds its secrets mirrors what its role may read: the hook secret's ARN only in okta-hook's environment.
+    for (const name of ['reconcile', 'okta-event', 'okta-log-poll', 'rotate-tokens']) expect(fn(name)!.Properties.Environment.Variables).not.toHaveProperty('OKTA_HOOK_SECRET_SECRET_ARN');
+    expect(fn('okta-hook')!.Properties.Environment.Variables.OKTA_HOOK_SECRET_SECRET_ARN).toBe(HOOK_ARN);
   });
 
   it('caps the public-facing functions\' concurrency, and lets only our okta-event rule dead-letter to the DLQ', () => {

@@ -6,7 +6,8 @@ import type { MemberResourceGroup } from './types.js';
 
 export const NO_ACCESS: Access = Object.freeze({ role: 'no_access', resourceGroups: [] }) as Access;
 
-function byName(a: MemberResourceGroup, b: MemberResourceGroup): number {
+/** Resource groups in the order the plan shows and compares them: by name, then id. */
+export function byName(a: MemberResourceGroup, b: MemberResourceGroup): number {
   return a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
 }
 

@@ -1,4 +1,4 @@
-import { effectOf, isNoAccess, NO_ACCESS, rebuildAccess, sameAccess } from './access.js';
+import { byName, effectOf, isNoAccess, NO_ACCESS, rebuildAccess, sameAccess } from './access.js';
 import { computeDesired, linkByEmail, type Entitlement } from './desired-state.js';
 import { applyGuards } from './guards.js';
 import type { Access, Change, ChangeAction, Diagnostic, Effect, InvitedWaiting, NeedsInvite, Plan, PlanScope, UnmanagedMember } from './plan.js';
@@ -122,7 +122,7 @@ export function computePlan(inputs: PlanInputs): Plan {
       let after = rebuildAccess(before, wanted, managedRgs);
       // Entitled again after a removal: the resource groups no rule manages come back (those that still exist).
       const restored = restorable(managedById.get(key), after, managedRgs, hub);
-      if (restored.resourceGroups.length > 0) after = { ...after, resourceGroups: [...after.resourceGroups, ...restored.resourceGroups].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)) };
+      if (restored.resourceGroups.length > 0) after = { ...after, resourceGroups: [...after.resourceGroups, ...restored.resourceGroups].sort(byName) };
       if (sameAccess(before, after)) continue;
       const effect = effectOf(before, after);
       candidates.push({

@@ -1,9 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Fault, SandboxResponse, StandInServer } from '../../sandbox/http-kit.js';
+import type { Fault, StandInServer } from '../../sandbox/http-kit.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { runCli } from '../helpers/cli.js';
+import { foreignNextLink, malformedNextLink } from '../helpers/link-faults.js';
 
 /**
  * Fault schedules against the sandbox, run through the CLI's `apply` as a user would: each
@@ -63,7 +64,6 @@ export function scheduleFor(seed: number): ScheduledFault[] {
 
 function toFault(f: ScheduledFault, foreignOrigin: string): Fault {
   const base = { method: f.method, path: new RegExp(f.path), skip: f.skip, times: f.times };
-  const relink = (change: (link: string) => string) => (reply: SandboxResponse): SandboxResponse => ({ ...reply, headers: { ...reply.headers, link: change(reply.headers?.link ?? '') } });
   switch (f.kind) {
     case 'status500': return { ...base, status: 500 };
     case 'status503': return { ...base, status: 503 };
@@ -73,8 +73,8 @@ function toFault(f: ScheduledFault, foreignOrigin: string): Fault {
     case 'reset': return { ...base, status: 0, reset: true };
     case 'lostAnswer': return { ...base, status: 0, reset: true, afterRoute: true };
     case 'hang': return { ...base, status: 0, hang: true };
-    case 'malformedLink': return { ...base, status: 200, rewrite: relink((link) => link.replace(/>;\s*rel="next"/, '; rel="next"')) };
-    case 'foreignLink': return { ...base, status: 200, rewrite: relink((link) => link.replace(/<http:\/\/127\.0\.0\.1:\d+([^>]*)>;\s*rel="next"/, `<${foreignOrigin}$1>; rel="next"`)) };
+    case 'malformedLink': return { ...base, status: 200, rewrite: malformedNextLink };
+    case 'foreignLink': return { ...base, status: 200, rewrite: foreignNextLink(foreignOrigin) };
     case 'dropItem': return { ...base, status: 200, rewrite: (reply) => (Array.isArray(reply.body) && reply.body.length > 0 ? { ...reply, body: reply.body.slice(1) } : reply) };
     case 'truncated': return { ...base, status: 200, rewrite: (reply) => ({ ...reply, raw: JSON.stringify(reply.body ?? null).slice(0, 40) }) };
   }

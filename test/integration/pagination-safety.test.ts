@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StandInServer, type SandboxResponse } from '../../sandbox/http-kit.js';
+import { StandInServer } from '../../sandbox/http-kit.js';
 import { reconcile, type ReconcileRequest } from '../../shared/reconcile/reconcile.js';
 import { IncompleteReadError } from '../../shared/runtime/errors.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { foreignNextLink, malformedNextLink } from '../helpers/link-faults.js';
 
 /**
  * A page whose next link is malformed is a failed read, never the last page; a next link to another
@@ -27,17 +28,13 @@ afterEach(async () => {
 });
 
 const writes = () => h.sandbox.hub.count(/\/role$/, 'PUT');
-/** A fault that lets the route answer and rewrites the `Link` header of its answer. */
-const relink = (change: (link: string) => string) => (reply: SandboxResponse): SandboxResponse => ({ ...reply, headers: { ...reply.headers, link: change(reply.headers?.link ?? '') } });
-const malformed = relink((link) => link.replace(/>;\s*rel="next"/, '; rel="next"'));
-const foreign = (to: string) => relink((link) => link.replace(/<http:\/\/127\.0\.0\.1:\d+([^>]*)>;\s*rel="next"/, `<${to}$1>; rel="next"`));
 
 describe('next links', () => {
   it.each([
     ['the Hub', 'hub', /\/members$/, /malformed Link header \(rel="next" without a <URL>\)/],
     ['Okta', 'okta', /\/groups\/[^/]+\/users$/, /malformed Link header \(rel="next" without a <URL>\)/],
   ] as const)('a malformed next link from %s is a failed read: no write, the run says why', async (_name, side, path, message) => {
-    h.sandbox[side].inject({ method: 'GET', path, status: 200, rewrite: malformed, times: 50 });
+    h.sandbox[side].inject({ method: 'GET', path, status: 200, rewrite: malformedNextLink, times: 50 });
     const failure = await reconcile(h.composition.ports, h.config, apply).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(IncompleteReadError);
     expect((failure as Error).message).toMatch(message);
@@ -48,7 +45,7 @@ describe('next links', () => {
     ['the Hub', 'hub', /\/members$/, /refused to send HF_TOKEN to http:\/\/127\.0\.0\.1:\d+|next link points to http:\/\/127\.0\.0\.1:\d+/],
     ['Okta', 'okta', /\/groups\/[^/]+\/users$/, /next link points to http:\/\/127\.0\.0\.1:\d+|refused to send the Okta credentials/],
   ] as const)('a next link from %s to another origin is not followed: no token is sent there, no write', async (_name, side, path, message) => {
-    h.sandbox[side].inject({ method: 'GET', path, status: 200, rewrite: foreign(elsewhere.baseUrl), times: 50 });
+    h.sandbox[side].inject({ method: 'GET', path, status: 200, rewrite: foreignNextLink(elsewhere.baseUrl), times: 50 });
     const failure = await reconcile(h.composition.ports, h.config, apply).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(IncompleteReadError);
     expect((failure as Error).message).toMatch(message);

@@ -76,6 +76,8 @@ export interface CallLogEntry {
 export class StandInServer {
   readonly calls: CallLogEntry[] = [];
   latencyMs = 0;
+  /** Extra latency for some requests only (e.g. slow writes): milliseconds for a method and path. */
+  latencyFor: ((method: string, path: string) => number) | undefined;
   /** The spec requests and answers are checked against; none means unchecked. */
   spec: SpecCheck | undefined;
   #violations: string[] = [];
@@ -157,8 +159,9 @@ export class StandInServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const method = req.method ?? 'GET';
+    const latency = this.latencyMs + (this.latencyFor?.(method, url.pathname) ?? 0);
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname)
       && (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
     if (fault && !(fault.reset && fault.afterRoute) && !fault.rewrite) {

@@ -26,7 +26,7 @@ export interface AuditArgs {
 }
 
 const TRIGGERS: readonly Trigger[] = ['cli', 'schedule', 'invoke', 'event'];
-const OUTCOMES: ReadonlyArray<ChangeRecord['outcome']> = ['started', 'applied', 'failed', 'held'];
+const OUTCOMES: ReadonlyArray<ChangeRecord['outcome']> = ['started', 'applied', 'failed', 'held', 'superseded'];
 
 /** Validates the filters; every problem at once, naming the flag. */
 export function toAuditQuery(organization: string, args: AuditArgs): AuditQuery {

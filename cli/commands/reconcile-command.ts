@@ -22,10 +22,12 @@ function renderResult(outcome: ReconcileOutcome): string {
   for (const r of outcome.result?.applied ?? []) lines.push(`  ✓ ${r.user}: ${r.action}`);
   for (const r of outcome.result?.failed ?? []) lines.push(`  ✗ ${r.user}: ${r.action} failed: ${r.error}`);
   for (const r of outcome.result?.held ?? []) lines.push(`  ! ${r.user}: ${r.action} held: ${r.error}`);
+  for (const r of outcome.result?.superseded ?? []) lines.push(`  ~ ${r.user}: ${r.action} superseded: ${r.error}`);
   const applied = outcome.result?.applied.length ?? 0;
   const failed = outcome.result?.failed.length ?? 0;
   const held = outcome.result?.held.length ?? 0;
-  lines.push('', `Apply ${outcome.outcome}: ${applied} applied, ${failed} failed, ${outcome.plan.blocked.length} blocked${held ? `, ${held} held (inconsistent read)` : ''}. Run ${outcome.runId} is in the audit trail.`);
+  const superseded = outcome.result?.superseded.length ?? 0;
+  lines.push('', `Apply ${outcome.outcome}: ${applied} applied, ${failed} failed, ${outcome.plan.blocked.length} blocked${held ? `, ${held} held (inconsistent read)` : ''}${superseded ? `, ${superseded} superseded (decided meanwhile by an offboarding)` : ''}. Run ${outcome.runId} is in the audit trail.`);
   return lines.join('\n');
 }
 

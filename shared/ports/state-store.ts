@@ -40,7 +40,8 @@ export interface ChangeRecord {
   trigger: Trigger;
   actor: string;
   /** `started` is written before the Hub call, so a crash mid-call still leaves a trace. */
-  outcome: 'started' | 'applied' | 'failed' | 'held';
+  /** `superseded`: an org run's change not written because an offboarding decided about the member later. */
+  outcome: 'started' | 'applied' | 'failed' | 'held' | 'superseded';
   error?: string;
   at: string;
 }
@@ -55,6 +56,8 @@ export interface AuditQuery {
   outcome?: ChangeRecord['outcome'];
   limit: number;
 }
+
+export type MemberHoldAnswer = 'held' | { heldBy: string; until: string } | { decidedAtMs: number; by: string };
 
 /**
  * Our own state and audit trail. It records what we manage and what we did; it never stands in
@@ -71,6 +74,16 @@ export interface StateStore {
   breakCredentialLease(credential: string, owner: string): Promise<{ expiresAt: string }>;
   /** Releases the lease if `owner` still holds it; otherwise does nothing. */
   releaseLease(organization: string, owner: string): Promise<void>;
+  /**
+   * Holds one Hub member for `owner` (see shared/reconcile/member-holds.ts) whose decision rests on
+   * a read made at `readAtMs`: `held`, or who holds it now, or — nobody holds it but a run that read
+   * later already decided about this member — that decision's read time.
+   */
+  holdMember(organization: string, user: string, owner: string, ttlMs: number, now: Date, readAtMs: number): Promise<MemberHoldAnswer>;
+  /** Extends `owner`'s hold; `LeaseLostError` when it is no longer `owner`'s. */
+  renewMemberHold(organization: string, user: string, owner: string, ttlMs: number, now: Date): Promise<void>;
+  /** Gives the hold back if `owner` has it; the decision's read time stays. */
+  releaseMemberHold(organization: string, user: string, owner: string): Promise<void>;
   listManaged(organization: string): Promise<ManagedMember[]>;
   getManaged(organization: string, user: string): Promise<ManagedMember | null>;
   saveManaged(organization: string, member: ManagedMember): Promise<void>;

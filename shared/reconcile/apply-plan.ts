@@ -2,8 +2,8 @@ import { isDecrease, NO_ACCESS } from '../domain/access.js';
 import type { Change, Effect, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { StateStore, Trigger } from '../ports/state-store.js';
-import { PlanNotApplyableError, describeError } from '../runtime/errors.js';
+import type { ChangeRecord, StateStore, Trigger } from '../ports/state-store.js';
+import { PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
 
 /**
@@ -37,6 +37,12 @@ export interface ApplyContext {
    * that person alone agrees, else why it does not — then the change is held, not written.
    */
   confirmLoss?: (change: Change) => Promise<string | null>;
+  /**
+   * Org runs: holds the change's member around its write (see member-holds.ts). A `SupersededError`
+   * means a run that read later (an offboarding) decided about the member since: the change is
+   * recorded `superseded` and not written.
+   */
+  hold?: (change: Change) => Promise<{ release(): Promise<void> }>;
   /** Called after each change with how many are done; for a progress line on a terminal. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -45,7 +51,7 @@ export interface ChangeResult {
   changeId: string;
   user: string;
   action: Change['action'];
-  outcome: 'applied' | 'failed' | 'held';
+  outcome: 'applied' | 'failed' | 'held' | 'superseded';
   error?: string;
 }
 
@@ -54,6 +60,8 @@ export interface ApplyResult {
   failed: ChangeResult[];
   /** Losses not confirmed by a read of the person alone (an inconsistent read): not written. */
   held: ChangeResult[];
+  /** Changes a fresher decision about the same member made obsolete (an offboarding meanwhile): not written. */
+  superseded: ChangeResult[];
 }
 
 const PHASES: Effect[][] = [['grant', 'upgrade'], ['mixed', 'downgrade'], ['revoke']];
@@ -84,7 +92,7 @@ async function execute(hub: HubOrg, state: StateStore, change: Change, context: 
 /** @example const { applied, failed } = await applyPlan(plan, hub, state, { runId, trigger: 'cli', actor: 'alice', clock: () => new Date() }) */
 export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, context: ApplyContext): Promise<ApplyResult> {
   if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
-  const result: ApplyResult = { applied: [], failed: [], held: [] };
+  const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
   const seqOf = new Map(plan.changes.map((c, i) => [c.id, i + 1]));
 
   const attempt = async (change: Change) => {
@@ -100,6 +108,27 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       fail(`not attempted: ${describeError(error)}`);
       return;
     }
+    let hold: { release(): Promise<void> } | undefined;
+    try {
+      hold = await context.hold?.(change);
+    } catch (error) {
+      if (!(error instanceof SupersededError)) {
+        fail(`not attempted: ${describeError(error)}`);
+        return;
+      }
+      result.superseded.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'superseded', error: error.message });
+      await state.putChange({ ...record, outcome: 'superseded', error: error.message, at: context.clock().toISOString() }).catch(() => undefined);
+      return;
+    }
+    try {
+      await write(change, record);
+    } finally {
+      await hold?.release();
+    }
+  };
+
+  const write = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>) => {
+    const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
     if (context.confirmLoss && isDecrease(change.effect)) {
       const disagreement = await context.confirmLoss(change).catch((error: unknown) => `it could not be confirmed: ${describeError(error)}`);
       if (disagreement) {

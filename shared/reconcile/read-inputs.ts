@@ -51,12 +51,20 @@ async function readRules(ports: ReadPorts, config: Config) {
   return { groups, resourceGroups, mapped: groups.filter((g) => mappedIds.has(g.id)) };
 }
 
-export async function readInputs(ports: ReadPorts, config: Config, scope: PlanScope): Promise<PlanInputs> {
+export interface ReadOptions {
+  /**
+   * One-person reads: called with every Hub member the person may be, after Okta and our state
+   * were read and before the Hub is: the run takes its member holds here (see member-holds.ts).
+   */
+  beforeHubRead?: (usernames: string[]) => Promise<void>;
+}
+
+export async function readInputs(ports: ReadPorts, config: Config, scope: PlanScope, options: ReadOptions = {}): Promise<PlanInputs> {
   const exchangeCredentials = config.credentials.flatMap((c) => (c.kind === 'token-exchange' ? [{ name: c.name, subject: c.subject, secret: c.secret }] : []));
   const suspendedCredentials = exchangeCredentials.length === 0 ? []
     : await guarded('hf-iam-sync state', () => ports.state.listSuspendedCredentials(exchangeCredentials.map((c) => c.name)));
   const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope, exchangeCredentials, suspendedCredentials };
-  if (scope.kind === 'user') return { ...common, ...(await readOneUser(ports, config, scope.user)) };
+  if (scope.kind === 'user') return { ...common, ...(await readOneUser(ports, config, scope.user, options)) };
   const { groups, resourceGroups, mapped } = await readRules(ports, config);
   const [directory, members, managed, issuedTokens] = await Promise.all([
     guarded('Okta users and group members', () => ports.directory.readOrganization(mapped)),
@@ -86,7 +94,7 @@ async function pendingInvitations(ports: ReadPorts, config: Config, members: rea
  * the offboarding path is the Okta user, the Hub member, and the change — three calls.
  */
 async function readOneUser(
-  ports: ReadPorts, config: Config, ref: string,
+  ports: ReadPorts, config: Config, ref: string, options: ReadOptions,
 ): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound' | 'issuedTokens'>> {
   const org = config.policy.organization;
   const users = await guarded(`Okta user ${ref}`, () => ports.directory.findUsers(ref));
@@ -104,11 +112,16 @@ async function readOneUser(
   }
   const usernames = new Set(users.flatMap((u) => (u.hfUsername ? [u.hfUsername] : [])));
   const hubMembers: HubMember[] = [];
-  // By policy, someone without the attribute is looked up by their email (one call each).
+  const byEmail = new Map<string, HubMember>();
+  // By policy, someone without the attribute is looked up by their email (one call each); that
+  // only names the member, who is read again below, once held.
   if (config.policy.emailFallback) {
     for (const user of users.filter((u) => !u.hfUsername && u.email)) {
       const member = await guarded(`Hub member with email of ${user.login}`, () => ports.hub.findMemberByEmail(user.email));
-      if (member) hubMembers.push(member);
+      if (member) {
+        usernames.add(member.user);
+        byEmail.set(member.user.toLowerCase(), member);
+      }
     }
   }
   // A ref that names no Okta user may still be a Hub username we manage (its Okta user is gone).
@@ -122,13 +135,15 @@ async function readOneUser(
       if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
     }
   }
+  await options.beforeHubRead?.([...usernames]);
   const managed: ManagedMember[] = [];
   for (const username of usernames) {
     const [member, state] = await Promise.all([
       guarded(`Hub member ${username}`, () => ports.hub.findMember(username)),
       guarded('hf-iam-sync state', () => ports.state.getManaged(org, username)),
     ]);
-    if (member) hubMembers.push(member);
+    // The email that linked them (a name search may not carry it).
+    if (member) hubMembers.push({ ...member, ...(member.email ? {} : byEmail.has(member.user.toLowerCase()) ? { email: byEmail.get(member.user.toLowerCase())!.email } : {}) });
     if (state) managed.push(state);
   }
   let otherAdmins: string[] = [];

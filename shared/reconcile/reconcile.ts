@@ -4,18 +4,20 @@ import type { Change, Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
 import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
-import { LeaseHeldError, describeError } from '../runtime/errors.js';
+import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
-import { runDeadline, withDeadline } from '../runtime/deadline.js';
+import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
+import { holdMember, holdPeople } from './member-holds.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
 
 /**
  * The reconcile use case, shared by the Lambda function and the CLI.
  *
  * Primary course (apply):
- *   1. take the organization's lease (two runs never overlap)
+ *   1. an org run takes the organization's lease (two org runs never overlap); a one-person run
+ *      takes none — it holds its members instead, once Okta is read (see member-holds.ts)
  *   2. record the run as started
  *   3. read Okta, the Hub and our state — any failure ends the run here, with no write to the Hub
  *   4. compute the plan; let `confirm` see it (the CLI asks the admin)
@@ -80,7 +82,6 @@ async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, r
   }));
 }
 
-/** The org lease (see HeldLease): a heartbeat renewed while the run lives, never past its deadline. */
 /**
  * Re-reads one person alone (their Okta user and groups, their Hub member) and plans them again;
  * null when that plan makes the same change, else what it says instead.
@@ -95,7 +96,7 @@ async function confirmAlone(ports: ReconcilePorts, config: Config, change: Chang
 }
 
 async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: ReconcileRequest): Promise<HeldLease> {
-  const waitUntil = Date.now() + (request.leaseWaitMs ?? 0);
+  const waitUntil = Date.now() + Math.min(request.leaseWaitMs ?? 0, Math.max(0, timeLeft() - 1000));
   const ops = {
     acquire: (ttl: number) => ports.state.acquireLease(org, runId, ttl, ports.clock()),
     renew: (ttl: number) => ports.state.renewLease(org, runId, ttl, ports.clock()),
@@ -127,15 +128,38 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     return { runId, plan, outcome: 'planned' };
   }
 
-  const lease = await takeLease(ports, org, runId, request);
+  // One person serializes on their members (member-holds.ts), never on the organization: an
+  // offboarding does not wait for an org reconcile. An org run holds the org lease, and each member
+  // around its write.
+  const person = request.scope.kind === 'user';
+  const lease = person ? null : await takeLease(ports, org, runId, request);
+  const holds: HeldLease[] = [];
+  const timing = { deadline: request.deadline!, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
   const run: RunRecord = {
     runId, organization: org, trigger: request.trigger, actor: request.actor, scope: request.scope, startedAt: ports.clock().toISOString(),
+  };
+  let readAtMs = ports.clock().getTime();
+  const read = async (): Promise<PlanInputs> => {
+    if (!person) return readInputs(ports, config, request.scope);
+    for (let attempt = 1; ; attempt += 1) {
+      readAtMs = ports.clock().getTime();
+      try {
+        return await readInputs(ports, config, request.scope, {
+          beforeHubRead: async (users) => {
+            holds.push(...(await holdPeople(ports.state, ports.clock, org, runId, users, readAtMs, timing)));
+          },
+        });
+      } catch (error) {
+        // Another run read later and decided already: read again (now later than it), decide again.
+        if (!(error instanceof SupersededError) || attempt === 3) throw error;
+      }
+    }
   };
   try {
     await ports.state.putRun(run);
     let inputs: PlanInputs;
     try {
-      inputs = await readInputs(ports, config, request.scope);
+      inputs = await read();
     } catch (error) {
       await ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) });
       throw error;
@@ -155,7 +179,11 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       return { runId, plan, outcome: 'declined' };
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
-      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, beforeWrite: (change) => lease.confirm(`change ${change.id}`),
+      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
+      beforeWrite: async (change) => {
+        for (const held of lease ? [lease] : holds) await held.confirm(`change ${change.id}`);
+      },
+      ...(person ? {} : { hold: (change: Change) => holdMember(ports.state, ports.clock, org, runId, change.user, readAtMs, timing) }),
       // An organization read can be silently short (a page that drops someone); a loss must agree with that person read alone.
       ...(request.scope.kind === 'organization' ? { confirmLoss: (change: Change) => confirmAlone(ports, config, change) } : {}), ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
@@ -165,6 +193,6 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     await finished({ outcome, applied: result.applied.length, failed: result.failed.length });
     return { runId, plan, result, outcome };
   } finally {
-    await lease.release();
+    await Promise.all([lease, ...holds].map((held) => held?.release()));
   }
 }

@@ -89,6 +89,17 @@ export class LeaseHeldError extends ConflictError {
   }
 }
 
+/**
+ * A fresher decision about a member exists (see shared/reconcile/member-holds.ts): this run's
+ * older decision must not be written over it.
+ */
+export class SupersededError extends ConflictError {
+  constructor(readonly user: string, readonly by: string, decidedAtMs: number) {
+    super(`${user} was decided by run ${by} from a read made at ${new Date(decidedAtMs).toISOString()}, later than this run's; this run's older decision was not written (the next run decides again)`);
+    this.name = 'SupersededError';
+  }
+}
+
 /** The embedded store (LevelDB under .hf-iam-sync/) is open in another process; one process at a time. */
 export class StoreBusyError extends ConflictError {
   constructor(message: string, options?: ErrorOptions) {

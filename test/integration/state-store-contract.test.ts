@@ -62,6 +62,24 @@ for (const server of servers) {
       await state.releaseLease('acme', 'run-c');
     });
 
+    it('member holds: one holder at a time; an older decision is refused after a newer one; the read time survives the release', async () => {
+      expect(await state.holdMember('acme', 'Grace-H', 'org-run', 15_000, at(0), t0 - 60_000)).toBe('held');
+      expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(1), t0)).toEqual({ heldBy: 'org-run', until: at(15).toISOString() });
+      await state.renewMemberHold('acme', 'grace-h', 'org-run', 15_000, at(10));
+      await expect(state.renewMemberHold('acme', 'grace-h', 'event-run', 15_000, at(10))).rejects.toBeInstanceOf(LeaseLostError);
+      await state.releaseMemberHold('acme', 'grace-h', 'event-run'); // not its hold: nothing happens
+      expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(11), t0)).toEqual({ heldBy: 'org-run', until: at(25).toISOString() });
+      await state.releaseMemberHold('acme', 'grace-h', 'org-run');
+      expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(12), t0)).toBe('held');
+      await state.releaseMemberHold('acme', 'grace-h', 'event-run');
+      // The org run read before the event run did: its decision is older and is refused.
+      expect(await state.holdMember('acme', 'grace-h', 'org-run', 15_000, at(13), t0 - 60_000)).toEqual({ decidedAtMs: t0, by: 'event-run' });
+      expect(await state.holdMember('acme', 'grace-h', 'later-run', 15_000, at(14), t0 + 1)).toBe('held');
+      // A holder that died: taken over once its time ran out.
+      expect(await state.holdMember('acme', 'grace-h', 'next-run', 15_000, at(30), t0 + 2)).toBe('held');
+      expect(await state.holdMember('acme', 'linus-t', 'org-run', 15_000, at(30), t0 - 60_000)).toBe('held'); // members are independent
+    });
+
     it('runs and changes: both audit indexes, newest first, filtered', async () => {
       const change = (seq: number, user: string, outcome: ChangeRecord['outcome'], second: number): ChangeRecord => ({
         runId: 'run-1', seq, organization: 'acme', user, oktaUserId: null, action: 'set-role', effect: 'upgrade', before: null,

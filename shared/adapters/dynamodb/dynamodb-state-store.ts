@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
-import type { AuditQuery, ChangeRecord, RunRecord, StateStore } from '../../ports/state-store.js';
+import type { AuditQuery, ChangeRecord, MemberHoldAnswer, RunRecord, StateStore } from '../../ports/state-store.js';
 import { TABLE_INDEXES } from './table.js';
 import { TableOps, unkeyed } from './table-ops.js';
 
@@ -10,12 +10,15 @@ import { TableOps, unkeyed } from './table-ops.js';
  * DynamoDB, DynamoDB Local and dynalite all support.
  *
  *   LOCK#{org}   / LOCK            lease: owner, expiresAtEpoch (conditional put)
+ *   HOLD#{org}#{user} / HOLD       member hold: owner, expiresAtEpoch, readAtMs (conditional update)
  *   ORG#{org}    / MEMBER#{user}   what we manage (lower-cased username)
  *   RUN#{runId}  / META            a run
  *   RUN#{runId}  / CHANGE#{seq}    a change; gsi1 = org + time, gsi2 = org + user + time
  */
 
 const pad = (n: number) => String(n).padStart(6, '0');
+/** One partition per member: a burst of offboardings spreads over the table. */
+const holdKey = (organization: string, user: string) => ({ pk: `HOLD#${organization}#${user.toLowerCase()}`, sk: 'HOLD' });
 
 export class DynamoDbStateStore implements StateStore {
   readonly #doc: DynamoDBDocumentClient;
@@ -46,6 +49,18 @@ export class DynamoDbStateStore implements StateStore {
 
   async releaseLease(organization: string, owner: string): Promise<void> {
     await this.#ops.releaseLease({ pk: `LOCK#${organization}`, sk: 'LOCK' }, owner);
+  }
+
+  holdMember(organization: string, user: string, owner: string, ttlMs: number, now: Date, readAtMs: number): Promise<MemberHoldAnswer> {
+    return this.#ops.holdMember(holdKey(organization, user), owner, ttlMs, now, readAtMs);
+  }
+
+  async renewMemberHold(organization: string, user: string, owner: string, ttlMs: number, now: Date): Promise<void> {
+    await this.#ops.renewLease(holdKey(organization, user), `hold on member ${user}`, owner, ttlMs, now);
+  }
+
+  async releaseMemberHold(organization: string, user: string, owner: string): Promise<void> {
+    await this.#ops.releaseMemberHold(holdKey(organization, user), owner);
   }
 
   async listManaged(organization: string): Promise<ManagedMember[]> {

@@ -81,6 +81,47 @@ export class TableOps {
   }
 
   /**
+   * A member hold (see shared/reconcile/member-holds.ts): one item per Hub member, taken with a
+   * conditional update so that it keeps `readAtMs`, the read time of the freshest decision made
+   * about that member. Taken when nobody holds it (or the holder's time ran out) *and* no run that
+   * read later has decided already; otherwise the answer says which of the two it was.
+   */
+  async holdMember(key: { pk: string; sk: string }, owner: string, ttlMs: number, now: Date, readAtMs: number): Promise<'held' | { heldBy: string; until: string } | { decidedAtMs: number; by: string }> {
+    const expires = new Date(now.getTime() + ttlMs);
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.table, Key: key,
+        UpdateExpression: 'SET #owner = :owner, expiresAt = :at, expiresAtEpoch = :epoch, readAtMs = :readAt, decidedBy = :owner, #ttl = :ttl',
+        ConditionExpression: '(attribute_not_exists(#owner) OR expiresAtEpoch < :now) AND (attribute_not_exists(readAtMs) OR readAtMs <= :readAt)',
+        ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':owner': owner, ':at': expires.toISOString(), ':epoch': Math.floor(expires.getTime() / 1000), ':now': Math.floor(now.getTime() / 1000),
+          ':readAt': readAtMs, ':ttl': Math.floor(now.getTime() / 1000) + 7 * 86_400,
+        },
+      }));
+      return 'held';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`hold member ${key.sk}`, error);
+      const item = await this.get(key.pk, key.sk);
+      const live = item?.owner !== undefined && Number(item.expiresAtEpoch) >= Math.floor(now.getTime() / 1000);
+      if (live) return { heldBy: String(item!.owner), until: String(item!.expiresAt) };
+      return { decidedAtMs: Number(item?.readAtMs ?? 0), by: String(item?.decidedBy ?? 'unknown') };
+    }
+  }
+
+  /** Gives a member hold back; the decision's read time stays (an older decision cannot follow it). */
+  async releaseMemberHold(key: { pk: string; sk: string }, owner: string): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.table, Key: key, UpdateExpression: 'REMOVE #owner, expiresAt, expiresAtEpoch',
+        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`release member hold ${key.sk}`, error);
+    }
+  }
+
+  /**
    * An operator breaks `owner`'s lease (a run that is gone). Refused, saying who holds it, when the
    * lease is not `owner`'s: breaking a live run's lease by mistake must take naming it.
    */

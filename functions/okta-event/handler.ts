@@ -1,17 +1,24 @@
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
+import { handleQueuedEvents } from '../../shared/offboarding/okta-queue.js';
 import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
 import { recordEvents } from '../../shared/runtime/metrics.js';
 import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
 
 /**
- * okta-event: one Okta System Log event from the Okta partner event bus (`detail` = LogEvent).
- * A failed reconcile throws, so EventBridge retries and finally dead-letters the event; a malformed
- * or irrelevant event is logged and acknowledged (retrying cannot fix it).
+ * okta-event: Okta events from the SQS queue (the hook's and the EventBridge rule's; partial batch
+ * failures go back to the queue, then to its DLQ), or one EventBridge event invoked directly.
  */
-export const handler = withMiddleware(async (event: EventBridgeEvent<'SystemLog', unknown>) => {
+export const handler = withMiddleware(async (event: SQSEvent | EventBridgeEvent<'SystemLog', unknown>) => {
   const { config, composition } = await lambdaRuntime();
-  const result = await handleOktaEvents({ ...composition.ports, events: lambdaEventSink() }, config, [event.detail], 'eventbridge');
+  const ports = { ...composition.ports, events: lambdaEventSink() };
+  if ('Records' in event) {
+    const result = await handleQueuedEvents(ports, config, event.Records.map((r) => ({ id: r.messageId, body: r.body })));
+    for (const o of result.messages) logger[o.outcome === 'rejected' ? 'warn' : 'info']('okta event handled', { ...o });
+    for (const r of result.results) recordEvents(r.source, r.received, r.result, r.published, new Date());
+    return { batchItemFailures: result.batchItemFailures };
+  }
+  const result = await handleOktaEvents(ports, config, [event.detail], 'eventbridge');
   for (const o of result.outcomes) logger.info('okta event handled', { ...o, offboarded: result.offboarded });
   recordEvents('eventbridge', 1, result, [String((event.detail as { published?: unknown } | null)?.published ?? '')], new Date());
   // Failed, or held by another invocation (a crashed one's claim ends with its deadline): throw, so Lambda retries.

@@ -45,9 +45,10 @@ export interface HandleResult {
 const LEASE_WAIT_MS = 60_000;
 /** Claims are independent conditional writes; a big hook delivery should not make them one by one. */
 const CLAIM_CONCURRENCY = 16;
+/** One-person runs at a time in one delivery (Okta allows 75 concurrent requests per org; we use a fraction). */
+const PEOPLE_CONCURRENCY = 8;
 const DUPLICATE = (uuid: string): EventOutcome => ({ uuid, outcome: 'duplicate', detail: 'already processed through one of the ways in' });
 const IN_PROGRESS = (uuid: string): EventOutcome => ({ uuid, outcome: 'in-progress', detail: 'being processed by another delivery; its claim ends with that invocation, then a retry or the poll takes over' });
-/** An `in-progress` claim older than this belonged to a crashed invocation. */
 /** How long a claim lasts when the run has no deadline (outside Lambda and the CLI). */
 const CLAIM_WITHOUT_DEADLINE_MS = 5 * 60_000;
 const CLAIM_MARGIN_MS = 1_000;
@@ -125,10 +126,11 @@ export async function handleOktaEvents(
   const published: DomainEvent[] = [];
   const offboarded: string[] = [];
   let reconciles = 0;
-  for (const job of jobs) {
-    if (Date.now() >= deadline) {
-      for (const e of job.events) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'deferred', detail: 'out of time in this delivery; left for the System Log poll' });
-      continue;
+  // People are independent (each run holds only their own members): a burst's people run side by side.
+  await mapLimit(jobs, PEOPLE_CONCURRENCY, async (job) => {
+    if (Date.now() >= deadline || timeLeft() <= 0) {
+      for (const e of job.events) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'deferred', detail: 'out of time in this delivery; retried (queue) or left for the System Log poll' });
+      return;
     }
     reconciles += 1;
     try {
@@ -147,7 +149,7 @@ export async function handleOktaEvents(
         outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'failed', detail: describeError(error) });
       }
     }
-  }
+  });
 
   await mapLimit(claimed, CLAIM_CONCURRENCY, (e) => {
     const outcome = outcomes.get(e.uuid)!.outcome;

@@ -35,7 +35,7 @@ async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof re
 
 /**
  * The secrets reconcile, okta-event, okta-hook and okta-log-poll use — exactly what their roles
- * may read. Not the hook's secret (only okta-hook reads it, through lambdaHookSecret) and not the
+ * may read. Not the hook's secret (only okta-hook reads it, through lambda-hook-runtime.ts) and not the
  * OAuth app's (only rotate-tokens).
  */
 const RUNTIME_SECRETS = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN'] as const;
@@ -62,24 +62,6 @@ export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 let sink: EventSink | undefined;
-
-let hookSecret: Promise<string> | undefined;
-
-/**
- * The event hook's secret alone (OKTA_HOOK_SECRET, or through OKTA_HOOK_SECRET_SECRET_ARN): what
- * okta-hook needs to turn away an unauthenticated request before it builds anything else.
- */
-export function lambdaHookSecret(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  hookSecret ??= resolveSecretEnv(env, ['OKTA_HOOK_SECRET']).then((resolved) => {
-    const secret = resolved.OKTA_HOOK_SECRET;
-    if (!secret) throw new ConfigError(['OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook']);
-    return secret;
-  }).catch((error: unknown) => {
-    hookSecret = undefined;
-    throw error;
-  });
-  return hookSecret;
-}
 
 /** The event sink of functions that publish (built once, like the rest). */
 export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink {

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import { SecretsManagerStandIn } from '../../sandbox/aws/secrets-manager-stand-in.js';
+import { SqsStandIn } from '../../sandbox/aws/sqs-stand-in.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
 
@@ -28,6 +29,9 @@ export interface LambdaEnv {
   sandbox: Sandbox;
   secrets: SecretsManagerStandIn;
   bus: EventBridgeStandIn;
+  /** Queues `okta-events` (visibility 2 s, redrive after 3 receives) and `okta-events-dlq`. */
+  sqs: SqsStandIn;
+  queueUrl: string;
   logs: () => string;
   /** Imports a function's handler afresh (a cold start). */
   load: <T>(name: keyof typeof HANDLERS) => Promise<T>;
@@ -40,7 +44,10 @@ export async function startLambdaEnv(options: { configExtra?: string; extraSecre
   const sandbox = await startSandbox();
   const secrets = new SecretsManagerStandIn();
   const bus = new EventBridgeStandIn();
-  await Promise.all([secrets.start(), bus.start()]);
+  const sqs = new SqsStandIn();
+  await Promise.all([secrets.start(), bus.start(), sqs.start()]);
+  sqs.createQueue('okta-events-dlq');
+  const queueUrl = sqs.createQueue('okta-events', { visibilityTimeoutSeconds: 2, deadLetter: 'okta-events-dlq', maxReceiveCount: 3 });
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-lambda-'));
   await writeFile(join(dir, 'config.yaml'), sandbox.configText + (options.configExtra ?? ''));
   Object.assign(process.env, {
@@ -48,6 +55,7 @@ export async function startLambdaEnv(options: { configExtra?: string; extraSecre
     OKTA_API_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/okta', SANDBOX_OKTA_TOKEN).arn,
     HF_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/hf', SANDBOX_HF_TOKEN).arn,
     OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('hf-iam-sync/hook', HOOK_SECRET).arn,
+    OKTA_EVENTS_QUEUE_URL: queueUrl, SQS_ENDPOINT: sqs.baseUrl,
     SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, EVENT_BUS_NAME: 'hf-iam-sync-test', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
   });
@@ -62,7 +70,7 @@ export async function startLambdaEnv(options: { configExtra?: string; extraSecre
     });
   }
   return {
-    sandbox, secrets, bus,
+    sandbox, secrets, bus, sqs, queueUrl,
     logs: () => logs,
     load: async <T>(name: keyof typeof HANDLERS) => {
       vi.resetModules();
@@ -71,7 +79,7 @@ export async function startLambdaEnv(options: { configExtra?: string; extraSecre
     stop: async () => {
       vi.restoreAllMocks();
       process.env = saved;
-      await Promise.all([sandbox.stop(), secrets.stop(), bus.stop()]);
+      await Promise.all([sandbox.stop(), secrets.stop(), bus.stop(), sqs.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -49,20 +49,33 @@ describe('the packaged stack', () => {
     expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'rate(1 hour)', 'rate(1 minute)']);
     const rotate = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'rate(1 hour)')![1];
     expect(JSON.stringify(rotate.Properties.Targets)).toContain('RotateDashtokensLambdaFunction');
-    const okta = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern && p.EventBusName === 'aws.partner/okta.com/example/hf-iam-sync')!;
+    const PARTNER_BUS = 'arn:aws:events:us-east-1:000000000000:event-bus/aws.partner/okta.com/example/hf-iam-sync';
+    const okta = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern && p.EventBusName === PARTNER_BUS)!;
     // An offboarding that suspended a token-exchange credential starts rotate-tokens on our own bus.
     const revoke = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.EventPattern?.source?.[0] === 'hf-iam-sync')!;
     expect(revoke).toMatchObject({ EventBusName: { 'Fn::GetAtt': ['EventsBus', 'Name'] }, EventPattern: { 'detail-type': ['hf-iam-sync.MemberOffboarded'], detail: { exchangedTokens: { credential: [{ exists: true }] } } } });
     expect(JSON.stringify(revoke.Targets)).toContain('RotateDashtokensLambdaFunction');
-    expect(okta.EventBusName).toBe('aws.partner/okta.com/example/hf-iam-sync');
+    expect(okta.EventBusName).toBe(PARTNER_BUS);
     expect(okta.EventPattern).toMatchObject({ source: [{ prefix: 'aws.partner/okta.com/' }], 'detail-type': ['SystemLog'], detail: { outcome: { result: ['SUCCESS'] } } });
     expect(okta.EventPattern.detail.eventType).toContain('user.lifecycle.deactivate');
-    expect(okta.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 8 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['OktaEventsDlq', 'Arn'] } } });
+    // Okta's events go to the queue okta-event consumes, not to the function: a burst waits there, batched.
+    expect(okta.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] }, RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 8 }), DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['OktaEventsDlq', 'Arn'] } } })]);
     expect(ofType('AWS::Lambda::Url')).toHaveLength(1);
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1];
+    expect(mapping!.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] }, BatchSize: 100, MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    expect(JSON.stringify(mapping!.Properties.FunctionName)).toContain('OktaDasheventLambdaFunction');
+    // Retried five times by SQS, then the DLQ; visible again only after six times okta-event's timeout.
+    expect(resources.OktaEventsQueue!.Properties).toMatchObject({ VisibilityTimeout: 540, SqsManagedSseEnabled: true, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['OktaEventsDlq', 'Arn'] }, maxReceiveCount: 5 } });
+    expect(fn('okta-event')!.Properties.VisibilityTimeout).toBeUndefined();
+    expect(fn('okta-event')!.Properties.Timeout * 6).toBe(540);
+    expect(fn('okta-hook')!.Properties.Environment.Variables.OKTA_EVENTS_QUEUE_URL).toEqual({ Ref: 'OktaEventsQueue' });
   });
 
   it('scopes every role to its own log group, the table, its secrets and (event functions) our bus', () => {
-    for (const [role, fnName] of [['ReconcileRole', 'reconcile'], ['OktaEventRole', 'okta-event'], ['OktaHookRole', 'okta-hook'], ['OktaLogPollRole', 'okta-log-poll']]) {
+    for (const [role, fnName] of [['ReconcileRole', 'reconcile'], ['OktaEventRole', 'okta-event'], ['OktaLogPollRole', 'okta-log-poll']]) {
       const s = statements(role!);
       expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
       expect(JSON.stringify(s)).toContain(`log-group:/aws/lambda/hf-iam-sync-ci-${fnName}:*`);
@@ -73,7 +86,13 @@ describe('the packaged stack', () => {
       expect(JSON.stringify(s)).not.toContain('index/*');
     }
     expect(JSON.stringify(statements('ReconcileRole'))).not.toContain('events:PutEvents');
-    expect(JSON.stringify(statements('OktaEventRole'))).toContain('sqs:SendMessage');
+    const sqsOf = (role: string) => statements(role).filter((x: any) => JSON.stringify(x.Action).includes('sqs:'));
+    expect(sqsOf('OktaEventRole')).toEqual([{ Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Resource: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] } }]);
+    // The hook only queues: its own log group, its secret, SendMessage on the queue — no table, no bus.
+    const hook = statements('OktaHookRole');
+    expect(hook.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
+    expect(sqsOf('OktaHookRole')).toEqual([{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] } }]);
+    expect(JSON.stringify(hook)).not.toMatch(/dynamodb:|events:PutEvents/);
   });
 
   it('lets rotate-tokens read only the Hub token and the OAuth secret, and write only the consumers\' secrets', () => {
@@ -98,7 +117,7 @@ describe('the packaged stack', () => {
       .map((r: any) => r['Fn::If']?.[1] ?? r['Fn::Sub'] ?? r);
     const common = [OKTA_ARN, HF_TOKEN_ARN, ''];
     for (const role of ['ReconcileRole', 'OktaEventRole', 'OktaLogPollRole']) expect(secretArns(role)).toEqual(common);
-    expect(secretArns('OktaHookRole')).toEqual([...common, HOOK_ARN]);
+    expect(secretArns('OktaHookRole')).toEqual([HOOK_ARN]);
     // An empty parameter (hfScimTokenSecretArn here) is left out by its condition, never granted as ''.
     expect(conditions.HasHfScimTokenSecret).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
     for (const role of ['ReconcileRole', 'OktaEventRole', 'OktaHookRole', 'OktaLogPollRole']) {
@@ -111,14 +130,17 @@ describe('the packaged stack', () => {
     expect(fn('okta-hook')!.Properties.Environment.Variables.OKTA_HOOK_SECRET_SECRET_ARN).toBe(HOOK_ARN);
   });
 
-  it('caps the public-facing functions\' concurrency, and lets only our okta-event rule dead-letter to the DLQ', () => {
+  it('caps the public-facing functions\' concurrency, and lets only our Okta rule deliver to the queue and dead-letter to the DLQ', () => {
     expect(fn('okta-hook')!.Properties.ReservedConcurrentExecutions).toBe(5);
     expect(fn('okta-event')!.Properties.ReservedConcurrentExecutions).toBe(10);
-    const [statement] = resources.OktaEventsDlqPolicy!.Properties.PolicyDocument.Statement;
-    expect(statement).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
-    expect(statement.Condition.ArnLike['aws:SourceArn']['Fn::Sub']).toMatch(/:rule\/\*\/hf-iam-sync-ci-okta-event-rule-1$/);
-    const rule = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).find((p) => p.Name === 'hf-iam-sync-ci-okta-event-rule-1');
-    expect(rule).toBeDefined();
+    for (const policy of ['OktaEventsQueuePolicy', 'OktaEventsDlqPolicy']) {
+      const [statement] = resources[policy]!.Properties.PolicyDocument.Statement;
+      expect(statement).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['OktaSystemLogRule', 'Arn'] } } },
+      });
+    }
+    expect(resources.OktaSystemLogRule!.Type).toBe('AWS::Events::Rule');
   });
 
   it('keeps the state table with point-in-time recovery, TTL and the two audit indexes', () => {
@@ -133,12 +155,13 @@ describe('the packaged stack', () => {
   it('alarms on failed offboarding, a non-empty DLQ, failed reconciles, a failing poll, and failed, overdue or stale rotation', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
     expect(alarms.map(([n]) => n).sort()).toEqual([
-      'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
+      'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingDelayedAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
       'ReconcileFailedAlarm', 'RotateTokensErrorsAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
     ]);
     expect(alarms.every(([, p]) => JSON.stringify(p.AlarmActions) === JSON.stringify([{ Ref: 'AlarmTopic' }]))).toBe(true);
     const byName = Object.fromEntries(alarms);
     expect(byName.OffboardingFailedAlarm).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-okta-event' }] });
+    expect(byName.OffboardingDelayedAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Value: { 'Fn::GetAtt': ['OktaEventsQueue', 'QueueName'] } }], Threshold: 300 });
     expect(byName.NoSuccessfulReconcileAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RunsSucceeded', TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
     expect(byName.RotationFailedAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RotationsFailed', Statistic: 'Sum', Threshold: 1 });
     expect(byName.RotateTokensErrorsAlarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-rotate-tokens' }] });

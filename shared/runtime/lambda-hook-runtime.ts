@@ -1,0 +1,38 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsEventQueue } from '../adapters/sqs/sqs-event-queue.js';
+import { resolveSecretEnv } from '../adapters/secrets-manager/resolve-secret-env.js';
+import type { EventQueue } from '../ports/event-queue.js';
+import { awsClientConfig } from './aws-endpoint.js';
+import { ConfigError } from './errors.js';
+
+/**
+ * okta-hook's whole wiring: its secret and the event queue. Nothing here loads the Okta SDK, the
+ * Hub client or DynamoDB — the hook must answer Okta within 3 s, cold start included.
+ */
+
+let hookSecret: Promise<string> | undefined;
+let queue: EventQueue | undefined;
+
+/**
+ * The event hook's secret alone (OKTA_HOOK_SECRET, or through OKTA_HOOK_SECRET_SECRET_ARN): what
+ * okta-hook needs to turn away an unauthenticated request before it builds anything else.
+ */
+export function lambdaHookSecret(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  hookSecret ??= resolveSecretEnv(env, ['OKTA_HOOK_SECRET']).then((resolved) => {
+    const secret = resolved.OKTA_HOOK_SECRET;
+    if (!secret) throw new ConfigError(['OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook']);
+    return secret;
+  }).catch((error: unknown) => {
+    hookSecret = undefined;
+    throw error;
+  });
+  return hookSecret;
+}
+
+/** The queue okta-event consumes (OKTA_EVENTS_QUEUE_URL; SQS_ENDPOINT for a local stand-in). */
+export function lambdaEventQueue(env: NodeJS.ProcessEnv = process.env): EventQueue {
+  const url = env.OKTA_EVENTS_QUEUE_URL?.trim();
+  if (!url) throw new ConfigError(['OKTA_EVENTS_QUEUE_URL is not set (the SQS queue okta-event consumes)']);
+  queue ??= new SqsEventQueue(new SQSClient(awsClientConfig(env.SQS_ENDPOINT?.trim(), env)), url);
+  return queue;
+}

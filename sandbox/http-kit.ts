@@ -44,7 +44,7 @@ export interface Fault {
   reset?: boolean;
   /** Accept the request and never answer (until the server stops): a hung server. */
   hang?: boolean;
-  /** With `reset`: let the route do its work first, then drop the connection (the answer is lost, the change is made). */
+  /** With `reset` or `hang`: let the route do its work first, then drop the connection or never answer (the change is made, the answer lost). */
   afterRoute?: boolean;
   /** Let the route answer, then change its answer: a silently short page, a malformed or foreign next link. */
   rewrite?: (reply: SandboxResponse) => SandboxResponse;
@@ -164,7 +164,7 @@ export class StandInServer {
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname)
       && (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
-    if (fault && !(fault.reset && fault.afterRoute) && !fault.rewrite) {
+    if (fault && !fault.afterRoute && !fault.rewrite) {
       fault.used += 1;
       this.calls.push({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });
       if (fault.reset) {
@@ -209,10 +209,10 @@ export class StandInServer {
         return;
       }
       if (fault) {
-        // The route did its work; only the answer is lost.
+        // The route did its work; only the answer is lost (the connection dropped, or never answered).
         fault.used += 1;
         this.calls.push({ method, path: url.pathname, status: 0, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
-        req.socket.destroy();
+        if (!fault.hang) req.socket.destroy();
         return;
       }
       this.calls.push({ method, path: url.pathname, status: reply.status, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });

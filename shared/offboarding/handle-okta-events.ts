@@ -1,11 +1,12 @@
 import { coalesce, parseLogEvent, type OktaEventRef } from '../domain/okta-event.js';
 import { conventionPrefix } from '../domain/rules.js';
-import type { DomainEvent, EventSink } from '../ports/event-sink.js';
-import { reconcile, type ReconcileOutcome, type ReconcilePorts } from '../reconcile/reconcile.js';
+import type { EventSink } from '../ports/event-sink.js';
+import { reconcile, type ReconcilePorts } from '../reconcile/reconcile.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
 import { mapLimit } from '../runtime/map-limit.js';
+import { offboardings, publishOutbox, settleOffboardings, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
 
 /**
  * handleOktaEvents — the one path for every way Okta events arrive (EventBridge log streaming,
@@ -17,7 +18,8 @@ import { mapLimit } from '../runtime/map-limit.js';
  *   3. coalesce: each person once, however many events name them
  *   4. per person, a targeted reconcile that re-reads Okta and the Hub (same guards as a full run);
  *      a group-level event on a mapped group runs one organization reconcile instead
- *   5. publish `hf-iam-sync.MemberOffboarded` for every access removed; mark the events done
+ *   5. `hf-iam-sync.MemberOffboarded` for every access removed goes through the outbox (staged
+ *      before the first Hub write, ready after it); mark the events done; publish the outbox
  *
  * A failed reconcile gives its events' claims back, so EventBridge's retry, the hook's redelivery
  * or the next poll processes them again; the rest of the batch still goes through.
@@ -27,7 +29,7 @@ export interface EventPorts extends ReconcilePorts {
   events: EventSink;
 }
 
-export type EventSource = 'eventbridge' | 'hook' | 'poll';
+export type { EventSource } from './outbox.js';
 
 export interface EventOutcome {
   uuid: string | null;
@@ -39,6 +41,8 @@ export interface HandleResult {
   outcomes: EventOutcome[];
   reconciles: number;
   offboarded: string[];
+  /** What the outbox drain at the end did (this delivery's events, and any left by earlier ones). */
+  outbox: OutboxResult;
 }
 
 /** Events wait this long for a running reconcile to finish before failing (and being retried). */
@@ -58,29 +62,6 @@ function isMappedGroup(config: Config, name: string | null): boolean {
   const lower = name.toLowerCase();
   if (config.rules.some((r) => r.group.toLowerCase() === lower)) return true;
   return config.naming !== null && lower.startsWith(conventionPrefix(config.naming, config.policy.organization).toLowerCase());
-}
-
-/** One `MemberOffboarded` per person who lost access in this run, with the tokens revoked for them. */
-function offboardingEvents(outcome: ReconcileOutcome, triggers: readonly OktaEventRef[], source: EventSource): DomainEvent[] {
-  const applied = new Set(outcome.result?.applied.map((r) => r.changeId) ?? []);
-  const revoked = outcome.plan.changes.filter((c) => c.effect === 'revoke' && applied.has(c.id));
-  const people = [...new Set(revoked.map((c) => c.user.toLowerCase()))];
-  return people.map((key) => {
-    const changes = revoked.filter((c) => c.user.toLowerCase() === key);
-    const access = changes.find((c) => c.action !== 'revoke-token' && c.action !== 'suspend-credential');
-    const first = access ?? changes[0]!;
-    return {
-      detailType: 'hf-iam-sync.MemberOffboarded',
-      detail: {
-        organization: outcome.plan.organization, user: first.user, oktaUserId: first.oktaUserId, oktaLogin: first.oktaLogin,
-        action: access?.action ?? null, before: access?.before ?? null, reasons: first.reasons, runId: outcome.runId, source,
-        revokedTokens: changes.flatMap((c) => (c.token ? [{ tokenId: c.token.tokenId, last4: c.token.last4, label: c.token.label }] : [])),
-        // Tokens issued for the person by token exchange: suspended now, revoked by rotate-tokens (started by this event).
-        exchangedTokens: changes.flatMap((c) => (c.credential ? [{ credential: c.credential.name, secret: c.credential.secret, status: 'suspended; rotate-tokens revokes its tokens' }] : [])),
-        triggeredBy: triggers.map((t) => ({ uuid: t.uuid, eventType: t.eventType, published: t.published, actor: t.actor })),
-      },
-    };
-  });
 }
 
 export async function handleOktaEvents(
@@ -123,7 +104,6 @@ export async function handleOktaEvents(
     ? [{ scope: { kind: 'organization' }, events: [...new Set([...mappedGroupEvents, ...[...work.users.values()].flat()])] }]
     : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
 
-  const published: DomainEvent[] = [];
   const offboarded: string[] = [];
   let reconciles = 0;
   // People are independent (each run holds only their own members): a burst's people run side by side.
@@ -136,12 +116,16 @@ export async function handleOktaEvents(
     try {
       const outcome = await reconcile(ports, config, {
         dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS,
+        // The outcome events are recorded before the first write (see outbox.ts).
+        confirm: async (plan, runId) => {
+          await stageOffboardings(ports.state, plan, runId, job.events, source, until, ports.clock());
+          return true;
+        },
       });
+      await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result);
       const failed = outcome.result?.failed ?? [];
       if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
-      const events = offboardingEvents(outcome, job.events, source);
-      published.push(...events);
-      offboarded.push(...events.map((e) => String(e.detail.user)));
+      offboarded.push(...offboardings(outcome.plan, outcome.runId, job.events, source, new Set(outcome.result?.applied.map((r) => r.changeId) ?? [])).map((o) => o.user));
       const summary = `run ${outcome.runId}: ${outcome.outcome}, ${outcome.plan.changes.length} change(s)${outcome.plan.blocked.length ? `, ${outcome.plan.blocked.length} blocked` : ''}`;
       for (const e of job.events) if (outcomes.get(e.uuid)?.outcome === 'processed') outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: summary });
     } catch (error) {
@@ -155,16 +139,14 @@ export async function handleOktaEvents(
     const outcome = outcomes.get(e.uuid)!.outcome;
     return outcome === 'failed' || outcome === 'deferred' ? ports.state.releaseEvent(e.uuid) : ports.state.completeEvent(e.uuid, ports.clock());
   });
-  if (published.length > 0) {
-    try {
-      await ports.events.publish(published);
-    } catch (error) {
-      // The Hub change and the audit trail stand; only the notification is lost, and it says so.
-      for (const e of claimed) {
-        const o = outcomes.get(e.uuid)!;
-        if (o.outcome === 'processed') o.detail += `; publishing MemberOffboarded failed: ${describeError(error)}`;
-      }
+  // Publishes this delivery's outcome events and whatever earlier ones left behind. A bus that
+  // refuses leaves them in the outbox for the next delivery or poll; the offboarding itself stands.
+  const outbox = await publishOutbox(ports, config.policy.organization).catch((error: unknown) => ({ published: 0, dropped: 0, left: 0, error: describeError(error) }));
+  if (outbox.error) {
+    for (const e of claimed) {
+      const o = outcomes.get(e.uuid)!;
+      if (o.outcome === 'processed' && offboarded.length > 0) o.detail += `; MemberOffboarded not published yet (${outbox.error}): it stays in the outbox and the next delivery or poll publishes it`;
     }
   }
-  return { outcomes: [...anonymous, ...outcomes.values()], reconciles, offboarded };
+  return { outcomes: [...anonymous, ...outcomes.values()], reconciles, offboarded, outbox };
 }

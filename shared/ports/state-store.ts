@@ -57,6 +57,24 @@ export interface AuditQuery {
   limit: number;
 }
 
+/**
+ * An outcome event waiting to be published (the outbox): staged `pending` before the run writes
+ * to the Hub, `ready` once its change is applied, deleted once the bus accepted it.
+ */
+export interface OutboxEntry {
+  /** `<runId>#<user>`: one per person offboarded by a run. */
+  id: string;
+  organization: string;
+  runId: string;
+  user: string;
+  /** The changes (by seq in the run) whose outcome decides whether the event is true. */
+  seqs: number[];
+  status: 'pending' | 'ready';
+  /** Pending only: the staging invocation's deadline; after it, the change's fate is checked. */
+  until: string;
+  event: { detailType: string; detail: Record<string, unknown> };
+}
+
 export type MemberHoldAnswer = 'held' | { heldBy: string; until: string } | { decidedAtMs: number; by: string };
 
 /**
@@ -120,6 +138,12 @@ export interface StateStore {
   /** What the last applying org run learnt from the Hub: the SCIM-managed resource groups (ids). */
   getScimManagedResourceGroups(organization: string): Promise<string[] | null>;
   putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void>;
+  /** Puts an outbox entry (staged or ready). */
+  putOutbox(entry: OutboxEntry): Promise<void>;
+  listOutbox(organization: string): Promise<OutboxEntry[]>;
+  /** Takes a ready entry to publish it until `until` (a conditional write): false when another invocation has it. */
+  claimOutbox(organization: string, id: string, until: Date, now: Date): Promise<boolean>;
+  deleteOutbox(organization: string, id: string): Promise<void>;
   /** A named cursor (the System Log poll's next link), or null before the first poll. */
   getCursor(name: string): Promise<string | null>;
   putCursor(name: string, value: string, now: Date): Promise<void>;

@@ -21,8 +21,9 @@ import { HeldLease } from '../runtime/held-lease.js';
  *     until its writes are done: the Hub state it plans from is the state it overwrites. An org
  *     apply holds a member only around that member's one write, so an offboarding waits at most one
  *     Hub write (its hold is free again in milliseconds), never for the org run itself.
- *  4. Holds are heartbeats (HeldLease: 15 s, renewed every 5 s, never past the run's deadline):
- *     a holder killed by the OS or by Lambda's timeout blocks its member for at most 15 s.
+ *  4. Holds are heartbeats (HeldLease: 15 s, renewed every 5 s, never past the run's deadline plus
+ *     1 s): a holder killed by the OS or by Lambda's timeout blocks its member for at most 15 s,
+ *     and never past the end of its invocation.
  *  5. A person run takes its holds in username order; an org run holds one member at a time. No
  *     run waits for a hold while holding one another run waits for: no deadlock.
  *
@@ -33,6 +34,8 @@ import { HeldLease } from '../runtime/held-lease.js';
  */
 
 export const MEMBER_HOLD_HEARTBEAT_MS = 15_000;
+/** Kept past the run's deadline, like an event claim: long enough to record the write's outcome. */
+const HOLD_MARGIN_MS = 1_000;
 /** How long a run waits for a member another run holds (one Hub write, or a killed holder's heartbeat). */
 const MEMBER_WAIT_MS = 20_000;
 
@@ -60,7 +63,7 @@ export async function holdMember(
   let pause = 25;
   for (;;) {
     try {
-      return await HeldLease.take(what, ops, { deadline: timing.deadline, heartbeatMs: timing.heartbeatMs ?? MEMBER_HOLD_HEARTBEAT_MS });
+      return await HeldLease.take(what, ops, { deadline: timing.deadline, heartbeatMs: timing.heartbeatMs ?? MEMBER_HOLD_HEARTBEAT_MS, marginMs: HOLD_MARGIN_MS });
     } catch (error) {
       if (!(error instanceof LeaseHeldError) || Date.now() >= waitUntil) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause));

@@ -37,8 +37,8 @@ export interface ReconcileRequest {
   scope: PlanScope;
   trigger: Trigger;
   actor: string;
-  /** Called with the plan before anything is applied; returning false ends the run unapplied. */
-  confirm?: (plan: Plan) => Promise<boolean>;
+  /** Called with the plan (and the run's id) before anything is applied; returning false ends the run unapplied. */
+  confirm?: (plan: Plan, runId: string) => Promise<boolean>;
   /** Epoch ms (real time) by which the run must be done: the Lambda invocation's end, the CLI's --deadline (default: the enclosing run's, else 15 minutes from now). */
   deadline?: number;
   /** The lease heartbeat (default one minute): how long a killed run can block the next one. */
@@ -174,7 +174,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       await finished({ outcome: 'failed', error: plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ') });
       return { runId, plan, outcome: 'failed' };
     }
-    if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan))) {
+    if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan, runId))) {
       await finished({ outcome: 'aborted', error: 'declined at confirmation' });
       return { runId, plan, outcome: 'declined' };
     }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
-import type { AuditQuery, ChangeRecord, MemberHoldAnswer, RunRecord, StateStore } from '../../ports/state-store.js';
+import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore } from '../../ports/state-store.js';
 import { TABLE_INDEXES } from './table.js';
 import { TableOps, unkeyed } from './table-ops.js';
 
@@ -11,6 +11,7 @@ import { TableOps, unkeyed } from './table-ops.js';
  *
  *   LOCK#{org}   / LOCK            lease: owner, expiresAtEpoch (conditional put)
  *   HOLD#{org}#{user} / HOLD       member hold: owner, expiresAtEpoch, readAtMs (conditional update)
+ *   OUTBOX#{org} / {runId}#{user}  an outcome event not yet published (pending | ready)
  *   ORG#{org}    / MEMBER#{user}   what we manage (lower-cased username)
  *   RUN#{runId}  / META            a run
  *   RUN#{runId}  / CHANGE#{seq}    a change; gsi1 = org + time, gsi2 = org + user + time
@@ -247,6 +248,38 @@ export class DynamoDbStateStore implements StateStore {
 
   async putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void> {
     await this.#ops.put({ pk: `ORG#${organization}`, sk: 'SCIMGROUPS', ids: [...ids], updatedAt: now.toISOString() }, 'save SCIM-managed resource groups');
+  }
+
+  async putOutbox(entry: OutboxEntry): Promise<void> {
+    await this.#ops.put({ pk: `OUTBOX#${entry.organization}`, sk: entry.id, ...entry, ttl: Math.floor(Date.now() / 1000) + 30 * 86_400 }, `stage outcome event ${entry.id}`);
+  }
+
+  async listOutbox(organization: string): Promise<OutboxEntry[]> {
+    const items = await this.#ops.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}` } }, 'list the outbox', 1000);
+    return items.map(({ publishingUntilMs, ttl, ...item }) => unkeyed<OutboxEntry>(item));
+  }
+
+  async claimOutbox(organization: string, id: string, until: Date, now: Date): Promise<boolean> {
+    try {
+      await this.#doc.send(new UpdateCommand({
+        TableName: this.#table, Key: { pk: `OUTBOX#${organization}`, sk: id },
+        UpdateExpression: 'SET publishingUntilMs = :until',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(publishingUntilMs) OR publishingUntilMs < :now)',
+        ExpressionAttributeValues: { ':until': until.getTime(), ':now': now.getTime() },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw this.#ops.wrap(`claim outcome event ${id}`, error);
+    }
+  }
+
+  async deleteOutbox(organization: string, id: string): Promise<void> {
+    try {
+      await this.#doc.send(new DeleteCommand({ TableName: this.#table, Key: { pk: `OUTBOX#${organization}`, sk: id } }));
+    } catch (error) {
+      throw this.#ops.wrap(`delete outcome event ${id}`, error);
+    }
   }
 
   async getCursor(name: string): Promise<string | null> {

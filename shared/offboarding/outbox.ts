@@ -1,0 +1,155 @@
+import type { Plan } from '../domain/plan.js';
+import type { OktaEventRef } from '../domain/okta-event.js';
+import type { EventSink } from '../ports/event-sink.js';
+import type { HubOrg } from '../ports/hub-org.js';
+import type { OutboxEntry, StateStore } from '../ports/state-store.js';
+import type { ApplyResult } from '../reconcile/apply-plan.js';
+import { describeError } from '../runtime/errors.js';
+import { timeLeft } from '../runtime/deadline.js';
+
+/**
+ * The outbox for `hf-iam-sync.MemberOffboarded`: an offboarding's event is recorded with its change
+ * and published until the bus accepts it.
+ *
+ *   stage (pending, before the first Hub write) ─► settle (ready | deleted, after the writes)
+ *     ─► publish (claimed, sent, deleted)         ─ any step may be the last before a crash ─
+ *
+ * Whoever drains the outbox next (every okta-event delivery, every System Log poll) finishes the
+ * work: a ready entry is published; a pending one whose invocation is over is checked — its change
+ * record says applied, or else the Hub is asked whether the member is now as the change left them
+ * — and published if the change landed, dropped if it did not (then the retried run, which sees
+ * the person still entitled to nothing, makes and announces its own change).
+ *
+ * At least once: a crash between the bus accepting an event and its entry's deletion publishes it
+ * again after the claim (30 s at most, never past the publishing invocation); consumers can de-duplicate on `runId` + `user`.
+ */
+
+export type EventSource = 'eventbridge' | 'hook' | 'poll';
+
+interface Offboarding {
+  user: string;
+  seqs: number[];
+  event: OutboxEntry['event'];
+}
+
+const PUBLISH_CLAIM_MS = 30_000;
+
+/** One `MemberOffboarded` per person losing access in the plan (`applied`: only what was applied). */
+export function offboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, applied: ReadonlySet<string> | null): Offboarding[] {
+  const revoked = plan.changes.map((c, i) => ({ c, seq: i + 1 })).filter(({ c }) => c.effect === 'revoke' && (!applied || applied.has(c.id)));
+  const people = [...new Set(revoked.map(({ c }) => c.user.toLowerCase()))];
+  return people.map((key) => {
+    const mine = revoked.filter(({ c }) => c.user.toLowerCase() === key);
+    const changes = mine.map(({ c }) => c);
+    const access = changes.find((c) => c.action !== 'revoke-token' && c.action !== 'suspend-credential');
+    const first = access ?? changes[0]!;
+    return {
+      user: first.user,
+      seqs: mine.map(({ seq }) => seq),
+      event: {
+        detailType: 'hf-iam-sync.MemberOffboarded',
+        detail: {
+          organization: plan.organization, user: first.user, oktaUserId: first.oktaUserId, oktaLogin: first.oktaLogin,
+          action: access?.action ?? null, before: access?.before ?? null, reasons: first.reasons, runId, source,
+          revokedTokens: changes.flatMap((c) => (c.token ? [{ tokenId: c.token.tokenId, last4: c.token.last4, label: c.token.label }] : [])),
+          // Tokens issued for the person by token exchange: suspended now, revoked by rotate-tokens (started by this event).
+          exchangedTokens: changes.flatMap((c) => (c.credential ? [{ credential: c.credential.name, secret: c.credential.secret, status: 'suspended; rotate-tokens revokes its tokens' }] : [])),
+          triggeredBy: triggers.map((t) => ({ uuid: t.uuid, eventType: t.eventType, published: t.published, actor: t.actor })),
+        },
+      },
+    };
+  });
+}
+
+const entryOf = (plan: Plan, runId: string, o: Offboarding, status: OutboxEntry['status'], until: Date): OutboxEntry => ({
+  id: `${runId}#${o.user.toLowerCase()}`, organization: plan.organization, runId, user: o.user, seqs: o.seqs, status, until: until.toISOString(), event: o.event,
+});
+
+/**
+ * Before the first write: every offboarding the plan would make, pending until `until`. A pending
+ * entry a dead run left for the same person is dropped: this run, which read the Hub after it,
+ * makes (and announces) the change itself — else the old entry, checked against the Hub this run
+ * changed, would announce the same offboarding twice.
+ */
+export async function stageOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, until: Date, now: Date): Promise<void> {
+  const staged = offboardings(plan, runId, triggers, source, null);
+  if (staged.length === 0) return;
+  const people = new Set(staged.map((o) => o.user.toLowerCase()));
+  const dead = (await state.listOutbox(plan.organization)).filter((e) => e.status === 'pending' && Date.parse(e.until) <= now.getTime() && people.has(e.user.toLowerCase()));
+  await Promise.all([
+    ...dead.map((e) => state.deleteOutbox(plan.organization, e.id)),
+    ...staged.map((o) => state.putOutbox(entryOf(plan, runId, o, 'pending', until))),
+  ]);
+}
+
+/** After the writes: what was applied becomes ready (as applied), the rest is dropped. */
+export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined): Promise<void> {
+  const staged = offboardings(plan, runId, triggers, source, null);
+  const applied = offboardings(plan, runId, triggers, source, new Set(result?.applied.map((r) => r.changeId) ?? []));
+  await Promise.all(staged.map((o) => {
+    const done = applied.find((a) => a.user === o.user);
+    return done ? state.putOutbox(entryOf(plan, runId, done, 'ready', new Date())) : state.deleteOutbox(plan.organization, `${runId}#${o.user.toLowerCase()}`);
+  }));
+}
+
+export interface OutboxPorts {
+  state: StateStore;
+  hub: HubOrg;
+  events: EventSink;
+  clock: () => Date;
+}
+
+/** Did a pending entry's change land? Its change records, else the Hub itself. */
+async function landed(ports: OutboxPorts, entry: OutboxEntry): Promise<boolean> {
+  const records = await Promise.all(entry.seqs.map((seq) => ports.state.getChange(entry.runId, seq)));
+  if (records.some((r) => r?.outcome === 'applied')) return true;
+  const access = records.find((r) => r && r.action !== 'revoke-token' && r.action !== 'suspend-credential' && r.outcome === 'started');
+  if (!access) return false; // never started, or failed/held/superseded: nothing was done
+  const member = await ports.hub.findMember(entry.user);
+  const role = member?.role ?? 'no_access';
+  return access.action === 'scim-deactivate' || access.action === 'scim-delete' ? member === null : role === (access.after?.role ?? 'no_access');
+}
+
+export interface OutboxResult {
+  published: number;
+  dropped: number;
+  /** Entries still waiting: their run may still be going, or the bus refused (the next drain retries). */
+  left: number;
+  error?: string;
+}
+
+export async function publishOutbox(ports: OutboxPorts, organization: string): Promise<OutboxResult> {
+  const now = ports.clock();
+  const result: OutboxResult = { published: 0, dropped: 0, left: 0 };
+  const ready: OutboxEntry[] = [];
+  for (const entry of await ports.state.listOutbox(organization)) {
+    if (entry.status === 'pending') {
+      if (Date.parse(entry.until) > now.getTime()) {
+        result.left += 1;
+        continue;
+      }
+      // Unknown (the Hub did not answer) stays for the next drain; a change that did not land is dropped.
+      const fate = await landed(ports, entry).catch(() => null);
+      if (fate === null) {
+        result.left += 1;
+        continue;
+      }
+      if (!fate) {
+        await ports.state.deleteOutbox(organization, entry.id);
+        result.dropped += 1;
+        continue;
+      }
+    }
+    // The claim ends with this invocation: a publisher killed mid-call blocks the entry no longer.
+    if (await ports.state.claimOutbox(organization, entry.id, new Date(now.getTime() + Math.min(PUBLISH_CLAIM_MS, timeLeft() + 1000)), now)) ready.push(entry);
+    else result.left += 1;
+  }
+  if (ready.length === 0) return result;
+  try {
+    await ports.events.publish(ready.map((e) => e.event));
+  } catch (error) {
+    return { ...result, left: result.left + ready.length, error: describeError(error) };
+  }
+  await Promise.all(ready.map((e) => ports.state.deleteOutbox(organization, e.id)));
+  return { ...result, published: result.published + ready.length };
+}

@@ -148,6 +148,8 @@ export async function publishOutbox(ports: OutboxPorts, organization: string): P
   try {
     await ports.events.publish(ready.map((e) => e.event));
   } catch (error) {
+    // Given back at once (re-put without the claim): the next drain tries again.
+    await Promise.all(ready.map((e) => ports.state.putOutbox(e))).catch(() => undefined);
     return { ...result, left: result.left + ready.length, error: describeError(error) };
   }
   await Promise.all(ready.map((e) => ports.state.deleteOutbox(organization, e.id)));

@@ -48,6 +48,22 @@ describe('Okta events', () => {
     expect(trail[0]).toMatchObject({ trigger: 'event', actor: 'eventbridge:admin@acme.example', outcome: 'applied', action: 'remove' });
   });
 
+  it('a bus that refuses MemberOffboarded does not lose it: it waits in the outbox and the next delivery publishes it, once', async () => {
+    const { okta, hub } = h.sandbox;
+    bus.inject({ method: 'POST', path: /^\/$/, status: 500, times: 10 }); // more than the SDK's own retries
+    const first = await handleOktaEvents(ports, h.config, [okta.deactivate(okta.userByLogin('linus@acme.example').id)], 'eventbridge');
+    expect(hub.member('linus-t')?.role).toBe('no_access');
+    expect(first.outcomes[0]!.detail).toMatch(/MemberOffboarded not published yet .* it stays in the outbox/);
+    expect(first.outbox).toMatchObject({ published: 0, left: 1 });
+    expect(bus.received).toEqual([]);
+    bus.clearFaults();
+    // Any later delivery (or poll) drains the outbox, whatever it carries.
+    const later = await handleOktaEvents(ports, h.config, [okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')])], 'eventbridge');
+    expect(later.outbox).toMatchObject({ published: 1, left: 0 });
+    await handleOktaEvents(ports, h.config, [], 'poll');
+    expect(bus.received.map((e) => `${e.detailType}:${e.detail.user}`)).toEqual(['hf-iam-sync.MemberOffboarded:linus-t']);
+  });
+
   it('the same event delivered three times, through different ways in, changes the Hub once', async () => {
     const { okta } = h.sandbox;
     const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);

@@ -1,0 +1,63 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
+import { SqsStandIn } from '../../sandbox/aws/sqs-stand-in.js';
+import { bundleFunction, coldInvoke } from '../../sandbox/bundled-function.js';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+
+/**
+ * The functions as packaged (bundled, with the Okta SDK trimmed to the APIs the product calls), each
+ * run in a fresh Node process against the sandbox: the trimmed SDK still reads Okta through its
+ * own client, and the hook's bundle carries neither Okta nor DynamoDB.
+ */
+
+let dir: string;
+let sandbox: Sandbox;
+let bus: EventBridgeStandIn;
+let sqs: SqsStandIn;
+let env: Record<string, string>;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-bundles-'));
+  sandbox = await startSandbox();
+  bus = new EventBridgeStandIn();
+  sqs = new SqsStandIn();
+  await Promise.all([bus.start(), sqs.start()]);
+  await writeFile(join(dir, 'config.yaml'), sandbox.configText);
+  env = {
+    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.yaml'), EVENT_BUS_NAME: 'bundles', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
+    OKTA_HOOK_SECRET: 'hook-secret', OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  } as Record<string, string>;
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([sandbox.stop(), bus.stop(), sqs.stop()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the bundled functions', () => {
+  it('okta-event, with the Okta SDK trimmed to the APIs used, offboards through the SDK\'s own client', async () => {
+    const size = await bundleFunction(resolve('functions/okta-event/handler.ts'), join(dir, 'okta-event.cjs'));
+    expect(size).toBeLessThan(5 * 1024 * 1024); // the whole SDK made it 6 MB
+    const event = sandbox.okta.deactivate(sandbox.okta.userByLogin('linus@acme.example').id);
+    const { result } = await coldInvoke(join(dir, 'okta-event.cjs'), { 'detail-type': 'SystemLog', source: 'aws.partner/okta.com/x/y', detail: event }, env);
+    expect(result).toMatchObject({ offboarded: ['linus-t'] });
+    expect(sandbox.hub.member('linus-t')?.role).toBe('no_access');
+    expect(bus.received.map((e) => e.detailType)).toEqual(['hf-iam-sync.MemberOffboarded']);
+  }, 60_000);
+
+  it('okta-hook queues a delivery; its bundle holds neither the Okta SDK nor the DynamoDB client', async () => {
+    const file = join(dir, 'okta-hook.cjs');
+    const size = await bundleFunction(resolve('functions/okta-hook/handler.ts'), file);
+    const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
+    expect(text).not.toContain('okta-sdk-nodejs');
+    expect(text).not.toContain('DynamoDBClient');
+    expect(size).toBeLessThan(1024 * 1024);
+    const event = sandbox.okta.deactivate(sandbox.okta.userByLogin('ken@acme.example').id);
+    const request = { requestContext: { http: { method: 'POST' } }, headers: { authorization: 'hook-secret', 'content-type': 'application/json' }, body: JSON.stringify({ data: { events: [event] } }), isBase64Encoded: false };
+    const { result } = await coldInvoke(file, request, env);
+    expect(result).toMatchObject({ statusCode: 200 });
+    expect(sqs.bodies('okta-events').map((b) => JSON.parse(b).event.uuid)).toEqual([event.uuid]);
+  }, 60_000);
+});

@@ -241,7 +241,39 @@ export class OktaStandIn extends StandInServer {
     }
   }
 
+  /**
+   * Okta's `filter` on users: `eq` on id, status, profile.login/email/firstName/lastName (and
+   * gt/ge/lt/le on lastUpdated), joined by `and`/`or`; case-sensitive names and values; anything
+   * else is a 400, as Okta answers. Read from the most up-to-date data, every status included.
+   */
+  #filter(text: string): Matcher | SandboxResponse {
+    const terms = text.split(/\s+(and|or)\s+/);
+    const checks: Matcher[] = [];
+    const joins: string[] = [];
+    for (const [i, term] of terms.entries()) {
+      if (i % 2 === 1) {
+        joins.push(term);
+        continue;
+      }
+      const m = /^(id|status|profile\.login|profile\.email|profile\.firstName|profile\.lastName|lastUpdated) (eq|gt|ge|lt|le) "([^"]*)"$/.exec(term.trim());
+      if (!m || (m[2] !== 'eq' && m[1] !== 'lastUpdated')) return oktaError(400, 'E0000031', `Invalid filter criteria: ${term.trim()}`);
+      const [, attribute, op, value] = m as unknown as [string, string, string, string];
+      checks.push((get) => {
+        const actual = String(get(attribute) ?? '');
+        return op === 'eq' ? actual === value : op === 'gt' ? actual > value : op === 'ge' ? actual >= value : op === 'lt' ? actual < value : actual <= value;
+      });
+    }
+    if (new Set(joins).size > 1) return oktaError(400, 'E0000031', 'Invalid filter criteria: and/or mixed without parentheses (the stand-in reads one kind per filter)');
+    return (get) => joins.reduce((result, join, i) => (join === 'and' ? result && checks[i + 1]!(get) : result || checks[i + 1]!(get)), checks[0]!(get));
+  }
+
   #listUsers(req: SandboxRequest): SandboxResponse {
+    const filter = req.url.searchParams.get('filter');
+    if (filter !== null) {
+      const matcher = this.#filter(filter);
+      if (typeof matcher !== 'function') return matcher;
+      return this.#page(req, [...this.users.values()].filter((u) => matcher(pathGetter(u as unknown as Record<string, unknown>))), 200, 200);
+    }
     const matcher = this.#matcher(req);
     if (typeof matcher !== 'function') return matcher;
     const search = req.url.searchParams.has('search');

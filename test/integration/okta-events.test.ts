@@ -64,6 +64,20 @@ describe('Okta events', () => {
     expect(bus.received.map((e) => `${e.detailType}:${e.detail.user}`)).toEqual(['hf-iam-sync.MemberOffboarded:linus-t']);
   });
 
+  it('a burst of 60 deactivations in one delivery reads Okta with a few filter calls, not 60, and offboards everyone', async () => {
+    const { okta, hub } = h.sandbox;
+    const people = addLinkedPeople(h.sandbox, 60, 'hf-acme-write', 'write');
+    const events = people.map((p) => okta.deactivate(p.id));
+    const before = okta.calls.length;
+    const result = await handleOktaEvents(ports, h.config, events, 'eventbridge');
+    expect(result.outcomes.every((o) => o.outcome === 'processed')).toBe(true);
+    expect(people.map((_, i) => hub.member(`p${i}`)?.role).every((r) => r === 'no_access')).toBe(true);
+    const reads = okta.calls.slice(before).filter((c) => c.method === 'GET' && c.path.startsWith('/api/v1/users'));
+    expect(reads.length).toBeLessThanOrEqual(30); // one GET per person would be 60
+    expect(reads.filter((c) => c.path === '/api/v1/users').length).toBeGreaterThan(0);
+    expect(bus.received.filter((e) => e.detailType === 'hf-iam-sync.MemberOffboarded')).toHaveLength(60);
+  });
+
   it('the same event delivered three times, through different ways in, changes the Hub once', async () => {
     const { okta } = h.sandbox;
     const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);

@@ -50,7 +50,7 @@ const LEASE_WAIT_MS = 60_000;
 /** Claims are independent conditional writes; a big hook delivery should not make them one by one. */
 const CLAIM_CONCURRENCY = 16;
 /** One-person runs at a time in one delivery (Okta allows 75 concurrent requests per org; we use a fraction). */
-const PEOPLE_CONCURRENCY = 8;
+const PEOPLE_CONCURRENCY = 32;
 const DUPLICATE = (uuid: string): EventOutcome => ({ uuid, outcome: 'duplicate', detail: 'already processed through one of the ways in' });
 const IN_PROGRESS = (uuid: string): EventOutcome => ({ uuid, outcome: 'in-progress', detail: 'being processed by another delivery; its claim ends with that invocation, then a retry or the poll takes over' });
 /** How long a claim lasts when the run has no deadline (outside Lambda and the CLI). */
@@ -105,6 +105,8 @@ export async function handleOktaEvents(
     : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
 
   const offboarded: string[] = [];
+  /** Outbox entries this delivery settled (and holds the claim of). */
+  const own: string[] = [];
   let reconciles = 0;
   // People are independent (each run holds only their own members): a burst's people run side by side.
   await mapLimit(jobs, PEOPLE_CONCURRENCY, async (job) => {
@@ -118,11 +120,11 @@ export async function handleOktaEvents(
         dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS,
         // The outcome events are recorded before the first write (see outbox.ts).
         confirm: async (plan, runId) => {
-          await stageOffboardings(ports.state, plan, runId, job.events, source, until, ports.clock());
+          await stageOffboardings(ports.state, plan, runId, job.events, source, until);
           return true;
         },
       });
-      await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result);
+      own.push(...(await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until)));
       const failed = outcome.result?.failed ?? [];
       if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
       offboarded.push(...offboardings(outcome.plan, outcome.runId, job.events, source, new Set(outcome.result?.applied.map((r) => r.changeId) ?? [])).map((o) => o.user));
@@ -141,7 +143,7 @@ export async function handleOktaEvents(
   });
   // Publishes this delivery's outcome events and whatever earlier ones left behind. A bus that
   // refuses leaves them in the outbox for the next delivery or poll; the offboarding itself stands.
-  const outbox = await publishOutbox(ports, config.policy.organization).catch((error: unknown) => ({ published: 0, dropped: 0, left: 0, error: describeError(error) }));
+  const outbox = await publishOutbox(ports, config.policy.organization, own).catch((error: unknown) => ({ published: 0, dropped: 0, left: 0, error: describeError(error) }));
   if (outbox.error) {
     for (const e of claimed) {
       const o = outcomes.get(e.uuid)!;

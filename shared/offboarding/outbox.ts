@@ -62,34 +62,31 @@ export function offboardings(plan: Plan, runId: string, triggers: readonly OktaE
 }
 
 const entryOf = (plan: Plan, runId: string, o: Offboarding, status: OutboxEntry['status'], until: Date): OutboxEntry => ({
-  id: `${runId}#${o.user.toLowerCase()}`, organization: plan.organization, runId, user: o.user, seqs: o.seqs, status, until: until.toISOString(), event: o.event,
+  id: `${o.user.toLowerCase()}#${runId}`, organization: plan.organization, runId, user: o.user, seqs: o.seqs, status, until: until.toISOString(), event: o.event,
 });
 
-/**
- * Before the first write: every offboarding the plan would make, pending until `until`. A pending
- * entry a dead run left for the same person is dropped: this run, which read the Hub after it,
- * makes (and announces) the change itself — else the old entry, checked against the Hub this run
- * changed, would announce the same offboarding twice.
- */
-export async function stageOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, until: Date, now: Date): Promise<void> {
-  const staged = offboardings(plan, runId, triggers, source, null);
-  if (staged.length === 0) return;
-  const people = new Set(staged.map((o) => o.user.toLowerCase()));
-  const dead = (await state.listOutbox(plan.organization)).filter((e) => e.status === 'pending' && Date.parse(e.until) <= now.getTime() && people.has(e.user.toLowerCase()));
-  await Promise.all([
-    ...dead.map((e) => state.deleteOutbox(plan.organization, e.id)),
-    ...staged.map((o) => state.putOutbox(entryOf(plan, runId, o, 'pending', until))),
-  ]);
+/** Before the first write: every offboarding the plan would make, pending until `until`. */
+export async function stageOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, until: Date): Promise<void> {
+  await Promise.all(offboardings(plan, runId, triggers, source, null).map((o) => state.putOutbox(entryOf(plan, runId, o, 'pending', until))));
 }
 
-/** After the writes: what was applied becomes ready (as applied), the rest is dropped. */
-export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined): Promise<void> {
+/**
+ * After the writes: what was applied becomes ready (as applied) — already claimed by this
+ * invocation until `until`, which publishes it next — and the rest is dropped. Answers the ids of
+ * the ready entries.
+ */
+export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): Promise<string[]> {
   const staged = offboardings(plan, runId, triggers, source, null);
   const applied = offboardings(plan, runId, triggers, source, new Set(result?.applied.map((r) => r.changeId) ?? []));
+  const ready: string[] = [];
   await Promise.all(staged.map((o) => {
     const done = applied.find((a) => a.user === o.user);
-    return done ? state.putOutbox(entryOf(plan, runId, done, 'ready', new Date())) : state.deleteOutbox(plan.organization, `${runId}#${o.user.toLowerCase()}`);
+    if (!done) return state.deleteOutbox(plan.organization, `${o.user.toLowerCase()}#${runId}`);
+    const entry = entryOf(plan, runId, done, 'ready', until);
+    ready.push(entry.id);
+    return state.putOutbox({ ...entry, publishingUntil: until.toISOString() });
   }));
+  return ready;
 }
 
 export interface OutboxPorts {
@@ -99,12 +96,18 @@ export interface OutboxPorts {
   clock: () => Date;
 }
 
-/** Did a pending entry's change land? Its change records, else the Hub itself. */
+/**
+ * Did a pending entry's change land? Its change records say so; a change left `started` (the run
+ * died mid-call) is asked of the Hub — unless a later run has changed the member since: then that
+ * run announced its own change, and this one is not told twice.
+ */
 async function landed(ports: OutboxPorts, entry: OutboxEntry): Promise<boolean> {
   const records = await Promise.all(entry.seqs.map((seq) => ports.state.getChange(entry.runId, seq)));
   if (records.some((r) => r?.outcome === 'applied')) return true;
   const access = records.find((r) => r && r.action !== 'revoke-token' && r.action !== 'suspend-credential' && r.outcome === 'started');
   if (!access) return false; // never started, or failed/held/superseded: nothing was done
+  const later = await ports.state.listChanges({ organization: entry.organization, user: entry.user, since: access.at, outcome: 'applied', limit: 5 });
+  if (later.some((c) => c.runId !== entry.runId)) return false;
   const member = await ports.hub.findMember(entry.user);
   const role = member?.role ?? 'no_access';
   return access.action === 'scim-deactivate' || access.action === 'scim-delete' ? member === null : role === (access.after?.role ?? 'no_access');
@@ -118,7 +121,8 @@ export interface OutboxResult {
   error?: string;
 }
 
-export async function publishOutbox(ports: OutboxPorts, organization: string): Promise<OutboxResult> {
+/** `own`: entries this invocation settled and holds the claim of (no second claim needed). */
+export async function publishOutbox(ports: OutboxPorts, organization: string, own: readonly string[] = []): Promise<OutboxResult> {
   const now = ports.clock();
   const result: OutboxResult = { published: 0, dropped: 0, left: 0 };
   const ready: OutboxEntry[] = [];
@@ -140,6 +144,10 @@ export async function publishOutbox(ports: OutboxPorts, organization: string): P
         continue;
       }
     }
+    if (own.includes(entry.id)) {
+      ready.push(entry);
+      continue;
+    }
     // The claim ends with this invocation: a publisher killed mid-call blocks the entry no longer.
     if (await ports.state.claimOutbox(organization, entry.id, new Date(now.getTime() + Math.min(PUBLISH_CLAIM_MS, timeLeft() + 1000)), now)) ready.push(entry);
     else result.left += 1;
@@ -149,7 +157,7 @@ export async function publishOutbox(ports: OutboxPorts, organization: string): P
     await ports.events.publish(ready.map((e) => e.event));
   } catch (error) {
     // Given back at once (re-put without the claim): the next drain tries again.
-    await Promise.all(ready.map((e) => ports.state.putOutbox(e))).catch(() => undefined);
+    await Promise.all(ready.map(({ publishingUntil, ...e }) => ports.state.putOutbox(e))).catch(() => undefined);
     return { ...result, left: result.left + ready.length, error: describeError(error) };
   }
   await Promise.all(ready.map((e) => ports.state.deleteOutbox(organization, e.id)));

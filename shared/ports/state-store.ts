@@ -62,7 +62,7 @@ export interface AuditQuery {
  * to the Hub, `ready` once its change is applied, deleted once the bus accepted it.
  */
 export interface OutboxEntry {
-  /** `<runId>#<user>`: one per person offboarded by a run. */
+  /** `<user>#<runId>`: one per person offboarded by a run. */
   id: string;
   organization: string;
   runId: string;
@@ -72,6 +72,8 @@ export interface OutboxEntry {
   status: 'pending' | 'ready';
   /** Pending only: the staging invocation's deadline; after it, the change's fate is checked. */
   until: string;
+  /** Being published by an invocation until then (a claim; see claimOutbox). */
+  publishingUntil?: string;
   event: { detailType: string; detail: Record<string, unknown> };
 }
 
@@ -140,7 +142,8 @@ export interface StateStore {
   putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void>;
   /** Puts an outbox entry (staged or ready). */
   putOutbox(entry: OutboxEntry): Promise<void>;
-  listOutbox(organization: string): Promise<OutboxEntry[]>;
+  /** The outbox of the organization (oldest runs first per person), or of one person. */
+  listOutbox(organization: string, user?: string): Promise<OutboxEntry[]>;
   /** Takes a ready entry to publish it until `until` (a conditional write): false when another invocation has it. */
   claimOutbox(organization: string, id: string, until: Date, now: Date): Promise<boolean>;
   deleteOutbox(organization: string, id: string): Promise<void>;

@@ -180,8 +180,11 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
+      // The org lease is confirmed (a conditional renewal) before each write; a person run's holds
+      // were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
       beforeWrite: async (change) => {
-        for (const held of lease ? [lease] : holds) await held.confirm(`change ${change.id}`);
+        if (lease) await lease.confirm(`change ${change.id}`);
+        for (const held of holds) held.check(`change ${change.id}`);
       },
       ...(person ? {} : { hold: (change: Change) => holdMember(ports.state, ports.clock, org, runId, change.user, readAtMs, timing) }),
       // An organization read can be silently short (a page that drops someone); a loss must agree with that person read alone.

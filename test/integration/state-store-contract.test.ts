@@ -7,7 +7,7 @@ import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamod
 import type { ChangeRecord } from '../../shared/ports/state-store.js';
 import { LeaseHeldError } from '../../shared/runtime/errors.js';
 import { LeaseLostError } from '../../shared/runtime/held-lease.js';
-import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../helpers/dynamodb-local.js';
+import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 
 /**
  * The state store's contract, run against dynalite (in-process, what the CLI embeds) and against

@@ -11,7 +11,7 @@ import { TableOps, unkeyed } from './table-ops.js';
  *
  *   LOCK#{org}   / LOCK            lease: owner, expiresAtEpoch (conditional put)
  *   HOLD#{org}#{user} / HOLD       member hold: owner, expiresAtEpoch, readAtMs (conditional update)
- *   OUTBOX#{org} / {runId}#{user}  an outcome event not yet published (pending | ready)
+ *   OUTBOX#{org} / {user}#{runId}  an outcome event not yet published (pending | ready)
  *   ORG#{org}    / MEMBER#{user}   what we manage (lower-cased username)
  *   RUN#{runId}  / META            a run
  *   RUN#{runId}  / CHANGE#{seq}    a change; gsi1 = org + time, gsi2 = org + user + time
@@ -251,12 +251,20 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putOutbox(entry: OutboxEntry): Promise<void> {
-    await this.#ops.put({ pk: `OUTBOX#${entry.organization}`, sk: entry.id, ...entry, ttl: Math.floor(Date.now() / 1000) + 30 * 86_400 }, `stage outcome event ${entry.id}`);
+    const { publishingUntil, ...rest } = entry;
+    await this.#ops.put({
+      pk: `OUTBOX#${entry.organization}`, sk: entry.id, ...rest, ...(publishingUntil ? { publishingUntilMs: Date.parse(publishingUntil) } : {}),
+      ttl: Math.floor(Date.now() / 1000) + 30 * 86_400,
+    }, `stage outcome event ${entry.id}`);
   }
 
-  async listOutbox(organization: string): Promise<OutboxEntry[]> {
-    const items = await this.#ops.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}` } }, 'list the outbox', 1000);
-    return items.map(({ publishingUntilMs, ttl, ...item }) => unkeyed<OutboxEntry>(item));
+  async listOutbox(organization: string, user?: string): Promise<OutboxEntry[]> {
+    const items = await this.#ops.query(user === undefined
+      ? { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}` } }
+      : { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)', ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}`, ':user': `${user.toLowerCase()}#` } }, 'list the outbox', 1000);
+    return items.map(({ publishingUntilMs, ttl, ...item }) => ({
+      ...unkeyed<OutboxEntry>(item), ...(typeof publishingUntilMs === 'number' ? { publishingUntil: new Date(publishingUntilMs).toISOString() } : {}),
+    }));
   }
 
   async claimOutbox(organization: string, id: string, until: Date, now: Date): Promise<boolean> {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient } from '../../shared/adapters/dynamodb/table.js';
+import { createDocumentClient } from '../shared/adapters/dynamodb/table.js';
 
 /**
  * AWS's own DynamoDB Local (Java), fetched at install time by scripts/fetch-dynamodb-local.mjs,
@@ -11,7 +11,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/table.js';
  * it cannot run here (no Java, no jar), for the tests to report themselves skipped with it.
  */
 
-const HOME = join(import.meta.dirname, '../../node_modules/.cache/dynamodb-local/amplify-dynamodb-simulator-2.9.30');
+const HOME = join(import.meta.dirname, '../node_modules/.cache/dynamodb-local/amplify-dynamodb-simulator-2.9.30');
 
 export function dynamoDbLocalUnavailable(): string | null {
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0) return 'no Java on this machine (apt-get install openjdk-17-jre-headless)';

@@ -129,7 +129,7 @@ export async function duringReconcile(latencyMs: number, samples: number) {
   const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
-  const org = reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: 'bench', deadline: Date.now() + 120_000 });
+  const org = reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: 'bench', deadline: Date.now() + 45_000 });
   const writes = () => sandbox.hub.count(/\/members\/bulk\d+\/role$/, 'PUT');
   while (writes() < 100) await new Promise((r) => setTimeout(r, 20));
   const times: number[] = [];

@@ -1,6 +1,7 @@
 import { coalesce, parseLogEvent, type OktaEventRef } from '../domain/okta-event.js';
 import { conventionPrefix } from '../domain/rules.js';
 import type { EventSink } from '../ports/event-sink.js';
+import type { OutboxEntry } from '../ports/state-store.js';
 import { reconcile, type ReconcilePorts } from '../reconcile/reconcile.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
@@ -106,7 +107,7 @@ export async function handleOktaEvents(
 
   const offboarded: string[] = [];
   /** Outbox entries this delivery settled (and holds the claim of). */
-  const own: string[] = [];
+  const own: OutboxEntry[] = [];
   let reconciles = 0;
   // People are independent (each run holds only their own members): a burst's people run side by side.
   await mapLimit(jobs, PEOPLE_CONCURRENCY, async (job) => {
@@ -137,13 +138,17 @@ export async function handleOktaEvents(
     }
   });
 
-  await mapLimit(claimed, CLAIM_CONCURRENCY, (e) => {
+  // The claims end and the outbox is published side by side: an event published before its claim
+  // is marked done is not published again (a retry finds the person offboarded: no new change).
+  const finishing = mapLimit(claimed, CLAIM_CONCURRENCY, (e) => {
     const outcome = outcomes.get(e.uuid)!.outcome;
     return outcome === 'failed' || outcome === 'deferred' ? ports.state.releaseEvent(e.uuid) : ports.state.completeEvent(e.uuid, ports.clock());
   });
+  finishing.catch(() => undefined);
   // Publishes this delivery's outcome events and whatever earlier ones left behind. A bus that
   // refuses leaves them in the outbox for the next delivery or poll; the offboarding itself stands.
   const outbox = await publishOutbox(ports, config.policy.organization, own).catch((error: unknown) => ({ published: 0, dropped: 0, left: 0, error: describeError(error) }));
+  await finishing;
   if (outbox.error) {
     for (const e of claimed) {
       const o = outcomes.get(e.uuid)!;

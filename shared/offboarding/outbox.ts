@@ -75,16 +75,16 @@ export async function stageOffboardings(state: StateStore, plan: Plan, runId: st
  * invocation until `until`, which publishes it next — and the rest is dropped. Answers the ids of
  * the ready entries.
  */
-export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): Promise<string[]> {
+export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): Promise<OutboxEntry[]> {
   const staged = offboardings(plan, runId, triggers, source, null);
   const applied = offboardings(plan, runId, triggers, source, new Set(result?.applied.map((r) => r.changeId) ?? []));
-  const ready: string[] = [];
+  const ready: OutboxEntry[] = [];
   await Promise.all(staged.map((o) => {
     const done = applied.find((a) => a.user === o.user);
     if (!done) return state.deleteOutbox(plan.organization, `${o.user.toLowerCase()}#${runId}`);
-    const entry = entryOf(plan, runId, done, 'ready', until);
-    ready.push(entry.id);
-    return state.putOutbox({ ...entry, publishingUntil: until.toISOString() });
+    const entry = { ...entryOf(plan, runId, done, 'ready', until), publishingUntil: until.toISOString() };
+    ready.push(entry);
+    return state.putOutbox(entry);
   }));
   return ready;
 }
@@ -121,12 +121,19 @@ export interface OutboxResult {
   error?: string;
 }
 
-/** `own`: entries this invocation settled and holds the claim of (no second claim needed). */
-export async function publishOutbox(ports: OutboxPorts, organization: string, own: readonly string[] = []): Promise<OutboxResult> {
+/**
+ * Publishes `own` — the entries this invocation settled and holds the claim of — at once, and
+ * whatever else the outbox holds that is ready (or whose run is over and whose change landed).
+ */
+export async function publishOutbox(ports: OutboxPorts, organization: string, own: readonly OutboxEntry[] = []): Promise<OutboxResult> {
   const now = ports.clock();
-  const result: OutboxResult = { published: 0, dropped: 0, left: 0 };
+  const listing = ports.state.listOutbox(organization);
+  listing.catch(() => undefined);
+  const mine = new Set(own.map((e) => e.id));
+  const first = await send(ports, organization, own);
+  const result: OutboxResult = { published: first.published, dropped: 0, left: first.left, ...(first.error ? { error: first.error } : {}) };
   const ready: OutboxEntry[] = [];
-  for (const entry of await ports.state.listOutbox(organization)) {
+  for (const entry of (await listing).filter((e) => !mine.has(e.id))) {
     if (entry.status === 'pending') {
       if (Date.parse(entry.until) > now.getTime()) {
         result.left += 1;
@@ -144,22 +151,23 @@ export async function publishOutbox(ports: OutboxPorts, organization: string, ow
         continue;
       }
     }
-    if (own.includes(entry.id)) {
-      ready.push(entry);
-      continue;
-    }
     // The claim ends with this invocation: a publisher killed mid-call blocks the entry no longer.
     if (await ports.state.claimOutbox(organization, entry.id, new Date(now.getTime() + Math.min(PUBLISH_CLAIM_MS, timeLeft() + 1000)), now)) ready.push(entry);
     else result.left += 1;
   }
-  if (ready.length === 0) return result;
+  const rest = await send(ports, organization, ready);
+  return { published: result.published + rest.published, dropped: result.dropped, left: result.left + rest.left, ...(result.error ?? rest.error ? { error: result.error ?? rest.error } : {}) };
+}
+
+/** Publishes claimed entries and deletes them; a refusal gives them back at once (re-put without the claim) for the next drain. */
+async function send(ports: OutboxPorts, organization: string, entries: readonly OutboxEntry[]): Promise<{ published: number; left: number; error?: string }> {
+  if (entries.length === 0) return { published: 0, left: 0 };
   try {
-    await ports.events.publish(ready.map((e) => e.event));
+    await ports.events.publish(entries.map((e) => e.event));
   } catch (error) {
-    // Given back at once (re-put without the claim): the next drain tries again.
-    await Promise.all(ready.map(({ publishingUntil, ...e }) => ports.state.putOutbox(e))).catch(() => undefined);
-    return { ...result, left: result.left + ready.length, error: describeError(error) };
+    await Promise.all(entries.map(({ publishingUntil, ...e }) => ports.state.putOutbox(e))).catch(() => undefined);
+    return { published: 0, left: entries.length, error: describeError(error) };
   }
-  await Promise.all(ready.map((e) => ports.state.deleteOutbox(organization, e.id)));
-  return { ...result, published: result.published + ready.length };
+  await Promise.all(entries.map((e) => ports.state.deleteOutbox(organization, e.id)));
+  return { published: entries.length, left: 0 };
 }

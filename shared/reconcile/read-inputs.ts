@@ -97,6 +97,9 @@ async function readOneUser(
   ports: ReadPorts, config: Config, ref: string, options: ReadOptions,
 ): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound' | 'issuedTokens'>> {
   const org = config.policy.organization;
+  // What our state links to an Okta id is read alongside Okta (it needs only the id).
+  const linkedToRef = OKTA_USER_ID.test(ref) ? guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, ref)) : Promise.resolve([]);
+  linkedToRef.catch(() => undefined);
   const users = await guarded(`Okta user ${ref}`, () => ports.directory.findUsers(ref));
   const mayBeEntitled = users.filter((u) => config.policy.entitledStatuses.includes(u.status));
   let directory: DirectorySnapshot = { groups: [], members: {}, users };
@@ -129,13 +132,19 @@ async function readOneUser(
   // Members our state links to this person: under a name their attribute no longer holds, or
   // after their Okta user was deleted (then `ref` is the only id left). Each is managed and,
   // unclaimed now, loses access.
-  const oktaIds = new Set([...users.map((u) => u.id), ...(OKTA_USER_ID.test(ref) ? [ref] : [])]);
-  for (const id of oktaIds) {
-    for (const linked of await guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, id))) {
-      if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
-    }
+  const others = [...new Set(users.map((u) => u.id))].filter((id) => id !== ref);
+  const links = [await linkedToRef, ...(await Promise.all(others.map((id) => guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, id)))))].flat();
+  for (const linked of links) {
+    if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
   }
   await options.beforeHubRead?.([...usernames]);
+  // State reads that need nothing from the Hub go alongside it. The SCIM-managed resource groups
+  // come from state (the last org run recorded them), so the offboarding path stays three Okta/Hub
+  // calls; the Hub is asked only when nothing is recorded yet.
+  const tokensRead = Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))));
+  const scimRead = guarded('hf-iam-sync state', () => ports.state.getScimManagedResourceGroups(org));
+  tokensRead.catch(() => undefined);
+  scimRead.catch(() => undefined);
   const managed: ManagedMember[] = [];
   for (const username of usernames) {
     const [member, state] = await Promise.all([
@@ -152,14 +161,12 @@ async function readOneUser(
     const inScope = new Set(hubMembers.map((m) => m.user.toLowerCase()));
     otherAdmins = all.filter((m) => m.role === 'admin' && !inScope.has(m.user.toLowerCase())).map((m) => m.user);
   }
-  const issuedTokens = (await Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))))).flat();
+  const issuedTokens = (await tokensRead).flat();
   const invited: string[] = [];
   for (const username of [...usernames].filter((u) => !hubMembers.some((m) => m.user.toLowerCase() === u.toLowerCase()) && mayBeEntitled.length > 0)) {
     invited.push(...(await pendingInvitations(ports, config, hubMembers, username) ?? []));
   }
-  // From state (the last org run recorded it), so the offboarding path stays three Okta/Hub calls;
-  // the Hub is asked only when nothing is recorded yet.
-  const known = await guarded('hf-iam-sync state', () => ports.state.getScimManagedResourceGroups(org));
+  const known = await scimRead;
   const scimGroups = known ? { scimManagedResourceGroups: known } : await scimManaged(ports);
   return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins, ...(invited.length ? { invited } : {}), ...scimGroups }, managed, rulesBound: mayBeEntitled.length > 0, issuedTokens };
 }

@@ -156,11 +156,13 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     }
   };
   try {
-    await ports.state.putRun(run);
+    // The run is recorded while the reads go (nothing is written to the Hub before both are done).
+    const recorded = ports.state.putRun(run);
     let inputs: PlanInputs;
     try {
-      inputs = await read();
+      [, inputs] = await Promise.all([recorded, read()]);
     } catch (error) {
+      await recorded.catch(() => undefined);
       await ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) });
       throw error;
     }

@@ -12,6 +12,7 @@ import { EventBridgeStandIn } from '../sandbox/aws/eventbridge-stand-in.js';
 import { drainQueue } from '../sandbox/aws/sqs-poller.js';
 import { SqsStandIn } from '../sandbox/aws/sqs-stand-in.js';
 import { composeForSandbox, startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { mapLimit } from '../shared/runtime/map-limit.js';
 import { startDynamoProcess } from './dynamo-process.js';
 
 /**
@@ -25,7 +26,7 @@ import { startDynamoProcess } from './dynamo-process.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 
-async function measure(latencyMs: number) {
+export async function measure(latencyMs: number) {
   const sandbox = await startSandbox();
   const bus = new EventBridgeStandIn();
   await bus.start();
@@ -37,8 +38,12 @@ async function measure(latencyMs: number) {
     return user;
   });
   const config = parseConfig(sandbox.configText, 'bench.yaml');
-  const { ports, close } = await composeForSandbox(config, sandbox.dynamoEndpoint);
+  const dynamo = await startDynamoProcess();
+  const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
   const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
+  // People hf-iam-sync manages: an earlier run applied them (their state item and Okta-id link).
+  await mapLimit(people, 16, (p, n) => ports.state.saveManaged('acme', { user: `leaver${n}`, oktaUserId: p.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() }));
+  await ports.state.putScimManagedResourceGroups('acme', [], new Date());
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
   const times: number[] = [];
@@ -53,8 +58,7 @@ async function measure(latencyMs: number) {
     if (result.offboarded.length !== 1) throw new Error(`event ${i} did not offboard: ${JSON.stringify(result.outcomes)}`);
   }
   await close();
-  await bus.stop();
-  await sandbox.stop();
+  await Promise.all([bus.stop(), sandbox.stop(), dynamo.stop()]);
   return { p50: pct(times, 50), p99: pct(times, 99), criticalPath };
 }
 
@@ -87,6 +91,8 @@ export async function burst(latencyMs: number) {
   const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
   const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
   const client = new SQSClient({ endpoint: sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
+  await mapLimit(people, 16, (p, n) => ports.state.saveManaged('acme', { user: `burst${n}`, oktaUserId: p.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() }));
+  await ports.state.putScimManagedResourceGroups('acme', [], new Date());
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
   const deactivations = people.map((p) => sandbox.okta.deactivate(p.id));

@@ -17,15 +17,21 @@ import { HeldLease } from '../runtime/held-lease.js';
  *     member afterwards: its change is `superseded`, and the next run decides again from fresh
  *     reads. This is the rule that keeps an org apply from re-granting someone an event just
  *     removed — or re-removing someone an event just restored.
- *  3. A person run takes its holds after reading Okta and *before* reading the Hub, and keeps them
+ *  3. A person run takes its holds *before* reading the Hub — the members our state links to the
+ *     person alongside its Okta read, any other the Okta user names right after it — and keeps them
  *     until its writes are done: the Hub state it plans from is the state it overwrites. An org
  *     apply holds a member only around that member's one write, so an offboarding waits at most one
  *     Hub write (its hold is free again in milliseconds), never for the org run itself.
  *  4. Holds are heartbeats (HeldLease: 15 s, renewed every 5 s, never past the run's deadline plus
  *     1 s): a holder killed by the OS or by Lambda's timeout blocks its member for at most 15 s,
  *     and never past the end of its invocation.
- *  5. A person run takes its holds in username order; an org run holds one member at a time. No
- *     run waits for a hold while holding one another run waits for: no deadlock.
+ *  5. An org run holds one member at a time; a person run takes each set of holds in username
+ *     order. Two person runs whose sets overlap in opposite order (two Okta users linked to the same
+ *     two members — rare) could wait for each other: every wait is bounded (20 s), so one gives up,
+ *     fails, and its events are retried.
+ *
+ * `readAtMs` is taken before the Okta read starts, so holding before Okta has answered is sound:
+ * it is a lower bound of that read's time either way.
  *
  * Limit: the last-admin guard counts admins from each run's own read. An offboarding of one admin
  * and an org run's demotion of another, at the same instant, are each checked against a read that

@@ -97,10 +97,40 @@ async function readOneUser(
   ports: ReadPorts, config: Config, ref: string, options: ReadOptions,
 ): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound' | 'issuedTokens'>> {
   const org = config.policy.organization;
-  // What our state links to an Okta id is read alongside Okta (it needs only the id).
+  const hubMembers: HubMember[] = [];
+  const managed: ManagedMember[] = [];
+  const byEmail = new Map<string, HubMember>();
+  /** Holds, then reads (Hub member and state item), members not read yet. */
+  const seen = new Set<string>();
+  const readMembers = async (names: readonly string[]) => {
+    const fresh = [...new Set(names.filter((n) => !seen.has(n.toLowerCase())))];
+    for (const n of fresh) seen.add(n.toLowerCase());
+    if (fresh.length === 0) return;
+    await options.beforeHubRead?.(fresh);
+    await Promise.all(fresh.map(async (username) => {
+      const [member, state] = await Promise.all([
+        guarded(`Hub member ${username}`, () => ports.hub.findMember(username)),
+        guarded('hf-iam-sync state', () => ports.state.getManaged(org, username)),
+      ]);
+      // The email that linked them (a name search may not carry it).
+      if (member) hubMembers.push({ ...member, ...(member.email ? {} : byEmail.has(member.user.toLowerCase()) ? { email: byEmail.get(member.user.toLowerCase())!.email } : {}) });
+      if (state) managed.push(state);
+    }));
+  };
+  // The members our state links to this Okta id are known before Okta answers: they are held and
+  // read alongside the Okta read, so an offboarding's path is the longer of those two calls, then
+  // the change — not the three one after another.
   const linkedToRef = OKTA_USER_ID.test(ref) ? guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, ref)) : Promise.resolve([]);
-  linkedToRef.catch(() => undefined);
+  const early = linkedToRef.then((names) => readMembers(names));
+  early.catch(() => undefined);
   const users = await guarded(`Okta user ${ref}`, () => ports.directory.findUsers(ref));
+  // State reads that need nothing from the Hub go alongside it. The SCIM-managed resource groups
+  // come from state (the last org run recorded them), so the offboarding path stays three Okta/Hub
+  // calls; the Hub is asked only when nothing is recorded yet.
+  const tokensRead = Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))));
+  const scimRead = guarded('hf-iam-sync state', () => ports.state.getScimManagedResourceGroups(org));
+  tokensRead.catch(() => undefined);
+  scimRead.catch(() => undefined);
   const mayBeEntitled = users.filter((u) => config.policy.entitledStatuses.includes(u.status));
   let directory: DirectorySnapshot = { groups: [], members: {}, users };
   let resourceGroups: HubSnapshot['resourceGroups'] = [];
@@ -114,8 +144,6 @@ async function readOneUser(
     directory = { groups: rules.groups, members, users };
   }
   const usernames = new Set(users.flatMap((u) => (u.hfUsername ? [u.hfUsername] : [])));
-  const hubMembers: HubMember[] = [];
-  const byEmail = new Map<string, HubMember>();
   // By policy, someone without the attribute is looked up by their email (one call each); that
   // only names the member, who is read again below, once held.
   if (config.policy.emailFallback) {
@@ -137,24 +165,11 @@ async function readOneUser(
   for (const linked of links) {
     if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
   }
-  await options.beforeHubRead?.([...usernames]);
-  // State reads that need nothing from the Hub go alongside it. The SCIM-managed resource groups
-  // come from state (the last org run recorded them), so the offboarding path stays three Okta/Hub
-  // calls; the Hub is asked only when nothing is recorded yet.
-  const tokensRead = Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))));
-  const scimRead = guarded('hf-iam-sync state', () => ports.state.getScimManagedResourceGroups(org));
-  tokensRead.catch(() => undefined);
-  scimRead.catch(() => undefined);
-  const managed: ManagedMember[] = [];
-  for (const username of usernames) {
-    const [member, state] = await Promise.all([
-      guarded(`Hub member ${username}`, () => ports.hub.findMember(username)),
-      guarded('hf-iam-sync state', () => ports.state.getManaged(org, username)),
-    ]);
-    // The email that linked them (a name search may not carry it).
-    if (member) hubMembers.push({ ...member, ...(member.email ? {} : byEmail.has(member.user.toLowerCase()) ? { email: byEmail.get(member.user.toLowerCase())!.email } : {}) });
-    if (state) managed.push(state);
-  }
+  await early;
+  await readMembers([...usernames]);
+  // In a stable order, whatever order the reads answered in.
+  hubMembers.sort((a, b) => a.user.localeCompare(b.user));
+  managed.sort((a, b) => a.user.localeCompare(b.user));
   let otherAdmins: string[] = [];
   if (hubMembers.some((m) => m.role === 'admin')) {
     const all = await guarded('Hub members', () => ports.hub.listMembers());

@@ -195,7 +195,8 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     });
     await recordClaims(ports.state, inputs, plan, result, ports.clock().toISOString());
     const outcome = outcomeOf(plan, result);
-    await finished({ outcome, applied: result.applied.length, failed: result.failed.length });
+    // Nothing more is written to the Hub: the holds go back while the run's outcome is recorded.
+    await Promise.all([finished({ outcome, applied: result.applied.length, failed: result.failed.length }), ...holds.map((h) => h.release())]);
     return { runId, plan, result, outcome };
   } finally {
     await Promise.all([lease, ...holds].map((held) => held?.release()));

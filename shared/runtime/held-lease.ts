@@ -53,6 +53,7 @@ export const DEFAULT_MARGIN_MS = 10_000;
 export class HeldLease {
   #lost: unknown;
   #timer: NodeJS.Timeout | undefined;
+  #released = false;
 
   private constructor(readonly what: string, readonly ops: LeaseOps, readonly timing: Required<LeaseTiming>) {}
 
@@ -98,8 +99,11 @@ export class HeldLease {
     return this.#lost !== undefined;
   }
 
+  /** Gives the lease back (once: a second call does nothing). */
   async release(): Promise<void> {
     clearInterval(this.#timer);
+    if (this.#released) return;
+    this.#released = true;
     if (!this.#lost) await this.ops.release().catch(() => undefined);
   }
 }

@@ -78,12 +78,14 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async saveManaged(organization: string, member: ManagedMember): Promise<void> {
-    await this.#ops.put({ pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member }, `save managed member ${member.user}`);
     // The identity link, kept even after the Okta user names another Hub account or disappears:
     // how a one-person run finds the members that person had.
-    if (member.oktaUserId) {
-      await this.#ops.put({ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }, `link Okta user to ${member.user}`);
-    }
+    await Promise.all([
+      this.#ops.put({ pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member }, `save managed member ${member.user}`),
+      member.oktaUserId
+        ? this.#ops.put({ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }, `link Okta user to ${member.user}`)
+        : undefined,
+    ]);
   }
 
   async findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]> {

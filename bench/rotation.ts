@@ -1,7 +1,7 @@
 import { SecretsManagerStandIn } from '../sandbox/aws/secrets-manager-stand-in.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { SANDBOX_HF_TOKEN } from '../sandbox/seed.js';
-import { composeRotation } from '../shared/runtime/compose-rotation.js';
+import { composeRotation } from '../composition/compose-rotation.js';
 import { parseConfig } from '../shared/runtime/config.js';
 import { rotateTokens } from '../shared/rotation/rotate-tokens.js';
 

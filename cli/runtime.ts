@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfig, readSecrets, readStateLocation, type Config } from '../shared/runtime/config.js';
-import { compose, composeState, type ComposeOptions, type Composition } from '../shared/runtime/compose.js';
+import { compose, composeState, type ComposeOptions, type Composition } from '../composition/compose.js';
 import type { CliIo } from './io.js';
 
 /**

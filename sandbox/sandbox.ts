@@ -1,6 +1,6 @@
 import { startEmbeddedDynamo } from '../shared/adapters/dynamodb/embedded.js';
 import type { Config } from '../shared/runtime/config.js';
-import { compose, type Composition } from '../shared/runtime/compose.js';
+import { compose, type Composition } from '../composition/compose.js';
 import { HubStandIn } from './hub/hub-stand-in.js';
 import { OktaStandIn } from './okta/okta-stand-in.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN, SANDBOX_ORG, sandboxConfig, seedSampleCompany } from './seed.js';

@@ -72,12 +72,12 @@ export function renderAudit(records: readonly ChangeRecord[]): string {
 }
 
 export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<number> {
-  const { config, state, doc, table, close } = await openState(args.config, io);
+  const { config, state, credentials, close } = await openState(args.config, io);
   try {
     if (args.credential !== undefined) {
       const query = toAuditQuery(config.policy.organization, args);
       if (args.user || args.trigger || args.outcome) throw new ConfigError(['--credential shows a rotation trail: it takes --since, --until, --limit and --format, not --user, --trigger or --outcome']);
-      io.stdout(renderRotationTrail(await rotationTrail({ doc, table }, args.credential, query), args.format, csvField));
+      io.stdout(renderRotationTrail(await rotationTrail(credentials, args.credential, query), args.format, csvField));
       return EXIT.ok;
     }
     const records = await state.listChanges(toAuditQuery(config.policy.organization, args));

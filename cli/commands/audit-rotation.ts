@@ -1,6 +1,4 @@
-import { DynamoDbCredentialStore } from '../../shared/adapters/dynamodb/credential-store.js';
-import type { RotationEventRecord } from '../../shared/ports/credential-store.js';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CredentialStore, RotationEventRecord } from '../../shared/ports/credential-store.js';
 
 /**
  * `audit --credential NAME`: a credential's rotation trail as evidence — every step of every
@@ -14,9 +12,9 @@ const COLUMNS: Array<[string, (e: RotationEventRecord) => string]> = [
 ];
 
 export async function rotationTrail(
-  state: { doc: DynamoDBDocumentClient; table: string }, credential: string, window: { since?: string; until?: string; limit: number },
+  store: CredentialStore, credential: string, window: { since?: string; until?: string; limit: number },
 ): Promise<RotationEventRecord[]> {
-  const events = await new DynamoDbCredentialStore(state.doc, state.table).listRotationEvents(credential, Number.POSITIVE_INFINITY);
+  const events = await store.listRotationEvents(credential, Number.POSITIVE_INFINITY);
   return events.filter((e) => (!window.since || e.at >= window.since) && (!window.until || e.at < window.until)).slice(0, window.limit);
 }
 

@@ -1,5 +1,4 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventBridgeSink } from '../../shared/adapters/eventbridge/eventbridge-sink.js';
+import { composeEventSink } from '../../composition/compose.js';
 import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
@@ -16,13 +15,13 @@ export async function offboardingStep(sandbox: Sandbox, config: string, io: CliI
   await bus.start();
   const { config: parsed, composition } = await openRuntime(config, io);
   try {
-    const client = new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
+    const events = composeEventSink({ EVENT_BUS_NAME: 'hf-iam-sync-demo', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
     const before = sandbox.hub.member('grace-h');
     out.stdout(`Hub before: grace-h is ${before?.role} with resource groups ${JSON.stringify(sandbox.hub.memberResourceGroups('grace-h'))}`);
     const event = sandbox.okta.deactivate(sandbox.okta.userByLogin('grace@acme.example').id);
     out.stdout(`Okta System Log: ${event.eventType} ${event.uuid} by ${(event.actor as { alternateId: string }).alternateId}`);
     const started = performance.now();
-    const result = await handleOktaEvents({ ...composition.ports, events: new EventBridgeSink(client, 'hf-iam-sync-demo') }, parsed, [event], 'eventbridge');
+    const result = await handleOktaEvents({ ...composition.ports, events }, parsed, [event], 'eventbridge');
     const ms = performance.now() - started;
     for (const o of result.outcomes) out.stdout(`Event ${o.uuid}: ${o.outcome} (${o.detail})`);
     out.stdout(`Hub after ${ms.toFixed(0)} ms: grace-h is ${sandbox.hub.member('grace-h')?.role} with resource groups ${JSON.stringify(sandbox.hub.memberResourceGroups('grace-h'))}`);

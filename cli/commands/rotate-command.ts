@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { formatDuration } from '../../shared/domain/credentials.js';
-import { newRunId } from '../../shared/runtime/compose.js';
-import { composeRotation } from '../../shared/runtime/compose-rotation.js';
+import { newRunId } from '../../composition/compose.js';
+import { composeRotation } from '../../composition/compose-rotation.js';
 import { loadConfig, readRotationSecrets } from '../../shared/runtime/config.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import type { CredentialResult } from '../../shared/rotation/rotate-credential.js';

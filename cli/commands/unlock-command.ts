@@ -1,5 +1,5 @@
 import { unlock } from '../../shared/reconcile/unlock.js';
-import { newRunId } from '../../shared/runtime/compose.js';
+import { newRunId } from '../../composition/compose.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { actorOf, openState } from '../runtime.js';

@@ -1,9 +1,9 @@
 import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
 import { handleQueuedEvents } from '../../shared/offboarding/okta-queue.js';
-import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
-import { recordEvents } from '../../shared/runtime/metrics.js';
-import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
+import { lambdaEventSink, lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { recordEvents } from '../../composition/metrics.js';
+import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /**
  * okta-event: Okta events from the SQS queue (the hook's and the EventBridge rule's; partial batch

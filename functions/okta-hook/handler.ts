@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleHookRequest, queueHookEvents } from '../../shared/offboarding/okta-hook.js';
-import { lambdaEventQueue, lambdaHookSecret } from '../../shared/runtime/lambda-hook-runtime.js';
-import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
+import { lambdaEventQueue, lambdaHookSecret } from '../../composition/lambda-hook-runtime.js';
+import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /**
  * okta-hook: Okta Event Hook endpoint (Function URL). It authenticates, checks and queues; the

@@ -1,7 +1,7 @@
 import { pollOktaLogs } from '../../shared/offboarding/poll-okta-logs.js';
-import { lambdaEventSink, lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
-import { recordReceived } from '../../shared/runtime/metrics.js';
-import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
+import { lambdaEventSink, lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { recordReceived } from '../../composition/metrics.js';
+import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /** okta-log-poll: every minute, read the System Log from the persisted cursor and handle what is new. */
 export const handler = withMiddleware(async () => {

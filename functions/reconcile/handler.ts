@@ -1,9 +1,9 @@
 import { renderPlan } from '../../shared/domain/render-plan.js';
 import { parseReconcileEvent } from '../../shared/reconcile/reconcile-event.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
-import { lambdaRuntime } from '../../shared/runtime/lambda-runtime.js';
-import { recordRun } from '../../shared/runtime/metrics.js';
-import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
+import { lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { recordRun } from '../../composition/metrics.js';
+import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /** reconcile: weekly schedule (applies) or manual invoke (`{"dryRun": true|false, "user"?: "…"}`). */
 export const handler = withMiddleware(async (event: unknown) => {

@@ -1,9 +1,9 @@
-import { newRunId } from '../../shared/runtime/compose.js';
+import { newRunId } from '../../composition/compose.js';
 import { rotateTokens } from '../../shared/rotation/rotate-tokens.js';
 import { parseRotateEvent } from '../../shared/rotation/rotate-event.js';
-import { lambdaRotationRuntime } from '../../shared/runtime/lambda-runtime.js';
-import { recordRotation } from '../../shared/runtime/metrics.js';
-import { logger, withMiddleware } from '../../shared/runtime/middleware.js';
+import { lambdaRotationRuntime } from '../../composition/lambda-runtime.js';
+import { recordRotation } from '../../composition/metrics.js';
+import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /**
  * rotate-tokens: hourly schedule (each credential rotates when due: weekly by default) or a manual

@@ -1,5 +1,5 @@
 import { parseConfig, type Config } from '../../shared/runtime/config.js';
-import type { Composition } from '../../shared/runtime/compose.js';
+import type { Composition } from '../../composition/compose.js';
 import { composeForSandbox, startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 
 /**

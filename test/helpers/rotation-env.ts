@@ -4,7 +4,7 @@ import { oauthApp, type OAuthApp } from '../../sandbox/hub/token-exchange-routes
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
 import { parseConfig, type Config } from '../../shared/runtime/config.js';
-import { composeRotation } from '../../shared/runtime/compose-rotation.js';
+import { composeRotation } from '../../composition/compose-rotation.js';
 import type { RotationPorts } from '../../shared/rotation/rotate-credential.js';
 import { rotateTokens, type RotationReport } from '../../shared/rotation/rotate-tokens.js';
 

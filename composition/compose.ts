@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startEmbeddedDynamo } from '../adapters/dynamodb/embedded.js';
-import { DynamoDbStateStore } from '../adapters/dynamodb/dynamodb-state-store.js';
-import { createDocumentClient, ensureTable } from '../adapters/dynamodb/table.js';
-import { HubOrgHttp } from '../adapters/huggingface/hub-org.js';
-import { createOktaClient } from '../adapters/okta/okta-client.js';
-import { OktaDirectory } from '../adapters/okta/okta-directory.js';
+import { startEmbeddedDynamo } from '../shared/adapters/dynamodb/embedded.js';
+import { DynamoDbStateStore } from '../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { DynamoDbCredentialStore } from '../shared/adapters/dynamodb/credential-store.js';
+import type { CredentialStore } from '../shared/ports/credential-store.js';
+import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/table.js';
+import { HubOrgHttp } from '../shared/adapters/huggingface/hub-org.js';
+import { createOktaClient } from '../shared/adapters/okta/okta-client.js';
+import { OktaDirectory } from '../shared/adapters/okta/okta-directory.js';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EventBridgeSink } from '../adapters/eventbridge/eventbridge-sink.js';
-import type { EventSink } from '../ports/event-sink.js';
-import type { ReconcilePorts } from '../reconcile/reconcile.js';
-import { awsClientConfig } from './aws-endpoint.js';
-import { ConfigError } from './errors.js';
-import type { Config, Secrets, StateLocation } from './config.js';
+import { EventBridgeSink } from '../shared/adapters/eventbridge/eventbridge-sink.js';
+import type { EventSink } from '../shared/ports/event-sink.js';
+import type { ReconcilePorts } from '../shared/reconcile/reconcile.js';
+import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
+import { ConfigError } from '../shared/runtime/errors.js';
+import type { Config, Secrets, StateLocation } from '../shared/runtime/config.js';
 
 /**
  * The composition root: the one place that builds clients and adapters from configuration and
@@ -40,7 +42,7 @@ export function newRunId(): string {
 }
 
 /** Opens the state store alone (the `audit` command needs nothing else). */
-export async function composeState(state: ComposeOptions['state'], createTable = true): Promise<{ state: DynamoDbStateStore; doc: DynamoDBDocumentClient; table: string; close: () => Promise<void> }> {
+export async function composeState(state: ComposeOptions['state'], createTable = true): Promise<{ state: DynamoDbStateStore; credentials: CredentialStore; doc: DynamoDBDocumentClient; table: string; close: () => Promise<void> }> {
   let endpoint: string | undefined;
   let table: string;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -57,6 +59,7 @@ export async function composeState(state: ComposeOptions['state'], createTable =
   if (endpoint && createTable) await ensureTable(doc, table);
   return {
     state: new DynamoDbStateStore(doc, table),
+    credentials: new DynamoDbCredentialStore(doc, table),
     doc,
     table,
     close: async () => {

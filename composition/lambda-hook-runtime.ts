@@ -1,9 +1,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsEventQueue } from '../adapters/sqs/sqs-event-queue.js';
-import { resolveSecretEnv } from '../adapters/secrets-manager/resolve-secret-env.js';
-import type { EventQueue } from '../ports/event-queue.js';
-import { awsClientConfig } from './aws-endpoint.js';
-import { ConfigError } from './errors.js';
+import { SqsEventQueue } from '../shared/adapters/sqs/sqs-event-queue.js';
+import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-secret-env.js';
+import type { EventQueue } from '../shared/ports/event-queue.js';
+import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
+import { ConfigError } from '../shared/runtime/errors.js';
 
 /**
  * okta-hook's whole wiring: its secret and the event queue. Nothing here loads the Okta SDK, the

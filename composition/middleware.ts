@@ -4,8 +4,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { metrics } from './metrics.js';
 import type { Context } from 'aws-lambda';
-import { AppError, describeError } from './errors.js';
-import { withDeadline } from './deadline.js';
+import { AppError, describeError } from '../shared/runtime/errors.js';
+import { withDeadline } from '../shared/runtime/deadline.js';
 
 /**
  * The one middy stack every function uses: Powertools' structured JSON logger with the Lambda

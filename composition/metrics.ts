@@ -1,7 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { EventSource, HandleResult } from '../offboarding/handle-okta-events.js';
-import type { ReconcileOutcome } from '../reconcile/reconcile.js';
-import type { RotationReport } from '../rotation/rotate-tokens.js';
+import type { EventSource, HandleResult } from '../shared/offboarding/handle-okta-events.js';
+import type { ReconcileOutcome } from '../shared/reconcile/reconcile.js';
+import type { RotationReport } from '../shared/rotation/rotate-tokens.js';
 
 /**
  * CloudWatch metrics (Powertools, embedded metric format), namespace `hf-iam-sync`. The alarms in

@@ -1,11 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDbCredentialStore } from '../adapters/dynamodb/credential-store.js';
-import { HubTokensHttp } from '../adapters/huggingface/hub-tokens.js';
-import { SecretsManagerStore } from '../adapters/secrets-manager/secret-store.js';
-import type { RotationPorts } from '../rotation/rotate-credential.js';
-import { awsClientConfig } from './aws-endpoint.js';
+import { HubTokensHttp } from '../shared/adapters/huggingface/hub-tokens.js';
+import { SecretsManagerStore } from '../shared/adapters/secrets-manager/secret-store.js';
+import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
+import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import { composeEventSink, composeState, type ComposeOptions } from './compose.js';
-import type { Config, RotationSecrets } from './config.js';
+import type { Config, RotationSecrets } from '../shared/runtime/config.js';
 
 /**
  * The ports of the rotate-tokens use case: the Hub's token calls with the admin token (and the
@@ -31,7 +30,7 @@ export async function composeRotation(
     ports: {
       hub,
       secrets: new SecretsManagerStore(client),
-      store: new DynamoDbCredentialStore(state.doc, state.table),
+      store: state.credentials,
       events: env.EVENT_BUS_NAME?.trim() ? composeEventSink(env) : undefined,
       clock: () => new Date(),
     },

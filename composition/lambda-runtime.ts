@@ -1,10 +1,10 @@
-import { resolveSecretEnv } from '../adapters/secrets-manager/resolve-secret-env.js';
-import { loadConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from './config.js';
+import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-secret-env.js';
+import { loadConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from '../shared/runtime/config.js';
 import { composeRotation } from './compose-rotation.js';
-import type { RotationPorts } from '../rotation/rotate-credential.js';
+import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
 import { compose, composeEventSink, type Composition } from './compose.js';
-import type { EventSink } from '../ports/event-sink.js';
-import { ConfigError } from './errors.js';
+import type { EventSink } from '../shared/ports/event-sink.js';
+import { ConfigError } from '../shared/runtime/errors.js';
 
 /**
  * Cold-start wiring for every Lambda function: the config file named by HF_IAM_SYNC_CONFIG,

@@ -133,6 +133,7 @@ export async function duringReconcile(latencyMs: number, samples: number) {
   const dynamo = await startDynamoProcess();
   const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
   const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
+  await mapLimit(people, 16, (p, n) => ports.state.saveManaged('acme', { user: `late${n}`, oktaUserId: p.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() }));
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
   const org = reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: 'bench', deadline: Date.now() + 45_000 });

@@ -1,5 +1,5 @@
 import { isDecrease, NO_ACCESS } from '../domain/access.js';
-import type { Change, Effect, Plan } from '../domain/plan.js';
+import type { Change, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { ChangeRecord, StateStore, Trigger } from '../ports/state-store.js';
@@ -10,8 +10,9 @@ import { mapLimit } from '../runtime/map-limit.js';
  * applyPlan — the only loop that changes the Hub. It executes exactly `plan.changes`, keeps going
  * past a failed change, and returns per-change results instead of throwing mid-way.
  *
- * Order: grants and upgrades first, then demotions, then removals, so a promotion to admin lands
- * before an admin is demoted. Each change is bracketed by audit writes:
+ * Order (PHASES): leavers who are not admins first, then grants and upgrades, then demotions, then
+ * admins' removals — so leavers lose access before anything else, and a promotion to admin lands
+ * before an admin is demoted or removed. Each change is bracketed by audit writes:
  *
  *   put CHANGE (started) ─► Hub call ─► put CHANGE (applied | failed) + put MEMBER (if applied)
  *
@@ -64,7 +65,19 @@ export interface ApplyResult {
   superseded: ChangeResult[];
 }
 
-const PHASES: Effect[][] = [['grant', 'upgrade'], ['mixed', 'downgrade'], ['revoke']];
+/**
+ * Leavers first, and an organization that stays administered at every point of the run:
+ *   1. removals of people who are not admins (leavers lose access before anything else happens)
+ *   2. grants and upgrades (new admins among them)
+ *   3. demotions and mixed changes (an admin demoted only after the admin grants)
+ *   4. removals of admins (after the admin grants, for the same reason)
+ */
+const PHASES: Array<(c: Change) => boolean> = [
+  (c) => c.effect === 'revoke' && c.before?.role !== 'admin',
+  (c) => c.effect === 'grant' || c.effect === 'upgrade',
+  (c) => c.effect === 'mixed' || c.effect === 'downgrade',
+  (c) => c.effect === 'revoke' && c.before?.role === 'admin',
+];
 
 async function execute(hub: HubOrg, state: StateStore, change: Change, context: ApplyContext): Promise<void> {
   switch (change.action) {
@@ -173,8 +186,8 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     done += 1;
     context.onProgress?.(done, plan.changes.length);
   };
-  for (const phase of PHASES) {
-    await mapLimit(plan.changes.filter((c) => phase.includes(c.effect)), context.concurrency ?? 4, one);
+  for (const inPhase of PHASES) {
+    await mapLimit(plan.changes.filter(inPhase), context.concurrency ?? 4, one);
   }
   return result;
 }

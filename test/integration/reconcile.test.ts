@@ -22,6 +22,35 @@ afterEach(async () => {
 });
 
 describe('reconcile against the sandbox', () => {
+  it('leavers lose access first, and the organization stays administered at every point: admin grants before any admin leaves', async () => {
+    const { okta, hub } = h.sandbox;
+    // Ada, an admin, leaves; Edsger becomes the new admin (he is a member with read today).
+    okta.setStatus(okta.userByLogin('ada@acme.example').id, 'DEPROVISIONED');
+    okta.addToGroup(okta.groupByName('hf-acme-admin').id, okta.userByLogin('edsger@acme.example').id);
+    hub.addMember('edsger-d', 'read');
+    const outcome = await reconcile(h.composition.ports, h.config, apply);
+    expect(outcome.result?.failed).toEqual([]);
+    const puts = hub.calls.filter((c) => c.method === 'PUT' && /\/role$/.test(c.path));
+    const order = puts.map((c) => c.path.split('/')[5]!);
+    // The organization's admins after each role change, in the order the Hub received them.
+    const admins = new Set(['root-admin', 'ada-acme']);
+    let fewestAdmins = admins.size;
+    for (const put of puts) {
+      const user = put.path.split('/')[5]!;
+      if ((put.body as { role?: string }).role === 'admin') admins.add(user);
+      else admins.delete(user);
+      fewestAdmins = Math.min(fewestAdmins, admins.size);
+    }
+    const at = (user: string) => order.indexOf(user);
+    // Non-admin leavers before every grant or upgrade; the admin who leaves after the new admin.
+    for (const leaver of ['linus-t', 'kthompson', 'alan-t']) for (const gainer of ['grace-h', 'mhamilton', 'edsger-d']) expect(at(leaver)).toBeLessThan(at(gainer));
+    expect(at('edsger-d')).toBeLessThan(at('ada-acme'));
+    expect(at('ada-acme')).toBe(order.length - 1);
+    expect(hub.member('ada-acme')?.role).toBe('no_access');
+    expect(hub.member('edsger-d')?.role).toBe('admin');
+    expect(fewestAdmins).toBeGreaterThanOrEqual(2); // root-admin + (ada until edsger is admin)
+  });
+
   it('applies the sample company: highest role wins, leavers and movers lose access, unmanaged resource groups survive', async () => {
     // Act
     const outcome = await reconcile(h.composition.ports, h.config, apply);

@@ -1,11 +1,13 @@
 import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
 import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
 import { nextLinkOf } from '../next-link.js';
+import { limiterFor, type HubRateLimiter } from './rate-limiter.js';
 
 /**
  * A small HTTP client for the Hub: bearer auth, JSON, `Link` pagination, and the Hub's rate
- * limits — on a 429 it waits the `t=` seconds of the `RateLimit` header (the fixed window's reset),
- * or `Retry-After` when that is all the answer carries, and tries again. 5xx answers and network errors are retried only for calls marked idempotent.
+ * limits — paced by the token's limiter (rate-limiter.ts: no request is sent when the window has
+ * none left), and on a 429 anyway it waits the `t=` seconds of the `RateLimit` header (the fixed
+ * window's reset), or `Retry-After` when that is all the answer carries, and tries again. 5xx answers and network errors are retried only for calls marked idempotent.
  * Errors become `UpstreamError` / `AuthenticationError` carrying the Hub's `error` text, never
  * the token.
  */
@@ -61,9 +63,11 @@ export function retryAfterSeconds(headers: Headers, now: number): number {
 
 export class HubHttp {
   readonly #options: Required<HubHttpOptions>;
+  readonly limiter: HubRateLimiter;
 
   constructor(options: HubHttpOptions) {
     this.#options = { maxRateLimitWaits: 3, maxWaitMs: 300_000, serverErrorRetries: 3, retryBaseMs: 200, requestTimeoutMs: 30_000, authHint: 'it must be a token of an admin of the organization', ...options };
+    this.limiter = limiterFor(this.#options.endpoint, this.#options.token);
   }
 
   /** Sends one request and returns the parsed body and headers. */
@@ -83,6 +87,7 @@ export class HubHttp {
       if (timeLeft() <= 0) throw new UpstreamError('huggingface', request.operation, 'this run reached its deadline before the request was sent');
       let response: Response;
       let text: string;
+      await this.limiter.take(request.operation);
       const timeoutMs = requestTimeout(this.#options.requestTimeoutMs);
       try {
         response = await fetch(url, {
@@ -98,7 +103,9 @@ export class HubHttp {
         });
         // The body is read under the same timeout: a server that stalls mid-body is a failure too.
         text = await response.text();
+        this.limiter.done(response.headers, response.status);
       } catch (error) {
+        this.limiter.done(null, null);
         const timedOut = (error as Error).name === 'TimeoutError';
         const what = timedOut ? `no complete answer within ${timeoutMs} ms` : `network error: ${(error as Error).cause ?? (error as Error).message}`;
         if (request.idempotent && attempt < this.#options.serverErrorRetries) {

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { UpstreamError } from '../../runtime/errors.js';
+import { timeLeft } from '../../runtime/deadline.js';
+
+/**
+ * Pacing for the Hub's fixed-window rate limits, one limiter per token (the Hub counts per token):
+ * fed by every answer's `RateLimit: "api";r=<left>;t=<seconds to reset>` and
+ * `RateLimit-Policy: "fixed window";"api";q=<quota>;w=<window>`, and by `Retry-After` on a 429 when
+ * that is all a server says. A request is sent only while the window has calls left (counting the
+ * ones in flight); otherwise it waits for the window's reset — so a long run writes at the rate the
+ * Hub allows instead of running into 429s. A wait that would pass the run's deadline stops the run
+ * there, saying so.
+ */
+
+const limiters = new Map<string, HubRateLimiter>();
+
+/** The limiter of a token at a Hub (kept by a hash of the token, never the token itself). */
+export function limiterFor(endpoint: string, token: string): HubRateLimiter {
+  const key = `${new URL(endpoint).origin} ${createHash('sha256').update(token).digest('hex')}`;
+  let limiter = limiters.get(key);
+  if (!limiter) limiters.set(key, (limiter = new HubRateLimiter()));
+  return limiter;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class HubRateLimiter {
+  /** Calls left in the current window as far as we know (null: nothing heard yet). */
+  #left: number | null = null;
+  #resetAt = 0;
+  #quota: number | null = null;
+  #windowMs: number | null = null;
+  /** Requests sent and not answered yet: the server's `r` does not count them. */
+  #inFlight = 0;
+  /** Time spent waiting for a window (for figures and logs). */
+  waitedMs = 0;
+
+  /** Waits for a call of the window, then counts it as in flight; `done()` when its answer came. */
+  async take(operation: string): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      if (this.#left !== null && now >= this.#resetAt) {
+        // A fixed window rolled over: the full quota again (until an answer says otherwise).
+        this.#left = this.#quota;
+        this.#resetAt = this.#windowMs === null ? 0 : now + this.#windowMs;
+      }
+      if (this.#left === null || this.#left - this.#inFlight > 0) {
+        this.#inFlight += 1;
+        return;
+      }
+      const wait = Math.max(10, this.#resetAt - now);
+      if (wait >= timeLeft()) throw new UpstreamError('huggingface', operation, `the rate-limit window resets in ${Math.ceil(wait / 1000)} s, after this run's deadline; the next run continues`);
+      this.waitedMs += wait;
+      await sleep(wait);
+    }
+  }
+
+  /** An answer (or a failure) for a call taken: what its headers say about the window. */
+  done(headers: Headers | null, status: number | null, now = Date.now()): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (!headers) return;
+    const policy = headers.get('ratelimit-policy');
+    const q = policy ? /(?:^|;)\s*q=(\d+)/.exec(policy) : null;
+    const w = policy ? /(?:^|;)\s*w=(\d+)/.exec(policy) : null;
+    if (q) this.#quota = Number(q[1]);
+    if (w) this.#windowMs = Number(w[1]) * 1000;
+    const limit = headers.get('ratelimit');
+    const r = limit ? /(?:^|;)\s*r=(\d+)/.exec(limit) : null;
+    const t = limit ? /(?:^|;)\s*t=(\d+)/.exec(limit) : null;
+    if (r && t) {
+      const resetAt = now + Number(t[1]) * 1000;
+      if (status === 429) {
+        // A refusal is the last word on the window: nothing left until the reset it names.
+        this.#left = Number(r[1]);
+        this.#resetAt = resetAt;
+        return;
+      }
+      // The server's count is the truth for the window it names (other users of the token included).
+      if (resetAt > this.#resetAt + 1000 || this.#left === null) this.#left = Number(r[1]);
+      else this.#left = Math.min(this.#left, Number(r[1]));
+      this.#resetAt = Math.max(this.#resetAt, resetAt);
+      return;
+    }
+    if (status === 429) {
+      // Only Retry-After (a proxy in front of the Hub): nothing left until then.
+      const after = headers.get('retry-after')?.trim();
+      const seconds = after && /^\d+$/.test(after) ? Number(after) : after && !Number.isNaN(Date.parse(after)) ? Math.max(0, (Date.parse(after) - now) / 1000) : 1;
+      // Nothing is known of the quota: after the reset, calls go again until the next 429 says wait.
+      this.#left = 0;
+      this.#resetAt = now + Math.ceil(seconds * 1000);
+    }
+  }
+}

@@ -60,6 +60,8 @@ export class OktaStandIn extends StandInServer {
   readonly logs: OktaLogEvent[] = [];
   /** Requests per minute per endpoint family, as Okta's defaults for an org. */
   rateLimits: Record<string, number> = { users: 600, groups: 600, logs: 120 };
+  /** Okta's buckets are per minute; tests shorten the window. */
+  windowSeconds = 60;
   /** Endpoint families each token may read (absent: all), to play a service app missing a scope. */
   readonly scopes = new Map<string, Set<string>>();
   /** Caps every page below Okta's own maximums, so tests cross page boundaries with few records. */
@@ -195,9 +197,9 @@ export class OktaStandIn extends StandInServer {
     const now = Math.floor(Date.now() / 1000);
     const limit = this.rateLimits[family] ?? 600;
     const window = this.#windows.get(family);
-    const current = window && now - window.start < 60 ? window : { start: now, used: 0 };
+    const current = window && now - window.start < this.windowSeconds ? window : { start: now, used: 0 };
     this.#windows.set(family, current);
-    const reset = String(current.start + 60);
+    const reset = String(current.start + this.windowSeconds);
     if (current.used >= limit) {
       const reply = oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
       return { ...reply, headers: { 'x-rate-limit-limit': String(limit), 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': reset } };

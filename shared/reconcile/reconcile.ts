@@ -6,6 +6,7 @@ import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
+import { withBucketShare } from '../runtime/bucket-share.js';
 import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
@@ -26,6 +27,9 @@ import { readInputs, type ReadPorts } from './read-inputs.js';
  *
  * A dry run is steps 3–4 only: it takes no lease and writes nothing.
  */
+
+/** The share of a shared rate-limit bucket an organization run may use. */
+const BULK_SHARE = 0.5;
 
 export interface ReconcilePorts extends ReadPorts {
   clock: () => Date;
@@ -117,7 +121,9 @@ async function takeLease(ports: ReconcilePorts, org: string, runId: string, requ
 export async function reconcile(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
   // Every request of this run (Okta, Hub) is bounded by its deadline; so is its lease.
   const deadline = runDeadline(request.deadline);
-  return withDeadline(deadline, () => run(ports, config, { ...request, deadline }));
+  // An org run reads in bulk: it leaves half of Okta's shared buckets to everyone else (offboardings included).
+  const share = request.scope.kind === 'organization' ? BULK_SHARE : 1;
+  return withDeadline(deadline, () => withBucketShare(share, () => run(ports, config, { ...request, deadline })));
 }
 
 async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {

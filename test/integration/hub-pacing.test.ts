@@ -21,6 +21,20 @@ afterEach(async () => {
 
 const apply = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' } as const;
 
+describe('pacing to Okta\'s buckets', () => {
+  it('an org read never takes Okta\'s group bucket below half: it waits for the reset instead of meeting a 429', async () => {
+    const { okta } = h.sandbox;
+    addLinkedPeople(h.sandbox, 30, 'hf-acme-write', 'read');
+    okta.rateLimits = { ...okta.rateLimits, groups: 4 };
+    okta.windowSeconds = 2;
+    const outcome = await reconcile(h.composition.ports, h.config, { ...apply, dryRun: true });
+    expect(outcome.plan.errored).toBe(false);
+    const groupCalls = okta.calls.filter((c) => c.path.startsWith('/api/v1/groups'));
+    expect(groupCalls.length).toBeGreaterThan(4); // more than a whole bucket in all
+    expect(okta.calls.filter((c) => c.status === 429)).toEqual([]);
+  }, 60_000);
+});
+
 describe('pacing to the Hub\'s rate limit', () => {
   it('60 upgrades against a quota of 25 calls per 2-second window: all applied, no 429, in about three windows', async () => {
     const { hub } = h.sandbox;

@@ -2,11 +2,14 @@ import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaAuth } from '../../runtime/config.js';
 import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
 import { LinkHeaderError, nextLinkOf } from '../next-link.js';
+import { OktaPacer, oktaBucketOf } from './okta-pacing.js';
 
 /**
  * Builds the official Okta SDK client. The SDK itself retries only 429s that carry
  * `X-Rate-Limit-Reset` (waiting until the reset); a request executor of ours adds bounded retries
  * for 5xx answers and network errors, which the SDK passes straight through.
+ *
+ * Every request is paced to Okta's rate-limit buckets (okta-pacing.ts: at most half a bucket).
  *
  * The SDK is ~3 MB: it is imported lazily so a handler that never talks to Okta does not pay for it.
  */
@@ -19,6 +22,8 @@ export interface OktaClientOptions {
   retryBaseMs?: number;
   /** The SDK's own 429 retries (default 2). */
   rateLimitRetries?: number;
+  /** Pacing to Okta's buckets (default: one of its own). */
+  pacer?: OktaPacer;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,6 +37,7 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
   const baseMs = options.retryBaseMs ?? 200;
 
   const origin = new URL(options.orgUrl).origin;
+  const pacer = options.pacer ?? new OktaPacer();
   class RetryingRequestExecutor extends okta.DefaultRequestExecutor {
     override async fetch(request: Parameters<InstanceType<typeof okta.DefaultRequestExecutor>['fetch']>[0]) {
       // The SDK follows any `Link` it is given; the token goes to the configured Okta only.
@@ -48,12 +54,18 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
         // buckets) may take what is left of the run, no more: it refuses a wait past its requestTimeout.
         const left = timeLeft();
         (this as unknown as { requestTimeout: number }).requestTimeout = Number.isFinite(left) ? Math.max(1, Math.floor(left)) : 0;
+        const bucket = oktaBucketOf(String((request as { url?: string }).url ?? ''));
+        await pacer.take(bucket);
+        let answered = false;
         try {
           const response = await super.fetch(request);
+          answered = true;
+          pacer.done(bucket, response.headers);
           // A next link that does not parse (or points elsewhere) would end the SDK's paging quietly: a failed read instead.
           if (response.status < 300) nextLinkOf(response.headers.get('link'), origin);
           if (response.status < 500 || attempt >= retries) return response;
         } catch (error) {
+          if (!answered) pacer.done(bucket, null);
           if (error instanceof LinkHeaderError) throw error;
           if (/requestTimeout/.test((error as Error).message ?? '')) {
             throw new Error('rate limited (429), and the bucket resets after this run\'s deadline; the next run continues', { cause: error });

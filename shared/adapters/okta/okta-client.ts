@@ -55,17 +55,20 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
         const left = timeLeft();
         (this as unknown as { requestTimeout: number }).requestTimeout = Number.isFinite(left) ? Math.max(1, Math.floor(left)) : 0;
         const bucket = oktaBucketOf(String((request as { url?: string }).url ?? ''));
-        await pacer.take(bucket);
+        // The SDK's own retry after a 429 comes back through here while the first call still holds
+        // the bucket's slot: it must not wait for itself.
+        const sdkRetry = Boolean(((request as { headers?: Record<string, unknown> }).headers ?? {})[this.retryCountHeader]);
+        if (!sdkRetry) await pacer.take(bucket);
         let answered = false;
         try {
           const response = await super.fetch(request);
           answered = true;
-          pacer.done(bucket, response.headers);
+          if (!sdkRetry) pacer.done(bucket, response.headers);
           // A next link that does not parse (or points elsewhere) would end the SDK's paging quietly: a failed read instead.
           if (response.status < 300) nextLinkOf(response.headers.get('link'), origin);
           if (response.status < 500 || attempt >= retries) return response;
         } catch (error) {
-          if (!answered) pacer.done(bucket, null);
+          if (!answered && !sdkRetry) pacer.done(bucket, null);
           if (error instanceof LinkHeaderError) throw error;
           if (/requestTimeout/.test((error as Error).message ?? '')) {
             throw new Error('rate limited (429), and the bucket resets after this run\'s deadline; the next run continues', { cause: error });

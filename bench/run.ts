@@ -128,7 +128,9 @@ const oktaApplyMin = oktaMin + confirmOkta;
 const row = (label: string, value: string) => console.log(`  ${label.padEnd(38)} ${value}`);
 console.log(`\nreconcile benchmark: ${USERS.toLocaleString('en')} Okta users in ${GROUPS} groups, ${hubMembers.toLocaleString('en')} Hub members`);
 row('changes planned (add/change/remove)', `${planned.add}/${planned.change}/${planned.remove} (blocked ${planned.blocked})`);
-row('Okta API calls (apply run) / minimum', `${applyCounts.okta.total} / ${oktaApplyMin} ${applyCounts.okta.total === oktaApplyMin ? '✓' : '✗'} (reads ${oktaMin} + confirming ${losses.length} losses ${confirmOkta})`);
+// Confirmations that overlap in time read their Okta users together (one filter call), so the apply
+// run may need fewer than one call per loss: at most the minimum, and the reads exactly.
+row('Okta API calls (apply run) / at most', `${applyCounts.okta.total} / ${oktaApplyMin} ${applyCounts.okta.total <= oktaApplyMin && replanCounts.okta.total === oktaMin ? '✓' : '✗'} (reads ${oktaMin} + confirming ${losses.length} losses ≤ ${confirmOkta})`);
 row('Hub API calls (apply run) / minimum', `${applyCounts.hub.total} / ${hubMin} ${applyCounts.hub.total === hubMin ? '✓' : '✗'} (reads ${hubReadMin} + changes ${applied.plan.changes.length} + confirming ${confirmHub})`);
 row('applied / failed', `${applied.result?.applied.length ?? 0} / ${applied.result?.failed.length ?? 0}`);
 row('planning time (computePlan, median of 7)', `${medianMs.toFixed(1)} ms (target < 200 ms) ${medianMs < 200 ? '✓' : '✗'}`);

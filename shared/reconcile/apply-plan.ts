@@ -136,9 +136,12 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     try {
       await write(change, record);
     } finally {
-      await hold?.release();
+      // Given back without waiting: the next change need not wait for this round trip (all are
+      // awaited before the run ends).
+      if (hold) releases.push(hold.release());
     }
   };
+  const releases: Array<Promise<void>> = [];
 
   const write = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>) => {
     const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
@@ -186,8 +189,12 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     done += 1;
     context.onProgress?.(done, plan.changes.length);
   };
-  for (const inPhase of PHASES) {
-    await mapLimit(plan.changes.filter(inPhase), context.concurrency ?? 4, one);
+  try {
+    for (const inPhase of PHASES) {
+      await mapLimit(plan.changes.filter(inPhase), context.concurrency ?? 4, one);
+    }
+  } finally {
+    await Promise.all(releases);
   }
   return result;
 }

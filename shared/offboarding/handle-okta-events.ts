@@ -22,8 +22,10 @@ import { offboardings, publishOutbox, settleOffboardings, stageOffboardings, typ
  *   5. `hf-iam-sync.MemberOffboarded` for every access removed goes through the outbox (staged
  *      before the first Hub write, ready after it); mark the events done; publish the outbox
  *
- * A failed reconcile gives its events' claims back, so EventBridge's retry, the hook's redelivery
- * or the next poll processes them again; the rest of the batch still goes through.
+ * A failed run gives its events' claims back, so the queue's retry (hook and EventBridge
+ * deliveries), Lambda's retry (a direct EventBridge invocation) or the next poll processes them
+ * again; the rest of the batch still goes through. One-person runs take no organization lease
+ * (see reconcile/member-holds.ts): an offboarding never waits for an org reconcile.
  */
 
 export interface EventPorts extends ReconcilePorts {
@@ -46,7 +48,7 @@ export interface HandleResult {
   outbox: OutboxResult;
 }
 
-/** Events wait this long for a running reconcile to finish before failing (and being retried). */
+/** A group event's organization run waits this long (within the invocation) for another org run's lease. */
 const LEASE_WAIT_MS = 60_000;
 /** Claims are independent conditional writes; a big hook delivery should not make them one by one. */
 const CLAIM_CONCURRENCY = 16;

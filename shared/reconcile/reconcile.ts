@@ -18,7 +18,7 @@ import { readInputs, type ReadPorts } from './read-inputs.js';
  *
  * Primary course (apply):
  *   1. an org run takes the organization's lease (two org runs never overlap); a one-person run
- *      takes none — it holds its members instead, once Okta is read (see member-holds.ts)
+ *      takes none — it holds its members instead, before it reads the Hub (see member-holds.ts)
  *   2. record the run as started
  *   3. read Okta, the Hub and our state — any failure ends the run here, with no write to the Hub
  *   4. compute the plan; let `confirm` see it (the CLI asks the admin)
@@ -156,8 +156,10 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
           },
         });
       } catch (error) {
-        // Another run read later and decided already: read again (now later than it), decide again.
+        // Another run read later and decided already: give back what this read held, read again
+        // (now later than it), decide again.
         if (!(error instanceof SupersededError) || attempt === 3) throw error;
+        await Promise.all(holds.splice(0).map((h) => h.release()));
       }
     }
   };

@@ -98,6 +98,20 @@ describe('an offboarding during an org reconcile', () => {
     expect(removal!.before?.role).toBe('write'); // it read the Hub after the reconcile's write
   }, 60_000);
 
+  it('a person run that keeps finding a later decision about its member writes nothing, gives its holds back, and says so', async () => {
+    const { okta, hub } = h.sandbox;
+    const linus = okta.userByLogin('linus@acme.example');
+    await ports.state.saveManaged('acme', { user: 'linus-t', oktaUserId: linus.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() });
+    // A run that read an hour from now decided about linus-t (a clock far ahead: every attempt is older).
+    expect(await ports.state.holdMember('acme', 'linus-t', 'later-run', 1000, new Date(), Date.now() + 3_600_000)).toBe('held');
+    await ports.state.releaseMemberHold('acme', 'linus-t', 'later-run');
+    const result = await handleOktaEvents(ports, h.config, [okta.deactivate(linus.id)], 'eventbridge');
+    expect(result.outcomes).toEqual([expect.objectContaining({ outcome: 'failed', detail: expect.stringMatching(/linus-t was decided by run later-run .* later than this run's/) })]);
+    expect(hub.member('linus-t')?.role).toBe('write');
+    // Nothing is left held by the failed run: the hold answers only with the later decision.
+    expect(await ports.state.holdMember('acme', 'linus-t', 'probe', 1000, new Date(), Date.now())).toMatchObject({ by: 'later-run' });
+  });
+
   it('a one-person run never waits for the org lease, and an org run still cannot start while another holds it', async () => {
     const { okta, hub } = h.sandbox;
     await ports.state.acquireLease('acme', 'some-org-run', 60_000, new Date());

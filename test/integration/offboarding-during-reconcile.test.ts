@@ -101,7 +101,10 @@ describe('an offboarding during an org reconcile', () => {
   it('a person run that keeps finding a later decision about its member writes nothing, gives its holds back, and says so', async () => {
     const { okta, hub } = h.sandbox;
     const linus = okta.userByLogin('linus@acme.example');
-    await ports.state.saveManaged('acme', { user: 'linus-t', oktaUserId: linus.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() });
+    // Our state links him to an old name too: that member is held first (alongside the Okta read),
+    // the one his attribute names right after.
+    hub.addMember('linus-old', 'read');
+    await ports.state.saveManaged('acme', { user: 'linus-old', oktaUserId: linus.id, role: 'read', resourceGroups: [], lastSyncedAt: new Date().toISOString() });
     // A run that read an hour from now decided about linus-t (a clock far ahead: every attempt is older).
     expect(await ports.state.holdMember('acme', 'linus-t', 'later-run', 1000, new Date(), Date.now() + 3_600_000)).toBe('held');
     await ports.state.releaseMemberHold('acme', 'linus-t', 'later-run');
@@ -110,6 +113,8 @@ describe('an offboarding during an org reconcile', () => {
     expect(hub.member('linus-t')?.role).toBe('write');
     // Nothing is left held by the failed run: the hold answers only with the later decision.
     expect(await ports.state.holdMember('acme', 'linus-t', 'probe', 1000, new Date(), Date.now())).toMatchObject({ by: 'later-run' });
+    expect(await ports.state.holdMember('acme', 'linus-old', 'probe', 1000, new Date(), Date.now() + 7_200_000)).toBe('held');
+    expect(hub.member('linus-old')?.role).toBe('read');
   });
 
   it('a one-person run never waits for the org lease, and an org run still cannot start while another holds it', async () => {

@@ -8,8 +8,16 @@ import { runColdStartBench } from './cold-start.js';
 import { runOffboardingBench } from './offboarding.js';
 import { runPacingBench } from './pacing.js';
 import { runRotationBench } from './rotation.js';
+import { runScaleBench } from './scale.js';
+
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
+
+// Planning at size stands alone (it starts its own stand-ins, at 10k and 100k people).
+if (process.env.BENCH_ONLY === 'scale') {
+  await runScaleBench();
+  process.exit(0);
+}
 
 /**
  * npm run bench (from the repository root) — the reconcile engine on a synthetic org (10,000 Okta users in 50 groups against

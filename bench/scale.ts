@@ -1,0 +1,47 @@
+import { fork } from 'node:child_process';
+import { resolve } from 'node:path';
+import { computePlan } from '../shared/domain/compute-plan.js';
+import { readInputs } from '../shared/reconcile/read-inputs.js';
+import { parseConfig } from '../shared/runtime/config.js';
+import { composeForSandbox } from '../sandbox/sandbox.js';
+
+/**
+ * Planning at size (`BENCH_ONLY=scale npm run bench`): for 10,000 and 100,000 people (the
+ * synthetic org, stand-ins in a child process, so the Hub stand-in serving 100,000 members is part
+ * of the run), one org read, then computePlan's CPU time (median of 5) and this process's peak RSS.
+ * Targets (issue 10): 100k planned in < 2 s CPU, 10× the people ≤ 11× the CPU, peak RSS < 600 MB.
+ */
+
+async function measure(users: number) {
+  const child = fork(resolve('bench/sandbox-process.ts'), { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_USERS: String(users), BENCH_GROUPS: '50' } });
+  const ready = await new Promise<{ configText: string; dynamoEndpoint: string }>((done) => child.on('message', (m: { type: string }) => m.type === 'ready' && done(m as never)));
+  const config = parseConfig(ready.configText, 'bench.yaml');
+  const { ports, close } = await composeForSandbox(config, ready.dynamoEndpoint);
+  const readStart = performance.now();
+  const inputs = await readInputs(ports, config, { kind: 'organization' });
+  const readMs = performance.now() - readStart;
+  const cpu: number[] = [];
+  let plan = computePlan(inputs);
+  for (let i = 0; i < 5; i += 1) {
+    const before = process.cpuUsage();
+    plan = computePlan(inputs);
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  cpu.sort((a, b) => a - b);
+  const rss = process.resourceUsage().maxRSS / 1024;
+  await close();
+  child.send({ type: 'stop' });
+  await new Promise((done) => child.once('exit', done));
+  return { members: inputs.hub.members.length, readMs, cpuMs: cpu[2]!, rss, changes: plan.changes.length };
+}
+
+export async function runScaleBench(): Promise<void> {
+  console.log('\nscale benchmark: one org read, then computePlan (CPU, median of 5) and peak RSS of this process');
+  const small = await measure(10_000);
+  console.log(`  ${'10,000 people'.padEnd(38)} ${small.members.toLocaleString('en')} members read in ${(small.readMs / 1000).toFixed(1)} s; plan ${small.cpuMs.toFixed(0)} ms CPU, ${small.changes} changes; peak RSS ${small.rss.toFixed(0)} MB`);
+  const big = await measure(100_000);
+  const ratio = big.cpuMs / small.cpuMs;
+  console.log(`  ${'100,000 people'.padEnd(38)} ${big.members.toLocaleString('en')} members read in ${(big.readMs / 1000).toFixed(1)} s; plan ${big.cpuMs.toFixed(0)} ms CPU (target < 2,000 ms) ${big.cpuMs < 2000 ? '✓' : '✗'}, ${big.changes} changes; peak RSS ${big.rss.toFixed(0)} MB (target < 600 MB) ${big.rss < 600 ? '✓' : '✗'}`);
+  console.log(`  ${'10× the people'.padEnd(38)} ${ratio.toFixed(1)}× the planning CPU (target ≤ 11×) ${ratio <= 11 ? '✓' : '✗'}`);
+}

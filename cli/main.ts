@@ -17,6 +17,7 @@ const USAGE = `Usage: hf-iam-sync <command> [options]
 Commands:
   plan    --config FILE [--json] [--user X]           show what would change and why; writes nothing
   apply   --config FILE [--json] [--yes] [--user X]   apply the plan (asks first unless --yes)
+          [--allow-removals N --reason "…"]           lift safety.maxRemovals to N for this run only (audited)
   audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event]
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
                                                       the audit trail, newest first (--json = --format json);
@@ -54,6 +55,7 @@ const OPTIONS = {
   run: { type: 'string' },
   change: { type: 'string' },
   reason: { type: 'string' },
+  'allow-removals': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -86,13 +88,26 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/** `--allow-removals N --reason "…"`: a one-run lift of safety.maxRemovals, which must say why. */
+function allowRemovals(values: { 'allow-removals'?: string | undefined; reason?: string | undefined }): { count: number; reason: string } | undefined {
+  const raw = values['allow-removals'];
+  if (raw === undefined) return undefined;
+  const count = Number(raw);
+  const problems = [
+    ...(Number.isInteger(count) && count >= 0 ? [] : [`--allow-removals must be a whole number of removals or demotions, got "${raw}"`]),
+    ...(values.reason?.trim() ? [] : ['--allow-removals needs --reason "…": why this run may remove more than safety.maxRemovals (it goes to the audit trail)']),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { count, reason: values.reason!.trim() };
+}
+
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
 async function dispatch(command: string, values: Values, needConfig: () => string, io: CliIo): Promise<number> {
   switch (command) {
     case 'plan':
     case 'apply':
-      return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes }, io);
+      return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes, allowRemovals: allowRemovals(values) }, io);
     case 'audit': {
       const limit = Number(values.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);

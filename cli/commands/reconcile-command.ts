@@ -15,6 +15,8 @@ export interface ReconcileArgs {
   json: boolean;
   user: string | undefined;
   yes: boolean;
+  /** A one-run lift of safety.maxRemovals, with its reason. */
+  allowRemovals?: { count: number; reason: string } | undefined;
 }
 
 function renderResult(outcome: ReconcileOutcome): string {
@@ -37,7 +39,7 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
   try {
     io.progress?.('reading Okta and the Hub…');
     if (mode === 'plan') {
-      const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io) });
+      const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io), ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}) });
       io.progress?.('');
       io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
       // A --user that matched nobody is most likely a typo: say so, and do not report success.
@@ -48,7 +50,7 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
       return EXIT.usage;
     }
     const outcome = await reconcile(composition.ports, config, {
-      dryRun: false, scope, trigger: 'cli', actor: actorOf(io),
+      dryRun: false, scope, trigger: 'cli', actor: actorOf(io), ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}),
       ...(io.progress ? { onProgress: (done: number, total: number) => io.progress!(done === total ? '' : `applying: ${done}/${total} changes`) } : {}),
       confirm: async (plan) => {
         io.progress?.('');

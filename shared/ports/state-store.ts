@@ -27,8 +27,8 @@ export interface ChangeRecord {
   organization: string;
   user: string;
   oktaUserId: string | null;
-  /** A plan's change, or an operator's `break-lease` (unlock). */
-  action: ChangeAction | 'break-lease';
+  /** A plan's change, or an operator's act: `break-lease` (unlock), `allow-removals` (a one-run guard override). */
+  action: ChangeAction | 'break-lease' | 'allow-removals';
   effect: Effect | 'none';
   before: Access | null;
   after: Access | null;

@@ -49,6 +49,11 @@ export interface ReconcileRequest {
   leaseHeartbeatMs?: number;
   /** Plans from what was read instead of `computePlan` (a restore by hand); the run is otherwise the same. */
   plan?: (inputs: PlanInputs) => Plan;
+  /**
+   * Lifts `safety.maxRemovals` to `count` for this run only (an admin's decision, with a reason): the
+   * plan says so, and an applying run records who, how many and why in the audit trail first.
+   */
+  allowRemovals?: { count: number; reason: string };
   /** How long to wait for another run's lease before giving up (events wait; the CLI does not). */
   leaseWaitMs?: number;
   /** Progress of the apply phase (changes done of total), for a terminal. */
@@ -99,6 +104,25 @@ async function confirmAlone(ports: ReconcilePorts, config: Config, change: Chang
   return `inconsistent read: the organization read says ${change.action}${change.after ? ` → ${change.after.role}` : ''} for ${change.user}, a read of the person alone says ${instead}; held, not written (the next run decides again)`;
 }
 
+function overrideSummary(config: Config, allow: { count: number; reason: string }): string {
+  const configured = config.policy.maxRemovals.kind === 'count' ? String(config.policy.maxRemovals.value) : `${config.policy.maxRemovals.value}%`;
+  return `safety.maxRemovals lifted from ${configured} to ${allow.count} for this run only: ${allow.reason.trim()}`;
+}
+
+/** The plan of what was read: a restore's own planner, or computePlan — under a one-run guard override if asked. */
+function planFrom(inputs: PlanInputs, request: ReconcileRequest): Plan {
+  if (request.plan) return request.plan(inputs);
+  if (!request.allowRemovals) return computePlan(inputs);
+  const plan = computePlan({ ...inputs, policy: { ...inputs.policy, maxRemovals: { kind: 'count', value: request.allowRemovals.count } } });
+  const was = inputs.policy.maxRemovals.kind === 'count' ? String(inputs.policy.maxRemovals.value) : `${inputs.policy.maxRemovals.value}%`;
+  plan.diagnostics.unshift({
+    severity: 'warning', code: 'guard-override',
+    summary: `safety.maxRemovals is lifted from ${was} to ${request.allowRemovals.count} for this run only`,
+    detail: `reason given: ${request.allowRemovals.reason.trim()} (recorded in the audit trail when applied)`,
+  });
+  return plan;
+}
+
 async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: ReconcileRequest): Promise<HeldLease> {
   const waitUntil = Date.now() + Math.min(request.leaseWaitMs ?? 0, Math.max(0, timeLeft() - 1000));
   const ops = {
@@ -130,7 +154,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
   const runId = ports.newRunId();
   const org = config.policy.organization;
   if (request.dryRun) {
-    const plan = computePlan(await readInputs(ports, config, request.scope));
+    const plan = planFrom(await readInputs(ports, config, request.scope), request);
     return { runId, plan, outcome: 'planned' };
   }
 
@@ -174,7 +198,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       await ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) });
       throw error;
     }
-    const plan = request.plan ? request.plan(inputs) : computePlan(inputs);
+    const plan = planFrom(inputs, request);
     if (request.scope.kind === 'organization' && inputs.hub.scimManagedResourceGroups) {
       await ports.state.putScimManagedResourceGroups(org, inputs.hub.scimManagedResourceGroups, ports.clock());
     }
@@ -187,6 +211,13 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan, runId))) {
       await finished({ outcome: 'aborted', error: 'declined at confirmation' });
       return { runId, plan, outcome: 'declined' };
+    }
+    if (request.allowRemovals) {
+      // Recorded before the first write: the trail says who lifted the guard, by how much and why.
+      await ports.state.putChange({
+        runId, seq: 0, organization: org, user: '-', oktaUserId: null, action: 'allow-removals', effect: 'none', before: null, after: null,
+        reasons: [overrideSummary(config, request.allowRemovals)], trigger: request.trigger, actor: request.actor, outcome: 'applied', at: ports.clock().toISOString(),
+      });
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,

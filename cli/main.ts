@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runApplyFile } from './commands/saved-plan-command.js';
 import { AppError, ConfigError, describeError, InputError } from '../shared/runtime/errors.js';
 import { runAuditCommand } from './commands/audit-command.js';
 import { runDemo } from './commands/demo-command.js';
@@ -16,8 +17,11 @@ const USAGE = `Usage: hf-iam-sync <command> [options]
 
 Commands:
   plan    --config FILE [--json] [--user X]           show what would change and why; writes nothing
+          [--out PLAN.json]                           save it, signed (HF_IAM_SYNC_PLAN_KEY), for review
   apply   --config FILE [--json] [--yes] [--user X]   apply the plan (asks first unless --yes)
           [--allow-removals N --reason "…"]           lift safety.maxRemovals to N for this run only (audited)
+  apply   --config FILE PLAN.json [--yes] [--all-or-nothing]
+                                                      apply exactly a saved, reviewed plan; stale changes are refused
   audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event]
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
                                                       the audit trail, newest first (--json = --format json);
@@ -56,6 +60,8 @@ const OPTIONS = {
   change: { type: 'string' },
   reason: { type: 'string' },
   'allow-removals': { type: 'string' },
+  out: { type: 'string' },
+  'all-or-nothing': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -82,7 +88,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const deadlineMs = values.deadline === undefined ? DEFAULT_RUN_MS : parseDuration(values.deadline);
     if (deadlineMs === undefined || deadlineMs <= 0) throw new ConfigError([`--deadline must be a duration such as 90s, 10m or 1h, got "${values.deadline}"`]);
     // Every request and every wait of this command ends by then; leases taken end with it too.
-    return await withDeadline(Date.now() + deadlineMs, () => dispatch(command, values, needConfig, io));
+    return await withDeadline(Date.now() + deadlineMs, () => dispatch(command, values, positionals, needConfig, io));
   } catch (error) {
     return failure(error, io);
   }
@@ -103,11 +109,18 @@ function allowRemovals(values: { 'allow-removals'?: string | undefined; reason?:
 
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
-async function dispatch(command: string, values: Values, needConfig: () => string, io: CliIo): Promise<number> {
+async function dispatch(command: string, values: Values, positionals: readonly string[], needConfig: () => string, io: CliIo): Promise<number> {
   switch (command) {
     case 'plan':
-    case 'apply':
-      return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes, allowRemovals: allowRemovals(values) }, io);
+    case 'apply': {
+      const file = positionals[1];
+      if (command === 'apply' && file !== undefined) {
+        if (values.user || values['allow-removals'] !== undefined) throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
+        return await runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);
+      }
+      if (values.out !== undefined && command !== 'plan') throw new ConfigError(['--out saves a plan: use it with `plan`']);
+      return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes, allowRemovals: allowRemovals(values), out: values.out }, io);
+    }
     case 'audit': {
       const limit = Number(values.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);

@@ -3,6 +3,7 @@ import { renderPlan } from '../../shared/domain/render-plan.js';
 import { reconcile, type ReconcileOutcome } from '../../shared/reconcile/reconcile.js';
 import { EXIT, type CliIo } from '../io.js';
 import { actorOf, openRuntime } from '../runtime.js';
+import { writeSavedPlan } from './saved-plan-command.js';
 
 /**
  * `plan` and `apply`. `plan` reads and prints, writing nothing, and exits 0 unless the plan could
@@ -17,6 +18,8 @@ export interface ReconcileArgs {
   yes: boolean;
   /** A one-run lift of safety.maxRemovals, with its reason. */
   allowRemovals?: { count: number; reason: string } | undefined;
+  /** `plan --out FILE`: save the plan, signed, for review and `apply FILE`. */
+  out?: string | undefined;
 }
 
 function renderResult(outcome: ReconcileOutcome): string {
@@ -42,6 +45,7 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
       const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io), ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}) });
       io.progress?.('');
       io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
+      if (args.out !== undefined) await writeSavedPlan(plan, args.config, args.out, io);
       // A --user that matched nobody is most likely a typo: say so, and do not report success.
       return plan.errored || plan.diagnostics.some((d) => d.code === 'no-match') ? EXIT.failed : EXIT.ok;
     }

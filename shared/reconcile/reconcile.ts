@@ -123,7 +123,8 @@ function planFrom(inputs: PlanInputs, request: ReconcileRequest): Plan {
   return plan;
 }
 
-async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: ReconcileRequest): Promise<HeldLease> {
+/** The organization's lease for a run (waiting `leaseWaitMs` at most, within the run's time). */
+export async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: Pick<ReconcileRequest, 'leaseWaitMs' | 'leaseHeartbeatMs' | 'deadline'>): Promise<HeldLease> {
   const waitUntil = Date.now() + Math.min(request.leaseWaitMs ?? 0, Math.max(0, timeLeft() - 1000));
   const ops = {
     acquire: (ttl: number) => ports.state.acquireLease(org, runId, ttl, ports.clock()),

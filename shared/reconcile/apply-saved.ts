@@ -1,0 +1,91 @@
+import type { Change } from '../domain/plan.js';
+import type { RunOutcome, RunRecord } from '../ports/state-store.js';
+import type { Config } from '../runtime/config.js';
+import { runDeadline, withDeadline } from '../runtime/deadline.js';
+import { describeError } from '../runtime/errors.js';
+import { mapLimit } from '../runtime/map-limit.js';
+import { applyPlan, type ApplyResult } from './apply-plan.js';
+import { holdMember } from './member-holds.js';
+import { takeLease, type ReconcilePorts } from './reconcile.js';
+import { staleness, type SavedPlan } from './saved-plan.js';
+
+/**
+ * `apply FILE`: a reviewed plan, applied exactly. Nothing is planned: each change's member is read
+ * again and compared with the change's `before`; a change whose member moved since the plan was
+ * made is refused with how it moved and who moved it (a run of ours, from the audit trail, or
+ * someone on the Hub), and the others are applied under the same lease, member holds and audit
+ * trail as any run — or none, with `allOrNothing`.
+ */
+
+export interface SavedApplyRequest {
+  actor: string;
+  allOrNothing: boolean;
+  deadline?: number;
+}
+
+export interface StaleChange {
+  change: Change;
+  reason: string;
+}
+
+export interface SavedApplyOutcome {
+  runId: string;
+  outcome: RunOutcome;
+  stale: StaleChange[];
+  result?: ApplyResult;
+}
+
+export async function applySavedPlan(ports: ReconcilePorts, config: Config, saved: SavedPlan, request: SavedApplyRequest): Promise<SavedApplyOutcome> {
+  const deadline = runDeadline(request.deadline);
+  return withDeadline(deadline, () => run(ports, config, saved, { ...request, deadline }));
+}
+
+async function whoChanged(ports: ReconcilePorts, saved: SavedPlan, user: string): Promise<string> {
+  const since = await ports.state.listChanges({ organization: saved.plan.organization, user, since: saved.createdAt, outcome: 'applied', limit: 1 });
+  const last = since[0];
+  return last ? `changed by hf-iam-sync run ${last.runId} (${last.trigger}, ${last.actor}) at ${last.at}` : 'changed outside hf-iam-sync (on the Hub, or by another tool)';
+}
+
+async function run(ports: ReconcilePorts, config: Config, saved: SavedPlan, request: SavedApplyRequest & { deadline: number }): Promise<SavedApplyOutcome> {
+  const org = config.policy.organization;
+  const runId = ports.newRunId();
+  const lease = await takeLease(ports, org, runId, { deadline: request.deadline });
+  const record: RunRecord = {
+    runId, organization: org, trigger: 'cli', actor: request.actor, scope: saved.plan.scope, startedAt: ports.clock().toISOString(),
+  };
+  try {
+    await ports.state.putRun(record);
+    const readAtMs = ports.clock().getTime();
+    const users = [...new Set(saved.plan.changes.map((c) => c.user.toLowerCase()))];
+    const now = new Map(await mapLimit(users, 8, async (user) => [user, await ports.hub.findMember(user)] as const));
+    const stale: StaleChange[] = [];
+    for (const change of saved.plan.changes) {
+      if (change.action === 'revoke-token' || change.action === 'suspend-credential') continue; // not a member's access
+      const member = now.get(change.user.toLowerCase());
+      const moved = staleness(change, member ? { role: member.role, resourceGroups: member.resourceGroups } : null);
+      if (moved) stale.push({ change, reason: `${moved}; ${await whoChanged(ports, saved, change.user)}. Not applied: make and review a new plan` });
+    }
+    const finished = (outcome: RunOutcome, extra: Partial<RunRecord> = {}) => ports.state.putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome, planSummary: saved.plan.summary, ...extra });
+    if (stale.length > 0 && request.allOrNothing) {
+      await finished('aborted', { error: `--all-or-nothing: ${stale.length} change(s) are stale, none applied` });
+      return { runId, outcome: 'aborted', stale };
+    }
+    const staleIds = new Set(stale.map((s) => s.change.id));
+    const fresh = { ...saved.plan, changes: saved.plan.changes.filter((c) => !staleIds.has(c.id)) };
+    const result = await applyPlan(fresh, ports.hub, ports.state, {
+      runId, trigger: 'cli', actor: request.actor, clock: ports.clock,
+      beforeWrite: (change) => lease.confirm(`change ${change.id}`),
+      hold: (change) => holdMember(ports.state, ports.clock, org, runId, change.user, readAtMs, { deadline: request.deadline }),
+    });
+    const outcome: RunOutcome = result.failed.length > 0 || stale.length > 0 || result.superseded.length > 0
+      ? (result.applied.length > 0 ? 'partial' : 'failed')
+      : fresh.changes.length === 0 ? 'no-changes' : 'succeeded';
+    await finished(outcome, { applied: result.applied.length, failed: result.failed.length + stale.length, ...(stale.length ? { error: `${stale.length} stale change(s) refused` } : {}) });
+    return { runId, outcome, stale, result };
+  } catch (error) {
+    await ports.state.putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) }).catch(() => undefined);
+    throw error;
+  } finally {
+    await lease.release();
+  }
+}

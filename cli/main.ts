@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runAccessReviewCommand } from './commands/access-review-command.js';
 import { runApplyFile } from './commands/saved-plan-command.js';
 import { AppError, ConfigError, describeError, InputError } from '../shared/runtime/errors.js';
 import { runAuditCommand } from './commands/audit-command.js';
@@ -26,6 +27,8 @@ Commands:
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
                                                       the audit trail, newest first (--json = --format json);
           --credential NAME [--since T] [--until T]  a credential's rotation trail instead
+  access-review --config FILE [--format table|csv|json] [--out FILE] [--compare PREVIOUS.json]
+                                                      who has access today and why (user-access review evidence)
   doctor  --config FILE [--json]                      checks the set-up; every problem with its fix
   drift   --config FILE [--since T] [--json]          membership changes made on the Hub outside hf-iam-sync
   rotate  --config FILE [--credential NAME] [--dry-run] [--json]
@@ -61,6 +64,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   'allow-removals': { type: 'string' },
   out: { type: 'string' },
+  compare: { type: 'string' },
   'all-or-nothing': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -118,7 +122,7 @@ async function dispatch(command: string, values: Values, positionals: readonly s
         if (values.user || values['allow-removals'] !== undefined) throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
         return await runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);
       }
-      if (values.out !== undefined && command !== 'plan') throw new ConfigError(['--out saves a plan: use it with `plan`']);
+      if (values.out !== undefined && command !== 'plan') throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`)']);
       return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes, allowRemovals: allowRemovals(values), out: values.out }, io);
     }
     case 'audit': {
@@ -129,6 +133,11 @@ async function dispatch(command: string, values: Values, positionals: readonly s
       return await runAuditCommand({
         config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format, credential: values.credential,
       }, io);
+    }
+    case 'access-review': {
+      const format = values.format ?? (values.json ? 'json' : 'table');
+      if (format !== 'table' && format !== 'json' && format !== 'csv') throw new ConfigError([`--format must be table, csv or json, got "${format}"`]);
+      return await runAccessReviewCommand({ config: needConfig(), format, out: values.out, compare: values.compare }, io);
     }
     case 'doctor':
       return await runDoctorCommand({ config: needConfig(), json: values.json }, io);

@@ -27,7 +27,7 @@ Commands:
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
                                                       the audit trail, newest first (--json = --format json);
           --credential NAME [--since T] [--until T]  a credential's rotation trail instead
-  access-review --config FILE [--format table|csv|json] [--out FILE] [--compare PREVIOUS.json]
+  access-review --config FILE [--format table|csv|json|html] [--out FILE] [--compare PREVIOUS.json]
                                                       who has access today and why (user-access review evidence)
   doctor  --config FILE [--json]                      checks the set-up; every problem with its fix
   drift   --config FILE [--since T] [--json]          membership changes made on the Hub outside hf-iam-sync
@@ -136,7 +136,7 @@ async function dispatch(command: string, values: Values, positionals: readonly s
     }
     case 'access-review': {
       const format = values.format ?? (values.json ? 'json' : 'table');
-      if (format !== 'table' && format !== 'json' && format !== 'csv') throw new ConfigError([`--format must be table, csv or json, got "${format}"`]);
+      if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'html') throw new ConfigError([`--format must be table, csv, json or html, got "${format}"`]);
       return await runAccessReviewCommand({ config: needConfig(), format, out: values.out, compare: values.compare }, io);
     }
     case 'doctor':

@@ -1,20 +1,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { compareReviews, type AccessReview } from '../../shared/domain/access-review.js';
+import { renderAccessReviewHtml } from '../../shared/domain/access-review-html.js';
 import { runAccessReview } from '../../shared/reconcile/access-review.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 
 /**
- * `access-review [--format table|csv|json] [--out FILE] [--compare PREVIOUS.json]`: who has access
+ * `access-review [--format table|csv|json|html] [--out FILE] [--compare PREVIOUS.json]`: who has access
  * today and why, as evidence for a user-access review; `--compare` adds what changed since the
  * review in PREVIOUS.json (keep each review's JSON to compare the next one with).
  */
 
 export interface AccessReviewArgs {
   config: string;
-  format: 'table' | 'csv' | 'json';
+  format: 'table' | 'csv' | 'json' | 'html';
   out: string | undefined;
   compare: string | undefined;
 }
@@ -51,7 +52,7 @@ export async function runAccessReviewCommand(args: AccessReviewArgs, io: CliIo):
     const review = await runAccessReview(composition.ports, config);
     io.progress?.('');
     const changes = previous ? compareReviews(previous, review) : undefined;
-    const text = args.format === 'json'
+    const text = args.format === 'html' ? renderAccessReviewHtml(review) : args.format === 'json'
       ? JSON.stringify(changes ? { ...review, compared: { with: previous!.generatedAt, changes } } : review, null, 2)
       : args.format === 'csv'
         ? [COLUMNS.map(([n]) => n), ...review.rows.map((r) => COLUMNS.map(([, get]) => get(r)))].map((row) => row.map(csvField).join(',')).join('\r\n')
@@ -60,7 +61,7 @@ export async function runAccessReviewCommand(args: AccessReviewArgs, io: CliIo):
       await writeFile(resolve(io.cwd, args.out), `${text}\n`);
       io.stderr(`Access review written to ${args.out} (${review.summary.members} members).`);
     } else io.stdout(text);
-    if (changes && args.format === 'csv') io.stderr(`Changes since the review of ${previous!.generatedAt}:\n${changes.join('\n') || 'none'}`);
+    if (changes && (args.format === 'csv' || args.format === 'html')) io.stderr(`Changes since the review of ${previous!.generatedAt}:\n${changes.join('\n') || 'none'}`);
     return EXIT.ok;
   } finally {
     await composition.close();

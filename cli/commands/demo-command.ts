@@ -16,7 +16,14 @@ export async function runDemo(io: CliIo): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-demo-'));
   const config = join(dir, 'hf-iam-sync.yaml');
   await writeFile(config, sandbox.configText);
-  const sub: CliIo = { ...io, env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo' }, prompt: undefined, progress: undefined };
+  // A demo key for saved plans (in real use: a secret only the people who apply plans hold). The
+  // steps' notes (plan saved, review written) are part of the story: they go to stdout too.
+  const sub: CliIo = {
+    ...io, env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo', HF_IAM_SYNC_PLAN_KEY: 'demo-plan-key-not-a-secret-0123456789' },
+    prompt: undefined, progress: undefined, stderr: io.stdout,
+  };
+  const savedPlan = join(dir, 'plan.json');
+  const reviewPage = join(tmpdir(), 'hf-iam-sync-demo-access-review.html');
   const step = async (title: string, argv: string[], env: Record<string, string> = {}) => {
     io.stdout(`\n━━━ ${title}\n$ hf-iam-sync ${argv.join(' ').replace(config, 'hf-iam-sync.yaml')}\n`);
     return main(argv, { ...sub, env: { ...sub.env, ...env } });
@@ -24,8 +31,8 @@ export async function runDemo(io: CliIo): Promise<number> {
   try {
     io.stdout(`Sandbox up: Okta ${sandbox.okta.baseUrl}, Hub ${sandbox.hub.baseUrl}, DynamoDB ${sandbox.dynamoEndpoint}`);
     io.stdout(`\nConfiguration (${config}):\n${sandbox.configText}`);
-    await step('1. Plan: what would change, and why (writes nothing)', ['plan', '--config', config]);
-    const applied = await step('2. Apply the plan', ['apply', '--config', config, '--yes']);
+    await step('1. Plan: what would change, and why; saved, signed, for review (writes nothing to the Hub)', ['plan', '--config', config, '--out', savedPlan]);
+    const applied = await step('2. Apply exactly the reviewed plan (each member checked against the plan first)', ['apply', '--config', config, savedPlan, '--yes']);
     if (applied !== EXIT.ok) io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
     const again = await step('3. Plan again: the organization now matches Okta', ['plan', '--config', config]);
     await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
@@ -33,7 +40,10 @@ export async function runDemo(io: CliIo): Promise<number> {
     await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
     const rotated = await rotationStep(sandbox, config, sub, io, step);
     const healthy = await step('8. doctor: the set-up checks out (rotation settings too); the sample company\'s people problems are warnings', ['doctor', '--config', config]);
-    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated ? EXIT.ok : EXIT.failed;
+    const reviewed = await step('9. Access review: who has access today, and why', ['access-review', '--config', config]);
+    const page = await step('10. The same review as one self-contained HTML page, for the auditor', ['access-review', '--config', config, '--format', 'html', '--out', reviewPage]);
+    io.stdout(`\nThe access review's page: ${reviewPage}`);
+    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated && reviewed === EXIT.ok && page === EXIT.ok ? EXIT.ok : EXIT.failed;
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@ import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-sec
 import { loadConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from '../shared/runtime/config.js';
 import { composeRotation } from './compose-rotation.js';
 import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
-import { compose, composeEventSink, type Composition } from './compose.js';
+import { compose, composeEventSink, composeReportStore, type Composition } from './compose.js';
+import type { ReportStore } from '../shared/ports/report-store.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
 import { ConfigError } from '../shared/runtime/errors.js';
 
@@ -62,6 +63,16 @@ export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 let sink: EventSink | undefined;
+
+let reports: ReportStore | undefined;
+
+/** The access-review function's bucket (ACCESS_REVIEW_BUCKET; S3_ENDPOINT for a local stand-in). */
+export function lambdaReportStore(env: NodeJS.ProcessEnv = process.env): ReportStore {
+  const bucket = env.ACCESS_REVIEW_BUCKET?.trim();
+  if (!bucket) throw new ConfigError(['ACCESS_REVIEW_BUCKET is not set (the S3 bucket access reviews are written to; the stack sets it)']);
+  reports ??= composeReportStore(bucket, env);
+  return reports;
+}
 
 /** The event sink of functions that publish (built once, like the rest). */
 export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink {

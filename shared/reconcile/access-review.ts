@@ -1,4 +1,7 @@
 import { reviewAccess, type AccessReview, type ReviewChange } from '../domain/access-review.js';
+import { renderAccessReviewHtml } from '../domain/access-review-html.js';
+import type { EventSink } from '../ports/event-sink.js';
+import type { ReportStore } from '../ports/report-store.js';
 import { computePlan } from '../domain/compute-plan.js';
 import { userKey } from '../domain/roles.js';
 import type { Config } from '../runtime/config.js';
@@ -23,4 +26,22 @@ export async function runAccessReview(ports: ReconcilePorts, config: Config, dea
     });
     return reviewAccess(inputs, plan, new Map(last), ports.clock().toISOString());
   });
+}
+
+/**
+ * The scheduled review (the access-review function): the review as JSON and as its HTML page in
+ * the report store, under `access-reviews/<org>/<date>/`, then `hf-iam-sync.AccessReviewReady` on
+ * our bus saying where they are, with the summary.
+ */
+export async function publishAccessReview(
+  ports: ReconcilePorts & { reports: ReportStore; events: EventSink }, config: Config, deadline?: number,
+): Promise<{ json: string; html: string; review: AccessReview }> {
+  const review = await runAccessReview(ports, config, deadline);
+  const prefix = `access-reviews/${review.organization}/${review.generatedAt.slice(0, 10)}`;
+  const [json, html] = await Promise.all([
+    ports.reports.put(`${prefix}/review.json`, JSON.stringify(review, null, 2), 'application/json'),
+    ports.reports.put(`${prefix}/review.html`, renderAccessReviewHtml(review), 'text/html; charset=utf-8'),
+  ]);
+  await ports.events.publish([{ detailType: 'hf-iam-sync.AccessReviewReady', detail: { organization: review.organization, generatedAt: review.generatedAt, json, html, summary: review.summary } }]);
+  return { json, html, review };
 }

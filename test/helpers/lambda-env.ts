@@ -23,6 +23,7 @@ const HANDLERS = {
   'okta-hook': () => import('../../functions/okta-hook/handler.js'),
   'okta-log-poll': () => import('../../functions/okta-log-poll/handler.js'),
   'rotate-tokens': () => import('../../functions/rotate-tokens/handler.js'),
+  'access-review': () => import('../../functions/access-review/handler.js'),
 };
 
 export interface LambdaEnv {

@@ -46,7 +46,7 @@ describe('the packaged stack', () => {
 
   it('wires the triggers: weekly schedule, Okta partner bus rule with retry and DLQ, Function URL, poll schedule', () => {
     const schedules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).filter((p) => p.ScheduleExpression);
-    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'rate(1 hour)', 'rate(1 minute)']);
+    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'cron(0 7 1 * ? *)', 'rate(1 hour)', 'rate(1 minute)']);
     const rotate = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'rate(1 hour)')![1];
     expect(JSON.stringify(rotate.Properties.Targets)).toContain('RotateDashtokensLambdaFunction');
     const PARTNER_BUS = 'arn:aws:events:us-east-1:000000000000:event-bus/aws.partner/okta.com/example/hf-iam-sync';
@@ -141,6 +141,23 @@ describe('the packaged stack', () => {
       });
     }
     expect(resources.OktaSystemLogRule!.Type).toBe('AWS::Events::Rule');
+  });
+
+  it('writes the monthly access review to an encrypted, private, TLS-only bucket with a lifecycle rule; its role may only put reviews there and read the state', () => {
+    expect(fn('access-review')?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Role: { 'Fn::GetAtt': ['AccessReviewRole', 'Arn'] }, Environment: { Variables: expect.objectContaining({ ACCESS_REVIEW_BUCKET: { Ref: 'AccessReviewBucket' } }) } });
+    const bucket = resources.AccessReviewBucket!;
+    expect(bucket).toMatchObject({ Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain' });
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ Status: 'Enabled', Prefix: 'access-reviews/', ExpirationInDays: 455 })] },
+    });
+    expect(resources.AccessReviewBucketPolicy!.Properties.PolicyDocument.Statement).toEqual([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);
+    const s = statements('AccessReviewRole');
+    expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
+    expect(s.find((x: any) => JSON.stringify(x.Action).includes('s3:'))).toEqual({ Effect: 'Allow', Action: ['s3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['AccessReviewBucket', 'Arn'] }, '/access-reviews/*']] } });
+    expect(s.find((x: any) => JSON.stringify(x.Action).includes('dynamodb:')).Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(JSON.stringify(s)).toContain('events:PutEvents');
   });
 
   it('keeps the state table with point-in-time recovery, TTL and the two audit indexes', () => {

@@ -11,7 +11,6 @@ import { OktaDirectory } from '../shared/adapters/okta/okta-directory.js';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
-import type { ReportStore } from '../shared/ports/report-store.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeSink } from '../shared/adapters/eventbridge/eventbridge-sink.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
@@ -101,7 +100,7 @@ export function composeEventSink(env: Readonly<Record<string, string | undefined
 }
 
 /** Where access reviews go: an S3 bucket (S3_ENDPOINT for a local server, path-style there). */
-export function composeReportStore(bucket: string, env: Readonly<Record<string, string | undefined>>): ReportStore {
+export function composeReportStore(bucket: string, env: Readonly<Record<string, string | undefined>>): S3ReportStore {
   const endpoint = env.S3_ENDPOINT?.trim();
   // Checksums only where S3 requires them: local S3 servers do not read aws-chunked trailers.
   return new S3ReportStore(new S3Client({ ...awsClientConfig(endpoint, env), ...(endpoint ? { forcePathStyle: true } : {}), requestChecksumCalculation: 'WHEN_REQUIRED' }), bucket);

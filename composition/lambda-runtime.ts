@@ -3,7 +3,8 @@ import { loadConfig, readRotationSecrets, readSecrets, readStateLocation, type C
 import { composeRotation } from './compose-rotation.js';
 import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
 import { compose, composeEventSink, composeReportStore, type Composition } from './compose.js';
-import type { ReportStore } from '../shared/ports/report-store.js';
+import { readFile } from 'node:fs/promises';
+import type { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
 import { ConfigError } from '../shared/runtime/errors.js';
 
@@ -64,10 +65,38 @@ export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Pro
 
 let sink: EventSink | undefined;
 
-let reports: ReportStore | undefined;
+let reports: S3ReportStore | undefined;
+let plans: S3ReportStore | undefined;
+let planKey: Promise<string> | undefined;
+
+/** reconcile's approved plans: the stack's bucket (APPROVED_PLANS_BUCKET), read under approved-plans/ only. */
+export function lambdaApprovedPlans(env: NodeJS.ProcessEnv = process.env): S3ReportStore {
+  const bucket = env.APPROVED_PLANS_BUCKET?.trim();
+  if (!bucket) throw new ConfigError(['APPROVED_PLANS_BUCKET is not set (the bucket approved plans are uploaded to; the stack sets it)']);
+  plans ??= composeReportStore(bucket, env);
+  return plans;
+}
+
+/** The key saved plans are signed with (HF_IAM_SYNC_PLAN_KEY, or through HF_IAM_SYNC_PLAN_KEY_SECRET_ARN); read only when a plan is applied. */
+export function lambdaPlanKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  planKey ??= resolveSecretEnv(env, ['HF_IAM_SYNC_PLAN_KEY']).then((resolved) => {
+    const key = resolved.HF_IAM_SYNC_PLAN_KEY;
+    if (!key) throw new ConfigError(['HF_IAM_SYNC_PLAN_KEY (or HF_IAM_SYNC_PLAN_KEY_SECRET_ARN, parameter planKeySecretArn) is not set: the key approved plans are signed with']);
+    return key;
+  }).catch((error: unknown) => {
+    planKey = undefined;
+    throw error;
+  });
+  return planKey;
+}
+
+/** The packaged configuration file's text (a saved plan names the configuration it was made under by its hash). */
+export function lambdaConfigText(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return readFile(env.HF_IAM_SYNC_CONFIG ?? '', 'utf8');
+}
 
 /** The access-review function's bucket (ACCESS_REVIEW_BUCKET; S3_ENDPOINT for a local stand-in). */
-export function lambdaReportStore(env: NodeJS.ProcessEnv = process.env): ReportStore {
+export function lambdaReportStore(env: NodeJS.ProcessEnv = process.env): S3ReportStore {
   const bucket = env.ACCESS_REVIEW_BUCKET?.trim();
   if (!bucket) throw new ConfigError(['ACCESS_REVIEW_BUCKET is not set (the S3 bucket access reviews are written to; the stack sets it)']);
   reports ??= composeReportStore(bucket, env);

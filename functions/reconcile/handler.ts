@@ -1,26 +1,27 @@
 import { renderPlan } from '../../shared/domain/render-plan.js';
+import { applyApprovedPlan, parseApprovedPlanEvent } from '../../shared/reconcile/approved-plan.js';
 import { parseReconcileEvent } from '../../shared/reconcile/reconcile-event.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
-import { lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { lambdaApprovedPlans, lambdaConfigText, lambdaPlanKey, lambdaRuntime } from '../../composition/lambda-runtime.js';
 import { recordRun } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
-/** reconcile: weekly schedule (applies) or manual invoke (`{"dryRun": true|false, "user"?: "…"}`). */
+/**
+ * reconcile: weekly schedule (applies), manual invoke (`{"dryRun": true|false, "user"?: "…"}`), or an
+ * approved plan (`{"approvedPlan": "s3://<stack bucket>/approved-plans/<file>.json"}`, applied exactly).
+ */
 export const handler = withMiddleware(async (event: unknown) => {
-  const request = parseReconcileEvent(event);
+  const approved = parseApprovedPlanEvent(event);
+  const request = approved ? null : parseReconcileEvent(event);
   const { config, composition } = await lambdaRuntime();
-  const outcome = await reconcile(composition.ports, config, request);
-  const { plan, result } = outcome;
+  if (approved) {
+    const [key, configText] = await Promise.all([lambdaPlanKey(), lambdaConfigText()]);
+    const done = await applyApprovedPlan(composition.ports, lambdaApprovedPlans(), config, approved, { key, configText });
+    logger.info('approved plan applied', { runId: done.runId, outcome: done.outcome, plan: approved.ref, applied: done.result?.applied.length ?? 0, stale: done.stale.length });
+    return { runId: done.runId, outcome: done.outcome, applied: done.result?.applied ?? [], failed: done.result?.failed ?? [], stale: done.stale.map((s) => ({ user: s.change.user, action: s.change.action, reason: s.reason })) };
+  }
+  const outcome = await reconcile(composition.ports, config, request!);
   recordRun(outcome);
-  logger.info('reconcile finished', {
-    runId: outcome.runId, outcome: outcome.outcome, trigger: request.trigger, scope: request.scope, summary: plan.summary,
-    applied: result?.applied.length ?? 0, failed: result?.failed.length ?? 0,
-  });
-  return {
-    runId: outcome.runId,
-    outcome: outcome.outcome,
-    summary: plan.summary,
-    failed: result?.failed ?? [],
-    ...(request.dryRun ? { plan, rendered: renderPlan(plan) } : {}),
-  };
+  logger.info('reconcile finished', { runId: outcome.runId, outcome: outcome.outcome, trigger: request!.trigger, scope: request!.scope, summary: outcome.plan.summary, applied: outcome.result?.applied.length ?? 0, failed: outcome.result?.failed.length ?? 0 });
+  return { runId: outcome.runId, outcome: outcome.outcome, summary: outcome.plan.summary, failed: outcome.result?.failed ?? [], ...(request!.dryRun ? { plan: outcome.plan, rendered: renderPlan(outcome.plan) } : {}) };
 });

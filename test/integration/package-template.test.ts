@@ -116,7 +116,10 @@ describe('the packaged stack', () => {
       .flatMap((x: any) => (Array.isArray(x.Resource) ? x.Resource : [x.Resource]))
       .map((r: any) => r['Fn::If']?.[1] ?? r['Fn::Sub'] ?? r);
     const common = [OKTA_ARN, HF_TOKEN_ARN, ''];
-    for (const role of ['ReconcileRole', 'OktaEventRole', 'OktaLogPollRole']) expect(secretArns(role)).toEqual(common);
+    for (const role of ['OktaEventRole', 'OktaLogPollRole']) expect(secretArns(role)).toEqual(common);
+    // reconcile also reads the approved plans' key (its parameter is empty here: left out by its condition).
+    expect(secretArns('ReconcileRole')).toEqual([...common, '']);
+    expect(conditions.HasPlanKeySecret).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
     expect(secretArns('OktaHookRole')).toEqual([HOOK_ARN]);
     // An empty parameter (hfScimTokenSecretArn here) is left out by its condition, never granted as ''.
     expect(conditions.HasHfScimTokenSecret).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
@@ -158,6 +161,10 @@ describe('the packaged stack', () => {
     expect(s.find((x: any) => JSON.stringify(x.Action).includes('s3:'))).toEqual({ Effect: 'Allow', Action: ['s3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['AccessReviewBucket', 'Arn'] }, '/access-reviews/*']] } });
     expect(s.find((x: any) => JSON.stringify(x.Action).includes('dynamodb:')).Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(JSON.stringify(s)).toContain('events:PutEvents');
+    // reconcile reads approved plans there, and nothing else of the bucket.
+    const reconcileS3 = statements('ReconcileRole').filter((x: any) => JSON.stringify(x.Action).includes('s3:'));
+    expect(reconcileS3).toEqual([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['AccessReviewBucket', 'Arn'] }, '/approved-plans/*']] } }]);
+    expect(fn('reconcile')!.Properties.Environment.Variables).toMatchObject({ APPROVED_PLANS_BUCKET: { Ref: 'AccessReviewBucket' } });
   });
 
   it('keeps the state table with point-in-time recovery, TTL and the two audit indexes', () => {

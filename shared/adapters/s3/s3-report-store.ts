@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ReportStore } from '../../ports/report-store.js';
 import { UpstreamError } from '../../runtime/errors.js';
 
@@ -14,5 +14,15 @@ export class S3ReportStore implements ReportStore {
       throw new UpstreamError('s3', `store ${key} in bucket ${this.bucket}`, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
     }
     return `s3://${this.bucket}/${key}`;
+  }
+
+  async get(key: string): Promise<string> {
+    try {
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return await answer.Body!.transformToString('utf8');
+    } catch (error) {
+      const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      throw new UpstreamError('s3', `read ${key} from bucket ${this.bucket}`, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
+    }
   }
 }

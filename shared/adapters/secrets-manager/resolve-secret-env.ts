@@ -8,7 +8,7 @@ import { ConfigError, describeError } from '../../runtime/errors.js';
  * set directly wins over an ARN. Failures name the variable and the ARN, never a secret value.
  */
 
-export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET', 'HF_OAUTH_CLIENT_SECRET'] as const;
+export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET', 'HF_OAUTH_CLIENT_SECRET', 'HF_IAM_SYNC_PLAN_KEY'] as const;
 
 /** `names`: only these are read (a function whose role may read only its own secrets passes its list). */
 export async function resolveSecretEnv(

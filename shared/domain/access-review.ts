@@ -48,12 +48,15 @@ export const FLAGS = {
   pending: 'not in line with Okta (the next apply changes it)',
   blocked: 'held by a guard',
   exchange: 'token-exchange subject (a credential issues tokens for this person)',
+  serviceAccount: 'service account (its tokens are rotated by hf-iam-sync)',
 } as const;
 
 const count = (values: string[]) => values.reduce<Record<string, number>>((n, v) => ({ ...n, [v]: (n[v] ?? 0) + 1 }), {});
 
 /** @example reviewAccess(inputs, computePlan(inputs), new Map(), '2026-11-29T00:00:00Z').rows[0]?.grantedBy */
-export function reviewAccess(inputs: PlanInputs, plan: Plan, lastChanges: ReadonlyMap<string, ReviewChange | null>, generatedAt: string): AccessReview {
+export function reviewAccess(
+  inputs: PlanInputs, plan: Plan, lastChanges: ReadonlyMap<string, ReviewChange | null>, generatedAt: string, serviceAccounts: readonly string[] = [],
+): AccessReview {
   const resolved = resolveRules(inputs.rules, inputs.naming, inputs.policy.organization, inputs.directory.groups, inputs.hub.resourceGroups);
   const directory = inputs.policy.emailFallback ? linkByEmail(inputs.directory, inputs.hub.members) : inputs.directory;
   const desired = computeDesired(directory, resolved, inputs.policy);
@@ -63,6 +66,7 @@ export function reviewAccess(inputs: PlanInputs, plan: Plan, lastChanges: Readon
   const blocked = new Set(plan.blocked.map((b) => userKey(b.change.user)));
   const protectedUsers = new Set(inputs.policy.protectedUsers.map(userKey));
   const subjects = new Set((inputs.exchangeCredentials ?? []).map((c) => c.subject.toLowerCase()));
+  const machines = new Set(serviceAccounts.map(userKey));
   const rows = inputs.hub.members.map((member): ReviewRow => {
     const key = userKey(member.user);
     const ent = desired.byMember.get(key);
@@ -73,6 +77,7 @@ export function reviewAccess(inputs: PlanInputs, plan: Plan, lastChanges: Readon
       ...(conflicts.has(key) ? [FLAGS.conflict] : []),
       ...(pending.has(key) ? [FLAGS.pending] : []),
       ...(blocked.has(key) ? [FLAGS.blocked] : []),
+      ...(machines.has(key) ? [FLAGS.serviceAccount] : []),
       ...((member.email && subjects.has(member.email.toLowerCase())) || (ent && subjects.has(ent.user.email.toLowerCase())) ? [FLAGS.exchange] : []),
     ];
     return {

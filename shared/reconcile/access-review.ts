@@ -24,7 +24,8 @@ export async function runAccessReview(ports: ReconcilePorts, config: Config, dea
       const row: ReviewChange | null = change ? { at: change.at, action: change.action, actor: change.actor, runId: change.runId } : null;
       return [userKey(member.user), row] as const;
     });
-    return reviewAccess(inputs, plan, new Map(last), ports.clock().toISOString());
+    const serviceAccounts = config.credentials.flatMap((c) => (c.kind === 'service-account' ? [c.serviceAccount] : []));
+    return reviewAccess(inputs, plan, new Map(last), ports.clock().toISOString(), serviceAccounts);
   });
 }
 

@@ -25,8 +25,8 @@ import { HeldLease } from '../runtime/held-lease.js';
  *  4. Holds are heartbeats (HeldLease: 15 s, renewed every 5 s, never past the run's deadline plus
  *     1 s): a holder killed by the OS or by Lambda's timeout blocks its member for at most 15 s,
  *     and never past the end of its invocation.
- *  5. An org run holds one member at a time; a person run takes each set of holds in username
- *     order. Two person runs whose sets overlap in opposite order (two Okta users linked to the same
+ *  5. Each change of an org run (or of a saved plan's apply) holds its one member and never waits
+ *     for another while it does; a person run takes each set of holds in username order. Two person runs whose sets overlap in opposite order (two Okta users linked to the same
  *     two members — rare) could wait for each other: every wait is bounded (20 s), so one gives up,
  *     fails, and its events are retried.
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterSeconds } from '../../shared/adapters/huggingface/hub-http.js';
+import { retryAfterSeconds } from '../../shared/adapters/huggingface/rate-limiter.js';
 
 describe('retryAfterSeconds: how long a 429 says to wait', () => {
   const now = Date.parse('2026-11-29T12:00:00Z');

@@ -1,7 +1,7 @@
 import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
 import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
 import { nextLinkOf } from '../next-link.js';
-import { limiterFor, type HubRateLimiter } from './rate-limiter.js';
+import { limiterFor, retryAfterSeconds, type HubRateLimiter } from './rate-limiter.js';
 
 /**
  * A small HTTP client for the Hub: bearer auth, JSON, `Link` pagination, and the Hub's rate
@@ -40,25 +40,6 @@ export interface HubRequest {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Seconds until the window resets, from `RateLimit: "api";r=0;t=42`. */
-export function rateLimitResetSeconds(header: string | null): number | undefined {
-  const match = header ? /(?:^|;)\s*t=(\d+)/.exec(header) : null;
-  return match ? Number(match[1]) : undefined;
-}
-
-/**
- * How long a 429 says to wait, in seconds: the `t=` of `RateLimit` (the window's reset), else
- * `Retry-After` (delta-seconds or an HTTP date, RFC 9110 §10.2.3), else 1.
- * @example retryAfterSeconds(new Headers({ 'retry-after': '30' }), Date.now()) === 30
- */
-export function retryAfterSeconds(headers: Headers, now: number): number {
-  const reset = rateLimitResetSeconds(headers.get('ratelimit'));
-  if (reset !== undefined) return reset;
-  const retryAfter = headers.get('retry-after')?.trim();
-  if (retryAfter && /^\d+$/.test(retryAfter)) return Number(retryAfter);
-  const date = retryAfter ? Date.parse(retryAfter) : Number.NaN;
-  return Number.isNaN(date) ? 1 : Math.max(0, Math.ceil((date - now) / 1000));
-}
 
 
 export class HubHttp {

@@ -24,6 +24,26 @@ export function limiterFor(endpoint: string, token: string): HubRateLimiter {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Seconds until the window resets, from `RateLimit: "api";r=0;t=42`. */
+export function rateLimitResetSeconds(header: string | null): number | undefined {
+  const match = header ? /(?:^|;)\s*t=(\d+)/.exec(header) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * How long a 429 says to wait, in seconds: the `t=` of `RateLimit` (the window's reset), else
+ * `Retry-After` (delta-seconds or an HTTP date, RFC 9110 §10.2.3), else 1.
+ * @example retryAfterSeconds(new Headers({ 'retry-after': '30' }), Date.now()) === 30
+ */
+export function retryAfterSeconds(headers: Headers, now: number): number {
+  const reset = rateLimitResetSeconds(headers.get('ratelimit'));
+  if (reset !== undefined) return reset;
+  const retryAfter = headers.get('retry-after')?.trim();
+  if (retryAfter && /^\d+$/.test(retryAfter)) return Number(retryAfter);
+  const date = retryAfter ? Date.parse(retryAfter) : Number.NaN;
+  return Number.isNaN(date) ? 1 : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
 export class HubRateLimiter {
   /** Calls left in the current window as far as we know (null: nothing heard yet). */
   #left: number | null = null;
@@ -66,9 +86,9 @@ export class HubRateLimiter {
     if (w) this.#windowMs = Number(w[1]) * 1000;
     const limit = headers.get('ratelimit');
     const r = limit ? /(?:^|;)\s*r=(\d+)/.exec(limit) : null;
-    const t = limit ? /(?:^|;)\s*t=(\d+)/.exec(limit) : null;
-    if (r && t) {
-      const resetAt = now + Number(t[1]) * 1000;
+    const t = rateLimitResetSeconds(limit);
+    if (r && t !== undefined) {
+      const resetAt = now + t * 1000;
       if (status === 429) {
         // A refusal is the last word on the window: nothing left until the reset it names.
         this.#left = Number(r[1]);
@@ -82,12 +102,10 @@ export class HubRateLimiter {
       return;
     }
     if (status === 429) {
-      // Only Retry-After (a proxy in front of the Hub): nothing left until then.
-      const after = headers.get('retry-after')?.trim();
-      const seconds = after && /^\d+$/.test(after) ? Number(after) : after && !Number.isNaN(Date.parse(after)) ? Math.max(0, (Date.parse(after) - now) / 1000) : 1;
-      // Nothing is known of the quota: after the reset, calls go again until the next 429 says wait.
+      // Only Retry-After (a proxy in front of the Hub): nothing left until then. Nothing is known
+      // of the quota: after the reset, calls go again until the next 429 says wait.
       this.#left = 0;
-      this.#resetAt = now + Math.ceil(seconds * 1000);
+      this.#resetAt = now + retryAfterSeconds(headers, now) * 1000;
     }
   }
 }

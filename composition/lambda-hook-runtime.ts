@@ -1,32 +1,26 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsEventQueue } from '../shared/adapters/sqs/sqs-event-queue.js';
-import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-secret-env.js';
 import type { EventQueue } from '../shared/ports/event-queue.js';
 import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import { ConfigError } from '../shared/runtime/errors.js';
+import { onceUntilFailure, requiredSecret } from './once.js';
 
 /**
  * okta-hook's whole wiring: its secret and the event queue. Nothing here loads the Okta SDK, the
  * Hub client or DynamoDB — the hook must answer Okta within 3 s, cold start included.
  */
 
-let hookSecret: Promise<string> | undefined;
 let queue: EventQueue | undefined;
+
+const hookSecret = onceUntilFailure((env: NodeJS.ProcessEnv) =>
+  requiredSecret(env, 'OKTA_HOOK_SECRET', 'OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook'));
 
 /**
  * The event hook's secret alone (OKTA_HOOK_SECRET, or through OKTA_HOOK_SECRET_SECRET_ARN): what
  * okta-hook needs to turn away an unauthenticated request before it builds anything else.
  */
 export function lambdaHookSecret(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  hookSecret ??= resolveSecretEnv(env, ['OKTA_HOOK_SECRET']).then((resolved) => {
-    const secret = resolved.OKTA_HOOK_SECRET;
-    if (!secret) throw new ConfigError(['OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook']);
-    return secret;
-  }).catch((error: unknown) => {
-    hookSecret = undefined;
-    throw error;
-  });
-  return hookSecret;
+  return hookSecret(env);
 }
 
 /** The queue okta-event consumes (OKTA_EVENTS_QUEUE_URL; SQS_ENDPOINT for a local stand-in). */

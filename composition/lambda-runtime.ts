@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
 import { ConfigError } from '../shared/runtime/errors.js';
+import { onceUntilFailure, requiredSecret } from './once.js';
 
 /**
  * Cold-start wiring for every Lambda function: the config file named by HF_IAM_SYNC_CONFIG,
@@ -20,7 +21,6 @@ export interface LambdaRuntime {
   composition: Composition;
 }
 
-let runtime: Promise<LambdaRuntime> | undefined;
 
 /** The packaged config, the state table's location and the environment with secrets resolved: what every function starts from. */
 async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof resolveSecretEnv>[1]) {
@@ -48,26 +48,21 @@ async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
   return { config, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location } }) };
 }
 
-let rotation: Promise<{ config: Config; ports: RotationPorts }> | undefined;
+const rotation = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
+  const { config, location, resolved } = await basics(env, ['HF_TOKEN', 'HF_OAUTH_CLIENT_SECRET']);
+  const { ports } = await composeRotation(config, readRotationSecrets(resolved, config), resolved, { state: { kind: 'dynamodb', location } });
+  return { config, ports };
+});
 
 /** rotate-tokens needs the Hub, Secrets Manager and the table, not Okta: it reads only HF_TOKEN and the OAuth app's secret (its role may read no other). */
 export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; ports: RotationPorts }> {
-  rotation ??= (async () => {
-    const { config, location, resolved } = await basics(env, ['HF_TOKEN', 'HF_OAUTH_CLIENT_SECRET']);
-    const { ports } = await composeRotation(config, readRotationSecrets(resolved, config), resolved, { state: { kind: 'dynamodb', location } });
-    return { config, ports };
-  })().catch((error: unknown) => {
-    rotation = undefined;
-    throw error;
-  });
-  return rotation;
+  return rotation(env);
 }
 
 let sink: EventSink | undefined;
 
 let reports: S3ReportStore | undefined;
 let plans: S3ReportStore | undefined;
-let planKey: Promise<string> | undefined;
 
 /** reconcile's approved plans: the stack's bucket (APPROVED_PLANS_BUCKET), read under approved-plans/ only. */
 export function lambdaApprovedPlans(env: NodeJS.ProcessEnv = process.env): S3ReportStore {
@@ -77,17 +72,12 @@ export function lambdaApprovedPlans(env: NodeJS.ProcessEnv = process.env): S3Rep
   return plans;
 }
 
+const planKey = onceUntilFailure((env: NodeJS.ProcessEnv) =>
+  requiredSecret(env, 'HF_IAM_SYNC_PLAN_KEY', 'HF_IAM_SYNC_PLAN_KEY (or HF_IAM_SYNC_PLAN_KEY_SECRET_ARN, parameter planKeySecretArn) is not set: the key approved plans are signed with'));
+
 /** The key saved plans are signed with (HF_IAM_SYNC_PLAN_KEY, or through HF_IAM_SYNC_PLAN_KEY_SECRET_ARN); read only when a plan is applied. */
 export function lambdaPlanKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  planKey ??= resolveSecretEnv(env, ['HF_IAM_SYNC_PLAN_KEY']).then((resolved) => {
-    const key = resolved.HF_IAM_SYNC_PLAN_KEY;
-    if (!key) throw new ConfigError(['HF_IAM_SYNC_PLAN_KEY (or HF_IAM_SYNC_PLAN_KEY_SECRET_ARN, parameter planKeySecretArn) is not set: the key approved plans are signed with']);
-    return key;
-  }).catch((error: unknown) => {
-    planKey = undefined;
-    throw error;
-  });
-  return planKey;
+  return planKey(env);
 }
 
 /** The packaged configuration file's text (a saved plan names the configuration it was made under by its hash). */
@@ -109,10 +99,8 @@ export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink
   return sink;
 }
 
+const runtime = onceUntilFailure(build);
+
 export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<LambdaRuntime> {
-  runtime ??= build(env).catch((error: unknown) => {
-    runtime = undefined;
-    throw error;
-  });
-  return runtime;
+  return runtime(env);
 }

@@ -4,6 +4,7 @@ import { compareReviews, type AccessReview } from '../../shared/domain/access-re
 import { renderAccessReviewHtml } from '../../shared/domain/access-review-html.js';
 import { runAccessReview } from '../../shared/reconcile/access-review.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
+import { renderCsv, type Column } from '../csv.js';
 import { EXIT, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 
@@ -20,13 +21,11 @@ export interface AccessReviewArgs {
   compare: string | undefined;
 }
 
-const COLUMNS: Array<[string, (r: AccessReview['rows'][number]) => string]> = [
+const COLUMNS: Array<Column<AccessReview['rows'][number]>> = [
   ['user', (r) => r.user], ['role', (r) => r.role], ['resource_groups', (r) => r.resourceGroups.map((rg) => `${rg.name}:${rg.role}`).join('; ')],
   ['okta_login', (r) => r.oktaLogin ?? ''], ['granted_by', (r) => r.grantedBy.join('; ')], ['since', (r) => r.since ?? ''],
   ['last_change', (r) => (r.lastChange ? `${r.lastChange.action} by ${r.lastChange.actor} (run ${r.lastChange.runId})` : '')], ['flags', (r) => r.flags.join('; ')],
 ];
-
-const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 function renderTable(review: AccessReview): string {
   const header = ['user', 'role', 'resource groups', 'okta login', 'granted by', 'since', 'flags'];
@@ -55,7 +54,7 @@ export async function runAccessReviewCommand(args: AccessReviewArgs, io: CliIo):
     const text = args.format === 'html' ? renderAccessReviewHtml(review) : args.format === 'json'
       ? JSON.stringify(changes ? { ...review, compared: { with: previous!.generatedAt, changes } } : review, null, 2)
       : args.format === 'csv'
-        ? [COLUMNS.map(([n]) => n), ...review.rows.map((r) => COLUMNS.map(([, get]) => get(r)))].map((row) => row.map(csvField).join(',')).join('\r\n')
+        ? renderCsv(COLUMNS, review.rows)
         : `${renderTable(review)}${changes ? `\n\nChanges since the review of ${previous!.generatedAt}:\n${changes.map((c) => `  ${c}`).join('\n') || '  none'}` : ''}`;
     if (args.out) {
       await writeFile(resolve(io.cwd, args.out), `${text}\n`);

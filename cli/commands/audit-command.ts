@@ -1,3 +1,4 @@
+import { renderCsv, type Column } from '../csv.js';
 import type { Access } from '../../shared/domain/plan.js';
 import type { AuditQuery, ChangeRecord, Trigger } from '../../shared/ports/state-store.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
@@ -46,18 +47,15 @@ export function toAuditQuery(organization: string, args: AuditArgs): AuditQuery 
 
 const groups = (a: Access | null) => (a?.resourceGroups ?? []).map((rg) => `${rg.name}:${rg.role}`).join(' ');
 
-const COLUMNS: Array<[string, (r: ChangeRecord) => string]> = [
+const COLUMNS: Array<Column<ChangeRecord>> = [
   ['time', (r) => r.at], ['organization', (r) => r.organization], ['user', (r) => r.user], ['okta_user_id', (r) => r.oktaUserId ?? ''],
   ['action', (r) => r.action], ['effect', (r) => r.effect], ['role_before', (r) => r.before?.role ?? ''], ['role_after', (r) => r.after?.role ?? ''],
   ['resource_groups_before', (r) => groups(r.before)], ['resource_groups_after', (r) => groups(r.after)], ['outcome', (r) => r.outcome],
   ['error', (r) => r.error ?? ''], ['trigger', (r) => r.trigger], ['actor', (r) => r.actor], ['run_id', (r) => r.runId], ['reasons', (r) => r.reasons.join('; ')],
 ];
 
-/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled; CRLF line ends. */
-export const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-
 export function renderAuditCsv(records: readonly ChangeRecord[]): string {
-  return [COLUMNS.map(([name]) => name), ...records.map((r) => COLUMNS.map(([, get]) => get(r)))].map((row) => row.map(csvField).join(',')).join('\r\n');
+  return renderCsv(COLUMNS, records);
 }
 
 export function renderAudit(records: readonly ChangeRecord[]): string {
@@ -77,7 +75,7 @@ export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<numbe
     if (args.credential !== undefined) {
       const query = toAuditQuery(config.policy.organization, args);
       if (args.user || args.trigger || args.outcome) throw new ConfigError(['--credential shows a rotation trail: it takes --since, --until, --limit and --format, not --user, --trigger or --outcome']);
-      io.stdout(renderRotationTrail(await rotationTrail(credentials, args.credential, query), args.format, csvField));
+      io.stdout(renderRotationTrail(await rotationTrail(credentials, args.credential, query), args.format));
       return EXIT.ok;
     }
     const records = await state.listChanges(toAuditQuery(config.policy.organization, args));

@@ -1,3 +1,4 @@
+import { renderCsv, type Column } from '../csv.js';
 import type { CredentialStore, RotationEventRecord } from '../../shared/ports/credential-store.js';
 
 /**
@@ -6,7 +7,7 @@ import type { CredentialStore, RotationEventRecord } from '../../shared/ports/cr
  * characters), and why a step failed. Never a token value: none is stored.
  */
 
-const COLUMNS: Array<[string, (e: RotationEventRecord) => string]> = [
+const COLUMNS: Array<Column<RotationEventRecord>> = [
   ['time', (e) => e.at], ['credential', (e) => e.credential], ['rotation_id', (e) => e.rotationId], ['step', (e) => e.step], ['outcome', (e) => e.outcome],
   ['token_id', (e) => e.tokenId ?? ''], ['last4', (e) => e.last4 ?? ''], ['run_id', (e) => e.runId], ['error', (e) => e.error ?? ''],
 ];
@@ -18,9 +19,9 @@ export async function rotationTrail(
   return events.filter((e) => (!window.since || e.at >= window.since) && (!window.until || e.at < window.until)).slice(0, window.limit);
 }
 
-export function renderRotationTrail(events: readonly RotationEventRecord[], format: 'table' | 'json' | 'csv', csvField: (v: string) => string): string {
+export function renderRotationTrail(events: readonly RotationEventRecord[], format: 'table' | 'json' | 'csv'): string {
   if (format === 'json') return JSON.stringify(events, null, 2);
-  if (format === 'csv') return [COLUMNS.map(([n]) => n), ...events.map((e) => COLUMNS.map(([, get]) => get(e)))].map((row) => row.map(csvField).join(',')).join('\r\n');
+  if (format === 'csv') return renderCsv(COLUMNS, events);
   if (events.length === 0) return 'No rotation steps recorded for this credential.';
   const rows = events.map((e) => [e.at, e.step, e.outcome, e.last4 ? `…${e.last4}` : '', e.rotationId, e.runId, e.error ?? '']);
   const header = ['time', 'step', 'outcome', 'token', 'rotation', 'run', 'error'];

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import fixture from '../fixtures/okta/eventbridge-user-deactivate.json' with { type: 'json' };
 import { vi } from 'vitest';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import { SecretsManagerStandIn } from '../../sandbox/aws/secrets-manager-stand-in.js';
@@ -15,6 +16,8 @@ import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
  */
 
 export const HOOK_SECRET = 'sandbox-hook-secret-value';
+/** An Okta System Log event as Okta's EventBridge log stream delivers it (a fresh envelope id each time). */
+export const asEventBridge = (detail: unknown) => ({ ...fixture, id: crypto.randomUUID(), detail }) as unknown as EventBridgeEvent<'SystemLog', unknown>;
 export const lambdaContext = { functionName: 'hf-iam-sync-test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
 const HANDLERS = {

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, StandInServer } from '../../sandbox/http-kit.js';
-import fixture from '../fixtures/okta/eventbridge-user-deactivate.json' with { type: 'json' };
-import { lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
+import { asEventBridge, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
 
 /**
  * An okta-event process killed (SIGKILL, as Lambda's sandbox dies) at each step of an offboarding;
@@ -22,7 +21,6 @@ afterEach(async () => {
 });
 
 const ROLE = /\/members\/linus-t\/role$/;
-const asEventBridge = (detail: unknown) => ({ ...fixture, id: crypto.randomUUID(), detail }) as unknown as EventBridgeEvent<'SystemLog', unknown>;
 
 interface Step {
   name: string;

@@ -1,10 +1,7 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventBridgeSink } from '../../shared/adapters/eventbridge/eventbridge-sink.js';
 import { handleOktaEvents, type EventPorts } from '../../shared/offboarding/handle-okta-events.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
-import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startEventHarness, type Harness } from '../helpers/harness.js';
 
 /**
  * An offboarding while an org reconcile applies hundreds of slow writes: it serializes on the
@@ -13,18 +10,13 @@ import { startHarness, type Harness } from '../helpers/harness.js';
  */
 
 let h: Harness;
-let bus: EventBridgeStandIn;
 let ports: EventPorts;
 
 beforeEach(async () => {
-  h = await startHarness();
-  bus = new EventBridgeStandIn();
-  await bus.start();
-  ports = { ...h.composition.ports, events: new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'test') };
+  ({ h, ports } = await startEventHarness());
 });
 afterEach(async () => {
   await h.stop();
-  await bus.stop();
 });
 
 const ROLE_PUT = /\/members\/([^/]+)\/role$/;

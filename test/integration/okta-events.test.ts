@@ -1,11 +1,9 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventBridgeSink } from '../../shared/adapters/eventbridge/eventbridge-sink.js';
 import { handleOktaEvents, type EventPorts } from '../../shared/offboarding/handle-okta-events.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import { addLinkedPeople } from '../helpers/cli-sandbox.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startEventHarness, type Harness } from '../helpers/harness.js';
 
 /** Event-driven offboarding through the real adapters, the Okta and Hub stand-ins, dynalite and EventBridge. */
 
@@ -14,15 +12,10 @@ let bus: EventBridgeStandIn;
 let ports: EventPorts;
 
 beforeEach(async () => {
-  h = await startHarness();
-  bus = new EventBridgeStandIn();
-  await bus.start();
-  const client = new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  ports = { ...h.composition.ports, events: new EventBridgeSink(client, 'hf-iam-sync-test') };
+  ({ h, bus, ports } = await startEventHarness());
 });
 afterEach(async () => {
   await h.stop();
-  await bus.stop();
 });
 
 const rolePuts = () => h.sandbox.hub.count(/\/members\/[^/]+\/role$/, 'PUT');

@@ -6,8 +6,7 @@ import { parseConfig } from '../../shared/runtime/config.js';
 import { drainQueue, pollOnce } from '../../sandbox/aws/sqs-poller.js';
 import { serveFunctionUrl } from '../../sandbox/function-url.js';
 import { composeForSandbox } from '../../sandbox/sandbox.js';
-import fixture from '../fixtures/okta/eventbridge-user-deactivate.json' with { type: 'json' };
-import { HOOK_SECRET, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
+import { asEventBridge, HOOK_SECRET, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
 
 /**
  * The durable path: the hook and the EventBridge rule put Okta events on SQS; okta-event consumes
@@ -27,7 +26,6 @@ afterEach(async () => {
 });
 
 const send = (body: unknown) => sqs.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
-const asEventBridge = (detail: unknown) => ({ ...fixture, id: crypto.randomUUID(), detail });
 const consumer = () => env.load<Handler<unknown>>('okta-event');
 const post = (headers: Record<string, string>, body: string) => ({
   requestContext: { http: { method: 'POST' } }, headers: { authorization: HOOK_SECRET, ...headers }, body, isBase64Encoded: false,

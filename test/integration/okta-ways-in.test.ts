@@ -8,9 +8,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { drainQueue } from '../../sandbox/aws/sqs-poller.js';
 import { serveFunctionUrl } from '../../sandbox/function-url.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
-import fixture from '../fixtures/okta/eventbridge-user-deactivate.json' with { type: 'json' };
 import { addLinkedPeople } from '../helpers/cli-sandbox.js';
-import { HOOK_SECRET, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
+import { asEventBridge, HOOK_SECRET, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
 
 /** The three ways Okta events come in, each through its real handler, sharing one dedup. */
 
@@ -29,7 +28,6 @@ async function drain(batchSize = 10) {
   return drainQueue(new SQSClient({ endpoint: env.sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), env.queueUrl, onEvent as never, lambdaContext, { batchSize });
 }
 
-const asEventBridge = (detail: unknown) => ({ ...fixture, id: crypto.randomUUID(), detail }) as unknown as EventBridgeEvent<'SystemLog', unknown>;
 const hookRequest = (method: string, headers: Record<string, string>, body?: unknown) => ({
   requestContext: { http: { method } }, headers, body: body === undefined ? undefined : JSON.stringify(body), isBase64Encoded: false,
 }) as unknown as APIGatewayProxyEventV2;

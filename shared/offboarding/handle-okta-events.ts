@@ -7,7 +7,7 @@ import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
 import { mapLimit } from '../runtime/map-limit.js';
-import { offboardings, publishOutbox, settleOffboardings, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
+import { publishOutbox, settleOffboardings, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
 
 /**
  * handleOktaEvents — the one path for every way Okta events arrive (EventBridge log streaming,
@@ -127,10 +127,11 @@ export async function handleOktaEvents(
           return true;
         },
       });
-      own.push(...(await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until)));
+      const ready = await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until);
+      own.push(...ready);
       const failed = outcome.result?.failed ?? [];
       if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
-      offboarded.push(...offboardings(outcome.plan, outcome.runId, job.events, source, new Set(outcome.result?.applied.map((r) => r.changeId) ?? [])).map((o) => o.user));
+      offboarded.push(...ready.map((e) => e.user));
       const summary = `run ${outcome.runId}: ${outcome.outcome}, ${outcome.plan.changes.length} change(s)${outcome.plan.blocked.length ? `, ${outcome.plan.blocked.length} blocked` : ''}`;
       for (const e of job.events) if (outcomes.get(e.uuid)?.outcome === 'processed') outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: summary });
     } catch (error) {

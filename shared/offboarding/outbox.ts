@@ -35,7 +35,7 @@ interface Offboarding {
 const PUBLISH_CLAIM_MS = 30_000;
 
 /** One `MemberOffboarded` per person losing access in the plan (`applied`: only what was applied). */
-export function offboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, applied: ReadonlySet<string> | null): Offboarding[] {
+function offboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, applied: ReadonlySet<string> | null): Offboarding[] {
   const revoked = plan.changes.map((c, i) => ({ c, seq: i + 1 })).filter(({ c }) => c.effect === 'revoke' && (!applied || applied.has(c.id)));
   const people = [...new Set(revoked.map(({ c }) => c.user.toLowerCase()))];
   return people.map((key) => {

@@ -104,9 +104,11 @@ async function confirmAlone(ports: ReconcilePorts, config: Config, change: Chang
   return `inconsistent read: the organization read says ${change.action}${change.after ? ` → ${change.after.role}` : ''} for ${change.user}, a read of the person alone says ${instead}; held, not written (the next run decides again)`;
 }
 
+/** `safety.maxRemovals` as configured: a count, or a percentage. */
+const configuredLimit = (m: Config['policy']['maxRemovals']) => (m.kind === 'count' ? String(m.value) : `${m.value}%`);
+
 function overrideSummary(config: Config, allow: { count: number; reason: string }): string {
-  const configured = config.policy.maxRemovals.kind === 'count' ? String(config.policy.maxRemovals.value) : `${config.policy.maxRemovals.value}%`;
-  return `safety.maxRemovals lifted from ${configured} to ${allow.count} for this run only: ${allow.reason.trim()}`;
+  return `safety.maxRemovals lifted from ${configuredLimit(config.policy.maxRemovals)} to ${allow.count} for this run only: ${allow.reason.trim()}`;
 }
 
 /** The plan of what was read: a restore's own planner, or computePlan — under a one-run guard override if asked. */
@@ -114,10 +116,9 @@ function planFrom(inputs: PlanInputs, request: ReconcileRequest): Plan {
   if (request.plan) return request.plan(inputs);
   if (!request.allowRemovals) return computePlan(inputs);
   const plan = computePlan({ ...inputs, policy: { ...inputs.policy, maxRemovals: { kind: 'count', value: request.allowRemovals.count } } });
-  const was = inputs.policy.maxRemovals.kind === 'count' ? String(inputs.policy.maxRemovals.value) : `${inputs.policy.maxRemovals.value}%`;
   plan.diagnostics.unshift({
     severity: 'warning', code: 'guard-override',
-    summary: `safety.maxRemovals is lifted from ${was} to ${request.allowRemovals.count} for this run only`,
+    summary: `safety.maxRemovals is lifted from ${configuredLimit(inputs.policy.maxRemovals)} to ${request.allowRemovals.count} for this run only`,
     detail: `reason given: ${request.allowRemovals.reason.trim()} (recorded in the audit trail when applied)`,
   });
   return plan;

@@ -1,7 +1,6 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { EventBridgeSink } from '../shared/adapters/eventbridge/eventbridge-sink.js';
+import { composeEventSink } from '../composition/compose.js';
 import { SqsEventQueue } from '../shared/adapters/sqs/sqs-event-queue.js';
 import { handleOktaEvents } from '../shared/offboarding/handle-okta-events.js';
 import { queueHookEvents } from '../shared/offboarding/okta-hook.js';
@@ -30,20 +29,12 @@ export async function measure(latencyMs: number) {
   const sandbox = await startSandbox();
   const bus = new EventBridgeStandIn();
   await bus.start();
-  const write = sandbox.okta.groupByName('hf-acme-write');
-  const people = Array.from({ length: EVENTS }, (_, i) => {
-    const user = sandbox.okta.addUser({ login: `leaver${i}@acme.example`, profile: { hfUsername: `leaver${i}` } });
-    sandbox.okta.addToGroup(write.id, user.id);
-    sandbox.hub.addMember(`leaver${i}`, 'write');
-    return user;
-  });
+  const people = leavers(sandbox, EVENTS, 'leaver');
   const config = parseConfig(sandbox.configText, 'bench.yaml');
   const dynamo = await startDynamoProcess();
   const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
-  const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
-  // People hf-iam-sync manages: an earlier run applied them (their state item and Okta-id link).
-  await mapLimit(people, 16, (p, n) => ports.state.saveManaged('acme', { user: `leaver${n}`, oktaUserId: p.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() }));
-  await ports.state.putScimManagedResourceGroups('acme', [], new Date());
+  const events = composeEventSink({ EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
+  await manage(ports, people, 'leaver');
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
   const times: number[] = [];
@@ -77,6 +68,12 @@ function leavers(sandbox: Sandbox, count: number, prefix: string, role = 'write'
   });
 }
 
+/** People hf-iam-sync manages: as an earlier run leaves them (their state item, their Okta-id link, the org's SCIM groups). */
+async function manage(ports: Awaited<ReturnType<typeof composeForSandbox>>['ports'], people: ReadonlyArray<{ id: string }>, prefix: string) {
+  await mapLimit(people, 16, (p, n) => ports.state.saveManaged('acme', { user: `${prefix}${n}`, oktaUserId: p.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() }));
+  await ports.state.putScimManagedResourceGroups('acme', [], new Date());
+}
+
 /** BENCH_EVENTS deactivations at once: hook → SQS → 10 concurrent okta-event invocations of ≤ 100 messages. */
 export async function burst(latencyMs: number) {
   const sandbox = await startSandbox();
@@ -89,10 +86,9 @@ export async function burst(latencyMs: number) {
   const config = parseConfig(sandbox.configText, 'bench.yaml');
   const dynamo = await startDynamoProcess();
   const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
-  const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
+  const events = composeEventSink({ EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
   const client = new SQSClient({ endpoint: sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
-  await mapLimit(people, 16, (p, n) => ports.state.saveManaged('acme', { user: `burst${n}`, oktaUserId: p.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() }));
-  await ports.state.putScimManagedResourceGroups('acme', [], new Date());
+  await manage(ports, people, 'burst');
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
   const deactivations = people.map((p) => sandbox.okta.deactivate(p.id));
@@ -132,8 +128,8 @@ export async function duringReconcile(latencyMs: number, samples: number) {
   const config = parseConfig(sandbox.configText, 'bench.yaml');
   const dynamo = await startDynamoProcess();
   const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
-  const events = new EventBridgeSink(new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } }), 'bench');
-  await mapLimit(people, 16, (p, n) => ports.state.saveManaged('acme', { user: `late${n}`, oktaUserId: p.id, role: 'write', resourceGroups: [], lastSyncedAt: new Date().toISOString() }));
+  const events = composeEventSink({ EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
+  await manage(ports, people, 'late');
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
   const org = reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: 'bench', deadline: Date.now() + 45_000 });

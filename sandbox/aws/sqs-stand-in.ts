@@ -101,16 +101,26 @@ export class SqsStandIn extends StandInServer {
   #sendBatch(body: Record<string, unknown>): SandboxResponse {
     const queue = this.#queue(String(body.QueueUrl));
     const entries = (body.Entries ?? []) as Array<{ Id?: string; MessageBody?: unknown }>;
-    if (entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
+    return this.#batch(entries, (entry) => this.#enqueue(queue, entry.MessageBody), () => {
+      const total = entries.reduce((n, e) => n + Buffer.byteLength(String(e.MessageBody ?? '')), 0);
+      if (total > MAX_SIZE) throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_SIZE} bytes. You have sent ${total} bytes.`);
+    });
+  }
+
+  /**
+   * SQS's batch rules (1 to 10 entries, distinct ids, then the operation's own `whole` check), then
+   * each entry on its own: what fails goes to `Failed` with its code, the rest to `Successful`.
+   */
+  #batch<E extends { Id?: string }>(entries: readonly E[], each: (entry: E) => object, whole?: () => void): SandboxResponse {
+    if (entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
     if (entries.length > 10) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
     if (new Set(entries.map((e) => e.Id)).size !== entries.length) throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
-    const total = entries.reduce((n, e) => n + Buffer.byteLength(String(e.MessageBody ?? '')), 0);
-    if (total > MAX_SIZE) throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_SIZE} bytes. You have sent ${total} bytes.`);
+    whole?.();
     const Successful: unknown[] = [];
     const Failed: unknown[] = [];
     for (const entry of entries) {
       try {
-        Successful.push({ Id: entry.Id, ...this.#enqueue(queue, entry.MessageBody) });
+        Successful.push({ Id: entry.Id, ...each(entry) });
       } catch (error) {
         if (!(error instanceof SqsError)) throw error;
         Failed.push({ Id: entry.Id, SenderFault: true, Code: error.type, Message: error.message });
@@ -160,20 +170,10 @@ export class SqsStandIn extends StandInServer {
 
   #deleteBatch(body: Record<string, unknown>): SandboxResponse {
     const queue = this.#queue(String(body.QueueUrl));
-    const entries = (body.Entries ?? []) as Array<{ Id?: string; ReceiptHandle?: string }>;
-    if (entries.length === 0 || entries.length > 10) throw new SqsError(entries.length === 0 ? 'EmptyBatchRequest' : 'TooManyEntriesInBatchRequest', 'A batch holds 1 to 10 entries.');
-    const Successful: unknown[] = [];
-    const Failed: unknown[] = [];
-    for (const entry of entries) {
-      try {
-        queue.messages.splice(queue.messages.indexOf(this.#take(queue, entry.ReceiptHandle)), 1);
-        Successful.push({ Id: entry.Id });
-      } catch (error) {
-        if (!(error instanceof SqsError)) throw error;
-        Failed.push({ Id: entry.Id, SenderFault: true, Code: error.type, Message: error.message });
-      }
-    }
-    return this.#ok({ Successful, Failed });
+    return this.#batch((body.Entries ?? []) as Array<{ Id?: string; ReceiptHandle?: string }>, (entry) => {
+      queue.messages.splice(queue.messages.indexOf(this.#take(queue, entry.ReceiptHandle)), 1);
+      return {};
+    });
   }
 
   #changeVisibility(body: Record<string, unknown>): SandboxResponse {

@@ -4,7 +4,7 @@ import { compareReviews, type AccessReview } from '../../shared/domain/access-re
 import { renderAccessReviewHtml } from '../../shared/domain/access-review-html.js';
 import { runAccessReview } from '../../shared/reconcile/access-review.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
-import { renderCsv, type Column } from '../csv.js';
+import { alignColumns, renderCsv, type Column } from '../csv.js';
 import { EXIT, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 
@@ -30,13 +30,11 @@ const COLUMNS: Array<Column<AccessReview['rows'][number]>> = [
 function renderTable(review: AccessReview): string {
   const header = ['user', 'role', 'resource groups', 'okta login', 'granted by', 'since', 'flags'];
   const rows = review.rows.map((r) => [r.user, r.role, r.resourceGroups.map((rg) => `${rg.name}:${rg.role}`).join(', ') || '-', r.oktaLogin ?? '-', r.grantedBy[0] ?? '-', r.since?.slice(0, 10) ?? '-', r.flags.map((f) => f.split(' (')[0]).join(', ')]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const counts = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   return [
     `Access review of "${review.organization}", ${review.generatedAt}: ${review.summary.members} members`,
     `  by role: ${counts(review.summary.byRole)}`, `  by resource group: ${counts(review.summary.byResourceGroup)}`, `  flags: ${counts(review.summary.byFlag)}`, '',
-    line(header), ...rows.map(line),
+    ...alignColumns([header, ...rows]).map((line) => line.trimEnd()),
   ].join('\n');
 }
 

@@ -1,4 +1,4 @@
-import { renderCsv, type Column } from '../csv.js';
+import { alignColumns, renderCsv, type Column } from '../csv.js';
 import type { Access } from '../../shared/domain/plan.js';
 import type { AuditQuery, ChangeRecord, Trigger } from '../../shared/ports/state-store.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
@@ -64,9 +64,7 @@ export function renderAudit(records: readonly ChangeRecord[]): string {
     r.at, r.user, r.action, `${r.before?.role ?? '—'} → ${r.after?.role ?? 'out'}`, r.outcome, `${r.trigger}:${r.actor}`, r.runId, r.reasons[0] ?? '',
   ]);
   const header = ['time', 'user', 'action', 'role', 'outcome', 'by', 'run', 'why'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  return alignColumns([header, ...rows]).join('\n');
 }
 
 export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<number> {

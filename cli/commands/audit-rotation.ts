@@ -1,4 +1,4 @@
-import { renderCsv, type Column } from '../csv.js';
+import { alignColumns, renderCsv, type Column } from '../csv.js';
 import type { CredentialStore, RotationEventRecord } from '../../shared/ports/credential-store.js';
 
 /**
@@ -25,6 +25,5 @@ export function renderRotationTrail(events: readonly RotationEventRecord[], form
   if (events.length === 0) return 'No rotation steps recorded for this credential.';
   const rows = events.map((e) => [e.at, e.step, e.outcome, e.last4 ? `…${e.last4}` : '', e.rotationId, e.runId, e.error ?? '']);
   const header = ['time', 'step', 'outcome', 'token', 'rotation', 'run', 'error'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return alignColumns([header, ...rows]).map((line) => line.trimEnd()).join('\n');
 }

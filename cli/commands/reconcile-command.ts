@@ -3,6 +3,7 @@ import { renderPlan } from '../../shared/domain/render-plan.js';
 import { reconcile, type ReconcileOutcome } from '../../shared/reconcile/reconcile.js';
 import { EXIT, type CliIo } from '../io.js';
 import { actorOf, openRuntime } from '../runtime.js';
+import { changeLines } from './change-lines.js';
 import { writeSavedPlan } from './saved-plan-command.js';
 
 /**
@@ -23,11 +24,7 @@ export interface ReconcileArgs {
 }
 
 function renderResult(outcome: ReconcileOutcome): string {
-  const lines: string[] = [];
-  for (const r of outcome.result?.applied ?? []) lines.push(`  ✓ ${r.user}: ${r.action}`);
-  for (const r of outcome.result?.failed ?? []) lines.push(`  ✗ ${r.user}: ${r.action} failed: ${r.error}`);
-  for (const r of outcome.result?.held ?? []) lines.push(`  ! ${r.user}: ${r.action} held: ${r.error}`);
-  for (const r of outcome.result?.superseded ?? []) lines.push(`  ~ ${r.user}: ${r.action} superseded: ${r.error}`);
+  const lines = changeLines(outcome.result);
   const applied = outcome.result?.applied.length ?? 0;
   const failed = outcome.result?.failed.length ?? 0;
   const held = outcome.result?.held.length ?? 0;

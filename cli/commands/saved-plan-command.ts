@@ -7,6 +7,7 @@ import { openSavedPlan, savePlan } from '../../shared/reconcile/saved-plan.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { actorOf, openRuntime } from '../runtime.js';
+import { changeLines } from './change-lines.js';
 
 /**
  * Reviewed plans: `plan --out FILE` saves the plan it printed, signed (HF_IAM_SYNC_PLAN_KEY);
@@ -66,8 +67,7 @@ export async function runApplyFile(args: ApplyFileArgs, io: CliIo): Promise<numb
       io.stdout(JSON.stringify({ runId: outcome.runId, outcome: outcome.outcome, stale: outcome.stale.map((s) => ({ changeId: s.change.id, user: s.change.user, reason: s.reason })), result: outcome.result ?? null }, null, 2));
     } else {
       const lines = [
-        ...(outcome.result?.applied ?? []).map((r) => `  ✓ ${r.user}: ${r.action}`),
-        ...(outcome.result?.failed ?? []).map((r) => `  ✗ ${r.user}: ${r.action} failed: ${r.error}`),
+        ...changeLines(outcome.result),
         ...outcome.stale.map((s) => `  ! ${s.change.user}: ${s.change.action} refused, stale: ${s.reason}`),
       ];
       const none = args.allOrNothing && outcome.stale.length > 0 ? ' (--all-or-nothing: nothing applied)' : '';

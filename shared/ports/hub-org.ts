@@ -14,6 +14,11 @@ export interface HubIdentity extends TokenAccess {
  */
 export interface HubOrg {
   listMembers(): Promise<HubMember[]>;
+  /**
+   * The rate-limit window of HF_TOKEN as its answers described it: calls left (null: not known yet)
+   * and how long until the next call may go (0: now). A batch of writes ends when that is long.
+   */
+  pace(): { callsLeft: number | null; waitMs: number };
   /** The member with exactly this username (case-insensitive), or `null`. */
   findMember(username: string): Promise<HubMember | null>;
   /** The one member whose SSO email is `email` (the Hub's `?email=` lookup), or `null` (none, or several). */

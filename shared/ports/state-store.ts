@@ -1,10 +1,11 @@
-import type { Access, ChangeAction, Effect, PlanScope, PlanSummary } from '../domain/plan.js';
+import type { Access, Change, ChangeAction, Effect, PlanScope, PlanSummary } from '../domain/plan.js';
 import type { IssuedToken, ManagedMember } from '../domain/types.js';
 
 /** Who or what started a run, for the audit trail. */
 export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event';
 
-export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'blocked' | 'no-changes' | 'aborted';
+/** `stopped`: an org run that ended before its last batch (stopped, its lease lost, its retries spent); `apply --resume RUN` continues it. */
+export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'blocked' | 'no-changes' | 'aborted' | 'stopped';
 
 export interface RunRecord {
   runId: string;
@@ -43,6 +44,8 @@ export interface ChangeRecord {
   /** `superseded`: an org run's change not written because an offboarding decided about the member later. */
   outcome: 'started' | 'applied' | 'failed' | 'held' | 'superseded';
   error?: string;
+  /** Why an `applied` change needed no Hub call (the Hub already showed it when the run came back to it). */
+  note?: string;
   at: string;
 }
 
@@ -75,6 +78,39 @@ export interface OutboxEntry {
   /** Being published by an invocation until then (a claim; see claimOutbox). */
   publishingUntil?: string;
   event: { detailType: string; detail: Record<string, unknown> };
+}
+
+/** How the settled changes of a stored plan ended (their audit records say the same, one by one). */
+export interface JobCounts {
+  applied: number;
+  failed: number;
+  held: number;
+  superseded: number;
+}
+
+/**
+ * An org run's plan, stored for its batches (shared/reconcile/job.ts): the changes in apply order,
+ * in chunks (`RUN#{runId} / PLAN#{n}`), and this header (`RUN#{runId} / PLAN`), written last.
+ */
+export interface StoredPlan {
+  runId: string;
+  organization: string;
+  /** The lease owner allowed to apply it now: the first executor, or whoever resumed it last. */
+  owner: string;
+  total: number;
+  /** Changes per chunk (the last may hold fewer). */
+  chunkSize: number;
+  /** Changes before `cursor` (in stored order) are settled; the next batch starts there. */
+  cursor: number;
+  counts: JobCounts;
+  batches: number;
+  /** When the plan's Okta and Hub reads began (member holds compare decisions by it). */
+  readAtMs: number;
+  summary: PlanSummary;
+  /** Changes a guard held back when the plan was made (the run ends `blocked` when nothing else went wrong). */
+  blocked: number;
+  status: 'applying' | 'finished';
+  updatedAt: string;
 }
 
 export type MemberHoldAnswer = 'held' | { heldBy: string; until: string } | { decidedAtMs: number; by: string };
@@ -150,6 +186,20 @@ export interface StateStore {
   /** A named cursor (the System Log poll's next link), or null before the first poll. */
   getCursor(name: string): Promise<string | null>;
   putCursor(name: string, value: string, now: Date): Promise<void>;
+  /** Stores an org run's plan: every chunk of changes (apply order), then the header. */
+  putStoredPlan(plan: StoredPlan, chunks: readonly Change[][]): Promise<void>;
+  getStoredPlan(runId: string): Promise<StoredPlan | null>;
+  /** Chunk `index` of a stored plan's changes. */
+  getStoredPlanChunk(runId: string, index: number): Promise<Change[]>;
+  /**
+   * Moves a stored plan on (a checkpoint) — only while `owner` is its owner and its cursor is still
+   * `fromCursor`; `LeaseLostError` otherwise (another executor has it now).
+   */
+  advanceStoredPlan(runId: string, owner: string, fromCursor: number, next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'>, now: Date): Promise<void>;
+  /** Makes `owner` the stored plan's owner (a resume, after taking the org lease); refused once it is finished. */
+  takeOverStoredPlan(runId: string, owner: string, now: Date): Promise<void>;
+  /** The audit records of one run with seq in [fromSeq, toSeq]. */
+  listRunChanges(runId: string, fromSeq: number, toSeq: number): Promise<ChangeRecord[]>;
   /** Gives a claim back after a failure, so a retry or another way in can process the event. */
   releaseEvent(uuid: string): Promise<void>;
 }

@@ -44,6 +44,15 @@ export interface ApplyContext {
    * recorded `superseded` and not written.
    */
   hold?: (change: Change) => Promise<{ release(): Promise<void> }>;
+  /**
+   * Asked, while the member is held, before a change is written: null to write it, or — the Hub no
+   * longer shows what the plan was made from — what to do instead: `applied` (the Hub already shows
+   * the planned access: an earlier attempt wrote it) or `superseded` (someone changed the member
+   * since; never overwritten with the old decision).
+   */
+  recheck?: (change: Change) => Promise<{ outcome: 'applied' | 'superseded'; reason: string } | null>;
+  /** The audit seq of a change (a stored plan's numbering); default its place in `plan.changes`, from 1. */
+  seqOf?: (change: Change) => number;
   /** Called after each change with how many are done; for a progress line on a terminal. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -54,6 +63,8 @@ export interface ChangeResult {
   action: Change['action'];
   outcome: 'applied' | 'failed' | 'held' | 'superseded';
   error?: string;
+  /** Applied without a Hub call: the Hub already showed the planned access (see `recheck`). */
+  already?: true;
 }
 
 export interface ApplyResult {
@@ -72,12 +83,17 @@ export interface ApplyResult {
  *   3. demotions and mixed changes (an admin demoted only after the admin grants)
  *   4. removals of admins (after the admin grants, for the same reason)
  */
-const PHASES: Array<(c: Change) => boolean> = [
+export const PHASES: Array<(c: Change) => boolean> = [
   (c) => c.effect === 'revoke' && c.before?.role !== 'admin',
   (c) => c.effect === 'grant' || c.effect === 'upgrade',
   (c) => c.effect === 'mixed' || c.effect === 'downgrade',
   (c) => c.effect === 'revoke' && c.before?.role === 'admin',
 ];
+
+/** The changes in the order they are applied (PHASES; the plan's order within a phase). */
+export function applyOrder(changes: readonly Change[]): Change[] {
+  return PHASES.flatMap((inPhase) => changes.filter(inPhase));
+}
 
 async function execute(hub: HubOrg, state: StateStore, change: Change, context: ApplyContext): Promise<void> {
   switch (change.action) {
@@ -106,7 +122,7 @@ async function execute(hub: HubOrg, state: StateStore, change: Change, context: 
 export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, context: ApplyContext): Promise<ApplyResult> {
   if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
   const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
-  const seqOf = new Map(plan.changes.map((c, i) => [c.id, i + 1]));
+  const seqOf = new Map(plan.changes.map((c, i) => [c.id, context.seqOf?.(c) ?? i + 1]));
 
   const attempt = async (change: Change) => {
     const record = {
@@ -145,6 +161,22 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
 
   const write = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>) => {
     const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
+    let recheck: Awaited<ReturnType<NonNullable<ApplyContext['recheck']>>>;
+    try {
+      recheck = (await context.recheck?.(change)) ?? null;
+    } catch (error) {
+      fail(`not attempted: the member could not be checked against the plan (${describeError(error)})`);
+      return;
+    }
+    if (recheck?.outcome === 'superseded') {
+      result.superseded.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'superseded', error: recheck.reason });
+      await state.putChange({ ...record, outcome: 'superseded', error: recheck.reason, at: context.clock().toISOString() }).catch(() => undefined);
+      return;
+    }
+    if (recheck?.outcome === 'applied') {
+      await settle(change, record, recheck.reason);
+      return;
+    }
     if (context.confirmLoss && isDecrease(change.effect)) {
       const disagreement = await context.confirmLoss(change).catch((error: unknown) => `it could not be confirmed: ${describeError(error)}`);
       if (disagreement) {
@@ -166,12 +198,17 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       await state.putChange({ ...record, outcome: 'failed', error: describeError(error), at: context.clock().toISOString() }).catch(() => undefined);
       return;
     }
-    result.applied.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'applied' });
+    await settle(change, record);
+  };
+
+  /** The Hub shows the change: record it applied, and what we now manage. */
+  const settle = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>, already?: string) => {
+    result.applied.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'applied', ...(already ? { already: true as const } : {}) });
     const at = context.clock().toISOString();
     const after = change.after ?? NO_ACCESS;
     // The Hub change is done; a failed bookkeeping write must not turn it into a reported failure.
     await Promise.allSettled([
-      state.putChange({ ...record, outcome: 'applied', at }),
+      state.putChange({ ...record, outcome: 'applied', at, ...(already ? { note: already } : {}) }),
       change.action === 'suspend-credential' ? Promise.resolve()
         : change.action === 'revoke-token'
         ? state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())

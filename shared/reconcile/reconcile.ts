@@ -10,7 +10,8 @@ import { withBucketShare } from '../runtime/bucket-share.js';
 import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
-import { holdMember, holdPeople } from './member-holds.js';
+import { holdPeople } from './member-holds.js';
+import { DEFAULT_HANDOVER_MS, finishJob, runBatches, storePlan, type JobDeps, type JobTicket } from './job.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
 
 /**
@@ -59,6 +60,12 @@ export interface ReconcileRequest {
   /** Progress of the apply phase (changes done of total), for a terminal. */
   onProgress?: (done: number, total: number) => void;
   concurrency?: number;
+  /**
+   * Org applies: `in-process` (default) applies the stored plan's batches here, until done or the
+   * deadline (then the run is left `stopped`, resumable); `hand-over` stores the plan and returns its
+   * ticket with the lease handed over — the state machine runs the batches (see job.ts).
+   */
+  job?: 'in-process' | 'hand-over';
 }
 
 export interface ReconcileOutcome {
@@ -67,6 +74,8 @@ export interface ReconcileOutcome {
   /** Absent for a dry run, an errored plan, or a declined confirmation. */
   result?: ApplyResult;
   outcome: RunOutcome | 'planned' | 'declined';
+  /** An org apply: where its stored plan is (with `job: 'hand-over'`, the state machine's next input). */
+  ticket?: JobTicket;
 }
 
 function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
@@ -79,9 +88,10 @@ function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
  * Members an Okta user claims but our state does not list yet become managed now, so that they
  * keep being managed if the claim later disappears. Written once per member, not every run.
  */
-async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, result: ApplyResult, now: string): Promise<void> {
+async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, changed: ReadonlyArray<{ user: string }>, now: string): Promise<void> {
   const known = new Set(inputs.managed.map((m) => userKey(m.user)));
-  for (const r of result.applied) known.add(userKey(r.user));
+  // Members the run changes are recorded with their change (apply-plan.ts).
+  for (const r of changed) known.add(userKey(r.user));
   const directory = inputs.policy.emailFallback ? linkByEmail(inputs.directory, inputs.hub.members) : inputs.directory;
   const claimedBy = new Map(directory.users.flatMap((u) => (u.hfUsername ? [[userKey(u.hfUsername), u.id] as const] : [])));
   const conflicted = new Set(plan.conflicts.map((c) => c.user));
@@ -102,6 +112,23 @@ async function confirmAlone(ports: ReconcilePorts, config: Config, change: Chang
   const instead = alone.changes.filter((c) => c.user.toLowerCase() === change.user.toLowerCase())
     .map((c) => `${c.action}${c.after ? ` → ${c.after.role}` : ''}`).join(', ') || 'no change';
   return `inconsistent read: the organization read says ${change.action}${change.after ? ` → ${change.after.role}` : ''} for ${change.user}, a read of the person alone says ${instead}; held, not written (the next run decides again)`;
+}
+
+/**
+ * What an org run's batches need from the rest of the use case: the loss confirmation and, for a
+ * member changed since the plan, a run of that person alone (a one-person reconcile: member holds,
+ * its own run id and audit records).
+ */
+export function jobDeps(ports: ReconcilePorts, config: Config, who: { trigger: Trigger; actor: string }): JobDeps {
+  return {
+    hub: ports.hub, state: ports.state, clock: ports.clock,
+    confirmLoss: (change) => confirmAlone(ports, config, change),
+    replanAlone: async (change) => {
+      const alone = await reconcile(ports, config, { dryRun: false, scope: { kind: 'user', user: change.oktaUserId ?? change.user }, trigger: who.trigger, actor: who.actor });
+      const did = alone.result?.applied.map((r) => r.action).join(', ') || 'no change';
+      return `re-planned alone in run ${alone.runId} (${alone.outcome}: ${did})`;
+    },
+  };
 }
 
 /** `safety.maxRemovals` as configured: a count, or a percentage. */
@@ -221,20 +248,33 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
         reasons: [overrideSummary(config, request.allowRemovals)], trigger: request.trigger, actor: request.actor, outcome: 'applied', at: ports.clock().toISOString(),
       });
     }
+    if (lease) {
+      // An organization run is a job: its plan is stored and applied in batches with checkpoints (job.ts).
+      let ticket = await storePlan(ports.state, ports.clock, plan, { runId, owner: runId, readAtMs });
+      await recordClaims(ports.state, inputs, plan, plan.changes, ports.clock().toISOString());
+      if (request.job === 'hand-over') {
+        await lease.handOver(DEFAULT_HANDOVER_MS);
+        return { runId, plan, outcome: 'planned', ticket };
+      }
+      const deps = jobDeps(ports, config, request);
+      const ran = await runBatches(deps, ticket, lease, {
+        trigger: request.trigger, actor: request.actor, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      });
+      ticket = ran.ticket;
+      const { run: done } = await finishJob(deps, ticket, { lease, ...(ran.stopReason ? { reason: ran.stopReason } : {}) });
+      return { runId, plan, result: ran.result, outcome: done.outcome!, ticket };
+    }
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
-      // The org lease is confirmed (a conditional renewal) before each write; a person run's holds
-      // were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
+      // A person run's holds were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
       beforeWrite: async (change) => {
-        if (lease) await lease.confirm(`change ${change.id}`);
         for (const held of holds) held.check(`change ${change.id}`);
       },
-      ...(person ? {} : { hold: (change: Change) => holdMember(ports.state, ports.clock, org, runId, change.user, readAtMs, timing) }),
-      // An organization read can be silently short (a page that drops someone); a loss must agree with that person read alone.
-      ...(request.scope.kind === 'organization' ? { confirmLoss: (change: Change) => confirmAlone(ports, config, change) } : {}), ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+      ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
-    await recordClaims(ports.state, inputs, plan, result, ports.clock().toISOString());
+    await recordClaims(ports.state, inputs, plan, result.applied, ports.clock().toISOString());
     const outcome = outcomeOf(plan, result);
     // Nothing more is written to the Hub: the holds go back while the run's outcome is recorded.
     await Promise.all([finished({ outcome, applied: result.applied.length, failed: result.failed.length }), ...holds.map((h) => h.release())]);

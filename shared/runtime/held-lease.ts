@@ -58,8 +58,20 @@ export class HeldLease {
   private constructor(readonly what: string, readonly ops: LeaseOps, readonly timing: Required<LeaseTiming>) {}
 
   static async take(what: string, ops: LeaseOps, timing: LeaseTiming): Promise<HeldLease> {
+    return HeldLease.#start(what, ops, timing, (ttl) => ops.acquire(ttl));
+  }
+
+  /**
+   * Takes up a lease this owner was handed (`handOver`) by its previous invocation: a conditional
+   * renewal, so `LeaseLostError` when another run has taken it since.
+   */
+  static async adopt(what: string, ops: LeaseOps, timing: LeaseTiming): Promise<HeldLease> {
+    return HeldLease.#start(what, ops, timing, (ttl) => ops.renew(ttl));
+  }
+
+  static async #start(what: string, ops: LeaseOps, timing: LeaseTiming, first: (ttlMs: number) => Promise<void>): Promise<HeldLease> {
     const lease = new HeldLease(what, ops, { heartbeatMs: DEFAULT_HEARTBEAT_MS, marginMs: DEFAULT_MARGIN_MS, ...timing });
-    await ops.acquire(lease.ttl());
+    await first(lease.ttl());
     lease.#timer = setInterval(() => {
       if (lease.#lost) return;
       ops.renew(lease.ttl()).catch((error: unknown) => {
@@ -97,6 +109,18 @@ export class HeldLease {
 
   get lost(): boolean {
     return this.#lost !== undefined;
+  }
+
+  /**
+   * Keeps the lease for the next invocation of the same job instead of releasing it: renewed once
+   * for `ttlMs` (the wait before the next batch plus its start), then no longer heartbeated. If no
+   * invocation adopts it by then — the execution was stopped or died — it expires by itself.
+   */
+  async handOver(ttlMs: number): Promise<void> {
+    clearInterval(this.#timer);
+    if (this.#released || this.#lost) return;
+    this.#released = true;
+    await this.ops.renew(ttlMs);
   }
 
   /** Gives the lease back (once: a second call does nothing). */

@@ -1,7 +1,11 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
-import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore } from '../../ports/state-store.js';
+import type { Change } from '../../domain/plan.js';
+import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore, StoredPlan } from '../../ports/state-store.js';
+import { ConflictError } from '../../runtime/errors.js';
+import { LeaseLostError } from '../../runtime/held-lease.js';
+import { mapLimit } from '../../runtime/map-limit.js';
 import { TABLE_INDEXES } from './table.js';
 import { TableOps, unkeyed } from './table-ops.js';
 
@@ -15,6 +19,8 @@ import { TableOps, unkeyed } from './table-ops.js';
  *   ORG#{org}    / MEMBER#{user}   what we manage (lower-cased username)
  *   RUN#{runId}  / META            a run
  *   RUN#{runId}  / CHANGE#{seq}    a change; gsi1 = org + time, gsi2 = org + user + time
+ *   RUN#{runId}  / PLAN            an org run's stored plan: owner, cursor, counts (conditional updates)
+ *   RUN#{runId}  / PLAN#{n}        its changes n × chunkSize …, in apply order (JSON, < 400 KB an item)
  */
 
 const pad = (n: number) => String(n).padStart(6, '0');
@@ -108,6 +114,63 @@ export class DynamoDbStateStore implements StateStore {
       gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`, gsi2sk: time,
       ...change,
     }, `record change ${change.seq} of run ${change.runId}`);
+  }
+
+  async putStoredPlan(plan: StoredPlan, chunks: readonly Change[][]): Promise<void> {
+    // The header goes last: a plan whose header exists is complete.
+    await mapLimit(chunks.map((changes, index) => ({ changes, index })), 8, ({ changes, index }) =>
+      this.#ops.put({ pk: `RUN#${plan.runId}`, sk: `PLAN#${pad(index)}`, changes: JSON.stringify(changes) }, `store chunk ${index} of run ${plan.runId}'s plan`));
+    await this.#ops.put({ pk: `RUN#${plan.runId}`, sk: 'PLAN', ...plan }, `store run ${plan.runId}'s plan`);
+  }
+
+  async getStoredPlan(runId: string): Promise<StoredPlan | null> {
+    const item = await this.#ops.get(`RUN#${runId}`, 'PLAN');
+    return item ? unkeyed<StoredPlan>(item) : null;
+  }
+
+  async getStoredPlanChunk(runId: string, index: number): Promise<Change[]> {
+    const item = await this.#ops.get(`RUN#${runId}`, `PLAN#${pad(index)}`);
+    if (!item) throw new ConflictError(`Run ${runId}'s stored plan has no chunk ${index}; the plan is incomplete and cannot be applied.`);
+    return JSON.parse(String(item.changes)) as Change[];
+  }
+
+  async advanceStoredPlan(runId: string, owner: string, fromCursor: number, next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'>, now: Date): Promise<void> {
+    try {
+      await this.#doc.send(new UpdateCommand({
+        TableName: this.#table, Key: { pk: `RUN#${runId}`, sk: 'PLAN' },
+        UpdateExpression: 'SET #cursor = :cursor, #counts = :counts, batches = :batches, #status = :status, updatedAt = :now',
+        ConditionExpression: '#owner = :owner AND #cursor = :from',
+        ExpressionAttributeNames: { '#owner': 'owner', '#cursor': 'cursor', '#counts': 'counts', '#status': 'status' },
+        ExpressionAttributeValues: { ':owner': owner, ':from': fromCursor, ':cursor': next.cursor, ':counts': next.counts, ':batches': next.batches, ':status': next.status, ':now': now.toISOString() },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(`stored plan of run ${runId}`, { cause: error });
+      throw this.#ops.wrap(`checkpoint run ${runId}`, error);
+    }
+  }
+
+  async takeOverStoredPlan(runId: string, owner: string, now: Date): Promise<void> {
+    try {
+      await this.#doc.send(new UpdateCommand({
+        TableName: this.#table, Key: { pk: `RUN#${runId}`, sk: 'PLAN' },
+        UpdateExpression: 'SET #owner = :owner, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND #status <> :finished',
+        ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+        ExpressionAttributeValues: { ':owner': owner, ':finished': 'finished', ':now': now.toISOString() },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`Run ${runId} has no stored plan left to apply (it finished, or it was never an organization apply).`);
+      throw this.#ops.wrap(`take over run ${runId}`, error);
+    }
+  }
+
+  async listRunChanges(runId: string, fromSeq: number, toSeq: number): Promise<ChangeRecord[]> {
+    const items = await this.#ops.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':from': `CHANGE#${pad(fromSeq)}`, ':to': `CHANGE#${pad(toSeq)}` },
+      ConsistentRead: true,
+    }, `read the changes of run ${runId}`, Number.POSITIVE_INFINITY);
+    return items.map((item) => unkeyed<ChangeRecord>(item));
   }
 
   async getChange(runId: string, seq: number): Promise<ChangeRecord | null> {

@@ -40,6 +40,10 @@ export class HubOrgHttp implements HubOrg {
     this.#scimBase = `/api/organizations/${this.#org}/${options.membership === 'scim-basic' ? 'scim-provisioning' : 'scim'}/v2`;
   }
 
+  pace(): { callsLeft: number | null; waitMs: number } {
+    return this.#api.limiter.pace();
+  }
+
   async listMembers(): Promise<HubMember[]> {
     const raw = await this.#api.getAllPages<RawMember>(`/api/organizations/${this.#org}/members?limit=10000`, 'list organization members');
     return raw.map((m) => this.#toMember(m));

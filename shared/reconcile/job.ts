@@ -1,0 +1,373 @@
+import { sameAccess } from '../domain/access.js';
+import type { Access, Change, Plan } from '../domain/plan.js';
+import type { HubMember } from '../domain/types.js';
+import type { ChangeRecord, JobCounts, RunRecord, StateStore, StoredPlan, Trigger } from '../ports/state-store.js';
+import type { HubOrg } from '../ports/hub-org.js';
+import { ConflictError, describeError } from '../runtime/errors.js';
+import { timeLeft } from '../runtime/deadline.js';
+import { DeadlineReachedError, HeldLease, LeaseLostError, type LeaseOps } from '../runtime/held-lease.js';
+import { applyOrder, applyPlan, type ApplyResult } from './apply-plan.js';
+import { holdMember } from './member-holds.js';
+
+/**
+ * An organization reconcile as a job: its plan is stored, then applied in batches by whoever
+ * executes it — the Step Functions state machine (one Lambda invocation per batch, a Wait state
+ * between them), the CLI in-process, or `apply --resume RUN` — with the same checkpoints.
+ *
+ *   plan ─► store (chunks in apply order, then the header) ─► batch ─► wait ─► batch … ─► finish
+ *
+ * A batch: adopt the org lease (a conditional renewal by the job's owner: the fence), read the Hub's
+ * members once (one call per page), then apply slices of the stored changes in order. Before each
+ * slice it stops when the invocation's time is nearly out or the rate-limit window is spent (it
+ * returns how long to wait instead of sleeping in Lambda). After each slice it checkpoints: the
+ * slice's audit records are the truth (a change with `applied`, `failed`, `held` or `superseded`
+ * is settled), the header's cursor and counts move past a slice only once all of it is settled,
+ * conditional on the owner and on the cursor it started from. Then it hands the lease over for the
+ * wait plus the next invocation's start — if nobody adopts it (the execution was stopped, or died),
+ * it expires by itself.
+ *
+ * Killed mid-slice, the retried batch starts at the last checkpoint and skips what the audit trail
+ * says is settled. A change left `started` (the kill came between its Hub call and its record) is
+ * checked against the batch's read like every other: the Hub shows the planned access → recorded
+ * applied without a second write; it shows what the plan was made from → written; anything else →
+ * someone changed the member since the plan: not overwritten, re-planned alone (a one-person run).
+ */
+
+/** Changes stored per item (each item stays far below DynamoDB's 400 KB). */
+const STORED_CHUNK = 200;
+/** Changes between checkpoints. */
+const DEFAULT_SLICE = 50;
+/** Kept for the next invocation to adopt the lease after a wait: Step Functions' transition and a cold start. */
+export const DEFAULT_HANDOVER_MS = 60_000;
+/** A window reset further away than this ends the batch: the executor waits, not the invocation. */
+const DEFAULT_MAX_INLINE_WAIT_MS = 10_000;
+
+/** Where a job is: what the state machine carries from one state to the next. */
+export interface JobTicket {
+  runId: string;
+  /** The lease owner executing the job (the run id, or a resume's own). */
+  owner: string;
+  organization: string;
+  done: boolean;
+  /** Seconds to wait before the next batch (the rate-limit window's reset); 0: go on. */
+  waitSeconds: number;
+  cursor: number;
+  total: number;
+  counts: JobCounts;
+  /** Why the last batch ended: the stored plan is done, the window is spent, or the invocation's time is. */
+  stoppedBy?: 'done' | 'rate-limit' | 'deadline';
+  /** The state machine's Catch puts here why the batches failed (then `finish` records the run stopped). */
+  error?: { Error?: string; Cause?: string };
+}
+
+export interface JobDeps {
+  hub: HubOrg;
+  state: StateStore;
+  clock: () => Date;
+  /** An org read may be silently short: a loss must agree with that person read alone (null: it does). */
+  confirmLoss: (change: Change) => Promise<string | null>;
+  /** A change whose member changed since the plan: plan and apply that person alone; says what happened. */
+  replanAlone: (change: Change) => Promise<string>;
+}
+
+export interface BatchOptions {
+  trigger: Trigger;
+  actor: string;
+  /** Changes between checkpoints (default 50). */
+  slice?: number;
+  concurrency?: number;
+  handoverMs?: number;
+  maxInlineWaitMs?: number;
+  leaseHeartbeatMs?: number;
+  /** In-process: the lease the whole run holds (no adopt, no hand-over per batch). */
+  lease?: HeldLease;
+  /** Each slice's results (the CLI prints them). */
+  onSlice?: (result: ApplyResult) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const ZERO: JobCounts = { applied: 0, failed: 0, held: 0, superseded: 0 };
+
+export function leaseOps(state: StateStore, clock: () => Date, organization: string, owner: string): LeaseOps {
+  return {
+    acquire: (ttl) => state.acquireLease(organization, owner, ttl, clock()),
+    renew: (ttl) => state.renewLease(organization, owner, ttl, clock()),
+    release: () => state.releaseLease(organization, owner),
+  };
+}
+
+const leaseName = (organization: string) => `reconcile lease for "${organization}"`;
+
+function ticketOf(stored: StoredPlan, extra: Partial<JobTicket> = {}): JobTicket {
+  const done = stored.cursor >= stored.total;
+  return {
+    runId: stored.runId, owner: stored.owner, organization: stored.organization, done, waitSeconds: 0,
+    cursor: stored.cursor, total: stored.total, counts: stored.counts, ...(done ? { stoppedBy: 'done' as const } : {}), ...extra,
+  };
+}
+
+/** Splits the changes (already in apply order) into stored chunks. */
+function chunksOf(changes: readonly Change[]): Change[][] {
+  const chunks: Change[][] = [];
+  for (let i = 0; i < changes.length; i += STORED_CHUNK) chunks.push(changes.slice(i, i + STORED_CHUNK));
+  return chunks;
+}
+
+/** Stores an applyable plan for its batches; the run's lease is `owner`'s (taken by the caller). */
+export async function storePlan(state: StateStore, clock: () => Date, plan: Plan, run: { runId: string; owner: string; readAtMs: number }): Promise<JobTicket> {
+  const ordered = applyOrder(plan.changes);
+  const stored: StoredPlan = {
+    runId: run.runId, organization: plan.organization, owner: run.owner, total: ordered.length, chunkSize: STORED_CHUNK,
+    cursor: 0, counts: { ...ZERO }, batches: 0, readAtMs: run.readAtMs, summary: plan.summary, blocked: plan.blocked.length,
+    status: 'applying', updatedAt: clock().toISOString(),
+  };
+  await state.putStoredPlan(stored, chunksOf(ordered));
+  return ticketOf(stored);
+}
+
+const describeAccess = (a: Access | null) =>
+  a === null ? 'not a member' : `${a.role}${a.resourceGroups.length ? ` with ${a.resourceGroups.map((rg) => `${rg.name ?? rg.id}:${rg.role}`).join(', ')}` : ''}`;
+
+/**
+ * The stale-plan check: is the member still as the plan saw them? Compared with the batch's own
+ * read of the Hub (`members`, lower-cased usernames).
+ */
+export function recheckAgainst(members: ReadonlyMap<string, HubMember>, change: Change): { outcome: 'applied' | 'superseded'; reason: string } | null {
+  const member = members.get(change.user.toLowerCase());
+  const now: Access | null = member ? { role: member.role, resourceGroups: member.resourceGroups } : null;
+  switch (change.action) {
+    case 'set-role':
+    case 'remove': {
+      if (change.after && now && sameAccess(now, change.after)) return { outcome: 'applied', reason: 'the Hub already showed the planned access when the run came to it (an earlier attempt wrote it, or someone did the same)' };
+      if (change.action === 'remove' && !now) return { outcome: 'applied', reason: 'no longer a member of the organization when the run came to it' };
+      if (change.before && now && sameAccess(now, change.before)) return null;
+      return {
+        outcome: 'superseded',
+        reason: `${change.user} changed since the plan was made: planned from ${describeAccess(change.before)}, the Hub now shows ${describeAccess(now)}; not overwritten with the old decision, re-planned alone`,
+      };
+    }
+    case 'scim-invite':
+      return now ? { outcome: 'applied', reason: 'already a member when the run came to it' } : null;
+    default:
+      return null;
+  }
+}
+
+const SETTLED = new Set<ChangeRecord['outcome']>(['applied', 'failed', 'held', 'superseded']);
+
+/** Counts a settled slice from its audit records (a `started` one was applied: only its final record failed to be written). */
+function countOf(records: readonly ChangeRecord[], appliedNow: ReadonlySet<string>, slice: ReadonlyArray<{ change: Change; seq: number }>): JobCounts {
+  const counts = { ...ZERO };
+  const idOf = new Map(slice.map((s) => [s.seq, s.change.id]));
+  for (const r of records) {
+    if (r.outcome !== 'started') counts[r.outcome] += 1;
+    else if (appliedNow.has(idOf.get(r.seq) ?? '')) counts.applied += 1;
+  }
+  return counts;
+}
+
+const add = (a: JobCounts, b: JobCounts): JobCounts => ({ applied: a.applied + b.applied, failed: a.failed + b.failed, held: a.held + b.held, superseded: a.superseded + b.superseded });
+
+/**
+ * One batch of a stored plan: from its checkpoint until the plan is done, the invocation's time is
+ * nearly out or the rate-limit window is spent. Never throws for one change; throws when the job
+ * must stop (its lease is lost, the table or the Hub's read fails) — the executor retries or finishes it.
+ */
+export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' | 'owner'>, options: BatchOptions): Promise<JobTicket> {
+  const found = await deps.state.getStoredPlan(ticket.runId);
+  if (!found) throw new ConflictError(`Run ${ticket.runId} has no stored plan: it was not an organization apply, or its plan was never stored.`);
+  let stored: StoredPlan = found;
+  if (stored.owner !== ticket.owner) throw new LeaseLostError(`stored plan of run ${ticket.runId} (now applied by ${stored.owner})`);
+  if (stored.status === 'finished' || stored.cursor >= stored.total) return ticketOf(stored);
+  const org = stored.organization;
+  const timing = { deadline: Date.now() + timeLeft(), ...(options.leaseHeartbeatMs ? { heartbeatMs: options.leaseHeartbeatMs } : {}) };
+  const lease = options.lease ?? await HeldLease.adopt(leaseName(org), leaseOps(deps.state, deps.clock, org, ticket.owner), timing);
+  let waitMs = 0;
+  let stoppedBy: JobTicket['stoppedBy'];
+  try {
+    // The batch's own read: every stored change is compared with it before it is written.
+    const readAtMs = deps.clock().getTime();
+    const members = new Map((await deps.hub.listMembers()).map((m) => [m.user.toLowerCase(), m]));
+    const sliceSize = options.slice ?? DEFAULT_SLICE;
+    const maxInlineWait = options.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS;
+    const chunks = new Map<number, Change[]>();
+    const changeAt = async (index: number) => {
+      const chunk = Math.floor(index / stored.chunkSize);
+      if (!chunks.has(chunk)) {
+        chunks.clear();
+        chunks.set(chunk, await deps.state.getStoredPlanChunk(ticket.runId, chunk));
+      }
+      return chunks.get(chunk)![index % stored.chunkSize]!;
+    };
+    let longestSliceMs = 0;
+    while (stored.cursor < stored.total) {
+      if (timeLeft() < 2 * longestSliceMs + 1_000) {
+        stoppedBy = 'deadline';
+        break;
+      }
+      lease.check('the next slice');
+      const pace = deps.hub.pace();
+      if (pace.waitMs > maxInlineWait) {
+        waitMs = pace.waitMs;
+        stoppedBy = 'rate-limit';
+        break;
+      }
+      const started = Date.now();
+      const from: number = stored.cursor;
+      // A slice is no bigger than what the window has left (a long wait is the executor's, not the invocation's).
+      const size = Math.min(sliceSize, stored.total - from, pace.callsLeft === null ? sliceSize : Math.max(1, pace.callsLeft));
+      const slice: Array<{ change: Change; seq: number }> = [];
+      for (let i = from; i < from + size; i += 1) slice.push({ change: await changeAt(i), seq: i + 1 });
+      const seqOf = new Map(slice.map((s) => [s.change.id, s.seq]));
+      const before = await deps.state.listRunChanges(ticket.runId, from + 1, from + size);
+      const settled = new Set(before.filter((r) => SETTLED.has(r.outcome)).map((r) => r.seq));
+      const todo = slice.filter((s) => !settled.has(s.seq)).map((s) => s.change);
+      const stale: Change[] = [];
+      const result = await applyPlan({ organization: org, changes: todo, errored: false, diagnostics: [] } as unknown as Plan, deps.hub, deps.state, {
+        runId: ticket.runId, trigger: options.trigger, actor: options.actor, clock: deps.clock,
+        seqOf: (change) => seqOf.get(change.id)!,
+        beforeWrite: (change) => lease.confirm(`change ${change.id}`),
+        hold: (change) => holdMember(deps.state, deps.clock, org, ticket.runId, change.user, readAtMs, timing),
+        recheck: async (change) => {
+          const answer = recheckAgainst(members, change);
+          if (answer?.outcome === 'superseded') stale.push(change);
+          return answer;
+        },
+        confirmLoss: deps.confirmLoss,
+        ...(options.onProgress ? { onProgress: (done: number) => options.onProgress!(from + size - todo.length + done, stored.total) } : {}),
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      });
+      options.onSlice?.(result);
+      // Members changed since the plan: each planned again alone, now (the org run holds none of them).
+      for (const change of stale) {
+        const seq = seqOf.get(change.id)!;
+        const what = await deps.replanAlone(change).catch((error: unknown) => `re-planning alone failed: ${describeError(error)}`);
+        const record = await deps.state.getChange(ticket.runId, seq);
+        if (record) await deps.state.putChange({ ...record, error: `${record.error ?? ''}: ${what}` }).catch(() => undefined);
+      }
+      const after = new Map((await deps.state.listRunChanges(ticket.runId, from + 1, from + size)).map((r) => [r.seq, r]));
+      const appliedNow = new Set(result.applied.map((r) => r.changeId));
+      const unsettled = slice.filter((s) => {
+        const record = after.get(s.seq);
+        return !record || (record.outcome === 'started' && !appliedNow.has(s.change.id));
+      });
+      if (unsettled.length > 0) {
+        // Not attempted: the deadline came (the next batch does the rest), the lease was lost
+        // (this executor stops), or the audit trail refused the records (the job cannot go on safely).
+        try {
+          lease.check('the rest of the slice');
+        } catch (error) {
+          if (error instanceof DeadlineReachedError) {
+            stoppedBy = 'deadline';
+            break;
+          }
+          throw error;
+        }
+        const why = result.failed.filter((f) => unsettled.some((u) => u.change.id === f.changeId)).map((f) => `${f.user}: ${f.error}`);
+        throw new ConflictError(`${unsettled.length} change(s) of run ${ticket.runId} from #${from + 1} could not be settled (${why.slice(0, 3).join('; ') || 'no audit record'}); the run stops at its last checkpoint and can be resumed.`);
+      }
+      const next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'> = { cursor: from + size, counts: add(stored.counts, countOf([...after.values()], appliedNow, slice)), batches: stored.batches, status: stored.status };
+      await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, from, next, deps.clock());
+      stored = { ...stored, ...next };
+      longestSliceMs = Math.max(longestSliceMs, Date.now() - started);
+    }
+    if (stored.cursor >= stored.total) stoppedBy = 'done';
+    const batches = stored.batches + 1;
+    await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, stored.cursor, { cursor: stored.cursor, counts: stored.counts, batches, status: stored.status }, deps.clock());
+    stored = { ...stored, batches };
+  } catch (error) {
+    if (!options.lease) await lease.release();
+    throw error;
+  }
+  const waitSeconds = Math.ceil(waitMs / 1000);
+  // The lease waits with the job: through the wait and the next invocation's start, and no longer.
+  if (!options.lease) await lease.handOver(waitSeconds * 1000 + (options.handoverMs ?? DEFAULT_HANDOVER_MS));
+  return ticketOf(stored, { waitSeconds, ...(stoppedBy ? { stoppedBy } : {}) });
+}
+
+/** The run's outcome from its stored plan's counts. */
+export function jobOutcome(stored: StoredPlan): NonNullable<RunRecord['outcome']> {
+  if (stored.cursor < stored.total) return 'stopped';
+  if (stored.total === 0) return stored.blocked > 0 ? 'blocked' : 'no-changes';
+  const { applied, failed, held } = stored.counts;
+  if (failed > 0 || held > 0) return applied > 0 ? 'partial' : 'failed';
+  if (stored.blocked > 0) return 'blocked';
+  return 'succeeded';
+}
+
+/**
+ * Ends a job: records the run's outcome (`stopped` with the reason when the batches did not reach
+ * the end), marks the stored plan finished when they did, and gives the lease back.
+ */
+export async function finishJob(deps: Pick<JobDeps, 'state' | 'clock'>, ticket: Pick<JobTicket, 'runId' | 'owner' | 'error'>, options: { lease?: HeldLease; reason?: string } = {}): Promise<{ run: RunRecord; stored: StoredPlan }> {
+  const [stored, run] = await Promise.all([deps.state.getStoredPlan(ticket.runId), deps.state.getRun(ticket.runId)]);
+  if (!stored || !run) throw new ConflictError(`Run ${ticket.runId} has no stored plan or no run record; there is nothing to finish.`);
+  const outcome = jobOutcome(stored);
+  const why = ticket.error ? `${ticket.error.Error ?? 'Error'}: ${ticket.error.Cause ?? ''}`.trim() : options.reason;
+  const stopped = outcome === 'stopped'
+    ? `stopped after ${stored.cursor} of ${stored.total} changes${why ? ` (${why})` : ''}; continue it with \`hf-iam-sync apply --resume ${ticket.runId}\` or a state machine execution with {"resume": "${ticket.runId}"}`
+    : undefined;
+  const finished: RunRecord = {
+    ...run, finishedAt: deps.clock().toISOString(), outcome, planSummary: stored.summary, applied: stored.counts.applied, failed: stored.counts.failed,
+    ...(stopped ? { error: stopped } : {}),
+  };
+  if (outcome !== 'stopped' && stored.owner === ticket.owner && stored.status !== 'finished') {
+    await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, stored.cursor, { cursor: stored.cursor, counts: stored.counts, batches: stored.batches, status: 'finished' }, deps.clock()).catch(() => undefined);
+  }
+  await deps.state.putRun(finished);
+  // Given back only by its owner (the release is conditional); a lease already taken over stays theirs.
+  if (options.lease) await options.lease.release();
+  else await deps.state.releaseLease(stored.organization, ticket.owner);
+  return { run: finished, stored: { ...stored, status: outcome === 'stopped' ? stored.status : 'finished' } };
+}
+
+/**
+ * Takes up a stopped run: the org lease under a new owner (refused while the run's execution, or
+ * anyone, holds it), then the stored plan (conditional: not finished).
+ */
+export async function takeOverJob(state: StateStore, clock: () => Date, runId: string, timing: { deadline: number; heartbeatMs?: number }): Promise<{ ticket: JobTicket; lease: HeldLease }> {
+  const stored = await state.getStoredPlan(runId);
+  if (!stored) throw new ConflictError(`Run ${runId} has no stored plan to resume (only an organization apply stores one; check the run id with \`hf-iam-sync audit --run ${runId}\`).`);
+  if (stored.status === 'finished') throw new ConflictError(`Run ${runId} is finished (${stored.cursor} of ${stored.total} changes settled); there is nothing to resume.`);
+  const owner = `${runId}+resume-${clock().getTime().toString(36)}`;
+  const lease = await HeldLease.take(leaseName(stored.organization), leaseOps(state, clock, stored.organization, owner), timing);
+  try {
+    await state.takeOverStoredPlan(runId, owner, clock());
+  } catch (error) {
+    await lease.release();
+    throw error;
+  }
+  return { ticket: ticketOf({ ...stored, owner }), lease };
+}
+
+/**
+ * The batches of a job in one process (the CLI, a direct invocation): batch after batch under one
+ * lease, sleeping what the window says between them, until the plan is done or the run's deadline
+ * comes (then the run is left `stopped`, resumable). Returns the last ticket and every change's result.
+ */
+export async function runBatches(deps: JobDeps, ticket: JobTicket, lease: HeldLease, options: BatchOptions): Promise<{ ticket: JobTicket; result: ApplyResult; stopReason?: string }> {
+  const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
+  const merge = (r: ApplyResult) => {
+    result.applied.push(...r.applied);
+    result.failed.push(...r.failed);
+    result.held.push(...r.held);
+    result.superseded.push(...r.superseded);
+    options.onSlice?.(r);
+  };
+  let current = ticket;
+  while (!current.done) {
+    try {
+      current = await applyBatch(deps, current, { ...options, lease, onSlice: merge });
+    } catch (error) {
+      // Another run has the lease now: this one stops where it is (its last checkpoint), writing nothing more.
+      if (error instanceof LeaseLostError) return { ticket: current, result, stopReason: describeError(error) };
+      throw error;
+    }
+    if (current.done) break;
+    if (current.stoppedBy === 'deadline') return { ticket: current, result, stopReason: "the run's deadline came" };
+    const waitMs = current.waitSeconds * 1000;
+    if (waitMs >= timeLeft() - 1_000) return { ticket: current, result, stopReason: `the rate-limit window resets in ${current.waitSeconds} s, after the run's deadline` };
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+  return { ticket: current, result };
+}

@@ -13,6 +13,7 @@ import { DEFAULT_RUN_MS, withDeadline } from '../shared/runtime/deadline.js';
 import { runRestoreCommand } from './commands/restore-command.js';
 import { runUnlockCommand } from './commands/unlock-command.js';
 import { EXIT, type CliIo } from './io.js';
+import { runResumeCommand } from './commands/resume-command.js';
 
 const USAGE = `Usage: hf-iam-sync <command> [options]
 
@@ -21,6 +22,7 @@ Commands:
           [--out PLAN.json]                           save it, signed (HF_IAM_SYNC_PLAN_KEY), for review
   apply   --config FILE [--json] [--yes] [--user X]   apply the plan (asks first unless --yes)
           [--allow-removals N --reason "…"]           lift safety.maxRemovals to N for this run only (audited)
+  apply   --config FILE --resume RUN [--yes] [--json]   continue a stopped organization run from its last checkpoint
   apply   --config FILE PLAN.json [--yes] [--all-or-nothing]
                                                       apply exactly a saved, reviewed plan; stale changes are refused
   audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event]
@@ -66,6 +68,7 @@ const OPTIONS = {
   out: { type: 'string' },
   compare: { type: 'string' },
   'all-or-nothing': { type: 'boolean', default: false },
+  resume: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -118,6 +121,13 @@ async function dispatch(command: string, values: Values, positionals: readonly s
     case 'plan':
     case 'apply': {
       const file = positionals[1];
+      if (values.resume !== undefined) {
+        if (command !== 'apply' || file !== undefined || values.user || values['allow-removals'] !== undefined || values.out !== undefined) {
+          throw new ConfigError(['--resume RUN continues a stopped run exactly as it was planned: use it with `apply` alone (no PLAN.json, --user, --allow-removals or --out)']);
+        }
+        if (!values.resume.trim()) throw new ConfigError(['--resume needs the run id (the `stopped` run\'s id, from its error or `hf-iam-sync audit`)']);
+        return await runResumeCommand({ config: needConfig(), run: values.resume.trim(), yes: values.yes, json: values.json }, io);
+      }
       if (command === 'apply' && file !== undefined) {
         if (values.user || values['allow-removals'] !== undefined) throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
         return await runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);

@@ -2,6 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventSource, HandleResult } from '../shared/offboarding/handle-okta-events.js';
 import type { ReconcileOutcome } from '../shared/reconcile/reconcile.js';
 import type { RotationReport } from '../shared/rotation/rotate-tokens.js';
+import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
 
 /**
  * CloudWatch metrics (Powertools, embedded metric format), namespace `hf-iam-sync`. The alarms in
@@ -25,6 +26,15 @@ export function recordRun(outcome: ReconcileOutcome): void {
   metrics.addMetric('ChangesApplied', MetricUnit.Count, outcome.result?.applied.length ?? 0);
   metrics.addMetric('ChangesFailed', MetricUnit.Count, outcome.result?.failed.length ?? 0);
   metrics.addMetric('ChangesBlocked', MetricUnit.Count, outcome.result ? outcome.plan.blocked.length : 0);
+}
+
+/** The same figures for a run the state machine applied in batches (its finish step). */
+export function recordJobRun(run: RunRecord, stored: StoredPlan): void {
+  const succeeded = ['succeeded', 'no-changes', 'blocked'].includes(run.outcome ?? '');
+  metrics.addMetric('RunsSucceeded', MetricUnit.Count, succeeded ? 1 : 0);
+  metrics.addMetric('ChangesApplied', MetricUnit.Count, stored.counts.applied);
+  metrics.addMetric('ChangesFailed', MetricUnit.Count, stored.counts.failed);
+  metrics.addMetric('ChangesBlocked', MetricUnit.Count, stored.blocked);
 }
 
 const RECEIVED = { eventbridge: 'StreamEventsReceived', hook: 'HookEventsReceived', poll: 'PolledEventsReceived' } as const;

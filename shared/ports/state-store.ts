@@ -20,6 +20,9 @@ export interface RunRecord {
   applied?: number;
   failed?: number;
   error?: string;
+  /** The last `apply --resume` (or resumed execution) of a stopped run: when and by whom. */
+  resumedAt?: string;
+  resumedBy?: string;
 }
 
 export interface ChangeRecord {

@@ -11,7 +11,7 @@ import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { holdPeople } from './member-holds.js';
-import { DEFAULT_HANDOVER_MS, finishJob, runBatches, storePlan, type JobDeps, type JobTicket } from './job.js';
+import { DEFAULT_HANDOVER_MS, finishJob, runBatches, storePlan, takeOverJob, type JobDeps, type JobTicket } from './job.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
 
 /**
@@ -282,4 +282,56 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
   } finally {
     await Promise.all([lease, ...holds].map((held) => held?.release()));
   }
+}
+
+export interface ResumeRequest {
+  runId: string;
+  trigger: Trigger;
+  actor: string;
+  deadline?: number;
+  /** As for a reconcile: batches here (`in-process`, default) or a ticket for the state machine (`hand-over`). */
+  job?: 'in-process' | 'hand-over';
+  onProgress?: (done: number, total: number) => void;
+  concurrency?: number;
+}
+
+export interface ResumeOutcome {
+  ticket: JobTicket;
+  /** In-process: what this resume applied, and the run as it ended. */
+  result?: ApplyResult;
+  run?: RunRecord;
+}
+
+/**
+ * Continues a stopped org run from its last checkpoint (`apply --resume RUN`, or the state machine
+ * started with `{"resume": RUN}`): it takes the org lease under a new owner — refused while anyone
+ * holds it, the run's own execution included — and the stored plan with it. Every change left is
+ * checked against a fresh read of the Hub before it is written, so an old plan never overwrites a
+ * member changed since (re-planned alone instead).
+ */
+export async function resumeRun(ports: ReconcilePorts, config: Config, request: ResumeRequest): Promise<ResumeOutcome> {
+  const deadline = runDeadline(request.deadline);
+  return withDeadline(deadline, () => withBucketShare(BULK_SHARE, async () => {
+    const { ticket, lease } = await takeOverJob(ports.state, ports.clock, request.runId, { deadline });
+    try {
+      const run = await ports.state.getRun(request.runId);
+      if (run) {
+        const { finishedAt: _f, outcome: _o, error: _e, ...open } = run;
+        await ports.state.putRun({ ...open, resumedAt: ports.clock().toISOString(), resumedBy: request.actor });
+      }
+      if (request.job === 'hand-over') {
+        await lease.handOver(DEFAULT_HANDOVER_MS);
+        return { ticket };
+      }
+      const deps = jobDeps(ports, config, request);
+      const ran = await runBatches(deps, ticket, lease, {
+        trigger: request.trigger, actor: request.actor, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      });
+      const { run: done } = await finishJob(deps, ran.ticket, { lease, ...(ran.stopReason ? { reason: ran.stopReason } : {}) });
+      return { ticket: ran.ticket, result: ran.result, run: done };
+    } finally {
+      await lease.release();
+    }
+  }));
 }

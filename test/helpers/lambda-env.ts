@@ -22,6 +22,7 @@ export const lambdaContext = { functionName: 'hf-iam-sync-test', awsRequestId: '
 
 const HANDLERS = {
   reconcile: () => import('../../functions/reconcile/handler.js'),
+  'reconcile-job': () => import('../../functions/reconcile-job/handler.js'),
   'okta-event': () => import('../../functions/okta-event/handler.js'),
   'okta-hook': () => import('../../functions/okta-hook/handler.js'),
   'okta-log-poll': () => import('../../functions/okta-log-poll/handler.js'),
@@ -42,8 +43,11 @@ export interface LambdaEnv {
   stop: () => Promise<void>;
 }
 
-/** `configExtra` is appended to the sandbox's config file (credentials, tokenExchange); `extraSecrets` become `<NAME>_SECRET_ARN`s. */
-export async function startLambdaEnv(options: { configExtra?: string; extraSecrets?: Record<string, string> } = {}): Promise<LambdaEnv> {
+/**
+ * `configExtra` is appended to the sandbox's config file (credentials, tokenExchange), `configure`
+ * rewrites it; `extraSecrets` become `<NAME>_SECRET_ARN`s.
+ */
+export async function startLambdaEnv(options: { configExtra?: string; configure?: (text: string) => string; extraSecrets?: Record<string, string> } = {}): Promise<LambdaEnv> {
   const saved = { ...process.env };
   const sandbox = await startSandbox();
   const secrets = new SecretsManagerStandIn();
@@ -53,7 +57,7 @@ export async function startLambdaEnv(options: { configExtra?: string; extraSecre
   sqs.createQueue('okta-events-dlq');
   const queueUrl = sqs.createQueue('okta-events', { visibilityTimeoutSeconds: 2, deadLetter: 'okta-events-dlq', maxReceiveCount: 3 });
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-lambda-'));
-  await writeFile(join(dir, 'config.yaml'), sandbox.configText + (options.configExtra ?? ''));
+  await writeFile(join(dir, 'config.yaml'), (options.configure ?? ((t: string) => t))(sandbox.configText + (options.configExtra ?? '')));
   Object.assign(process.env, {
     HF_IAM_SYNC_CONFIG: join(dir, 'config.yaml'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
     OKTA_API_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/okta', SANDBOX_OKTA_TOKEN).arn,

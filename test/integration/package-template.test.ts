@@ -34,11 +34,12 @@ afterAll(async () => {
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const fn = (name: string) => ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === `hf-iam-sync-ci-${name}`)?.[1];
+const byNameOf = (alarms: ReadonlyArray<readonly [string, Record<string, any>]>) => Object.fromEntries(alarms);
 const statements = (role: string) => resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 
 describe('the packaged stack', () => {
-  it('has the five functions on Node.js 22, each with its own role', () => {
-    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole'], ['rotate-tokens', 'RotateTokensRole']]) {
+  it('has the seven functions on Node.js 22, each with its own role', () => {
+    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['reconcile-job', 'ReconcileJobRole'], ['access-review', 'AccessReviewRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole'], ['rotate-tokens', 'RotateTokensRole']]) {
       expect(fn(name!)?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Role: { 'Fn::GetAtt': [role, 'Arn'] } });
     }
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
@@ -75,7 +76,7 @@ describe('the packaged stack', () => {
   });
 
   it('scopes every role to its own log group, the table, its secrets and (event functions) our bus', () => {
-    for (const [role, fnName] of [['ReconcileRole', 'reconcile'], ['OktaEventRole', 'okta-event'], ['OktaLogPollRole', 'okta-log-poll']]) {
+    for (const [role, fnName] of [['ReconcileRole', 'reconcile'], ['ReconcileJobRole', 'reconcile-job'], ['OktaEventRole', 'okta-event'], ['OktaLogPollRole', 'okta-log-poll']]) {
       const s = statements(role!);
       expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
       expect(JSON.stringify(s)).toContain(`log-group:/aws/lambda/hf-iam-sync-ci-${fnName}:*`);
@@ -86,6 +87,8 @@ describe('the packaged stack', () => {
       expect(JSON.stringify(s)).not.toContain('index/*');
     }
     expect(JSON.stringify(statements('ReconcileRole'))).not.toContain('events:PutEvents');
+    // The job's steps need the table and the Okta/Hub secrets — no bucket, no bus, no plan key.
+    expect(JSON.stringify(statements('ReconcileJobRole'))).not.toMatch(/events:PutEvents|s3:|sqs:/);
     const sqsOf = (role: string) => statements(role).filter((x: any) => JSON.stringify(x.Action).includes('sqs:'));
     expect(sqsOf('OktaEventRole')).toEqual([{ Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'], Resource: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] } }]);
     // The hook only queues: its own log group, its secret, SendMessage on the queue — no table, no bus.
@@ -180,8 +183,12 @@ describe('the packaged stack', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
     expect(alarms.map(([n]) => n).sort()).toEqual([
       'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingDelayedAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
-      'ReconcileFailedAlarm', 'RotateTokensErrorsAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
+      'ReconcileFailedAlarm', 'ReconcileJobExecutionThrottledAlarm', 'ReconcileJobExecutionsAbortedAlarm', 'ReconcileJobExecutionsFailedAlarm', 'ReconcileJobExecutionsTimedOutAlarm',
+      'RotateTokensErrorsAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
     ]);
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      expect(byNameOf(alarms)[`ReconcileJob${metric}Alarm`]).toMatchObject({ Namespace: 'AWS/States', MetricName: metric, Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'ReconcileJob' } }], Threshold: 1 });
+    }
     expect(alarms.every(([, p]) => JSON.stringify(p.AlarmActions) === JSON.stringify([{ Ref: 'AlarmTopic' }]))).toBe(true);
     const byName = Object.fromEntries(alarms);
     expect(byName.OffboardingFailedAlarm).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Value: 'hf-iam-sync-ci-okta-event' }] });
@@ -192,5 +199,34 @@ describe('the packaged stack', () => {
     expect(byName.CredentialOverdueAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'CredentialsOverdue', Threshold: 1 });
     expect(byName.RotationStaleAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RotationAgeHours', Statistic: 'Maximum', Threshold: 192, TreatMissingData: 'breaching' });
     expect(byName.OktaStreamSilentAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'StreamEventsReceived', EvaluationPeriods: 6, TreatMissingData: 'breaching' });
+  });
+
+  it('runs the weekly organization apply as the ReconcileJob state machine: the validated definition, invoking reconcile-job only, started by the schedule', async () => {
+    const machine = resources.ReconcileJob!.Properties;
+    expect(machine.RoleArn).toEqual({ 'Fn::GetAtt': ['ReconcileJobStateMachineRole', 'Arn'] });
+    // The definition deployed is the file the tests execute, its three tasks bound to reconcile-job.
+    const [text, bindings] = machine.DefinitionString['Fn::Sub'] as [string, Record<string, unknown>];
+    const definition = JSON.parse(text);
+    const { parse } = await import('yaml');
+    const source = parse(await readFile('state-machines/reconcile-job.yml', 'utf8'));
+    expect(Object.keys(definition.States)).toEqual(Object.keys(source.States));
+    const tasks = Object.values(definition.States).filter((s: any) => s.Type === 'Task') as Array<{ Resource: string }>;
+    expect(tasks).toHaveLength(3);
+    for (const task of tasks) expect(bindings[task.Resource.slice(2, -1)]).toEqual({ 'Fn::GetAtt': ['ReconcileDashjobLambdaFunction', 'Arn'] });
+    // Least privilege: invoke reconcile-job (and its versions), nothing else; assumed by Step Functions of this account only.
+    const role = resources.ReconcileJobStateMachineRole!.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({ Principal: { Service: ['states.amazonaws.com'] }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })]);
+    expect(statements('ReconcileJobStateMachineRole')).toEqual([{
+      Effect: 'Allow', Action: ['lambda:InvokeFunction'],
+      Resource: [{ 'Fn::GetAtt': ['ReconcileDashjobLambdaFunction', 'Arn'] }, { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['ReconcileDashjobLambdaFunction', 'Arn'] }, '*']] }],
+    }]);
+    // The weekly schedule starts an execution (the reconcile function has no schedule of its own any more).
+    const weekly = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'cron(0 6 ? * MON *)')![1];
+    expect(weekly.Properties.Targets).toEqual([expect.objectContaining({ Arn: { Ref: 'ReconcileJob' }, Input: JSON.stringify({ trigger: 'schedule' }) })]);
+    const starter = weekly.Properties.Targets[0].RoleArn['Fn::GetAtt'][0];
+    expect(JSON.stringify(statements(starter))).toContain('states:StartExecution');
+    expect(JSON.stringify(fn('reconcile')!.Properties)).not.toContain('Schedule');
+    expect(fn('reconcile-job')!.Properties.Timeout).toBe(900);
+    expect(tasks.every((t: any) => t.TimeoutSeconds > 900)).toBe(true);
   });
 });

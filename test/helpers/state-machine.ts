@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+/** The ARN the tests give reconcile-job (the deployed template binds it with Fn::GetAtt). */
+export const RECONCILE_JOB_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:hf-iam-sync-test-reconcile-job';
+
+/** state-machines/reconcile-job.yml as Step Functions receives it: JSON, the function's ARN in each Task. */
+export async function reconcileJobDefinition(): Promise<Record<string, any>> {
+  const text = await readFile(join(import.meta.dirname, '../../state-machines/reconcile-job.yml'), 'utf8');
+  const bound = JSON.stringify(parse(text)).replaceAll('{"Fn::GetAtt":["ReconcileDashjobLambdaFunction","Arn"]}', JSON.stringify(RECONCILE_JOB_ARN));
+  return JSON.parse(bound);
+}
+
+/** The state machine under aws-local-stepfunctions (which validates it with asl-validator first). */
+export async function reconcileJobMachine(): Promise<StateMachine> {
+  return new StateMachine(await reconcileJobDefinition() as never, { validationOptions: { checkPaths: true, checkArn: true } });
+}

@@ -21,12 +21,16 @@ export interface Sandbox {
   stop: () => Promise<void>;
 }
 
-export async function startSandbox(options: { seed?: boolean; hubPlan?: 'team' | 'enterprise' | 'plus' } = {}): Promise<Sandbox> {
+/**
+ * `dynamo`: a DynamoDB-compatible server the caller runs (e.g. DynamoDB Local, a process of its
+ * own) instead of the embedded dynalite.
+ */
+export async function startSandbox(options: { seed?: boolean; hubPlan?: 'team' | 'enterprise' | 'plus'; dynamo?: { endpoint: string } } = {}): Promise<Sandbox> {
   const okta = new OktaStandIn(SANDBOX_OKTA_TOKEN);
   const hub = new HubStandIn(SANDBOX_ORG, options.hubPlan ?? 'enterprise');
   if (options.seed ?? true) seedSampleCompany(okta, hub);
   else hub.addToken(SANDBOX_HF_TOKEN, { user: 'root-admin', admin: true, kind: 'user' });
-  const [oktaUrl, hubUrl, dynamo] = await Promise.all([okta.start(), hub.start(), startEmbeddedDynamo()]);
+  const [oktaUrl, hubUrl, dynamo] = await Promise.all([okta.start(), hub.start(), options.dynamo ? { ...options.dynamo, close: async () => undefined } : startEmbeddedDynamo()]);
   return {
     okta, hub, dynamoEndpoint: dynamo.endpoint,
     configText: sandboxConfig(oktaUrl, hubUrl),

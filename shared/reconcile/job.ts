@@ -37,10 +37,15 @@ import { holdMember } from './member-holds.js';
 const STORED_CHUNK = 200;
 /** Changes between checkpoints. */
 const DEFAULT_SLICE = 50;
+/** Hub writes in flight at once in a batch (the rate limiter, not this, sets the pace). */
+const DEFAULT_CONCURRENCY = 16;
 /** Kept for the next invocation to adopt the lease after a wait: Step Functions' transition and a cold start. */
 export const DEFAULT_HANDOVER_MS = 60_000;
-/** A window reset further away than this ends the batch: the executor waits, not the invocation. */
-const DEFAULT_MAX_INLINE_WAIT_MS = 10_000;
+/**
+ * A spent window ends the batch: the executor waits for its reset (a Wait state bills no Lambda
+ * time), the next batch starts with a full window.
+ */
+const DEFAULT_MAX_INLINE_WAIT_MS = 0;
 
 /** Where a job is: what the state machine carries from one state to the next. */
 export interface JobTicket {
@@ -201,11 +206,14 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
     };
     let longestSliceMs = 0;
     while (stored.cursor < stored.total) {
-      if (timeLeft() < 2 * longestSliceMs + 1_000) {
+      if (timeLeft() < 1.5 * longestSliceMs + 500) {
         stoppedBy = 'deadline';
         break;
       }
-      lease.check('the next slice');
+      // The fence: a conditional renewal before each slice (it fails once another run has the lease).
+      // Within the slice each write is fenced per member by its hold (member-holds.ts), and the
+      // lease's heartbeat is checked without a round trip.
+      await lease.confirm('the next slice');
       const pace = deps.hub.pace();
       if (pace.waitMs > maxInlineWait) {
         waitMs = pace.waitMs;
@@ -226,8 +234,9 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       const result = await applyPlan({ organization: org, changes: todo, errored: false, diagnostics: [] } as unknown as Plan, deps.hub, deps.state, {
         runId: ticket.runId, trigger: options.trigger, actor: options.actor, clock: deps.clock,
         seqOf: (change) => seqOf.get(change.id)!,
-        beforeWrite: (change) => lease.confirm(`change ${change.id}`),
-        hold: (change) => holdMember(deps.state, deps.clock, org, ticket.runId, change.user, readAtMs, timing),
+        beforeWrite: async (change) => lease.check(`change ${change.id}`),
+        // Held under the executor's own name: a retried batch takes its dead invocation's holds again.
+        hold: (change) => holdMember(deps.state, deps.clock, org, ticket.owner, change.user, readAtMs, timing),
         recheck: async (change) => {
           const answer = recheckAgainst(members, change);
           if (answer?.outcome === 'superseded') stale.push(change);
@@ -235,7 +244,7 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
         },
         confirmLoss: deps.confirmLoss,
         ...(options.onProgress ? { onProgress: (done: number) => options.onProgress!(from + size - todo.length + done, stored.total) } : {}),
-        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       });
       options.onSlice?.(result);
       // Members changed since the plan: each planned again alone, now (the org run holds none of them).

@@ -47,9 +47,9 @@ export interface LambdaEnv {
  * `configExtra` is appended to the sandbox's config file (credentials, tokenExchange), `configure`
  * rewrites it; `extraSecrets` become `<NAME>_SECRET_ARN`s.
  */
-export async function startLambdaEnv(options: { configExtra?: string; configure?: (text: string) => string; extraSecrets?: Record<string, string> } = {}): Promise<LambdaEnv> {
+export async function startLambdaEnv(options: { configExtra?: string; configure?: (text: string) => string; extraSecrets?: Record<string, string>; dynamo?: { endpoint: string } } = {}): Promise<LambdaEnv> {
   const saved = { ...process.env };
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox(options.dynamo ? { dynamo: options.dynamo } : {});
   const secrets = new SecretsManagerStandIn();
   const bus = new EventBridgeStandIn();
   const sqs = new SqsStandIn();

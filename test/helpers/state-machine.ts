@@ -3,6 +3,23 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { StateMachine } from 'aws-local-stepfunctions';
 
+// aws-local-stepfunctions 3 is built for Node 22 (Lambda's nodejs22.x); this machine runs Node 20,
+// which lacks one ES2024 call it makes: Promise.withResolvers. Defined here, for the tests only.
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true, writable: true,
+    value<T>() {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
 /** The ARN the tests give reconcile-job (the deployed template binds it with Fn::GetAtt). */
 export const RECONCILE_JOB_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:hf-iam-sync-test-reconcile-job';
 

@@ -78,6 +78,9 @@ for (const server of servers) {
       // A holder that died: taken over once its time ran out.
       expect(await state.holdMember('acme', 'grace-h', 'next-run', 15_000, at(30), t0 + 2)).toBe('held');
       expect(await state.holdMember('acme', 'linus-t', 'org-run', 15_000, at(30), t0 - 60_000)).toBe('held'); // members are independent
+      // The same owner takes its own hold again (the retry of a killed batch), still not with an older read.
+      expect(await state.holdMember('acme', 'linus-t', 'org-run', 15_000, at(31), t0 - 59_000)).toBe('held');
+      expect(await state.holdMember('acme', 'linus-t', 'other-run', 15_000, at(31), t0)).toEqual({ heldBy: 'org-run', until: at(46).toISOString() });
     });
 
     it('runs and changes: both audit indexes, newest first, filtered', async () => {

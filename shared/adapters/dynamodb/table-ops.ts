@@ -83,7 +83,8 @@ export class TableOps {
   /**
    * A member hold (see shared/reconcile/member-holds.ts): one item per Hub member, taken with a
    * conditional update so that it keeps `readAtMs`, the read time of the freshest decision made
-   * about that member. Taken when nobody holds it (or the holder's time ran out) *and* no run that
+   * about that member. Taken when nobody holds it (or the holder's time ran out, or the holder is
+   * this owner: a retried invocation of the same job after a kill) *and* no run that
    * read later has decided already; otherwise the answer says which of the two it was.
    */
   async holdMember(key: { pk: string; sk: string }, owner: string, ttlMs: number, now: Date, readAtMs: number): Promise<'held' | { heldBy: string; until: string } | { decidedAtMs: number; by: string }> {
@@ -92,7 +93,7 @@ export class TableOps {
       await this.doc.send(new UpdateCommand({
         TableName: this.table, Key: key,
         UpdateExpression: 'SET #owner = :owner, expiresAt = :at, expiresAtEpoch = :epoch, readAtMs = :readAt, decidedBy = :owner, #ttl = :ttl',
-        ConditionExpression: '(attribute_not_exists(#owner) OR expiresAtEpoch < :now) AND (attribute_not_exists(readAtMs) OR readAtMs <= :readAt)',
+        ConditionExpression: '(attribute_not_exists(#owner) OR #owner = :owner OR expiresAtEpoch < :now) AND (attribute_not_exists(readAtMs) OR readAtMs <= :readAt)',
         ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
         ExpressionAttributeValues: {
           ':owner': owner, ':at': expires.toISOString(), ':epoch': Math.floor(expires.getTime() / 1000), ':now': Math.floor(now.getTime() / 1000),

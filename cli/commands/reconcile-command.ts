@@ -29,7 +29,10 @@ function renderResult(outcome: ReconcileOutcome): string {
   const failed = outcome.result?.failed.length ?? 0;
   const held = outcome.result?.held.length ?? 0;
   const superseded = outcome.result?.superseded.length ?? 0;
-  lines.push('', `Apply ${outcome.outcome}: ${applied} applied, ${failed} failed, ${outcome.plan.blocked.length} blocked${held ? `, ${held} held (inconsistent read)` : ''}${superseded ? `, ${superseded} superseded (decided meanwhile by an offboarding)` : ''}. Run ${outcome.runId} is in the audit trail.`);
+  lines.push('', `Apply ${outcome.outcome}: ${applied} applied, ${failed} failed, ${outcome.plan.blocked.length} blocked${held ? `, ${held} held (inconsistent read)` : ''}${superseded ? `, ${superseded} superseded (the member changed since the plan: decided again alone)` : ''}. Run ${outcome.runId} is in the audit trail.`);
+  if (outcome.outcome === 'stopped' && outcome.ticket) {
+    lines.push(`It stopped after ${outcome.ticket.cursor} of ${outcome.ticket.total} changes (its deadline came, or another run took the lease); continue it from there with: hf-iam-sync apply --config … --resume ${outcome.runId}`);
+  }
   return lines.join('\n');
 }
 

@@ -148,7 +148,7 @@ export function recheckAgainst(members: ReadonlyMap<string, HubMember>, change: 
       if (change.before && now && sameAccess(now, change.before)) return null;
       return {
         outcome: 'superseded',
-        reason: `${change.user} changed since the plan was made: planned from ${describeAccess(change.before)}, the Hub now shows ${describeAccess(now)}; not overwritten with the old decision, re-planned alone`,
+        reason: `${change.user} changed since the plan was made: planned from ${describeAccess(change.before)}, the Hub now shows ${describeAccess(now)}; not overwritten with the old decision`,
       };
     }
     case 'scim-invite':
@@ -252,7 +252,7 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
         const seq = seqOf.get(change.id)!;
         const what = await deps.replanAlone(change).catch((error: unknown) => `re-planning alone failed: ${describeError(error)}`);
         const record = await deps.state.getChange(ticket.runId, seq);
-        if (record) await deps.state.putChange({ ...record, error: `${record.error ?? ''}: ${what}` }).catch(() => undefined);
+        if (record) await deps.state.putChange({ ...record, error: `${record.error ?? 'superseded'}; ${what}` }).catch(() => undefined);
       }
       const after = new Map((await deps.state.listRunChanges(ticket.runId, from + 1, from + size)).map((r) => [r.seq, r]));
       const appliedNow = new Set(result.applied.map((r) => r.changeId));

@@ -9,9 +9,16 @@ import { runOffboardingBench } from './offboarding.js';
 import { runPacingBench } from './pacing.js';
 import { runRotationBench } from './rotation.js';
 import { runScaleBench } from './scale.js';
+import { runJobSimulation } from './job-simulation.js';
 
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
+
+// The reconcile job on simulated time stands alone (it fakes the clock of this process).
+if (process.env.BENCH_ONLY === 'job') {
+  await runJobSimulation();
+  process.exit(0);
+}
 
 // Planning at size stands alone (it starts its own stand-ins, at 10k and 100k people).
 if (process.env.BENCH_ONLY === 'scale') {

@@ -148,6 +148,8 @@ export interface StateStore {
   saveManaged(organization: string, member: ManagedMember): Promise<void>;
   /** Hub usernames our state ever linked to this Okta user in the organization (also after the link moved). */
   findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]>;
+  /** `putChange` and `saveManaged` in one request: how an applied change is settled. */
+  putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void>;
   putRun(run: RunRecord): Promise<void>;
   putChange(change: ChangeRecord): Promise<void>;
   /** Newest first. */

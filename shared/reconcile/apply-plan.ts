@@ -207,17 +207,18 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     const at = context.clock().toISOString();
     const after = change.after ?? NO_ACCESS;
     // The Hub change is done; a failed bookkeeping write must not turn it into a reported failure.
-    await Promise.allSettled([
-      state.putChange({ ...record, outcome: 'applied', at, ...(already ? { note: already } : {}) }),
-      change.action === 'suspend-credential' ? Promise.resolve()
-        : change.action === 'revoke-token'
-        ? state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())
-        : state.saveManaged(plan.organization, {
-          user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at,
-          // A removal remembers what it took, so a re-entitled person gets back what no rule manages.
-          ...(change.action === 'remove' && change.before ? { removed: { ...change.before, runId: context.runId, at } } : {}),
-        }),
-    ]);
+    const applied: ChangeRecord = { ...record, outcome: 'applied', at, ...(already ? { note: already } : {}) };
+    if (change.action === 'suspend-credential') {
+      await state.putChange(applied).catch(() => undefined);
+    } else if (change.action === 'revoke-token') {
+      await Promise.allSettled([state.putChange(applied), state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())]);
+    } else {
+      await state.putChangeAndMember(applied, {
+        user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at,
+        // A removal remembers what it took, so a re-entitled person gets back what no rule manages.
+        ...(change.action === 'remove' && change.before ? { removed: { ...change.before, runId: context.runId, at } } : {}),
+      }).catch(() => undefined);
+    }
   };
 
   let done = 0;

@@ -1,4 +1,4 @@
-import { sameAccess } from '../domain/access.js';
+import { isDecrease, sameAccess } from '../domain/access.js';
 import type { Access, Change, Plan } from '../domain/plan.js';
 import type { HubMember } from '../domain/types.js';
 import type { ChangeRecord, JobCounts, RunRecord, StateStore, StoredPlan, Trigger } from '../ports/state-store.js';
@@ -46,6 +46,7 @@ export const DEFAULT_HANDOVER_MS = 60_000;
  * time), the next batch starts with a full window.
  */
 const DEFAULT_MAX_INLINE_WAIT_MS = 0;
+const IN_PROCESS_INLINE_WAIT_MS = 60_000;
 
 /** Where a job is: what the state machine carries from one state to the next. */
 export interface JobTicket {
@@ -54,8 +55,10 @@ export interface JobTicket {
   owner: string;
   organization: string;
   done: boolean;
-  /** Seconds to wait before the next batch (the rate-limit window's reset); 0: go on. */
+  /** Seconds to wait before the next batch (the rate-limit window's reset, rounded up: a Wait state counts whole seconds); 0: go on. */
   waitSeconds: number;
+  /** The same wait to the millisecond (an in-process executor sleeps exactly this). */
+  waitMs?: number;
   cursor: number;
   total: number;
   counts: JobCounts;
@@ -215,6 +218,12 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       // lease's heartbeat is checked without a round trip.
       await lease.confirm('the next slice');
       const pace = deps.hub.pace();
+      if (pace.waitMs > 0 && pace.waitMs >= timeLeft() - 1.5 * longestSliceMs - 500) {
+        // The window resets after this invocation's time: the next batch waits for it.
+        waitMs = pace.waitMs;
+        stoppedBy = 'rate-limit';
+        break;
+      }
       if (pace.waitMs > maxInlineWait) {
         waitMs = pace.waitMs;
         stoppedBy = 'rate-limit';
@@ -223,9 +232,18 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       const started = Date.now();
       const from: number = stored.cursor;
       // A slice is no bigger than what the window has left (a long wait is the executor's, not the invocation's).
-      const size = Math.min(sliceSize, stored.total - from, pace.callsLeft === null ? sliceSize : Math.max(1, pace.callsLeft));
+      const limit = Math.min(sliceSize, stored.total - from);
       const slice: Array<{ change: Change; seq: number }> = [];
-      for (let i = from; i < from + size; i += 1) slice.push({ change: await changeAt(i), seq: i + 1 });
+      // Each change is one Hub call, a loss two (it is confirmed by a read of the person alone):
+      // the slice ends where the window's calls do, so no write waits for the window mid-slice.
+      let calls = 0;
+      for (let i = from; i < from + limit; i += 1) {
+        const change = await changeAt(i);
+        calls += isDecrease(change.effect) ? 2 : 1;
+        if (slice.length > 0 && pace.callsLeft !== null && calls > pace.callsLeft) break;
+        slice.push({ change, seq: i + 1 });
+      }
+      const size = slice.length;
       const seqOf = new Map(slice.map((s) => [s.change.id, s.seq]));
       const before = await deps.state.listRunChanges(ticket.runId, from + 1, from + size);
       const settled = new Set(before.filter((r) => SETTLED.has(r.outcome)).map((r) => r.seq));
@@ -291,7 +309,7 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
   const waitSeconds = Math.ceil(waitMs / 1000);
   // The lease waits with the job: through the wait and the next invocation's start, and no longer.
   if (!options.lease) await lease.handOver(waitSeconds * 1000 + (options.handoverMs ?? DEFAULT_HANDOVER_MS));
-  return ticketOf(stored, { waitSeconds, ...(stoppedBy ? { stoppedBy } : {}) });
+  return ticketOf(stored, { waitSeconds, ...(waitMs > 0 ? { waitMs: Math.ceil(waitMs) } : {}), ...(stoppedBy ? { stoppedBy } : {}) });
 }
 
 /** The run's outcome from its stored plan's counts. */
@@ -366,7 +384,9 @@ export async function runBatches(deps: JobDeps, ticket: JobTicket, lease: HeldLe
   let current = ticket;
   while (!current.done) {
     try {
-      current = await applyBatch(deps, current, { ...options, lease, onSlice: merge });
+      // In one process nothing is billed for waiting: a short window (≤ 1 min) is waited out within
+      // the batch; a longer one ends it, and the next batch reads the Hub again.
+      current = await applyBatch(deps, current, { maxInlineWaitMs: IN_PROCESS_INLINE_WAIT_MS, ...options, lease, onSlice: merge });
     } catch (error) {
       // Another run has the lease now: this one stops where it is (its last checkpoint), writing nothing more.
       if (error instanceof LeaseLostError) return { ticket: current, result, stopReason: describeError(error) };
@@ -374,7 +394,7 @@ export async function runBatches(deps: JobDeps, ticket: JobTicket, lease: HeldLe
     }
     if (current.done) break;
     if (current.stoppedBy === 'deadline') return { ticket: current, result, stopReason: "the run's deadline came" };
-    const waitMs = current.waitSeconds * 1000;
+    const waitMs = current.waitMs ?? current.waitSeconds * 1000;
     if (waitMs >= timeLeft() - 1_000) return { ticket: current, result, stopReason: `the rate-limit window resets in ${current.waitSeconds} s, after the run's deadline` };
     await new Promise((resolve) => setTimeout(resolve, waitMs));
   }

@@ -37,7 +37,7 @@ export function parseReconcileEvent(event: unknown): Omit<ReconcileRequest, 'con
  */
 const counts = z.strictObject({ applied: z.number().int().min(0), failed: z.number().int().min(0), held: z.number().int().min(0), superseded: z.number().int().min(0) });
 const ticket = z.object({
-  runId: z.string().min(1), owner: z.string().min(1), organization: z.string().min(1), done: z.boolean(), waitSeconds: z.number().min(0),
+  runId: z.string().min(1), owner: z.string().min(1), organization: z.string().min(1), done: z.boolean(), waitSeconds: z.number().min(0), waitMs: z.number().min(0).optional(),
   cursor: z.number().int().min(0), total: z.number().int().min(0), counts, stoppedBy: z.enum(['done', 'rate-limit', 'deadline']).optional(),
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });

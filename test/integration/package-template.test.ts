@@ -81,7 +81,7 @@ describe('the packaged stack', () => {
       expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
       expect(JSON.stringify(s)).toContain(`log-group:/aws/lambda/hf-iam-sync-ci-${fnName}:*`);
       expect(JSON.stringify(s)).toContain(HF_TOKEN_ARN); // by ARN: see the next test
-      expect(s.find((x: any) => x.Action.includes('dynamodb:PutItem')).Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query']);
+      expect(s.find((x: any) => x.Action.includes('dynamodb:PutItem')).Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']);
       // The two audit indexes by name, no wildcard.
       expect(JSON.stringify(s)).toContain('index/gsi1');
       expect(JSON.stringify(s)).not.toContain('index/*');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
-import { reconcileJobMachine } from '../helpers/state-machine.js';
+import { reconcileJobMachine } from '../../sandbox/step-functions.js';
 import { composeState } from '../../composition/compose.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 

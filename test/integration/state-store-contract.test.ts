@@ -101,6 +101,33 @@ for (const server of servers) {
       expect(await state.lastFinishedRun('acme')).toMatchObject({ runId: 'run-1' });
     });
 
+    it('stored plans: chunks and header; checkpoints only by the owner from the cursor it read; a take-over; one request settles a change and its member', async () => {
+      const c = (i: number) => ({ id: `c${i}`, action: 'set-role', user: `u${i}`, oktaUserId: `00u${i}`, oktaLogin: null, effect: 'upgrade', before: null, after: { role: 'write', resourceGroups: [] }, reasons: [] }) as never;
+      const header = {
+        runId: 'run-p', organization: 'acme', owner: 'run-p', total: 3, chunkSize: 2, cursor: 0, counts: { applied: 0, failed: 0, held: 0, superseded: 0 }, batches: 0,
+        readAtMs: t0, summary: { add: 0, change: 3, remove: 0, blocked: 0, needsInvite: 0, invited: 0, unlinked: 0, unmanaged: 0, conflicts: 0 }, blocked: 0, status: 'applying' as const, updatedAt: at(0).toISOString(),
+      };
+      await state.putStoredPlan(header, [[c(1), c(2)], [c(3)]]);
+      expect(await state.getStoredPlan('run-p')).toEqual(header);
+      expect((await state.getStoredPlanChunk('run-p', 1)).map((x: { id: string }) => x.id)).toEqual(['c3']);
+      await expect(state.getStoredPlanChunk('run-p', 2)).rejects.toThrow(/has no chunk 2/);
+      const next = { cursor: 2, counts: { applied: 2, failed: 0, held: 0, superseded: 0 }, batches: 1, status: 'applying' as const };
+      await expect(state.advanceStoredPlan('run-p', 'someone-else', 0, next, at(1))).rejects.toBeInstanceOf(LeaseLostError);
+      await state.advanceStoredPlan('run-p', 'run-p', 0, next, at(1));
+      // A retried batch that read cursor 0 cannot count the same slice twice.
+      await expect(state.advanceStoredPlan('run-p', 'run-p', 0, next, at(2))).rejects.toBeInstanceOf(LeaseLostError);
+      await state.takeOverStoredPlan('run-p', 'run-p+resume-1', at(3));
+      await expect(state.advanceStoredPlan('run-p', 'run-p', 2, next, at(4))).rejects.toBeInstanceOf(LeaseLostError);
+      await state.advanceStoredPlan('run-p', 'run-p+resume-1', 2, { ...next, cursor: 3, status: 'finished' }, at(4));
+      await expect(state.takeOverStoredPlan('run-p', 'run-p+resume-2', at(5))).rejects.toThrow(/no stored plan left to apply/);
+      const record = { runId: 'run-p', seq: 3, organization: 'acme', user: 'U3', oktaUserId: '00u3', action: 'set-role' as const, effect: 'upgrade' as const, before: null, after: { role: 'write' as const, resourceGroups: [] }, reasons: [], trigger: 'cli' as const, actor: 'me', outcome: 'applied' as const, at: at(4).toISOString() };
+      await state.putChangeAndMember(record, { user: 'U3', oktaUserId: '00u3', role: 'write', resourceGroups: [], lastSyncedAt: at(4).toISOString() });
+      expect(await state.listRunChanges('run-p', 1, 3)).toEqual([record]);
+      expect(await state.getManaged('acme', 'u3')).toMatchObject({ user: 'U3', role: 'write' });
+      expect(await state.findLinkedMembers('acme', '00u3')).toEqual(['U3']);
+      expect(await state.listChanges({ organization: 'acme', user: 'u3', limit: 5 })).toEqual([record]);
+    });
+
     it('managed members, issued tokens, cursors, SCIM groups and suspensions', async () => {
       await state.saveManaged('acme', { user: 'Ada-Acme', oktaUserId: '00u1', role: 'admin', resourceGroups: [], lastSyncedAt: at(0).toISOString() });
       expect(await state.getManaged('acme', 'ada-acme')).toMatchObject({ user: 'Ada-Acme', role: 'admin' });

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
 import type { Change } from '../../domain/plan.js';
 import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore, StoredPlan } from '../../ports/state-store.js';
@@ -84,14 +84,33 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async saveManaged(organization: string, member: ManagedMember): Promise<void> {
-    // The identity link, kept even after the Okta user names another Hub account or disappears:
-    // how a one-person run finds the members that person had.
-    await Promise.all([
-      this.#ops.put({ pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member }, `save managed member ${member.user}`),
-      member.oktaUserId
-        ? this.#ops.put({ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }, `link Okta user to ${member.user}`)
-        : undefined,
-    ]);
+    await Promise.all(this.#memberItems(organization, member).map((item) => this.#ops.put(item, `save managed member ${member.user}`)));
+  }
+
+  /**
+   * The member and, when there is one, the identity link, kept even after the Okta user names
+   * another Hub account or disappears: how a one-person run finds the members that person had.
+   */
+  #memberItems(organization: string, member: ManagedMember): Array<Record<string, unknown>> {
+    return [
+      { pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member },
+      ...(member.oktaUserId ? [{ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }] : []),
+    ];
+  }
+
+  async putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void> {
+    // One request for the two or three puts that settle an applied change (none is conditional).
+    let pending = [this.#changeItem(change), ...this.#memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      try {
+        const answer = await this.#doc.send(new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }));
+        pending = (answer.UnprocessedItems?.[this.#table] ?? []) as typeof pending;
+      } catch (error) {
+        throw this.#ops.wrap(`record change ${change.seq} of run ${change.runId} and member ${member.user}`, error);
+      }
+      if (pending.length > 0 && attempt === 5) throw new ConflictError(`The table left ${pending.length} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change is applied on the Hub, its record is not complete.`);
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    }
   }
 
   async findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]> {
@@ -107,13 +126,17 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putChange(change: ChangeRecord): Promise<void> {
+    await this.#ops.put(this.#changeItem(change), `record change ${change.seq} of run ${change.runId}`);
+  }
+
+  #changeItem(change: ChangeRecord): Record<string, unknown> {
     const time = `${change.at}#${change.runId}#${pad(change.seq)}`;
-    await this.#ops.put({
+    return {
       pk: `RUN#${change.runId}`, sk: `CHANGE#${pad(change.seq)}`,
       gsi1pk: `ORG#${change.organization}#CHANGE`, gsi1sk: time,
       gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`, gsi2sk: time,
       ...change,
-    }, `record change ${change.seq} of run ${change.runId}`);
+    };
   }
 
   async putStoredPlan(plan: StoredPlan, chunks: readonly Change[][]): Promise<void> {

@@ -16,9 +16,10 @@ export interface HubOrg {
   listMembers(): Promise<HubMember[]>;
   /**
    * The rate-limit window of HF_TOKEN as its answers described it: calls left (null: not known yet)
-   * and how long until the next call may go (0: now). A batch of writes ends when that is long.
+   * how long until the next call may go (0: now) and until the window resets. A batch of writes
+   * ends when the window is spent.
    */
-  pace(): { callsLeft: number | null; waitMs: number };
+  pace(): { callsLeft: number | null; waitMs: number; resetInMs: number };
   /** The member with exactly this username (case-insensitive), or `null`. */
   findMember(username: string): Promise<HubMember | null>;
   /** The one member whose SSO email is `email` (the Hub's `?email=` lookup), or `null` (none, or several). */

@@ -94,6 +94,9 @@ export interface BatchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Hub calls a change costs: its write, and for a loss the read of the person alone that confirms it. */
+const callsFor = (change: Change) => (isDecrease(change.effect) ? 2 : 1);
+
 const ZERO: JobCounts = { applied: 0, failed: 0, held: 0, superseded: 0 };
 
 export function leaseOps(state: StateStore, clock: () => Date, organization: string, owner: string): LeaseOps {
@@ -218,6 +221,8 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       // lease's heartbeat is checked without a round trip.
       await lease.confirm('the next slice');
       const pace = deps.hub.pace();
+      // The next change needs more calls than the window has left (a loss takes two): the window is spent.
+      if (pace.waitMs === 0 && pace.callsLeft !== null && pace.callsLeft < callsFor(await changeAt(stored.cursor))) pace.waitMs = pace.resetInMs;
       if (pace.waitMs > 0 && pace.waitMs >= timeLeft() - 1.5 * longestSliceMs - 500) {
         // The window resets after this invocation's time: the next batch waits for it.
         waitMs = pace.waitMs;
@@ -239,7 +244,7 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       let calls = 0;
       for (let i = from; i < from + limit; i += 1) {
         const change = await changeAt(i);
-        calls += isDecrease(change.effect) ? 2 : 1;
+        calls += callsFor(change);
         if (slice.length > 0 && pace.callsLeft !== null && calls > pace.callsLeft) break;
         slice.push({ change, seq: i + 1 });
       }

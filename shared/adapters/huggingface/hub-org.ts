@@ -40,7 +40,7 @@ export class HubOrgHttp implements HubOrg {
     this.#scimBase = `/api/organizations/${this.#org}/${options.membership === 'scim-basic' ? 'scim-provisioning' : 'scim'}/v2`;
   }
 
-  pace(): { callsLeft: number | null; waitMs: number } {
+  pace(): { callsLeft: number | null; waitMs: number; resetInMs: number } {
     return this.#api.limiter.pace();
   }
 

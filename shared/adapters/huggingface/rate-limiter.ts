@@ -76,14 +76,14 @@ export class HubRateLimiter {
   }
 
   /**
-   * The window as far as we know: calls left (null before any answer said) and how long until a
-   * call may be sent (0 now; the reset when nothing is left).
+   * The window as far as we know: calls left (null before any answer said), how long until a
+   * call may be sent (0 now; the reset when nothing is left), and how long until the window resets.
    */
-  pace(now = Date.now()): { callsLeft: number | null; waitMs: number } {
-    if (this.#left === null) return { callsLeft: null, waitMs: 0 };
-    if (now >= this.#resetAt) return { callsLeft: this.#quota, waitMs: 0 };
+  pace(now = Date.now()): { callsLeft: number | null; waitMs: number; resetInMs: number } {
+    if (this.#left === null) return { callsLeft: null, waitMs: 0, resetInMs: 0 };
+    if (now >= this.#resetAt) return { callsLeft: this.#quota, waitMs: 0, resetInMs: this.#windowMs ?? 0 };
     const left = Math.max(0, this.#left - this.#inFlight);
-    return { callsLeft: left, waitMs: left > 0 ? 0 : this.#resetAt - now };
+    return { callsLeft: left, waitMs: left > 0 ? 0 : this.#resetAt - now, resetInMs: this.#resetAt - now };
   }
 
   /** An answer (or a failure) for a call taken: what its headers say about the window. */

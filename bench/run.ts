@@ -8,7 +8,7 @@ import { runColdStartBench } from './cold-start.js';
 import { runOffboardingBench } from './offboarding.js';
 import { runPacingBench } from './pacing.js';
 import { runRotationBench } from './rotation.js';
-import { runScaleBench } from './scale.js';
+import { measure as measureScale, runScaleBench } from './scale.js';
 import { runJobSimulation } from './job-simulation.js';
 
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
@@ -17,6 +17,12 @@ import { composeForSandbox } from '../sandbox/sandbox.js';
 // The reconcile job on simulated time stands alone (it fakes the clock of this process).
 if (process.env.BENCH_ONLY === 'job') {
   await runJobSimulation();
+  process.exit(0);
+}
+
+// One measurement of planning at size, in a process of its own (scale.ts starts it with a heap cap).
+if (process.env.BENCH_ONLY === 'scale-one') {
+  process.stdout.write(`${JSON.stringify(await measureScale(Number(process.env.BENCH_USERS)))}\n`);
   process.exit(0);
 }
 

@@ -308,7 +308,9 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
     await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, stored.cursor, { cursor: stored.cursor, counts: stored.counts, batches, status: stored.status }, deps.clock());
     stored = { ...stored, batches };
   } catch (error) {
-    if (!options.lease) await lease.release();
+    // Kept for the executor's retry (a batch that failed is retried from its checkpoint), not released:
+    // released, the lease could be taken by another run between the failure and the retry.
+    if (!options.lease) await lease.handOver(options.handoverMs ?? DEFAULT_HANDOVER_MS).catch(() => undefined);
     throw error;
   }
   const waitSeconds = Math.ceil(waitMs / 1000);

@@ -88,4 +88,17 @@ describe('a stored plan meets a Hub that moved on', () => {
     expect(h.sandbox.hub.member('up39')?.role).toBe('write');
     for (const user of ['up0', 'up20', 'up39']) expect(puts(user)).toHaveLength(1);
   });
+
+  it('a batch whose Hub read fails keeps the lease for its retry: no other run gets in between, the retry carries on', async () => {
+    const { ports } = h.composition;
+    const planned = await reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, ...who, job: 'hand-over' });
+    const deps = jobDeps(ports, h.config, who);
+    h.sandbox.hub.inject({ method: 'GET', path: /\/members$/, status: 503, times: 10 });
+    await expect(applyBatch(deps, planned.ticket!, who)).rejects.toThrow(/members/);
+    await expect(ports.state.acquireLease('acme', 'another-run', 60_000, new Date())).rejects.toThrowError(LeaseHeldError);
+    h.sandbox.hub.clearFaults();
+    const retried = await applyBatch(deps, planned.ticket!, who);
+    expect(retried).toMatchObject({ done: true, counts: { failed: 0 } });
+    expect(h.sandbox.hub.member('up39')?.role).toBe('write');
+  });
 });

@@ -23,7 +23,9 @@ import { readInputs, type ReadPorts } from './read-inputs.js';
  *   2. record the run as started
  *   3. read Okta, the Hub and our state — any failure ends the run here, with no write to the Hub
  *   4. compute the plan; let `confirm` see it (the CLI asks the admin)
- *   5. apply exactly the plan's changes; record every change and its outcome
+ *   5. apply exactly the plan's changes; record every change and its outcome — an org run stores
+ *      its plan and applies it in batches with checkpoints (job.ts: here in-process, or handed
+ *      over to the state machine); a one-person run applies it at once
  *   6. record newly claimed members as managed; record the run's outcome; release the lease
  *
  * A dry run is steps 3–4 only: it takes no lease and writes nothing.

@@ -262,6 +262,11 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       const ran = await runBatches(deps, ticket, lease, {
         trigger: request.trigger, actor: request.actor, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
         ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      }).catch(async (error: unknown) => {
+        // A batch that could not go on (a failed read, records the table refused): the run is
+        // recorded `stopped` at its last checkpoint, with why, before the error goes up.
+        await finishJob(deps, ticket, { lease, reason: describeError(error) }).catch(() => undefined);
+        throw error;
       });
       ticket = ran.ticket;
       const { run: done } = await finishJob(deps, ticket, { lease, ...(ran.stopReason ? { reason: ran.stopReason } : {}) });

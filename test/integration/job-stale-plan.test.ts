@@ -101,4 +101,19 @@ describe('a stored plan meets a Hub that moved on', () => {
     expect(retried).toMatchObject({ done: true, counts: { failed: 0 } });
     expect(h.sandbox.hub.member('up39')?.role).toBe('write');
   });
+
+  it('an in-process run whose batch cannot read the Hub is recorded stopped, with why, and resumes', async () => {
+    const { ports } = h.composition;
+    // The plan's read goes through; the batch's own read of the members fails (after the client's retries).
+    h.sandbox.hub.inject({ method: 'GET', path: /\/members$/, status: 503, skip: 1, times: 10 });
+    const error = await reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, ...who }).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/members/);
+    expect(h.sandbox.hub.calls.filter((c) => c.method === 'PUT')).toHaveLength(0);
+    const runId = (await ports.state.lastFinishedRun('acme'))!.runId;
+    expect(await ports.state.getRun(runId)).toMatchObject({ outcome: 'stopped', error: expect.stringMatching(/^stopped after 0 of \d+ changes \(.*503.*\); continue it with `hf-iam-sync apply --resume r-/) });
+    h.sandbox.hub.clearFaults();
+    const resumed = await resumeRun(ports, h.config, { runId, ...who });
+    expect(resumed.run?.outcome).toBe('blocked');
+    expect(h.sandbox.hub.member('up39')?.role).toBe('write');
+  });
 });

@@ -16,6 +16,9 @@ import { EventBridgeSink } from '../shared/adapters/eventbridge/eventbridge-sink
 import type { EventSink } from '../shared/ports/event-sink.js';
 import type { ReconcilePorts } from '../shared/reconcile/reconcile.js';
 import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SfnJobStarter } from '../shared/adapters/stepfunctions/sfn-job-starter.js';
+import type { JobStarter } from '../shared/ports/job-starter.js';
 import { ConfigError } from '../shared/runtime/errors.js';
 import type { Config, Secrets, StateLocation } from '../shared/runtime/config.js';
 
@@ -97,6 +100,16 @@ export function composeEventSink(env: Readonly<Record<string, string | undefined
   if (!bus) throw new ConfigError(['EVENT_BUS_NAME is not set (the EventBridge bus that receives hf-iam-sync.MemberOffboarded and the rotation alerts)']);
   const endpoint = env.EVENTBRIDGE_ENDPOINT?.trim();
   return new EventBridgeSink(new EventBridgeClient(awsClientConfig(endpoint, env)), bus);
+}
+
+/**
+ * The ReconcileJob state machine an org apply is started on (RECONCILE_JOB_ARN, which the stack
+ * sets; SFN_ENDPOINT for a local server); null outside the stack.
+ */
+export function composeJobStarter(env: Readonly<Record<string, string | undefined>>): JobStarter | null {
+  const arn = env.RECONCILE_JOB_ARN?.trim();
+  if (!arn) return null;
+  return new SfnJobStarter(new SFNClient(awsClientConfig(env.SFN_ENDPOINT?.trim(), env)), arn);
 }
 
 /** Where access reviews go: an S3 bucket (S3_ENDPOINT for a local server, path-style there). */

@@ -2,7 +2,8 @@ import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-sec
 import { loadConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from '../shared/runtime/config.js';
 import { composeRotation } from './compose-rotation.js';
 import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
-import { compose, composeEventSink, composeReportStore, type Composition } from './compose.js';
+import { compose, composeEventSink, composeJobStarter, composeReportStore, type Composition } from './compose.js';
+import type { JobStarter } from '../shared/ports/job-starter.js';
 import { readFile } from 'node:fs/promises';
 import type { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
@@ -91,6 +92,14 @@ export function lambdaReportStore(env: NodeJS.ProcessEnv = process.env): S3Repor
   if (!bucket) throw new ConfigError(['ACCESS_REVIEW_BUCKET is not set (the S3 bucket access reviews are written to; the stack sets it)']);
   reports ??= composeReportStore(bucket, env);
   return reports;
+}
+
+let starter: JobStarter | null | undefined;
+
+/** reconcile's way to start an org apply as a job (RECONCILE_JOB_ARN); null outside the stack. */
+export function lambdaJobStarter(env: NodeJS.ProcessEnv = process.env): JobStarter | null {
+  if (starter === undefined) starter = composeJobStarter(env);
+  return starter;
 }
 
 /** The event sink of functions that publish (built once, like the rest). */

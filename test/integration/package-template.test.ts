@@ -226,6 +226,9 @@ describe('the packaged stack', () => {
     const starter = weekly.Properties.Targets[0].RoleArn['Fn::GetAtt'][0];
     expect(JSON.stringify(statements(starter))).toContain('states:StartExecution');
     expect(JSON.stringify(fn('reconcile')!.Properties)).not.toContain('Schedule');
+    // A manual org apply to the reconcile function starts an execution: it may start this machine, nothing more.
+    expect(fn('reconcile')!.Properties.Environment.Variables.RECONCILE_JOB_ARN).toEqual({ Ref: 'ReconcileJob' });
+    expect(statements('ReconcileRole').filter((x: any) => JSON.stringify(x.Action).includes('states:'))).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: { Ref: 'ReconcileJob' } }]);
     expect(fn('reconcile-job')!.Properties.Timeout).toBe(900);
     expect(tasks.every((t: any) => t.TimeoutSeconds > 900)).toBe(true);
   });

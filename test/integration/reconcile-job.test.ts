@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
 import { reconcileJobMachine } from '../../sandbox/step-functions.js';
+import { StepFunctionsStandIn } from '../../sandbox/aws/stepfunctions-stand-in.js';
 import { composeState } from '../../composition/compose.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 
@@ -169,4 +170,39 @@ describe('the reconcile state machine', () => {
       await close();
     }
   }, 180_000);
+
+  it('a manual {"dryRun": false} to the reconcile function starts the state machine (through @aws-sdk/client-sfn), which applies the run', async () => {
+    env = await startLambdaEnv();
+    const sfn = new StepFunctionsStandIn();
+    await sfn.start();
+    try {
+      const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:hf-iam-sync-test-reconcile';
+      const job = await env.load<Handler>('reconcile-job');
+      const machine = await reconcileJobMachine();
+      const bound = (ms: number) => (input: any) => job(input, context(ms));
+      sfn.addStateMachine(arn, (input, name) => machine.run(input as never, {
+        overrides: { taskResourceLocalHandlers: { Plan: bound(60_000), ApplyBatch: bound(60_000), Finish: bound(60_000) } },
+        context: { Execution: { Name: name, Input: input as never } },
+      }).result);
+      Object.assign(process.env, { RECONCILE_JOB_ARN: arn, SFN_ENDPOINT: sfn.baseUrl });
+      const reconcileFn = await env.load<Handler>('reconcile');
+      const answer = await reconcileFn({ dryRun: false, actor: 'erin' }, context(60_000));
+      expect(answer).toMatchObject({ started: true, executionArn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:execution:hf-iam-sync-test-reconcile:invoke-erin-\d+$/) });
+      expect(sfn.executions).toHaveLength(1);
+      expect(sfn.executions[0]!.input).toEqual({ trigger: 'invoke', actor: 'erin' });
+      const output = (await sfn.executions[0]!.done) as any;
+      expect(output.result).toMatchObject({ ok: true, outcome: 'blocked' });
+      // The sample company's leavers are removed, by a run recorded as erin's.
+      expect(env.sandbox.hub.member('linus-t')?.role).toBe('no_access');
+      // A plan and one person still run in the function itself.
+      expect(await reconcileFn({ dryRun: true }, context(60_000))).toMatchObject({ outcome: 'planned' });
+      expect(sfn.executions).toHaveLength(1);
+      // A state machine that is not there: the error says which, from Step Functions' own words.
+      process.env.RECONCILE_JOB_ARN = `${arn}-gone`;
+      const broken = await env.load<Handler>('reconcile');
+      await expect(broken({ dryRun: false }, context(60_000))).rejects.toThrow(/start execution .* of arn:aws:states:.*-gone.*StateMachineDoesNotExist/);
+    } finally {
+      await sfn.stop();
+    }
+  }, 60_000);
 });

@@ -101,8 +101,8 @@ export interface StoredPlan {
   /** The lease owner allowed to apply it now: the first executor, or whoever resumed it last. */
   owner: string;
   total: number;
-  /** Changes per chunk (the last may hold fewer). */
-  chunkSize: number;
+  /** Where each stored chunk starts (the index of its first change): chunks are cut at 200 changes or 300 KB. */
+  chunkStarts: number[];
   /** Changes before `cursor` (in stored order) are settled; the next batch starts there. */
   cursor: number;
   counts: JobCounts;

@@ -117,22 +117,39 @@ function ticketOf(stored: StoredPlan, extra: Partial<JobTicket> = {}): JobTicket
   };
 }
 
-/** Splits the changes (already in apply order) into stored chunks. */
+/** Bytes of changes in one stored item: DynamoDB's limit is 400 KB an item, keys and names included. */
+const STORED_CHUNK_BYTES = 300_000;
+
+/** Splits the changes (already in apply order) into stored chunks: at most 200 changes and 300 KB each. */
 function chunksOf(changes: readonly Change[]): Change[][] {
   const chunks: Change[][] = [];
-  for (let i = 0; i < changes.length; i += STORED_CHUNK) chunks.push(changes.slice(i, i + STORED_CHUNK));
+  let current: Change[] = [];
+  let bytes = 0;
+  for (const change of changes) {
+    const size = Buffer.byteLength(JSON.stringify(change));
+    if (current.length > 0 && (current.length === STORED_CHUNK || bytes + size > STORED_CHUNK_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(change);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
   return chunks;
 }
 
 /** Stores an applyable plan for its batches; the run's lease is `owner`'s (taken by the caller). */
 export async function storePlan(state: StateStore, clock: () => Date, plan: Plan, run: { runId: string; owner: string; readAtMs: number }): Promise<JobTicket> {
   const ordered = applyOrder(plan.changes);
+  const chunks = chunksOf(ordered);
+  const chunkStarts = chunks.map((_, i) => chunks.slice(0, i).reduce((n, c) => n + c.length, 0));
   const stored: StoredPlan = {
-    runId: run.runId, organization: plan.organization, owner: run.owner, total: ordered.length, chunkSize: STORED_CHUNK,
+    runId: run.runId, organization: plan.organization, owner: run.owner, total: ordered.length, chunkStarts,
     cursor: 0, counts: { ...ZERO }, batches: 0, readAtMs: run.readAtMs, summary: plan.summary, blocked: plan.blocked.length,
     status: 'applying', updatedAt: clock().toISOString(),
   };
-  await state.putStoredPlan(stored, chunksOf(ordered));
+  await state.putStoredPlan(stored, chunks);
   return ticketOf(stored);
 }
 
@@ -203,12 +220,14 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
     const maxInlineWait = options.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS;
     const chunks = new Map<number, Change[]>();
     const changeAt = async (index: number) => {
-      const chunk = Math.floor(index / stored.chunkSize);
+      // The chunk holding `index`: the last one starting at or before it.
+      let chunk = stored.chunkStarts.length - 1;
+      while (stored.chunkStarts[chunk]! > index) chunk -= 1;
       if (!chunks.has(chunk)) {
         chunks.clear();
         chunks.set(chunk, await deps.state.getStoredPlanChunk(ticket.runId, chunk));
       }
-      return chunks.get(chunk)![index % stored.chunkSize]!;
+      return chunks.get(chunk)![index - stored.chunkStarts[chunk]!]!;
     };
     let longestSliceMs = 0;
     while (stored.cursor < stored.total) {

@@ -104,7 +104,7 @@ for (const server of servers) {
     it('stored plans: chunks and header; checkpoints only by the owner from the cursor it read; a take-over; one request settles a change and its member', async () => {
       const c = (i: number) => ({ id: `c${i}`, action: 'set-role', user: `u${i}`, oktaUserId: `00u${i}`, oktaLogin: null, effect: 'upgrade', before: null, after: { role: 'write', resourceGroups: [] }, reasons: [] }) as never;
       const header = {
-        runId: 'run-p', organization: 'acme', owner: 'run-p', total: 3, chunkSize: 2, cursor: 0, counts: { applied: 0, failed: 0, held: 0, superseded: 0 }, batches: 0,
+        runId: 'run-p', organization: 'acme', owner: 'run-p', total: 3, chunkStarts: [0, 2], cursor: 0, counts: { applied: 0, failed: 0, held: 0, superseded: 0 }, batches: 0,
         readAtMs: t0, summary: { add: 0, change: 3, remove: 0, blocked: 0, needsInvite: 0, invited: 0, unlinked: 0, unmanaged: 0, conflicts: 0 }, blocked: 0, status: 'applying' as const, updatedAt: at(0).toISOString(),
       };
       await state.putStoredPlan(header, [[c(1), c(2)], [c(3)]]);

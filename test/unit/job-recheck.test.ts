@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from '../../shared/domain/plan.js';
+import type { Change, Plan } from '../../shared/domain/plan.js';
 import type { HubMember } from '../../shared/domain/types.js';
-import { jobOutcome, recheckAgainst } from '../../shared/reconcile/job.js';
-import type { StoredPlan } from '../../shared/ports/state-store.js';
+import { jobOutcome, recheckAgainst, storePlan } from '../../shared/reconcile/job.js';
+import type { StateStore, StoredPlan } from '../../shared/ports/state-store.js';
 
 /** The stale-plan check: a stored change against the batch's own read of the member. */
 
@@ -38,7 +38,7 @@ describe('recheckAgainst', () => {
 
 describe('jobOutcome', () => {
   const stored = (over: Partial<StoredPlan>): StoredPlan => ({
-    runId: 'r', organization: 'acme', owner: 'r', total: 10, chunkSize: 200, cursor: 10, counts: { applied: 10, failed: 0, held: 0, superseded: 0 }, batches: 1,
+    runId: 'r', organization: 'acme', owner: 'r', total: 10, chunkStarts: [0], cursor: 10, counts: { applied: 10, failed: 0, held: 0, superseded: 0 }, batches: 1,
     readAtMs: 0, summary: {} as StoredPlan['summary'], blocked: 0, status: 'applying', updatedAt: '', ...over,
   });
   it('is stopped before the last change, partial or failed with failures, blocked with guards, else succeeded', () => {
@@ -48,5 +48,28 @@ describe('jobOutcome', () => {
     expect(jobOutcome(stored({ blocked: 1 }))).toBe('blocked');
     expect(jobOutcome(stored({ counts: { applied: 8, failed: 0, held: 0, superseded: 2 } }))).toBe('succeeded');
     expect(jobOutcome(stored({ total: 0, cursor: 0, counts: { applied: 0, failed: 0, held: 0, superseded: 0 } }))).toBe('no-changes');
+  });
+});
+
+describe('storePlan', () => {
+  const stored = async (changes: Change[]) => {
+    let saved: { plan: StoredPlan; chunks: readonly Change[][] } | undefined;
+    const state = { putStoredPlan: async (plan: StoredPlan, chunks: readonly Change[][]) => { saved = { plan, chunks }; } } as unknown as StateStore;
+    await storePlan(state, () => new Date(0), { organization: 'acme', changes, blocked: [], summary: {} } as unknown as Plan, { runId: 'r', owner: 'r', readAtMs: 0 });
+    return saved!;
+  };
+
+  it('cuts chunks at 200 changes, and says where each starts', async () => {
+    const { plan, chunks } = await stored(Array.from({ length: 450 }, (_, i) => change({ id: `c${i}`, user: `u${i}` })));
+    expect(chunks.map((c) => c.length)).toEqual([200, 200, 50]);
+    expect(plan.chunkStarts).toEqual([0, 200, 400]);
+  });
+
+  it('cuts them before 300 KB too (DynamoDB refuses an item over 400 KB): a member in many resource groups is a big change', async () => {
+    const big = (i: number) => change({ id: `c${i}`, user: `u${i}`, reasons: ['x'.repeat(120_000)] });
+    const { plan, chunks } = await stored([big(0), big(1), big(2), change({ id: 'small', user: 's' }), big(3)]);
+    expect(chunks.map((c) => c.map((x) => x.id))).toEqual([['c0', 'c1'], ['c2', 'small', 'c3']]);
+    expect(plan.chunkStarts).toEqual([0, 2]);
+    for (const c of chunks) expect(Buffer.byteLength(JSON.stringify(c))).toBeLessThan(300_000);
   });
 });

@@ -5,6 +5,7 @@ import type { ChangeRecord, JobCounts, RunRecord, StateStore, StoredPlan, Trigge
 import type { HubOrg } from '../ports/hub-org.js';
 import { ConflictError, describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
+import { pack } from '../runtime/pack.js';
 import { DeadlineReachedError, HeldLease, LeaseLostError, type LeaseOps } from '../runtime/held-lease.js';
 import { applyOrder, applyPlan, type ApplyResult } from './apply-plan.js';
 import { holdMember } from './member-holds.js';
@@ -120,30 +121,13 @@ function ticketOf(stored: StoredPlan, extra: Partial<JobTicket> = {}): JobTicket
 /** Bytes of changes in one stored item: DynamoDB's limit is 400 KB an item, keys and names included. */
 const STORED_CHUNK_BYTES = 300_000;
 
-/** Splits the changes (already in apply order) into stored chunks: at most 200 changes and 300 KB each. */
-function chunksOf(changes: readonly Change[]): Change[][] {
-  const chunks: Change[][] = [];
-  let current: Change[] = [];
-  let bytes = 0;
-  for (const change of changes) {
-    const size = Buffer.byteLength(JSON.stringify(change));
-    if (current.length > 0 && (current.length === STORED_CHUNK || bytes + size > STORED_CHUNK_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(change);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 /** Stores an applyable plan for its batches; the run's lease is `owner`'s (taken by the caller). */
 export async function storePlan(state: StateStore, clock: () => Date, plan: Plan, run: { runId: string; owner: string; readAtMs: number }): Promise<JobTicket> {
   const ordered = applyOrder(plan.changes);
-  const chunks = chunksOf(ordered);
-  const chunkStarts = chunks.map((_, i) => chunks.slice(0, i).reduce((n, c) => n + c.length, 0));
+  // At most 200 changes and 300 KB a stored item.
+  const chunks = pack(ordered, { maxCount: STORED_CHUNK, maxBytes: STORED_CHUNK_BYTES, sizeOf: (change) => Buffer.byteLength(JSON.stringify(change)) });
+  const chunkStarts: number[] = [];
+  for (let i = 0, start = 0; i < chunks.length; start += chunks[i]!.length, i += 1) chunkStarts.push(start);
   const stored: StoredPlan = {
     runId: run.runId, organization: plan.organization, owner: run.owner, total: ordered.length, chunkStarts,
     cursor: 0, counts: { ...ZERO }, batches: 0, readAtMs: run.readAtMs, summary: plan.summary, blocked: plan.blocked.length,

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventQueue } from '../../ports/event-queue.js';
 import { describeError } from '../../runtime/errors.js';
+import { pack } from '../../runtime/pack.js';
 
 /** SQS's limits: 10 messages a batch, 1 MiB a batch (and a message). */
 const BATCH = 10;
@@ -12,24 +13,13 @@ export class SqsEventQueue implements EventQueue {
 
   async send(bodies: readonly string[]): Promise<Array<{ index: number; reason: string }>> {
     const refused: Array<{ index: number; reason: string }> = [];
-    const chunks: number[][] = [];
-    let chunk: number[] = [];
-    let bytes = 0;
+    const fits: number[] = [];
     for (const [index, body] of bodies.entries()) {
       const size = Buffer.byteLength(body);
-      if (size > MAX_BATCH_BYTES) {
-        refused.push({ index, reason: `the event is ${size} bytes, over SQS's ${MAX_BATCH_BYTES}-byte message limit` });
-        continue;
-      }
-      if (chunk.length === BATCH || bytes + size > MAX_BATCH_BYTES) {
-        chunks.push(chunk);
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(index);
-      bytes += size;
+      if (size > MAX_BATCH_BYTES) refused.push({ index, reason: `the event is ${size} bytes, over SQS's ${MAX_BATCH_BYTES}-byte message limit` });
+      else fits.push(index);
     }
-    if (chunk.length > 0) chunks.push(chunk);
+    const chunks = pack(fits, { maxCount: BATCH, maxBytes: MAX_BATCH_BYTES, sizeOf: (index) => Buffer.byteLength(bodies[index]!) });
     await Promise.all(chunks.map(async (indexes) => {
       try {
         const answer = await this.client.send(new SendMessageBatchCommand({

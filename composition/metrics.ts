@@ -20,21 +20,25 @@ import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
 
 export const metrics = new Metrics({ namespace: 'hf-iam-sync', serviceName: 'hf-iam-sync' });
 
+/** A run that did what it was for: every change made, or held back by a guard on purpose. */
+export function runSucceeded(outcome: string | undefined): boolean {
+  return outcome === 'succeeded' || outcome === 'no-changes' || outcome === 'blocked';
+}
+
+function recordFigures(succeeded: boolean | null, applied: number, failed: number, blocked: number): void {
+  if (succeeded !== null) metrics.addMetric('RunsSucceeded', MetricUnit.Count, succeeded ? 1 : 0);
+  metrics.addMetric('ChangesApplied', MetricUnit.Count, applied);
+  metrics.addMetric('ChangesFailed', MetricUnit.Count, failed);
+  metrics.addMetric('ChangesBlocked', MetricUnit.Count, blocked);
+}
+
 export function recordRun(outcome: ReconcileOutcome): void {
-  const succeeded = ['succeeded', 'no-changes', 'blocked'].includes(outcome.outcome);
-  if (outcome.outcome !== 'planned') metrics.addMetric('RunsSucceeded', MetricUnit.Count, succeeded ? 1 : 0);
-  metrics.addMetric('ChangesApplied', MetricUnit.Count, outcome.result?.applied.length ?? 0);
-  metrics.addMetric('ChangesFailed', MetricUnit.Count, outcome.result?.failed.length ?? 0);
-  metrics.addMetric('ChangesBlocked', MetricUnit.Count, outcome.result ? outcome.plan.blocked.length : 0);
+  recordFigures(outcome.outcome === 'planned' ? null : runSucceeded(outcome.outcome), outcome.result?.applied.length ?? 0, outcome.result?.failed.length ?? 0, outcome.result ? outcome.plan.blocked.length : 0);
 }
 
 /** The same figures for a run the state machine applied in batches (its finish step). */
 export function recordJobRun(run: RunRecord, stored: StoredPlan): void {
-  const succeeded = ['succeeded', 'no-changes', 'blocked'].includes(run.outcome ?? '');
-  metrics.addMetric('RunsSucceeded', MetricUnit.Count, succeeded ? 1 : 0);
-  metrics.addMetric('ChangesApplied', MetricUnit.Count, stored.counts.applied);
-  metrics.addMetric('ChangesFailed', MetricUnit.Count, stored.counts.failed);
-  metrics.addMetric('ChangesBlocked', MetricUnit.Count, stored.blocked);
+  recordFigures(runSucceeded(run.outcome), stored.counts.applied, stored.counts.failed, stored.blocked);
 }
 
 const RECEIVED = { eventbridge: 'StreamEventsReceived', hook: 'HookEventsReceived', poll: 'PolledEventsReceived' } as const;

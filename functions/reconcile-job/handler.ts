@@ -2,7 +2,7 @@ import { parseJobStep } from '../../shared/reconcile/reconcile-event.js';
 import { jobDeps, reconcile, resumeRun } from '../../shared/reconcile/reconcile.js';
 import { applyBatch, finishJob } from '../../shared/reconcile/job.js';
 import { lambdaRuntime } from '../../composition/lambda-runtime.js';
-import { recordJobRun } from '../../composition/metrics.js';
+import { recordJobRun, runSucceeded } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /**
@@ -30,7 +30,7 @@ export const handler = withMiddleware(async (event: unknown) => {
     if (!planned.ticket) return { runId: planned.runId, finished: true, ok: false, outcome: planned.outcome, done: true };
     return planned.ticket;
   }
-  const [run] = await Promise.all([ports.state.getRun(step.job.runId)]);
+  const run = await ports.state.getRun(step.job.runId);
   const who = { trigger: run?.trigger ?? 'schedule', actor: run?.resumedBy ?? run?.actor ?? 'state-machine' };
   const deps = jobDeps(ports, config, who);
   if (step.step === 'apply') {
@@ -40,7 +40,7 @@ export const handler = withMiddleware(async (event: unknown) => {
   }
   const { run: finished, stored } = await finishJob(deps, step.job);
   recordJobRun(finished, stored);
-  const ok = finished.outcome === 'succeeded' || finished.outcome === 'no-changes' || finished.outcome === 'blocked';
+  const ok = runSucceeded(finished.outcome);
   logger.info('reconcile finished', { runId: finished.runId, outcome: finished.outcome, applied: stored.counts.applied, failed: stored.counts.failed, batches: stored.batches, error: finished.error });
   return { runId: finished.runId, outcome: finished.outcome, ok, counts: stored.counts, batches: stored.batches, ...(finished.error ? { error: finished.error } : {}) };
 });

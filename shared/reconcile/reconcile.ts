@@ -252,25 +252,14 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     }
     if (lease) {
       // An organization run is a job: its plan is stored and applied in batches with checkpoints (job.ts).
-      let ticket = await storePlan(ports.state, ports.clock, plan, { runId, owner: runId, readAtMs });
+      const stored = await storePlan(ports.state, ports.clock, plan, { runId, owner: runId, readAtMs });
       await recordClaims(ports.state, inputs, plan, plan.changes, ports.clock().toISOString());
       if (request.job === 'hand-over') {
         await lease.handOver(DEFAULT_HANDOVER_MS);
-        return { runId, plan, outcome: 'planned', ticket };
+        return { runId, plan, outcome: 'planned', ticket: stored };
       }
-      const deps = jobDeps(ports, config, request);
-      const ran = await runBatches(deps, ticket, lease, {
-        trigger: request.trigger, actor: request.actor, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
-        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-      }).catch(async (error: unknown) => {
-        // A batch that could not go on (a failed read, records the table refused): the run is
-        // recorded `stopped` at its last checkpoint, with why, before the error goes up.
-        await finishJob(deps, ticket, { lease, reason: describeError(error) }).catch(() => undefined);
-        throw error;
-      });
-      ticket = ran.ticket;
-      const { run: done } = await finishJob(deps, ticket, { lease, ...(ran.stopReason ? { reason: ran.stopReason } : {}) });
-      return { runId, plan, result: ran.result, outcome: done.outcome!, ticket };
+      const { ticket, result, run: done } = await runToEnd(ports, config, stored, lease, request);
+      return { runId, plan, result, outcome: done.outcome!, ticket };
     }
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
@@ -289,6 +278,27 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
   } finally {
     await Promise.all([lease, ...holds].map((held) => held?.release()));
   }
+}
+
+/**
+ * A job's batches in this process under `lease`, then its finish — recorded `stopped`, with why, at
+ * its last checkpoint when a batch could not go on (a failed read, records the table refused)
+ * before the error goes up. An org apply and a resume end the same way.
+ */
+async function runToEnd(
+  ports: ReconcilePorts, config: Config, ticket: JobTicket, lease: HeldLease,
+  request: Pick<ReconcileRequest, 'trigger' | 'actor' | 'concurrency' | 'onProgress'>,
+): Promise<{ ticket: JobTicket; result: ApplyResult; run: RunRecord }> {
+  const deps = jobDeps(ports, config, request);
+  const ran = await runBatches(deps, ticket, lease, {
+    trigger: request.trigger, actor: request.actor, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  }).catch(async (error: unknown) => {
+    await finishJob(deps, ticket, { lease, reason: describeError(error) }).catch(() => undefined);
+    throw error;
+  });
+  const { run } = await finishJob(deps, ran.ticket, { lease, ...(ran.stopReason ? { reason: ran.stopReason } : {}) });
+  return { ticket: ran.ticket, result: ran.result, run };
 }
 
 export interface ResumeRequest {
@@ -330,13 +340,7 @@ export async function resumeRun(ports: ReconcilePorts, config: Config, request: 
         await lease.handOver(DEFAULT_HANDOVER_MS);
         return { ticket };
       }
-      const deps = jobDeps(ports, config, request);
-      const ran = await runBatches(deps, ticket, lease, {
-        trigger: request.trigger, actor: request.actor, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
-        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-      });
-      const { run: done } = await finishJob(deps, ran.ticket, { lease, ...(ran.stopReason ? { reason: ran.stopReason } : {}) });
-      return { ticket: ran.ticket, result: ran.result, run: done };
+      return await runToEnd(ports, config, ticket, lease, request);
     } finally {
       await lease.release();
     }

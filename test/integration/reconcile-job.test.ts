@@ -20,6 +20,14 @@ const context = (remainingMs: number): Context => {
   return { functionName: 'hf-iam-sync-test-reconcile-job', awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => remainingMs - (Date.now() - started) } as unknown as Context;
 };
 
+type Step = { step: string; answer: any };
+/** A Task bound to the handler, invoked with `remainingMs` left; each step's answer kept in `steps`. */
+const boundTo = (handler: Handler, steps: Step[] = []) => (remainingMs: number) => async (input: any) => {
+  const answer = await handler(input, context(remainingMs));
+  steps.push({ step: input.step, answer });
+  return answer;
+};
+
 /** `upgrades` people to raise from read to write, `leavers` deprovisioned people who still have write. */
 function seedOrg(env: LambdaEnv, upgrades: number, leavers: number): void {
   const { okta, hub } = env.sandbox;
@@ -58,12 +66,8 @@ describe('the reconcile state machine', () => {
     env.sandbox.hub.quota = 1_200;
     env.sandbox.hub.windowSeconds = 2;
     const handler = await env.load<Handler>('reconcile-job');
-    const steps: Array<{ step: string; answer: any }> = [];
-    const bound = (remainingMs: number) => async (input: any) => {
-      const answer = await handler(input, context(remainingMs));
-      steps.push({ step: input.step, answer });
-      return answer;
-    };
+    const steps: Step[] = [];
+    const bound = boundTo(handler, steps);
     const machine = await reconcileJobMachine();
     const execution = machine.run({ actor: 'alice' }, {
       // The plan reads and stores 20,000 people; each batch has 10 s (5 s once the middleware keeps its 5 s margin).
@@ -108,12 +112,8 @@ describe('the reconcile state machine', () => {
     env.sandbox.hub.quota = 150;
     env.sandbox.hub.windowSeconds = 2;
     const handler = await env.load<Handler>('reconcile-job');
-    const steps: Array<{ step: string; answer: any }> = [];
-    const inProcess = (remainingMs: number) => async (input: any) => {
-      const answer = await handler(input, context(remainingMs));
-      steps.push({ step: input.step, answer });
-      return answer;
-    };
+    const steps: Step[] = [];
+    const inProcess = boundTo(handler, steps);
     const { state, close } = await composeState({ kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: env.sandbox.dynamoEndpoint } });
     let startedAtKill: number[] | undefined;
     let runId = '';
@@ -179,7 +179,7 @@ describe('the reconcile state machine', () => {
       const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:hf-iam-sync-test-reconcile';
       const job = await env.load<Handler>('reconcile-job');
       const machine = await reconcileJobMachine();
-      const bound = (ms: number) => (input: any) => job(input, context(ms));
+      const bound = boundTo(job);
       sfn.addStateMachine(arn, (input, name) => machine.run(input as never, {
         overrides: { taskResourceLocalHandlers: { Plan: bound(60_000), ApplyBatch: bound(60_000), Finish: bound(60_000) } },
         context: { Execution: { Name: name, Input: input as never } },

@@ -27,16 +27,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 
 export async function measure(latencyMs: number) {
   const sandbox = await startSandbox();
-  const bus = new EventBridgeStandIn();
-  await bus.start();
-  const people = leavers(sandbox, EVENTS, 'leaver');
-  const config = parseConfig(sandbox.configText, 'bench.yaml');
-  const dynamo = await startDynamoProcess();
-  const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
-  const events = composeEventSink({ EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
-  await manage(ports, people, 'leaver');
-  sandbox.okta.latencyMs = latencyMs;
-  sandbox.hub.latencyMs = latencyMs;
+  const { people, config, ports, events, stop } = await offboardingWorld(sandbox, EVENTS, 'leaver', latencyMs);
   const times: number[] = [];
   let criticalPath = 0;
   for (const [i, person] of people.entries()) {
@@ -48,8 +39,7 @@ export async function measure(latencyMs: number) {
     if (i === 0) criticalPath = sandbox.okta.calls.length + sandbox.hub.calls.length - calls;
     if (result.offboarded.length !== 1) throw new Error(`event ${i} did not offboard: ${JSON.stringify(result.outcomes)}`);
   }
-  await close();
-  await Promise.all([bus.stop(), sandbox.stop(), dynamo.stop()]);
+  await stop();
   return { p50: pct(times, 50), p99: pct(times, 99), criticalPath };
 }
 
@@ -74,23 +64,37 @@ async function manage(ports: Awaited<ReturnType<typeof composeForSandbox>>['port
   await ports.state.putScimManagedResourceGroups('acme', [], new Date());
 }
 
-/** BENCH_EVENTS deactivations at once: hook → SQS → 10 concurrent okta-event invocations of ≤ 100 messages. */
-export async function burst(latencyMs: number) {
-  const sandbox = await startSandbox();
+/**
+ * What every offboarding measurement starts from: `count` managed people to deactivate, the table in
+ * a process of its own, our bus, `latencyMs` on every Okta and Hub request; `stop` ends it all.
+ */
+async function offboardingWorld(sandbox: Sandbox, count: number, prefix: string, latencyMs: number) {
   const bus = new EventBridgeStandIn();
-  const sqs = new SqsStandIn();
-  await Promise.all([bus.start(), sqs.start()]);
-  sqs.createQueue('dlq');
-  const queueUrl = sqs.createQueue('okta-events', { visibilityTimeoutSeconds: 540, deadLetter: 'dlq', maxReceiveCount: 5 });
-  const people = leavers(sandbox, EVENTS, 'burst');
+  await bus.start();
+  const people = leavers(sandbox, count, prefix);
   const config = parseConfig(sandbox.configText, 'bench.yaml');
   const dynamo = await startDynamoProcess();
   const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
   const events = composeEventSink({ EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
-  const client = new SQSClient({ endpoint: sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
-  await manage(ports, people, 'burst');
+  await manage(ports, people, prefix);
   sandbox.okta.latencyMs = latencyMs;
   sandbox.hub.latencyMs = latencyMs;
+  const stop = async () => {
+    await close();
+    await Promise.all([bus.stop(), sandbox.stop(), dynamo.stop()]);
+  };
+  return { people, config, ports, events, stop };
+}
+
+/** BENCH_EVENTS deactivations at once: hook → SQS → 10 concurrent okta-event invocations of ≤ 100 messages. */
+export async function burst(latencyMs: number) {
+  const sandbox = await startSandbox();
+  const sqs = new SqsStandIn();
+  await sqs.start();
+  sqs.createQueue('dlq');
+  const queueUrl = sqs.createQueue('okta-events', { visibilityTimeoutSeconds: 540, deadLetter: 'dlq', maxReceiveCount: 5 });
+  const client = new SQSClient({ endpoint: sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
+  const { people, config, ports, events, stop } = await offboardingWorld(sandbox, EVENTS, 'burst', latencyMs);
   const deactivations = people.map((p) => sandbox.okta.deactivate(p.id));
   const okta0 = sandbox.okta.calls.length;
   const hub0 = sandbox.hub.calls.length;
@@ -108,30 +112,20 @@ export async function burst(latencyMs: number) {
   const polled = await drainQueue(client, queueUrl, handler, {} as Context, { batchSize: 100, concurrency: 10 });
   const offboarded = people.filter((_, i) => sandbox.hub.member(`burst${i}`)?.role === 'no_access').length;
   const calls = { okta: sandbox.okta.calls.length - okta0, hub: sandbox.hub.calls.length - hub0 };
-  await close();
-  await Promise.all([bus.stop(), sqs.stop(), sandbox.stop(), dynamo.stop()]);
+  await Promise.all([stop(), sqs.stop()]);
   return { p50: pct(done, 50), p99: pct(done, 99), all: Math.max(...done), offboarded, failed: polled.failed + sqs.bodies('dlq').length, invocations: Math.ceil(polled.received / 100), calls };
 }
 
 /** Deactivations one at a time while an org reconcile applies 10,000 upgrades (stopped by its deadline once measured). */
 export async function duringReconcile(latencyMs: number, samples: number) {
   const sandbox = await startSandbox();
-  const bus = new EventBridgeStandIn();
-  await bus.start();
   const read = sandbox.okta.groupByName('hf-acme-write');
   for (let i = 0; i < 10_000; i += 1) {
     const user = sandbox.okta.addUser({ login: `bulk${i}@acme.example`, profile: { hfUsername: `bulk${i}` } });
     sandbox.okta.addToGroup(read.id, user.id);
     sandbox.hub.addMember(`bulk${i}`, 'read');
   }
-  const people = leavers(sandbox, samples, 'late');
-  const config = parseConfig(sandbox.configText, 'bench.yaml');
-  const dynamo = await startDynamoProcess();
-  const { ports, close } = await composeForSandbox(config, dynamo.endpoint);
-  const events = composeEventSink({ EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
-  await manage(ports, people, 'late');
-  sandbox.okta.latencyMs = latencyMs;
-  sandbox.hub.latencyMs = latencyMs;
+  const { people, config, ports, events, stop } = await offboardingWorld(sandbox, samples, 'late', latencyMs);
   const org = reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: 'bench', deadline: Date.now() + 45_000 });
   const writes = () => sandbox.hub.count(/\/members\/bulk\d+\/role$/, 'PUT');
   while (writes() < 100) await new Promise((r) => setTimeout(r, 20));
@@ -144,8 +138,7 @@ export async function duringReconcile(latencyMs: number, samples: number) {
   }
   const writesDuring = writes();
   const outcome = await org;
-  await close();
-  await Promise.all([bus.stop(), sandbox.stop(), dynamo.stop()]);
+  await stop();
   return { p50: pct(times, 50), p99: pct(times, 99), writesDuring, reconcile: outcome.result?.failed.length === 0 ? 'finished' : `stopped at its deadline after ${outcome.result?.applied.length} changes` };
 }
 

@@ -139,7 +139,7 @@ export async function duringReconcile(latencyMs: number, samples: number) {
   const writesDuring = writes();
   const outcome = await org;
   await stop();
-  return { p50: pct(times, 50), p99: pct(times, 99), writesDuring, reconcile: outcome.result?.failed.length === 0 ? 'finished' : `stopped at its deadline after ${outcome.result?.applied.length} changes` };
+  return { p50: pct(times, 50), p99: pct(times, 99), writesDuring, reconcile: outcome.outcome === 'stopped' ? `stopped at its deadline after ${outcome.result?.applied.length} changes` : 'finished' };
 }
 
 export async function runOffboardingBench(): Promise<void> {

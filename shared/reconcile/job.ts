@@ -100,6 +100,7 @@ const callsFor = (change: Change) => (isDecrease(change.effect) ? 2 : 1);
 
 const ZERO: JobCounts = { applied: 0, failed: 0, held: 0, superseded: 0 };
 
+/** The organization's lease, held by `owner`: the operations HeldLease takes, adopts, renews and releases it with. */
 export function leaseOps(state: StateStore, clock: () => Date, organization: string, owner: string): LeaseOps {
   return {
     acquire: (ttl) => state.acquireLease(organization, owner, ttl, clock()),
@@ -108,7 +109,8 @@ export function leaseOps(state: StateStore, clock: () => Date, organization: str
   };
 }
 
-const leaseName = (organization: string) => `reconcile lease for "${organization}"`;
+/** How errors name the organization's lease. */
+export const leaseName = (organization: string) => `reconcile lease for "${organization}"`;
 
 function ticketOf(stored: StoredPlan, extra: Partial<JobTicket> = {}): JobTicket {
   const done = stored.cursor >= stored.total;

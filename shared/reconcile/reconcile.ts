@@ -11,7 +11,7 @@ import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { holdPeople } from './member-holds.js';
-import { DEFAULT_HANDOVER_MS, finishJob, runBatches, storePlan, takeOverJob, type JobDeps, type JobTicket } from './job.js';
+import { DEFAULT_HANDOVER_MS, finishJob, leaseName, leaseOps, runBatches, storePlan, takeOverJob, type JobDeps, type JobTicket } from './job.js';
 import { readInputs, type ReadPorts } from './read-inputs.js';
 
 /**
@@ -156,15 +156,11 @@ function planFrom(inputs: PlanInputs, request: ReconcileRequest): Plan {
 /** The organization's lease for a run (waiting `leaseWaitMs` at most, within the run's time). */
 export async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: Pick<ReconcileRequest, 'leaseWaitMs' | 'leaseHeartbeatMs' | 'deadline'>): Promise<HeldLease> {
   const waitUntil = Date.now() + Math.min(request.leaseWaitMs ?? 0, Math.max(0, timeLeft() - 1000));
-  const ops = {
-    acquire: (ttl: number) => ports.state.acquireLease(org, runId, ttl, ports.clock()),
-    renew: (ttl: number) => ports.state.renewLease(org, runId, ttl, ports.clock()),
-    release: () => ports.state.releaseLease(org, runId),
-  };
+  const ops = leaseOps(ports.state, ports.clock, org, runId);
   const timing = { deadline: request.deadline!, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
   for (;;) {
     try {
-      return await HeldLease.take(`reconcile lease for "${org}"`, ops, timing);
+      return await HeldLease.take(leaseName(org), ops, timing);
     } catch (error) {
       if (!(error instanceof LeaseHeldError) || Date.now() >= waitUntil) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -90,7 +90,7 @@ export interface BatchOptions {
   leaseHeartbeatMs?: number;
   /** In-process: the lease the whole run holds (no adopt, no hand-over per batch). */
   lease?: HeldLease;
-  /** Each slice's results (the CLI prints them). */
+  /** Each slice's results (runBatches gathers them for the CLI). */
   onSlice?: (result: ApplyResult) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -366,7 +366,7 @@ export async function finishJob(deps: Pick<JobDeps, 'state' | 'clock'>, ticket: 
  */
 export async function takeOverJob(state: StateStore, clock: () => Date, runId: string, timing: { deadline: number; heartbeatMs?: number }): Promise<{ ticket: JobTicket; lease: HeldLease }> {
   const stored = await state.getStoredPlan(runId);
-  if (!stored) throw new ConflictError(`Run ${runId} has no stored plan to resume (only an organization apply stores one; check the run id with \`hf-iam-sync audit --run ${runId}\`).`);
+  if (!stored) throw new ConflictError(`Run ${runId} has no stored plan to resume (only an organization apply stores one; \`hf-iam-sync audit\` lists the runs' ids with their changes).`);
   if (stored.status === 'finished') throw new ConflictError(`Run ${runId} is finished (${stored.cursor} of ${stored.total} changes settled); there is nothing to resume.`);
   const owner = `${runId}+resume-${clock().getTime().toString(36)}`;
   const lease = await HeldLease.take(leaseName(stored.organization), leaseOps(state, clock, stored.organization, owner), timing);
@@ -391,7 +391,6 @@ export async function runBatches(deps: JobDeps, ticket: JobTicket, lease: HeldLe
     result.failed.push(...r.failed);
     result.held.push(...r.held);
     result.superseded.push(...r.superseded);
-    options.onSlice?.(r);
   };
   let current = ticket;
   while (!current.done) {

@@ -227,15 +227,11 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       await lease.confirm('the next slice');
       const pace = deps.hub.pace();
       // The next change needs more calls than the window has left (a loss takes two): the window is spent.
-      if (pace.waitMs === 0 && pace.callsLeft !== null && pace.callsLeft < callsFor(await changeAt(stored.cursor))) pace.waitMs = pace.resetInMs;
-      if (pace.waitMs > 0 && pace.waitMs >= timeLeft() - 1.5 * longestSliceMs - 500) {
-        // The window resets after this invocation's time: the next batch waits for it.
-        waitMs = pace.waitMs;
-        stoppedBy = 'rate-limit';
-        break;
-      }
-      if (pace.waitMs > maxInlineWait) {
-        waitMs = pace.waitMs;
+      const spent = pace.waitMs === 0 && pace.callsLeft !== null && pace.callsLeft < callsFor(await changeAt(stored.cursor));
+      const wait = spent ? pace.resetInMs : pace.waitMs;
+      // A wait longer than this executor waits within a batch, or past this invocation's time: the next batch waits for it.
+      if (wait > maxInlineWait || (wait > 0 && wait >= timeLeft() - 1.5 * longestSliceMs - 500)) {
+        waitMs = wait;
         stoppedBy = 'rate-limit';
         break;
       }

@@ -5,8 +5,9 @@ import { HubOrgHttp } from '../shared/adapters/huggingface/hub-org.js';
 import type { Directory } from '../shared/ports/directory.js';
 import type { ManagedMember } from '../shared/domain/types.js';
 import type { ChangeRecord, RunRecord, StateStore, StoredPlan } from '../shared/ports/state-store.js';
-import { applyBatch, finishJob, type JobTicket } from '../shared/reconcile/job.js';
-import { jobDeps, reconcile, type ReconcilePorts } from '../shared/reconcile/reconcile.js';
+import { machineAnswer, runJobStep } from '../shared/reconcile/job-steps.js';
+import { parseJobStep } from '../shared/reconcile/reconcile-event.js';
+import type { ReconcilePorts } from '../shared/reconcile/reconcile.js';
 import { parseConfig } from '../shared/runtime/config.js';
 import { withDeadline } from '../shared/runtime/deadline.js';
 import { LeaseHeldError } from '../shared/runtime/errors.js';
@@ -216,8 +217,6 @@ export async function runJobSimulation(): Promise<void> {
       directory: simDirectory(users), state: simState(), clock: () => new Date(), newRunId: () => 'r-simulated',
       hub: new HubOrgHttp({ endpoint: 'https://sim-hub.example', token: 'hf_simulated', organization: ORG, membership: 'roles' }),
     };
-    const who = { trigger: 'schedule' as const, actor: 'simulation' };
-    const deps = jobDeps(ports, config, who);
     let batches = 0;
     let waits = 0;
     let longestBatchMs = 0;
@@ -233,30 +232,28 @@ export async function runJobSimulation(): Promise<void> {
     clock.setTickMode({ mode: 'nextAsync' });
     const execution = machine.run({ trigger: 'schedule' }, {
       overrides: {
+        // The steps reconcile-job runs, from the input the machine sends it (parsed as the function parses it).
         taskResourceLocalHandlers: {
-          Plan: () => invocation(async () => (await reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, ...who, job: 'hand-over' })).ticket!)().then((t) => t as never),
-          ApplyBatch: (input: any) => invocation(async () => {
+          Plan: (input: unknown) => invocation(async () => machineAnswer(await runJobStep(ports, config, parseJobStep(input))))() as never,
+          ApplyBatch: (input: unknown) => invocation(async () => {
             batches += 1;
-            const next = await applyBatch(deps, input.job as JobTicket, who);
-            if (next.waitSeconds > 0) waits += 1;
-            return next;
-          })().then((t) => t as never),
-          Finish: (input: any) => invocation(async () => {
-            const { run } = await finishJob(deps, input.job as JobTicket);
-            return { ok: run.outcome === 'succeeded', outcome: run.outcome, applied: run.applied };
-          })().then((t) => t as never),
+            const done = await runJobStep(ports, config, parseJobStep(input));
+            if (done.step === 'apply' && done.ticket.waitSeconds > 0) waits += 1;
+            return machineAnswer(done);
+          })() as never,
+          Finish: (input: unknown) => invocation(async () => machineAnswer(await runJobStep(ports, config, parseJobStep(input))))() as never,
         },
       },
       context: { Execution: { Name: 'simulated', Input: { trigger: 'schedule' } } },
     });
-    const output = (await execution.result) as { result: { ok: boolean; outcome: string; applied: number } };
+    const output = (await execution.result) as { result: { ok: boolean; outcome: string; counts: { applied: number } } };
     clock.setTickMode({ mode: 'manual' });
     const wallS = (Date.now() - t0) / 1000;
     const idealS = CHANGES / (QUOTA / WINDOW_S);
     const cpuUsed = process.cpuUsage(cpu);
-    const ok = output.result.ok && output.result.applied === CHANGES;
+    const ok = output.result.ok && output.result.outcome === 'succeeded' && output.result.counts.applied === CHANGES;
     console.log(`\nreconcile job, simulated (${CHANGES.toLocaleString('en-US')} changes, ${LEAVERS.toLocaleString('en-US')} of them leavers; Hub ${QUOTA.toLocaleString('en-US')} calls / ${WINDOW_S / 60} min; ${HUB_LATENCY_MS} ms a call; 15-min invocations)`);
-    console.log(`  executions needed                    ${ok ? '1 (goal 1) ✓' : `more than 1 (goal 1) ✗: the execution ended ${output.result.outcome} with ${output.result.applied} applied`}`);
+    console.log(`  executions needed                    ${ok ? '1 (goal 1) ✓' : `more than 1 (goal 1) ✗: the execution ended ${output.result.outcome} with ${output.result.counts.applied} applied`}`);
     console.log(`  batches / Wait states                ${batches} / ${waits}; longest batch ${(longestBatchMs / 1000).toFixed(1)} s; state transitions ≈ ${batches * 4 + waits * 2 + 6} (Step Functions' history limit 25,000)`);
     console.log(`  429s / Hub writes / Hub calls        ${hub.refused} / ${hub.writes.toLocaleString('en-US')} / ${hub.calls.toLocaleString('en-US')}`);
     console.log(`  simulated wall time                  ${(wallS / 3600).toFixed(2)} h; ÷ (changes ÷ rate = ${(idealS / 3600).toFixed(2)} h) = ${(wallS / idealS).toFixed(3)} (goal ≤ 1.05) ${wallS / idealS <= 1.05 ? '✓' : '✗'}`);

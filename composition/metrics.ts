@@ -3,6 +3,7 @@ import type { EventSource, HandleResult } from '../shared/offboarding/handle-okt
 import type { ReconcileOutcome } from '../shared/reconcile/reconcile.js';
 import type { RotationReport } from '../shared/rotation/rotate-tokens.js';
 import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
+import { runSucceeded } from '../shared/reconcile/job.js';
 
 /**
  * CloudWatch metrics (Powertools, embedded metric format), namespace `hf-iam-sync`. The alarms in
@@ -19,11 +20,6 @@ import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
  */
 
 export const metrics = new Metrics({ namespace: 'hf-iam-sync', serviceName: 'hf-iam-sync' });
-
-/** A run that did what it was for: every change made, or held back by a guard on purpose. */
-export function runSucceeded(outcome: string | undefined): boolean {
-  return outcome === 'succeeded' || outcome === 'no-changes' || outcome === 'blocked';
-}
 
 function recordFigures(succeeded: boolean | null, applied: number, failed: number, blocked: number): void {
   if (succeeded !== null) metrics.addMetric('RunsSucceeded', MetricUnit.Count, succeeded ? 1 : 0);

@@ -1,8 +1,7 @@
 import { parseJobStep } from '../../shared/reconcile/reconcile-event.js';
-import { jobDeps, reconcile, resumeRun } from '../../shared/reconcile/reconcile.js';
-import { applyBatch, finishJob } from '../../shared/reconcile/job.js';
+import { machineAnswer, runJobStep } from '../../shared/reconcile/job-steps.js';
 import { lambdaRuntime } from '../../composition/lambda-runtime.js';
-import { recordJobRun, runSucceeded } from '../../composition/metrics.js';
+import { recordJobRun } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /**
@@ -12,35 +11,18 @@ import { logger, withMiddleware } from '../../composition/middleware.js';
  * release). The answer of each step is the next one's `job`.
  */
 export const handler = withMiddleware(async (event: unknown) => {
-  const step = parseJobStep(event);
   const { config, composition } = await lambdaRuntime();
-  const { ports } = composition;
-  if (step.step === 'plan') {
-    const input = step.input ?? {};
-    const actor = input.actor ?? step.execution ?? 'state-machine';
-    const trigger = input.trigger ?? 'invoke';
-    if (input.resume) {
-      const resumed = await resumeRun(ports, config, { runId: input.resume, trigger, actor, job: 'hand-over' });
-      logger.info('run resumed', { runId: resumed.ticket.runId, cursor: resumed.ticket.cursor, total: resumed.ticket.total });
-      return resumed.ticket;
-    }
-    const planned = await reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger, actor, job: 'hand-over' });
-    logger.info('reconcile planned', { runId: planned.runId, outcome: planned.outcome, summary: planned.plan.summary, changes: planned.plan.changes.length });
-    // Nothing stored (an errored plan): the run has ended already.
-    if (!planned.ticket) return { runId: planned.runId, finished: true, ok: false, outcome: planned.outcome, done: true };
-    return planned.ticket;
-  }
-  const run = await ports.state.getRun(step.job.runId);
-  const who = { trigger: run?.trigger ?? 'schedule', actor: run?.resumedBy ?? run?.actor ?? 'state-machine' };
-  const deps = jobDeps(ports, config, who);
-  if (step.step === 'apply') {
-    const next = await applyBatch(deps, step.job, who);
+  const done = await runJobStep(composition.ports, config, parseJobStep(event));
+  if ('ended' in done) {
+    logger.info('reconcile planned', { runId: done.ended.runId, outcome: done.ended.outcome, stored: false });
+  } else if (done.step === 'plan') {
+    logger.info(done.resumed ? 'run resumed' : 'reconcile planned', { runId: done.ticket.runId, cursor: done.ticket.cursor, total: done.ticket.total });
+  } else if (done.step === 'apply') {
+    const next = done.ticket;
     logger.info('batch applied', { runId: next.runId, cursor: next.cursor, total: next.total, counts: next.counts, stoppedBy: next.stoppedBy, waitSeconds: next.waitSeconds });
-    return next;
+  } else {
+    recordJobRun(done.run, done.stored);
+    logger.info('reconcile finished', { runId: done.run.runId, outcome: done.run.outcome, applied: done.stored.counts.applied, failed: done.stored.counts.failed, batches: done.stored.batches, error: done.run.error });
   }
-  const { run: finished, stored } = await finishJob(deps, step.job);
-  recordJobRun(finished, stored);
-  const ok = runSucceeded(finished.outcome);
-  logger.info('reconcile finished', { runId: finished.runId, outcome: finished.outcome, applied: stored.counts.applied, failed: stored.counts.failed, batches: stored.batches, error: finished.error });
-  return { runId: finished.runId, outcome: finished.outcome, ok, counts: stored.counts, batches: stored.batches, ...(finished.error ? { error: finished.error } : {}) };
+  return machineAnswer(done);
 });

@@ -320,6 +320,11 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
   return ticketOf(stored, { waitSeconds, ...(waitMs > 0 ? { waitMs: Math.ceil(waitMs) } : {}), ...(stoppedBy ? { stoppedBy } : {}) });
 }
 
+/** A run that did what it was for: every change made, or held back by a guard on purpose. */
+export function runSucceeded(outcome: string | undefined): boolean {
+  return outcome === 'succeeded' || outcome === 'no-changes' || outcome === 'blocked';
+}
+
 /** The run's outcome from its stored plan's counts. */
 export function jobOutcome(stored: StoredPlan): NonNullable<RunRecord['outcome']> {
   if (stored.cursor < stored.total) return 'stopped';

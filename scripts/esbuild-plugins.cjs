@@ -1,10 +1,17 @@
 // esbuild plugins for the Lambda bundles (serverless.yml's custom.esbuild.plugins, and the cold-start bench).
 //
-// okta-sdk-used-apis: the Okta SDK's client constructs every one of its ~95 generated API classes,
-// so a bundler keeps them all (3.5 MB of the bundle, parsed at every cold start). hf-iam-sync calls
-// three of them. The others are replaced, at bundle time only, by a stand-in class that throws a
-// clear error if anything ever calls it; the SDK's client, HTTP layer, models and auth are untouched.
-// A unit test checks that the product's code calls no Okta API outside USED_OKTA_APIS.
+// okta-sdk-used-apis: the Okta SDK's client constructs every one of its ~95 generated API classes
+// (each behind two wrapper layers) and its serializer requires all ~1,850 models, so a bundler
+// keeps them all and a cold start evaluates them. hf-iam-sync calls three APIs. At bundle time
+// only: the other APIs' classes and wrappers become a stand-in that throws a clear error if
+// anything ever calls it; the serializer and the model index keep the models those three APIs can
+// return; OAuth/DPoP (private-key mode), multipart uploads and proxies are required on first use,
+// not at load. The SDK's client, HTTP layer, the kept models and auth are its own code, untouched.
+// A unit test checks that the product's code calls no Okta API outside USED_OKTA_APIS;
+// bundled-functions.test.ts runs the bundles (reads through the SDK, a private-key client's
+// assertion, a left-out API's error). An SDK whose generated code changed shape fails the bundle.
+//
+// node-url-for-node-fetch: see below.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -41,40 +48,123 @@ const stub = (name, what) => `'use strict';
 Object.defineProperty(exports, '__esModule', { value: true });
 ${what}`;
 
+const SDK = /[\\/]@okta[\\/]okta-sdk-nodejs[\\/]src[\\/]/;
+const sdkFile = (rel) => new RegExp(`${SDK.source}${rel.replace(/\//g, '[\\\\/]').replace(/\./g, '\\.')}$`);
+
+/** The Okta API classes left out: every method throws, naming the API and how to keep it. */
+const unusedApiClass = (what) => `class Unused${what} {
+  constructor() {
+    const api = this.constructor.api;
+    return new Proxy(this, { get: (target, key) => (key in target || typeof key === 'symbol' || key === 'then' ? target[key] : () => {
+      throw new Error('The Okta SDK\\'s ' + api + 'Api is left out of this bundle (hf-iam-sync does not use it); add "' + api + '" to USED_OKTA_APIS in scripts/esbuild-plugins.cjs');
+    }) });
+  }
+}
+`;
+
+/**
+ * Replaces every match of `pattern` in `text` by `replace(match)`; the bundle fails, naming the
+ * file, if the SDK's generated code no longer has the shape this plugin expects (an SDK upgrade
+ * must be looked at, not bundled blindly).
+ */
+function rewrite(file, text, pattern, replace, expected) {
+  let count = 0;
+  const out = text.replace(pattern, (...match) => { count += 1; return replace(...match); });
+  if (count < expected) {
+    throw new Error(`okta-sdk-used-apis: ${file} has ${count} of the ${expected} blocks this plugin expects (pattern ${pattern}); the Okta SDK's generated code changed — update scripts/esbuild-plugins.cjs`);
+  }
+  return out;
+}
+
 const oktaSdkUsedApis = {
   name: 'okta-sdk-used-apis',
   setup(build) {
     let models;
-    // Models nothing the product calls can return: an empty class of the same name (the SDK's
-    // serializer still finds every name it lists; none of them is ever (de)serialized).
+    const usedModel = (generated, name) => (models ??= usedModels(generated)).has(name);
+    const read = (file) => fs.readFileSync(file, 'utf8');
+    const apiCount = (text, prefix) => [...text.matchAll(new RegExp(`^class ${prefix}\\w+Api \\{`, 'gm'))].length;
+
+    // Models nothing the product calls can return: an empty class of the same name, if anything
+    // still requires one (the serializer and the index below no longer do).
     build.onLoad({ filter: /[\\/]@okta[\\/]okta-sdk-nodejs[\\/]src[\\/]generated[\\/]models[\\/][A-Za-z0-9]+\.js$/ }, (args) => {
       const name = path.basename(args.path, '.js');
-      if (name === 'ObjectSerializer' || name === 'all') return undefined;
-      models ??= usedModels(path.resolve(path.dirname(args.path), '..'));
-      if (models.has(name)) return undefined;
+      const generated = path.resolve(path.dirname(args.path), '..');
+      if (name === 'all') {
+        // The index of every model: only the used ones.
+        const text = read(args.path);
+        return { loader: 'js', contents: rewrite(args.path, text, /^__exportStar\(require\('\.\.\/models\/(\w+)'\), exports\);\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1) };
+      }
+      if (name === 'ObjectSerializer') {
+        // Its exports of, requires of and type-map entries for every model: only the used ones. A
+        // type it does not know it leaves as plain data (it never meets one: see usedModels).
+        let text = read(args.path);
+        text = rewrite(args.path, text, /^__exportStar\(require\("\.\/(\w+)"\), exports\);\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1);
+        text = rewrite(args.path, text, /^const (\w+)_1 = require\("\.\.\/models\/\1"\);\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1);
+        text = rewrite(args.path, text, /^ +(?:"[^"\n]+"|'[^'\n]+'): (\w+)_1\.\1(?:Class)?,?\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1);
+        const dangling = [...text.matchAll(/\b(\w+)_1\./g)].map((m) => m[1]).find((model) => !usedModel(generated, model) && !text.includes(`const ${model}_1 =`));
+        if (dangling) throw new Error(`okta-sdk-used-apis: ${args.path} still uses the left-out model ${dangling} in a form this plugin does not expect; update scripts/esbuild-plugins.cjs`);
+        return { loader: 'js', contents: text };
+      }
+      if (usedModel(generated, name)) return undefined;
       return { loader: 'js', contents: stub(name, `class ${name} { static getAttributeTypeMap() { return []; } }\nexports.${name} = ${name};\n`) };
     });
+
+    // The generated API classes (request factories and response processors): only the used ones.
     build.onLoad({ filter: /[\\/]@okta[\\/]okta-sdk-nodejs[\\/]src[\\/]generated[\\/]apis[\\/][A-Za-z0-9]+Api\.js$/ }, (args) => {
       const name = args.path.match(/([A-Za-z0-9]+)Api\.js$/)[1];
       if (USED_OKTA_APIS.includes(name)) return undefined;
       return {
         loader: 'js',
-        contents: `'use strict';
-Object.defineProperty(exports, '__esModule', { value: true });
-class Unused {
-  constructor() {
-    return new Proxy(this, { get: (target, key) => (key in target || typeof key === 'symbol' || key === 'then' ? target[key] : () => {
-      throw new Error('The Okta SDK\\'s ${name}Api is left out of this bundle (hf-iam-sync does not use it); add "${name}" to USED_OKTA_APIS in scripts/esbuild-plugins.cjs');
-    }) });
-  }
-}
-exports.${name}ApiRequestFactory = Unused;
-exports.${name}ApiResponseProcessor = Unused;
-`,
+        contents: stub(name, `${unusedApiClass('')}class UnusedApi extends Unused { static api = '${name}'; }
+exports.${name}ApiRequestFactory = UnusedApi;
+exports.${name}ApiResponseProcessor = UnusedApi;
+`),
       };
+    });
+
+    // The two wrapper layers the client constructs for every API (~470 KiB for ~95 APIs): a
+    // left-out API's wrappers become the throwing stand-in, without requiring anything.
+    build.onLoad({ filter: sdkFile('generated/types/ObservableAPI.js') }, (args) => {
+      const text = read(args.path);
+      const out = rewrite(args.path, text, /^const (\w+)Api_1 = require\('\.\.\/apis\/\1Api'\);\nclass Observable\1Api \{[\s\S]*?\n\}\nexports\.Observable\1Api = Observable\1Api;$/gm,
+        (block, api) => (USED_OKTA_APIS.includes(api) ? block : `class ObservableUnused${api}Api extends UnusedObservable { static api = '${api}'; }\nexports.Observable${api}Api = ObservableUnused${api}Api;`), apiCount(text, 'Observable'));
+      return { loader: 'js', contents: `${unusedApiClass('Observable')}${out}` };
+    });
+    build.onLoad({ filter: sdkFile('generated/types/ObjectParamAPI.js') }, (args) => {
+      const text = read(args.path);
+      const out = rewrite(args.path, text, /^const ObservableAPI_\d+ = require\("\.\/ObservableAPI"\);\nclass Object(\w+)Api \{[\s\S]*?\n\}\nexports\.Object\1Api = Object\1Api;$/gm,
+        (block, api) => (USED_OKTA_APIS.includes(api) ? block : `class ObjectUnused${api}Api extends UnusedObject { static api = '${api}'; }\nexports.Object${api}Api = ObjectUnused${api}Api;`), apiCount(text, 'Object'));
+      return { loader: 'js', contents: `${unusedApiClass('Object')}${out}` };
+    });
+
+    // What only some configurations reach is loaded when first used, not at every cold start:
+    // OAuth (private-key mode) and DPoP with node-jose and node-forge, multipart uploads
+    // (form-data, mime-db), proxies. Same modules, same calls; only when they are evaluated moves.
+    build.onLoad({ filter: sdkFile('client.js') }, (args) => ({
+      loader: 'js',
+      contents: rewrite(args.path, read(args.path), /^const \{ OAuth \} = require\('\.\/oauth'\);$/m,
+        () => "const OAuth = function OAuth(client) { return new (require('./oauth').OAuth)(client); };", 1),
+    }));
+    build.onLoad({ filter: sdkFile('http.js') }, (args) => {
+      let text = read(args.path);
+      text = rewrite(args.path, text, /^const FormData = require\('form-data'\);$/m, () => "const FormData = function FormData() { return new (require('form-data'))(); };", 1);
+      text = rewrite(args.path, text, /^const HttpsProxyAgent = require\('https-proxy-agent'\);$/m, () => "const HttpsProxyAgent = function HttpsProxyAgent(...args) { return new (require('https-proxy-agent'))(...args); };", 1);
+      text = rewrite(args.path, text, /^const \{generateDpopJwt\} = require\('\.\/dpop'\);$/m, () => "const generateDpopJwt = (...args) => require('./dpop').generateDpopJwt(...args);", 1);
+      return { loader: 'js', contents: text };
     });
   },
 };
 
-module.exports = [oktaSdkUsedApis];
+// node-fetch 2 (the Okta SDK's HTTP client) takes Node's own URL when there is one
+// (`Url.URL || whatwgUrl.URL`) and only falls back to the whatwg-url package, whose tr46 tables
+// are ~280 KiB evaluated at every cold start. Node always has URL: the fallback is Node's.
+const nodeUrlForNodeFetch = {
+  name: 'node-url-for-node-fetch',
+  setup(build) {
+    build.onResolve({ filter: /^whatwg-url$/ }, (args) => (/[\\/]node-fetch[\\/]/.test(args.importer) ? { path: 'whatwg-url', namespace: 'node-url' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'node-url' }, () => ({ loader: 'js', contents: "module.exports = { URL: require('node:url').URL };\n" }));
+  },
+};
+
+module.exports = [oktaSdkUsedApis, nodeUrlForNodeFetch];
 module.exports.USED_OKTA_APIS = USED_OKTA_APIS;

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { SqsStandIn } from '../sandbox/aws/sqs-stand-in.js';
 import { bundleFunction, coldInvoke } from '../sandbox/bundled-function.js';
 import { startSandbox } from '../sandbox/sandbox.js';
+import { compileConfig } from '../shared/runtime/config.js';
 
 /**
  * Cold start of the bundled okta-event and okta-hook functions (as serverless.yml packages them)
@@ -24,9 +25,10 @@ export async function runColdStartBench(): Promise<void> {
   const sandbox = await startSandbox();
   const sqs = new SqsStandIn();
   await sqs.start();
-  await writeFile(join(dir, 'config.yaml'), sandbox.configText);
+  // As `npm run package` ships it: compiled.
+  await writeFile(join(dir, 'config.json'), compileConfig(sandbox.configText, 'config.yaml'));
   const env = {
-    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.yaml'), EVENT_BUS_NAME: 'cold', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
+    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), EVENT_BUS_NAME: 'cold', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
     OKTA_HOOK_SECRET: 'cold-hook-secret', OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };

@@ -14,6 +14,7 @@ import { runRestoreCommand } from './commands/restore-command.js';
 import { runUnlockCommand } from './commands/unlock-command.js';
 import { EXIT, type CliIo } from './io.js';
 import { runResumeCommand } from './commands/resume-command.js';
+import { runCompileCommand } from './commands/compile-command.js';
 
 const USAGE = `Usage: hf-iam-sync <command> [options]
 
@@ -32,6 +33,8 @@ Commands:
   access-review --config FILE [--format table|csv|json|html] [--out FILE] [--compare PREVIOUS.json]
                                                       who has access today and why (user-access review evidence)
   doctor  --config FILE [--json]                      checks the set-up; every problem with its fix
+  compile --config FILE --out FILE.json               check the configuration file and write the compiled form the
+                                                      Lambda functions read (npm run package does this)
   drift   --config FILE [--since T] [--json]          membership changes made on the Hub outside hf-iam-sync
   rotate  --config FILE [--credential NAME] [--dry-run] [--json]
                                                       rotate the managed tokens that are due (NAME: now);
@@ -132,7 +135,7 @@ async function dispatch(command: string, values: Values, positionals: readonly s
         if (values.user || values['allow-removals'] !== undefined) throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
         return await runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);
       }
-      if (values.out !== undefined && command !== 'plan') throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`)']);
+      if (values.out !== undefined && command !== 'plan') throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`, `compile`)']);
       return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes, allowRemovals: allowRemovals(values), out: values.out }, io);
     }
     case 'audit': {
@@ -149,6 +152,8 @@ async function dispatch(command: string, values: Values, positionals: readonly s
       if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'html') throw new ConfigError([`--format must be table, csv, json or html, got "${format}"`]);
       return await runAccessReviewCommand({ config: needConfig(), format, out: values.out, compare: values.compare }, io);
     }
+    case 'compile':
+      return await runCompileCommand({ config: needConfig(), out: values.out }, io);
     case 'doctor':
       return await runDoctorCommand({ config: needConfig(), json: values.json }, io);
     case 'drift':

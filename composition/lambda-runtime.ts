@@ -1,17 +1,16 @@
 import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-secret-env.js';
-import { loadConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from '../shared/runtime/config.js';
+import { loadCompiledConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from '../shared/runtime/config-model.js';
 import { composeRotation } from './compose-rotation.js';
 import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
 import { compose, composeEventSink, composeJobStarter, composeReportStore, type Composition } from './compose.js';
 import type { JobStarter } from '../shared/ports/job-starter.js';
-import { readFile } from 'node:fs/promises';
 import type { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
 import { ConfigError } from '../shared/runtime/errors.js';
 import { onceUntilFailure, requiredSecret } from './once.js';
 
 /**
- * Cold-start wiring for every Lambda function: the config file named by HF_IAM_SYNC_CONFIG,
+ * Cold-start wiring for every Lambda function: the compiled configuration named by HF_IAM_SYNC_CONFIG,
  * secrets from the environment or Secrets Manager, and the state table (STATE_TABLE, with
  * DYNAMODB_ENDPOINT for a local server). Built once per container and reused by warm invocations;
  * a failed start is not cached, so the next invocation tries again.
@@ -28,11 +27,11 @@ async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof re
   const path = env.HF_IAM_SYNC_CONFIG;
   const location = readStateLocation(env);
   const problems = [
-    ...(path ? [] : ['HF_IAM_SYNC_CONFIG is not set (the path of the packaged configuration file)']),
+    ...(path ? [] : ['HF_IAM_SYNC_CONFIG is not set (the path of the compiled configuration the package step writes)']),
     ...(location ? [] : ['STATE_TABLE is not set (the DynamoDB table of this stack)']),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  const config = await loadConfig(path!);
+  const config = await loadCompiledConfig(path!);
   return { config, location: location!, resolved: await resolveSecretEnv(env, secretNames) };
 }
 
@@ -79,11 +78,6 @@ const planKey = onceUntilFailure((env: NodeJS.ProcessEnv) =>
 /** The key saved plans are signed with (HF_IAM_SYNC_PLAN_KEY, or through HF_IAM_SYNC_PLAN_KEY_SECRET_ARN); read only when a plan is applied. */
 export function lambdaPlanKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return planKey(env);
-}
-
-/** The packaged configuration file's text (a saved plan names the configuration it was made under by its hash). */
-export function lambdaConfigText(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return readFile(env.HF_IAM_SYNC_CONFIG ?? '', 'utf8');
 }
 
 /** The access-review function's bucket (ACCESS_REVIEW_BUCKET; S3_ENDPOINT for a local stand-in). */

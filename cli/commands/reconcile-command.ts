@@ -45,7 +45,7 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
       const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io), ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}) });
       io.progress?.('');
       io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
-      if (args.out !== undefined) await writeSavedPlan(plan, args.config, args.out, io);
+      if (args.out !== undefined) await writeSavedPlan(plan, config, args.config, args.out, io);
       // A --user that matched nobody is most likely a typo: say so, and do not report success.
       return plan.errored || plan.diagnostics.some((d) => d.code === 'no-match') ? EXIT.failed : EXIT.ok;
     }

@@ -4,6 +4,7 @@ import type { Plan } from '../../shared/domain/plan.js';
 import { renderPlan } from '../../shared/domain/render-plan.js';
 import { applySavedPlan } from '../../shared/reconcile/apply-saved.js';
 import { openSavedPlan, savePlan } from '../../shared/reconcile/saved-plan.js';
+import type { Config } from '../../shared/runtime/config.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { actorOf, openRuntime } from '../runtime.js';
@@ -26,11 +27,10 @@ export function planKey(io: CliIo): string {
   return key;
 }
 
-export async function writeSavedPlan(plan: Plan, configPath: string, out: string, io: CliIo): Promise<void> {
+export async function writeSavedPlan(plan: Plan, config: Config, configPath: string, out: string, io: CliIo): Promise<void> {
   if (plan.errored) throw new ConfigError(['this plan has errors (see above): it cannot be applied, so it is not saved']);
   const key = planKey(io);
-  const configText = await readFile(resolve(io.cwd, configPath), 'utf8');
-  const saved = savePlan(plan, { createdAt: new Date().toISOString(), createdBy: actorOf(io), configText }, key);
+  const saved = savePlan(plan, { createdAt: new Date().toISOString(), createdBy: actorOf(io), configSha256: config.sourceSha256 }, key);
   await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`);
   io.stderr(`Plan saved to ${out} (signed; ${plan.changes.length} change(s)). Apply exactly it with: hf-iam-sync apply --config ${configPath} ${out}`);
 }
@@ -45,12 +45,12 @@ export interface ApplyFileArgs {
 
 export async function runApplyFile(args: ApplyFileArgs, io: CliIo): Promise<number> {
   const key = planKey(io);
-  const [text, configText] = await Promise.all([readFile(resolve(io.cwd, args.file), 'utf8'), readFile(resolve(io.cwd, args.config), 'utf8')]).catch((error: unknown) => {
+  const text = await readFile(resolve(io.cwd, args.file), 'utf8').catch((error: unknown) => {
     throw new ConfigError([`cannot read ${args.file}: ${(error as Error).message}`]);
   });
   const { config, composition } = await openRuntime(args.config, io);
   try {
-    const saved = openSavedPlan(text, args.file, key, { organization: config.policy.organization, configText });
+    const saved = openSavedPlan(text, args.file, key, { organization: config.policy.organization, configSha256: config.sourceSha256 });
     if (!args.json) io.stdout(`${renderPlan(saved.plan, { color: io.color })}\n(saved ${saved.createdAt} by ${saved.createdBy})`);
     if (!args.yes) {
       if (!io.prompt) {

@@ -2,7 +2,7 @@ import { renderPlan } from '../../shared/domain/render-plan.js';
 import { applyApprovedPlan, parseApprovedPlanEvent } from '../../shared/reconcile/approved-plan.js';
 import { parseReconcileEvent } from '../../shared/reconcile/reconcile-event.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
-import { lambdaApprovedPlans, lambdaConfigText, lambdaJobStarter, lambdaPlanKey, lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { lambdaApprovedPlans, lambdaJobStarter, lambdaPlanKey, lambdaRuntime } from '../../composition/lambda-runtime.js';
 import { recordRun } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
@@ -16,8 +16,7 @@ export const handler = withMiddleware(async (event: unknown) => {
   const request = approved ? null : parseReconcileEvent(event);
   const { config, composition } = await lambdaRuntime();
   if (approved) {
-    const [key, configText] = await Promise.all([lambdaPlanKey(), lambdaConfigText()]);
-    const done = await applyApprovedPlan(composition.ports, lambdaApprovedPlans(), config, approved, { key, configText });
+    const done = await applyApprovedPlan(composition.ports, lambdaApprovedPlans(), config, approved, { key: await lambdaPlanKey() });
     logger.info('approved plan applied', { runId: done.runId, outcome: done.outcome, plan: approved.ref, applied: done.result?.applied.length ?? 0, stale: done.stale.length });
     return { runId: done.runId, outcome: done.outcome, applied: done.result?.applied ?? [], failed: done.result?.failed ?? [], stale: done.stale.map((s) => ({ user: s.change.user, action: s.change.action, reason: s.reason })) };
   }

@@ -37,12 +37,12 @@ export function parseApprovedPlanEvent(event: unknown): ApprovedPlanRequest | nu
 }
 
 export async function applyApprovedPlan(
-  ports: ReconcilePorts, plans: ReportStore & { bucket: string }, config: Config, request: ApprovedPlanRequest, check: { key: string; configText: string },
+  ports: ReconcilePorts, plans: ReportStore & { bucket: string }, config: Config, request: ApprovedPlanRequest, check: { key: string },
 ): Promise<SavedApplyOutcome> {
   const match = /^s3:\/\/([^/]+)\/(approved-plans\/[^?#]+\.json)$/.exec(request.ref);
   if (!match || match[1] !== plans.bucket) {
     throw new InputError(`approvedPlan must name a plan file under s3://${plans.bucket}/approved-plans/ (…/<file>.json), got "${request.ref}"`);
   }
-  const saved = openSavedPlan(await plans.get(match[2]!), request.ref, check.key, { organization: config.policy.organization, configText: check.configText });
+  const saved = openSavedPlan(await plans.get(match[2]!), request.ref, check.key, { organization: config.policy.organization, configSha256: config.sourceSha256 });
   return applySavedPlan(ports, config, saved, { actor: request.actor, allOrNothing: request.allOrNothing });
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sameAccess } from '../domain/access.js';
 import type { Access, Change, Plan } from '../domain/plan.js';
 import { ConfigError } from '../runtime/errors.js';
@@ -34,10 +34,9 @@ function canonical(value: unknown): string {
 
 const sign = (body: Omit<SavedPlan, 'signature'>, key: string) => createHmac('sha256', key).update(canonical(body)).digest('hex');
 
-export const configHash = (text: string) => createHash('sha256').update(text).digest('hex');
-
-export function savePlan(plan: Plan, meta: { createdAt: string; createdBy: string; configText: string }, key: string): SavedPlan {
-  const body = { format: PLAN_FILE_FORMAT, createdAt: meta.createdAt, createdBy: meta.createdBy, configSha256: configHash(meta.configText), plan } as const;
+/** `configSha256`: the configuration's `sourceSha256` (the hash of its file's text). */
+export function savePlan(plan: Plan, meta: { createdAt: string; createdBy: string; configSha256: string }, key: string): SavedPlan {
+  const body = { format: PLAN_FILE_FORMAT, createdAt: meta.createdAt, createdBy: meta.createdBy, configSha256: meta.configSha256, plan } as const;
   return { ...body, signature: sign(body, key) };
 }
 
@@ -45,7 +44,7 @@ export function savePlan(plan: Plan, meta: { createdAt: string; createdBy: strin
  * Reads a plan file and checks it: its format, its signature (an edited file is refused), the
  * organization, the configuration it was made under. Throws `ConfigError` naming what is wrong.
  */
-export function openSavedPlan(text: string, where: string, key: string, expected: { organization: string; configText: string }): SavedPlan {
+export function openSavedPlan(text: string, where: string, key: string, expected: { organization: string; configSha256: string }): SavedPlan {
   let saved: SavedPlan;
   try {
     saved = JSON.parse(text) as SavedPlan;
@@ -64,7 +63,7 @@ export function openSavedPlan(text: string, where: string, key: string, expected
   if (saved.plan.organization !== expected.organization) {
     throw new ConfigError([`${where} is a plan for organization "${saved.plan.organization}", not "${expected.organization}"`]);
   }
-  if (saved.configSha256 !== configHash(expected.configText)) {
+  if (saved.configSha256 !== expected.configSha256) {
     throw new ConfigError([`${where} was made under another configuration (its rules or guards may differ); make and review a new plan`]);
   }
   return saved;

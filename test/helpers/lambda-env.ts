@@ -9,6 +9,7 @@ import { SecretsManagerStandIn } from '../../sandbox/aws/secrets-manager-stand-i
 import { SqsStandIn } from '../../sandbox/aws/sqs-stand-in.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
+import { compileConfig } from '../../shared/runtime/config.js';
 
 /**
  * The environment a deployed function sees, made of stand-ins: the config file, secrets behind
@@ -57,9 +58,12 @@ export async function startLambdaEnv(options: { configExtra?: string; configure?
   sqs.createQueue('okta-events-dlq');
   const queueUrl = sqs.createQueue('okta-events', { visibilityTimeoutSeconds: 2, deadLetter: 'okta-events-dlq', maxReceiveCount: 3 });
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-lambda-'));
-  await writeFile(join(dir, 'config.yaml'), (options.configure ?? ((t: string) => t))(sandbox.configText + (options.configExtra ?? '')));
+  // What `npm run package` does: the functions read the compiled configuration.
+  const configText = (options.configure ?? ((t: string) => t))(sandbox.configText + (options.configExtra ?? ''));
+  await writeFile(join(dir, 'config.yaml'), configText);
+  await writeFile(join(dir, 'config.json'), compileConfig(configText, 'config.yaml'));
   Object.assign(process.env, {
-    HF_IAM_SYNC_CONFIG: join(dir, 'config.yaml'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
+    HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
     OKTA_API_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/okta', SANDBOX_OKTA_TOKEN).arn,
     HF_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/hf', SANDBOX_HF_TOKEN).arn,
     OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('hf-iam-sync/hook', HOOK_SECRET).arn,

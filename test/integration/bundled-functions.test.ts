@@ -6,6 +6,7 @@ import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import { SqsStandIn } from '../../sandbox/aws/sqs-stand-in.js';
 import { bundleFunction, coldInvoke } from '../../sandbox/bundled-function.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { compileConfig } from '../../shared/runtime/config.js';
 
 /**
  * The functions as packaged (bundled, with the Okta SDK trimmed to the APIs the product calls), each
@@ -24,9 +25,9 @@ beforeAll(async () => {
   bus = new EventBridgeStandIn();
   sqs = new SqsStandIn();
   await Promise.all([bus.start(), sqs.start()]);
-  await writeFile(join(dir, 'config.yaml'), sandbox.configText);
+  await writeFile(join(dir, 'config.json'), compileConfig(sandbox.configText, 'config.yaml'));
   env = {
-    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.yaml'), EVENT_BUS_NAME: 'bundles', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
+    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), EVENT_BUS_NAME: 'bundles', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
     OKTA_HOOK_SECRET: 'hook-secret', OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   } as Record<string, string>;

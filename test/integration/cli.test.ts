@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readCompiledConfig } from '../../shared/runtime/config.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -79,6 +80,23 @@ describe('hf-iam-sync apply', () => {
     await runCli(['apply', '--config', ctx.config, '--yes'], { env, cwd: ctx.dir });
     const audit = await runCli(['audit', '--config', ctx.config, '--json'], { env, cwd: ctx.dir });
     expect(JSON.parse(audit.stdout)).toHaveLength(5);
+  });
+});
+
+describe('hf-iam-sync compile', () => {
+  it('writes the compiled configuration the Lambda functions read; a file with problems writes nothing and lists them, exit 2', async () => {
+    const out = join(ctx.dir, 'build', 'config.json');
+    const ok = await runCli(['compile', '--config', ctx.config, '--out', out], { env: {} });
+    expect(ok).toMatchObject({ code: 0 });
+    expect(ok.stderr).toContain(`${ctx.config} is valid; compiled to ${out}`);
+    expect(readCompiledConfig(await readFile(out, 'utf8'), out).policy.organization).toBe('acme');
+
+    await writeFile(ctx.config, ctx.sandbox.configText.replace('maxRemovals: 10', 'maxRemoval: 10'));
+    const bad = await runCli(['compile', '--config', ctx.config, '--out', join(ctx.dir, 'bad.json')], { env: {} });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('safety: Unrecognized key: "maxRemoval"');
+    await expect(stat(join(ctx.dir, 'bad.json'))).rejects.toThrow(/ENOENT/);
+    expect((await runCli(['compile', '--config', ctx.config], { env: {} })).stderr).toContain('compile needs --out FILE.json');
   });
 });
 

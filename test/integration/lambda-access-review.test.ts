@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { computePlan } from '../../shared/domain/compute-plan.js';
 import { readInputs } from '../../shared/reconcile/read-inputs.js';
 import { savePlan } from '../../shared/reconcile/saved-plan.js';
-import { parseConfig } from '../../shared/runtime/config.js';
+import { readCompiledConfig } from '../../shared/runtime/config.js';
 import { composeForSandbox } from '../../sandbox/sandbox.js';
 import { startS3 } from '../helpers/s3.js';
 import { lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
@@ -59,12 +59,11 @@ describe('access-review function', () => {
 describe('reconcile with an approved plan', () => {
   /** A plan as `plan --out` saves it (signed), uploaded under approved-plans/. */
   async function upload(name: string, edit: (text: string) => string = (t) => t) {
-    const configText = await readFile(process.env.HF_IAM_SYNC_CONFIG!, 'utf8');
-    const config = parseConfig(configText, 'config.yaml');
+    const config = readCompiledConfig(await readFile(process.env.HF_IAM_SYNC_CONFIG!, 'utf8'), 'config.json');
     const { ports, close } = await composeForSandbox(config, env.sandbox.dynamoEndpoint);
     const plan = computePlan(await readInputs(ports, config, { kind: 'organization' }));
     await close();
-    const text = edit(JSON.stringify(savePlan(plan, { createdAt: new Date().toISOString(), createdBy: 'reviewer', configText }, PLAN_KEY)));
+    const text = edit(JSON.stringify(savePlan(plan, { createdAt: new Date().toISOString(), createdBy: 'reviewer', configSha256: config.sourceSha256 }, PLAN_KEY)));
     const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     await client.send(new PutObjectCommand({ Bucket: 'reviews', Key: `approved-plans/${name}`, Body: text }));
     client.destroy();

@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { readCompiledConfig } from '../../shared/runtime/config-model.js';
 
 /**
  * `npm run package` builds the CloudFormation template with no AWS account; this reads it and
@@ -23,7 +26,7 @@ let dir: string;
 beforeAll(async () => {
   // Into a directory of its own (--package), so a run never races a developer's .serverless/.
   dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-package-'));
-  await promisify(execFile)('npm', ['run', 'package', '--', '--package', dir, `--param=hfTokenSecretArn=${HF_TOKEN_ARN}`, `--param=hfOauthClientSecretArn=${OAUTH_ARN}`, `--param=oktaTokenSecretArn=${OKTA_ARN}`, `--param=oktaHookSecretArn=${HOOK_ARN}`], { env: { ...process.env, STAGE: 'ci' } });
+  await promisify(execFile)('npm', packageArgs('--package', dir), { env: { ...process.env, STAGE: 'ci' } });
   const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   resources = template.Resources;
   conditions = template.Conditions;
@@ -31,6 +34,28 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+const packageArgs = (...more: string[]) => ['run', 'package', '--', `--param=hfTokenSecretArn=${HF_TOKEN_ARN}`, `--param=hfOauthClientSecretArn=${OAUTH_ARN}`, `--param=oktaTokenSecretArn=${OKTA_ARN}`, `--param=oktaHookSecretArn=${HOOK_ARN}`, ...more];
+
+/** A function's deployment package: each file's text by its path. */
+async function zipEntries(file: string): Promise<Record<string, string>> {
+  const zip = await promisify<string, yauzl.Options, yauzl.ZipFile>(yauzl.open)(file, { lazyEntries: true });
+  const entries: Record<string, string> = {};
+  await new Promise<void>((resolveAll, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (error, stream) => {
+        if (error) return reject(error);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+          entries[entry.fileName] = Buffer.concat(chunks).toString('utf8');
+          zip.readEntry();
+        }).on('error', reject);
+      });
+    }).on('end', () => resolveAll()).on('error', reject);
+    zip.readEntry();
+  });
+  return entries;
+}
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const fn = (name: string) => ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === `hf-iam-sync-ci-${name}`)?.[1];
@@ -232,4 +257,21 @@ describe('the packaged stack', () => {
     expect(fn('reconcile-job')!.Properties.Timeout).toBe(900);
     expect(tasks.every((t: any) => t.TimeoutSeconds > 900)).toBe(true);
   });
+
+  it('ships the configuration checked and compiled at package time: every function reads the JSON, whose bundles carry no YAML parser or schema library; a file with problems fails the package', async () => {
+    for (const [, f] of ofType('AWS::Lambda::Function')) expect(f.Properties.Environment.Variables.HF_IAM_SYNC_CONFIG).toBe('dist/hf-iam-sync.config.json');
+    const entries = await zipEntries(join(dir, 'okta-event.zip'));
+    expect(Object.keys(entries).sort()).toEqual(['dist/hf-iam-sync.config.json', 'functions/okta-event/handler.cjs']);
+    const source = await readFile('config/hf-iam-sync.example.yaml', 'utf8');
+    const config = readCompiledConfig(entries['dist/hf-iam-sync.config.json']!, 'dist/hf-iam-sync.config.json');
+    expect(config.policy.organization).toBe('acme');
+    expect(config.sourceSha256).toBe(createHash('sha256').update(source).digest('hex'));
+    expect(entries['functions/okta-event/handler.cjs']).not.toMatch(/ZodError|YAMLParseError/);
+
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, source.replace(/maxRemovals:/, 'maxRemoval:'));
+    const failed = await promisify(execFile)('npm', packageArgs('--package', join(dir, 'bad'), `--param=configFile=${bad}`), { env: { ...process.env, STAGE: 'ci' } }).then(() => null, (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`);
+    expect(failed).toContain(`The configuration file ${bad} has problems; nothing was packaged`);
+    expect(failed).toMatch(/safety: Unrecognized key: "maxRemoval"/);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, readSecrets } from '../../../shared/runtime/config.js';
+import { compileConfig, configSha256, parseConfig, readCompiledConfig, readSecrets } from '../../../shared/runtime/config.js';
+import { ConfigError } from '../../../shared/runtime/errors.js';
 import { problemsOf } from '../../helpers/config-problems.js';
 
 const ISSUE_SHAPE = `
@@ -60,6 +61,37 @@ safety: { maxRemovals: ten }
 
   it('reports YAML syntax errors with the file name', () => {
     expect(problemsOf('organization: [acme')[0]).toMatch(/^c\.yaml: /);
+  });
+});
+
+describe('the compiled configuration (what the package step ships to Lambda)', () => {
+  it('reads back as the Config the source parses to, named by the hash of the source text', () => {
+    const compiled = compileConfig(ISSUE_SHAPE, 'config/prod.yaml');
+    expect(JSON.parse(compiled)).toMatchObject({ format: 'hf-iam-sync.compiled-config/1', source: { path: 'config/prod.yaml', sha256: configSha256(ISSUE_SHAPE) } });
+    const read = readCompiledConfig(compiled, 'dist/hf-iam-sync.config.json');
+    const parsed = parseConfig(ISSUE_SHAPE, 'config/prod.yaml');
+    expect(read).toEqual(parsed);
+    expect(read.sourceSha256).toBe(configSha256(ISSUE_SHAPE));
+    expect(parseConfig(`${ISSUE_SHAPE}\n# reviewed`, 'c.yaml').sourceSha256).not.toBe(read.sourceSha256);
+  });
+
+  it('is checked where it is compiled: a file with problems compiles to nothing', () => {
+    expect(() => compileConfig(ISSUE_SHAPE.replace('maxRemovals', 'maxRemoval'), 'config/prod.yaml')).toThrow(/config\/prod\.yaml: safety: Unrecognized key: "maxRemoval"/);
+  });
+
+  it('refuses a configuration source or another format, saying how to compile', () => {
+    const problem = (text: string, origin: string) => {
+      try {
+        readCompiledConfig(text, origin);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      return null;
+    };
+    expect(problem(ISSUE_SHAPE, 'config/prod.yaml')).toMatch(/- config\/prod\.yaml is a configuration source, not the compiled configuration: .*hf-iam-sync compile --config FILE --out FILE\.json/);
+    expect(problem(JSON.stringify({ format: 'hf-iam-sync.compiled-config/0', source: { sha256: 'x' }, file: {} }), 'c.json')).toMatch(/- c\.json is not a compiled configuration of this version \(expected format hf-iam-sync\.compiled-config\/1\)/);
+    expect(problem('{"organization": "acme"}', 'c.json')).toMatch(/- c\.json is not a compiled configuration/);
   });
 });
 

@@ -11,7 +11,8 @@ import { compileConfig } from '../shared/runtime/config.js';
  * against an empty handler bundled the same way, in the same run: bundle size, and time from a
  * fresh Node process's start to the handler's first response (okta-event: a real read of one
  * person against the sandbox; okta-hook: one delivery queued; the empty handler returns at once).
- * Median of 5 fresh processes each; all include Node's own start-up.
+ * Medians of fresh processes taking turns; all include Node's own start-up. The configuration is
+ * compiled, as the package step ships it.
  */
 
 export async function runColdStartBench(): Promise<void> {
@@ -32,24 +33,26 @@ export async function runColdStartBench(): Promise<void> {
     OKTA_HOOK_SECRET: 'cold-hook-secret', OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const runs = async (make: () => Promise<number>) => {
-    const xs: number[] = [];
-    for (let i = 0; i < 5; i += 1) xs.push(await make());
-    return median(xs);
-  };
-  const empty = await runs(async () => (await coldInvoke(join(dir, 'empty.cjs'), {}, env)).ms);
-  // An active, entitled person with nothing to change: the whole read path runs, no write.
-  const event = await runs(async () => (await coldInvoke(join(dir, 'okta-event.cjs'), {
-    'detail-type': 'SystemLog', source: 'aws.partner/okta.com/x/y', detail: sandbox.okta.emit('user.account.update_profile', [sandbox.okta.userByLogin('dennis@acme.example')]),
-  }, env)).ms);
-  const hook = await runs(async () => (await coldInvoke(join(dir, 'okta-hook.cjs'), {
-    requestContext: { http: { method: 'POST' } }, headers: { authorization: 'cold-hook-secret', 'content-type': 'application/json' }, isBase64Encoded: false,
-    body: JSON.stringify({ data: { events: [sandbox.okta.emit('user.lifecycle.deactivate', [sandbox.okta.userByLogin('dennis@acme.example')])] } }),
-  }, env)).ms);
+  // The three take turns, run after run, so what the machine is doing at a moment (the other CPU's
+  // load, the page cache) falls on all of them alike; medians of RUNS fresh processes each.
+  const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 9);
+  const samples = { empty: [] as number[], event: [] as number[], hook: [] as number[] };
+  for (let i = 0; i < RUNS; i += 1) {
+    samples.empty.push((await coldInvoke(join(dir, 'empty.cjs'), {}, env)).ms);
+    // An active, entitled person with nothing to change, by a new event each time: the whole read path runs, no write.
+    samples.event.push((await coldInvoke(join(dir, 'okta-event.cjs'), {
+      'detail-type': 'SystemLog', source: 'aws.partner/okta.com/x/y', detail: sandbox.okta.emit('user.account.update_profile', [sandbox.okta.userByLogin('dennis@acme.example')]),
+    }, env)).ms);
+    samples.hook.push((await coldInvoke(join(dir, 'okta-hook.cjs'), {
+      requestContext: { http: { method: 'POST' } }, headers: { authorization: 'cold-hook-secret', 'content-type': 'application/json' }, isBase64Encoded: false,
+      body: JSON.stringify({ data: { events: [sandbox.okta.emit('user.lifecycle.deactivate', [sandbox.okta.userByLogin('dennis@acme.example')])] } }),
+    }, env)).ms);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const [empty, event, hook] = [median(samples.empty), median(samples.event), median(samples.hook)];
   await Promise.all([sandbox.stop(), sqs.stop()]);
   const ratio = (ms: number) => `${(ms / empty).toFixed(1)}× the empty handler`;
-  console.log('\ncold start (fresh node process → first response, median of 5; same bundling for all):');
+  console.log(`\ncold start (fresh node process → first response, median of ${RUNS}, taking turns; same bundling for all):`);
   console.log(`  ${'okta-event bundle'.padEnd(38)} ${(sizes.event / 1024).toFixed(0)} KiB, ${event} ms = ${ratio(event)} (target ≤ 5×) ${event <= 5 * empty ? '✓' : '✗'}`);
   console.log(`  ${'okta-hook bundle'.padEnd(38)} ${(sizes.hook / 1024).toFixed(0)} KiB, ${hook} ms = ${ratio(hook)}; Okta's budget for the answer: 3,000 ms ${hook < 3000 ? '✓' : '✗'}`);
   console.log(`  ${'empty handler bundle'.padEnd(38)} ${(sizes.empty / 1024).toFixed(1)} KiB, ${empty} ms`);

@@ -2,12 +2,12 @@
 //
 // okta-sdk-used-apis: the Okta SDK's client constructs every one of its ~95 generated API classes
 // (each behind two wrapper layers) and its serializer requires all ~1,850 models, so a bundler
-// keeps them all and a cold start evaluates them. hf-iam-sync calls three APIs. At bundle time
-// only: the other APIs' classes and wrappers become a stand-in that throws a clear error if
-// anything ever calls it; the serializer and the model index keep the models those three APIs can
-// return; OAuth/DPoP (private-key mode), multipart uploads and proxies are required on first use,
+// keeps them all and a cold start evaluates them. hf-iam-sync calls six methods of three APIs
+// (USED_OKTA_METHODS). At bundle time only: the other APIs' classes and wrappers become a stand-in
+// that throws a clear error if anything ever calls it; the kept classes lose the methods nobody
+// calls; the serializer and the model index keep the models those methods can return; OAuth/DPoP (private-key mode), multipart uploads and proxies are required on first use,
 // not at load. The SDK's client, HTTP layer, the kept models and auth are its own code, untouched.
-// A unit test checks that the product's code calls no Okta API outside USED_OKTA_APIS;
+// A unit test checks that the product's code calls exactly the methods in USED_OKTA_METHODS;
 // bundled-functions.test.ts runs the bundles (reads through the SDK, a private-key client's
 // assertion, a left-out API's error). An SDK whose generated code changed shape fails the bundle.
 //
@@ -16,30 +16,68 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const USED_OKTA_APIS = ['User', 'Group', 'SystemLog'];
+const acorn = require('acorn');
+
+/** The Okta SDK's APIs and methods hf-iam-sync calls (okta-apis.test.ts keeps this equal to the code's calls). */
+const USED_OKTA_METHODS = {
+  User: ['getUser', 'listUserGroups', 'listUsers'],
+  Group: ['listGroupUsers', 'listGroups'],
+  SystemLog: ['listLogEvents'],
+};
+const USED_OKTA_APIS = Object.keys(USED_OKTA_METHODS);
 
 /**
- * The models the kept APIs can (de)serialize: every model named in their files, and, transitively,
+ * `text` without the methods of a kept API's classes that hf-iam-sync never calls: in the
+ * generated request factories and response processors (`listUsers`), and in the two wrapper
+ * layers (`listUsers`, `listUsersWithHttpInfo`). Found with a parser, not by indentation; a kept
+ * class missing one of the used methods fails the bundle.
+ */
+function withUsedMethodsOnly(file, text) {
+  const ast = acorn.parse(text, { ecmaVersion: 'latest', sourceType: 'script' });
+  const cuts = [];
+  const found = new Set();
+  for (const node of ast.body) {
+    if (node.type !== 'ClassDeclaration') continue;
+    const api = node.id.name.match(/^(?:Observable|Object)?(\w+?)Api(?:RequestFactory|ResponseProcessor)?$/)?.[1];
+    const keep = USED_OKTA_METHODS[api];
+    if (!keep) continue;
+    for (const member of node.body.body) {
+      if (member.type !== 'MethodDefinition' || member.kind !== 'method' || member.key.type !== 'Identifier') continue;
+      const method = member.key.name.replace(/WithHttpInfo$/, '');
+      if (keep.includes(method)) found.add(`${node.id.name}.${method}`);
+      else cuts.push([member.start, member.end]);
+    }
+    for (const method of keep) {
+      if (!found.has(`${node.id.name}.${method}`)) throw new Error(`okta-sdk-used-apis: ${file}: class ${node.id.name} has no method ${method}; the Okta SDK changed — update USED_OKTA_METHODS in scripts/esbuild-plugins.cjs`);
+    }
+  }
+  let out = text;
+  for (const [start, end] of cuts.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + out.slice(end);
+  return out;
+}
+
+/**
+ * The models the kept API methods can (de)serialize: every model named in their code, and, transitively,
  * every model named in those models' files (attribute types, discriminator maps). A superset by
  * construction: any capitalised word in a quoted string that names a model file counts.
  */
-function usedModels(generated) {
+function usedModels(generated, apiText) {
   // The serializer and the index name every model; they are not models.
   const models = new Set(fs.readdirSync(path.join(generated, 'models')).filter((f) => f.endsWith('.js') && f !== 'ObjectSerializer.js' && f !== 'all.js').map((f) => f.slice(0, -3)));
-  const named = (file) => {
+  const named = (text) => {
     const found = [];
-    for (const quoted of fs.readFileSync(file, 'utf8').matchAll(/['"]([^'"\n]*)['"]/g)) {
+    for (const quoted of text.matchAll(/['"]([^'"\n]*)['"]/g)) {
       for (const word of quoted[1].matchAll(/[A-Z][A-Za-z0-9]*/g)) if (models.has(word[0])) found.push(word[0]);
     }
     return found;
   };
   const used = new Set();
-  const queue = USED_OKTA_APIS.flatMap((api) => named(path.join(generated, 'apis', `${api}Api.js`)));
+  const queue = USED_OKTA_APIS.flatMap((api) => named(apiText(path.join(generated, 'apis', `${api}Api.js`))));
   while (queue.length > 0) {
     const model = queue.pop();
     if (used.has(model)) continue;
     used.add(model);
-    queue.push(...named(path.join(generated, 'models', `${model}.js`)));
+    queue.push(...named(fs.readFileSync(path.join(generated, 'models', `${model}.js`), 'utf8')));
   }
   return used;
 }
@@ -80,8 +118,13 @@ const oktaSdkUsedApis = {
   name: 'okta-sdk-used-apis',
   setup(build) {
     let models;
-    const usedModel = (generated, name) => (models ??= usedModels(generated)).has(name);
     const read = (file) => fs.readFileSync(file, 'utf8');
+    const trimmed = new Map();
+    const apiText = (file) => {
+      if (!trimmed.has(file)) trimmed.set(file, withUsedMethodsOnly(file, read(file)));
+      return trimmed.get(file);
+    };
+    const usedModel = (generated, name) => (models ??= usedModels(generated, apiText)).has(name);
     const apiCount = (text, prefix) => [...text.matchAll(new RegExp(`^class ${prefix}\\w+Api \\{`, 'gm'))].length;
 
     // Models nothing the product calls can return: an empty class of the same name, if anything
@@ -112,7 +155,7 @@ const oktaSdkUsedApis = {
     // The generated API classes (request factories and response processors): only the used ones.
     build.onLoad({ filter: /[\\/]@okta[\\/]okta-sdk-nodejs[\\/]src[\\/]generated[\\/]apis[\\/][A-Za-z0-9]+Api\.js$/ }, (args) => {
       const name = args.path.match(/([A-Za-z0-9]+)Api\.js$/)[1];
-      if (USED_OKTA_APIS.includes(name)) return undefined;
+      if (USED_OKTA_APIS.includes(name)) return { loader: 'js', contents: apiText(args.path) };
       return {
         loader: 'js',
         contents: stub(name, `${unusedApiClass('')}class UnusedApi extends Unused { static api = '${name}'; }
@@ -128,13 +171,13 @@ exports.${name}ApiResponseProcessor = UnusedApi;
       const text = read(args.path);
       const out = rewrite(args.path, text, /^const (\w+)Api_1 = require\('\.\.\/apis\/\1Api'\);\nclass Observable\1Api \{[\s\S]*?\n\}\nexports\.Observable\1Api = Observable\1Api;$/gm,
         (block, api) => (USED_OKTA_APIS.includes(api) ? block : `class ObservableUnused${api}Api extends UnusedObservable { static api = '${api}'; }\nexports.Observable${api}Api = ObservableUnused${api}Api;`), apiCount(text, 'Observable'));
-      return { loader: 'js', contents: `${unusedApiClass('Observable')}${out}` };
+      return { loader: 'js', contents: withUsedMethodsOnly(args.path, `${unusedApiClass('Observable')}${out}`) };
     });
     build.onLoad({ filter: sdkFile('generated/types/ObjectParamAPI.js') }, (args) => {
       const text = read(args.path);
       const out = rewrite(args.path, text, /^const ObservableAPI_\d+ = require\("\.\/ObservableAPI"\);\nclass Object(\w+)Api \{[\s\S]*?\n\}\nexports\.Object\1Api = Object\1Api;$/gm,
         (block, api) => (USED_OKTA_APIS.includes(api) ? block : `class ObjectUnused${api}Api extends UnusedObject { static api = '${api}'; }\nexports.Object${api}Api = ObjectUnused${api}Api;`), apiCount(text, 'Object'));
-      return { loader: 'js', contents: `${unusedApiClass('Object')}${out}` };
+      return { loader: 'js', contents: withUsedMethodsOnly(args.path, `${unusedApiClass('Object')}${out}`) };
     });
 
     // What only some configurations reach is loaded when first used, not at every cold start:
@@ -168,3 +211,4 @@ const nodeUrlForNodeFetch = {
 
 module.exports = [oktaSdkUsedApis, nodeUrlForNodeFetch];
 module.exports.USED_OKTA_APIS = USED_OKTA_APIS;
+module.exports.USED_OKTA_METHODS = USED_OKTA_METHODS;

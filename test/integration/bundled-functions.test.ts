@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import { SqsStandIn } from '../../sandbox/aws/sqs-stand-in.js';
 import { bundleFunction, coldInvoke } from '../../sandbox/bundled-function.js';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
-import { compileConfig } from '../../shared/runtime/config.js';
+import { composeForSandbox, startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { computePlan } from '../../shared/domain/compute-plan.js';
+import { readInputs } from '../../shared/reconcile/read-inputs.js';
+import { compileConfig, parseConfig } from '../../shared/runtime/config.js';
 
 /**
  * The functions as packaged (bundled, with the Okta SDK trimmed to the APIs the product calls), each
@@ -60,6 +62,27 @@ describe('the bundled functions', () => {
     const { result } = await coldInvoke(file, request, env);
     expect(result).toMatchObject({ statusCode: 200 });
     expect(sqs.bodies('okta-events').map((b) => JSON.parse(b).event.uuid)).toEqual([event.uuid]);
+  }, 60_000);
+
+  it('reconcile, with every Okta read of a plan going through the trimmed SDK (groups, their members, users), plans as the unbundled code does', async () => {
+    const file = join(dir, 'reconcile.cjs');
+    await bundleFunction(resolve('functions/reconcile/handler.ts'), file);
+    const { result } = await coldInvoke(file, { dryRun: true, actor: 'bundles' }, env) as { result: { outcome: string; plan: { changes: Array<{ user: string }> } } };
+    const { ports, close } = await composeForSandbox(parseConfig(sandbox.configText, 'config.yaml'), sandbox.dynamoEndpoint);
+    const expected = computePlan(await readInputs(ports, parseConfig(sandbox.configText, 'config.yaml'), { kind: 'organization' }));
+    await close();
+    expect(result.outcome).toBe('planned');
+    expect(result.plan.changes.map((c) => c.user).sort()).toEqual(expected.changes.map((c) => c.user).sort());
+    expect(expected.changes.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('okta-log-poll reads the System Log through the trimmed SDK and offboards whoever it finds deactivated', async () => {
+    const file = join(dir, 'okta-log-poll.cjs');
+    await bundleFunction(resolve('functions/okta-log-poll/handler.ts'), file);
+    sandbox.okta.deactivate(sandbox.okta.userByLogin('grace@acme.example').id);
+    const { result } = await coldInvoke(file, {}, env) as { result: { events: number } };
+    expect(result.events).toBeGreaterThan(0);
+    expect(sandbox.hub.member('grace-h')?.role).toBe('no_access');
   }, 60_000);
 
   it('the trimmed Okta SDK still loads what only some set-ups use: a private-key client signs its assertion; a left-out API names itself', async () => {

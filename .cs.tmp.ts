@@ -1,0 +1,2 @@
+import { runColdStartBench } from './bench/cold-start.js';
+await runColdStartBench();

@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SecretsManagerStandIn } from '../sandbox/aws/secrets-manager-stand-in.js';
 import { SqsStandIn } from '../sandbox/aws/sqs-stand-in.js';
 import { bundleFunction, coldInvoke } from '../sandbox/bundled-function.js';
 import { startSandbox } from '../sandbox/sandbox.js';
@@ -25,12 +26,17 @@ export async function runColdStartBench(): Promise<void> {
   };
   const sandbox = await startSandbox();
   const sqs = new SqsStandIn();
-  await sqs.start();
-  // As `npm run package` ships it: compiled.
+  const secrets = new SecretsManagerStandIn();
+  await Promise.all([sqs.start(), secrets.start()]);
+  // As the stack runs them: the configuration compiled by the package step, the tokens read from
+  // Secrets Manager by ARN at the cold start.
   await writeFile(join(dir, 'config.json'), compileConfig(sandbox.configText, 'config.yaml'));
+  const { OKTA_API_TOKEN: oktaToken, HF_TOKEN: hfToken, ...rest } = sandbox.env;
   const env = {
-    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), EVENT_BUS_NAME: 'cold', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
-    OKTA_HOOK_SECRET: 'cold-hook-secret', OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
+    ...rest, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), EVENT_BUS_NAME: 'cold', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
+    OKTA_API_TOKEN_SECRET_ARN: secrets.put('cold/okta', oktaToken!).arn, HF_TOKEN_SECRET_ARN: secrets.put('cold/hf', hfToken!).arn,
+    OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('cold/hook', 'cold-hook-secret').arn, SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
+    OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   // The three take turns, run after run, so what the machine is doing at a moment (the other CPU's
@@ -50,7 +56,7 @@ export async function runColdStartBench(): Promise<void> {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const [empty, event, hook] = [median(samples.empty), median(samples.event), median(samples.hook)];
-  await Promise.all([sandbox.stop(), sqs.stop()]);
+  await Promise.all([sandbox.stop(), sqs.stop(), secrets.stop()]);
   const ratio = (ms: number) => `${(ms / empty).toFixed(1)}× the empty handler`;
   console.log(`\ncold start (fresh node process → first response, median of ${RUNS}, taking turns; same bundling for all):`);
   console.log(`  ${'okta-event bundle'.padEnd(38)} ${(sizes.event / 1024).toFixed(0)} KiB, ${event} ms = ${ratio(event)} (target ≤ 5×) ${event <= 5 * empty ? '✓' : '✗'}`);

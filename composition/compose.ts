@@ -8,7 +8,6 @@ import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/t
 import { HubOrgHttp } from '../shared/adapters/huggingface/hub-org.js';
 import { createOktaClient } from '../shared/adapters/okta/okta-client.js';
 import { OktaDirectory } from '../shared/adapters/okta/okta-directory.js';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,6 +20,7 @@ import { SfnJobStarter } from '../shared/adapters/stepfunctions/sfn-job-starter.
 import type { JobStarter } from '../shared/ports/job-starter.js';
 import { ConfigError } from '../shared/runtime/errors.js';
 import type { Config, Secrets, StateLocation } from '../shared/runtime/config.js';
+import nodeFetch from 'node-fetch';
 
 /**
  * The composition root: the one place that builds clients and adapters from configuration and
@@ -80,6 +80,8 @@ export async function compose(config: Config, secrets: Secrets, options: Compose
   const hub = new HubOrgHttp({
     endpoint: config.file.huggingface.endpoint, token: secrets.hfToken, scimToken: secrets.hfScimToken,
     organization: config.policy.organization, membership: config.policy.membership, ...retry,
+    // The Okta SDK's own HTTP client, already loaded beside it: no second HTTP stack to start cold.
+    fetch: nodeFetch,
   });
   const { state, close } = await composeState(options.state, options.createTable ?? true);
   return {
@@ -99,7 +101,7 @@ export function composeEventSink(env: Readonly<Record<string, string | undefined
   const bus = env.EVENT_BUS_NAME?.trim();
   if (!bus) throw new ConfigError(['EVENT_BUS_NAME is not set (the EventBridge bus that receives hf-iam-sync.MemberOffboarded and the rotation alerts)']);
   const endpoint = env.EVENTBRIDGE_ENDPOINT?.trim();
-  return new EventBridgeSink(new EventBridgeClient(awsClientConfig(endpoint, env)), bus);
+  return new EventBridgeSink(async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(awsClientConfig(endpoint, env)), bus);
 }
 
 /**

@@ -40,6 +40,6 @@ export async function startEventHarness(options: Parameters<typeof startHarness>
   return {
     h: { ...h, stop: async () => { await h.stop(); await bus.stop(); } },
     bus,
-    ports: { ...h.composition.ports, events: new EventBridgeSink(client, 'hf-iam-sync-test') },
+    ports: { ...h.composition.ports, events: new EventBridgeSink(() => client, 'hf-iam-sync-test') },
   };
 }

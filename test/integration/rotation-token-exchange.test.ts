@@ -71,7 +71,7 @@ describe('token-exchange credentials', () => {
     try {
       const { okta } = env.sandbox;
       const event = okta.deactivate(okta.userByLogin('ada@acme.example').id);
-      const handled = await handleOktaEvents({ ...composed.ports, events: new EventBridgeSink(client, 'hf-iam-sync-test') }, env.config, [event], 'eventbridge');
+      const handled = await handleOktaEvents({ ...composed.ports, events: new EventBridgeSink(() => client, 'hf-iam-sync-test') }, env.config, [event], 'eventbridge');
       expect(handled.outcomes[0]).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('2 change(s)') });
       expect(env.sandbox.hub.member('ada-acme')?.role).toBe('no_access');
       const offboarded = env.bus.received.find((e) => e.detailType === 'hf-iam-sync.MemberOffboarded')!;

@@ -5,7 +5,7 @@ import type { HubMember, MembershipMode, ResourceGroupRef } from '../../domain/t
 import type { HubIdentity, HubOrg } from '../../ports/hub-org.js';
 import { IncompleteReadError, NotFoundError } from '../../runtime/errors.js';
 import { mapLimit } from '../../runtime/map-limit.js';
-import { HubHttp } from './hub-http.js';
+import { HubHttp, type HubFetch } from './hub-http.js';
 import { tokenAccess, type WhoamiBody } from './whoami.js';
 
 /**
@@ -32,8 +32,8 @@ export class HubOrgHttp implements HubOrg {
   readonly #org: string;
   readonly #scimBase: string;
 
-  constructor(options: { endpoint: string; token: string; scimToken?: string | undefined; organization: string; membership: MembershipMode; retryBaseMs?: number }) {
-    const common = { endpoint: options.endpoint, ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }) };
+  constructor(options: { endpoint: string; token: string; scimToken?: string | undefined; organization: string; membership: MembershipMode; retryBaseMs?: number; fetch?: HubFetch }) {
+    const common = { endpoint: options.endpoint, ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }), ...(options.fetch ? { fetch: options.fetch } : {}) };
     this.#api = new HubHttp({ ...common, token: options.token, tokenName: 'HF_TOKEN' });
     this.#scim = options.scimToken ? new HubHttp({ ...common, token: options.scimToken, tokenName: 'HF_SCIM_TOKEN' }) : undefined;
     this.#org = encodeURIComponent(options.organization);

@@ -2,6 +2,11 @@ import { createHash } from 'node:crypto';
 import { UpstreamError } from '../../runtime/errors.js';
 import { timeLeft } from '../../runtime/deadline.js';
 
+/** An answer's headers, as any fetch gives them (Node's own or node-fetch's). */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
 /**
  * Pacing for the Hub's fixed-window rate limits, one limiter per token (the Hub counts per token):
  * fed by every answer's `RateLimit: "api";r=<left>;t=<seconds to reset>` and
@@ -35,7 +40,7 @@ export function rateLimitResetSeconds(header: string | null): number | undefined
  * `Retry-After` (delta-seconds or an HTTP date, RFC 9110 §10.2.3), else 1.
  * @example retryAfterSeconds(new Headers({ 'retry-after': '30' }), Date.now()) === 30
  */
-export function retryAfterSeconds(headers: Headers, now: number): number {
+export function retryAfterSeconds(headers: HeaderReader, now: number): number {
   const reset = rateLimitResetSeconds(headers.get('ratelimit'));
   if (reset !== undefined) return reset;
   const retryAfter = headers.get('retry-after')?.trim();
@@ -87,7 +92,7 @@ export class HubRateLimiter {
   }
 
   /** An answer (or a failure) for a call taken: what its headers say about the window. */
-  done(headers: Headers | null, status: number | null, now = Date.now()): void {
+  done(headers: HeaderReader | null, status: number | null, now = Date.now()): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (!headers) return;
     const policy = headers.get('ratelimit-policy');

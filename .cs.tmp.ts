@@ -1,2 +1,0 @@
-import { runColdStartBench } from './bench/cold-start.js';
-await runColdStartBench();

@@ -1,14 +1,17 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { composeEventSink } from '../composition/compose.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { SqsEventQueue } from '../shared/adapters/sqs/sqs-event-queue.js';
+import { bundleFunction, startContainer, type Container } from '../sandbox/bundled-function.js';
+import { compileConfig, parseConfig } from '../shared/runtime/config.js';
 import { handleOktaEvents } from '../shared/offboarding/handle-okta-events.js';
 import { queueHookEvents } from '../shared/offboarding/okta-hook.js';
-import { handleQueuedEvents } from '../shared/offboarding/okta-queue.js';
 import { reconcile } from '../shared/reconcile/reconcile.js';
-import { parseConfig } from '../shared/runtime/config.js';
 import { EventBridgeStandIn } from '../sandbox/aws/eventbridge-stand-in.js';
-import { drainQueue } from '../sandbox/aws/sqs-poller.js';
+import { pollOnce } from '../sandbox/aws/sqs-poller.js';
 import { SqsStandIn } from '../sandbox/aws/sqs-stand-in.js';
 import { composeForSandbox, startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { mapLimit } from '../shared/runtime/map-limit.js';
@@ -83,10 +86,21 @@ async function offboardingWorld(sandbox: Sandbox, count: number, prefix: string,
     await close();
     await Promise.all([bus.stop(), sandbox.stop(), dynamo.stop()]);
   };
-  return { people, config, ports, events, stop };
+  return { people, config, ports, events, stop, busUrl: bus.baseUrl, dynamoEndpoint: dynamo.endpoint };
 }
 
-/** BENCH_EVENTS deactivations at once: hook → SQS → 10 concurrent okta-event invocations of ≤ 100 messages. */
+/**
+ * BENCH_EVENTS deactivations at once, as the stack runs them: okta-hook queues Okta's deliveries on
+ * SQS; Lambda's poller hands okta-event batches of ≤ 100, each to an execution environment — a
+ * process running the packaged bundle, cold on its first batch and warm after, as Lambda reuses it
+ * for the next batch of its concurrency slot — with the table, the stand-ins and the bus in other
+ * processes. Lambda "starts processing five batches at a time with five concurrent invocations"
+ * and adds pollers while the queue stays full (up to 300 a minute); counted here without that
+ * scale-up: five slots, a batch going to the first slot free. Lambda gives each environment a CPU
+ * share of its own (okta-event has 1,769 MB: one vCPU); this 2-CPU machine cannot run five at once
+ * that way, so every batch runs alone, and its people are placed on the slots' timeline by when
+ * the Hub applied their role change (the stand-in's time for it) after the batch began.
+ */
 export async function burst(latencyMs: number) {
   const sandbox = await startSandbox();
   const sqs = new SqsStandIn();
@@ -94,26 +108,60 @@ export async function burst(latencyMs: number) {
   sqs.createQueue('dlq');
   const queueUrl = sqs.createQueue('okta-events', { visibilityTimeoutSeconds: 540, deadLetter: 'dlq', maxReceiveCount: 5 });
   const client = new SQSClient({ endpoint: sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } });
-  const { people, config, ports, events, stop } = await offboardingWorld(sandbox, EVENTS, 'burst', latencyMs);
+  const { people, stop, busUrl, dynamoEndpoint } = await offboardingWorld(sandbox, EVENTS, 'burst', latencyMs);
+  const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-burst-'));
+  const bundle = join(dir, 'okta-event.cjs');
+  await bundleFunction(resolve('functions/okta-event/handler.ts'), bundle);
+  await writeFile(join(dir, 'config.json'), compileConfig(sandbox.configText, 'config.yaml'));
+  const env = {
+    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: dynamoEndpoint,
+    EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: busUrl, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'b', AWS_SECRET_ACCESS_KEY: 'b',
+    POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const deactivations = people.map((p) => sandbox.okta.deactivate(p.id));
   const okta0 = sandbox.okta.calls.length;
   const hub0 = sandbox.hub.calls.length;
-  const start = performance.now();
   // As Okta's hook deliveries arrive (up to 50 events each), each queued by okta-hook.
   const queue = new SqsEventQueue(client, queueUrl);
   await Promise.all(Array.from({ length: Math.ceil(EVENTS / 50) }, (_, i) => queueHookEvents(queue, deactivations.slice(i * 50, i * 50 + 50))));
+  const SLOTS = 5;
+  const containers: Array<Container | undefined> = Array.from({ length: SLOTS });
+  const freeAt: number[] = Array.from({ length: SLOTS }, () => 0);
   const done: number[] = [];
-  const handler = async (event: SQSEvent) => {
-    const result = await handleQueuedEvents({ ...ports, events }, config, event.Records.map((r) => ({ id: r.messageId, body: r.body })));
-    const at = performance.now() - start;
-    for (const m of result.messages) if (m.outcome === 'processed') done.push(at);
-    return { batchItemFailures: result.batchItemFailures };
-  };
-  const polled = await drainQueue(client, queueUrl, handler, {} as Context, { batchSize: 100, concurrency: 10 });
+  const batches: Array<{ ms: number; cpuMs: number; cold: boolean }> = [];
+  let failed = 0;
+  try {
+    for (;;) {
+      const slot = freeAt.indexOf(Math.min(...freeAt));
+      let ran: { ms: number; offboardedAt: number[] } | undefined;
+      const polled = await pollOnce(client, queueUrl, async (event: SQSEvent) => {
+        const startedAt = Date.now();
+        const cold = containers[slot] === undefined;
+        containers[slot] ??= await startContainer(bundle, env);
+        const calls = sandbox.hub.calls.length;
+        const { ms, cpuMs, result } = await containers[slot].invoke(event, 900_000);
+        const offboardedAt = sandbox.hub.calls.slice(calls).flatMap((c, i) => (c.method === 'PUT' && /\/members\/burst\d+\/role$/.test(c.path) && c.status === 200 ? [sandbox.hub.callTimes[calls + i]! - startedAt] : []));
+        batches.push({ ms, cpuMs, cold });
+        ran = { ms, offboardedAt };
+        return result;
+      }, {} as Context, 100);
+      if (polled.received === 0) break;
+      failed += polled.failed;
+      done.push(...ran!.offboardedAt.map((t) => freeAt[slot]! + t));
+      freeAt[slot]! += ran!.ms;
+    }
+  } finally {
+    await Promise.all(containers.map((c) => c?.stop()));
+  }
   const offboarded = people.filter((_, i) => sandbox.hub.member(`burst${i}`)?.role === 'no_access').length;
   const calls = { okta: sandbox.okta.calls.length - okta0, hub: sandbox.hub.calls.length - hub0 };
-  await Promise.all([stop(), sqs.stop()]);
-  return { p50: pct(done, 50), p99: pct(done, 99), all: Math.max(...done), offboarded, failed: polled.failed + sqs.bodies('dlq').length, invocations: Math.ceil(polled.received / 100), calls };
+  await Promise.all([stop(), sqs.stop(), rm(dir, { recursive: true, force: true })]);
+  const received = EVENTS;
+  return {
+    p50: pct(done, 50), p99: pct(done, 99), all: Math.max(...done), offboarded, failed: failed + sqs.bodies('dlq').length, invocations: batches.length, calls,
+    coldBatch: Math.max(...batches.filter((b) => b.cold).map((b) => b.ms)), warmBatch: Math.max(0, ...batches.filter((b) => !b.cold).map((b) => b.ms)),
+    cpuPerPerson: batches.reduce((n, b) => n + b.cpuMs, 0) / received,
+  };
 }
 
 /** Deactivations one at a time while an org reconcile applies 10,000 upgrades (stopped by its deadline once measured). */
@@ -149,8 +197,9 @@ export async function runOffboardingBench(): Promise<void> {
     console.log(`  ${`simulated latency ${latency} ms`.padEnd(38)} p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${latency === 50 ? ` (target ≤ 200 ms) ${r.p99 <= 200 ? '✓' : '✗'}` : ''}; Okta + Hub calls on the critical path: ${r.criticalPath} (target ≤ 3) ${r.criticalPath <= 3 ? '✓' : '✗'}`);
   }
   const b = await burst(50);
-  console.log(`offboarding benchmark: ${EVENTS.toLocaleString('en')} deactivations at once, 50 ms latency (hook → SQS → ${b.invocations} okta-event batches of ≤ 100, 10 side by side)`);
-  console.log(`  ${'event queued → Hub change done'.padEnd(38)} p50 ${b.p50.toFixed(0)} ms, p99 ${b.p99.toFixed(0)} ms, all done in ${b.all.toFixed(0)} ms (target p99 ≤ 5,000 ms) ${b.p99 <= 5000 ? '✓' : '✗'}`);
+  console.log(`offboarding benchmark: ${EVENTS.toLocaleString('en')} deactivations at once, 50 ms latency (hook → SQS → ${b.invocations} okta-event invocations of ≤ 100 in five execution environments of the packaged bundle, as Lambda starts; no scale-up counted)`);
+  console.log(`  ${'queued → Hub change done'.padEnd(38)} p50 ${b.p50.toFixed(0)} ms, p99 ${b.p99.toFixed(0)} ms, all done in ${b.all.toFixed(0)} ms (target p99 ≤ 5,000 ms) ${b.p99 <= 5000 ? '✓' : '✗'}`);
+  console.log(`  ${'one invocation of 100'.padEnd(38)} longest cold ${b.coldBatch} ms, warm ${b.warmBatch} ms; ${b.cpuPerPerson.toFixed(1)} ms of CPU per person (in the environments, loading included)`);
   console.log(`  ${'offboarded / failed'.padEnd(38)} ${b.offboarded} / ${b.failed} (target: all, 0 failed) ${b.offboarded === EVENTS && b.failed === 0 ? '✓' : '✗'}; Okta calls ${b.calls.okta}, Hub calls ${b.calls.hub}`);
   const d = await duringReconcile(50, 20);
   console.log('offboarding benchmark: 20 deactivations one at a time while an org reconcile applies 10,000 changes, 50 ms latency');

@@ -33,7 +33,9 @@ process.on('message', async (message: { type: string }) => {
   if (message.type === 'counts') {
     process.send!({ type: 'counts', okta: summarize(okta.calls), hub: summarize(hub.calls) });
     okta.calls.length = 0;
+    okta.callTimes.length = 0;
     hub.calls.length = 0;
+    hub.callTimes.length = 0;
   } else if (message.type === 'stop') {
     await Promise.all([okta.stop(), hub.stop(), dynamo.close()]);
     process.exit(0);

@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { execFile, fork } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 
@@ -22,14 +23,83 @@ export async function bundleFunction(entry: string, outfile: string): Promise<nu
   return (await stat(outfile)).size;
 }
 
-/** Wall time of a fresh `node` process that loads the bundle and answers `event`, and the answer. */
-export async function coldInvoke(file: string, event: unknown, env: Record<string, string | undefined>): Promise<{ ms: number; result: unknown }> {
+/**
+ * Wall time of a fresh `node` process that loads the bundle and answers `event` (read from a file:
+ * an SQS batch can be larger than one command-line argument may be), its answer, and the CPU time
+ * the process used.
+ */
+export async function coldInvoke(file: string, event: unknown, env: Record<string, string | undefined>, remainingMs = 60_000): Promise<{ ms: number; result: unknown; cpuMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-invoke-'));
+  const eventFile = join(dir, 'event.json');
+  await writeFile(eventFile, JSON.stringify(event));
   const script = `const { handler } = require(${JSON.stringify(file)});
-Promise.resolve(handler(${JSON.stringify(event)}, { functionName: 'cold', awsRequestId: 'c', getRemainingTimeInMillis: () => 60000 }))
-  .then((r) => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify(r ?? null)); process.exit(0); }, (e) => { process.stderr.write(String(e)); process.exit(1); });`;
-  const started = performance.now();
-  // Asynchronous: stand-ins answering the child may run in this process's event loop.
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
-  const ms = Math.round(performance.now() - started);
-  return { ms, result: JSON.parse(stdout.slice(stdout.lastIndexOf('@@RESULT@@') + 10)) };
+const event = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(eventFile)}, 'utf8'));
+const started = Date.now();
+Promise.resolve(handler(event, { functionName: 'cold', awsRequestId: 'c', getRemainingTimeInMillis: () => ${remainingMs} - (Date.now() - started) }))
+  .then((r) => { const cpu = process.cpuUsage(); process.stdout.write('\\n@@RESULT@@' + JSON.stringify({ r: r ?? null, cpuMs: (cpu.user + cpu.system) / 1000 })); process.exit(0); }, (e) => { process.stderr.write(String(e)); process.exit(1); });`;
+  try {
+    const started = performance.now();
+    // Asynchronous: stand-ins answering the child may run in this process's event loop.
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+    const ms = Math.round(performance.now() - started);
+    const answer = JSON.parse(stdout.slice(stdout.lastIndexOf('@@RESULT@@') + 10)) as { r: unknown; cpuMs: number };
+    return { ms, result: answer.r, cpuMs: answer.cpuMs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface Container {
+  /** One invocation: its wall time (the first includes the process's start: a cold start), answer and CPU time. */
+  invoke(event: unknown, remainingMs?: number): Promise<{ ms: number; result: unknown; cpuMs: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Lambda execution environment for a bundled function: a process that loads the bundle on its
+ * first invocation and answers the following ones warm, as Lambda reuses a container for the next
+ * batch of the same concurrency slot.
+ */
+export async function startContainer(file: string, env: Record<string, string | undefined>): Promise<Container> {
+  const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-container-'));
+  const script = join(dir, 'container.cjs');
+  await writeFile(script, `let handler;
+process.on('message', async ({ event, remainingMs }) => {
+  const before = process.cpuUsage();
+  handler ??= require(${JSON.stringify(file)}).handler;
+  const started = Date.now();
+  try {
+    const r = await handler(event, { functionName: 'container', awsRequestId: 'c' + started, getRemainingTimeInMillis: () => remainingMs - (Date.now() - started) });
+    const cpu = process.cpuUsage(before);
+    process.send({ r: r ?? null, cpuMs: (cpu.user + cpu.system) / 1000 });
+  } catch (error) {
+    process.send({ error: String(error && error.stack || error) });
+  }
+});
+process.on('disconnect', () => process.exit(0));
+`);
+  let started: number | undefined = performance.now();
+  const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return {
+    async invoke(event, remainingMs = 60_000) {
+      const from = started ?? performance.now();
+      started = undefined;
+      const answer = await new Promise<{ r?: unknown; cpuMs?: number; error?: string }>((done, fail) => {
+        child.once('message', (m) => done(m as { r?: unknown; cpuMs?: number; error?: string }));
+        child.once('exit', (code) => fail(new Error(`the container exited (${code})`)));
+        child.send({ event, remainingMs });
+      });
+      child.removeAllListeners('exit');
+      if (answer.error !== undefined) throw new Error(`the handler threw: ${answer.error}`);
+      return { ms: Math.round(performance.now() - from), result: answer.r, cpuMs: answer.cpuMs! };
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill();
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

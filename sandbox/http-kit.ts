@@ -75,6 +75,8 @@ export interface CallLogEntry {
 
 export class StandInServer {
   readonly calls: CallLogEntry[] = [];
+  /** When each call in `calls` was answered (Date.now()), by the same index: a write is done on the stand-in from then. */
+  readonly callTimes: number[] = [];
   latencyMs = 0;
   /** Extra latency for some requests only (e.g. slow writes): milliseconds for a method and path. */
   latencyFor: ((method: string, path: string) => number) | undefined;
@@ -83,6 +85,11 @@ export class StandInServer {
   #violations: string[] = [];
   #routes: Route[] = [];
   #faults: Array<Fault & { seen: number; used: number }> = [];
+
+  #log(entry: CallLogEntry): void {
+    this.calls.push(entry);
+    this.callTimes.push(Date.now());
+  }
   #server: Server | undefined;
   #baseUrl = '';
 
@@ -166,7 +173,7 @@ export class StandInServer {
       && (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
     if (fault && !fault.afterRoute && !fault.rewrite) {
       fault.used += 1;
-      this.calls.push({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });
+      this.#log({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });
       if (fault.reset) {
         req.socket.destroy();
         return;
@@ -181,7 +188,7 @@ export class StandInServer {
       const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
       body = !raw ? undefined : form ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw);
     } catch {
-      this.calls.push({ method, path: url.pathname, status: 400 });
+      this.#log({ method, path: url.pathname, status: 400 });
       this.#send(res, { status: 400, body: { error: 'Request body is not valid JSON' } });
       return;
     }
@@ -189,7 +196,7 @@ export class StandInServer {
     const problems = this.spec?.checkRequest({ method, url, body }) ?? [];
     if (problems.length > 0) {
       this.#violate(problems);
-      this.calls.push({ method, path: url.pathname, status: 400 });
+      this.#log({ method, path: url.pathname, status: 400 });
       this.#send(res, { status: 400, body: { error: problems.join('; ') } });
       return;
     }
@@ -204,22 +211,22 @@ export class StandInServer {
       if (fault?.rewrite) {
         fault.used += 1;
         const changed = fault.rewrite(reply);
-        this.calls.push({ method, path: url.pathname, status: changed.status, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
+        this.#log({ method, path: url.pathname, status: changed.status, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
         this.#send(res, changed);
         return;
       }
       if (fault) {
         // The route did its work; only the answer is lost (the connection dropped, or never answered).
         fault.used += 1;
-        this.calls.push({ method, path: url.pathname, status: 0, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
+        this.#log({ method, path: url.pathname, status: 0, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
         if (!fault.hang) req.socket.destroy();
         return;
       }
-      this.calls.push({ method, path: url.pathname, status: reply.status, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
+      this.#log({ method, path: url.pathname, status: reply.status, ...(method !== 'GET' && reply.status < 300 ? { body } : {}) });
       this.#send(res, reply);
       return;
     }
-    this.calls.push({ method, path: url.pathname, status: 404 });
+    this.#log({ method, path: url.pathname, status: 404 });
     this.#send(res, { status: 404, body: { error: `No route for ${method} ${url.pathname}` } });
   }
 }

@@ -7,7 +7,7 @@ import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
 import { mapLimit } from '../runtime/map-limit.js';
-import { publishOutbox, settleOffboardings, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
+import { publishOutbox, settleOffboardings, settlement, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
 
 /**
  * handleOktaEvents — the one path for every way Okta events arrive (EventBridge log streaming,
@@ -119,6 +119,8 @@ export async function handleOktaEvents(
     }
     reconciles += 1;
     try {
+      // A person run settles its outcome events with its finished record (one write); an org run after it.
+      let settled: OutboxEntry[] | undefined;
       const outcome = await reconcile(ports, config, {
         dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS,
         // The outcome events are recorded before the first write (see outbox.ts).
@@ -126,8 +128,13 @@ export async function handleOktaEvents(
           await stageOffboardings(ports.state, plan, runId, job.events, source, until);
           return true;
         },
+        settle: (plan, runId, result) => {
+          const s = settlement(plan, runId, job.events, source, result, until);
+          settled = s.put;
+          return s;
+        },
       });
-      const ready = await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until);
+      const ready = settled ?? await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until);
       own.push(...ready);
       const failed = outcome.result?.failed ?? [];
       if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
@@ -143,10 +150,8 @@ export async function handleOktaEvents(
 
   // The claims end and the outbox is published side by side: an event published before its claim
   // is marked done is not published again (a retry finds the person offboarded: no new change).
-  const finishing = mapLimit(claimed, CLAIM_CONCURRENCY, (e) => {
-    const outcome = outcomes.get(e.uuid)!.outcome;
-    return outcome === 'failed' || outcome === 'deferred' ? ports.state.releaseEvent(e.uuid) : ports.state.completeEvent(e.uuid, ports.clock());
-  });
+  const retried = (e: OktaEventRef) => ['failed', 'deferred'].includes(outcomes.get(e.uuid)!.outcome);
+  const finishing = ports.state.finishEvents(claimed.filter((e) => !retried(e)).map((e) => e.uuid), claimed.filter(retried).map((e) => e.uuid), ports.clock());
   finishing.catch(() => undefined);
   // Publishes this delivery's outcome events and whatever earlier ones left behind. A bus that
   // refuses leaves them in the outbox for the next delivery or poll; the offboarding itself stands.

@@ -72,21 +72,27 @@ export async function stageOffboardings(state: StateStore, plan: Plan, runId: st
 
 /**
  * After the writes: what was applied becomes ready (as applied) — already claimed by this
- * invocation until `until`, which publishes it next — and the rest is dropped. Answers the ids of
- * the ready entries.
+ * invocation until `until`, which publishes it next — and the rest is dropped. A person run writes
+ * this with its finished record (reconcile's `settle`); `settleOffboardings` writes it alone.
  */
-export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): Promise<OutboxEntry[]> {
+export function settlement(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): { put: OutboxEntry[]; drop: string[] } {
   const staged = offboardings(plan, runId, triggers, source, null);
   const applied = offboardings(plan, runId, triggers, source, new Set(result?.applied.map((r) => r.changeId) ?? []));
-  const ready: OutboxEntry[] = [];
-  await Promise.all(staged.map((o) => {
+  const put: OutboxEntry[] = [];
+  const drop: string[] = [];
+  for (const o of staged) {
     const done = applied.find((a) => a.user === o.user);
-    if (!done) return state.deleteOutbox(plan.organization, `${o.user.toLowerCase()}#${runId}`);
-    const entry = { ...entryOf(plan, runId, done, 'ready', until), publishingUntil: until.toISOString() };
-    ready.push(entry);
-    return state.putOutbox(entry);
-  }));
-  return ready;
+    if (done) put.push({ ...entryOf(plan, runId, done, 'ready', until), publishingUntil: until.toISOString() });
+    else drop.push(`${o.user.toLowerCase()}#${runId}`);
+  }
+  return { put, drop };
+}
+
+/** `settlement`, written on its own; answers the ready entries. */
+export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): Promise<OutboxEntry[]> {
+  const { put, drop } = settlement(plan, runId, triggers, source, result, until);
+  await Promise.all([...put.map((entry) => state.putOutbox(entry)), ...(drop.length > 0 ? [state.deleteOutbox(plan.organization, drop)] : [])]);
+  return put;
 }
 
 export interface OutboxPorts {
@@ -146,10 +152,16 @@ export async function publishOutbox(ports: OutboxPorts, organization: string, ow
         continue;
       }
       if (!fate) {
-        await ports.state.deleteOutbox(organization, entry.id);
+        await ports.state.deleteOutbox(organization, [entry.id]);
         result.dropped += 1;
         continue;
       }
+    }
+    // Another invocation is publishing it (it settled it, or claimed it): not ours to try. A burst's
+    // deliveries each see the others' entries; asking the table for each would only be refused.
+    if (entry.publishingUntil !== undefined && Date.parse(entry.publishingUntil) > now.getTime()) {
+      result.left += 1;
+      continue;
     }
     // The claim ends with this invocation: a publisher killed mid-call blocks the entry no longer.
     if (await ports.state.claimOutbox(organization, entry.id, new Date(now.getTime() + Math.min(PUBLISH_CLAIM_MS, timeLeft() + 1000)), now)) ready.push(entry);
@@ -168,6 +180,6 @@ async function send(ports: OutboxPorts, organization: string, entries: readonly 
     await Promise.all(entries.map(({ publishingUntil, ...e }) => ports.state.putOutbox(e))).catch(() => undefined);
     return { published: 0, left: entries.length, error: describeError(error) };
   }
-  await Promise.all(entries.map((e) => ports.state.deleteOutbox(organization, e.id)));
+  await ports.state.deleteOutbox(organization, entries.map((e) => e.id));
   return { published: entries.length, left: 0 };
 }

@@ -151,6 +151,12 @@ export interface StateStore {
   /** `putChange` and `saveManaged` in one request: how an applied change is settled. */
   putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void>;
   putRun(run: RunRecord): Promise<void>;
+  /**
+   * A finished run's record together with the outbox entries its outcome settles (`put` ready,
+   * `drop` by id): one write, so an applied offboarding is never recorded finished without its
+   * outcome event, nor the other way round. None is conditional.
+   */
+  finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }): Promise<void>;
   putChange(change: ChangeRecord): Promise<void>;
   /** Newest first. */
   listChanges(query: AuditQuery): Promise<ChangeRecord[]>;
@@ -165,8 +171,11 @@ export interface StateStore {
    * invocation's claim lasts. A claim past its `until` is taken over.
    */
   claimEvent(uuid: string, source: string, now: Date, until: Date): Promise<'claimed' | 'done' | 'in-progress'>;
-  /** Marks a claimed event processed; the record expires (TTL) after a week. */
-  completeEvent(uuid: string, now: Date): Promise<void>;
+  /**
+   * Ends claims, batched: `done` events are marked processed (the record expires (TTL) after a
+   * week); `released` ones are given back after a failure, so a retry or another way in can process them.
+   */
+  finishEvents(done: readonly string[], released: readonly string[], now: Date): Promise<void>;
   /** Records a token this system issued for a person (its id and last four characters only). */
   recordIssuedToken(organization: string, token: IssuedToken): Promise<void>;
   /** Active issued tokens, of everyone or of one Okta user. */
@@ -187,7 +196,8 @@ export interface StateStore {
   listOutbox(organization: string, user?: string): Promise<OutboxEntry[]>;
   /** Takes a ready entry to publish it until `until` (a conditional write): false when another invocation has it. */
   claimOutbox(organization: string, id: string, until: Date, now: Date): Promise<boolean>;
-  deleteOutbox(organization: string, id: string): Promise<void>;
+  /** Deletes outbox entries (published or dropped), batched. */
+  deleteOutbox(organization: string, ids: readonly string[]): Promise<void>;
   /** A named cursor (the System Log poll's next link), or null before the first poll. */
   getCursor(name: string): Promise<string | null>;
   putCursor(name: string, value: string, now: Date): Promise<void>;
@@ -205,6 +215,4 @@ export interface StateStore {
   takeOverStoredPlan(runId: string, owner: string, now: Date): Promise<void>;
   /** The audit records of one run with seq in [fromSeq, toSeq]. */
   listRunChanges(runId: string, fromSeq: number, toSeq: number): Promise<ChangeRecord[]>;
-  /** Gives a claim back after a failure, so a retry or another way in can process the event. */
-  releaseEvent(uuid: string): Promise<void>;
 }

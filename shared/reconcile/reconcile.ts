@@ -2,7 +2,7 @@ import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
 import { linkByEmail } from '../domain/desired-state.js';
 import type { Change, Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
-import type { RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { OutboxEntry, RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
@@ -68,6 +68,11 @@ export interface ReconcileRequest {
    * ticket with the lease handed over — the state machine runs the batches (see job.ts).
    */
   job?: 'in-process' | 'hand-over';
+  /**
+   * A person run that applied its plan: the outbox entries its result settles (offboarding's
+   * outcome events, outbox.ts), written with the run's finished record in one request.
+   */
+  settle?: (plan: Plan, runId: string, result: ApplyResult) => { put: OutboxEntry[]; drop: string[] };
 }
 
 export interface ReconcileOutcome {
@@ -229,8 +234,8 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     if (request.scope.kind === 'organization' && inputs.hub.scimManagedResourceGroups) {
       await ports.state.putScimManagedResourceGroups(org, inputs.hub.scimManagedResourceGroups, ports.clock());
     }
-    const finished = (extra: Partial<RunRecord>) =>
-      ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), planSummary: plan.summary, ...extra });
+    const record = (extra: Partial<RunRecord>): RunRecord => ({ ...run, finishedAt: ports.clock().toISOString(), planSummary: plan.summary, ...extra });
+    const finished = (extra: Partial<RunRecord>) => ports.state.putRun(record(extra));
     if (plan.errored) {
       await finished({ outcome: 'failed', error: plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ') });
       return { runId, plan, outcome: 'failed' };
@@ -269,7 +274,8 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     await recordClaims(ports.state, inputs, plan, result.applied, ports.clock().toISOString());
     const outcome = outcomeOf(plan, result);
     // Nothing more is written to the Hub: the holds go back while the run's outcome is recorded.
-    await Promise.all([finished({ outcome, applied: result.applied.length, failed: result.failed.length }), ...holds.map((h) => h.release())]);
+    const done = record({ outcome, applied: result.applied.length, failed: result.failed.length });
+    await Promise.all([request.settle ? ports.state.finishRun(done, request.settle(plan, runId, result)) : ports.state.putRun(done), ...holds.map((h) => h.release())]);
     return { runId, plan, result, outcome };
   } finally {
     await Promise.all([lease, ...holds].map((held) => held?.release()));

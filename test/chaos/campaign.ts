@@ -145,6 +145,7 @@ export async function runSchedule(seed: number, ref: Reference, foreign: StandIn
     return { seed, faults, exit: run.code, violations };
   } finally {
     foreign.calls.length = 0;
+    foreign.callTimes.length = 0;
     await c.sandbox.stop();
     await rm(c.dir, { recursive: true, force: true });
   }

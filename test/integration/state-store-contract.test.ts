@@ -154,11 +154,31 @@ for (const server of servers) {
       expect(await state.claimEvent('e1', 'hook', at(0), at(60))).toBe('claimed');
       expect(await state.claimEvent('e1', 'eventbridge', at(10), at(70))).toBe('in-progress');
       expect(await state.claimEvent('e1', 'poll', at(61), at(120))).toBe('claimed');
-      await state.completeEvent('e1', at(121));
-      expect(await state.claimEvent('e1', 'poll', at(999), at(1060))).toBe('done');
       expect(await state.claimEvent('e2', 'hook', at(0), at(60))).toBe('claimed');
-      await state.releaseEvent('e2');
+      await state.finishEvents(['e1'], ['e2'], at(121));
+      expect(await state.claimEvent('e1', 'poll', at(999), at(1060))).toBe('done');
       expect(await state.claimEvent('e2', 'poll', at(1), at(61))).toBe('claimed');
+    });
+
+    it('records a finished run with the outbox entries it settles: ready ones put, dropped ones gone', async () => {
+      const entry = (user: string, status: 'pending' | 'ready') => ({ id: `${user}#run-f`, organization: 'acme', runId: 'run-f', user, seqs: [1], status, until: at(60).toISOString(), event: { detailType: 'hf-iam-sync.MemberOffboarded', detail: { user } } });
+      await state.putOutbox(entry('fa', 'pending'));
+      await state.putOutbox(entry('fb', 'pending'));
+      const run = { runId: 'run-f', organization: 'acme', trigger: 'event' as const, actor: 'hook:x', scope: { kind: 'user' as const, user: 'fa' }, startedAt: at(0).toISOString() };
+      await state.finishRun({ ...run, finishedAt: at(2).toISOString(), outcome: 'succeeded' }, { put: [{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }], drop: ['fb#run-f'] });
+      expect((await state.listOutbox('acme')).filter((e) => e.runId === 'run-f')).toEqual([{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }]);
+      expect(await state.getRun('run-f')).toMatchObject({ outcome: 'succeeded', finishedAt: at(2).toISOString() });
+    });
+
+    it('finishes claims and deletes outbox entries in batches past BatchWriteItem\'s 25', async () => {
+      const uuids = Array.from({ length: 60 }, (_, i) => `batch-${i}`);
+      for (const uuid of uuids) expect(await state.claimEvent(uuid, 'hook', at(0), at(60))).toBe('claimed');
+      await state.finishEvents(uuids.slice(0, 40), uuids.slice(40), at(1));
+      expect(await Promise.all(uuids.map((uuid) => state.claimEvent(uuid, 'poll', at(2), at(62))))).toEqual([...Array(40).fill('done'), ...Array(20).fill('claimed')]);
+      const entry = (i: number) => ({ id: `p${i}#run-9`, organization: 'acme', runId: 'run-9', user: `p${i}`, seqs: [1], status: 'ready' as const, until: at(60).toISOString(), event: { detailType: 'hf-iam-sync.MemberOffboarded', detail: {} } });
+      for (let i = 0; i < 30; i += 1) await state.putOutbox(entry(i));
+      await state.deleteOutbox('acme', Array.from({ length: 27 }, (_, i) => `p${i}#run-9`));
+      expect((await state.listOutbox('acme')).filter((e) => e.runId === 'run-9').map((e) => e.user).sort()).toEqual(['p27', 'p28', 'p29']);
     });
 
     it('credential state, versions oldest first, the trail newest first, and its own lease', async () => {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
 import type { Change } from '../../domain/plan.js';
 import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore, StoredPlan } from '../../ports/state-store.js';
@@ -100,16 +100,30 @@ export class DynamoDbStateStore implements StateStore {
 
   async putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void> {
     // One request for the two or three puts that settle an applied change (none is conditional).
-    let pending = [this.#changeItem(change), ...this.#memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      try {
-        const answer = await this.#doc.send(new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }));
-        pending = (answer.UnprocessedItems?.[this.#table] ?? []) as typeof pending;
-      } catch (error) {
-        throw this.#ops.wrap(`record change ${change.seq} of run ${change.runId} and member ${member.user}`, error);
+    await this.#batchWrite(
+      [this.#changeItem(change), ...this.#memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } })),
+      `record change ${change.seq} of run ${change.runId} and member ${member.user}`,
+      (left) => `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change is applied on the Hub, its record is not complete.`,
+    );
+  }
+
+  /**
+   * Unconditional puts and deletes, 25 a request (BatchWriteItem's maximum); what the table leaves
+   * unprocessed is sent again, backing off, five times at most.
+   */
+  async #batchWrite(requests: ReadonlyArray<{ PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } }>, what: string, unprocessed: (left: number) => string): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending = requests.slice(i, i + 25);
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        try {
+          const answer = await this.#doc.send(new BatchWriteCommand({ RequestItems: { [this.#table]: [...pending] } }));
+          pending = (answer.UnprocessedItems?.[this.#table] ?? []) as typeof pending;
+        } catch (error) {
+          throw this.#ops.wrap(what, error);
+        }
+        if (pending.length > 0 && attempt === 5) throw new ConflictError(unprocessed(pending.length));
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
       }
-      if (pending.length > 0 && attempt === 5) throw new ConflictError(`The table left ${pending.length} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change is applied on the Hub, its record is not complete.`);
-      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
     }
   }
 
@@ -122,8 +136,21 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putRun(run: RunRecord): Promise<void> {
-    await this.#ops.put({ pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run }, `record run ${run.runId}`);
+    await this.#ops.put(this.#runItem(run), `record run ${run.runId}`);
   }
+
+  #runItem(run: RunRecord): Record<string, unknown> {
+    return { pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run };
+  }
+
+  async finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }): Promise<void> {
+    await this.#batchWrite([
+      { PutRequest: { Item: this.#runItem(run) } },
+      ...outbox.put.map((entry) => ({ PutRequest: { Item: this.#outboxItem(entry) } })),
+      ...outbox.drop.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${run.organization}`, sk: id } } })),
+    ], `record run ${run.runId} finished`, (left) => `The table left ${left} write(s) of run ${run.runId}'s finish unprocessed five times.`);
+  }
+
 
   async putChange(change: ChangeRecord): Promise<void> {
     await this.#ops.put(this.#changeItem(change), `record change ${change.seq} of run ${change.runId}`);
@@ -276,17 +303,12 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
-  async completeEvent(uuid: string, now: Date): Promise<void> {
+  async finishEvents(done: readonly string[], released: readonly string[], now: Date): Promise<void> {
     const epoch = Math.floor(now.getTime() / 1000);
-    await this.#ops.put({ pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 }, `complete event ${uuid}`);
-  }
-
-  async releaseEvent(uuid: string): Promise<void> {
-    try {
-      await this.#doc.send(new DeleteCommand({ TableName: this.#table, Key: { pk: `EVENT#${uuid}`, sk: 'EVENT' } }));
-    } catch (error) {
-      throw this.#ops.wrap(`release event ${uuid}`, error);
-    }
+    await this.#batchWrite([
+      ...done.map((uuid) => ({ PutRequest: { Item: { pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 } } })),
+      ...released.map((uuid) => ({ DeleteRequest: { Key: { pk: `EVENT#${uuid}`, sk: 'EVENT' } } })),
+    ], `finish ${done.length + released.length} event claim(s)`, (left) => `The table left ${left} event claim(s) unfinished five times; their claims end with this invocation's deadline.`);
   }
 
   async recordIssuedToken(organization: string, token: IssuedToken): Promise<void> {
@@ -339,11 +361,15 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putOutbox(entry: OutboxEntry): Promise<void> {
+    await this.#ops.put(this.#outboxItem(entry), `stage outcome event ${entry.id}`);
+  }
+
+  #outboxItem(entry: OutboxEntry): Record<string, unknown> {
     const { publishingUntil, ...rest } = entry;
-    await this.#ops.put({
+    return {
       pk: `OUTBOX#${entry.organization}`, sk: entry.id, ...rest, ...(publishingUntil ? { publishingUntilMs: Date.parse(publishingUntil) } : {}),
       ttl: Math.floor(Date.now() / 1000) + 30 * 86_400,
-    }, `stage outcome event ${entry.id}`);
+    };
   }
 
   async listOutbox(organization: string, user?: string): Promise<OutboxEntry[]> {
@@ -370,12 +396,9 @@ export class DynamoDbStateStore implements StateStore {
     }
   }
 
-  async deleteOutbox(organization: string, id: string): Promise<void> {
-    try {
-      await this.#doc.send(new DeleteCommand({ TableName: this.#table, Key: { pk: `OUTBOX#${organization}`, sk: id } }));
-    } catch (error) {
-      throw this.#ops.wrap(`delete outcome event ${id}`, error);
-    }
+  async deleteOutbox(organization: string, ids: readonly string[]): Promise<void> {
+    await this.#batchWrite(ids.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${organization}`, sk: id } } })), `delete ${ids.length} outcome event(s)`,
+      (left) => `The table left ${left} published outcome event(s) undeleted five times; they may be published again (at least once).`);
   }
 
   async getCursor(name: string): Promise<string | null> {

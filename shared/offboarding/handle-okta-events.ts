@@ -1,5 +1,6 @@
 import { coalesce, parseLogEvent, type OktaEventRef } from '../domain/okta-event.js';
 import { conventionPrefix } from '../domain/rules.js';
+import type { Plan } from '../domain/plan.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { OutboxEntry } from '../ports/state-store.js';
 import { reconcile, type ReconcilePorts } from '../reconcile/reconcile.js';
@@ -7,7 +8,7 @@ import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
 import { mapLimit } from '../runtime/map-limit.js';
-import { publishOutbox, settleOffboardings, settlement, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
+import { pendingOffboardings, publishOutbox, settleOffboardings, settlement, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
 
 /**
  * handleOktaEvents — the one path for every way Okta events arrive (EventBridge log streaming,
@@ -107,6 +108,14 @@ export async function handleOktaEvents(
     ? [{ scope: { kind: 'organization' }, events: [...new Set([...mappedGroupEvents, ...[...work.users.values()].flat()])] }]
     : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
 
+  // Read once for all the people of this delivery (the last org run recorded them).
+  let scim: Promise<string[] | null> | undefined;
+  const shared = {
+    scimManagedResourceGroups: () => (scim ??= ports.state.getScimManagedResourceGroups(config.policy.organization).catch((error: unknown) => {
+      scim = undefined; // a failed read is not shared: the next person reads again
+      throw error;
+    })),
+  };
   const offboarded: string[] = [];
   /** Outbox entries this delivery settled (and holds the claim of). */
   const own: OutboxEntry[] = [];
@@ -122,12 +131,17 @@ export async function handleOktaEvents(
       // A person run settles its outcome events with its finished record (one write); an org run after it.
       let settled: OutboxEntry[] | undefined;
       const outcome = await reconcile(ports, config, {
-        dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS,
-        // The outcome events are recorded before the first write (see outbox.ts).
-        confirm: async (plan, runId) => {
-          await stageOffboardings(ports.state, plan, runId, job.events, source, until);
-          return true;
-        },
+        dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS, shared,
+        // The outcome events are recorded before the first write (see outbox.ts): a person run's
+        // with its changes' `started` records, an org run's before it applies.
+        ...(job.scope.kind === 'user'
+          ? { stage: (plan: Plan, runId: string) => pendingOffboardings(plan, runId, job.events, source, until) }
+          : {
+            confirm: async (plan: Plan, runId: string) => {
+              await stageOffboardings(ports.state, plan, runId, job.events, source, until);
+              return true;
+            },
+          }),
         settle: (plan, runId, result) => {
           const s = settlement(plan, runId, job.events, source, result, until);
           settled = s.put;

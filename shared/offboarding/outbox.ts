@@ -65,9 +65,14 @@ const entryOf = (plan: Plan, runId: string, o: Offboarding, status: OutboxEntry[
   id: `${o.user.toLowerCase()}#${runId}`, organization: plan.organization, runId, user: o.user, seqs: o.seqs, status, until: until.toISOString(), event: o.event,
 });
 
-/** Before the first write: every offboarding the plan would make, pending until `until`. */
+/** Every offboarding the plan would make, pending until `until`: staged before the first write. */
+export function pendingOffboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, until: Date): OutboxEntry[] {
+  return offboardings(plan, runId, triggers, source, null).map((o) => entryOf(plan, runId, o, 'pending', until));
+}
+
+/** `pendingOffboardings`, written on their own (an org run; a person run writes each with its change's `started` record). */
 export async function stageOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, until: Date): Promise<void> {
-  await Promise.all(offboardings(plan, runId, triggers, source, null).map((o) => state.putOutbox(entryOf(plan, runId, o, 'pending', until))));
+  await Promise.all(pendingOffboardings(plan, runId, triggers, source, until).map((entry) => state.putOutbox(entry)));
 }
 
 /**

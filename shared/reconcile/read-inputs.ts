@@ -57,6 +57,13 @@ export interface ReadOptions {
    * were read and before the Hub is: the run takes its member holds here (see member-holds.ts).
    */
   beforeHubRead?: (usernames: string[]) => Promise<void>;
+  /** Reads the people of one delivery share: made once by the caller, not once per person. */
+  shared?: SharedReads;
+}
+
+/** What many one-person runs at once (a burst's delivery) read once: the organization's SCIM-managed resource groups from state. */
+export interface SharedReads {
+  scimManagedResourceGroups: () => Promise<string[] | null>;
 }
 
 export async function readInputs(ports: ReadPorts, config: Config, scope: PlanScope, options: ReadOptions = {}): Promise<PlanInputs> {
@@ -128,7 +135,7 @@ async function readOneUser(
   // come from state (the last org run recorded them), so the offboarding path stays three Okta/Hub
   // calls; the Hub is asked only when nothing is recorded yet.
   const tokensRead = Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))));
-  const scimRead = guarded('hf-iam-sync state', () => ports.state.getScimManagedResourceGroups(org));
+  const scimRead = guarded('hf-iam-sync state', () => options.shared?.scimManagedResourceGroups() ?? ports.state.getScimManagedResourceGroups(org));
   tokensRead.catch(() => undefined);
   scimRead.catch(() => undefined);
   const mayBeEntitled = users.filter((u) => config.policy.entitledStatuses.includes(u.status));

@@ -12,7 +12,7 @@ import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { holdPeople } from './member-holds.js';
 import { DEFAULT_HANDOVER_MS, finishJob, leaseName, leaseOps, runBatches, storePlan, takeOverJob, type JobDeps, type JobTicket } from './job.js';
-import { readInputs, type ReadPorts } from './read-inputs.js';
+import { readInputs, type ReadPorts, type SharedReads } from './read-inputs.js';
 
 /**
  * The reconcile use case, shared by the Lambda function and the CLI.
@@ -73,6 +73,13 @@ export interface ReconcileRequest {
    * outcome events, outbox.ts), written with the run's finished record in one request.
    */
   settle?: (plan: Plan, runId: string, result: ApplyResult) => { put: OutboxEntry[]; drop: string[] };
+  /**
+   * A person run's outbox entries to stage (offboarding's outcome events, pending): each goes in the
+   * same write as the `started` record of its person's changes, before their first Hub call.
+   */
+  stage?: (plan: Plan, runId: string) => OutboxEntry[];
+  /** A person run among many at once (a burst's delivery): what they read once between them. */
+  shared?: SharedReads;
 }
 
 export interface ReconcileOutcome {
@@ -207,6 +214,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       readAtMs = ports.clock().getTime();
       try {
         return await readInputs(ports, config, request.scope, {
+          ...(request.shared ? { shared: request.shared } : {}),
           beforeHubRead: async (users) => {
             holds.push(...(await holdPeople(ports.state, ports.clock, org, runId, users, readAtMs, timing)));
           },
@@ -262,8 +270,10 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       const { ticket, result, run: done } = await runToEnd(ports, config, stored, lease, request);
       return { runId, plan, result, outcome: done.outcome!, ticket };
     }
+    const staged = request.stage?.(plan, runId) ?? [];
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
+      ...(staged.length > 0 ? { stagedWith: (change: Change) => staged.filter((e) => userKey(e.user) === userKey(change.user)) } : {}),
       // A person run's holds were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
       beforeWrite: async (change) => {
         for (const held of holds) held.check(`change ${change.id}`);

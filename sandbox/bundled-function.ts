@@ -58,7 +58,8 @@ export interface Container {
 /**
  * A Lambda execution environment for a bundled function: a process that loads the bundle on its
  * first invocation and answers the following ones warm, as Lambda reuses a container for the next
- * batch of the same concurrency slot.
+ * batch of the same concurrency slot. Its output (the function's logs) is not kept; a handler
+ * that throws is an error here, with its stack.
  */
 export async function startContainer(file: string, env: Record<string, string | undefined>): Promise<Container> {
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-container-'));
@@ -79,7 +80,7 @@ process.on('message', async ({ event, remainingMs }) => {
 process.on('disconnect', () => process.exit(0));
 `);
   let started: number | undefined = performance.now();
-  const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   return {
     async invoke(event, remainingMs = 60_000) {
       const from = started ?? performance.now();

@@ -157,8 +157,8 @@ export interface StateStore {
    * outcome event, nor the other way round. None is conditional.
    */
   finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }): Promise<void>;
-  /** Records a change; `outbox` entries (staged outcome events) go in the same write. */
-  putChange(change: ChangeRecord, outbox?: readonly OutboxEntry[]): Promise<void>;
+  /** Records a change; `also` — staged outcome events, the run's own record — goes in the same write. */
+  putChange(change: ChangeRecord, also?: { outbox?: readonly OutboxEntry[]; run?: RunRecord }): Promise<void>;
   /** Newest first. */
   listChanges(query: AuditQuery): Promise<ChangeRecord[]>;
   /** One change of one run, or null. */

@@ -2,7 +2,7 @@ import { isDecrease, NO_ACCESS } from '../domain/access.js';
 import type { Change, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { ChangeRecord, OutboxEntry, StateStore, Trigger } from '../ports/state-store.js';
+import type { ChangeRecord, OutboxEntry, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import { PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
 
@@ -52,10 +52,11 @@ export interface ApplyContext {
    */
   recheck?: (change: Change) => Promise<{ outcome: 'applied' | 'superseded'; reason: string } | null>;
   /**
-   * Outbox entries (staged outcome events, see offboarding/outbox.ts) to record with the change's
-   * `started` record, in the same write: they are in the table before the change's first Hub call.
+   * What to record with the change's `started` record, in the same write, so that it is in the
+   * table before the change's first Hub call: staged outcome events (offboarding/outbox.ts), the
+   * run's own record (a person run's).
    */
-  stagedWith?: (change: Change) => OutboxEntry[];
+  alsoRecord?: (change: Change) => { outbox?: OutboxEntry[]; run?: RunRecord };
   /** The audit seq of a change (a stored plan's numbering); default its place in `plan.changes`, from 1. */
   seqOf?: (change: Change) => number;
   /** Called after each change with how many are done; for a progress line on a terminal. */
@@ -191,7 +192,7 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       }
     }
     try {
-      await state.putChange({ ...record, outcome: 'started', at: context.clock().toISOString() }, context.stagedWith?.(change));
+      await state.putChange({ ...record, outcome: 'started', at: context.clock().toISOString() }, context.alsoRecord?.(change));
     } catch (error) {
       fail(`not attempted: the audit record could not be written (${describeError(error)})`);
       return;

@@ -228,8 +228,10 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     }
   };
   try {
-    // The run is recorded while the reads go (nothing is written to the Hub before both are done).
-    const recorded = ports.state.putRun(run);
+    // An org run is recorded while the reads go (nothing is written to the Hub before both are
+    // done); a person run with its changes' `started` records (one write each), and one that
+    // changes nothing once, finished — a burst's offboardings make one table request fewer each.
+    const recorded = person ? Promise.resolve() : ports.state.putRun(run);
     let inputs: PlanInputs;
     try {
       [, inputs] = await Promise.all([recorded, read()]);
@@ -273,7 +275,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     const staged = request.stage?.(plan, runId) ?? [];
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
-      ...(staged.length > 0 ? { stagedWith: (change: Change) => staged.filter((e) => userKey(e.user) === userKey(change.user)) } : {}),
+      ...(person ? { alsoRecord: (change: Change) => ({ run, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }) } : {}),
       // A person run's holds were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
       beforeWrite: async (change) => {
         for (const held of holds) held.check(`change ${change.id}`);

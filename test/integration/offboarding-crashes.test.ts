@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, StandInServer } from '../../sandbox/http-kit.js';
+import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/table.js';
 import { asEventBridge, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
 
 /**
@@ -56,6 +58,19 @@ describe('an offboarding killed at each step', () => {
         expect(hung()).toBe(true);
         child.kill('SIGKILL');
         await exited;
+        if (step.name === 'the role change, before the Hub applied it') {
+          // What the dead run left: its outcome event staged and its own record, both in the one
+          // write of its change's `started` record, before the Hub call.
+          const doc = createDocumentClient(env.sandbox.dynamoEndpoint);
+          const state = new DynamoDbStateStore(doc, 'hf-iam-sync');
+          const [staged] = await state.listOutbox('acme', 'linus-t');
+          expect(staged).toMatchObject({ status: 'pending', user: 'linus-t' });
+          expect(await state.getChange(staged!.runId, staged!.seqs[0]!)).toMatchObject({ outcome: 'started', user: 'linus-t' });
+          const run = await state.getRun(staged!.runId);
+          expect(run).toMatchObject({ trigger: 'event', scope: { kind: 'user' } });
+          expect(run?.finishedAt).toBeUndefined();
+          doc.destroy();
+        }
         await new Promise((r) => setTimeout(r, 4_500)); // past the dead invocation's claims
 
         if (step.then === 'retry') await (await env.load<Handler<unknown>>('okta-event'))(asEventBridge(event), lambdaContext);

@@ -164,6 +164,7 @@ describe('the packaged stack', () => {
   it('caps the public-facing functions\' concurrency, and lets only our Okta rule deliver to the queue and dead-letter to the DLQ', () => {
     expect(fn('okta-hook')!.Properties.ReservedConcurrentExecutions).toBe(5);
     expect(fn('okta-event')!.Properties.ReservedConcurrentExecutions).toBe(10);
+    expect(fn('okta-event')!.Properties.MemorySize).toBe(1769); // one vCPU: a burst's batch of 100 is CPU-bound
     for (const policy of ['OktaEventsQueuePolicy', 'OktaEventsDlqPolicy']) {
       const [statement] = resources[policy]!.Properties.PolicyDocument.Statement;
       expect(statement).toMatchObject({

@@ -152,12 +152,13 @@ export class DynamoDbStateStore implements StateStore {
   }
 
 
-  async putChange(change: ChangeRecord, outbox: readonly OutboxEntry[] = []): Promise<void> {
-    if (outbox.length === 0) {
-      await this.#ops.put(this.#changeItem(change), `record change ${change.seq} of run ${change.runId}`);
+  async putChange(change: ChangeRecord, also: { outbox?: readonly OutboxEntry[]; run?: RunRecord } = {}): Promise<void> {
+    const items = [this.#changeItem(change), ...(also.outbox ?? []).map((entry) => this.#outboxItem(entry)), ...(also.run ? [this.#runItem(also.run)] : [])];
+    if (items.length === 1) {
+      await this.#ops.put(items[0]!, `record change ${change.seq} of run ${change.runId}`);
       return;
     }
-    await this.#batchWrite([this.#changeItem(change), ...outbox.map((entry) => this.#outboxItem(entry))].map((Item) => ({ PutRequest: { Item } })),
+    await this.#batchWrite(items.map((Item) => ({ PutRequest: { Item } })),
       `record change ${change.seq} of run ${change.runId}`, (left) => `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change was not attempted.`);
   }
 

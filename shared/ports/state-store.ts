@@ -153,10 +153,11 @@ export interface StateStore {
   putRun(run: RunRecord): Promise<void>;
   /**
    * A finished run's record together with the outbox entries its outcome settles (`put` ready,
-   * `drop` by id): one write, so an applied offboarding is never recorded finished without its
-   * outcome event, nor the other way round. None is conditional.
+   * `drop` by id) and its applied changes' records with their members' new state: one write, so an
+   * applied offboarding is never recorded finished without its outcome event, nor the other way
+   * round. None is conditional.
    */
-  finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }): Promise<void>;
+  finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }, applied?: ReadonlyArray<{ change: ChangeRecord; member: ManagedMember }>): Promise<void>;
   /** Records a change; `also` — staged outcome events, the run's own record — goes in the same write. */
   putChange(change: ChangeRecord, also?: { outbox?: readonly OutboxEntry[]; run?: RunRecord }): Promise<void>;
   /** Newest first. */

@@ -3,6 +3,7 @@ import type { Change, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { ChangeRecord, OutboxEntry, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { ManagedMember } from '../domain/types.js';
 import { PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
 
@@ -57,6 +58,12 @@ export interface ApplyContext {
    * run's own record (a person run's).
    */
   alsoRecord?: (change: Change) => { outbox?: OutboxEntry[]; run?: RunRecord };
+  /**
+   * A person run: an applied change's record and the member's new state are handed here instead of
+   * written one change at a time — the run writes them with its finished record. (Until then the
+   * change shows `started`, which a reader checks against the Hub, as after a crash.)
+   */
+  keepApplied?: (applied: ChangeRecord, member: ManagedMember) => void;
   /** The audit seq of a change (a stored plan's numbering); default its place in `plan.changes`, from 1. */
   seqOf?: (change: Change) => number;
   /** Called after each change with how many are done; for a progress line on a terminal. */
@@ -219,11 +226,13 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     } else if (change.action === 'revoke-token') {
       await Promise.allSettled([state.putChange(applied), state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())]);
     } else {
-      await state.putChangeAndMember(applied, {
+      const member: ManagedMember = {
         user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at,
         // A removal remembers what it took, so a re-entitled person gets back what no rule manages.
         ...(change.action === 'remove' && change.before ? { removed: { ...change.before, runId: context.runId, at } } : {}),
-      }).catch(() => undefined);
+      };
+      if (context.keepApplied) context.keepApplied(applied, member);
+      else await state.putChangeAndMember(applied, member).catch(() => undefined);
     }
   };
 

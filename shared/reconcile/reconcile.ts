@@ -2,7 +2,8 @@ import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
 import { linkByEmail } from '../domain/desired-state.js';
 import type { Change, Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
-import type { OutboxEntry, RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { ChangeRecord, OutboxEntry, RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { ManagedMember } from '../domain/types.js';
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
@@ -273,9 +274,13 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       return { runId, plan, result, outcome: done.outcome!, ticket };
     }
     const staged = request.stage?.(plan, runId) ?? [];
+    const kept: Array<{ change: ChangeRecord; member: ManagedMember }> = [];
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
-      ...(person ? { alsoRecord: (change: Change) => ({ run, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }) } : {}),
+      // Each change is written twice: `started` with the run's own record and its staged outcome
+      // events, `applied` with the run's finish. An offboarding's other table writes are its claim and holds.
+      alsoRecord: (change: Change) => ({ run, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }),
+      keepApplied: (change: ChangeRecord, member: ManagedMember) => { kept.push({ change, member }); },
       // A person run's holds were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
       beforeWrite: async (change) => {
         for (const held of holds) held.check(`change ${change.id}`);
@@ -285,9 +290,12 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     });
     await recordClaims(ports.state, inputs, plan, result.applied, ports.clock().toISOString());
     const outcome = outcomeOf(plan, result);
-    // Nothing more is written to the Hub: the holds go back while the run's outcome is recorded.
+    // (Only a person run gets here: an org run is a job, above.) Its finished record, its applied
+    // changes with the members' new state and its settled outcome events are one write; the holds
+    // go back once that is in the table.
     const done = record({ outcome, applied: result.applied.length, failed: result.failed.length });
-    await Promise.all([request.settle ? ports.state.finishRun(done, request.settle(plan, runId, result)) : ports.state.putRun(done), ...holds.map((h) => h.release())]);
+    await ports.state.finishRun(done, request.settle?.(plan, runId, result) ?? { put: [], drop: [] }, kept);
+    await Promise.all(holds.map((h) => h.release()));
     return { runId, plan, result, outcome };
   } finally {
     await Promise.all([lease, ...holds].map((held) => held?.release()));

@@ -160,14 +160,22 @@ for (const server of servers) {
       expect(await state.claimEvent('e2', 'poll', at(1), at(61))).toBe('claimed');
     });
 
-    it('records a finished run with the outbox entries it settles: ready ones put, dropped ones gone', async () => {
+    it('records a finished run with its applied changes, their members and the outbox entries it settles: ready ones put, dropped ones gone', async () => {
       const entry = (user: string, status: 'pending' | 'ready') => ({ id: `${user}#run-f`, organization: 'acme', runId: 'run-f', user, seqs: [1], status, until: at(60).toISOString(), event: { detailType: 'hf-iam-sync.MemberOffboarded', detail: { user } } });
       await state.putOutbox(entry('fa', 'pending'));
       await state.putOutbox(entry('fb', 'pending'));
       const run = { runId: 'run-f', organization: 'acme', trigger: 'event' as const, actor: 'hook:x', scope: { kind: 'user' as const, user: 'fa' }, startedAt: at(0).toISOString() };
-      await state.finishRun({ ...run, finishedAt: at(2).toISOString(), outcome: 'succeeded' }, { put: [{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }], drop: ['fb#run-f'] });
+      const applied = {
+        runId: 'run-f', seq: 1, organization: 'acme', user: 'fa', oktaUserId: '00ufa', action: 'remove' as const, effect: 'revoke' as const, before: { role: 'write' as const, resourceGroups: [] }, after: null,
+        reasons: ['left'], trigger: 'event' as const, actor: 'hook:x', outcome: 'applied' as const, at: at(1).toISOString(),
+      };
+      await state.finishRun({ ...run, finishedAt: at(2).toISOString(), outcome: 'succeeded' }, { put: [{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }], drop: ['fb#run-f'] },
+        [{ change: applied, member: { user: 'fa', oktaUserId: '00ufa', role: 'no_access', resourceGroups: [], lastSyncedAt: at(1).toISOString() } }]);
       expect((await state.listOutbox('acme')).filter((e) => e.runId === 'run-f')).toEqual([{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }]);
       expect(await state.getRun('run-f')).toMatchObject({ outcome: 'succeeded', finishedAt: at(2).toISOString() });
+      expect(await state.getChange('run-f', 1)).toMatchObject({ outcome: 'applied', user: 'fa' });
+      expect(await state.getManaged('acme', 'fa')).toMatchObject({ role: 'no_access', oktaUserId: '00ufa' });
+      expect(await state.findLinkedMembers('acme', '00ufa')).toEqual(['fa']);
     });
 
     it('finishes claims and deletes outbox entries in batches past BatchWriteItem\'s 25', async () => {

@@ -143,8 +143,9 @@ export class DynamoDbStateStore implements StateStore {
     return { pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run };
   }
 
-  async finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }): Promise<void> {
+  async finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }, applied: ReadonlyArray<{ change: ChangeRecord; member: ManagedMember }> = []): Promise<void> {
     await this.#batchWrite([
+      ...applied.flatMap(({ change, member }) => [this.#changeItem(change), ...this.#memberItems(change.organization, member)]).map((Item) => ({ PutRequest: { Item } })),
       { PutRequest: { Item: this.#runItem(run) } },
       ...outbox.put.map((entry) => ({ PutRequest: { Item: this.#outboxItem(entry) } })),
       ...outbox.drop.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${run.organization}`, sk: id } } })),

@@ -207,11 +207,17 @@ export async function runOffboardingBench(): Promise<void> {
     const r = await measure(latency);
     console.log(`  ${`simulated latency ${latency} ms`.padEnd(38)} p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${latency === 50 ? ` (target ≤ 200 ms) ${r.p99 <= 200 ? '✓' : '✗'}` : ''}; Okta + Hub calls on the critical path: ${r.criticalPath} (target ≤ 3) ${r.criticalPath <= 3 ? '✓' : '✗'}`);
   }
-  const b = await burstInItsOwnProcess();
-  console.log(`offboarding benchmark: ${EVENTS.toLocaleString('en')} deactivations at once, 50 ms latency (hook → SQS → ${b.invocations} okta-event invocations of ≤ 100 in five execution environments of the packaged bundle, as Lambda starts; no scale-up counted)`);
-  console.log(`  ${'queued → Hub change done'.padEnd(38)} p50 ${b.p50.toFixed(0)} ms, p99 ${b.p99.toFixed(0)} ms, all done in ${b.all.toFixed(0)} ms (target p99 ≤ 5,000 ms) ${b.p99 <= 5000 ? '✓' : '✗'}`);
-  console.log(`  ${'one invocation of 100'.padEnd(38)} longest cold ${b.coldBatch} ms, warm ${b.warmBatch} ms; ${b.cpuPerPerson.toFixed(1)} ms of CPU per person (in the environments, loading included)`);
-  console.log(`  ${'offboarded / failed'.padEnd(38)} ${b.offboarded} / ${b.failed} (target: all, 0 failed) ${b.offboarded === EVENTS && b.failed === 0 ? '✓' : '✗'}; Okta calls ${b.calls.okta}, Hub calls ${b.calls.hub}`);
+  // This 2-CPU machine's speed varies from minute to minute: the burst is run BENCH_BURST_RUNS times
+  // (each in a fresh process) and judged on the median p99; every run's figures are printed.
+  const runs: Array<Awaited<ReturnType<typeof burst>>> = [];
+  for (let i = 0; i < Number(process.env.BENCH_BURST_RUNS ?? 3); i += 1) runs.push(await burstInItsOwnProcess());
+  const b = [...runs].sort((x, y) => x.p99 - y.p99)[Math.floor(runs.length / 2)]!;
+  const each = (f: (r: (typeof runs)[number]) => string) => runs.map(f).join(', ');
+  console.log(`offboarding benchmark: ${EVENTS.toLocaleString('en')} deactivations at once, 50 ms latency (hook → SQS → ${b.invocations} okta-event invocations of ≤ 100 in five execution environments of the packaged bundle, as Lambda starts; no scale-up counted), ${runs.length} runs`);
+  console.log(`  ${'queued → Hub change done, p99'.padEnd(38)} median ${b.p99.toFixed(0)} ms (runs: ${each((r) => r.p99.toFixed(0))} ms) (target ≤ 5,000 ms) ${b.p99 <= 5000 ? '✓' : '✗'}; p50 ${each((r) => r.p50.toFixed(0))} ms; all done ${each((r) => r.all.toFixed(0))} ms`);
+  console.log(`  ${'one invocation of 100'.padEnd(38)} longest cold ${each((r) => String(r.coldBatch))} ms, warm ${each((r) => String(r.warmBatch))} ms; CPU per person ${each((r) => r.cpuPerPerson.toFixed(1))} ms (in the environments, loading included)`);
+  const allDone = runs.every((r) => r.offboarded === EVENTS && r.failed === 0);
+  console.log(`  ${'offboarded / failed'.padEnd(38)} ${each((r) => `${r.offboarded} / ${r.failed}`)} (target: all, 0 failed) ${allDone ? '✓' : '✗'}; Okta calls ${each((r) => String(r.calls.okta))}, Hub calls ${each((r) => String(r.calls.hub))}`);
   const d = await duringReconcile(50, 20);
   console.log('offboarding benchmark: 20 deactivations one at a time while an org reconcile applies 10,000 changes, 50 ms latency');
   console.log(`  ${'event in → Hub change done'.padEnd(38)} p50 ${d.p50.toFixed(0)} ms, p99 ${d.p99.toFixed(0)} ms (target ≤ 1,000 ms) ${d.p99 <= 1000 ? '✓' : '✗'}; the reconcile wrote ${d.writesDuring} changes meanwhile and ${d.reconcile}`);

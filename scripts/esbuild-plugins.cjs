@@ -5,8 +5,10 @@
 // keeps them all and a cold start evaluates them. hf-iam-sync calls six methods of three APIs
 // (USED_OKTA_METHODS). At bundle time only: the other APIs' classes and wrappers become a stand-in
 // that throws a clear error if anything ever calls it; the kept classes lose the methods nobody
-// calls; the serializer and the model index keep the models those methods can return; OAuth/DPoP (private-key mode), multipart uploads and proxies are required on first use,
-// not at load. The SDK's client, HTTP layer, the kept models and auth are its own code, untouched.
+// calls; the serializer and the model index keep the models those methods can return; OAuth/DPoP
+// (private-key mode), multipart uploads, proxies, lodash and js-yaml are required on first use or
+// per function, not whole at load. The SDK's client, HTTP layer, the kept models and auth are its
+// own code, untouched.
 // A unit test checks that the product's code calls exactly the methods in USED_OKTA_METHODS;
 // bundled-functions.test.ts runs the bundles (reads through the SDK, a private-key client's
 // assertion, a left-out API's error). An SDK whose generated code changed shape fails the bundle.
@@ -94,7 +96,7 @@ const unusedApiClass = (what) => `class Unused${what} {
   constructor() {
     const api = this.constructor.api;
     return new Proxy(this, { get: (target, key) => (key in target || typeof key === 'symbol' || key === 'then' ? target[key] : () => {
-      throw new Error('The Okta SDK\\'s ' + api + 'Api is left out of this bundle (hf-iam-sync does not use it); add "' + api + '" to USED_OKTA_APIS in scripts/esbuild-plugins.cjs');
+      throw new Error('The Okta SDK\\'s ' + api + 'Api is left out of this bundle (hf-iam-sync does not use it); add it, with the methods called, to USED_OKTA_METHODS in scripts/esbuild-plugins.cjs');
     }) });
   }
 }

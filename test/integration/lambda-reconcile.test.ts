@@ -6,7 +6,7 @@ import { lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda
 
 /**
  * The real `reconcile` handler (middy + Powertools logger) with its cold-start wiring, reading the
- * config file from HF_IAM_SYNC_CONFIG and its secrets from Secrets Manager (the real AWS SDK
+ * compiled configuration from HF_IAM_SYNC_CONFIG and its secrets from Secrets Manager (the real AWS SDK
  * against the stand-in), state in dynalite. Logs are captured and scanned for secrets.
  */
 

@@ -4,6 +4,7 @@ import { computePlan } from '../shared/domain/compute-plan.js';
 import { readInputs } from '../shared/reconcile/read-inputs.js';
 import { parseConfig } from '../shared/runtime/config.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
+import { inOwnProcess } from './own-process.js';
 
 /**
  * Planning at size (`BENCH_ONLY=scale npm run bench`): for 10,000 and 100,000 people (the
@@ -48,12 +49,7 @@ export async function runScaleBench(): Promise<void> {
   // This machine has 24 GB: V8 sizes its heap for that and collects lazily, so most of the peak
   // above is garbage not yet collected. The same run in a process whose heap is sized as V8 sizes
   // it for a ~2 GB Lambda shows what the run needs.
-  const capped = await new Promise<{ cpuMs: number; rss: number }>((done, fail) => {
-    const run = fork(process.argv[1]!, [], { execArgv: [`--max-old-space-size=${CAPPED_HEAP_MB}`], env: { ...process.env, BENCH_ONLY: 'scale-one', BENCH_USERS: '100000' }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-    let out = '';
-    run.stdout!.on('data', (d: Buffer) => { out += String(d); });
-    run.once('exit', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!)) : fail(new Error(`the capped run exited ${code}`))));
-  });
+  const capped = await inOwnProcess<{ cpuMs: number; rss: number }>('scale-one', { execArgv: [`--max-old-space-size=${CAPPED_HEAP_MB}`], env: { BENCH_USERS: '100000' } });
   console.log(`  ${`100,000 people, heap ${CAPPED_HEAP_MB} MB`.padEnd(38)} plan ${capped.cpuMs.toFixed(0)} ms CPU (target < 2,000 ms) ${capped.cpuMs < 2000 ? '✓' : '✗'}; peak RSS ${capped.rss.toFixed(0)} MB (target < 600 MB) ${capped.rss < 600 ? '✓' : '✗'}`);
 }
 

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SecretsManagerStandIn } from '../sandbox/aws/secrets-manager-stand-in.js';
 import { SqsStandIn } from '../sandbox/aws/sqs-stand-in.js';
-import { bundleFunction, coldInvoke } from '../sandbox/bundled-function.js';
+import { bundledFunctionEnv, bundleFunction, coldInvoke } from '../sandbox/bundled-function.js';
 import { startSandbox } from '../sandbox/sandbox.js';
-import { compileConfig } from '../shared/runtime/config.js';
 
 /**
  * Cold start of the bundled okta-event and okta-hook functions (as serverless.yml packages them)
@@ -30,15 +29,13 @@ export async function runColdStartBench(): Promise<void> {
   await Promise.all([sqs.start(), secrets.start()]);
   // As the stack runs them: the configuration compiled by the package step, the tokens read from
   // Secrets Manager by ARN at the cold start.
-  await writeFile(join(dir, 'config.json'), compileConfig(sandbox.configText, 'config.yaml'));
   const { OKTA_API_TOKEN: oktaToken, HF_TOKEN: hfToken, ...rest } = sandbox.env;
-  const env = {
-    ...rest, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), EVENT_BUS_NAME: 'cold', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
+  const env = await bundledFunctionEnv(dir, sandbox.configText, {
+    ...rest, EVENT_BUS_NAME: 'cold', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
     OKTA_API_TOKEN_SECRET_ARN: secrets.put('cold/okta', oktaToken!).arn, HF_TOKEN_SECRET_ARN: secrets.put('cold/hf', hfToken!).arn,
     OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('cold/hook', 'cold-hook-secret').arn, SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
     OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  });
   // The three take turns, run after run, so what the machine is doing at a moment (the other CPU's
   // load, the page cache) falls on all of them alike; medians of RUNS fresh processes each.
   const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 9);

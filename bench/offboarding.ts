@@ -1,13 +1,12 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { composeEventSink } from '../composition/compose.js';
-import { fork } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SqsEventQueue } from '../shared/adapters/sqs/sqs-event-queue.js';
-import { bundleFunction, startContainer, type Container } from '../sandbox/bundled-function.js';
-import { compileConfig, parseConfig } from '../shared/runtime/config.js';
+import { bundledFunctionEnv, bundleFunction, startContainer, type Container } from '../sandbox/bundled-function.js';
+import { parseConfig } from '../shared/runtime/config.js';
 import { handleOktaEvents } from '../shared/offboarding/handle-okta-events.js';
 import { queueHookEvents } from '../shared/offboarding/okta-hook.js';
 import { reconcile } from '../shared/reconcile/reconcile.js';
@@ -17,6 +16,7 @@ import { SqsStandIn } from '../sandbox/aws/sqs-stand-in.js';
 import { composeForSandbox, startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { mapLimit } from '../shared/runtime/map-limit.js';
 import { startDynamoProcess } from './dynamo-process.js';
+import { inOwnProcess } from './own-process.js';
 
 /**
  * Offboarding latency: Okta deactivates a person, the event reaches the okta-event path, the Hub
@@ -113,12 +113,9 @@ export async function burst(latencyMs: number) {
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-burst-'));
   const bundle = join(dir, 'okta-event.cjs');
   await bundleFunction(resolve('functions/okta-event/handler.ts'), bundle);
-  await writeFile(join(dir, 'config.json'), compileConfig(sandbox.configText, 'config.yaml'));
-  const env = {
-    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: dynamoEndpoint,
-    EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: busUrl, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'b', AWS_SECRET_ACCESS_KEY: 'b',
-    POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const env = await bundledFunctionEnv(dir, sandbox.configText, {
+    ...sandbox.env, STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: dynamoEndpoint, EVENT_BUS_NAME: 'bench', EVENTBRIDGE_ENDPOINT: busUrl, POWERTOOLS_METRICS_DISABLED: 'true',
+  });
   const deactivations = people.map((p) => sandbox.okta.deactivate(p.id));
   const okta0 = sandbox.okta.calls.length;
   const hub0 = sandbox.hub.calls.length;
@@ -165,16 +162,6 @@ export async function burst(latencyMs: number) {
   };
 }
 
-/** `burst(50)` in a fresh process of this benchmark (run.ts's BENCH_ONLY=burst-one). */
-function burstInItsOwnProcess(): Promise<Awaited<ReturnType<typeof burst>>> {
-  return new Promise((done, fail) => {
-    const run = fork(process.argv[1]!, [], { env: { ...process.env, BENCH_ONLY: 'burst-one' }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-    let out = '';
-    run.stdout!.on('data', (d: Buffer) => { out += String(d); });
-    run.once('exit', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!)) : fail(new Error(`the burst's process exited ${code}`))));
-  });
-}
-
 /** Deactivations one at a time while an org reconcile applies 10,000 upgrades (stopped by its deadline once measured). */
 export async function duringReconcile(latencyMs: number, samples: number) {
   const sandbox = await startSandbox();
@@ -210,7 +197,7 @@ export async function runOffboardingBench(): Promise<void> {
   // This 2-CPU machine's speed varies from minute to minute: the burst is run BENCH_BURST_RUNS times
   // (each in a fresh process) and judged on the median p99; every run's figures are printed.
   const runs: Array<Awaited<ReturnType<typeof burst>>> = [];
-  for (let i = 0; i < Number(process.env.BENCH_BURST_RUNS ?? 3); i += 1) runs.push(await burstInItsOwnProcess());
+  for (let i = 0; i < Number(process.env.BENCH_BURST_RUNS ?? 3); i += 1) runs.push(await inOwnProcess<Awaited<ReturnType<typeof burst>>>('burst-one'));
   const b = [...runs].sort((x, y) => x.p99 - y.p99)[Math.floor(runs.length / 2)]!;
   const each = (f: (r: (typeof runs)[number]) => string) => runs.map(f).join(', ');
   console.log(`offboarding benchmark: ${EVENTS.toLocaleString('en')} deactivations at once, 50 ms latency (hook → SQS → ${b.invocations} okta-event invocations of ≤ 100 in five execution environments of the packaged bundle, as Lambda starts; no scale-up counted), ${runs.length} runs`);

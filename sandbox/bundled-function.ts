@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
+import { compileConfig } from '../shared/runtime/config.js';
 
 /**
  * A function bundled as serverless.yml packages it (esbuild, CJS, minified, names kept, the
@@ -24,26 +25,39 @@ export async function bundleFunction(entry: string, outfile: string): Promise<nu
 }
 
 /**
- * Wall time of a fresh `node` process that loads the bundle and answers `event` (read from a file:
- * an SQS batch can be larger than one command-line argument may be), its answer, and the CPU time
- * the process used.
+ * The environment a bundled function runs with locally, as the stack gives it: `env` (the
+ * sandbox's endpoints and secrets, the caller's own), a Lambda's AWS settings with dummy keys,
+ * quiet logs, and the configuration compiled from `configText` as the package step does (written
+ * into `dir`).
  */
-export async function coldInvoke(file: string, event: unknown, env: Record<string, string | undefined>, remainingMs = 60_000): Promise<{ ms: number; result: unknown; cpuMs: number }> {
+export async function bundledFunctionEnv(dir: string, configText: string, env: Record<string, string>): Promise<Record<string, string>> {
+  const config = join(dir, 'config.json');
+  await writeFile(config, compileConfig(configText, 'config.yaml'));
+  return {
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...env, HF_IAM_SYNC_CONFIG: config,
+  };
+}
+
+/**
+ * Wall time of a fresh `node` process that loads the bundle and answers `event` (read from a file:
+ * an event can be larger than one command-line argument may be), and the answer.
+ */
+export async function coldInvoke(file: string, event: unknown, env: Record<string, string | undefined>): Promise<{ ms: number; result: unknown }> {
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-invoke-'));
   const eventFile = join(dir, 'event.json');
   await writeFile(eventFile, JSON.stringify(event));
   const script = `const { handler } = require(${JSON.stringify(file)});
 const event = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(eventFile)}, 'utf8'));
 const started = Date.now();
-Promise.resolve(handler(event, { functionName: 'cold', awsRequestId: 'c', getRemainingTimeInMillis: () => ${remainingMs} - (Date.now() - started) }))
-  .then((r) => { const cpu = process.cpuUsage(); process.stdout.write('\\n@@RESULT@@' + JSON.stringify({ r: r ?? null, cpuMs: (cpu.user + cpu.system) / 1000 })); process.exit(0); }, (e) => { process.stderr.write(String(e)); process.exit(1); });`;
+Promise.resolve(handler(event, { functionName: 'cold', awsRequestId: 'c', getRemainingTimeInMillis: () => 60000 - (Date.now() - started) }))
+  .then((r) => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify(r ?? null)); process.exit(0); }, (e) => { process.stderr.write(String(e)); process.exit(1); });`;
   try {
     const started = performance.now();
     // Asynchronous: stand-ins answering the child may run in this process's event loop.
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
     const ms = Math.round(performance.now() - started);
-    const answer = JSON.parse(stdout.slice(stdout.lastIndexOf('@@RESULT@@') + 10)) as { r: unknown; cpuMs: number };
-    return { ms, result: answer.r, cpuMs: answer.cpuMs };
+    return { ms, result: JSON.parse(stdout.slice(stdout.lastIndexOf('@@RESULT@@') + 10)) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,14 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import { SqsStandIn } from '../../sandbox/aws/sqs-stand-in.js';
-import { bundleFunction, coldInvoke } from '../../sandbox/bundled-function.js';
+import { bundledFunctionEnv, bundleFunction, coldInvoke } from '../../sandbox/bundled-function.js';
 import { composeForSandbox, startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { computePlan } from '../../shared/domain/compute-plan.js';
 import { readInputs } from '../../shared/reconcile/read-inputs.js';
-import { compileConfig, parseConfig } from '../../shared/runtime/config.js';
+import { parseConfig } from '../../shared/runtime/config.js';
 
 /**
  * The functions as packaged (bundled, with the Okta SDK trimmed to the APIs the product calls), each
@@ -27,12 +27,10 @@ beforeAll(async () => {
   bus = new EventBridgeStandIn();
   sqs = new SqsStandIn();
   await Promise.all([bus.start(), sqs.start()]);
-  await writeFile(join(dir, 'config.json'), compileConfig(sandbox.configText, 'config.yaml'));
-  env = {
-    ...sandbox.env, HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), EVENT_BUS_NAME: 'bundles', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
+  env = await bundledFunctionEnv(dir, sandbox.configText, {
+    ...sandbox.env, EVENT_BUS_NAME: 'bundles', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
     OKTA_HOOK_SECRET: 'hook-secret', OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  } as Record<string, string>;
+  });
 }, 60_000);
 afterAll(async () => {
   await Promise.all([sandbox.stop(), bus.stop(), sqs.stop()]);

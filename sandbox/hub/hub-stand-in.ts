@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hubSpec } from '../spec/hub-spec.js';
 import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
+import { registerRepos } from './repo-routes.js';
 import { registerScim, type ScimUser } from './scim-routes.js';
 import { whoami } from './whoami-route.js';
 import { registerServiceAccounts } from './service-account-routes.js';
@@ -50,6 +51,19 @@ export interface HubTokenRecord {
   securityRestrictions?: Array<'mfa' | 'token-policy' | 'token-revoked' | 'sso' | 'ip'>;
   /** The owner is a service account (not a member: see `serviceAccountRoleInWhoami`). */
   serviceAccount?: boolean;
+  /** fineGrained: repositories (by id) the token has `repoPermissions` on. */
+  repoIds?: string[];
+  repoPermissions?: string[];
+}
+
+/** A repository on the stand-in (`GET /api/{models|datasets|spaces}/{ns}/{name}`; `POST …/commit` pushes to it). */
+export interface HubRepoRecord {
+  _id: string;
+  kind: 'model' | 'dataset' | 'space';
+  id: string;
+  private: boolean;
+  /** Commits pushed, with who pushed them (the token's owner and the token's id). */
+  commits: Array<{ summary: string; by: string; tokenId: string | undefined }>;
 }
 
 /** A token that may change the org: write (or god), or fine-grained with org.write on it. */
@@ -140,6 +154,7 @@ export class HubStandIn extends StandInServer {
       }
       return { status: 202 };
     });
+    registerRepos(this);
     registerScim(this);
     this.serviceAccounts = registerServiceAccounts(this);
     this.oauthApps = registerTokenExchange(this);
@@ -191,6 +206,26 @@ export class HubStandIn extends StandInServer {
     const from = m.role;
     m.role = role;
     this.audit('org.change_role', admin, `Changed role of ${user} from ${from} to ${role}`, { user, oldRole: from, role });
+  }
+
+  /** Repositories by their `_id`. */
+  readonly repos = new Map<string, HubRepoRecord>();
+
+  addRepo(kind: HubRepoRecord['kind'], id: string, options: { private?: boolean } = {}): HubRepoRecord {
+    const repo: HubRepoRecord = { _id: hexId(), kind, id, private: options.private ?? true, commits: [] };
+    this.repos.set(repo._id, repo);
+    return repo;
+  }
+
+  repoByName(kind: HubRepoRecord['kind'], id: string): HubRepoRecord | undefined {
+    return [...this.repos.values()].find((r) => r.kind === kind && r.id.toLowerCase() === id.toLowerCase());
+  }
+
+  /** The record of a bearer token the stand-in knows (undefined: not a token, or deleted). */
+  tokenOf(authorization: string | undefined): HubTokenRecord | undefined {
+    const value = (authorization ?? '').replace(/^Bearer /i, '');
+    const record = this.tokens.get(value);
+    return record && (record.expiresAt === undefined || record.expiresAt > Date.now()) ? record : undefined;
   }
 
   addToken(token: string, record: HubTokenRecord): void {

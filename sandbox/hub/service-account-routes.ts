@@ -14,6 +14,8 @@ interface TokenRecord {
   displayName: string;
   createdAt: string;
   permissions: string[];
+  repoIds: string[];
+  repoPermissions: string[];
   value: string;
 }
 
@@ -37,13 +39,16 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
   const base = '/api/organizations/{org}/service-accounts';
   const publicView = ({ tokens, ...sa }: ServiceAccount) => sa;
   /** A new token; its `tokenInfo` has the create answer's shape, or the rotate answer's (which carries last4 instead of the grants). */
-  const issue = (sa: ServiceAccount, displayName: string, permissions: string[], shape: 'create' | 'rotate' = 'create') => {
+  const issue = (sa: ServiceAccount, displayName: string, permissions: string[], shape: 'create' | 'rotate' = 'create', scope = { repoIds: [] as string[], repoPermissions: [] as string[] }) => {
     const value = `hf_${randomBytes(17).toString('base64url')}`;
-    const token = { _id: hexId(), displayName, createdAt: new Date().toISOString(), permissions, value };
+    const token = { _id: hexId(), displayName, createdAt: new Date().toISOString(), permissions, ...scope, value };
     sa.tokens.set(token._id, token);
-    hub.addToken(value, { id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read', displayName, serviceAccount: true, accessRole: 'fineGrained', permissions });
+    hub.addToken(value, {
+      id: token._id, user: sa.user, admin: false, kind: 'user', orgRole: permissions.includes('org.write') ? 'write' : 'read', displayName, serviceAccount: true,
+      accessRole: 'fineGrained', permissions, ...scope,
+    });
     const info = { _id: token._id, displayName, createdAt: token.createdAt };
-    return { token: value, tokenInfo: shape === 'rotate' ? { ...info, last4: value.slice(-4) } : { ...info, permissions, repoIds: [], repoPermissions: [], endpointPatterns: [], skipNetworkSecurity: false } };
+    return { token: value, tokenInfo: shape === 'rotate' ? { ...info, last4: value.slice(-4) } : { ...info, permissions, ...scope, endpointPatterns: [], skipNetworkSecurity: false } };
   };
   const account = (r: SandboxRequest): ServiceAccount | SandboxResponse => accounts.get(r.params.sa!) ?? hubError(404, `Service account ${r.params.sa} not found`);
   /** The account's token named in the path, or the 404 to answer with. */
@@ -81,7 +86,7 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
     const sa = account(r);
     if (!('tokens' in sa)) return sa;
     const accessTokens = [...sa.tokens.values()].map(({ value, ...meta }) => ({
-      ...meta, role: 'fineGrained', repoIds: [], repoPermissions: [], endpointPatterns: [], last4: value.slice(-4),
+      ...meta, role: 'fineGrained', endpointPatterns: [], last4: value.slice(-4),
     }));
     return { status: 200, body: { ...publicView(sa), accessTokens } };
   }));
@@ -95,10 +100,14 @@ export function registerServiceAccounts(hub: HubStandIn): Map<string, ServiceAcc
   hub.route('POST', `${base}/{sa}/tokens`, (r) => hub.guardAdmin(r, () => {
     const sa = account(r);
     if (!('tokens' in sa)) return sa;
-    const body = (r.body ?? {}) as { displayName?: unknown; permissions?: unknown };
+    const body = (r.body ?? {}) as { displayName?: unknown; permissions?: unknown; repoIds?: string[]; repoPermissions?: string[] };
     const permissions = body.permissions ?? [];
     if (badPermissions(permissions)) return hubError(400, `permissions must be a list of: ${PERMISSIONS.join(', ')}`);
-    return { status: 201, body: issue(sa, typeof body.displayName === 'string' ? body.displayName : 'API Token', permissions as string[]) };
+    // The spec: repositories of the organization or public ones; anything else is refused.
+    const unknown = (body.repoIds ?? []).find((id) => !hub.repos.has(id.toLowerCase()) || (hub.repos.get(id.toLowerCase())!.private && !hub.repos.get(id.toLowerCase())!.id.startsWith(`${hub.org}/`)));
+    if (unknown) return hubError(400, `Repository ${unknown} not found, or neither public nor the organization's`);
+    const scope = { repoIds: (body.repoIds ?? []).map((id) => id.toLowerCase()), repoPermissions: body.repoPermissions ?? [] };
+    return { status: 201, body: issue(sa, typeof body.displayName === 'string' ? body.displayName : 'API Token', permissions as string[], 'create', scope) };
   }));
   hub.route('PATCH', `${base}/{sa}/tokens/{token}`, (r) => hub.guardAdmin(r, () => {
     const found = tokenOf(r);

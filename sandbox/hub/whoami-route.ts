@@ -16,7 +16,11 @@ export function whoami(hub: HubStandIn, record: HubTokenRecord): SandboxResponse
     type: 'org', id: hub.orgId, name: hub.org, fullname: hub.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: hub.plan,
     ...(showRole ? { roleInOrg } : {}), ...(record.securityRestrictions?.length ? { securityRestrictions: record.securityRestrictions } : {}),
   };
-  const scoped = accessRole === 'fineGrained' ? [{ entity: { _id: hub.orgId, name: hub.org, type: 'org' }, permissions: record.permissions ?? [] }] : [];
+  const repos = (record.repoIds ?? []).flatMap((id) => {
+    const repo = hub.repos.get(id);
+    return repo ? [{ entity: { _id: repo._id, name: repo.id, type: repo.kind }, permissions: record.repoPermissions ?? [] }] : [];
+  });
+  const scoped = accessRole === 'fineGrained' ? [{ entity: { _id: hub.orgId, name: hub.org, type: 'org' }, permissions: record.permissions ?? [] }, ...repos] : [];
   return {
     status: 200,
     body: {

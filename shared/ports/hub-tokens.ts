@@ -32,6 +32,11 @@ export interface TokenIdentity extends TokenAccess {
   otherOrgs: string[];
 }
 
+export interface RepoGrant {
+  repoIds: readonly string[];
+  repoPermissions: readonly string[];
+}
+
 export interface ExchangedToken {
   value: string;
   expiresInSeconds: number;
@@ -42,8 +47,13 @@ export interface HubTokens {
   listServiceAccounts(): Promise<ServiceAccountRef[]>;
   /** Token metadata (never values) of one service account. */
   listTokens(serviceAccountId: string): Promise<TokenMeta[]>;
-  /** Not retried on a 5xx (a retry could mint twice); failure ⇒ maybe a token exists: find it by `displayName`. */
-  createToken(serviceAccountId: string, displayName: string, permissions: readonly string[]): Promise<MintedToken>;
+  /**
+   * Not retried on a 5xx (a retry could mint twice); failure ⇒ maybe a token exists: find it by `displayName`.
+   * `repos`: the repository ids (24 hex) the token gets `repoPermissions` on, besides its org-wide `permissions`.
+   */
+  createToken(serviceAccountId: string, displayName: string, permissions: readonly string[], repos?: RepoGrant): Promise<MintedToken>;
+  /** A repository's id as the token API takes it (`GET /api/{models|datasets|spaces}/{ns}/{name}` → `_id`); `NotFoundError` when there is none. */
+  repoId(repo: { kind: 'model' | 'dataset' | 'space'; id: string }): Promise<string>;
   /** Failure ⇒ the token still works. A token already gone counts as deleted. */
   deleteToken(serviceAccountId: string, tokenId: string): Promise<void>;
   /** The Hub's rotate: the old token dies at once. Failure ⇒ maybe rotated: the old id then answers 404. */

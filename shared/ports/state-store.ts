@@ -2,7 +2,8 @@ import type { Access, Change, ChangeAction, Effect, PlanScope, PlanSummary } fro
 import type { IssuedToken, ManagedMember } from '../domain/types.js';
 
 /** Who or what started a run, for the audit trail. */
-export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event';
+/** `ci`: the ci-token broker and its sweeper (CI jobs' token exchanges). */
+export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event' | 'ci';
 
 /** `stopped`: an org run that ended before its last batch (stopped, its lease lost, its retries spent); `apply --resume RUN` continues it. */
 export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'blocked' | 'no-changes' | 'aborted' | 'stopped';
@@ -31,14 +32,19 @@ export interface ChangeRecord {
   organization: string;
   user: string;
   oktaUserId: string | null;
-  /** A plan's change, or an operator's act: `break-lease` (unlock), `allow-removals` (a one-run guard override). */
-  action: ChangeAction | 'break-lease' | 'allow-removals';
+  /**
+   * A plan's change, or an operator's act: `break-lease` (unlock), `allow-removals` (a one-run guard override);
+   * or the broker's: `ci-token-issue` (an exchange, issued or refused), `ci-token-delete` (at its TTL), `ci-token-revoke` (by hand).
+   */
+  action: ChangeAction | 'break-lease' | 'allow-removals' | 'ci-token-issue' | 'ci-token-delete' | 'ci-token-revoke';
   effect: Effect | 'none';
   before: Access | null;
   after: Access | null;
   reasons: string[];
   /** `revoke-token` only: which token (id, last four characters, label), never its value. */
   token?: { tokenId: string; last4: string; label: string };
+  /** `ci-token-*` only: the policy, the claims that matched (or were refused), the token's id and last four (never its value). */
+  ci?: CiExchangeFacts;
   /** `suspend-credential` only: which token-exchange credential (its secret's name, never a value). */
   credential?: { name: string; secret: string };
   trigger: Trigger;
@@ -50,6 +56,18 @@ export interface ChangeRecord {
   /** Why an `applied` change needed no Hub call (the Hub already showed it when the run came back to it). */
   note?: string;
   at: string;
+}
+
+/** What the audit trail keeps of a CI token exchange. */
+export interface CiExchangeFacts {
+  policy: string | null;
+  issuer: string | null;
+  claims: Record<string, string>;
+  tokenId?: string;
+  last4?: string;
+  expiresAt?: string;
+  /** A refusal's RFC 6749 error code. */
+  error?: string;
 }
 
 /** A question to the audit trail: newest first, within [since, until), optionally narrowed. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDuration, type CredentialSpec } from '../domain/credentials.js';
 import type { NamingConvention } from '../domain/rules.js';
+import type { CiAccess } from '../domain/ci-access.js';
 import type { Policy, Rule } from '../domain/types.js';
 import type { ConfigFile } from './config-schema.js';
 import { ConfigError } from './errors.js';
@@ -37,6 +38,8 @@ export interface Config {
   rules: Rule[];
   naming: NamingConvention | null;
   credentials: CredentialSpec[];
+  /** The ci-token broker's issuers and policies (none: the broker refuses every token). */
+  ciAccess: CiAccess;
 }
 
 /** Reads the secrets from an environment (`process.env`, or one whose `<NAME>_SECRET_ARN`s were resolved); lists every one missing. */
@@ -117,10 +120,20 @@ function toCredential(c: ConfigFile['credentials'][number]): CredentialSpec {
   };
 }
 
+function toCiAccess(file: ConfigFile): CiAccess {
+  const ci = file.ciAccess;
+  if (!ci) return { issuers: [], policies: [] };
+  return {
+    issuers: ci.issuers.map((i) => ({ name: i.name, url: i.url, audience: i.audience ?? file.organization, maxTokenAgeMs: parseDuration(i.maxTokenAge)! })),
+    policies: ci.policies.map((p) => ({ ...p, ttlMs: parseDuration(p.ttl)! })),
+  };
+}
+
 /** The Config of a file the schema accepted (`sourceSha256`: of the text it was read from). */
 export function configFrom(file: ConfigFile, sourceSha256: string): Config {
   const rules: Rule[] = file.rules.map((r) => ({ ...r, source: 'config' as const }));
-  return Object.freeze({ file, sourceSha256, policy: toPolicy(file), rules, naming: file.naming ?? null, credentials: file.credentials.map(toCredential) });
+  return Object.freeze({ file, sourceSha256, policy: toPolicy(file), rules, naming: file.naming ?? null, credentials: file.credentials.map(toCredential),
+    ciAccess: toCiAccess(file) });
 }
 
 /** The compiled configuration's format; a file of another format or version is refused, never guessed at. */

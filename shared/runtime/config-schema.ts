@@ -67,6 +67,27 @@ const credential = z.preprocess(
   z.discriminatedUnion('kind', [serviceAccountCredential, tokenExchangeCredential], { error: 'kind must be service-account (the default) or token-exchange' }),
 );
 
+/** Claims that say whose pipeline a token is: a policy pins at least one, or any repository on the issuer could match it. */
+export const OWNER_CLAIMS = ['sub', 'repository', 'repository_id', 'repository_owner', 'repository_owner_id', 'project_path', 'project_id', 'namespace_path', 'namespace_id'];
+
+const ciIssuer = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lower-case letters, digits or dashes (policies name their issuer by it)'),
+  url: z.string().url('must be the issuer URL exactly as its tokens carry it in `iss` (e.g. https://token.actions.githubusercontent.com)'),
+  audience: z.string().min(1).optional(),
+  maxTokenAge: duration('15m').default('15m'),
+});
+
+const ciPolicy = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,59}$/, 'must be 1–60 lower-case letters, digits or dashes (CI jobs name it in `resource`)'),
+  issuer: z.string().min(1, 'must name one of ciAccess.issuers'),
+  claims: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'must be a claim name'), z.string().min(1, 'must be the exact value, or a glob with *')),
+  serviceAccount: z.string().min(1, 'must name the service account the token is created on'),
+  permissions: z.array(z.enum(TOKEN_PERMISSIONS, { error: `must be one of ${TOKEN_PERMISSIONS.join(', ')}` })).default([]),
+  repos: z.array(z.string().regex(/^((models|datasets|spaces)\/)?[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must name a repository as on the Hub: acme/model, datasets/acme/corpus or spaces/acme/demo')).default([]),
+  repoPermissions: z.array(z.enum(['repo.content.read', 'repo.write'], { error: 'must be repo.content.read or repo.write' })).min(1).default(['repo.content.read']),
+  ttl: duration('1h').default('1h'),
+});
+
 export const configSchema = z.strictObject({
   organization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be the organization name as in its Hub URL'),
   okta: z.strictObject({
@@ -101,6 +122,8 @@ export const configSchema = z.strictObject({
     audience: z.string().min(1).optional(),
   }).optional(),
   credentials: z.array(credential).default([]),
+  /** CI jobs' OIDC identities and the Hub tokens they may get (the ci-token broker). */
+  ciAccess: z.strictObject({ issuers: z.array(ciIssuer).min(1), policies: z.array(ciPolicy).default([]) }).optional(),
 });
 
 /**
@@ -130,6 +153,42 @@ export function crossChecks(raw: unknown): Array<{ path: string; message: string
     if (c?.strategy === 'in-place' && c.gracePeriod !== undefined) {
       problems.push({ path: `credentials[${i}].gracePeriod`, message: 'does not apply to strategy: in-place (the Hub kills the old token at once); remove it or use strategy: overlap' });
     }
+  });
+  problems.push(...ciAccessChecks(raw));
+  return problems;
+}
+
+/** The broker's policies against its issuers and the rotated credentials. */
+function ciAccessChecks(raw: unknown): Array<{ path: string; message: string }> {
+  const doc = raw as { ciAccess?: { issuers?: unknown; policies?: unknown }; credentials?: unknown } | null;
+  if (!doc?.ciAccess) return [];
+  const list = (v: unknown) => (Array.isArray(v) ? (v as Array<Record<string, unknown>>) : []);
+  const issuers = list(doc.ciAccess.issuers);
+  const problems: Array<{ path: string; message: string }> = [];
+  const unique = (items: Array<Record<string, unknown>>, what: string) => {
+    const seen = new Map<unknown, number>();
+    items.forEach((item, i) => {
+      if (seen.has(item?.name)) problems.push({ path: `ciAccess.${what}[${i}].name`, message: `"${String(item.name)}" is already the name of ciAccess.${what}[${seen.get(item.name)}]` });
+      else seen.set(item?.name, i);
+    });
+  };
+  unique(issuers, 'issuers');
+  unique(list(doc.ciAccess.policies), 'policies');
+  const rotated = new Set(list(doc.credentials).map((c) => c?.serviceAccount).filter(Boolean));
+  list(doc.ciAccess.policies).forEach((p, i) => {
+    const at = `ciAccess.policies[${i}]`;
+    if (!issuers.some((x) => x?.name === p?.issuer)) {
+      problems.push({ path: `${at}.issuer`, message: `"${String(p?.issuer)}" is not one of ciAccess.issuers (${issuers.map((x) => String(x?.name)).join(', ')})` });
+    }
+    const claims = Object.keys((p?.claims as Record<string, unknown> | undefined) ?? {});
+    if (!claims.some((c) => OWNER_CLAIMS.includes(c))) {
+      problems.push({ path: `${at}.claims`, message: `must pin whose pipeline it trusts with one of ${OWNER_CLAIMS.join(', ')}: any repository on the issuer can mint a token with any audience` });
+    }
+    if (typeof p?.ttl === 'string' && (parseDuration(p.ttl) ?? 0) > 12 * 3_600_000) problems.push({ path: `${at}.ttl`, message: 'must be at most 12h' });
+    if (rotated.has(p?.serviceAccount)) {
+      problems.push({ path: `${at}.serviceAccount`, message: `is also a rotated credential's service account; the broker deletes every token of its accounts that it did not issue — give CI its own account` });
+    }
+    if (list(p?.repos).length === 0 && list(p?.permissions).length === 0) problems.push({ path: at, message: 'grants nothing: list repos, permissions, or both' });
   });
   return problems;
 }

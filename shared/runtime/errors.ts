@@ -25,7 +25,7 @@ export class ConfigError extends AppError {
 }
 
 /** Which outside system an `UpstreamError` came from. */
-export type Upstream = 'okta' | 'huggingface' | 'dynamodb' | 'secrets' | 'eventbridge' | 's3' | 'stepfunctions';
+export type Upstream = 'okta' | 'huggingface' | 'dynamodb' | 'secrets' | 'eventbridge' | 's3' | 'stepfunctions' | 'oidc';
 
 /**
  * A call to Okta, the Hub, DynamoDB or Secrets Manager failed after our retries.
@@ -156,5 +156,16 @@ export class VerificationError extends AppError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'VerificationError';
+  }
+}
+
+/**
+ * A CI job's OIDC ID token was refused by verification (signature, issuer, audience, times, replay).
+ * `description` tells the CI author what to fix; it never quotes the token.
+ */
+export class IdTokenRejectedError extends AppError {
+  constructor(readonly description: string, options?: ErrorOptions) {
+    super(`ID token refused: ${description}`, options);
+    this.name = 'IdTokenRejectedError';
   }
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
 import type { Change } from '../../domain/plan.js';
 import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore, StoredPlan } from '../../ports/state-store.js';
@@ -7,7 +7,7 @@ import { ConflictError } from '../../runtime/errors.js';
 import { LeaseLostError } from '../../runtime/held-lease.js';
 import { mapLimit } from '../../runtime/map-limit.js';
 import { TABLE_INDEXES } from './table.js';
-import { TableOps, unkeyed } from './table-ops.js';
+import { changeItem, pad, TableOps, unkeyed } from './table-ops.js';
 
 /**
  * `StateStore` on one DynamoDB table, using only Get/Put/Delete with conditions and Query, which
@@ -23,7 +23,6 @@ import { TableOps, unkeyed } from './table-ops.js';
  *   RUN#{runId}  / PLAN#{n}        its changes n × chunkSize …, in apply order (JSON, < 400 KB an item)
  */
 
-const pad = (n: number) => String(n).padStart(6, '0');
 /** One partition per member: a burst of offboardings spreads over the table. */
 const holdKey = (organization: string, user: string) => ({ pk: `HOLD#${organization}#${user.toLowerCase()}`, sk: 'HOLD' });
 
@@ -100,31 +99,11 @@ export class DynamoDbStateStore implements StateStore {
 
   async putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void> {
     // One request for the two or three puts that settle an applied change (none is conditional).
-    await this.#batchWrite(
-      [this.#changeItem(change), ...this.#memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } })),
+    await this.#ops.batchWrite(
+      [changeItem(change), ...this.#memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } })),
       `record change ${change.seq} of run ${change.runId} and member ${member.user}`,
       (left) => `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change is applied on the Hub, its record is not complete.`,
     );
-  }
-
-  /**
-   * Unconditional puts and deletes, 25 a request (BatchWriteItem's maximum); what the table leaves
-   * unprocessed is sent again, backing off, five times at most.
-   */
-  async #batchWrite(requests: ReadonlyArray<{ PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } }>, what: string, unprocessed: (left: number) => string): Promise<void> {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending = requests.slice(i, i + 25);
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        try {
-          const answer = await this.#doc.send(new BatchWriteCommand({ RequestItems: { [this.#table]: [...pending] } }));
-          pending = (answer.UnprocessedItems?.[this.#table] ?? []) as typeof pending;
-        } catch (error) {
-          throw this.#ops.wrap(what, error);
-        }
-        if (pending.length > 0 && attempt === 5) throw new ConflictError(unprocessed(pending.length));
-        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      }
-    }
   }
 
   async findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]> {
@@ -144,8 +123,8 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }, applied: ReadonlyArray<{ change: ChangeRecord; member: ManagedMember }> = []): Promise<void> {
-    await this.#batchWrite([
-      ...applied.flatMap(({ change, member }) => [this.#changeItem(change), ...this.#memberItems(change.organization, member)]).map((Item) => ({ PutRequest: { Item } })),
+    await this.#ops.batchWrite([
+      ...applied.flatMap(({ change, member }) => [changeItem(change), ...this.#memberItems(change.organization, member)]).map((Item) => ({ PutRequest: { Item } })),
       { PutRequest: { Item: this.#runItem(run) } },
       ...outbox.put.map((entry) => ({ PutRequest: { Item: this.#outboxItem(entry) } })),
       ...outbox.drop.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${run.organization}`, sk: id } } })),
@@ -154,23 +133,13 @@ export class DynamoDbStateStore implements StateStore {
 
 
   async putChange(change: ChangeRecord, also: { outbox?: readonly OutboxEntry[]; run?: RunRecord } = {}): Promise<void> {
-    const items = [this.#changeItem(change), ...(also.outbox ?? []).map((entry) => this.#outboxItem(entry)), ...(also.run ? [this.#runItem(also.run)] : [])];
+    const items = [changeItem(change), ...(also.outbox ?? []).map((entry) => this.#outboxItem(entry)), ...(also.run ? [this.#runItem(also.run)] : [])];
     if (items.length === 1) {
       await this.#ops.put(items[0]!, `record change ${change.seq} of run ${change.runId}`);
       return;
     }
-    await this.#batchWrite(items.map((Item) => ({ PutRequest: { Item } })),
+    await this.#ops.batchWrite(items.map((Item) => ({ PutRequest: { Item } })),
       `record change ${change.seq} of run ${change.runId}`, (left) => `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change was not attempted.`);
-  }
-
-  #changeItem(change: ChangeRecord): Record<string, unknown> {
-    const time = `${change.at}#${change.runId}#${pad(change.seq)}`;
-    return {
-      pk: `RUN#${change.runId}`, sk: `CHANGE#${pad(change.seq)}`,
-      gsi1pk: `ORG#${change.organization}#CHANGE`, gsi1sk: time,
-      gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`, gsi2sk: time,
-      ...change,
-    };
   }
 
   async putStoredPlan(plan: StoredPlan, chunks: readonly Change[][]): Promise<void> {
@@ -312,7 +281,7 @@ export class DynamoDbStateStore implements StateStore {
 
   async finishEvents(done: readonly string[], released: readonly string[], now: Date): Promise<void> {
     const epoch = Math.floor(now.getTime() / 1000);
-    await this.#batchWrite([
+    await this.#ops.batchWrite([
       ...done.map((uuid) => ({ PutRequest: { Item: { pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 } } })),
       ...released.map((uuid) => ({ DeleteRequest: { Key: { pk: `EVENT#${uuid}`, sk: 'EVENT' } } })),
     ], `finish ${done.length + released.length} event claim(s)`, (left) => `The table left ${left} event claim(s) unfinished five times; their claims end with this invocation's deadline.`);
@@ -404,7 +373,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async deleteOutbox(organization: string, ids: readonly string[]): Promise<void> {
-    await this.#batchWrite(ids.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${organization}`, sk: id } } })), `delete ${ids.length} outcome event(s)`,
+    await this.#ops.batchWrite(ids.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${organization}`, sk: id } } })), `delete ${ids.length} outcome event(s)`,
       (left) => `The table left ${left} published outcome event(s) undeleted five times; they may be published again (at least once).`);
   }
 

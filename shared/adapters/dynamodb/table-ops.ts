@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ChangeRecord } from '../../ports/state-store.js';
 import { ConflictError, LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
 import { LeaseLostError } from '../../runtime/held-lease.js';
 
@@ -19,6 +20,17 @@ export class TableOps {
     try {
       await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
     } catch (error) {
+      throw this.wrap(operation, error);
+    }
+  }
+
+  /** Puts `item` only where nothing holds its key yet: false when something does (a conditional put). */
+  async putIfAbsent(item: Record<string, unknown>, operation: string): Promise<boolean> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw this.wrap(operation, error);
     }
   }
@@ -154,6 +166,26 @@ export class TableOps {
     }
   }
 
+  /**
+   * Unconditional puts and deletes, 25 a request (BatchWriteItem's maximum); what the table leaves
+   * unprocessed is sent again, backing off, five times at most.
+   */
+  async batchWrite(requests: ReadonlyArray<{ PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } }>, what: string, unprocessed: (left: number) => string): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending = requests.slice(i, i + 25);
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        try {
+          const answer = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: [...pending] } }));
+          pending = (answer.UnprocessedItems?.[this.table] ?? []) as typeof pending;
+        } catch (error) {
+          throw this.wrap(what, error);
+        }
+        if (pending.length > 0 && attempt === 5) throw new ConflictError(unprocessed(pending.length));
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      }
+    }
+  }
+
   wrap(operation: string, error: unknown): UpstreamError {
     const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     return new UpstreamError('dynamodb', `${operation} in table ${this.table}`, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
@@ -163,4 +195,18 @@ export class TableOps {
 /** An item without the table's key attributes: the record as it was put. */
 export function unkeyed<T>({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...record }: Record<string, unknown>): T {
   return record as T;
+}
+
+/** Sequence numbers pad to six digits, so sort keys order as numbers do. */
+export const pad = (n: number) => String(n).padStart(6, '0');
+
+/** A change's audit item: by run (`RUN#…`/`CHANGE#seq`), and in the two audit indexes (org + time, org + user + time). */
+export function changeItem(change: ChangeRecord): Record<string, unknown> {
+  const time = `${change.at}#${change.runId}#${pad(change.seq)}`;
+  return {
+    pk: `RUN#${change.runId}`, sk: `CHANGE#${pad(change.seq)}`,
+    gsi1pk: `ORG#${change.organization}#CHANGE`, gsi1sk: time,
+    gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`, gsi2sk: time,
+    ...change,
+  };
 }

@@ -1,6 +1,6 @@
-import type { ExchangedToken, HubTokens, MintedToken, ServiceAccountRef, TokenIdentity, TokenMeta } from '../../ports/hub-tokens.js';
+import type { ExchangedToken, HubTokens, MintedToken, RepoGrant, ServiceAccountRef, TokenIdentity, TokenMeta } from '../../ports/hub-tokens.js';
 import { tokenAccess, type WhoamiBody } from './whoami.js';
-import { AuthenticationError, TokenExchangeError, TokenRejectedError, UpstreamError } from '../../runtime/errors.js';
+import { AuthenticationError, NotFoundError, TokenExchangeError, TokenRejectedError, UpstreamError } from '../../runtime/errors.js';
 import { HubHttp } from './hub-http.js';
 
 /**
@@ -50,12 +50,28 @@ export class HubTokensHttp implements HubTokens {
     return (body.accessTokens ?? []).map((t) => ({ id: t._id, displayName: t.displayName, createdAt: t.createdAt, last4: t.last4 ?? null }));
   }
 
-  async createToken(serviceAccountId: string, displayName: string, permissions: readonly string[]): Promise<MintedToken> {
+  async createToken(serviceAccountId: string, displayName: string, permissions: readonly string[], repos?: RepoGrant): Promise<MintedToken> {
+    const scoped = repos && repos.repoIds.length > 0 ? { repoIds: repos.repoIds, repoPermissions: repos.repoPermissions } : {};
     const { body } = await this.#api.send<{ token: string; tokenInfo: { _id: string } }>({
-      method: 'POST', path: `${this.#base}/${encodeURIComponent(serviceAccountId)}/tokens`, body: { displayName, permissions },
+      method: 'POST', path: `${this.#base}/${encodeURIComponent(serviceAccountId)}/tokens`, body: { displayName, permissions, ...scoped },
       idempotent: false, operation: `create a token for service account ${serviceAccountId}`,
     });
     return { value: body.token, id: body.tokenInfo._id };
+  }
+
+  async repoId(repo: { kind: 'model' | 'dataset' | 'space'; id: string }): Promise<string> {
+    const [namespace, name] = repo.id.split('/').map(encodeURIComponent);
+    try {
+      const { body } = await this.#api.send<{ _id: string }>({
+        method: 'GET', path: `/api/${repo.kind}s/${namespace}/${name}`, idempotent: true, operation: `read ${repo.kind} ${repo.id}`,
+      });
+      return body._id;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 404) {
+        throw new NotFoundError('huggingface', `read ${repo.kind} ${repo.id}`, `no ${repo.kind} ${repo.id} on the Hub (or HF_TOKEN cannot see it)`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   async deleteToken(serviceAccountId: string, tokenId: string): Promise<void> {

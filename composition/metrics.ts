@@ -2,6 +2,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventSource, HandleResult } from '../shared/offboarding/handle-okta-events.js';
 import type { ReconcileOutcome } from '../shared/reconcile/reconcile.js';
 import type { RotationReport } from '../shared/rotation/rotate-tokens.js';
+import type { ExchangeOutcome } from '../shared/ci-tokens/exchange-token.js';
+import type { SweepReport } from '../shared/ci-tokens/sweep-ci-tokens.js';
 import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
 import { runSucceeded } from '../shared/reconcile/job.js';
 
@@ -17,6 +19,8 @@ import { runSucceeded } from '../shared/reconcile/job.js';
  *   RotationsCompleted / RotationsFailed   per rotate-tokens run (a failed step, or a failed old-token deletion)
  *   CredentialsOverdue, OrphanTokens       the rotation checks
  *   RotationAgeHours                       age of the oldest current token; also per credential (dimension `credential`)
+ *   CiTokensIssued / CiTokensRefused       per exchange of the ci-token broker (`CiExchangeFailures`: nothing issued, the Hub or table failed)
+ *   CiTokensDeleted / CiOrphanTokensDeleted / CiSweepFailures   per ci-token-sweeper run
  */
 
 export const metrics = new Metrics({ namespace: 'hf-iam-sync', serviceName: 'hf-iam-sync' });
@@ -68,4 +72,18 @@ export function recordRotation(report: RotationReport): void {
     single.addDimension('credential', r.credential);
     single.addMetric('RotationAgeHours', MetricUnit.Count, r.ageMs! / 3_600_000);
   }
+}
+
+export function recordExchange(outcome: ExchangeOutcome): void {
+  metrics.addMetric('CiTokensIssued', MetricUnit.Count, outcome.kind === 'issued' ? 1 : 0);
+  metrics.addMetric('CiTokensRefused', MetricUnit.Count, outcome.kind === 'refused' ? 1 : 0);
+  metrics.addMetric('CiExchangeFailures', MetricUnit.Count, outcome.kind === 'failed' ? 1 : 0);
+}
+
+/** A sweep that threw counts one failure (the alarm reads it); a completed one what it deleted. */
+export function recordSweep(report: SweepReport | null): void {
+  metrics.addMetric('CiSweepFailures', MetricUnit.Count, report === null ? 1 : 0);
+  if (report === null) return;
+  metrics.addMetric('CiTokensDeleted', MetricUnit.Count, report.deleted.length);
+  metrics.addMetric('CiOrphanTokensDeleted', MetricUnit.Count, report.orphansDeleted.length);
 }

@@ -72,7 +72,7 @@ export const OWNER_CLAIMS = ['sub', 'repository', 'repository_id', 'repository_o
 
 const ciIssuer = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lower-case letters, digits or dashes (policies name their issuer by it)'),
-  url: z.string().url('must be the issuer URL exactly as its tokens carry it in `iss` (e.g. https://token.actions.githubusercontent.com)'),
+  url: httpsUrl,
   audience: z.string().min(1).optional(),
   maxTokenAge: duration('15m').default('15m'),
 });

@@ -29,6 +29,8 @@ const HANDLERS = {
   'okta-log-poll': () => import('../../functions/okta-log-poll/handler.js'),
   'rotate-tokens': () => import('../../functions/rotate-tokens/handler.js'),
   'access-review': () => import('../../functions/access-review/handler.js'),
+  'ci-token': () => import('../../functions/ci-token/handler.js'),
+  'ci-token-sweeper': () => import('../../functions/ci-token-sweeper/handler.js'),
 };
 
 export interface LambdaEnv {

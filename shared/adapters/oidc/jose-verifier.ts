@@ -86,7 +86,9 @@ async function discover(issuer: CiIssuer): Promise<string> {
 
 /** jose's error, in the CI author's words. */
 function refusal(error: unknown, issuer: CiIssuer, token: JWTPayload & { alg?: string }): Error {
-  if (error instanceof errors.JWTExpired) return new IdTokenRejectedError(`the token expired at ${iso(token.exp)}; request a fresh one`, { cause: error });
+  // jose reports a token past maxTokenAge as expired too, naming `iat`.
+  if (error instanceof errors.JWTExpired && error.claim !== 'iat') return new IdTokenRejectedError(`the token expired at ${iso(token.exp)}; request a fresh one`, { cause: error });
+  if (error instanceof errors.JWTExpired) return new IdTokenRejectedError(claimProblem('iat', issuer, token), { cause: error });
   if (error instanceof errors.JWTClaimValidationFailed) return new IdTokenRejectedError(claimProblem(error.claim, issuer, token), { cause: error });
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
     return new IdTokenRejectedError(`alg ${JSON.stringify(token.alg)} is not allowed (only ${ALGORITHMS.join(', ')})`, { cause: error });

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDbCiTokenLedger } from '../shared/adapters/dynamodb/ci-token-ledger.js';
+import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/table.js';
+import { HubTokensHttp } from '../shared/adapters/huggingface/hub-tokens.js';
+import { JoseIdTokenVerifier } from '../shared/adapters/oidc/jose-verifier.js';
+import type { CiBrokerPorts, CiBrokerSettings } from '../shared/ci-tokens/exchange-token.js';
+import { GrantCache } from '../shared/ci-tokens/grant-cache.js';
+import type { SweepPorts } from '../shared/ci-tokens/sweep-ci-tokens.js';
+import { loadCompiledConfig, readStateLocation, type Config, type StateLocation } from '../shared/runtime/config-model.js';
+import { ConfigError } from '../shared/runtime/errors.js';
+import { composeEventSink } from './compose.js';
+import { onceUntilFailure, requiredSecret } from './once.js';
+
+/**
+ * The ci-token broker's and its sweeper's wiring: the compiled configuration, the state table,
+ * the OIDC verifier, and — only when a token is issued or swept — the Hub with the broker's admin
+ * token (HF_TOKEN, or through HF_TOKEN_SECRET_ARN). Built once per container.
+ */
+
+/** Exchange ids: `ci-<base36 ms>-<random>`, sorting by time like run ids. */
+export const newExchangeId = () => `ci-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+
+export interface CiSetup {
+  settings: CiBrokerSettings;
+  ports: CiBrokerPorts;
+  sweep: () => Promise<SweepPorts>;
+}
+
+/** The wiring for a configuration and a table; the CLI and the tests build it the same way. */
+export async function composeCiTokens(config: Config, location: StateLocation, env: Readonly<Record<string, string | undefined>>, options: { jwksCooldownMs?: number } = {}): Promise<CiSetup> {
+  const doc = createDocumentClient(location.endpoint);
+  if (location.endpoint) await ensureTable(doc, location.table);
+  const hub = onceUntilFailure(async () => new HubTokensHttp({
+    endpoint: config.file.huggingface.endpoint, organization: config.policy.organization,
+    adminToken: await requiredSecret(env as NodeJS.ProcessEnv, 'HF_TOKEN', 'HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the admin token the broker creates and deletes service-account tokens with'),
+  }));
+  const events = env.EVENT_BUS_NAME?.trim() ? composeEventSink(env) : undefined;
+  const ledger = new DynamoDbCiTokenLedger(doc, location.table, config.policy.organization);
+  const clock = () => new Date();
+  const ports: CiBrokerPorts = {
+    verifier: new JoseIdTokenVerifier(config.ciAccess.issuers, options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }),
+    ledger, hub: () => hub(undefined), grants: new GrantCache(), events, clock, newRunId: newExchangeId,
+  };
+  return {
+    settings: { organization: config.policy.organization, ciAccess: config.ciAccess },
+    ports,
+    sweep: async () => ({ ledger, hub: await hub(undefined), events, clock, newRunId: newExchangeId }),
+  };
+}
+
+const lambda = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
+  const path = env.HF_IAM_SYNC_CONFIG;
+  const location = readStateLocation(env);
+  const problems = [
+    ...(path ? [] : ['HF_IAM_SYNC_CONFIG is not set (the path of the compiled configuration the package step writes)']),
+    ...(location ? [] : ['STATE_TABLE is not set (the DynamoDB table of this stack)']),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return composeCiTokens(await loadCompiledConfig(path!), location!, env);
+});
+
+/** The Lambda functions' wiring, once per container (a failed start is not kept). */
+export function ciTokenSetup(env: NodeJS.ProcessEnv = process.env): Promise<CiSetup> {
+  return lambda(env);
+}

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { exportSPKI, SignJWT } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ciAccessConfig } from '../../sandbox/ci-seed.js';
 import { composeState } from '../../composition/compose.js';
 import { startCiEnv, huggingfaceHubBody, type CiEnv } from '../helpers/ci-env.js';
@@ -36,6 +36,7 @@ beforeEach(async () => {
   env = await startCiEnv();
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await env.stop();
 });
 
@@ -120,6 +121,19 @@ describe('ci-token broker', () => {
     expect({ hubCalls: result.hubCalls, issued: result.issued }).toEqual({ hubCalls: 0, issued: 0 });
     expect(result.refusal).toMatchObject({ action: 'ci-token-issue', outcome: 'failed', trigger: 'ci' });
     expect(JSON.stringify(result.refusal)).not.toContain(subject);
+  });
+
+  it("refetches the issuer's JWKS on an unknown kid at most once a minute: a rotated key is accepted after the refresh", async () => {
+    const jwksReads = () => env.github.calls.filter((c) => c.path === '/.well-known/jwks').length;
+    expect((await env.exchange(huggingfaceHubBody(await env.github.mint(GITHUB_JOB, { audience: 'acme' }), 'llama-train'))).status).toBe(200);
+    await env.github.rotateKey({ retire: true });
+    const tooSoon = await env.exchange(huggingfaceHubBody(await env.github.mint(GITHUB_JOB, { audience: 'acme' }), 'llama-train'));
+    expect(tooSoon.json.error).toBe('invalid_grant');
+    expect(jwksReads()).toBe(1);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+    const after = await env.exchange(huggingfaceHubBody(await env.github.mint(GITHUB_JOB, { audience: 'acme' }), 'llama-train'));
+    expect(after.status).toBe(200);
+    expect(jwksReads()).toBe(2);
   });
 
   it('refuses a replayed jti: the second exchange of one ID token issues nothing', async () => {

@@ -8,7 +8,7 @@ import { GrantCache } from '../shared/ci-tokens/grant-cache.js';
 import type { SweepPorts } from '../shared/ci-tokens/sweep-ci-tokens.js';
 import { loadCompiledConfig, readStateLocation, type Config, type StateLocation } from '../shared/runtime/config-model.js';
 import { ConfigError } from '../shared/runtime/errors.js';
-import { composeEventSink } from './compose.js';
+import { composeEventSink } from './event-sink.js';
 import { onceUntilFailure, requiredSecret } from './once.js';
 
 /**

@@ -11,14 +11,12 @@ import { OktaDirectory } from '../shared/adapters/okta/okta-directory.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EventBridgeSink } from '../shared/adapters/eventbridge/eventbridge-sink.js';
-import type { EventSink } from '../shared/ports/event-sink.js';
 import type { ReconcilePorts } from '../shared/reconcile/reconcile.js';
+export { composeEventSink } from './event-sink.js';
 import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnJobStarter } from '../shared/adapters/stepfunctions/sfn-job-starter.js';
 import type { JobStarter } from '../shared/ports/job-starter.js';
-import { ConfigError } from '../shared/runtime/errors.js';
 import type { Config, Secrets, StateLocation } from '../shared/runtime/config.js';
 import nodeFetch from 'node-fetch';
 
@@ -94,14 +92,6 @@ export async function compose(config: Config, secrets: Secrets, options: Compose
     },
     close,
   };
-}
-
-/** The bus our own events go to: EVENT_BUS_NAME, with EVENTBRIDGE_ENDPOINT for a local server. */
-export function composeEventSink(env: Readonly<Record<string, string | undefined>>): EventSink {
-  const bus = env.EVENT_BUS_NAME?.trim();
-  if (!bus) throw new ConfigError(['EVENT_BUS_NAME is not set (the EventBridge bus that receives hf-iam-sync.MemberOffboarded and the rotation alerts)']);
-  const endpoint = env.EVENTBRIDGE_ENDPOINT?.trim();
-  return new EventBridgeSink(async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient(awsClientConfig(endpoint, env)), bus);
 }
 
 /**

@@ -63,8 +63,8 @@ const byNameOf = (alarms: ReadonlyArray<readonly [string, Record<string, any>]>)
 const statements = (role: string) => resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 
 describe('the packaged stack', () => {
-  it('has the seven functions on Node.js 22, each with its own role', () => {
-    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['reconcile-job', 'ReconcileJobRole'], ['access-review', 'AccessReviewRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole'], ['rotate-tokens', 'RotateTokensRole']]) {
+  it('has the nine functions on Node.js 22, each with its own role (the broker and its sweeper share one)', () => {
+    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['reconcile-job', 'ReconcileJobRole'], ['access-review', 'AccessReviewRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole'], ['rotate-tokens', 'RotateTokensRole'], ['ci-token', 'CiTokenRole'], ['ci-token-sweeper', 'CiTokenRole']]) {
       expect(fn(name!)?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Role: { 'Fn::GetAtt': [role, 'Arn'] } });
     }
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
@@ -72,7 +72,7 @@ describe('the packaged stack', () => {
 
   it('wires the triggers: weekly schedule, Okta partner bus rule with retry and DLQ, Function URL, poll schedule', () => {
     const schedules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).filter((p) => p.ScheduleExpression);
-    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'cron(0 7 1 * ? *)', 'rate(1 hour)', 'rate(1 minute)']);
+    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'cron(0 7 1 * ? *)', 'rate(1 hour)', 'rate(1 minute)', 'rate(1 minute)']);
     const rotate = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'rate(1 hour)')![1];
     expect(JSON.stringify(rotate.Properties.Targets)).toContain('RotateDashtokensLambdaFunction');
     const PARTNER_BUS = 'arn:aws:events:us-east-1:000000000000:event-bus/aws.partner/okta.com/example/hf-iam-sync';
@@ -86,7 +86,7 @@ describe('the packaged stack', () => {
     expect(okta.EventPattern.detail.eventType).toContain('user.lifecycle.deactivate');
     // Okta's events go to the queue okta-event consumes, not to the function: a burst waits there, batched.
     expect(okta.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] }, RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 8 }), DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['OktaEventsDlq', 'Arn'] } } })]);
-    expect(ofType('AWS::Lambda::Url')).toHaveLength(1);
+    expect(ofType('AWS::Lambda::Url')).toHaveLength(2);
     const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1];
     expect(mapping!.Properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] }, BatchSize: 100, MaximumBatchingWindowInSeconds: 1,
@@ -175,6 +175,23 @@ describe('the packaged stack', () => {
     expect(resources.OktaSystemLogRule!.Type).toBe('AWS::Events::Rule');
   });
 
+  it('serves the CI token broker on a public Function URL with capped concurrency; its role reaches only its own table items, the one Hub token and our bus', () => {
+    const url = ofType('AWS::Lambda::Url').map(([, r]) => r.Properties);
+    expect(url.find((u) => JSON.stringify(u.TargetFunctionArn).includes('CiDashtokenLambda'))).toMatchObject({ AuthType: 'NONE' });
+    expect(fn('ci-token')!.Properties).toMatchObject({ ReservedConcurrentExecutions: 10, Timeout: 10 });
+    expect(fn('ci-token')!.Properties.Environment.Variables.HF_TOKEN_SECRET_ARN).toEqual({ 'Fn::If': ['HasCiHubTokenSecret', '', HF_TOKEN_ARN] });
+    const s = statements('CiTokenRole');
+    expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
+    const table = s.find((x: any) => JSON.stringify(x.Action).includes('dynamodb:'));
+    expect(table).toMatchObject({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'], Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CIJTI#*', 'CITOKEN#*', 'RUN#ci-*'] } } });
+    expect(JSON.stringify(s)).not.toMatch(/index\/|dynamodb:(UpdateItem|DeleteItem)|sqs:|s3:/);
+    expect(JSON.stringify(s)).not.toContain(OKTA_ARN);
+    expect(JSON.stringify(s)).toContain(HF_TOKEN_ARN);
+    const sweep = ofType('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.Targets).includes('CiDashtokenDashsweeper'));
+    expect(sweep?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(resources.CiSweepFailingAlarm!.Properties).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'hf-iam-sync-ci-ci-token-sweeper' }] });
+  });
+
   it('writes the monthly access review to an encrypted, private, TLS-only bucket with a lifecycle rule; its role may only put reviews there and read the state', () => {
     expect(fn('access-review')?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Role: { 'Fn::GetAtt': ['AccessReviewRole', 'Arn'] }, Environment: { Variables: expect.objectContaining({ ACCESS_REVIEW_BUCKET: { Ref: 'AccessReviewBucket' } }) } });
     const bucket = resources.AccessReviewBucket!;
@@ -208,7 +225,7 @@ describe('the packaged stack', () => {
   it('alarms on failed offboarding, a non-empty DLQ, failed reconciles, a failing poll, and failed, overdue or stale rotation', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
     expect(alarms.map(([n]) => n).sort()).toEqual([
-      'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingDelayedAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
+      'CiSweepFailingAlarm', 'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingDelayedAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
       'ReconcileFailedAlarm', 'ReconcileJobExecutionThrottledAlarm', 'ReconcileJobExecutionsAbortedAlarm', 'ReconcileJobExecutionsFailedAlarm', 'ReconcileJobExecutionsTimedOutAlarm',
       'RotateTokensErrorsAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
     ]);

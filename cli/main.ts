@@ -15,6 +15,7 @@ import { runUnlockCommand } from './commands/unlock-command.js';
 import { EXIT, type CliIo } from './io.js';
 import { runResumeCommand } from './commands/resume-command.js';
 import { runCompileCommand } from './commands/compile-command.js';
+import { runCiTokensCommand } from './commands/ci-tokens-command.js';
 
 const USAGE = `Usage: hf-iam-sync <command> [options]
 
@@ -26,7 +27,7 @@ Commands:
   apply   --config FILE --resume RUN [--yes] [--json]   continue a stopped organization run from its last checkpoint
   apply   --config FILE PLAN.json [--yes] [--all-or-nothing]
                                                       apply exactly a saved, reviewed plan; stale changes are refused
-  audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event]
+  audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event|ci]
           [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
                                                       the audit trail, newest first (--json = --format json);
           --credential NAME [--since T] [--until T]  a credential's rotation trail instead
@@ -42,6 +43,9 @@ Commands:
   restore --config FILE --change RUN/SEQ --reason "…" put a member back to what a recorded change took away
   unlock  --config FILE --run RUN --reason "…" [--credential NAME]
                                                       break the lease of a run that is gone (recorded)
+  ci-tokens --config FILE [--policy P] [--json]       the CI token broker's live tokens (never a value)
+  ci-tokens revoke --config FILE --token ID|--policy P --reason "…"
+                                                      delete them on the Hub now (recorded)
   demo                                                the whole story on the built-in sandbox
 
 --user takes an Okta login, an Okta user id, or a Hugging Face username.
@@ -72,6 +76,8 @@ const OPTIONS = {
   compare: { type: 'string' },
   'all-or-nothing': { type: 'boolean', default: false },
   resume: { type: 'string' },
+  policy: { type: 'string' },
+  token: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -164,6 +170,8 @@ async function dispatch(command: string, values: Values, positionals: readonly s
       return await runRestoreCommand({ config: needConfig(), change: values.change, reason: values.reason }, io);
     case 'unlock':
       return await runUnlockCommand({ config: needConfig(), run: values.run, reason: values.reason, credential: values.credential }, io);
+    case 'ci-tokens':
+      return await runCiTokensCommand({ config: needConfig(), action: positionals[1], policy: values.policy, token: values.token, reason: values.reason, json: values.json }, io);
     case 'demo':
       return await runDemo(io);
     default:

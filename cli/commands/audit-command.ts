@@ -26,7 +26,7 @@ export interface AuditArgs {
   credential?: string | undefined;
 }
 
-const TRIGGERS: readonly Trigger[] = ['cli', 'schedule', 'invoke', 'event'];
+const TRIGGERS: readonly Trigger[] = ['cli', 'schedule', 'invoke', 'event', 'ci'];
 const OUTCOMES: ReadonlyArray<ChangeRecord['outcome']> = ['started', 'applied', 'failed', 'held', 'superseded'];
 
 /** Validates the filters; every problem at once, naming the flag. */
@@ -61,7 +61,7 @@ export function renderAuditCsv(records: readonly ChangeRecord[]): string {
 export function renderAudit(records: readonly ChangeRecord[]): string {
   if (records.length === 0) return 'No changes in the audit trail match.';
   const rows = records.map((r) => [
-    r.at, r.user, r.action, `${r.before?.role ?? '—'} → ${r.after?.role ?? 'out'}`, r.outcome, `${r.trigger}:${r.actor}`, r.runId, r.reasons[0] ?? '',
+    r.at, r.user, r.action, r.ci ? `policy ${r.ci.policy ?? '—'}` : `${r.before?.role ?? '—'} → ${r.after?.role ?? 'out'}`, r.outcome, `${r.trigger}:${r.actor}`, r.runId, r.reasons[0] ?? '',
   ]);
   const header = ['time', 'user', 'action', 'role', 'outcome', 'by', 'run', 'why'];
   return alignColumns([header, ...rows]).join('\n');

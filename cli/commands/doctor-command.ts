@@ -2,6 +2,17 @@ import { runDoctor, type Finding } from '../../shared/doctor/run-doctor.js';
 import { UpstreamError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
+import { ciAccessFindings } from '../../shared/doctor/ci-access-findings.js';
+import { HubTokensHttp } from '../../shared/adapters/huggingface/hub-tokens.js';
+import type { Config } from '../../shared/runtime/config.js';
+import type { Composition } from '../../composition/compose.js';
+
+/** The broker's policies, checked with HF_TOKEN against the Hub's service accounts and repositories. */
+async function ciFindings(config: Config, composition: Composition, io: CliIo): Promise<Finding[]> {
+  const hub = new HubTokensHttp({ endpoint: config.file.huggingface.endpoint, adminToken: io.env.HF_TOKEN ?? '', organization: config.policy.organization });
+  const plan = await composition.ports.hub.whoami().then((me) => me.plan, () => null);
+  return ciAccessFindings(config, hub, plan);
+}
 
 /** `doctor`: every check with pass/warn/fail and its fix; exit 1 when anything failed. */
 
@@ -26,6 +37,7 @@ export async function runDoctorCommand(args: { config: string; json: boolean }, 
   });
   try {
     const findings = await runDoctor(composition.ports, config);
+    if (config.ciAccess.issuers.length > 0) findings.push(...(await ciFindings(config, composition, io)));
     io.stdout(args.json ? JSON.stringify({ ok: !findings.some((f) => f.status === 'fail'), findings }, null, 2) : renderFindings(findings, io.color));
     return findings.some((f) => f.status === 'fail') ? EXIT.failed : EXIT.ok;
   } finally {

@@ -20,6 +20,7 @@ import { describeError } from '../runtime/errors.js';
  *   conflicts         no Hub username is claimed by two Okta users
  *   token-exchange    (when configured) the audience names this organization; the plan is Enterprise
  *   credentials       (when configured) service accounts exist on the organization's plan
+ *   ci-audience, ci-policy, ci-trusted-publisher   (when ciAccess is configured) see ci-access-findings.ts
  */
 
 export type FindingStatus = 'pass' | 'warn' | 'fail';

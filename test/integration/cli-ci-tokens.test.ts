@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
+import { ciAccessConfig } from '../../sandbox/ci-seed.js';
+import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
 import { runCli } from '../helpers/cli.js';
 import { startCiEnv, huggingfaceHubBody, type CiEnv } from '../helpers/ci-env.js';
 
@@ -46,5 +47,28 @@ describe('ci-tokens', () => {
     const all = JSON.parse((await cli(['audit', '--format', 'json'])).stdout) as Array<{ action: string; actor: string; reasons: string[] }>;
     expect(all.find((r) => r.action === 'ci-token-revoke')).toMatchObject({ actor: 'secops-eve', reasons: [expect.stringContaining('INC-7 leaked runner')] });
     expect(audit.stdout).not.toContain(value);
+  });
+});
+
+describe('doctor on ciAccess', () => {
+  it('fails a policy that cannot be met, hints at Trusted Publishers for a one-repo publisher, and names the audience to ask for', async () => {
+    await env.stop();
+    env = await startCiEnv((github, gitlab) => `${ciAccessConfig(github, gitlab)}    - { name: broken, issuer: github, claims: { repository: acme/x }, serviceAccount: nobody-bot, repos: [acme/missing] }
+    - { name: publish-only, issuer: github, claims: { repository: acme/llama-ft }, serviceAccount: ci-bot, repos: [acme/llama-ft], repoPermissions: [repo.write] }
+`);
+    const config = process.env.HF_IAM_SYNC_CONFIG!.replace(/\.json$/, '.yaml');
+    const doctor = await runCli(['doctor', '--config', config, '--json'], {
+      env: { DYNAMODB_ENDPOINT: env.sandbox.dynamoEndpoint, STATE_TABLE: 'hf-iam-sync', HF_TOKEN: SANDBOX_HF_TOKEN, OKTA_API_TOKEN: SANDBOX_OKTA_TOKEN },
+    });
+    const findings = (JSON.parse(doctor.stdout) as { findings: Array<{ check: string; status: string; summary: string }> }).findings.filter((f) => f.check.startsWith('ci-'));
+    expect(findings.filter((f) => f.check === 'ci-audience').map((f) => f.summary)).toEqual([
+      expect.stringContaining('tokens must carry aud "acme" (the organization\'s name, the default)'), expect.stringContaining('issuer gitlab'),
+    ]);
+    expect(findings.find((f) => f.summary.includes('policy broken'))).toMatchObject({
+      status: 'fail', summary: expect.stringMatching(/service account "nobody-bot" does not exist.*repository acme\/missing does not exist/),
+    });
+    expect(findings.filter((f) => f.check === 'ci-policy' && f.status === 'pass')).toHaveLength(4);
+    expect(findings.filter((f) => f.check === 'ci-trusted-publisher').map((f) => f.summary)).toEqual([expect.stringContaining("policy publish-only only writes acme/llama-ft: the Hub's own Trusted Publishers")]);
+    expect(doctor.code).toBe(1);
   });
 });

@@ -35,7 +35,17 @@ function renderTable(review: AccessReview): string {
     `Access review of "${review.organization}", ${review.generatedAt}: ${review.summary.members} members`,
     `  by role: ${counts(review.summary.byRole)}`, `  by resource group: ${counts(review.summary.byResourceGroup)}`, `  flags: ${counts(review.summary.byFlag)}`, '',
     ...alignColumns([header, ...rows]).map((line) => line.trimEnd()),
+    ...(review.ciPrincipals ? ['', `CI principals (ciAccess policies; use since ${review.ciPeriodStart?.slice(0, 10)}):`, ...renderPrincipals(review.ciPrincipals)] : []),
   ].join('\n');
+}
+
+function renderPrincipals(principals: NonNullable<AccessReview['ciPrincipals']>): string[] {
+  const rows = principals.map((p) => [
+    p.policy, `${p.issuer}: ${Object.entries(p.trusts).map(([k, v]) => `${k}=${v}`).join(', ')}`, p.serviceAccount,
+    [...p.permissions, ...(p.repos.length ? [`${p.repoPermissions.join('+')} on ${p.repos.join(', ')}`] : [])].join('; '), `${p.ttlMinutes}m`,
+    String(p.issued), String(p.refused), p.lastIssuedAt?.slice(0, 16) ?? '-',
+  ]);
+  return alignColumns([['policy', 'trusts', 'service account', 'gets', 'ttl', 'issued', 'refused', 'last issued'], ...rows]).map((line) => `  ${line.trimEnd()}`);
 }
 
 export async function runAccessReviewCommand(args: AccessReviewArgs, io: CliIo): Promise<number> {

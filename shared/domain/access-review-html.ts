@@ -19,6 +19,19 @@ function bars(title: string, counts: Record<string, number>): string {
   return `<section class="chart"><h3>${escape(title)}</h3><svg role="img" aria-label="${escape(title)}" width="420" height="${entries.length * 22}">${rows}</svg></section>`;
 }
 
+/** The CI token broker's policies: which pipeline can get what, and how often it did. */
+function principals(review: AccessReview): string {
+  if (!review.ciPrincipals) return '';
+  const rows = review.ciPrincipals.map((p) => `<tr><td>${escape(p.policy)}</td><td>${escape(`${p.issuer}: ${Object.entries(p.trusts).map(([k, v]) => `${k}=${v}`).join(', ')}`)}</td>`
+    + `<td>${escape(p.serviceAccount)}</td><td>${escape([...p.permissions, ...(p.repos.length ? [`${p.repoPermissions.join('+')} on ${p.repos.join(', ')}`] : [])].join('; '))}</td>`
+    + `<td>${p.ttlMinutes} min</td><td>${p.issued}</td><td>${p.refused}</td><td>${escape(p.lastIssuedAt ?? '–')}</td></tr>`).join('\n');
+  return `<h2>CI principals (since ${escape(review.ciPeriodStart?.slice(0, 10) ?? '')})</h2>
+<table id="ci-principals"><thead><tr><th>policy</th><th>trusts</th><th>service account</th><th>gets</th><th>ttl</th><th>issued</th><th>refused</th><th>last issued</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`;
+}
+
 export function renderAccessReviewHtml(review: AccessReview): string {
   const roles = Object.keys(review.summary.byRole).sort();
   const flags = Object.keys(review.summary.byFlag).sort();
@@ -56,6 +69,7 @@ ${bars('Flags', review.summary.byFlag)}
 <tbody>
 ${rows}
 </tbody></table>
+${principals(review)}
 <script>
 (function () {
   var q = document.getElementById('q'), role = document.getElementById('role'), flag = document.getElementById('flag'), shown = document.getElementById('shown');

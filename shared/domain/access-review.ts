@@ -1,3 +1,4 @@
+import type { CiPrincipal } from './ci-access.js';
 import type { PlanInputs } from './compute-plan.js';
 import { computeDesired, linkByEmail } from './desired-state.js';
 import type { Plan } from './plan.js';
@@ -39,6 +40,9 @@ export interface AccessReview {
   generatedAt: string;
   rows: ReviewRow[];
   summary: { members: number; byRole: Record<string, number>; byResourceGroup: Record<string, number>; byFlag: Record<string, number> };
+  /** The CI token broker's policies as principals, with their use since `ciPeriodStart` (absent without ciAccess). */
+  ciPrincipals?: CiPrincipal[];
+  ciPeriodStart?: string;
 }
 
 export const FLAGS = {

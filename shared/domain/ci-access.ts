@@ -133,3 +133,40 @@ export function parseRepo(name: string): { kind: 'model' | 'dataset' | 'space'; 
   if (rest.length !== 2 || rest.some((p) => !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(p))) return null;
   return { kind: prefix ?? 'model', id: rest.join('/') };
 }
+
+/** One use of a policy from the audit trail: an exchange, issued or refused. */
+export interface CiUse {
+  policy: string | null;
+  outcome: 'issued' | 'refused';
+  at: string;
+}
+
+/** A policy as an access review lists it: a principal — who it trusts, what it gets, how much it was used. */
+export interface CiPrincipal {
+  policy: string;
+  issuer: string;
+  /** The claim conditions: which repository, branch, environment… may use it. */
+  trusts: Record<string, string>;
+  serviceAccount: string;
+  permissions: string[];
+  repos: string[];
+  repoPermissions: string[];
+  ttlMinutes: number;
+  /** In the review's period. */
+  issued: number;
+  refused: number;
+  lastIssuedAt: string | null;
+}
+
+/** Every configured policy, with its use in the period (refusals naming no policy are not anyone's). */
+export function ciPrincipals(policies: readonly CiPolicy[], uses: readonly CiUse[]): CiPrincipal[] {
+  return policies.map((p) => {
+    const mine = uses.filter((u) => u.policy === p.name);
+    const issued = mine.filter((u) => u.outcome === 'issued').map((u) => u.at).sort();
+    return {
+      policy: p.name, issuer: p.issuer, trusts: { ...p.claims }, serviceAccount: p.serviceAccount, permissions: [...p.permissions], repos: [...p.repos],
+      repoPermissions: [...p.repoPermissions], ttlMinutes: Math.round(p.ttlMs / 60_000), issued: issued.length,
+      refused: mine.length - issued.length, lastIssuedAt: issued.at(-1) ?? null,
+    };
+  });
+}

@@ -1,4 +1,5 @@
 import { reviewAccess, type AccessReview, type ReviewChange } from '../domain/access-review.js';
+import { ciPrincipals } from '../domain/ci-access.js';
 import { renderAccessReviewHtml } from '../domain/access-review-html.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { ReportStore } from '../ports/report-store.js';
@@ -25,8 +26,19 @@ export async function runAccessReview(ports: ReconcilePorts, config: Config, dea
       return [userKey(member.user), row] as const;
     });
     const serviceAccounts = config.credentials.flatMap((c) => (c.kind === 'service-account' ? [c.serviceAccount] : []));
-    return reviewAccess(inputs, plan, new Map(last), ports.clock().toISOString(), serviceAccounts);
+    const review = reviewAccess(inputs, plan, new Map(last), ports.clock().toISOString(), serviceAccounts);
+    return config.ciAccess.issuers.length === 0 ? review : { ...review, ...(await ciUse(ports, config)) };
   });
+}
+
+/** The period an access review counts CI use over: a quarter, the cadence of user-access reviews. */
+const CI_PERIOD_MS = 90 * 86_400_000;
+
+async function ciUse(ports: ReconcilePorts, config: Config): Promise<Pick<AccessReview, 'ciPrincipals' | 'ciPeriodStart'>> {
+  const since = new Date(ports.clock().getTime() - CI_PERIOD_MS).toISOString();
+  const trail = await ports.state.listChanges({ organization: config.policy.organization, trigger: 'ci', since, limit: 100_000 });
+  const uses = trail.filter((c) => c.action === 'ci-token-issue').map((c) => ({ policy: c.ci?.policy ?? null, outcome: c.outcome === 'applied' ? 'issued' as const : 'refused' as const, at: c.at }));
+  return { ciPrincipals: ciPrincipals(config.ciAccess.policies, uses), ciPeriodStart: since };
 }
 
 /**

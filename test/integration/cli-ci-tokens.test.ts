@@ -72,3 +72,22 @@ describe('doctor on ciAccess', () => {
     expect(doctor.code).toBe(1);
   });
 });
+
+describe('access review of CI principals', () => {
+  it('lists every policy as a principal: what it trusts, what it gets, how often it was used in the period and when last', async () => {
+    for (const ref of ['refs/heads/main', 'refs/heads/main', 'refs/heads/dev']) {
+      await env.exchange(huggingfaceHubBody(await env.github.mint({ repository: 'acme/llama-ft', ref }, { audience: 'acme' }), 'llama-train'));
+    }
+    const config = process.env.HF_IAM_SYNC_CONFIG!.replace(/\.json$/, '.yaml');
+    const review = await runCli(['access-review', '--config', config, '--format', 'json'], {
+      env: { DYNAMODB_ENDPOINT: env.sandbox.dynamoEndpoint, STATE_TABLE: 'hf-iam-sync', HF_TOKEN: SANDBOX_HF_TOKEN, OKTA_API_TOKEN: SANDBOX_OKTA_TOKEN },
+    });
+    const principals = (JSON.parse(review.stdout) as { ciPrincipals: Array<Record<string, unknown>> }).ciPrincipals;
+    expect(principals.map((p) => p.policy)).toEqual(['llama-train', 'release-eval', 'gitlab-eval']);
+    expect(principals[0]).toMatchObject({
+      trusts: { repository: 'acme/llama-ft', ref: 'refs/heads/main' }, serviceAccount: 'ci-bot', repos: ['acme/llama-ft', 'datasets/acme/corpus'],
+      repoPermissions: ['repo.content.read', 'repo.write'], ttlMinutes: 15, issued: 2, refused: 1, lastIssuedAt: expect.any(String),
+    });
+    expect(principals[1]).toMatchObject({ issued: 0, refused: 0, lastIssuedAt: null });
+  });
+});

@@ -5,6 +5,7 @@ import { startSandbox } from '../../sandbox/sandbox.js';
 import { EXIT, type CliIo } from '../io.js';
 import { offboardingStep } from './demo-offboarding.js';
 import { rotationStep } from './demo-rotation.js';
+import { ciTokenStep } from './demo-ci-tokens.js';
 
 /**
  * `npm start`: the product's story on the embedded sandbox (Okta and Hub stand-ins, a local
@@ -39,11 +40,12 @@ export async function runDemo(io: CliIo): Promise<number> {
     const offboarded = await offboardingStep(sandbox, config, sub, io);
     await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
     const rotated = await rotationStep(sandbox, config, sub, io, step);
-    const healthy = await step('8. doctor: the set-up checks out (rotation settings too); the sample company\'s people problems are warnings', ['doctor', '--config', config]);
-    const reviewed = await step('9. Access review: who has access today, and why', ['access-review', '--config', config]);
-    const page = await step('10. The same review as one self-contained HTML page, for the auditor', ['access-review', '--config', config, '--format', 'html', '--out', reviewPage]);
+    const ci = await ciTokenStep(sandbox, config, sub, io, step);
+    const healthy = await step('9. doctor: the set-up checks out (rotation and CI policies too); the sample company\'s people problems are warnings', ['doctor', '--config', config]);
+    const reviewed = await step('10. Access review: who has access today, and why — people and CI policies', ['access-review', '--config', config]);
+    const page = await step('11. The same review as one self-contained HTML page, for the auditor', ['access-review', '--config', config, '--format', 'html', '--out', reviewPage]);
     io.stdout(`\nThe access review's page: ${reviewPage}`);
-    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated && reviewed === EXIT.ok && page === EXIT.ok ? EXIT.ok : EXIT.failed;
+    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated && ci && reviewed === EXIT.ok && page === EXIT.ok ? EXIT.ok : EXIT.failed;
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });

@@ -10,9 +10,16 @@ import { runPacingBench } from './pacing.js';
 import { runRotationBench } from './rotation.js';
 import { measure as measureScale, runScaleBench } from './scale.js';
 import { runJobSimulation } from './job-simulation.js';
+import { runCiTokenBench } from './ci-token.js';
 
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
+
+// The CI token broker stands alone (its own sandbox, a Hub 50 ms away).
+if (process.env.BENCH_ONLY === 'ci-token') {
+  await runCiTokenBench();
+  process.exit(0);
+}
 
 // The reconcile job on simulated time stands alone (it fakes the clock of this process).
 if (process.env.BENCH_ONLY === 'job') {
@@ -179,3 +186,4 @@ if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'offboarding') await r
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'cold-start') await runColdStartBench();
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'rotation') await runRotationBench();
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'pacing') await runPacingBench();
+if (!process.env.BENCH_ONLY) await runCiTokenBench();

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+// node:http underneath: Node's own fetch loads undici on its first call, tens of ms of a cold start.
+import nodeFetch from 'node-fetch';
 import { DynamoDbCiTokenLedger } from '../shared/adapters/dynamodb/ci-token-ledger.js';
 import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/table.js';
 import { HubTokensHttp } from '../shared/adapters/huggingface/hub-tokens.js';
@@ -33,12 +35,13 @@ export async function composeCiTokens(config: Config, location: StateLocation, e
   const hub = onceUntilFailure(async () => new HubTokensHttp({
     endpoint: config.file.huggingface.endpoint, organization: config.policy.organization,
     adminToken: await requiredSecret(env as NodeJS.ProcessEnv, 'HF_TOKEN', 'HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the admin token the broker creates and deletes service-account tokens with'),
+    fetch: nodeFetch,
   }));
   const events = env.EVENT_BUS_NAME?.trim() ? composeEventSink(env) : undefined;
   const ledger = new DynamoDbCiTokenLedger(doc, location.table, config.policy.organization);
   const clock = () => new Date();
   const ports: CiBrokerPorts = {
-    verifier: new JoseIdTokenVerifier(config.ciAccess.issuers, options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }),
+    verifier: new JoseIdTokenVerifier(config.ciAccess.issuers, { fetch: nodeFetch, ...(options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }) }),
     ledger, hub: () => hub(undefined), grants: new GrantCache(), events, clock, newRunId: newExchangeId,
   };
   return {

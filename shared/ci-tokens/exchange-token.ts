@@ -53,6 +53,10 @@ export async function exchangeCiToken(ports: CiBrokerPorts, settings: CiBrokerSe
   const runId = ports.newRunId();
   if (parsed.kind === 'refused') return refuse(ports, settings, runId, null, { ...parsed, policy: null });
   const { request } = parsed;
+  // The admin token is read (not used) while the ID token is verified: a cold start waits for the
+  // longer of the two, not both. Nothing reaches the Hub before the token has passed every check.
+  const hub = ports.hub();
+  hub.catch(() => undefined);
   let verified: VerifiedIdToken;
   try {
     verified = await ports.verifier.verify(request.subjectToken);
@@ -69,7 +73,7 @@ export async function exchangeCiToken(ports: CiBrokerPorts, settings: CiBrokerSe
     return refuse(ports, settings, runId, verified, { kind: 'refused', status: 400, error: 'invalid_grant', description, policy: choice.policy.name });
   }
   try {
-    return await issue(ports, settings, runId, verified, choice.policy);
+    return await issue({ ...ports, hub: () => hub }, settings, runId, verified, choice.policy);
   } catch (error) {
     return failed(error);
   }

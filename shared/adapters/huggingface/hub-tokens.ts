@@ -1,7 +1,7 @@
 import type { ExchangedToken, HubTokens, MintedToken, RepoGrant, ServiceAccountRef, TokenIdentity, TokenMeta } from '../../ports/hub-tokens.js';
 import { tokenAccess, type WhoamiBody } from './whoami.js';
 import { AuthenticationError, NotFoundError, TokenExchangeError, TokenRejectedError, UpstreamError } from '../../runtime/errors.js';
-import { HubHttp } from './hub-http.js';
+import { HubHttp, type HubFetch } from './hub-http.js';
 
 /**
  * `HubTokens` over the Hub's service-account API (Enterprise), whoami-v2 and the OAuth token
@@ -19,6 +19,8 @@ export interface HubTokensOptions {
   organization: string;
   tokenExchange?: { clientId: string; clientSecret: string; audience: string | undefined } | undefined;
   retryBaseMs?: number;
+  /** The HTTP client of the admin calls (HubHttp's `fetch`; default Node's). */
+  fetch?: HubFetch;
 }
 
 export class HubTokensHttp implements HubTokens {
@@ -32,6 +34,7 @@ export class HubTokensHttp implements HubTokens {
       endpoint: options.endpoint, token: options.adminToken, tokenName: 'HF_TOKEN',
       authHint: 'it must be a token of an admin of the organization, on an Enterprise plan (service accounts)',
       ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     this.#base = `/api/organizations/${encodeURIComponent(options.organization)}/service-accounts`;
   }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import nodeFetch from 'node-fetch';
 import { DynamoDbCiTokenLedger } from '../shared/adapters/dynamodb/ci-token-ledger.js';
 import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/table.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HubTokensHttp } from '../shared/adapters/huggingface/hub-tokens.js';
 import { JoseIdTokenVerifier } from '../shared/adapters/oidc/jose-verifier.js';
 import type { CiBrokerPorts, CiBrokerSettings } from '../shared/ci-tokens/exchange-token.js';
@@ -65,4 +66,16 @@ const lambda = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
 /** The Lambda functions' wiring, once per container (a failed start is not kept). */
 export function ciTokenSetup(env: NodeJS.ProcessEnv = process.env): Promise<CiSetup> {
   return lambda(env);
+}
+
+/**
+ * What the CLI's `ci-tokens` and `doctor` use: the ledger on an open table, and the Hub's token
+ * calls with an admin token (absent: the calls that need it answer 401 with the setting to fix).
+ */
+export function composeCiAdmin(config: Config, table: { doc: DynamoDBDocumentClient; table: string }, hfToken: string | undefined) {
+  return { ledger: new DynamoDbCiTokenLedger(table.doc, table.table, config.policy.organization), hub: composeCiHub(config, hfToken) };
+}
+
+export function composeCiHub(config: Config, hfToken: string | undefined): HubTokensHttp {
+  return new HubTokensHttp({ endpoint: config.file.huggingface.endpoint, adminToken: hfToken ?? '', organization: config.policy.organization, fetch: nodeFetch });
 }

@@ -1,9 +1,7 @@
-import { DynamoDbCiTokenLedger } from '../../shared/adapters/dynamodb/ci-token-ledger.js';
-import { HubTokensHttp } from '../../shared/adapters/huggingface/hub-tokens.js';
 import { endToken } from '../../shared/ci-tokens/sweep-ci-tokens.js';
 import type { CiTokenRecord } from '../../shared/ports/ci-token-ledger.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
-import { newExchangeId } from '../../composition/ci-token-setup.js';
+import { composeCiAdmin, newExchangeId } from '../../composition/ci-token-setup.js';
 import { alignColumns } from '../csv.js';
 import { EXIT, type CliIo } from '../io.js';
 import { actorOf, openState } from '../runtime.js';
@@ -27,16 +25,15 @@ export async function runCiTokensCommand(args: CiTokensArgs, io: CliIo): Promise
   if (args.action === 'revoke') checkRevoke(args);
   const { config, doc, table, close } = await openState(args.config, io);
   try {
-    const ledger = new DynamoDbCiTokenLedger(doc, table, config.policy.organization);
+    const hfToken = io.env.HF_TOKEN?.trim();
+    const { ledger, hub } = composeCiAdmin(config, { doc, table }, hfToken);
     const live = (await ledger.listLive()).filter((t) => (args.token ? t.tokenId === args.token : true) && (args.policy ? t.policy === args.policy : true));
     if (args.action !== 'revoke') {
       io.stdout(args.json ? JSON.stringify(live, null, 2) : renderTokens(live));
       return EXIT.ok;
     }
     if (live.length === 0) throw new ConfigError([`no live broker token matches ${args.token ? `--token ${args.token}` : `--policy ${args.policy}`} (\`hf-iam-sync ci-tokens\` lists them)`]);
-    const hfToken = io.env.HF_TOKEN?.trim();
     if (!hfToken) throw new ConfigError(['HF_TOKEN is not set: revoking deletes the tokens on the Hub with an org admin token']);
-    const hub = new HubTokensHttp({ endpoint: config.file.huggingface.endpoint, adminToken: hfToken, organization: config.policy.organization });
     const runId = newExchangeId();
     let seq = 0;
     for (const token of live) {

@@ -3,13 +3,13 @@ import { UpstreamError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { openRuntime } from '../runtime.js';
 import { ciAccessFindings } from '../../shared/doctor/ci-access-findings.js';
-import { HubTokensHttp } from '../../shared/adapters/huggingface/hub-tokens.js';
+import { composeCiHub } from '../../composition/ci-token-setup.js';
 import type { Config } from '../../shared/runtime/config.js';
 import type { Composition } from '../../composition/compose.js';
 
 /** The broker's policies, checked with HF_TOKEN against the Hub's service accounts and repositories. */
 async function ciFindings(config: Config, composition: Composition, io: CliIo): Promise<Finding[]> {
-  const hub = new HubTokensHttp({ endpoint: config.file.huggingface.endpoint, adminToken: io.env.HF_TOKEN ?? '', organization: config.policy.organization });
+  const hub = composeCiHub(config, io.env.HF_TOKEN);
   const plan = await composition.ports.hub.whoami().then((me) => me.plan, () => null);
   return ciAccessFindings(config, hub, plan);
 }

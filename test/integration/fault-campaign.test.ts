@@ -10,23 +10,32 @@ import { reference, runSchedule, type Reference, type ScheduleResult } from '../
 
 const COUNT = Number(process.env.CHAOS_SCHEDULES ?? 250);
 const FIRST = Number(process.env.CHAOS_FIRST_SEED ?? 1);
+/**
+ * Schedules run three at a time, each in a sandbox of its own with its own foreign origin: a
+ * schedule's hang waits out its deadline while the others run (each run's deadline is its own).
+ */
+const WORKERS = 3;
 let ref: Reference;
-let foreign: StandInServer;
+let foreign: StandInServer[];
 
 beforeAll(async () => {
-  foreign = new StandInServer();
-  foreign.route('GET', '/{any}', () => ({ status: 200, body: [] }));
-  await foreign.start();
+  foreign = Array.from({ length: WORKERS }, () => new StandInServer());
+  for (const server of foreign) server.route('GET', '/{any}', () => ({ status: 200, body: [] }));
+  await Promise.all(foreign.map((server) => server.start()));
   ref = await reference();
 });
 afterAll(async () => {
-  await foreign?.stop();
+  await Promise.all((foreign ?? []).map((server) => server.stop()));
 });
 
 describe('fault campaign', () => {
   it(`${COUNT} seeded fault schedules: no wrong write, no entitled person harmed, no silent success, and a clean rerun converges`, async () => {
     const results: ScheduleResult[] = [];
-    for (let seed = FIRST; seed < FIRST + COUNT; seed += 1) results.push(await runSchedule(seed, ref, foreign));
+    let next = FIRST;
+    await Promise.all(foreign.map(async (origin) => {
+      while (next < FIRST + COUNT) results.push(await runSchedule(next++, ref, origin));
+    }));
+    results.sort((a, b) => a.seed - b.seed);
     const failing = results.filter((r) => r.violations.length > 0);
     const kinds = new Set(results.flatMap((r) => r.faults.map((f) => f.kind)));
     console.info(`fault campaign: ${results.length} schedules, ${results.filter((r) => r.exit === 0).length} exited 0, fault kinds ${[...kinds].sort().join(', ')}; violations: ${failing.length}`);

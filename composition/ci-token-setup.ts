@@ -9,8 +9,8 @@ import { JoseIdTokenVerifier } from '../shared/adapters/oidc/jose-verifier.js';
 import type { CiBrokerPorts, CiBrokerSettings } from '../shared/ci-tokens/exchange-token.js';
 import { GrantCache } from '../shared/ci-tokens/grant-cache.js';
 import type { SweepPorts } from '../shared/ci-tokens/sweep-ci-tokens.js';
-import { loadCompiledConfig, readStateLocation, type Config, type StateLocation } from '../shared/runtime/config-model.js';
-import { ConfigError } from '../shared/runtime/errors.js';
+import type { Config, StateLocation } from '../shared/runtime/config-model.js';
+import { packagedConfig } from './packaged-config.js';
 import { composeEventSink } from './event-sink.js';
 import { onceUntilFailure, requiredSecret } from './once.js';
 
@@ -53,14 +53,8 @@ export async function composeCiTokens(config: Config, location: StateLocation, e
 }
 
 const lambda = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
-  const path = env.HF_IAM_SYNC_CONFIG;
-  const location = readStateLocation(env);
-  const problems = [
-    ...(path ? [] : ['HF_IAM_SYNC_CONFIG is not set (the path of the compiled configuration the package step writes)']),
-    ...(location ? [] : ['STATE_TABLE is not set (the DynamoDB table of this stack)']),
-  ];
-  if (problems.length > 0) throw new ConfigError(problems);
-  return composeCiTokens(await loadCompiledConfig(path!), location!, env);
+  const { config, location } = await packagedConfig(env);
+  return composeCiTokens(config, location, env);
 });
 
 /** The Lambda functions' wiring, once per container (a failed start is not kept). */

@@ -1,5 +1,6 @@
 import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-secret-env.js';
-import { loadCompiledConfig, readRotationSecrets, readSecrets, readStateLocation, type Config } from '../shared/runtime/config-model.js';
+import { readRotationSecrets, readSecrets, type Config } from '../shared/runtime/config-model.js';
+import { packagedConfig } from './packaged-config.js';
 import { composeRotation } from './compose-rotation.js';
 import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
 import { compose, composeEventSink, composeJobStarter, composeReportStore, type Composition } from './compose.js';
@@ -24,15 +25,8 @@ export interface LambdaRuntime {
 
 /** The packaged config, the state table's location and the environment with secrets resolved: what every function starts from. */
 async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof resolveSecretEnv>[1]) {
-  const path = env.HF_IAM_SYNC_CONFIG;
-  const location = readStateLocation(env);
-  const problems = [
-    ...(path ? [] : ['HF_IAM_SYNC_CONFIG is not set (the path of the compiled configuration the package step writes)']),
-    ...(location ? [] : ['STATE_TABLE is not set (the DynamoDB table of this stack)']),
-  ];
-  if (problems.length > 0) throw new ConfigError(problems);
-  const config = await loadCompiledConfig(path!);
-  return { config, location: location!, resolved: await resolveSecretEnv(env, secretNames) };
+  const { config, location } = await packagedConfig(env);
+  return { config, location, resolved: await resolveSecretEnv(env, secretNames) };
 }
 
 /**

@@ -21,6 +21,7 @@ import type { GrantCache } from './grant-cache.js';
  * Every refusal — a malformed request, or steps 1–3 — makes no Hub call and issues nothing; it is recorded (reason and
  * claims, never the token) and announced as `CiTokenRefused`. If the record of an issued token
  * cannot be written, the token is deleted at once: a token the sweeper does not know would never die.
+ * An exchange that fails after step 3 gives its `jti` back, so the job's retry is not taken for a replay.
  */
 
 export type ExchangeHub = Pick<HubTokens, 'listServiceAccounts' | 'repoId' | 'createToken' | 'deleteToken'>;
@@ -48,8 +49,16 @@ export type ExchangeOutcome =
 
 type Refusal = Extract<ExchangeOutcome, { kind: 'refused' }>;
 
-/** @example await exchangeCiToken(ports, settings, parseExchange(http)) */
+/**
+ * Never throws: a table, issuer or Hub that fails makes a `failed` outcome (503, nothing issued,
+ * the job retries) — a refusal whose record cannot be written too, so no refusal goes unrecorded.
+ * @example await exchangeCiToken(ports, settings, parseExchange(http))
+ */
 export async function exchangeCiToken(ports: CiBrokerPorts, settings: CiBrokerSettings, parsed: Parsed): Promise<ExchangeOutcome> {
+  return exchange(ports, settings, parsed).catch(failed);
+}
+
+async function exchange(ports: CiBrokerPorts, settings: CiBrokerSettings, parsed: Parsed): Promise<ExchangeOutcome> {
   const runId = ports.newRunId();
   if (parsed.kind === 'refused') return refuse(ports, settings, runId, null, { ...parsed, policy: null });
   const { request } = parsed;
@@ -75,7 +84,9 @@ export async function exchangeCiToken(ports: CiBrokerPorts, settings: CiBrokerSe
   try {
     return await issue({ ...ports, hub: () => hub }, settings, runId, verified, choice.policy);
   } catch (error) {
-    return failed(error);
+    // Nothing was issued: the job may retry with the same ID token (a kill here leaves it spent: it asks for a fresh one).
+    await ports.ledger.releaseJti(verified.issuer.name, verified.jti).catch(() => undefined);
+    throw error;
   }
 }
 

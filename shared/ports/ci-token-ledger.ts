@@ -32,6 +32,8 @@ export interface CiTokenLedger {
    * when it was exchanged before — a replay.
    */
   claimJti(issuer: string, jti: string, expiresAt: Date): Promise<boolean>;
+  /** Gives a claimed `jti` back: the exchange failed before a token was issued, so the job may retry with the same ID token. */
+  releaseJti(issuer: string, jti: string): Promise<void>;
   /** The issued token and its audit record, in one write: a token never exists without both. */
   recordIssued(token: CiTokenRecord, audit: ChangeRecord): Promise<void>;
   /** A refusal's audit record. */

@@ -18,6 +18,10 @@ export class InMemoryCiTokenLedger implements CiTokenLedger {
     return true;
   }
 
+  async releaseJti(issuer: string, jti: string): Promise<void> {
+    this.jtis.delete(`${issuer}#${jti}`);
+  }
+
   async recordIssued(token: CiTokenRecord, audit: ChangeRecord): Promise<void> {
     this.tokens.set(token.tokenId, structuredClone(token));
     this.audit.push(structuredClone(audit));

@@ -62,11 +62,13 @@ for (const backend of backends) {
       await setup?.stop();
     });
 
-    it('claims a jti once per issuer', async () => {
+    it('claims a jti once per issuer, and again once given back', async () => {
       const exp = new Date(Date.now() + 300_000);
       expect(await setup.ledger.claimJti('github', 'j1', exp)).toBe(true);
       expect(await setup.ledger.claimJti('github', 'j1', exp)).toBe(false);
       expect(await setup.ledger.claimJti('gitlab', 'j1', exp)).toBe(true);
+      await setup.ledger.releaseJti('github', 'j1');
+      expect(await setup.ledger.claimJti('github', 'j1', exp)).toBe(true);
     });
 
     it('keeps a token with its audit record; lists live ones soonest to expire first; an ended one leaves the list but stays readable', async () => {

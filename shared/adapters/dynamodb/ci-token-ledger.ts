@@ -23,6 +23,10 @@ export class DynamoDbCiTokenLedger implements CiTokenLedger {
     return this.#ops.putIfAbsent({ pk: `CIJTI#${issuer}#${jti}`, sk: 'JTI', expiresAt: expiresAt.toISOString(), ttl }, 'record an exchanged ID token');
   }
 
+  async releaseJti(issuer: string, jti: string): Promise<void> {
+    await this.#ops.delete(`CIJTI#${issuer}#${jti}`, 'JTI', 'give back an exchanged ID token');
+  }
+
   async recordIssued(token: CiTokenRecord, audit: ChangeRecord): Promise<void> {
     await this.#write(token, audit, `record CI token ${token.tokenId}`);
   }

@@ -24,6 +24,14 @@ export class TableOps {
     }
   }
 
+  async delete(pk: string, sk: string, operation: string): Promise<void> {
+    try {
+      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk, sk } }));
+    } catch (error) {
+      throw this.wrap(operation, error);
+    }
+  }
+
   /** Puts `item` only where nothing holds its key yet: false when something does (a conditional put). */
   async putIfAbsent(item: Record<string, unknown>, operation: string): Promise<boolean> {
     try {

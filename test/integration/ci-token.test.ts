@@ -68,6 +68,9 @@ describe('ci-token broker', () => {
     expect(hub.takeViolations()).toEqual([]);
     expect(hub.count(/\/service-accounts\/[^/]+\/tokens$/, 'POST')).toBe(1);
     expect(env.logs()).not.toContain(token);
+    const issued = env.bus.received.filter((e) => e.detailType === 'hf-iam-sync.CiTokenIssued');
+    expect(issued).toEqual([expect.objectContaining({ source: 'hf-iam-sync', detail: expect.objectContaining({ policy: 'llama-train', serviceAccount: 'acme-ci-bot-sa', claims: expect.objectContaining({ repository: 'acme/llama-ft', run_id: '8123456789', actor: 'ada' }) }) })]);
+    expect(JSON.stringify(env.bus.received)).not.toContain(token);
   });
 
   it('answers the RFC form body too, and picks the one policy whose claims match when no resource is named', async () => {
@@ -121,6 +124,7 @@ describe('ci-token broker', () => {
     expect({ hubCalls: result.hubCalls, issued: result.issued }).toEqual({ hubCalls: 0, issued: 0 });
     expect(result.refusal).toMatchObject({ action: 'ci-token-issue', outcome: 'failed', trigger: 'ci' });
     expect(JSON.stringify(result.refusal)).not.toContain(subject);
+    expect(env.bus.received.filter((e) => e.detailType === 'hf-iam-sync.CiTokenRefused').map((e) => e.detail.error)).toEqual([error]);
   });
 
   it("refetches the issuer's JWKS on an unknown kid at most once a minute: a rotated key is accepted after the refresh", async () => {

@@ -28,8 +28,10 @@ Commands:
   apply   --config FILE PLAN.json [--yes] [--all-or-nothing]
                                                       apply exactly a saved, reviewed plan; stale changes are refused
   audit   --config FILE [--user X] [--since T] [--until T] [--trigger cli|schedule|invoke|event|ci]
-          [--outcome applied|failed|started] [--limit N] [--format table|json|csv]
+          [--outcome applied|failed|started] [--limit N] [--format table|json|csv|ndjson]
                                                       the audit trail, newest first (--json = --format json);
+          --format ndjson [--source hf-iam-sync|hub|all]  one record shape for ours and the Hub's audit log, oldest
+                                                      first, each Hub change correlated with its cause (for a SIEM);
           --credential NAME [--since T] [--until T]  a credential's rotation trail instead
   access-review --config FILE [--format table|csv|json|html] [--out FILE] [--compare PREVIOUS.json]
                                                       who has access today and why (user-access review evidence)
@@ -77,6 +79,7 @@ const OPTIONS = {
   'all-or-nothing': { type: 'boolean', default: false },
   resume: { type: 'string' },
   policy: { type: 'string' },
+  source: { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -148,9 +151,10 @@ async function dispatch(command: string, values: Values, positionals: readonly s
       const limit = Number(values.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
       const format = values.format ?? (values.json ? 'json' : 'table');
-      if (format !== 'table' && format !== 'json' && format !== 'csv') throw new ConfigError([`--format must be table, json or csv, got "${format}"`]);
+      if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'ndjson') throw new ConfigError([`--format must be table, json, csv or ndjson, got "${format}"`]);
       return await runAuditCommand({
         config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format, credential: values.credential,
+        source: values.source,
       }, io);
     }
     case 'access-review': {

@@ -12,6 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReconcilePorts } from '../shared/reconcile/reconcile.js';
+import type { HubOrg } from '../shared/ports/hub-org.js';
 export { composeEventSink } from './event-sink.js';
 import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -109,4 +110,9 @@ export function composeReportStore(bucket: string, env: Readonly<Record<string, 
   const endpoint = env.S3_ENDPOINT?.trim();
   // Checksums only where S3 requires them: local S3 servers do not read aws-chunked trailers.
   return new S3ReportStore(new S3Client({ ...awsClientConfig(endpoint, env), ...(endpoint ? { forcePathStyle: true } : {}), requestChecksumCalculation: 'WHEN_REQUIRED' }), bucket);
+}
+
+/** The Hub alone with HF_TOKEN (`audit --source hub` reads its audit log; Okta is not needed). */
+export function composeHub(config: Config, hfToken: string): HubOrg {
+  return new HubOrgHttp({ endpoint: config.file.huggingface.endpoint, token: hfToken, organization: config.policy.organization, membership: config.policy.membership });
 }

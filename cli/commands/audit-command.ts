@@ -6,6 +6,10 @@ import { EXIT, type CliIo } from '../io.js';
 import { parseTimeFlag } from '../time-flag.js';
 import { openState } from '../runtime.js';
 import { renderRotationTrail, rotationTrail } from './audit-rotation.js';
+import { auditRecords, type AuditRecordPorts, type AuditSource } from '../../shared/audit-stream/audit-records.js';
+import { composeHub } from '../../composition/compose.js';
+import type { Config } from '../../shared/runtime/config.js';
+import type { StateStore } from '../../shared/ports/state-store.js';
 
 /**
  * `audit`: the audit trail as evidence — who changed whose access, when, why, triggered by what.
@@ -21,9 +25,11 @@ export interface AuditArgs {
   trigger: string | undefined;
   outcome: string | undefined;
   limit: number;
-  format: 'table' | 'json' | 'csv';
+  format: 'table' | 'json' | 'csv' | 'ndjson';
   /** A credential's rotation trail instead of membership changes. */
   credential?: string | undefined;
+  /** ndjson: our audit trail (default), the Hub's audit log, or both. */
+  source?: string | undefined;
 }
 
 const TRIGGERS: readonly Trigger[] = ['cli', 'schedule', 'invoke', 'event', 'ci'];
@@ -43,6 +49,21 @@ export function toAuditQuery(organization: string, args: AuditArgs): AuditQuery 
     ...(args.user ? { user: args.user } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}),
     ...(args.trigger ? { trigger: args.trigger as Trigger } : {}), ...(args.outcome ? { outcome: args.outcome as ChangeRecord['outcome'] } : {}),
   };
+}
+
+const SOURCES: readonly AuditSource[] = ['hub', 'hf-iam-sync', 'all'];
+
+function sourceOf(args: AuditArgs): AuditSource {
+  const source = (args.source ?? 'hf-iam-sync') as AuditSource;
+  if (!SOURCES.includes(source)) throw new ConfigError([`--source must be one of ${SOURCES.join(', ')}, got "${args.source}"`]);
+  return source;
+}
+
+async function recordPorts(config: Config, state: StateStore, args: AuditArgs, io: CliIo): Promise<AuditRecordPorts> {
+  if (sourceOf(args) === 'hf-iam-sync') return { trail: state };
+  const token = io.env.HF_TOKEN?.trim();
+  if (!token) throw new ConfigError([`--source ${args.source} reads the Hub's audit log: set HF_TOKEN (an org admin's token)`]);
+  return { trail: state, hub: { org: composeHub(config, token), tokenLast4: token.slice(-4) } };
 }
 
 const groups = (a: Access | null) => (a?.resourceGroups ?? []).map((rg) => `${rg.name}:${rg.role}`).join(' ');
@@ -72,10 +93,17 @@ export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<numbe
   try {
     if (args.credential !== undefined) {
       const query = toAuditQuery(config.policy.organization, args);
-      if (args.user || args.trigger || args.outcome) throw new ConfigError(['--credential shows a rotation trail: it takes --since, --until, --limit and --format, not --user, --trigger or --outcome']);
+      if (args.user || args.trigger || args.outcome || args.source) throw new ConfigError(['--credential shows a rotation trail: it takes --since, --until, --limit and --format, not --user, --trigger, --outcome or --source']);
+      if (args.format === 'ndjson') throw new ConfigError(['--credential prints the rotation trail as a table, json or csv (not ndjson)']);
       io.stdout(renderRotationTrail(await rotationTrail(credentials, args.credential, query), args.format));
       return EXIT.ok;
     }
+    if (args.format === 'ndjson') {
+      const records = await auditRecords(await recordPorts(config, state, args, io), toAuditQuery(config.policy.organization, args), sourceOf(args));
+      io.stdout(records.map((r) => JSON.stringify(r)).join('\n'));
+      return EXIT.ok;
+    }
+    if (args.source !== undefined) throw new ConfigError(['--source reads the Hub\'s audit log too: use it with --format ndjson (one record shape for both)']);
     const records = await state.listChanges(toAuditQuery(config.policy.organization, args));
     io.stdout(args.format === 'json' ? JSON.stringify(records, null, 2) : args.format === 'csv' ? renderAuditCsv(records) : renderAudit(records));
     return EXIT.ok;

@@ -192,11 +192,14 @@ export class HubStandIn extends StandInServer {
   }
 
   /** Appends an audit-log event authored by `author` (a Hub username), with the export's shape. */
-  audit(type: string, author: string, message: string, data: Record<string, unknown>): void {
+  audit(type: string, author: string, message: string, data: Record<string, unknown>, tokenValue?: string): void {
     const member = this.member(author);
+    // An action made with an access token names it (its id and last four characters), as the export's schema allows.
+    const token = tokenValue === undefined ? undefined : this.tokens.get(tokenValue);
     this.auditLog.push({
       _id: hexId(), createdAt: new Date().toISOString(), type, message, data, ip: '127.0.0.1', userAgent: 'sandbox',
       author: { _id: member?._id ?? hexId(), user: author, avatarUrl: '/avatars/a.svg', type: 'user' },
+      ...(tokenValue === undefined ? {} : { token: { type: 'access_token', id: token?.id ?? hexId(), role: token?.accessRole ?? 'write', last4: tokenValue.slice(-4), deleted: false } }),
     });
   }
 
@@ -339,12 +342,13 @@ export class HubStandIn extends StandInServer {
         return hubError(403, `Resource group ${this.resourceGroups.get(id)!.name} is managed by SCIM: its members change only through your identity provider`);
       }
     }
-    const author = this.tokens.get((req.headers.authorization ?? '').slice(7))!.user;
+    const value = (req.headers.authorization ?? '').slice(7);
+    const author = this.tokens.get(value)!.user;
     const from = member.role;
     member.role = body.role;
     // The Hub replaces the whole list: resource groups not sent are dropped.
     member.resourceGroups = next;
-    this.audit('org.change_role', author, `Changed role of ${member.user} from ${from} to ${body.role}`, { user: member.user, oldRole: from, role: body.role });
+    this.audit('org.change_role', author, `Changed role of ${member.user} from ${from} to ${body.role}`, { user: member.user, oldRole: from, role: body.role }, value);
     return { status: 200, body: { success: true } };
   }
 

@@ -11,6 +11,10 @@ export interface HubAuditEvent {
   author: string;
   message: string;
   data: unknown;
+  /** The last four characters of the access token the action was made with, when the event says. */
+  tokenLast4?: string | null;
+  /** The event exactly as the export gave it (an audit record keeps it whole). */
+  raw?: Record<string, unknown>;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface HubOrg {
    * (`q=type:…`), so a busy organization's 100,000-event export is never downloaded whole.
    */
   readAuditLog(types: readonly string[]): Promise<HubAuditEvent[]>;
+  /** The organization's whole audit-log export (every type; the Hub keeps the last 100,000 events), each event kept whole in `raw`. */
+  exportAuditLog(): Promise<HubAuditEvent[]>;
   /** SCIM: invites (Basic SSO) or creates (managed org) the person. Failure ⇒ nobody was invited. */
   scimInvite(person: { username: string; email: string; externalId: string; givenName: string; familyName: string }): Promise<void>;
   /** SCIM users (`userName`, `active`), pending invitations included; one user when `userName` is given. */

@@ -26,6 +26,17 @@ interface ScimList {
   Resources: Array<{ id: string; userName: string; active: boolean }>;
 }
 
+/** One event of the audit-log export (the fields the product reads; the rest is kept whole). */
+interface ExportedEvent {
+  _id: string;
+  createdAt: string;
+  type: string;
+  message: string;
+  data?: unknown;
+  author: { user: string };
+  token?: { last4?: string };
+}
+
 export class HubOrgHttp implements HubOrg {
   readonly #api: HubHttp;
   readonly #scim: HubHttp | undefined;
@@ -94,6 +105,16 @@ export class HubOrgHttp implements HubOrg {
       for (const e of body) byId.set(e._id, { id: e._id, at: new Date(e.createdAt).toISOString(), type: e.type, author: e.author.user, message: e.message, data: e.data ?? null });
     });
     return [...byId.values()];
+  }
+
+  async exportAuditLog(): Promise<HubAuditEvent[]> {
+    const { body } = await this.#api.send<Array<ExportedEvent>>({
+      method: 'GET', path: `/api/organizations/${this.#org}/audit-log/export`, idempotent: true, operation: 'export the audit log',
+    });
+    return body.map((e) => ({
+      id: e._id, at: new Date(e.createdAt).toISOString(), type: e.type, author: e.author.user, message: e.message, data: e.data ?? null,
+      tokenLast4: e.token?.last4 ?? null, raw: e as unknown as Record<string, unknown>,
+    }));
   }
 
   async revokeOrgToken(tokenId: string): Promise<void> {

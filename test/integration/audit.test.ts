@@ -51,6 +51,6 @@ describe('hf-iam-sync audit', () => {
     expect(stderr).toContain('--since "yesterday" is not a date or time');
     expect(stderr).toContain('--trigger must be one of cli, schedule, invoke, event');
     expect(stderr).toContain('--outcome must be one of started, applied, failed');
-    expect((await audit('--format', 'xml')).stderr).toContain('--format must be table, json or csv');
+    expect((await audit('--format', 'xml')).stderr).toContain('--format must be table, json, csv or ndjson');
   });
 });

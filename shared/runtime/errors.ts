@@ -25,7 +25,7 @@ export class ConfigError extends AppError {
 }
 
 /** Which outside system an `UpstreamError` came from. */
-export type Upstream = 'okta' | 'huggingface' | 'dynamodb' | 'secrets' | 'eventbridge' | 's3' | 'stepfunctions' | 'oidc' | 'cloudwatch-logs';
+export type Upstream = 'okta' | 'huggingface' | 'dynamodb' | 'secrets' | 'eventbridge' | 's3' | 'stepfunctions' | 'oidc' | 'cloudwatch-logs' | 'datadog';
 
 /**
  * A call to Okta, the Hub, DynamoDB or Secrets Manager failed after our retries.

@@ -1,0 +1,28 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { recordOfChange, type AuditedChange, type AuditRecord } from '../../domain/audit-record.js';
+
+/**
+ * Our own audit records from the table's DynamoDB Stream (NEW_IMAGE), as Lambda hands them over
+ * (`Records[].dynamodb.NewImage`): every change item — a plan's change, a guard override, an
+ * unlock, a restore, a CI token issued, refused, deleted or revoked — becomes an audit record.
+ * Other items (leases, holds, claims, cursors, stored plans) are not evidence and are skipped. A
+ * record written twice (a change's `started`, then its `applied`) is delivered twice with one id:
+ * a reader keyed by id keeps the last.
+ */
+
+export interface StreamRecord {
+  eventName?: string;
+  dynamodb?: { NewImage?: Record<string, AttributeValue>; SequenceNumber?: string };
+}
+
+/** The audit records of a stream batch, in its order; the sequence number of each, for partial batch failures. */
+export function auditRecordsOf(records: readonly StreamRecord[]): Array<{ sequence: string; record: AuditRecord }> {
+  return records.flatMap((r) => {
+    const image = r.dynamodb?.NewImage;
+    if (r.eventName === 'REMOVE' || !image) return [];
+    const item = unmarshall(image) as Record<string, unknown>;
+    if (typeof item.pk !== 'string' || !item.pk.startsWith('RUN#') || typeof item.sk !== 'string' || !item.sk.startsWith('CHANGE#')) return [];
+    return [{ sequence: r.dynamodb?.SequenceNumber ?? '', record: recordOfChange(item as unknown as AuditedChange) }];
+  });
+}

@@ -11,11 +11,12 @@ const change: ChangeRecord = {
   before: { role: 'write', resourceGroups: [] }, after: { role: 'no_access', resourceGroups: [] }, reasons: ['Okta status is DEPROVISIONED'],
   trigger: 'event', actor: 'eventbridge:okta-admin', outcome: 'applied', at: '2026-12-06T10:00:00.000Z',
 };
-const streamRecord = (item: Record<string, unknown>, eventName = 'INSERT', sequence = '100'): StreamRecord & Record<string, unknown> => ({
+// The whole record as Lambda delivers it; the function reads `eventName` and `dynamodb`.
+const streamRecord = (item: Record<string, unknown>, eventName = 'INSERT', sequence = '100'): StreamRecord => ({
   eventID: 'c81e728d9d4c2f636f067f89cc14862c', eventName, eventVersion: '1.1', eventSource: 'aws:dynamodb', awsRegion: 'us-east-1',
   dynamodb: { ApproximateCreationDateTime: 1796580000, Keys: marshall({ pk: item.pk, sk: item.sk }), NewImage: marshall(item, { removeUndefinedValues: true }), SequenceNumber: sequence, SizeBytes: 512, StreamViewType: 'NEW_IMAGE' },
   eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/hf-iam-sync/stream/2026-12-06T00:00:00.000',
-});
+}) as StreamRecord;
 
 describe('audit records from the table stream', () => {
   it('turns change items into audit records and skips everything else', () => {

@@ -30,7 +30,7 @@ export interface CiSetup {
 }
 
 /** The wiring for a configuration and a table; the CLI and the tests build it the same way. */
-export async function composeCiTokens(config: Config, location: StateLocation, env: Readonly<Record<string, string | undefined>>, options: { jwksCooldownMs?: number } = {}): Promise<CiSetup> {
+export async function composeCiTokens(config: Config, location: StateLocation, env: Readonly<Record<string, string | undefined>>): Promise<CiSetup> {
   const doc = createDocumentClient(location.endpoint);
   if (location.endpoint) await ensureTable(doc, location.table);
   const hub = onceUntilFailure(async () => new HubTokensHttp({
@@ -42,7 +42,7 @@ export async function composeCiTokens(config: Config, location: StateLocation, e
   const ledger = new DynamoDbCiTokenLedger(doc, location.table, config.policy.organization);
   const clock = () => new Date();
   const ports: CiBrokerPorts = {
-    verifier: new JoseIdTokenVerifier(config.ciAccess.issuers, { fetch: nodeFetch, ...(options.jwksCooldownMs === undefined ? {} : { cooldownMs: options.jwksCooldownMs }) }),
+    verifier: new JoseIdTokenVerifier(config.ciAccess.issuers, { fetch: nodeFetch }),
     ledger, hub: () => hub(undefined), grants: new GrantCache(), events, clock, newRunId: newExchangeId,
   };
   return {

@@ -33,11 +33,8 @@ export interface CiSetup {
 export async function composeCiTokens(config: Config, location: StateLocation, env: Readonly<Record<string, string | undefined>>): Promise<CiSetup> {
   const doc = createDocumentClient(location.endpoint);
   if (location.endpoint) await ensureTable(doc, location.table);
-  const hub = onceUntilFailure(async () => new HubTokensHttp({
-    endpoint: config.file.huggingface.endpoint, organization: config.policy.organization,
-    adminToken: await requiredSecret(env as NodeJS.ProcessEnv, 'HF_TOKEN', 'HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the admin token the broker creates and deletes service-account tokens with'),
-    fetch: nodeFetch,
-  }));
+  const hub = onceUntilFailure(async () => composeCiHub(config,
+    await requiredSecret(env as NodeJS.ProcessEnv, 'HF_TOKEN', 'HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the admin token the broker creates and deletes service-account tokens with')));
   const events = env.EVENT_BUS_NAME?.trim() ? composeEventSink(env) : undefined;
   const ledger = new DynamoDbCiTokenLedger(doc, location.table, config.policy.organization);
   const clock = () => new Date();
@@ -70,6 +67,7 @@ export function composeCiAdmin(config: Config, table: { doc: DynamoDBDocumentCli
   return { ledger: new DynamoDbCiTokenLedger(table.doc, table.table, config.policy.organization), hub: composeCiHub(config, hfToken) };
 }
 
+/** The Hub's token calls with an admin token, over node-fetch (see the import above). */
 export function composeCiHub(config: Config, hfToken: string | undefined): HubTokensHttp {
   return new HubTokensHttp({ endpoint: config.file.huggingface.endpoint, adminToken: hfToken ?? '', organization: config.policy.organization, fetch: nodeFetch });
 }

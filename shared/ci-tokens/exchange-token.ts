@@ -82,7 +82,7 @@ async function exchange(ports: CiBrokerPorts, settings: CiBrokerSettings, parsed
     return refuse(ports, settings, runId, verified, { kind: 'refused', status: 400, error: 'invalid_grant', description, policy: choice.policy.name });
   }
   try {
-    return await issue({ ...ports, hub: () => hub }, settings, runId, verified, choice.policy);
+    return await issue(ports, await hub, settings, runId, verified, choice.policy);
   } catch (error) {
     // Nothing was issued: the job may retry with the same ID token (a kill here leaves it spent: it asks for a fresh one).
     await ports.ledger.releaseJti(verified.issuer.name, verified.jti).catch(() => undefined);
@@ -90,8 +90,7 @@ async function exchange(ports: CiBrokerPorts, settings: CiBrokerSettings, parsed
   }
 }
 
-async function issue(ports: CiBrokerPorts, settings: CiBrokerSettings, runId: string, verified: VerifiedIdToken, policy: CiPolicy): Promise<ExchangeOutcome> {
-  const hub = await ports.hub();
+async function issue(ports: CiBrokerPorts, hub: ExchangeHub, settings: CiBrokerSettings, runId: string, verified: VerifiedIdToken, policy: CiPolicy): Promise<ExchangeOutcome> {
   const now = ports.clock();
   const grant = await ports.grants.resolve(hub, policy, now.getTime());
   const minted = await hub.createToken(grant.serviceAccountId, `hf-iam-sync-ci/${policy.name}/${runId}`.slice(0, 100), policy.permissions, {

@@ -4,6 +4,8 @@ import type { ReconcileOutcome } from '../shared/reconcile/reconcile.js';
 import type { RotationReport } from '../shared/rotation/rotate-tokens.js';
 import type { ExchangeOutcome } from '../shared/ci-tokens/exchange-token.js';
 import type { SweepReport } from '../shared/ci-tokens/sweep-ci-tokens.js';
+import type { DestinationReport } from '../shared/audit-stream/forward-hub-audit.js';
+import type { BacklogReport, OwnDelivery } from '../shared/audit-stream/forward-own-records.js';
 import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
 import { runSucceeded } from '../shared/reconcile/job.js';
 
@@ -21,6 +23,10 @@ import { runSucceeded } from '../shared/reconcile/job.js';
  *   RotationAgeHours                       age of the oldest current token; also per credential (dimension `credential`)
  *   CiTokensIssued / CiTokensRefused       per exchange of the ci-token broker (`CiExchangeFailures`: nothing issued, the Hub or table failed)
  *   CiTokensDeleted / CiOrphanTokensDeleted / CiSweepFailures   per ci-token-sweeper run
+ *   AuditRecordsForwarded / AuditForwardFailures   per audit-forwarder invocation and destination (dimension `destination`)
+ *   AuditBacklogAge                        seconds: the oldest record a destination still lacks — the oldest of all
+ *                                          (the AuditBacklog alarm), and per destination
+ *   HubEventsOutOfBand                     Hub audit events no change of ours explains (made on the Hub by hand)
  */
 
 export const metrics = new Metrics({ namespace: 'hf-iam-sync', serviceName: 'hf-iam-sync' });
@@ -86,4 +92,33 @@ export function recordSweep(report: SweepReport | null): void {
   if (report === null) return;
   metrics.addMetric('CiTokensDeleted', MetricUnit.Count, report.deleted.length);
   metrics.addMetric('CiOrphanTokensDeleted', MetricUnit.Count, report.orphansDeleted.length);
+}
+
+function perDestination(destination: string, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void {
+  const single = metrics.singleMetric();
+  single.addDimension('destination', destination);
+  single.addMetric(name, unit, value);
+}
+
+/** A scheduled forward: the Hub's events and the drained backlogs, per destination; the oldest backlog of all. */
+export function recordForwarding(hub: readonly DestinationReport[], backlogs: readonly BacklogReport[]): void {
+  let oldest = 0;
+  for (const h of hub) {
+    const b = backlogs.find((x) => x.destination === h.destination);
+    const ageS = Math.max(h.backlogMs, b?.backlogMs ?? 0) / 1000;
+    oldest = Math.max(oldest, ageS);
+    perDestination(h.destination, 'AuditRecordsForwarded', MetricUnit.Count, h.delivered + (b?.delivered ?? 0));
+    perDestination(h.destination, 'AuditForwardFailures', MetricUnit.Count, h.error || b?.error ? 1 : 0);
+    perDestination(h.destination, 'AuditBacklogAge', MetricUnit.Seconds, ageS);
+  }
+  metrics.addMetric('AuditBacklogAge', MetricUnit.Seconds, oldest);
+  metrics.addMetric('HubEventsOutOfBand', MetricUnit.Count, Math.max(0, ...hub.map((h) => h.outOfBand)));
+}
+
+/** A stream batch of our own records, per destination. */
+export function recordOwnForwarding(deliveries: readonly OwnDelivery[]): void {
+  for (const d of deliveries) {
+    perDestination(d.destination, 'AuditRecordsForwarded', MetricUnit.Count, d.delivered);
+    perDestination(d.destination, 'AuditForwardFailures', MetricUnit.Count, d.error ? 1 : 0);
+  }
 }

@@ -42,6 +42,8 @@ export interface DestinationReport {
   destination: string;
   delivered: number;
   refused: number;
+  /** Of the delivered events, those no change of ours explains (made on the Hub by hand). */
+  outOfBand: number;
   /** How old the oldest event this destination still lacks is (0: it has everything). */
   backlogMs: number;
   error?: string;
@@ -79,17 +81,19 @@ async function forwardTo(
   ports: ForwardHubPorts, settings: ForwardHubSettings, destination: AuditDestination, from: HubCursor, pending: HubAuditEvent[],
   correlation: (e: HubAuditEvent) => ReturnType<typeof correlate>, now: Date,
 ): Promise<DestinationReport> {
-  const report: DestinationReport = { destination: destination.name, delivered: 0, refused: 0, backlogMs: 0 };
+  const report: DestinationReport = { destination: destination.name, delivered: 0, refused: 0, outOfBand: 0, backlogMs: 0 };
   const size = settings.chunk ?? 5_000;
   let cursor = from;
   for (let i = 0; i < pending.length; i += size) {
     const chunk = pending.slice(i, i + size);
     try {
-      const result = await destination.deliver(chunk.map((e) => recordOfHubEvent(settings.organization, e, correlation(e))));
+      const records = chunk.map((e) => recordOfHubEvent(settings.organization, e, correlation(e)));
+      const result = await destination.deliver(records);
       cursor = advance(cursor, chunk);
       await ports.cursors.putHubCursor(settings.organization, destination.name, cursor);
       report.delivered += result.accepted;
       report.refused += result.refused.length;
+      report.outOfBand += records.filter((r) => r.correlation?.madeBy !== 'hf-iam-sync').length;
     } catch (error) {
       report.error = describeError(error);
       report.backlogMs = now.getTime() - Date.parse(chunk[0]!.at);

@@ -11,9 +11,10 @@ import { recordOfChange, type AuditedChange, type AuditRecord } from '../../doma
  * a reader keyed by id keeps the last.
  */
 
+/** A stream record as Lambda's event carries it (aws-lambda's `DynamoDBRecord` is one). */
 export interface StreamRecord {
   eventName?: string;
-  dynamodb?: { NewImage?: Record<string, AttributeValue>; SequenceNumber?: string };
+  dynamodb?: { NewImage?: Record<string, object>; SequenceNumber?: string };
 }
 
 /** The audit records of a stream batch, in its order; the sequence number of each, for partial batch failures. */
@@ -21,7 +22,7 @@ export function auditRecordsOf(records: readonly StreamRecord[]): Array<{ sequen
   return records.flatMap((r) => {
     const image = r.dynamodb?.NewImage;
     if (r.eventName === 'REMOVE' || !image) return [];
-    const item = unmarshall(image) as Record<string, unknown>;
+    const item = unmarshall(image as Record<string, AttributeValue>) as Record<string, unknown>;
     if (typeof item.pk !== 'string' || !item.pk.startsWith('RUN#') || typeof item.sk !== 'string' || !item.sk.startsWith('CHANGE#')) return [];
     return [{ sequence: r.dynamodb?.SequenceNumber ?? '', record: recordOfChange(item as unknown as AuditedChange) }];
   });

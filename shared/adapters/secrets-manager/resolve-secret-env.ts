@@ -9,7 +9,7 @@ import { ConfigError, describeError } from '../../runtime/errors.js';
  * Secrets Manager client (and the SDK's module) is made only when there is an ARN to read.
  */
 
-export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET', 'HF_OAUTH_CLIENT_SECRET', 'HF_IAM_SYNC_PLAN_KEY'] as const;
+export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET', 'HF_OAUTH_CLIENT_SECRET', 'HF_IAM_SYNC_PLAN_KEY', 'DATADOG_API_KEY'] as const;
 
 /** `names`: only these are read (a function whose role may read only its own secrets passes its list). */
 export async function resolveSecretEnv(

@@ -64,6 +64,8 @@ Promise.resolve(handler(event, { functionName: 'cold', awsRequestId: 'c', getRem
 }
 
 export interface Container {
+  /** The process's id (a test kills it mid-invocation as Lambda's host would). */
+  readonly pid: number;
   /** One invocation: its wall time (the first includes the process's start: a cold start), answer and CPU time. */
   invoke(event: unknown, remainingMs?: number): Promise<{ ms: number; result: unknown; cpuMs: number }>;
   stop(): Promise<void>;
@@ -96,6 +98,7 @@ process.on('disconnect', () => process.exit(0));
   let started: number | undefined = performance.now();
   const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   return {
+    pid: child.pid!,
     async invoke(event, remainingMs = 60_000) {
       const from = started ?? performance.now();
       started = undefined;
@@ -109,7 +112,7 @@ process.on('disconnect', () => process.exit(0));
       return { ms: Math.round(performance.now() - from), result: answer.r, cpuMs: answer.cpuMs! };
     },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
         child.kill();
         await exited;

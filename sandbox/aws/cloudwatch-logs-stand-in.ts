@@ -41,6 +41,8 @@ export class CloudWatchLogsStandIn extends StandInServer {
   readonly puts: Array<{ group: string; stream: string; events: number }> = [];
   /** The next this-many calls answer ThrottlingException. */
   throttleNext = 0;
+  /** Called after a PutLogEvents call was stored, before it is answered (a test's hook: kill the caller there). */
+  afterPut: (() => void) | undefined;
 
   constructor() {
     super();
@@ -111,6 +113,7 @@ export class CloudWatchLogsStandIn extends StandInServer {
       else stream.push({ timestamp: t, message: e.message!, ingestionTime: now });
     });
     this.puts.push({ group: body.logGroupName!, stream: body.logStreamName!, events: events.length });
+    this.afterPut?.();
     return ok({ nextSequenceToken: String(this.puts.length).padStart(56, '0'), ...(Object.keys(rejected).length ? { rejectedLogEventsInfo: rejected } : {}) });
   }
 

@@ -22,6 +22,8 @@ export class DatadogIntakeStandIn {
   readonly requests: Array<{ status: number; entries: number; encoding: string | undefined }> = [];
   /** The next requests answered with these statuses, one each. */
   failNext: number[] = [];
+  /** Answers every request after this many milliseconds (a slow intake). */
+  latencyMs = 0;
   #server: Server | undefined;
   baseUrl = '';
 
@@ -44,6 +46,7 @@ export class DatadogIntakeStandIn {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const encoding = req.headers['content-encoding'] as string | undefined;
     const answer = (status: number, body: unknown, count = 0, headers: Record<string, string> = {}) => {
       this.requests.push({ status, entries: count, encoding });

@@ -2,6 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventSource, HandleResult } from '../shared/offboarding/handle-okta-events.js';
 import type { ReconcileOutcome } from '../shared/reconcile/reconcile.js';
 import type { RotationReport } from '../shared/rotation/rotate-tokens.js';
+import type { CredentialSpec } from '../shared/domain/credentials.js';
 import type { ExchangeOutcome } from '../shared/ci-tokens/exchange-token.js';
 import type { SweepReport } from '../shared/ci-tokens/sweep-ci-tokens.js';
 import type { DestinationReport } from '../shared/audit-stream/forward-hub-audit.js';
@@ -18,9 +19,11 @@ import { runSucceeded } from '../shared/reconcile/job.js';
  *   StreamEventsReceived / HookEventsReceived / PolledEventsReceived   events per way in
  *                                      (the first is the log stream's heartbeat)
  *   MembersOffboarded, OffboardingLatency (ms from the Okta event's publication to the Hub change)
+ *   OktaEventsFailed                   Okta events whose handling failed (retried, then dead-lettered)
  *   RotationsCompleted / RotationsFailed   per rotate-tokens run (a failed step, or a failed old-token deletion)
  *   CredentialsOverdue, OrphanTokens       the rotation checks
  *   RotationAgeHours                       age of the oldest current token; also per credential (dimension `credential`)
+ *   RotationPeriodHours                    per credential (dimension `credential`): its rotateEvery, what its age is read against
  *   CiTokensIssued / CiTokensRefused       per exchange of the ci-token broker (`CiExchangeFailures`: nothing issued, the Hub or table failed)
  *   CiTokensDeleted / CiOrphanTokensDeleted / CiSweepFailures   per ci-token-sweeper run
  *   AuditRecordsForwarded / AuditForwardFailures   per audit-forwarder invocation and destination (dimension `destination`)
@@ -56,6 +59,7 @@ export function recordReceived(source: EventSource, received: number): void {
 export function recordEvents(source: EventSource, received: number, result: HandleResult, publishedAt: readonly string[], now: Date): void {
   recordReceived(source, received);
   metrics.addMetric('MembersOffboarded', MetricUnit.Count, result.offboarded.length);
+  metrics.addMetric('OktaEventsFailed', MetricUnit.Count, result.outcomes.filter((o) => o.outcome === 'failed').length);
   if (result.offboarded.length > 0) {
     for (const at of publishedAt) {
       const ms = now.getTime() - Date.parse(at);
@@ -64,7 +68,7 @@ export function recordEvents(source: EventSource, received: number, result: Hand
   }
 }
 
-export function recordRotation(report: RotationReport): void {
+export function recordRotation(report: RotationReport, credentials: readonly CredentialSpec[]): void {
   if (report.dryRun) return;
   const count = (o: string) => report.results.filter((r) => r.outcome === o).length;
   metrics.addMetric('RotationsCompleted', MetricUnit.Count, count('rotated'));
@@ -77,6 +81,12 @@ export function recordRotation(report: RotationReport): void {
     const single = metrics.singleMetric();
     single.addDimension('credential', r.credential);
     single.addMetric('RotationAgeHours', MetricUnit.Count, r.ageMs! / 3_600_000);
+  }
+  for (const spec of credentials) {
+    if (spec.kind === 'token-exchange' || !report.results.some((r) => r.credential === spec.name)) continue;
+    const single = metrics.singleMetric();
+    single.addDimension('credential', spec.name);
+    single.addMetric('RotationPeriodHours', MetricUnit.Count, spec.rotateEveryMs / 3_600_000);
   }
 }
 

@@ -14,7 +14,7 @@ export const handler = withMiddleware(async (event: unknown) => {
   const request = parseRotateEvent(event);
   const { config, ports } = await lambdaRotationRuntime();
   const report = await rotateTokens(ports, config.credentials, config.policy.organization, { ...request, runId: newRunId() });
-  recordRotation(report);
+  recordRotation(report, config.credentials);
   for (const r of report.results) logger[r.outcome === 'failed' ? 'error' : 'info']('credential', { runId: report.runId, trigger: request.trigger, ...r });
   logger.info('rotate-tokens finished', { runId: report.runId, dryRun: report.dryRun, overdue: report.overdue, orphans: report.orphans, orphanCheckError: report.orphanCheckError });
   return report;

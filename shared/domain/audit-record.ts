@@ -26,16 +26,18 @@ export interface AuditRecord {
   after: Access | Pick<Access, 'role'> | null;
   /** Ours: applied, failed, held, superseded, started. The Hub's: null (its log has only what happened). */
   outcome: string | null;
-  ids: { hubEventId?: string; runId?: string; changeSeq?: number; oktaUserId?: string };
+  ids: { hubEventId?: string; runId?: string; changeSeq?: number; oktaUserId?: string; oktaEventUuid?: string };
   reason: string | null;
   /** A Hub event: made by hf-iam-sync (with the change that caused it), or out of band. */
   correlation?: Correlation;
+  /** Ours, for a change an Okta event caused (an offboarding): when Okta published it, and how long after it the change was recorded. */
+  oktaEvent?: { uuid: string; published: string; delayMs: number };
   /** A Hub event's own fields, whole. */
   hub?: Record<string, unknown>;
 }
 
 export type Correlation =
-  | { madeBy: 'hf-iam-sync'; runId: string; changeSeq: number; trigger: string; cause: string; oktaUserId: string | null }
+  | { madeBy: 'hf-iam-sync'; runId: string; changeSeq: number; trigger: string; cause: string; oktaUserId: string | null; oktaEventUuid?: string }
   /** Made with hf-iam-sync's token, yet no change of ours explains it: someone used the token by hand. */
   | { madeBy: 'hf-iam-sync-token'; note: string }
   | { madeBy: 'out-of-band'; author: string };
@@ -55,6 +57,7 @@ export interface AuditedChange {
   actor: string;
   reasons: string[];
   error?: string;
+  oktaEvent?: { uuid: string; published: string };
   at: string;
 }
 
@@ -63,8 +66,10 @@ export function recordOfChange(change: AuditedChange): AuditRecord {
   return {
     schema: AUDIT_RECORD_SCHEMA, id: `hf-iam-sync:${change.runId}/${change.seq}`, time: change.at, source: 'hf-iam-sync', organization: change.organization,
     action: change.action, actor: `${change.trigger}:${change.actor}`, targetUser: change.user === '-' ? null : change.user, before: change.before, after: change.after,
-    outcome: change.outcome, ids: { runId: change.runId, changeSeq: change.seq, ...(change.oktaUserId ? { oktaUserId: change.oktaUserId } : {}) },
+    outcome: change.outcome,
+    ids: { runId: change.runId, changeSeq: change.seq, ...(change.oktaUserId ? { oktaUserId: change.oktaUserId } : {}), ...(change.oktaEvent ? { oktaEventUuid: change.oktaEvent.uuid } : {}) },
     reason: [...change.reasons, ...(change.error ? [change.error] : [])].join('; ') || null,
+    ...(change.oktaEvent ? { oktaEvent: { ...change.oktaEvent, delayMs: Date.parse(change.at) - Date.parse(change.oktaEvent.published) } } : {}),
   };
 }
 
@@ -80,7 +85,12 @@ function hubChange(event: HubAuditEvent): Pick<AuditRecord, 'targetUser' | 'befo
 export function recordOfHubEvent(organization: string, event: HubAuditEvent, correlation: Correlation): AuditRecord {
   return {
     schema: AUDIT_RECORD_SCHEMA, id: `hub:${event.id}`, time: event.at, source: 'hub', organization, action: event.type, actor: event.author,
-    ...hubChange(event), outcome: null, ids: { hubEventId: event.id, ...(correlation.madeBy === 'hf-iam-sync' ? { runId: correlation.runId, changeSeq: correlation.changeSeq } : {}) },
+    ...hubChange(event), outcome: null, ids: {
+      hubEventId: event.id,
+      ...(correlation.madeBy === 'hf-iam-sync'
+        ? { runId: correlation.runId, changeSeq: correlation.changeSeq, ...(correlation.oktaEventUuid ? { oktaEventUuid: correlation.oktaEventUuid } : {}) }
+        : {}),
+    },
     reason: event.message, correlation, hub: event.raw ?? { ...event },
   };
 }
@@ -110,6 +120,6 @@ export function correlate(event: HubAuditEvent, ours: { user: string; tokenLast4
   if (!nearest) return { madeBy: 'hf-iam-sync-token', note: `made with hf-iam-sync's token (${ours.user}), but no change of ours on ${targetUser ?? 'this member'} within two minutes explains it` };
   return {
     madeBy: 'hf-iam-sync', runId: nearest.runId, changeSeq: nearest.seq, trigger: nearest.trigger, cause: `${nearest.trigger}:${nearest.actor}: ${nearest.reasons[0] ?? nearest.action}`,
-    oktaUserId: nearest.oktaUserId,
+    oktaUserId: nearest.oktaUserId, ...(nearest.oktaEvent ? { oktaEventUuid: nearest.oktaEvent.uuid } : {}),
   };
 }

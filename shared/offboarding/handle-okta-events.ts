@@ -2,7 +2,7 @@ import { coalesce, parseLogEvent, type OktaEventRef } from '../domain/okta-event
 import { conventionPrefix } from '../domain/rules.js';
 import type { Plan } from '../domain/plan.js';
 import type { EventSink } from '../ports/event-sink.js';
-import type { OutboxEntry } from '../ports/state-store.js';
+import type { OktaCause, OutboxEntry } from '../ports/state-store.js';
 import { reconcile, type ReconcilePorts } from '../reconcile/reconcile.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
@@ -132,6 +132,7 @@ export async function handleOktaEvents(
       let settled: OutboxEntry[] | undefined;
       const outcome = await reconcile(ports, config, {
         dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS, shared,
+        oktaEvent: earliest(job.events),
         // The outcome events are recorded before the first write (see outbox.ts): a person run's
         // with its changes' `started` records, an org run's before it applies.
         ...(job.scope.kind === 'user'
@@ -178,4 +179,10 @@ export async function handleOktaEvents(
     }
   }
   return { outcomes: [...anonymous, ...outcomes.values()], reconciles, offboarded, outbox };
+}
+
+/** The first of a person's events Okta published: what the offboarding's delay is counted from. */
+function earliest(events: readonly OktaEventRef[]): OktaCause {
+  const first = [...events].sort((a, b) => a.published.localeCompare(b.published))[0]!;
+  return { uuid: first.uuid, published: first.published };
 }

@@ -26,6 +26,12 @@ export interface RunRecord {
   resumedBy?: string;
 }
 
+/** The Okta event behind a change: its System Log uuid and publication time. */
+export interface OktaCause {
+  uuid: string;
+  published: string;
+}
+
 export interface ChangeRecord {
   runId: string;
   seq: number;
@@ -49,6 +55,8 @@ export interface ChangeRecord {
   credential?: { name: string; secret: string };
   trigger: Trigger;
   actor: string;
+  /** An offboarding's (a person run's) Okta cause: the System Log event that started it, and when Okta published it. */
+  oktaEvent?: OktaCause;
   /** `started` is written before the Hub call, so a crash mid-call still leaves a trace. */
   /** `superseded`: an org run's change not written because an offboarding decided about the member later. */
   outcome: 'started' | 'applied' | 'failed' | 'held' | 'superseded';

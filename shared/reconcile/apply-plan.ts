@@ -2,7 +2,7 @@ import { isDecrease, NO_ACCESS } from '../domain/access.js';
 import type { Change, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { ChangeRecord, OutboxEntry, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { ChangeRecord, OktaCause, OutboxEntry, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import type { ManagedMember } from '../domain/types.js';
 import { PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
@@ -26,6 +26,8 @@ export interface ApplyContext {
   runId: string;
   trigger: Trigger;
   actor: string;
+  /** Written on every change record of the run (an offboarding's Okta event). */
+  oktaEvent?: OktaCause;
   clock: () => Date;
   /** Parallel Hub calls within one phase. */
   concurrency?: number;
@@ -141,7 +143,7 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     const record = {
       runId: context.runId, seq: seqOf.get(change.id)!, organization: plan.organization, user: change.user,
       oktaUserId: change.oktaUserId, action: change.action, effect: change.effect, before: change.before, after: change.after,
-      reasons: change.reasons, trigger: context.trigger, actor: context.actor, ...(change.token ? { token: change.token } : {}), ...(change.credential ? { credential: change.credential } : {}),
+      reasons: change.reasons, trigger: context.trigger, actor: context.actor, ...(context.oktaEvent ? { oktaEvent: context.oktaEvent } : {}), ...(change.token ? { token: change.token } : {}), ...(change.credential ? { credential: change.credential } : {}),
     };
     const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
     try {

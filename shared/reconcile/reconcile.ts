@@ -2,7 +2,7 @@ import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
 import { linkByEmail } from '../domain/desired-state.js';
 import type { Change, Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
-import type { ChangeRecord, OutboxEntry, RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { ChangeRecord, OktaCause, OutboxEntry, RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
 import type { ManagedMember } from '../domain/types.js';
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
@@ -45,6 +45,8 @@ export interface ReconcileRequest {
   scope: PlanScope;
   trigger: Trigger;
   actor: string;
+  /** A person run started by an Okta event: recorded on its changes (the audit record's cause, the offboarding's delay). */
+  oktaEvent?: OktaCause;
   /** Called with the plan (and the run's id) before anything is applied; returning false ends the run unapplied. */
   confirm?: (plan: Plan, runId: string) => Promise<boolean>;
   /** Epoch ms (real time) by which the run must be done: the Lambda invocation's end, the CLI's --deadline (default: the enclosing run's, else 15 minutes from now). */
@@ -276,7 +278,7 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     const staged = request.stage?.(plan, runId) ?? [];
     const kept: Array<{ change: ChangeRecord; member: ManagedMember }> = [];
     const result = await applyPlan(plan, ports.hub, ports.state, {
-      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock,
+      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, ...(request.oktaEvent ? { oktaEvent: request.oktaEvent } : {}),
       // Each change is written twice: `started` with the run's own record and its staged outcome
       // events, `applied` with the run's finish. An offboarding's other table writes are its claim and holds.
       alsoRecord: (change: Change) => ({ run, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }),

@@ -110,20 +110,21 @@ const lastById = (records: AuditRecord[]) => new Map(records.map((r) => [r.id, r
 const hubIds = () => w.sandbox.hub.auditLog.map((e) => `hub:${String(e._id)}`).sort();
 
 /** An offboarding through the product (the Okta event → the Hub change), and a role change someone makes on the Hub by hand. */
-async function offboardAndChangeByHand(): Promise<{ oktaUserId: string }> {
+async function offboardAndChangeByHand(): Promise<{ oktaUserId: string; oktaEventUuid: string; published: string }> {
   const config = parseConfig(w.sandbox.configText, 'config.yaml');
   const composition = await composeForSandbox(config, dynamo.endpoint);
   const linus = w.sandbox.okta.userByLogin('linus@acme.example');
-  const result = await handleOktaEvents({ ...composition.ports, events: noEvents }, config, [w.sandbox.okta.deactivate(linus.id)], 'eventbridge');
+  const event = w.sandbox.okta.deactivate(linus.id);
+  const result = await handleOktaEvents({ ...composition.ports, events: noEvents }, config, [event], 'eventbridge');
   expect(result.offboarded).toEqual(['linus-t']);
   await composition.close();
   w.sandbox.hub.changeRoleByHand('ada-acme', 'mhamilton', 'admin');
-  return { oktaUserId: linus.id };
+  return { oktaUserId: linus.id, oktaEventUuid: event.uuid, published: event.published };
 }
 
 describe.skipIf(unavailable)('audit-forwarder (bundled, DynamoDB Local stream, CloudWatch Logs and Datadog stand-ins)', () => {
   it('delivers a Hub change by a person and one by hf-iam-sync once each, ours correlated with its run and Okta cause; our own records arrive from the stream', async () => {
-    const { oktaUserId } = await offboardAndChangeByHand();
+    const { oktaUserId, oktaEventUuid, published } = await offboardAndChangeByHand();
     const c = await container();
     const stream = await poller(c);
     expect(await stream.pollOnce()).toBeGreaterThan(0);
@@ -137,10 +138,12 @@ describe.skipIf(unavailable)('audit-forwarder (bundled, DynamoDB Local stream, C
       const offboarded = hub.find((r) => r.targetUser === 'linus-t' && r.after?.role === 'no_access')!;
       const own = lastById(records.filter((r) => r.source === 'hf-iam-sync'));
       const cause = [...own.values()].find((r) => r.targetUser === 'linus-t' && r.action === 'remove')!;
-      expect(cause, name).toMatchObject({ outcome: 'applied', ids: { oktaUserId } });
+      expect(cause, name).toMatchObject({ outcome: 'applied', ids: { oktaUserId, oktaEventUuid }, oktaEvent: { uuid: oktaEventUuid, published } });
+      expect(cause.oktaEvent!.delayMs).toBe(Date.parse(cause.time) - Date.parse(published));
       expect(offboarded.correlation, name).toEqual({
-        madeBy: 'hf-iam-sync', runId: cause.ids.runId, changeSeq: cause.ids.changeSeq, trigger: 'event', cause: expect.stringContaining('event:'), oktaUserId,
+        madeBy: 'hf-iam-sync', runId: cause.ids.runId, changeSeq: cause.ids.changeSeq, trigger: 'event', cause: expect.stringContaining('event:'), oktaUserId, oktaEventUuid,
       });
+      expect(offboarded.ids).toMatchObject({ runId: cause.ids.runId, oktaEventUuid });
       expect(hub.find((r) => r.targetUser === 'mhamilton')?.correlation, name).toEqual({ madeBy: 'out-of-band', author: 'ada-acme' });
     }
     expect(w.intake.entries.every((e) => e.ddsource === 'huggingface' && e.service === 'hf-iam-sync' && String(e.ddtags).includes('env:test'))).toBe(true);

@@ -78,7 +78,7 @@ export async function composeAuditForwarder(config: Config, location: StateLocat
       settings: { organization, tokenLast4: secrets.HF_TOKEN!.slice(-4), lookBackMs: settings.lookBackMs },
     },
     own: { cursors, destinations, clock },
-    recordsOf: (records) => auditRecordsOf(records).map((r) => r.record),
+    recordsOf: (records) => auditRecordsOf(records, organization).map((r) => r.record),
   };
 }
 

@@ -21,7 +21,7 @@ const widgets = [
   ]],
   ['Failed offboardings', 'Okta events whose handling failed (retried, then dead-lettered) and okta-event errors', [
     ours('OktaEventsFailed', { stat: 'Sum', label: 'failed Okta events' }),
-    ['AWS/Lambda', 'Errors', 'FunctionName', '${AWS::StackName}-okta-event', { stat: 'Sum', label: 'okta-event errors' }],
+    ['AWS/Lambda', 'Errors', 'FunctionName', '${OktaDasheventLambdaFunction}', { stat: 'Sum', label: 'okta-event errors' }],
   ]],
   ['Reconcile outcomes', 'runs, and runs that completed with no failed change', [
     ours('RunsSucceeded', { stat: 'SampleCount', label: 'runs' }),

@@ -32,6 +32,10 @@ export interface AuditRecord {
   correlation?: Correlation;
   /** Ours, for a change an Okta event caused (an offboarding): when Okta published it, and how long after it the change was recorded. */
   oktaEvent?: { uuid: string; published: string; delayMs: number };
+  /** A CI token exchange's (ours): the policy, the issuer, the claims that matched or were refused, the token's id and last four. */
+  ci?: { policy: string | null; issuer: string | null; claims: Record<string, string>; tokenId?: string; last4?: string; expiresAt?: string; error?: string };
+  /** A rotation step's (ours): the credential, the step, the token it touched (id, last four). */
+  credential?: { name: string; step: string; rotationId: string; tokenId?: string | null; last4?: string };
   /** A Hub event's own fields, whole. */
   hub?: Record<string, unknown>;
 }
@@ -58,7 +62,21 @@ export interface AuditedChange {
   reasons: string[];
   error?: string;
   oktaEvent?: { uuid: string; published: string };
+  ci?: AuditRecord['ci'];
   at: string;
+}
+
+/** What a record needs of a rotation step (the credential store's `RotationEventRecord` is one). */
+export interface AuditedRotationStep {
+  credential: string;
+  rotationId: string;
+  step: string;
+  outcome: 'done' | 'failed';
+  runId: string;
+  at: string;
+  tokenId?: string | null;
+  last4?: string;
+  error?: string;
 }
 
 /** @example recordOfChange(change).id === `hf-iam-sync:${change.runId}/${change.seq}` */
@@ -70,6 +88,17 @@ export function recordOfChange(change: AuditedChange): AuditRecord {
     ids: { runId: change.runId, changeSeq: change.seq, ...(change.oktaUserId ? { oktaUserId: change.oktaUserId } : {}), ...(change.oktaEvent ? { oktaEventUuid: change.oktaEvent.uuid } : {}) },
     reason: [...change.reasons, ...(change.error ? [change.error] : [])].join('; ') || null,
     ...(change.oktaEvent ? { oktaEvent: { ...change.oktaEvent, delayMs: Date.parse(change.at) - Date.parse(change.oktaEvent.published) } } : {}),
+    ...(change.ci ? { ci: change.ci } : {}),
+  };
+}
+
+/** @example recordOfRotationStep('acme', step).action === `rotation-${step.step}` */
+export function recordOfRotationStep(organization: string, step: AuditedRotationStep): AuditRecord {
+  return {
+    schema: AUDIT_RECORD_SCHEMA, id: `hf-iam-sync:rotation/${step.credential}/${step.rotationId}/${step.step}`, time: step.at, source: 'hf-iam-sync', organization,
+    action: `rotation-${step.step}`, actor: `rotation:${step.runId}`, targetUser: null, before: null, after: null, outcome: step.outcome === 'done' ? 'applied' : 'failed',
+    ids: { runId: step.runId }, reason: step.error ?? null,
+    credential: { name: step.credential, step: step.step, rotationId: step.rotationId, ...(step.tokenId !== undefined ? { tokenId: step.tokenId } : {}), ...(step.last4 ? { last4: step.last4 } : {}) },
   };
 }
 

@@ -63,8 +63,8 @@ const byNameOf = (alarms: ReadonlyArray<readonly [string, Record<string, any>]>)
 const statements = (role: string) => resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
 
 describe('the packaged stack', () => {
-  it('has the nine functions on Node.js 22, each with its own role (the broker and its sweeper share one)', () => {
-    for (const [name, role] of [['reconcile', 'ReconcileRole'], ['reconcile-job', 'ReconcileJobRole'], ['access-review', 'AccessReviewRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole'], ['rotate-tokens', 'RotateTokensRole'], ['ci-token', 'CiTokenRole'], ['ci-token-sweeper', 'CiTokenRole']]) {
+  it('has the ten functions on Node.js 22, each with its own role (the broker and its sweeper share one)', () => {
+    for (const [name, role] of [['audit-forwarder', 'AuditForwarderRole'], ['reconcile', 'ReconcileRole'], ['reconcile-job', 'ReconcileJobRole'], ['access-review', 'AccessReviewRole'], ['okta-event', 'OktaEventRole'], ['okta-hook', 'OktaHookRole'], ['okta-log-poll', 'OktaLogPollRole'], ['rotate-tokens', 'RotateTokensRole'], ['ci-token', 'CiTokenRole'], ['ci-token-sweeper', 'CiTokenRole']]) {
       expect(fn(name!)?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Role: { 'Fn::GetAtt': [role, 'Arn'] } });
     }
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
@@ -72,7 +72,7 @@ describe('the packaged stack', () => {
 
   it('wires the triggers: weekly schedule, Okta partner bus rule with retry and DLQ, Function URL, poll schedule', () => {
     const schedules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties).filter((p) => p.ScheduleExpression);
-    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'cron(0 7 1 * ? *)', 'rate(1 hour)', 'rate(1 minute)', 'rate(1 minute)']);
+    expect(schedules.map((p) => p.ScheduleExpression).sort()).toEqual(['cron(0 6 ? * MON *)', 'cron(0 7 1 * ? *)', 'rate(1 hour)', 'rate(1 minute)', 'rate(1 minute)', 'rate(5 minutes)']);
     const rotate = ofType('AWS::Events::Rule').find(([, r]) => r.Properties.ScheduleExpression === 'rate(1 hour)')![1];
     expect(JSON.stringify(rotate.Properties.Targets)).toContain('RotateDashtokensLambdaFunction');
     const PARTNER_BUS = 'arn:aws:events:us-east-1:000000000000:event-bus/aws.partner/okta.com/example/hf-iam-sync';
@@ -87,7 +87,7 @@ describe('the packaged stack', () => {
     // Okta's events go to the queue okta-event consumes, not to the function: a burst waits there, batched.
     expect(okta.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] }, RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 8 }), DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['OktaEventsDlq', 'Arn'] } } })]);
     expect(ofType('AWS::Lambda::Url')).toHaveLength(2);
-    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1];
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, r]) => JSON.stringify(r.Properties.EventSourceArn).includes('OktaEventsQueue'))?.[1];
     expect(mapping!.Properties).toMatchObject({
       EventSourceArn: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] }, BatchSize: 100, MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 10 },
@@ -225,7 +225,7 @@ describe('the packaged stack', () => {
   it('alarms on failed offboarding, a non-empty DLQ, failed reconciles, a failing poll, and failed, overdue or stale rotation', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties] as const);
     expect(alarms.map(([n]) => n).sort()).toEqual([
-      'CiSweepFailingAlarm', 'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingDelayedAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
+      'AuditBacklogAlarm', 'AuditForwarderSilentAlarm', 'AuditStreamBehindAlarm', 'AuditStreamDlqAlarm', 'CiSweepFailingAlarm', 'CredentialOverdueAlarm', 'DeadLetterQueueAlarm', 'LogPollFailingAlarm', 'NoSuccessfulReconcileAlarm', 'OffboardingDelayedAlarm', 'OffboardingFailedAlarm', 'OktaStreamSilentAlarm',
       'ReconcileFailedAlarm', 'ReconcileJobExecutionThrottledAlarm', 'ReconcileJobExecutionsAbortedAlarm', 'ReconcileJobExecutionsFailedAlarm', 'ReconcileJobExecutionsTimedOutAlarm',
       'RotateTokensErrorsAlarm', 'RotationFailedAlarm', 'RotationStaleAlarm',
     ]);
@@ -242,6 +242,92 @@ describe('the packaged stack', () => {
     expect(byName.CredentialOverdueAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'CredentialsOverdue', Threshold: 1 });
     expect(byName.RotationStaleAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'RotationAgeHours', Statistic: 'Maximum', Threshold: 192, TreatMissingData: 'breaching' });
     expect(byName.OktaStreamSilentAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'StreamEventsReceived', EvaluationPeriods: 6, TreatMissingData: 'breaching' });
+  });
+
+  it('streams our audit records from the table (its stream, filtered to audit items) and reads the Hub on a schedule into a log group it keeps 400 days', () => {
+    expect(resources.StateTable!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(resources.AuditLogGroup).toMatchObject({ Type: 'AWS::Logs::LogGroup', DeletionPolicy: 'Retain', Properties: { LogGroupName: '/hf-iam-sync/ci/audit', RetentionInDays: 400 } });
+    // A value CloudWatch Logs accepts.
+    expect([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]).toContain(resources.AuditLogGroup!.Properties.RetentionInDays);
+    const forwarder = fn('audit-forwarder')!.Properties;
+    expect(forwarder.Environment.Variables).toMatchObject({ AUDIT_LOG_GROUP: { Ref: 'AuditLogGroup' }, AUDIT_LOOK_BACK: '1d', DATADOG_SITE: 'datadoghq.com', DATADOG_API_KEY_SECRET_ARN: '' });
+    expect(forwarder.Timeout).toBeLessThan(300); // one scheduled run never overlaps the next
+    const stream = ofType('AWS::Lambda::EventSourceMapping').find(([, r]) => JSON.stringify(r.Properties.EventSourceArn).includes('StreamArn'))![1].Properties;
+    expect(stream).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['StateTable', 'StreamArn'] }, StartingPosition: 'TRIM_HORIZON', FunctionResponseTypes: ['ReportBatchItemFailures'], BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: -1, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['AuditStreamDlq', 'Arn'] } } },
+    });
+    expect(stream.FilterCriteria.Filters.map((f: any) => JSON.parse(f.Pattern).dynamodb.Keys)).toEqual([
+      { pk: { S: [{ prefix: 'RUN#' }] }, sk: { S: [{ prefix: 'CHANGE#' }] } }, { pk: { S: [{ prefix: 'CRED#' }] }, sk: { S: [{ prefix: 'EVENT#' }] } },
+    ]);
+    const s = statements('AuditForwarderRole');
+    expect(s.every((x: any) => x.Resource !== '*' && !JSON.stringify(x.Action).includes('*'))).toBe(true);
+    expect(s).toContainEqual({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['AuditLogGroup', 'Arn'] } });
+    expect(s.find((x: any) => x.Action.includes('dynamodb:PutItem')).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FWD#*', 'FWDQ#*'] } });
+    expect(JSON.stringify(s)).not.toMatch(/dynamodb:(UpdateItem|DeleteItem|Scan)|events:PutEvents/);
+    const byName = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]));
+    expect(byName.AuditBacklogAlarm).toMatchObject({ Namespace: 'hf-iam-sync', MetricName: 'AuditBacklogAge', Statistic: 'Maximum', Threshold: 1800, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(byName.AuditForwarderSilentAlarm).toMatchObject({ MetricName: 'AuditBacklogAge', Statistic: 'SampleCount', Period: 1800, TreatMissingData: 'breaching' });
+    expect(byName.AuditStreamBehindAlarm).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Threshold: 1_800_000 });
+  });
+
+  it("has a dashboard whose every metric is one the functions emit, with the dimensions they emit it with, and the auditor's saved queries", async () => {
+    const code = await readFile('composition/metrics.ts', 'utf8');
+    const emitted = new Set([...code.matchAll(/addMetric\('(\w+)'/g), ...code.matchAll(/(\w+EventsReceived)'/g), ...code.matchAll(/perDestination\([^,]+, '(\w+)'/g)].map((m) => m[1]!));
+    const byDimension = new Map<string, string>([
+      ...[...code.matchAll(/perDestination\([^,]+, '(\w+)'/g)].map((m) => [m[1]!, 'destination'] as [string, string]),
+      ...[...code.matchAll(/addDimension\('(\w+)'[^;]*;\s*single\.addMetric\('(\w+)'/g)].map((m) => [m[2]!, m[1]!] as [string, string]),
+    ]);
+    // Every alarm on our namespace reads a metric the code emits.
+    for (const [name, alarm] of ofType('AWS::CloudWatch::Alarm')) if (alarm.Properties.Namespace === 'hf-iam-sync') expect(emitted, name).toContain(alarm.Properties.MetricName);
+    const sub = resources.OperationsDashboard!.Properties.DashboardBody['Fn::Sub'] as string;
+    for (const [, ref] of sub.matchAll(/\$\{([^}]+)\}/g)) expect(ref === 'AWS::Region' || ref!.split('.')[0]! in resources, ref).toBe(true);
+    const body = JSON.parse(sub.replace(/\$\{[^}]+\}/g, 'x')) as { widgets: Array<{ properties: { title: string; metrics: unknown[][] } }> };
+    expect(body.widgets.map((w) => w.properties.title)).toEqual([
+      'Offboarding delay (ms)', 'Failed offboardings', 'Reconcile outcomes', 'Changes per run', 'Token age against rotation period (hours)', 'CI tokens',
+      'Out-of-band Hub changes', 'Audit forwarding', 'Queue age and DLQ depth',
+    ]);
+    const AWS_METRICS = { 'AWS/Lambda': ['Errors'], 'AWS/SQS': ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible'] } as Record<string, string[]>;
+    let ours = 0;
+    for (const widget of body.widgets) {
+      expect(widget.properties.metrics.length, widget.properties.title).toBeGreaterThan(0);
+      for (const metric of widget.properties.metrics) {
+        const search = (metric[0] as { expression?: string }).expression;
+        if (search) {
+          const [, dimension, name] = /^SEARCH\('\{hf-iam-sync,(\w+),service\} MetricName="(\w+)"'/.exec(search) ?? [];
+          expect(emitted, search).toContain(name);
+          expect(byDimension.get(name!), `${name} is emitted with the dimension ${dimension}`).toBe(dimension);
+          ours += 1;
+          continue;
+        }
+        const [namespace, name, ...rest] = metric as [string, string, ...unknown[]];
+        const dimensions = rest.filter((x) => typeof x === 'string');
+        if (namespace === 'hf-iam-sync') {
+          expect(emitted, `${widget.properties.title}: ${name}`).toContain(name);
+          expect(dimensions, `${name}: Powertools' service dimension alone`).toEqual(['service', 'hf-iam-sync']);
+          expect(byDimension.has(name), `${name} is emitted with another dimension too`).toBe(false);
+          ours += 1;
+        } else {
+          expect(AWS_METRICS[namespace], `${namespace} ${name}`).toContain(name);
+        }
+      }
+    }
+    expect(ours).toBeGreaterThan(15);
+    const queries = ofType('AWS::Logs::QueryDefinition').map(([, r]) => r.Properties);
+    expect(queries.map((q) => q.Name).sort()).toEqual([
+      'hf-iam-sync/ci/Hub changes not made by hf-iam-sync', 'hf-iam-sync/ci/admin grants', 'hf-iam-sync/ci/offboardings and their delay from the Okta event',
+      'hf-iam-sync/ci/token rotations and CI issuances per credential and policy',
+    ]);
+    for (const q of queries) expect(q.LogGroupNames).toEqual([{ Ref: 'AuditLogGroup' }]);
+    // Each query reads fields the audit records have (domain/audit-record.ts).
+    const recordFields = ['source', 'action', 'actor', 'targetUser', 'before.role', 'after.role', 'correlation.madeBy', 'correlation.note', 'outcome', 'reason', 'ids.runId',
+      'ids.oktaUserId', 'ids.oktaEventUuid', 'oktaEvent.published', 'oktaEvent.delayMs', 'credential.name', 'ci.policy'];
+    for (const q of queries) {
+      const text = q.QueryString as string;
+      const listed = /^fields (.*)$/m.exec(text)![1]!.split(',').map((f) => f.trim()).filter((f) => !f.startsWith('@'));
+      const dotted = [...text.matchAll(/(?<![@\w])([a-z]+\.[a-zA-Z]+)/g)].map((m) => m[1]!);
+      for (const field of [...listed, ...dotted]) expect(recordFields, `${q.Name}: ${field}`).toContain(field);
+    }
   });
 
   it('runs the weekly organization apply as the ReconcileJob state machine: the validated definition, invoking reconcile-job only, started by the schedule', async () => {

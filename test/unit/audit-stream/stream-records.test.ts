@@ -25,9 +25,18 @@ describe('audit records from the table stream', () => {
       streamRecord({ pk: 'LOCK#acme', sk: 'LOCK', owner: 'r-1', expiresAtEpoch: 1 }, 'MODIFY', '101'),
       streamRecord({ pk: 'EVENT#u1', sk: 'EVENT', status: 'done' }, 'INSERT', '102'),
       streamRecord(changeItem({ ...change, seq: 3 }), 'REMOVE', '103'),
-      streamRecord(changeItem({ ...change, runId: 'ci-1', seq: 1, action: 'ci-token-issue', trigger: 'ci', user: 'acme-ci-bot-sa' }), 'INSERT', '104'),
+      streamRecord(changeItem({
+        ...change, runId: 'ci-1', seq: 1, action: 'ci-token-issue', trigger: 'ci', user: 'acme-ci-bot-sa',
+        ci: { policy: 'llama-train', issuer: 'github', claims: { repository: 'acme/llama-ft' }, tokenId: 't1', last4: 'wxyz' },
+      }), 'INSERT', '104'),
+      streamRecord({ pk: 'CRED#ci-bot', sk: 'EVENT#2026-12-06T10:00:00.000Z#rot-1#promote', credential: 'ci-bot', rotationId: 'rot-1', step: 'promote', outcome: 'done', runId: 'r-9', at: '2026-12-06T10:00:00.000Z', tokenId: 't2', last4: 'abcd', ttl: 1 }, 'INSERT', '105'),
+      streamRecord({ pk: 'CRED#ci-bot', sk: 'STATE', credential: 'ci-bot' }, 'MODIFY', '106'),
+    ], 'acme');
+    expect(records.map((r) => [r.sequence, r.record.id, r.record.action])).toEqual([
+      ['100', 'hf-iam-sync:r-1/2', 'remove'], ['104', 'hf-iam-sync:ci-1/1', 'ci-token-issue'], ['105', 'hf-iam-sync:rotation/ci-bot/rot-1/promote', 'rotation-promote'],
     ]);
-    expect(records.map((r) => [r.sequence, r.record.id, r.record.action])).toEqual([['100', 'hf-iam-sync:r-1/2', 'remove'], ['104', 'hf-iam-sync:ci-1/1', 'ci-token-issue']]);
+    expect(records[1]!.record.ci).toEqual({ policy: 'llama-train', issuer: 'github', claims: { repository: 'acme/llama-ft' }, tokenId: 't1', last4: 'wxyz' });
+    expect(records[2]!.record).toMatchObject({ organization: 'acme', outcome: 'applied', actor: 'rotation:r-9', credential: { name: 'ci-bot', step: 'promote', rotationId: 'rot-1', tokenId: 't2', last4: 'abcd' } });
     expect(records[0]!.record).toMatchObject({ source: 'hf-iam-sync', targetUser: 'linus-t', outcome: 'applied', ids: { runId: 'r-1', changeSeq: 2, oktaUserId: '00uabc' }, actor: 'event:eventbridge:okta-admin' });
   });
 });

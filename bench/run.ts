@@ -11,6 +11,7 @@ import { runRotationBench } from './rotation.js';
 import { measure as measureScale, runScaleBench } from './scale.js';
 import { runJobSimulation } from './job-simulation.js';
 import { runCiTokenBench } from './ci-token.js';
+import { runAuditForwardingBench } from './audit-forwarding.js';
 
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
@@ -18,6 +19,12 @@ import { composeForSandbox } from '../sandbox/sandbox.js';
 // The CI token broker stands alone (its own sandbox, a Hub 50 ms away).
 if (process.env.BENCH_ONLY === 'ci-token') {
   await runCiTokenBench();
+  process.exit(0);
+}
+
+// The audit forwarder stands alone (its own stand-ins and DynamoDB Local).
+if (process.env.BENCH_ONLY === 'audit') {
+  await runAuditForwardingBench();
   process.exit(0);
 }
 
@@ -187,3 +194,4 @@ if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'cold-start') await ru
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'rotation') await runRotationBench();
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'pacing') await runPacingBench();
 if (!process.env.BENCH_ONLY) await runCiTokenBench();
+if (!process.env.BENCH_ONLY) await runAuditForwardingBench();

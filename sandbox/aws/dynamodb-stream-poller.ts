@@ -8,7 +8,8 @@ import { awsClientConfig } from '../../shared/runtime/aws-endpoint.js';
  * `@aws-sdk/client-dynamodb-streams` against a server that serves streams (DynamoDB Local): reads
  * each shard from its start (TRIM_HORIZON), keeps the records the mapping's filter pattern matches
  * (`FilterCriteria`, in the event's JSON form), hands the function batches of up to `batchSize`
- * in the event shape AWS documents, and honours ReportBatchItemFailures: a batch answered with a
+ * in the event shape AWS documents — gathering for up to `batchWindowMs` (the mapping's
+ * MaximumBatchingWindowInSeconds) while a batch is not full — and honours ReportBatchItemFailures: a batch answered with a
  * failure is delivered again from that record; a batch whose invocation throws, again whole. Polls
  * each shard four times a second, as Lambda does.
  */
@@ -20,6 +21,8 @@ export interface StreamPollerOptions {
   /** The mapping's filter patterns (any matches); none: every record. */
   filters?: readonly unknown[];
   pollMs?: number;
+  /** The mapping's batching window: a batch that is not full waits this long from its first record. */
+  batchWindowMs?: number;
 }
 
 /** Turns the table's stream on (NEW_IMAGE) if it is off; answers its ARN. */
@@ -58,6 +61,8 @@ export class DynamoDbStreamPoller {
   #running: Promise<void> | undefined;
   readonly #iterators = new Map<string, string | null>();
   readonly #pending = new Map<string, DynamoDBRecord[]>();
+  /** When the oldest pending record of a shard was read. */
+  readonly #since = new Map<string, number>();
 
   constructor(endpoint: string, readonly streamArn: string, readonly handler: StreamHandler, readonly options: StreamPollerOptions = {}) {
     this.client = new DynamoDBStreamsClient(awsClientConfig(endpoint));
@@ -100,9 +105,12 @@ export class DynamoDbStreamPoller {
       this.#iterators.set(shardId, page.NextShardIterator ?? null);
       pending.push(...(page.Records ?? []).map((r) => this.#lambdaRecord(r)).filter((r) => this.#kept(r)));
     }
+    if (pending.length > 0) this.#since.set(shardId, this.#since.get(shardId) ?? Date.now());
+    const size = this.options.batchSize ?? 100;
+    const gathering = pending.length < size && Date.now() - (this.#since.get(shardId) ?? 0) < (this.options.batchWindowMs ?? 0);
     let delivered = 0;
-    while (pending.length > 0) {
-      const batch = pending.slice(0, this.options.batchSize ?? 100);
+    while (pending.length > 0 && !gathering) {
+      const batch = pending.slice(0, size);
       const failedFrom = await this.#invoke(batch);
       const done = failedFrom === -1 ? batch.length : failedFrom;
       pending.splice(0, done);
@@ -110,6 +118,7 @@ export class DynamoDbStreamPoller {
       if (failedFrom !== -1) break; // the rest is delivered again at the next poll, as Lambda retries
     }
     this.#pending.set(shardId, pending);
+    if (pending.length === 0) this.#since.delete(shardId);
     return delivered;
   }
 

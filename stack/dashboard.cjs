@@ -3,7 +3,7 @@
 // Fn::Sub: the region and the queues' names are the stack's). Every hf-iam-sync metric named here
 // is one composition/metrics.ts emits, with the dimensions it emits it with (service, and
 // `credential` or `destination` where it adds one); package-template.test.ts fails on a mismatch.
-// The README's dashboard table is rendered from `widgets` (npm run docs:dashboard).
+// The README's dashboard table is `widgets` rendered (test/unit/build/dashboard-doc.test.ts keeps them equal).
 
 const NS = 'hf-iam-sync';
 const SERVICE = ['service', 'hf-iam-sync'];

@@ -61,7 +61,7 @@ async function throughput() {
   try {
     const config = parseConfig(sandbox.configText, 'bench.yaml');
     const setup = await composeAuditForwarder(config, { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint }, { ...dest.env, HF_TOKEN: sandbox.env.HF_TOKEN });
-    for (let i = 0; i < HUB_EVENTS; i += 1) sandbox.hub.audit('repo.update', 'ada-acme', `Updated repo acme/model-${i}`, { repo: `acme/model-${i}` });
+    for (let i = 0; i < HUB_EVENTS; i += 1) sandbox.hub.audit('repo.update_settings', 'ada-acme', `Updated repo acme/model-${i}`, { repo: `acme/model-${i}` });
     let started = performance.now();
     const reports = await forwardHubAudit(setup.hub.ports, setup.hub.settings);
     const hubS = (performance.now() - started) / 1000;

@@ -207,4 +207,21 @@ describe.skipIf(unavailable)('audit-forwarder (bundled, DynamoDB Local stream, C
     expect([...new Set(ids(dd.filter((r) => r.source === 'hf-iam-sync')))].sort()).toEqual([...new Set(ids(cwRecords().filter((r) => r.source === 'hf-iam-sync')))].sort());
     expect(w.intake.requests.filter((r) => r.status >= 400).map((r) => r.status)).toEqual([500, 429, 500, 429, 500, 429]);
   });
+
+  it('forwards 20,000 Hub events of one export in one scheduled run, in batches within both destinations\' limits, each once', async () => {
+    for (let i = 0; i < 20_000; i += 1) w.sandbox.hub.audit('repo.update_settings', i % 7 === 0 ? 'ada-acme' : 'grace-h', `Updated repo acme/model-${i}`, { repo: `acme/model-${i}` });
+    const result = (await (await container()).invoke(SCHEDULED, 240_000)).result as { hub: Array<{ destination: string; delivered: number; error?: string }> };
+    expect(result.hub).toEqual([
+      expect.objectContaining({ destination: 'cloudwatch-logs', delivered: 20_000 }), expect.objectContaining({ destination: 'datadog', delivered: 20_000 }),
+    ]);
+    expect(result.hub.every((r) => r.error === undefined)).toBe(true);
+    const cw = ids(cwRecords());
+    expect(cw).toHaveLength(20_000);
+    expect(new Set(cw).size).toBe(20_000);
+    // The stand-in refuses a call over 10,000 events or 1 MiB (and out of order): every call was accepted, and there were several.
+    expect(w.logs.puts.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...w.logs.puts.map((p) => p.events))).toBeLessThanOrEqual(10_000);
+    expect(w.intake.requests.every((r) => r.status === 202 && r.entries <= 1_000)).toBe(true);
+    expect(new Set(ids(ddRecords())).size).toBe(20_000);
+  }, 120_000);
 });

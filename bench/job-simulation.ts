@@ -11,7 +11,7 @@ import type { ReconcilePorts } from '../shared/reconcile/reconcile.js';
 import { parseConfig } from '../shared/runtime/config.js';
 import { withDeadline } from '../shared/runtime/deadline.js';
 import { LeaseHeldError } from '../shared/runtime/errors.js';
-import { LeaseLostError } from '../shared/runtime/held-lease.js';
+import { LeaseLostError } from '../shared/runtime/errors.js';
 import { reconcileJobMachine } from '../sandbox/step-functions.js';
 
 /**

@@ -1,3 +1,5 @@
+import { LinkHeaderError } from '../runtime/errors.js';
+
 /**
  * The `rel="next"` target of an RFC 8288 `Link` header, held to two rules that keep a read honest:
  *
@@ -8,13 +10,6 @@
  *
  * @example nextLinkOf('<https://hub.example/api/x?cursor=2>; rel="next"', 'https://hub.example') === 'https://hub.example/api/x?cursor=2'
  */
-export class LinkHeaderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LinkHeaderError';
-  }
-}
-
 export function nextLinkOf(header: string | null | undefined, origin: string): string | undefined {
   if (!header) return undefined;
   const expected = new URL(origin).origin;

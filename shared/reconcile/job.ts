@@ -6,7 +6,8 @@ import type { HubOrg } from '../ports/hub-org.js';
 import { ConflictError, describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
 import { pack } from '../runtime/pack.js';
-import { DeadlineReachedError, HeldLease, LeaseLostError, type LeaseOps } from '../runtime/held-lease.js';
+import { HeldLease, type LeaseOps } from '../runtime/held-lease.js';
+import { DeadlineReachedError, LeaseLostError } from '../runtime/errors.js';
 import { applyOrder, applyPlan, type ApplyResult } from './apply-plan.js';
 import { holdMember } from './member-holds.js';
 

@@ -7,8 +7,9 @@ import type { EventSink } from '../ports/event-sink.js';
 import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { ConfigError, describeError, LeaseHeldError, TokenRejectedError, VerificationError } from '../runtime/errors.js';
-import { HeldLease, LeaseLostError } from '../runtime/held-lease.js';
-import { createAndStore, promote, startRotation, StepFailure, verify, type StepContext } from './steps.js';
+import { HeldLease } from '../runtime/held-lease.js';
+import { LeaseLostError, StepFailure } from '../runtime/errors.js';
+import { createAndStore, promote, startRotation, verify, type StepContext } from './steps.js';
 
 /**
  * One credential, one run: under the credential's lease, finish or start a rotation (create+store

@@ -2,11 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   tokenLabel, type CredentialSpec, type CredentialState, type CredentialVersion, type RotationInProgress, type ServiceAccountCredential,
 } from '../domain/credentials.js';
-import type { RotationEventRecord } from '../ports/credential-store.js';
 import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { missingPermissions, restrictionProblem } from '../domain/token-check.js';
-import { VerificationError } from '../runtime/errors.js';
+import { StepFailure, VerificationError } from '../runtime/errors.js';
 
 /**
  * The steps of one rotation, after the AWS Secrets Manager rotation contract (createSecret,
@@ -25,17 +24,6 @@ export interface StepContext {
   now: () => Date;
   /** Service-account credentials: the account, resolved once per run. */
   account: ServiceAccountRef | undefined;
-}
-
-/**
- * A step failed; `step` is where (create and store are reported apart), `cause` why. `restart`:
- * this rotation cannot finish (its token is gone from the Hub), so the next run starts a new one.
- */
-export class StepFailure extends Error {
-  constructor(readonly step: RotationEventRecord['step'] | 'store', cause: unknown, readonly restart = false) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
-    this.name = 'StepFailure';
-  }
 }
 
 export const fingerprint = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`;

@@ -169,3 +169,47 @@ export class IdTokenRejectedError extends AppError {
     this.name = 'IdTokenRejectedError';
   }
 }
+
+/** The lease was taken over by another run (ours had expired): stop writing. */
+export class LeaseLostError extends ConflictError {
+  constructor(what: string, options?: ErrorOptions) {
+    super(`The ${what} was taken over by another run while this one was still working; this run stopped and wrote nothing more.`, options);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** The run's own deadline passed (the Lambda invocation's time, or the CLI's): it stops between steps. */
+export class DeadlineReachedError extends ConflictError {
+  constructor(what: string) {
+    super(`The run reached its deadline before ${what}; it stopped there, and the next run resumes.`);
+    this.name = 'DeadlineReachedError';
+  }
+}
+
+/** The rotation steps a `StepFailure` can name (create and store are reported apart). */
+export type RotationStepName = 'create' | 'store' | 'verify' | 'promote' | 'delete-old' | 'revoke';
+
+/**
+ * A step failed; `step` is where (create and store are reported apart), `cause` why. `restart`:
+ * this rotation cannot finish (its token is gone from the Hub), so the next run starts a new one.
+ */
+export class StepFailure extends AppError {
+  constructor(readonly step: RotationStepName, cause: unknown, readonly restart = false) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'StepFailure';
+  }
+}
+
+/** A `Link` header that names `rel="next"` but does not parse, or points at another origin (see adapters/next-link.ts). */
+export class LinkHeaderError extends AppError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LinkHeaderError';
+  }
+}
+
+/**
+ * The errors the ReconcileJob state machine tells apart by name (state-machines/reconcile-job.yml:
+ * a batch that lost its lease or was given bad input is not retried). A unit test keeps the two equal.
+ */
+export const STATE_MACHINE_ERROR_NAMES = ['LeaseLostError', 'InputError'] as const;

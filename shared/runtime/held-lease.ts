@@ -1,4 +1,4 @@
-import { ConflictError } from './errors.js';
+import { DeadlineReachedError, LeaseLostError } from './errors.js';
 
 /**
  * A lease that ends with the run holding it. It is taken for a short heartbeat (not for the
@@ -21,22 +21,6 @@ export interface LeaseOps {
   /** Extends our lease to `ttlMs` from now; throws `LeaseLostError` when we no longer hold it. */
   renew(ttlMs: number): Promise<void>;
   release(): Promise<void>;
-}
-
-/** The lease was taken over by another run (ours had expired): stop writing. */
-export class LeaseLostError extends ConflictError {
-  constructor(what: string, options?: ErrorOptions) {
-    super(`The ${what} was taken over by another run while this one was still working; this run stopped and wrote nothing more.`, options);
-    this.name = 'LeaseLostError';
-  }
-}
-
-/** The run's own deadline passed (the Lambda invocation's time, or the CLI's): it stops between steps. */
-export class DeadlineReachedError extends ConflictError {
-  constructor(what: string) {
-    super(`The run reached its deadline before ${what}; it stopped there, and the next run resumes.`);
-    this.name = 'DeadlineReachedError';
-  }
 }
 
 export interface LeaseTiming {

@@ -6,7 +6,7 @@ import { startEmbeddedDynamo } from '../../shared/adapters/dynamodb/embedded.js'
 import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamodb/table.js';
 import type { ChangeRecord } from '../../shared/ports/state-store.js';
 import { LeaseHeldError } from '../../shared/runtime/errors.js';
-import { LeaseLostError } from '../../shared/runtime/held-lease.js';
+import { LeaseLostError } from '../../shared/runtime/errors.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 
 /**

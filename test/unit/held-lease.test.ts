@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineReachedError, HeldLease, LeaseLostError, type LeaseOps } from '../../shared/runtime/held-lease.js';
+import { HeldLease, type LeaseOps } from '../../shared/runtime/held-lease.js';
+import { DeadlineReachedError, LeaseLostError } from '../../shared/runtime/errors.js';
 
 /** The lease timeline with fake timers: renewals while alive, ttl capped by the deadline, loss noticed. */
 

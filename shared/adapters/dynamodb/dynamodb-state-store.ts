@@ -4,7 +4,7 @@ import type { IssuedToken, ManagedMember } from '../../domain/types.js';
 import type { Change } from '../../domain/plan.js';
 import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore, StoredPlan } from '../../ports/state-store.js';
 import { ConflictError } from '../../runtime/errors.js';
-import { LeaseLostError } from '../../runtime/held-lease.js';
+import { LeaseLostError } from '../../runtime/errors.js';
 import { mapLimit } from '../../runtime/map-limit.js';
 import { TABLE_INDEXES } from './table.js';
 import { changeItem, pad, TableOps, unkeyed } from './table-ops.js';

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChangeRecord } from '../../ports/state-store.js';
 import { ConflictError, LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
-import { LeaseLostError } from '../../runtime/held-lease.js';
+import { LeaseLostError } from '../../runtime/errors.js';
 
 /** The few table operations both stores use, with errors translated to `UpstreamError` naming the table. */
 export class TableOps {

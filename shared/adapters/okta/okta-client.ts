@@ -1,7 +1,8 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaAuth } from '../../runtime/config.js';
 import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
-import { LinkHeaderError, nextLinkOf } from '../next-link.js';
+import { nextLinkOf } from '../next-link.js';
+import { LinkHeaderError } from '../../runtime/errors.js';
 import { OktaPacer, oktaBucketOf } from './okta-pacing.js';
 
 /**

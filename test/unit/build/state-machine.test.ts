@@ -1,6 +1,7 @@
 import validate from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { reconcileJobDefinition } from '../../../sandbox/step-functions.js';
+import * as errors from '../../../shared/runtime/errors.js';
 
 /** state-machines/reconcile-job.yml: valid Amazon States Language, and the shape the job relies on. */
 
@@ -24,5 +25,14 @@ describe('the ReconcileJob definition', () => {
     // The wait between batches is the batch's own answer: the rate-limit window's reset.
     expect(States.WaitForWindow).toEqual({ Type: 'Wait', SecondsPath: '$.job.waitSeconds', Next: 'ApplyBatch' });
     expect(TimeoutSeconds).toBe(172_800);
+  });
+
+  it('tells apart by name exactly the errors the errors module lists, each the name of one of its classes', async () => {
+    const { States } = await reconcileJobDefinition();
+    const named = new Set(Object.values(States as Record<string, { Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[] }> }>)
+      .flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])]).flatMap((r) => r.ErrorEquals).filter((n) => !/^(States|Lambda)\./.test(n)));
+    expect([...named].sort()).toEqual([...errors.STATE_MACHINE_ERROR_NAMES].sort());
+    const classNames = (Object.values(errors) as unknown[]).filter((v) => typeof v === 'function').map((c) => (c as { name: string }).name);
+    for (const name of named) expect(classNames, name).toContain(name);
   });
 });

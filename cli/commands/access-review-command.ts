@@ -6,7 +6,7 @@ import { runAccessReview } from '../../shared/reconcile/access-review.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { alignColumns, renderCsv, type Column } from '../csv.js';
 import { EXIT, type CliIo } from '../io.js';
-import { openRuntime } from '../runtime.js';
+import { openCommand } from '../command-setup.js';
 
 /**
  * `access-review [--format table|csv|json|html] [--out FILE] [--compare PREVIOUS.json]`: who has access
@@ -53,7 +53,7 @@ export async function runAccessReviewCommand(args: AccessReviewArgs, io: CliIo):
     throw new ConfigError([`--compare needs the JSON of an earlier review (access-review --format json --out FILE): cannot read ${args.compare}: ${(error as Error).message}`]);
   });
   if (previous && previous.format !== 'hf-iam-sync.access-review/1') throw new ConfigError([`--compare: ${args.compare} is not an access review's JSON`]);
-  const { config, composition } = await openRuntime(args.config, io);
+  const { config, composition } = await openCommand(args.config, io);
   try {
     io.progress?.('reading Okta and the Hub…');
     const review = await runAccessReview(composition.ports, config);

@@ -4,7 +4,7 @@ import type { AuditQuery, ChangeRecord, Trigger } from '../../shared/ports/state
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { parseTimeFlag } from '../time-flag.js';
-import { openState } from '../runtime.js';
+import { openState } from '../command-setup.js';
 import { renderRotationTrail, rotationTrail } from './audit-rotation.js';
 import { auditRecords, type AuditRecordPorts, type AuditSource } from '../../shared/audit-stream/audit-records.js';
 import { composeHub } from '../../composition/compose.js';

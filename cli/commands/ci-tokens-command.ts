@@ -4,7 +4,7 @@ import { ConfigError } from '../../shared/runtime/errors.js';
 import { composeCiAdmin, newExchangeId } from '../../composition/ci-token-setup.js';
 import { alignColumns } from '../csv.js';
 import { EXIT, type CliIo } from '../io.js';
-import { actorOf, openState } from '../runtime.js';
+import { actorOf, openState } from '../command-setup.js';
 
 /**
  * `ci-tokens [--policy P] [--json]`: the broker's live tokens (never a value); `ci-tokens revoke

@@ -3,7 +3,7 @@ import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js
 import { EventBridgeStandIn } from '../../sandbox/aws/eventbridge-stand-in.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { CliIo } from '../io.js';
-import { openRuntime } from '../runtime.js';
+import { openCommand } from '../command-setup.js';
 
 /**
  * Demo step 5: an admin deactivates Grace in Okta; the System Log event reaches the okta-event
@@ -13,7 +13,7 @@ export async function offboardingStep(sandbox: Sandbox, config: string, io: CliI
   out.stdout('\n━━━ 5. Okta deactivates grace@acme.example: event-driven offboarding\n');
   const bus = new EventBridgeStandIn();
   await bus.start();
-  const { config: parsed, composition } = await openRuntime(config, io);
+  const { config: parsed, composition } = await openCommand(config, io);
   try {
     const events = composeEventSink({ EVENT_BUS_NAME: 'hf-iam-sync-demo', EVENTBRIDGE_ENDPOINT: bus.baseUrl });
     const before = sandbox.hub.member('grace-h');

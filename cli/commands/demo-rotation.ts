@@ -7,7 +7,7 @@ import { loadConfig, readRotationSecrets } from '../../shared/runtime/config.js'
 import { newRunId } from '../../composition/compose.js';
 import { rotateTokens } from '../../shared/rotation/rotate-tokens.js';
 import type { CliIo } from '../io.js';
-import { stateOption } from '../runtime.js';
+import { stateOption } from '../command-setup.js';
 import { renderRotation } from './rotate-command.js';
 
 /**

@@ -1,7 +1,7 @@
 import { runDoctor, type Finding } from '../../shared/doctor/run-doctor.js';
 import { UpstreamError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
-import { openRuntime } from '../runtime.js';
+import { openCommand } from '../command-setup.js';
 import { ciAccessFindings } from '../../shared/doctor/ci-access-findings.js';
 import { composeCiHub } from '../../composition/ci-token-setup.js';
 import type { Config } from '../../shared/runtime/config.js';
@@ -31,8 +31,8 @@ export function renderFindings(findings: readonly Finding[], color: boolean): st
 export async function runDoctorCommand(args: { config: string; json: boolean }, io: CliIo): Promise<number> {
   // A local table is created on first use, as for every command; when that fails, doctor goes
   // on without it, so the table is one failed finding among the others rather than a crash.
-  const { config, composition } = await openRuntime(args.config, io).catch((error: unknown) => {
-    if (error instanceof UpstreamError && error.upstream === 'dynamodb') return openRuntime(args.config, io, { createTable: false });
+  const { config, composition } = await openCommand(args.config, io).catch((error: unknown) => {
+    if (error instanceof UpstreamError && error.upstream === 'dynamodb') return openCommand(args.config, io, { createTable: false });
     throw error;
   });
   try {

@@ -2,7 +2,7 @@ import { detectOutOfBand, MEMBERSHIP_EVENT_TYPES } from '../../shared/domain/out
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { parseTimeFlag } from '../time-flag.js';
-import { openRuntime } from '../runtime.js';
+import { openCommand } from '../command-setup.js';
 
 /**
  * `drift`: membership changes made on the Hub outside hf-iam-sync since the last run (or
@@ -13,7 +13,7 @@ export async function runDriftCommand(args: { config: string; since: string | un
   const problems: string[] = [];
   const sinceFlag = parseTimeFlag('since', args.since, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  const { config, composition } = await openRuntime(args.config, io);
+  const { config, composition } = await openCommand(args.config, io);
   try {
     const { hub, state } = composition.ports;
     const org = config.policy.organization;

@@ -2,7 +2,7 @@ import type { PlanScope } from '../../shared/domain/plan.js';
 import { renderPlan } from '../../shared/domain/render-plan.js';
 import { reconcile, type ReconcileOutcome } from '../../shared/reconcile/reconcile.js';
 import { EXIT, type CliIo } from '../io.js';
-import { actorOf, openRuntime } from '../runtime.js';
+import { actorOf, openCommand } from '../command-setup.js';
 import { changeLines } from './change-lines.js';
 import { writeSavedPlan } from './saved-plan-command.js';
 
@@ -37,7 +37,7 @@ function renderResult(outcome: ReconcileOutcome): string {
 }
 
 export async function runReconcileCommand(mode: 'plan' | 'apply', args: ReconcileArgs, io: CliIo): Promise<number> {
-  const { config, composition } = await openRuntime(args.config, io);
+  const { config, composition } = await openCommand(args.config, io);
   const scope: PlanScope = args.user ? { kind: 'user', user: args.user } : { kind: 'organization' };
   try {
     io.progress?.('reading Okta and the Hub…');

@@ -1,7 +1,7 @@
 import { restoreChange } from '../../shared/reconcile/restore.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
-import { actorOf, openRuntime } from '../runtime.js';
+import { actorOf, openCommand } from '../command-setup.js';
 
 /** `restore --change RUN/SEQ --reason "…"`: puts a member back to what a recorded change took away. */
 export async function runRestoreCommand(args: { config: string; change: string | undefined; reason: string | undefined }, io: CliIo): Promise<number> {
@@ -11,7 +11,7 @@ export async function runRestoreCommand(args: { config: string; change: string |
     ...(args.reason?.trim() ? [] : ['restore needs --reason "…": why, for the audit trail']),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
-  const { config, composition } = await openRuntime(args.config, io);
+  const { config, composition } = await openCommand(args.config, io);
   try {
     const outcome = await restoreChange(composition.ports, config, { runId: ref![1]!, seq: Number(ref![2]), reason: args.reason!, actor: actorOf(io) });
     const change = outcome.plan.changes[0];

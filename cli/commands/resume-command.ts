@@ -1,6 +1,6 @@
 import { resumeRun } from '../../shared/reconcile/reconcile.js';
 import { EXIT, type CliIo } from '../io.js';
-import { actorOf, openRuntime } from '../runtime.js';
+import { actorOf, openCommand } from '../command-setup.js';
 import { changeLines } from './change-lines.js';
 
 /**
@@ -9,7 +9,7 @@ import { changeLines } from './change-lines.js';
  * run began (each is still checked against the Hub before it is written).
  */
 export async function runResumeCommand(args: { config: string; run: string; yes: boolean; json: boolean }, io: CliIo): Promise<number> {
-  const { config, composition } = await openRuntime(args.config, io);
+  const { config, composition } = await openCommand(args.config, io);
   try {
     const { state } = composition.ports;
     const [stored, run] = await Promise.all([state.getStoredPlan(args.run), state.getRun(args.run)]);

@@ -7,7 +7,7 @@ import { ConfigError } from '../../shared/runtime/errors.js';
 import type { CredentialResult } from '../../shared/rotation/rotate-credential.js';
 import { rotateTokens, type RotationReport } from '../../shared/rotation/rotate-tokens.js';
 import { EXIT, type CliIo } from '../io.js';
-import { stateOption } from '../runtime.js';
+import { stateOption } from '../command-setup.js';
 
 /**
  * `rotate`: rotates the managed credentials that are due (or `--credential NAME` now), or with

@@ -7,7 +7,7 @@ import { openSavedPlan, savePlan } from '../../shared/reconcile/saved-plan.js';
 import type { Config } from '../../shared/runtime/config.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
-import { actorOf, openRuntime } from '../runtime.js';
+import { actorOf, openCommand } from '../command-setup.js';
 import { changeLines } from './change-lines.js';
 
 /**
@@ -48,7 +48,7 @@ export async function runApplyFile(args: ApplyFileArgs, io: CliIo): Promise<numb
   const text = await readFile(resolve(io.cwd, args.file), 'utf8').catch((error: unknown) => {
     throw new ConfigError([`cannot read ${args.file}: ${(error as Error).message}`]);
   });
-  const { config, composition } = await openRuntime(args.config, io);
+  const { config, composition } = await openCommand(args.config, io);
   try {
     const saved = openSavedPlan(text, args.file, key, { organization: config.policy.organization, configSha256: config.sourceSha256 });
     if (!args.json) io.stdout(`${renderPlan(saved.plan, { color: io.color })}\n(saved ${saved.createdAt} by ${saved.createdBy})`);

@@ -2,7 +2,7 @@ import { unlock } from '../../shared/reconcile/unlock.js';
 import { newRunId } from '../../composition/compose.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
-import { actorOf, openState } from '../runtime.js';
+import { actorOf, openState } from '../command-setup.js';
 
 /** `unlock --run RUN --reason "…" [--credential NAME]`: breaks a dead run's lease, on the record. */
 export async function runUnlockCommand(args: { config: string; run: string | undefined; reason: string | undefined; credential: string | undefined }, io: CliIo): Promise<number> {

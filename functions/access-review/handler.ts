@@ -1,4 +1,4 @@
-import { lambdaEventSink, lambdaReportStore, lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { lambdaEventSink, lambdaReportStore, lambdaSetup } from '../../composition/lambda-setup.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 import { publishAccessReview } from '../../shared/reconcile/access-review.js';
 
@@ -7,7 +7,7 @@ import { publishAccessReview } from '../../shared/reconcile/access-review.js';
  * HTML page — into the stack's bucket, then hf-iam-sync.AccessReviewReady on our bus.
  */
 export const handler = withMiddleware(async () => {
-  const { config, composition } = await lambdaRuntime();
+  const { config, composition } = await lambdaSetup();
   const { json, html, review } = await publishAccessReview({ ...composition.ports, reports: lambdaReportStore(), events: lambdaEventSink() }, config);
   logger.info('access review written', { json, html, members: review.summary.members, flags: review.summary.byFlag });
   return { json, html, summary: review.summary };

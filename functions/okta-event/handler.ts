@@ -1,7 +1,7 @@
 import type { EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import { handleOktaEvents } from '../../shared/offboarding/handle-okta-events.js';
 import { handleQueuedEvents } from '../../shared/offboarding/okta-queue.js';
-import { lambdaEventSink, lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { lambdaEventSink, lambdaSetup } from '../../composition/lambda-setup.js';
 import { recordEvents } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
@@ -10,7 +10,7 @@ import { logger, withMiddleware } from '../../composition/middleware.js';
  * failures go back to the queue, then to its DLQ), or one EventBridge event invoked directly.
  */
 export const handler = withMiddleware(async (event: SQSEvent | EventBridgeEvent<'SystemLog', unknown>) => {
-  const { config, composition } = await lambdaRuntime();
+  const { config, composition } = await lambdaSetup();
   const ports = { ...composition.ports, events: lambdaEventSink() };
   if ('Records' in event) {
     const result = await handleQueuedEvents(ports, config, event.Records.map((r) => ({ id: r.messageId, body: r.body })));

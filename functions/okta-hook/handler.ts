@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handleHookRequest, queueHookEvents } from '../../shared/offboarding/okta-hook.js';
-import { lambdaEventQueue, lambdaHookSecret } from '../../composition/lambda-hook-runtime.js';
+import { lambdaEventQueue, lambdaHookSecret } from '../../composition/hook-setup.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /**

@@ -1,11 +1,11 @@
 import { pollOktaLogs } from '../../shared/offboarding/poll-okta-logs.js';
-import { lambdaEventSink, lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { lambdaEventSink, lambdaSetup } from '../../composition/lambda-setup.js';
 import { recordReceived } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
 /** okta-log-poll: every minute, read the System Log from the persisted cursor and handle what is new. */
 export const handler = withMiddleware(async () => {
-  const { config, composition } = await lambdaRuntime();
+  const { config, composition } = await lambdaSetup();
   const result = await pollOktaLogs({ ...composition.ports, events: lambdaEventSink() }, config);
   const count = (o: string) => result.outcomes.filter((x) => x.outcome === o).length;
   recordReceived('poll', result.events);

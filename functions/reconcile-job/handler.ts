@@ -1,6 +1,6 @@
 import { parseJobStep } from '../../shared/reconcile/reconcile-event.js';
 import { machineAnswer, runJobStep } from '../../shared/reconcile/job-steps.js';
-import { lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { lambdaSetup } from '../../composition/lambda-setup.js';
 import { recordJobRun } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
@@ -11,7 +11,7 @@ import { logger, withMiddleware } from '../../composition/middleware.js';
  * release). The answer of each step is the next one's `job`.
  */
 export const handler = withMiddleware(async (event: unknown) => {
-  const { config, composition } = await lambdaRuntime();
+  const { config, composition } = await lambdaSetup();
   const done = await runJobStep(composition.ports, config, parseJobStep(event));
   if ('ended' in done) {
     logger.info('reconcile planned', { runId: done.ended.runId, outcome: done.ended.outcome, stored: false });

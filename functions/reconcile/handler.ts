@@ -2,7 +2,7 @@ import { renderPlan } from '../../shared/domain/render-plan.js';
 import { applyApprovedPlan, parseApprovedPlanEvent } from '../../shared/reconcile/approved-plan.js';
 import { parseReconcileEvent } from '../../shared/reconcile/reconcile-event.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
-import { lambdaApprovedPlans, lambdaJobStarter, lambdaPlanKey, lambdaRuntime } from '../../composition/lambda-runtime.js';
+import { lambdaApprovedPlans, lambdaJobStarter, lambdaPlanKey, lambdaSetup } from '../../composition/lambda-setup.js';
 import { recordRun } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
@@ -14,7 +14,7 @@ import { logger, withMiddleware } from '../../composition/middleware.js';
 export const handler = withMiddleware(async (event: unknown) => {
   const approved = parseApprovedPlanEvent(event);
   const request = approved ? null : parseReconcileEvent(event);
-  const { config, composition } = await lambdaRuntime();
+  const { config, composition } = await lambdaSetup();
   if (approved) {
     const done = await applyApprovedPlan(composition.ports, lambdaApprovedPlans(), config, approved, { key: await lambdaPlanKey() });
     logger.info('approved plan applied', { runId: done.runId, outcome: done.outcome, plan: approved.ref, applied: done.result?.applied.length ?? 0, stale: done.stale.length });

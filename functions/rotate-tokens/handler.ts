@@ -1,7 +1,7 @@
 import { newRunId } from '../../composition/compose.js';
 import { rotateTokens } from '../../shared/rotation/rotate-tokens.js';
 import { parseRotateEvent } from '../../shared/rotation/rotate-event.js';
-import { lambdaRotationRuntime } from '../../composition/lambda-runtime.js';
+import { rotationSetup } from '../../composition/lambda-setup.js';
 import { recordRotation } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 
@@ -12,7 +12,7 @@ import { logger, withMiddleware } from '../../composition/middleware.js';
  */
 export const handler = withMiddleware(async (event: unknown) => {
   const request = parseRotateEvent(event);
-  const { config, ports } = await lambdaRotationRuntime();
+  const { config, ports } = await rotationSetup();
   const report = await rotateTokens(ports, config.credentials, config.policy.organization, { ...request, runId: newRunId() });
   recordRotation(report, config.credentials);
   for (const r of report.results) logger[r.outcome === 'failed' ? 'error' : 'info']('credential', { runId: report.runId, trigger: request.trigger, ...r });

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { hubSpec } from '../spec/hub-spec.js';
 import { StandInServer, type SandboxRequest, type SandboxResponse } from '../http-kit.js';
+import { hexId, hubError } from './hub-kit.js';
 import { registerRepos } from './repo-routes.js';
 import { registerScim, type ScimUser } from './scim-routes.js';
 import { whoami } from './whoami-route.js';
@@ -70,14 +70,6 @@ export interface HubRepoRecord {
 function canWrite(record: HubTokenRecord): boolean {
   const role = record.accessRole ?? 'write';
   return role === 'write' || (role === 'fineGrained' && (record.permissions ?? []).includes('org.write'));
-}
-
-export function hexId(): string {
-  return randomBytes(12).toString('hex');
-}
-
-export function hubError(status: number, error: string): SandboxResponse {
-  return { status, body: { error } };
 }
 
 export class HubStandIn extends StandInServer {

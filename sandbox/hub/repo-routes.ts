@@ -1,5 +1,6 @@
 import type { SandboxRequest, SandboxResponse } from '../http-kit.js';
-import { hubError, type HubRepoRecord, type HubStandIn, type HubTokenRecord } from './hub-stand-in.js';
+import type { HubRepoRecord, HubStandIn, HubTokenRecord } from './hub-stand-in.js';
+import { hubError } from './hub-kit.js';
 
 /**
  * Repositories on the Hub stand-in: `GET /api/{models|datasets|spaces}/{ns}/{name}` (the repo's

@@ -1,5 +1,6 @@
 import type { SandboxRequest, SandboxResponse } from '../http-kit.js';
-import { hexId, type HubStandIn } from './hub-stand-in.js';
+import type { HubStandIn } from './hub-stand-in.js';
+import { hexId } from './hub-kit.js';
 
 /**
  * SCIM 2.0 users on the Hub stand-in, under both prefixes: `scim/v2` (managed, Enterprise Plus:

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SandboxRequest, SandboxResponse } from '../http-kit.js';
-import { hexId, hubError, type HubStandIn } from './hub-stand-in.js';
+import type { HubStandIn } from './hub-stand-in.js';
+import { hexId, hubError } from './hub-kit.js';
 
 /**
  * Service accounts and their tokens on the Hub stand-in (Enterprise): list/create/get/delete

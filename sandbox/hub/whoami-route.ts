@@ -1,5 +1,6 @@
 import type { SandboxResponse } from '../http-kit.js';
-import { hexId, type HubStandIn, type HubTokenRecord } from './hub-stand-in.js';
+import type { HubStandIn, HubTokenRecord } from './hub-stand-in.js';
+import { hexId } from './hub-kit.js';
 
 /**
  * `GET /api/whoami-v2` on the Hub stand-in, in the spec's shape: the token's owner, the

@@ -7,7 +7,7 @@ import type { ManagedMember } from '../domain/types.js';
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
-import { withBucketShare } from '../runtime/bucket-share.js';
+import { withOktaRateShare } from '../runtime/okta-rate-share.js';
 import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
@@ -189,7 +189,7 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
   const deadline = runDeadline(request.deadline);
   // An org run reads in bulk: it leaves half of Okta's shared buckets to everyone else (offboardings included).
   const share = request.scope.kind === 'organization' ? BULK_SHARE : 1;
-  return withDeadline(deadline, () => withBucketShare(share, () => run(ports, config, { ...request, deadline })));
+  return withDeadline(deadline, () => withOktaRateShare(share, () => run(ports, config, { ...request, deadline })));
 }
 
 async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
@@ -352,7 +352,7 @@ export interface ResumeOutcome {
  */
 export async function resumeRun(ports: ReconcilePorts, config: Config, request: ResumeRequest): Promise<ResumeOutcome> {
   const deadline = runDeadline(request.deadline);
-  return withDeadline(deadline, () => withBucketShare(BULK_SHARE, async () => {
+  return withDeadline(deadline, () => withOktaRateShare(BULK_SHARE, async () => {
     const { ticket, lease } = await takeOverJob(ports.state, ports.clock, request.runId, { deadline });
     try {
       const run = await ports.state.getRun(request.runId);

@@ -1,11 +1,11 @@
-import { bucketShare } from '../../runtime/bucket-share.js';
+import { oktaRateShare } from '../../runtime/okta-rate-share.js';
 import { timeLeft } from '../../runtime/deadline.js';
 
 /**
  * Pacing for Okta's per-minute rate-limit buckets, fed by every answer's `X-Rate-Limit-Limit`,
  * `-Remaining` and `-Reset` (epoch seconds): a request never goes into a bucket that has nothing
  * left for it — it waits for the reset instead of meeting a 429. Okta's buckets are shared by every
- * client of the org, so a bulk run (an org reconcile, see bucket-share.ts) uses at most half of
+ * client of the org, so a bulk run (an org reconcile, see okta-rate-share.ts) uses at most half of
  * each (Okta's own advice for one app or token); an offboarding may use all of it. A wait past the
  * run's deadline stops the run there, saying so.
  */
@@ -41,7 +41,7 @@ export class OktaPacer {
       const now = Date.now();
       // Nothing heard of this bucket yet: one request at a time until the first answer says how full it is.
       const unknown = Number.isNaN(b.limit);
-      const keep = b.limit * (1 - bucketShare());
+      const keep = b.limit * (1 - oktaRateShare());
       if ((unknown && b.inFlight === 0) || (!unknown && (now >= b.resetAt || b.remaining - b.inFlight > keep))) {
         b.inFlight += 1;
         return;

@@ -8,11 +8,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 const store = new AsyncLocalStorage<number>();
 
-export function withBucketShare<T>(share: number, work: () => Promise<T>): Promise<T> {
+export function withOktaRateShare<T>(share: number, work: () => Promise<T>): Promise<T> {
   return store.run(share, work);
 }
 
 /** The current run's share (1 outside a bulk run). */
-export function bucketShare(): number {
+export function oktaRateShare(): number {
   return store.getStore() ?? 1;
 }

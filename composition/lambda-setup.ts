@@ -17,7 +17,7 @@ import { onceUntilFailure, requiredSecret } from './once.js';
  * a failed start is not cached, so the next invocation tries again.
  */
 
-export interface LambdaRuntime {
+export interface LambdaSetup {
   config: Config;
   composition: Composition;
 }
@@ -31,12 +31,12 @@ async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof re
 
 /**
  * The secrets reconcile, okta-event, okta-hook and okta-log-poll use — exactly what their roles
- * may read. Not the hook's secret (only okta-hook reads it, through lambda-hook-runtime.ts) and not the
+ * may read. Not the hook's secret (only okta-hook reads it, through hook-setup.ts) and not the
  * OAuth app's (only rotate-tokens).
  */
 const RUNTIME_SECRETS = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN'] as const;
 
-async function build(env: NodeJS.ProcessEnv): Promise<LambdaRuntime> {
+async function build(env: NodeJS.ProcessEnv): Promise<LambdaSetup> {
   const { config, location, resolved } = await basics(env, RUNTIME_SECRETS);
   const secrets = readSecrets(resolved, config.file);
   return { config, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location } }) };
@@ -49,7 +49,7 @@ const rotation = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
 });
 
 /** rotate-tokens needs the Hub, Secrets Manager and the table, not Okta: it reads only HF_TOKEN and the OAuth app's secret (its role may read no other). */
-export function lambdaRotationRuntime(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; ports: RotationPorts }> {
+export function rotationSetup(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; ports: RotationPorts }> {
   return rotation(env);
 }
 
@@ -98,6 +98,6 @@ export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink
 
 const runtime = onceUntilFailure(build);
 
-export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): Promise<LambdaRuntime> {
+export function lambdaSetup(env: NodeJS.ProcessEnv = process.env): Promise<LambdaSetup> {
   return runtime(env);
 }

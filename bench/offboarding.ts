@@ -29,7 +29,7 @@ import { inOwnProcess } from './own-process.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 
-export async function measure(latencyMs: number) {
+async function measure(latencyMs: number) {
   const sandbox = await startSandbox();
   const { people, config, ports, events, stop } = await offboardingWorld(sandbox, EVENTS, 'leaver', latencyMs);
   const times: number[] = [];
@@ -163,7 +163,7 @@ export async function burst(latencyMs: number) {
 }
 
 /** Deactivations one at a time while an org reconcile applies 10,000 upgrades (stopped by its deadline once measured). */
-export async function duringReconcile(latencyMs: number, samples: number) {
+async function duringReconcile(latencyMs: number, samples: number) {
   const sandbox = await startSandbox();
   const read = sandbox.okta.groupByName('hf-acme-write');
   for (let i = 0; i < 10_000; i += 1) {

@@ -8,9 +8,9 @@ import type { OktaStandIn } from '../sandbox/okta/okta-stand-in.js';
  * Deterministic: the same arguments build the same org.
  */
 
-export const ORG_ROLES = ['admin', 'write', 'contributor', 'read'] as const;
+const ORG_ROLES = ['admin', 'write', 'contributor', 'read'] as const;
 
-export function groupRule(g: number): { group: string; role: string; resourceGroup?: string } {
+function groupRule(g: number): { group: string; role: string; resourceGroup?: string } {
   return g < 10
     ? { group: `team-${g}`, role: g === 0 ? 'admin' : ORG_ROLES[1 + (g % 3)]! }
     : { group: `rg-team-${g}`, role: ORG_ROLES[1 + (g % 3)]!, resourceGroup: `rg-${g}` };

@@ -25,7 +25,7 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 }
 
 /** The ARN the tests give reconcile-job (the deployed template binds it with Fn::GetAtt). */
-export const RECONCILE_JOB_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:hf-iam-sync-test-reconcile-job';
+const RECONCILE_JOB_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:hf-iam-sync-test-reconcile-job';
 
 /** state-machines/reconcile-job.yml as Step Functions receives it: JSON, the function's ARN in each Task. */
 export async function reconcileJobDefinition(): Promise<Record<string, any>> {

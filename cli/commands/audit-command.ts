@@ -36,7 +36,7 @@ const TRIGGERS: readonly Trigger[] = ['cli', 'schedule', 'invoke', 'event', 'ci'
 const OUTCOMES: ReadonlyArray<ChangeRecord['outcome']> = ['started', 'applied', 'failed', 'held', 'superseded'];
 
 /** Validates the filters; every problem at once, naming the flag. */
-export function toAuditQuery(organization: string, args: AuditArgs): AuditQuery {
+function toAuditQuery(organization: string, args: AuditArgs): AuditQuery {
   const problems: string[] = [];
   const since = parseTimeFlag('since', args.since, problems);
   const until = parseTimeFlag('until', args.until, problems);
@@ -75,11 +75,11 @@ const COLUMNS: Array<Column<ChangeRecord>> = [
   ['error', (r) => r.error ?? ''], ['trigger', (r) => r.trigger], ['actor', (r) => r.actor], ['run_id', (r) => r.runId], ['reasons', (r) => r.reasons.join('; ')],
 ];
 
-export function renderAuditCsv(records: readonly ChangeRecord[]): string {
+function renderAuditCsv(records: readonly ChangeRecord[]): string {
   return renderCsv(COLUMNS, records);
 }
 
-export function renderAudit(records: readonly ChangeRecord[]): string {
+function renderAudit(records: readonly ChangeRecord[]): string {
   if (records.length === 0) return 'No changes in the audit trail match.';
   const rows = records.map((r) => [
     r.at, r.user, r.action, r.ci ? `policy ${r.ci.policy ?? '—'}` : `${r.before?.role ?? '—'} → ${r.after?.role ?? 'out'}`, r.outcome, `${r.trigger}:${r.actor}`, r.runId, r.reasons[0] ?? '',

@@ -55,7 +55,7 @@ function checkRevoke(args: CiTokensArgs): void {
   if (problems.length > 0) throw new ConfigError(problems);
 }
 
-export function renderTokens(tokens: readonly CiTokenRecord[]): string {
+function renderTokens(tokens: readonly CiTokenRecord[]): string {
   if (tokens.length === 0) return 'No live CI tokens.';
   const rows = tokens.map((t) => [
     t.tokenId, `…${t.last4}`, t.policy, t.serviceAccount, t.claims.repository ?? t.claims.project_path ?? t.claims.sub ?? '', t.claims.ref ?? '', t.claims.run_id ?? t.claims.pipeline_id ?? '', t.issuedAt, t.expiresAt,

@@ -16,7 +16,7 @@ async function ciFindings(config: Config, composition: Composition, io: CliIo): 
 
 /** `doctor`: every check with pass/warn/fail and its fix; exit 1 when anything failed. */
 
-export function renderFindings(findings: readonly Finding[], color: boolean): string {
+function renderFindings(findings: readonly Finding[], color: boolean): string {
   const paint = (status: Finding['status']) => {
     const label = status.toUpperCase().padEnd(4);
     if (!color) return label;

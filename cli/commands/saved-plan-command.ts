@@ -19,7 +19,7 @@ import { changeLines } from './change-lines.js';
 
 const MIN_KEY = 32;
 
-export function planKey(io: CliIo): string {
+function planKey(io: CliIo): string {
   const key = io.env.HF_IAM_SYNC_PLAN_KEY;
   if (!key || key.length < MIN_KEY) {
     throw new ConfigError([`HF_IAM_SYNC_PLAN_KEY must be set to a secret of at least ${MIN_KEY} characters that only the people who apply plans hold: saved plans are signed with it, and an edited plan is refused`]);

@@ -126,7 +126,7 @@ export class CloudWatchLogsStandIn extends StandInServer {
 }
 
 /** What AWS refuses of a PutLogEvents batch as a whole, or null. */
-export function batchProblem(events: ReadonlyArray<{ timestamp?: number; message?: string }>): string | null {
+function batchProblem(events: ReadonlyArray<{ timestamp?: number; message?: string }>): string | null {
   if (events.length === 0) return '1 validation error detected: logEvents must have at least 1 item';
   if (events.length > MAX_EVENTS) return `1 validation error detected: logEvents must have at most ${MAX_EVENTS} items (got ${events.length})`;
   let bytes = 0;

@@ -5,15 +5,16 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 /**
  * Datadog's logs intake (`POST /api/v2/logs`), written from its API reference: `DD-API-KEY`
  * required (403 otherwise), a JSON array of entries, `Content-Encoding: gzip` or `deflate` or none;
- * at most 1,000 entries and 5 MB uncompressed a request (413), each entry at most 1 MB; 202 `{}` on
+ * at most 1,000 entries and 5 MB uncompressed a request (413); an entry over 1 MB is accepted and
+ * truncated (its `message`, to what fits), as the intake does; 202 `{}` on
  * acceptance, 400 for a body that is not a JSON array of objects. `failNext` answers the next
  * requests with a status of the caller's choosing (429 with `Retry-After`, 500, 503), as an intake
  * under trouble does. Its own server: the intake's bodies are compressed, unlike the other stand-ins'.
  */
 
-export const DD_MAX_ENTRIES = 1_000;
-export const DD_MAX_BYTES = 5 * 1024 * 1024;
-export const DD_MAX_ENTRY_BYTES = 1024 * 1024;
+const DD_MAX_ENTRIES = 1_000;
+const DD_MAX_BYTES = 5 * 1024 * 1024;
+const DD_MAX_ENTRY_BYTES = 1024 * 1024;
 
 export class DatadogIntakeStandIn {
   /** Every entry accepted, in order. */
@@ -72,9 +73,17 @@ export class DatadogIntakeStandIn {
     const list = Array.isArray(body) ? body : [body];
     if (list.some((e) => !e || typeof e !== 'object' || Array.isArray(e))) return answer(400, { errors: ['Bad request: entries must be objects'] });
     if (list.length > DD_MAX_ENTRIES) return answer(413, { errors: [`Payload too large: ${list.length} entries (at most ${DD_MAX_ENTRIES})`] });
-    this.entries.push(...(list as Array<Record<string, unknown>>));
+    this.entries.push(...(list as Array<Record<string, unknown>>).map(truncated));
     answer(202, {}, list.length);
   }
+}
+
+/** An entry over 1 MB, its message cut to fit (Datadog keeps such a log, truncated). */
+function truncated(entry: Record<string, unknown>): Record<string, unknown> {
+  const size = Buffer.byteLength(JSON.stringify(entry));
+  if (size <= DD_MAX_ENTRY_BYTES || typeof entry.message !== 'string') return entry;
+  const keep = Math.max(0, Buffer.byteLength(entry.message) - (size - DD_MAX_ENTRY_BYTES));
+  return { ...entry, message: Buffer.from(entry.message).subarray(0, keep).toString('utf8') };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -15,7 +15,7 @@ import { registerTokenExchange } from './token-exchange-routes.js';
  * per token with `RateLimit` / `RateLimit-Policy` headers and 429 when spent.
  */
 
-export const ROLES = ['admin', 'write', 'contributor', 'read', 'no_access'];
+const ROLES = ['admin', 'write', 'contributor', 'read', 'no_access'];
 // Academia is a paid plan in the spec's enum; its quota is not published, so it gets Team's.
 export const PLAN_QUOTA = { team: 3000, academia: 3000, enterprise: 6000, plus: 10000 } as const;
 

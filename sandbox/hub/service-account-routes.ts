@@ -30,7 +30,7 @@ interface ServiceAccount {
   tokens: Map<string, TokenRecord>;
 }
 
-export const PERMISSIONS = [
+const PERMISSIONS = [
   'repo.content.read', 'repo.write', 'inference.serverless.write', 'inference.endpoints.infer.write', 'inference.endpoints.write', 'org.read', 'org.write',
   'collection.read', 'collection.write', 'resourceGroup.write', 'job.write', 'org.serviceAccounts.read', 'org.serviceAccounts.write',
 ];

@@ -13,8 +13,8 @@ import type { HubStandIn } from './hub-stand-in.js';
  * bound organization), `unsupported_grant_type`.
  */
 
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const USER_EMAIL_TOKEN_TYPE = 'urn:huggingface:token-type:user-email';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const USER_EMAIL_TOKEN_TYPE = 'urn:huggingface:token-type:user-email';
 
 export interface OAuthApp {
   clientId: string;

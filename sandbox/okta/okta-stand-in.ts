@@ -42,7 +42,7 @@ export interface OktaGroupRecord {
 }
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-export function oktaId(prefix: '00u' | '00g'): string {
+function oktaId(prefix: '00u' | '00g'): string {
   return prefix + [...randomBytes(17)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
 }
 

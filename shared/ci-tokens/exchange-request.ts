@@ -5,11 +5,11 @@
  * client, secret or key is touched.
  */
 
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const SUBJECT_TOKEN_TYPES = ['urn:ietf:params:oauth:token-type:id_token', 'urn:ietf:params:oauth:token-type:jwt'];
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const SUBJECT_TOKEN_TYPES = ['urn:ietf:params:oauth:token-type:id_token', 'urn:ietf:params:oauth:token-type:jwt'];
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 /** ID tokens are a few KB; anything much larger is not one. */
-export const MAX_BODY_BYTES = 16 * 1024;
+const MAX_BODY_BYTES = 16 * 1024;
 
 export type OAuthError = 'invalid_request' | 'unsupported_grant_type' | 'invalid_grant' | 'unauthorized_client' | 'invalid_target';
 
@@ -20,7 +20,7 @@ export interface HttpRequest {
   body: string | undefined;
 }
 
-export interface ExchangeRequest {
+interface ExchangeRequest {
   subjectToken: string;
   /** The policy's name, when the job names one (`resource`, or `scope`). */
   resource: string | undefined;

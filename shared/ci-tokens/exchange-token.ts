@@ -129,7 +129,7 @@ function failed(error: unknown): ExchangeOutcome {
 type AuditFacts = { record: CiTokenRecord } | { issuer: string | null; claims: Record<string, string>; refusal: Refusal };
 
 /** The exchange's audit record: one change of its own run, under the service account's name. */
-export function auditOf(settings: CiBrokerSettings, runId: string, now: Date, facts: AuditFacts): ChangeRecord {
+function auditOf(settings: CiBrokerSettings, runId: string, now: Date, facts: AuditFacts): ChangeRecord {
   const base = { runId, seq: 1, organization: settings.organization, oktaUserId: null, before: null, after: null, trigger: 'ci' as const, at: now.toISOString() };
   if ('record' in facts) {
     const r = facts.record;

@@ -31,7 +31,7 @@ export class GrantCache {
 }
 
 /** The policy's service account (by id, name or username) and repositories, as the token API takes them. */
-export async function resolveGrant(hub: GrantHub, policy: CiPolicy): Promise<ResolvedGrant> {
+async function resolveGrant(hub: GrantHub, policy: CiPolicy): Promise<ResolvedGrant> {
   const [accounts, repoIds] = await Promise.all([
     hub.listServiceAccounts(),
     Promise.all(policy.repos.map((name) => hub.repoId(parseRepo(name)!))),

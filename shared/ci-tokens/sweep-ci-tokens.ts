@@ -21,7 +21,7 @@ import { findServiceAccount } from './grant-cache.js';
  * cannot be, since the record is written after the deletion. A sweep that cannot reach the Hub throws.
  */
 
-export type SweepHub = Pick<HubTokens, 'listServiceAccounts' | 'listTokens' | 'deleteToken'>;
+type SweepHub = Pick<HubTokens, 'listServiceAccounts' | 'listTokens' | 'deleteToken'>;
 
 export interface SweepPorts {
   ledger: CiTokenLedger;
@@ -32,7 +32,7 @@ export interface SweepPorts {
 }
 
 /** A token younger than this may be one an exchange has created and not yet recorded. */
-export const ORPHAN_GRACE_MS = 5 * 60_000;
+const ORPHAN_GRACE_MS = 5 * 60_000;
 
 export interface SweepReport {
   runId: string;

@@ -23,7 +23,7 @@ import { describeError } from '../runtime/errors.js';
  *   ci-audience, ci-policy, ci-trusted-publisher   (when ciAccess is configured) see ci-access-findings.ts
  */
 
-export type FindingStatus = 'pass' | 'warn' | 'fail';
+type FindingStatus = 'pass' | 'warn' | 'fail';
 
 export interface Finding {
   check: string;
@@ -71,7 +71,7 @@ const ENTERPRISE = ['enterprise', 'plus'];
 const PAID = ['team', 'enterprise', 'plus', 'academia'];
 
 /** Rotation settings: checked against the configuration and the organization's plan (from whoami). */
-export function rotationFindings(config: Config, plan: string | null): Finding[] {
+function rotationFindings(config: Config, plan: string | null): Finding[] {
   const org = config.policy.organization;
   const findings: Finding[] = [];
   const exchange = config.file.tokenExchange;

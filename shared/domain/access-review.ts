@@ -19,7 +19,7 @@ export interface ReviewChange {
   runId: string;
 }
 
-export interface ReviewRow {
+interface ReviewRow {
   user: string;
   fullname: string;
   role: string;

@@ -39,20 +39,17 @@ export interface CiAccess {
   policies: readonly CiPolicy[];
 }
 
-/** The longest a broker token may live, and the default. */
-export const CI_MAX_TTL_MS = 12 * 3_600_000;
-export const CI_DEFAULT_TTL_MS = 3_600_000;
 /** The audience of the Hub's own Trusted Publishers exchange: a token minted for it is never ours. */
 export const HUB_AUDIENCE = 'https://huggingface.co';
 
 /** The claims kept in records and refusals: who ran what, never the whole token. */
-export const RECORDED_CLAIMS = [
+const RECORDED_CLAIMS = [
   'sub', 'repository', 'repository_owner', 'ref', 'environment', 'job_workflow_ref', 'event_name', 'run_id', 'run_attempt',
   'actor', 'sha', 'workflow', 'project_path', 'namespace_path', 'ref_protected', 'pipeline_id', 'job_id', 'user_login',
 ] as const;
 
 /** True when `pattern` holds a glob the author wrote (`*`); otherwise values compare exactly. */
-export const isGlob = (pattern: string): boolean => pattern.includes('*');
+const isGlob = (pattern: string): boolean => pattern.includes('*');
 
 /**
  * Matches a claim value against a policy's condition: exactly, or — where the author wrote `*` —
@@ -69,7 +66,7 @@ export function claimMatches(condition: string, value: unknown): boolean {
 }
 
 /** Why one policy did not match: each condition that failed, in the CI author's words. */
-export function mismatches(policy: CiPolicy, claims: Readonly<Record<string, unknown>>): string[] {
+function mismatches(policy: CiPolicy, claims: Readonly<Record<string, unknown>>): string[] {
   return Object.entries(policy.claims).flatMap(([name, condition]) => {
     if (claimMatches(condition, claims[name])) return [];
     const got = claims[name] === undefined ? 'the token has no such claim' : `the token says ${JSON.stringify(claims[name])}`;

@@ -10,7 +10,7 @@
  * hold a token: only its Hub id, last four characters and SHA-256 fingerprint.
  */
 
-export type Strategy = 'overlap' | 'in-place';
+type Strategy = 'overlap' | 'in-place';
 
 interface CredentialBase {
   name: string;
@@ -40,9 +40,8 @@ export interface TokenExchangeCredential extends CredentialBase {
 export type CredentialSpec = ServiceAccountCredential | TokenExchangeCredential;
 
 export type RotationStep = 'create' | 'verify' | 'promote';
-export const ROTATION_STEPS: readonly RotationStep[] = ['create', 'verify', 'promote'];
 
-export type VersionStage = 'pending' | 'current' | 'previous' | 'deleted' | 'discarded';
+type VersionStage = 'pending' | 'current' | 'previous' | 'deleted' | 'discarded';
 
 export interface CredentialVersion {
   credential: string;

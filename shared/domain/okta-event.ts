@@ -4,13 +4,15 @@
  * order — so the result is only a list of whom to re-read from Okta.
  */
 
-export const USER_EVENT_TYPES = [
+const USER_EVENT_TYPES = [
   'user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.lifecycle.delete.initiated',
   'user.lifecycle.activate', 'user.lifecycle.reactivate', 'user.lifecycle.unsuspend',
   'user.account.update_profile', 'group.user_membership.add', 'group.user_membership.remove',
 ] as const;
-export const GROUP_EVENT_TYPES = ['group.lifecycle.create', 'group.lifecycle.delete', 'group.profile.update'] as const;
-export const HANDLED_EVENT_TYPES: readonly string[] = [...USER_EVENT_TYPES, ...GROUP_EVENT_TYPES];
+const GROUP_EVENT_TYPES = ['group.lifecycle.create', 'group.lifecycle.delete', 'group.profile.update'] as const;
+/** Every event type the sync acts on: the one list (the stack's rule on Okta's partner bus is checked against it both ways). */
+export const OKTA_EVENT_TYPES: readonly string[] = [...USER_EVENT_TYPES, ...GROUP_EVENT_TYPES];
+const HANDLED_EVENT_TYPES = OKTA_EVENT_TYPES;
 
 export interface OktaEventRef {
   uuid: string;

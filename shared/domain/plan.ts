@@ -109,7 +109,7 @@ export interface PlanSummary {
 
 export type PlanScope = { kind: 'organization' } | { kind: 'user'; user: string };
 
-export interface ResolvedRuleView {
+interface ResolvedRuleView {
   group: string;
   role: GrantableRole;
   resourceGroup: string | null;

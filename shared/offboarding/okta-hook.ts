@@ -24,7 +24,7 @@ export interface HookOutcome {
 }
 
 /** Far above any Okta delivery (tens of events); a body over it is refused before it is parsed. */
-export const MAX_HOOK_BODY_BYTES = 1_048_576;
+const MAX_HOOK_BODY_BYTES = 1_048_576;
 
 export interface HookRequest {
   method: string;
@@ -41,7 +41,7 @@ export interface HookResponse {
 const json = (statusCode: number, body: unknown): HookResponse => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Constant-time comparison: hashing first makes the lengths equal, so nothing leaks through timing. */
-export function secretMatches(given: string | undefined, expected: string): boolean {
+function secretMatches(given: string | undefined, expected: string): boolean {
   const digest = (v: string) => createHash('sha256').update(v).digest();
   return timingSafeEqual(digest(given ?? ''), digest(expected)) && given !== undefined;
 }

@@ -19,7 +19,7 @@ export interface QueueMessage {
   body: string;
 }
 
-export interface QueueMessageOutcome {
+interface QueueMessageOutcome {
   id: string;
   uuid: string | null;
   outcome: EventOutcome['outcome'];
@@ -36,7 +36,7 @@ export interface QueueResult {
 const RETRY = new Set<EventOutcome['outcome']>(['failed', 'in-progress', 'deferred']);
 
 /** The Okta event a message carries, and which way in it came; or why it is not one. */
-export function readQueuedEvent(body: string): { source: EventSource; event: unknown } | { reason: string } {
+function readQueuedEvent(body: string): { source: EventSource; event: unknown } | { reason: string } {
   let message: unknown;
   try {
     message = JSON.parse(body);

@@ -11,7 +11,7 @@ import { handleOktaEvents, type EventOutcome, type EventPorts } from './handle-o
  * is ever passed: the next poll reads it again. The first poll starts `lookbackMs` in the past.
  */
 
-export const LOG_CURSOR = 'okta-logs';
+const LOG_CURSOR = 'okta-logs';
 
 export interface PollResult {
   pages: number;

@@ -67,7 +67,7 @@ export interface ChangeRecord {
 }
 
 /** What the audit trail keeps of a CI token exchange. */
-export interface CiExchangeFacts {
+interface CiExchangeFacts {
   policy: string | null;
   issuer: string | null;
   claims: Record<string, string>;

@@ -72,7 +72,7 @@ export interface ApplyContext {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface ChangeResult {
+interface ChangeResult {
   changeId: string;
   user: string;
   action: Change['action'];
@@ -98,7 +98,7 @@ export interface ApplyResult {
  *   3. demotions and mixed changes (an admin demoted only after the admin grants)
  *   4. removals of admins (after the admin grants, for the same reason)
  */
-export const PHASES: Array<(c: Change) => boolean> = [
+const PHASES: Array<(c: Change) => boolean> = [
   (c) => c.effect === 'revoke' && c.before?.role !== 'admin',
   (c) => c.effect === 'grant' || c.effect === 'upgrade',
   (c) => c.effect === 'mixed' || c.effect === 'downgrade',

@@ -23,7 +23,7 @@ export interface SavedApplyRequest {
   deadline?: number;
 }
 
-export interface StaleChange {
+interface StaleChange {
   change: Change;
   reason: string;
 }

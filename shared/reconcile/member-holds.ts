@@ -39,7 +39,7 @@ import { HeldLease } from '../runtime/held-lease.js';
  * milliseconds).
  */
 
-export const MEMBER_HOLD_HEARTBEAT_MS = 15_000;
+const MEMBER_HOLD_HEARTBEAT_MS = 15_000;
 /** Kept past the run's deadline, like an event claim: long enough to record the write's outcome. */
 const HOLD_MARGIN_MS = 1_000;
 /** How long a run waits for a member another run holds (one Hub write, or a killed holder's heartbeat). */

@@ -3,9 +3,9 @@ import type { ReconcileRequest } from './reconcile.js';
 import { InputError } from '../runtime/errors.js';
 
 /**
- * What the `reconcile` function accepts: an EventBridge schedule (applies, whole organization), or
- * a manual invoke `{"dryRun": true|false, "user": "<Okta login, Okta id or HF username>"}`.
- * A manual invoke without `dryRun` only plans: applying must be asked for.
+ * What the `reconcile` function accepts: a manual invoke `{"dryRun": true|false, "user": "<Okta
+ * login, Okta id or HF username>"}`. Without `dryRun` it only plans: applying must be asked for.
+ * (The weekly schedule starts the ReconcileJob state machine, not this function.)
  */
 
 const manual = z.strictObject({
@@ -16,9 +16,6 @@ const manual = z.strictObject({
 
 export function parseReconcileEvent(event: unknown): Omit<ReconcileRequest, 'confirm'> {
   const e = (event ?? {}) as Record<string, unknown>;
-  if (e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event') {
-    return { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: String((e.resources as string[] | undefined)?.[0] ?? 'schedule') };
-  }
   const parsed = manual.safeParse(e);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');

@@ -11,7 +11,7 @@ import { ConfigError } from '../runtime/errors.js';
  * in its `before` state and applies the changes that are.
  */
 
-export const PLAN_FILE_FORMAT = 'hf-iam-sync.saved-plan/1';
+const PLAN_FILE_FORMAT = 'hf-iam-sync.saved-plan/1';
 
 export interface SavedPlan {
   format: typeof PLAN_FILE_FORMAT;

@@ -27,7 +27,7 @@ export interface RotationPorts {
   clock: () => Date;
 }
 
-export type FailedStep = RotationEventRecord['step'] | 'store' | 'setup';
+type FailedStep = RotationEventRecord['step'] | 'store' | 'setup';
 
 export interface CredentialResult {
   credential: string;

@@ -20,7 +20,7 @@ export interface RotateRequest {
   deadline?: number;
 }
 
-export interface OrphanToken {
+interface OrphanToken {
   serviceAccount: string;
   tokenId: string;
   displayName: string;
@@ -100,7 +100,7 @@ function select(credentials: readonly CredentialSpec[], name: string | undefined
  * previous, or a rotation under way): made by hand, left behind by a removed credential, or minted
  * by an attempt that lost its answer. Reported, never deleted.
  */
-export async function findOrphans(ports: RotationPorts, credentials: readonly CredentialSpec[], accounts: readonly ServiceAccountRef[]): Promise<OrphanToken[]> {
+async function findOrphans(ports: RotationPorts, credentials: readonly CredentialSpec[], accounts: readonly ServiceAccountRef[]): Promise<OrphanToken[]> {
   const known = new Set<string>();
   const inFlight = new Set<string>();
   for (const spec of credentials) {

@@ -26,7 +26,7 @@ export interface StepContext {
   account: ServiceAccountRef | undefined;
 }
 
-export const fingerprint = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`;
+const fingerprint = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`;
 
 export function startRotation(now: Date): RotationInProgress {
   return { rotationId: randomUUID(), step: 'create', startedAt: now.toISOString(), attempts: 0 };

@@ -31,7 +31,7 @@ const maxRemovals = z.union([
 ], { error: LIMIT_HINT });
 
 /** Org-wide permissions a service-account token can carry (the Hub's enum). */
-export const TOKEN_PERMISSIONS = [
+const TOKEN_PERMISSIONS = [
   'repo.content.read', 'repo.write', 'inference.serverless.write', 'inference.endpoints.infer.write', 'inference.endpoints.write', 'org.read', 'org.write',
   'collection.read', 'collection.write', 'resourceGroup.write', 'job.write', 'org.serviceAccounts.read', 'org.serviceAccounts.write',
 ] as const;
@@ -68,7 +68,7 @@ const credential = z.preprocess(
 );
 
 /** Claims that say whose pipeline a token is: a policy pins at least one, or any repository on the issuer could match it. */
-export const OWNER_CLAIMS = ['sub', 'repository', 'repository_id', 'repository_owner', 'repository_owner_id', 'project_path', 'project_id', 'namespace_path', 'namespace_id'];
+const OWNER_CLAIMS = ['sub', 'repository', 'repository_id', 'repository_owner', 'repository_owner_id', 'project_path', 'project_id', 'namespace_path', 'namespace_id'];
 
 const ciIssuer = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lower-case letters, digits or dashes (policies name their issuer by it)'),

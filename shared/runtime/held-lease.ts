@@ -31,8 +31,8 @@ export interface LeaseTiming {
   marginMs?: number;
 }
 
-export const DEFAULT_HEARTBEAT_MS = 60_000;
-export const DEFAULT_MARGIN_MS = 10_000;
+const DEFAULT_HEARTBEAT_MS = 60_000;
+const DEFAULT_MARGIN_MS = 10_000;
 
 export class HeldLease {
   #lost: unknown;

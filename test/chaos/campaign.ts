@@ -48,9 +48,9 @@ function random(seed: number): () => number {
   };
 }
 
-export interface ScheduledFault { side: Side; kind: Kind; method: string; path: string; skip: number; times: number }
+interface ScheduledFault { side: Side; kind: Kind; method: string; path: string; skip: number; times: number }
 
-export function scheduleFor(seed: number): ScheduledFault[] {
+function scheduleFor(seed: number): ScheduledFault[] {
   const next = random(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
   return Array.from({ length: 1 + Math.floor(next() * 3) }, () => {

@@ -6,9 +6,9 @@ import type { DirectoryUser, HubMember, MemberResourceGroup, OktaStatus, Policy,
  *   world({ okta: [['alice', ['eng-write']]], hub: [['alice', 'read']] })
  */
 
-export const RG = { llm: { id: 'a'.repeat(24), name: 'llm' }, vision: { id: 'b'.repeat(24), name: 'vision' } };
+const RG = { llm: { id: 'a'.repeat(24), name: 'llm' }, vision: { id: 'b'.repeat(24), name: 'vision' } };
 
-export function policy(overrides: Partial<Policy> = {}): Policy {
+function policy(overrides: Partial<Policy> = {}): Policy {
   return {
     organization: 'acme', membership: 'roles', protectedUsers: [], maxRemovals: { kind: 'count', value: 100 },
     unmanagedMembers: 'report', entitledStatuses: ['ACTIVE', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY'], baseRole: 'read', scimDelete: false,
@@ -16,7 +16,7 @@ export function policy(overrides: Partial<Policy> = {}): Policy {
   };
 }
 
-export const RULES: Rule[] = [
+const RULES: Rule[] = [
   { group: 'hf-admin', role: 'admin', source: 'config' },
   { group: 'hf-write', role: 'write', source: 'config' },
   { group: 'hf-read', role: 'read', source: 'config' },

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 
 /** serverless.yml as data; CloudFormation's short tags (!Ref, !GetAtt, …) are kept as their plain values. */
-export async function readServerlessYml(): Promise<Record<string, any>> {
+async function readServerlessYml(): Promise<Record<string, any>> {
   const doc = parseDocument(await readFile(resolve('serverless.yml'), 'utf8'), {
     customTags: ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals', 'Join', 'Select', 'Split'].flatMap((name) => (['scalar', 'seq'] as const).map((kind) => ({
       tag: `!${name}`, collection: kind === 'seq' ? 'seq' as const : undefined, resolve: (value: unknown) => value,

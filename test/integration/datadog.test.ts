@@ -49,4 +49,12 @@ describe('Datadog audit destination', () => {
     expect((refused as Error).message).not.toContain('wrong-key-0000');
     expect(intake.entries).toHaveLength(0);
   });
+  it('sends a record too large for one Datadog log without its copy of the Hub event, so the intake need not truncate it', async () => {
+    const big = { ...record(1), source: 'hub' as const, hub: { _id: 'x', message: 'y'.repeat(2_000_000) } };
+    expect(await destination().deliver([big, record(2)])).toEqual({ accepted: 2, refused: [] });
+    const [first, second] = intake.entries.map((e) => JSON.parse(String(e.message)) as Record<string, unknown>);
+    expect(first).toMatchObject({ id: big.id, hubTruncated: true });
+    expect(first!.hub).toBeUndefined();
+    expect(second!.id).toBe(record(2).id);
+  });
 });

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { readCompiledConfig } from '../../shared/runtime/config-model.js';
+import { OKTA_EVENT_TYPES } from '../../shared/domain/okta-event.js';
 
 /**
  * `npm run package` builds the CloudFormation template with no AWS account; this reads it and
@@ -83,7 +84,8 @@ describe('the packaged stack', () => {
     expect(JSON.stringify(revoke.Targets)).toContain('RotateDashtokensLambdaFunction');
     expect(okta.EventBusName).toBe(PARTNER_BUS);
     expect(okta.EventPattern).toMatchObject({ source: [{ prefix: 'aws.partner/okta.com/' }], 'detail-type': ['SystemLog'], detail: { outcome: { result: ['SUCCESS'] } } });
-    expect(okta.EventPattern.detail.eventType).toContain('user.lifecycle.deactivate');
+    // The rule asks Okta for exactly the event types the code acts on (shared/domain/okta-event.ts), no more, no fewer.
+    expect([...okta.EventPattern.detail.eventType].sort()).toEqual([...OKTA_EVENT_TYPES].sort());
     // Okta's events go to the queue okta-event consumes, not to the function: a burst waits there, batched.
     expect(okta.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': ['OktaEventsQueue', 'Arn'] }, RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 8 }), DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['OktaEventsDlq', 'Arn'] } } })]);
     expect(ofType('AWS::Lambda::Url')).toHaveLength(2);

@@ -13,12 +13,12 @@ export interface LogEvent {
   message: string;
 }
 
-export const LIMITS = { events: 10_000, bytes: 1_048_576, eventBytes: 262_144, overhead: 26, spanMs: 86_400_000 } as const;
+const LIMITS = { events: 10_000, bytes: 1_048_576, eventBytes: 262_144, overhead: 26, spanMs: 86_400_000 } as const;
 
 const sizeOf = (e: LogEvent) => Buffer.byteLength(e.message) + LIMITS.overhead;
 
 /** One record as a log event: its JSON, shortened to fit when it must be. */
-export function logEventOf(record: AuditRecord): LogEvent {
+function logEventOf(record: AuditRecord): LogEvent {
   const timestamp = Date.parse(record.time);
   const whole = { timestamp, message: JSON.stringify(record) };
   if (sizeOf(whole) <= LIMITS.eventBytes) return whole;

@@ -16,6 +16,8 @@ import { pack } from '../../runtime/pack.js';
 
 const MAX_ENTRIES = 1_000;
 const MAX_BYTES = 5_000_000;
+/** Datadog truncates a log over 1 MB; a record that would be one loses its `hub` copy instead (`hubTruncated: true`). */
+const MAX_ENTRY_BYTES = 1_000_000;
 const gzipped = promisify(gzip);
 
 export interface DatadogOptions {
@@ -42,7 +44,10 @@ export class DatadogDestination implements AuditDestination {
 
   #entryOf(record: AuditRecord): Record<string, unknown> {
     const tags = [...this.options.tags, `source:${record.source}`, `organization:${record.organization}`, `action:${record.action}`];
-    return { ddsource: 'huggingface', service: 'hf-iam-sync', hostname: 'hf-iam-sync', ddtags: tags.join(','), message: JSON.stringify(record) };
+    const entry = { ddsource: 'huggingface', service: 'hf-iam-sync', hostname: 'hf-iam-sync', ddtags: tags.join(','), message: JSON.stringify(record) };
+    if (Buffer.byteLength(JSON.stringify(entry)) <= MAX_ENTRY_BYTES) return entry;
+    const { hub: _hub, ...rest } = record;
+    return { ...entry, message: JSON.stringify({ ...rest, hubTruncated: true }) };
   }
 
   async #send(batch: ReadonlyArray<Record<string, unknown>>): Promise<void> {

@@ -9,8 +9,8 @@ import { HubHttp, type HubFetch } from './hub-http.js';
  * in Authorization headers; errors carry the Hub's error text and our setting names.
  */
 
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const USER_EMAIL_TOKEN_TYPE = 'urn:huggingface:token-type:user-email';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const USER_EMAIL_TOKEN_TYPE = 'urn:huggingface:token-type:user-email';
 
 export interface HubTokensOptions {
   endpoint: string;

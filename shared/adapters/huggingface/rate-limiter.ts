@@ -30,7 +30,7 @@ export function limiterFor(endpoint: string, token: string): HubRateLimiter {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Seconds until the window resets, from `RateLimit: "api";r=0;t=42`. */
-export function rateLimitResetSeconds(header: string | null): number | undefined {
+function rateLimitResetSeconds(header: string | null): number | undefined {
   const match = header ? /(?:^|;)\s*t=(\d+)/.exec(header) : null;
   return match ? Number(match[1]) : undefined;
 }

@@ -24,7 +24,7 @@ export interface JoseVerifierOptions {
 }
 
 /** What discovery and the key read need of a fetch: Node's and node-fetch 2 both are one. */
-export type OidcFetch = (url: string, init: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+type OidcFetch = (url: string, init: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 

@@ -4,8 +4,8 @@ import { InputError } from '../../shared/runtime/errors.js';
 import scheduled from '../fixtures/events/scheduled.json' with { type: 'json' };
 
 describe('parseReconcileEvent', () => {
-  it('applies the whole organization on a schedule', () => {
-    expect(parseReconcileEvent(scheduled)).toMatchObject({ dryRun: false, trigger: 'schedule', scope: { kind: 'organization' } });
+  it('refuses a scheduled event, naming what it accepts (the schedule starts the ReconcileJob state machine, not this function)', () => {
+    expect(() => parseReconcileEvent(scheduled)).toThrow(/Invalid reconcile event: .*Expected \{"dryRun": true\|false/);
   });
 
   it('plans only, by default, on a manual invoke', () => {

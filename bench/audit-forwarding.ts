@@ -44,14 +44,31 @@ async function destinations() {
   cw.destroy();
   const intake = new DatadogIntakeStandIn(DD_KEY);
   await intake.start();
-  const env = { AUDIT_LOG_GROUP: GROUP, CLOUDWATCH_LOGS_ENDPOINT: logs.baseUrl, DATADOG_API_KEY: DD_KEY, DATADOG_SITE: intake.baseUrl, AUDIT_LOOK_BACK: '1d' };
+  const env = {
+    AUDIT_LOG_GROUP: GROUP,
+    CLOUDWATCH_LOGS_ENDPOINT: logs.baseUrl,
+    DATADOG_API_KEY: DD_KEY,
+    DATADOG_SITE: intake.baseUrl,
+    AUDIT_LOOK_BACK: '1d',
+  };
   return { logs, intake, env, stop: () => Promise.all([logs.stop(), intake.stop()]) };
 }
 
 const change = (seq: number, at: string): ChangeRecord => ({
-  runId: 'r-bench', seq, organization: 'acme', user: `p${seq}`, oktaUserId: `00u${seq}`, action: 'remove', effect: 'revoke',
-  before: { role: 'write', resourceGroups: [] }, after: { role: 'no_access', resourceGroups: [] }, reasons: ['Okta status is DEPROVISIONED'],
-  trigger: 'event', actor: 'eventbridge:okta-admin', outcome: 'applied', at,
+  runId: 'r-bench',
+  seq,
+  organization: 'acme',
+  user: `p${seq}`,
+  oktaUserId: `00u${seq}`,
+  action: 'remove',
+  effect: 'revoke',
+  before: { role: 'write', resourceGroups: [] },
+  after: { role: 'no_access', resourceGroups: [] },
+  reasons: ['Okta status is DEPROVISIONED'],
+  trigger: 'event',
+  actor: 'eventbridge:okta-admin',
+  outcome: 'applied',
+  at,
 });
 
 /** Hub events of one export through both destinations, then our own records in stream-sized batches; and the scheduled runs' durations. */
@@ -60,8 +77,13 @@ async function throughput() {
   const dest = await destinations();
   try {
     const config = parseConfig(sandbox.configText, 'bench.yaml');
-    const setup = await composeAuditForwarder(config, { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint }, { ...dest.env, HF_TOKEN: sandbox.env.HF_TOKEN });
-    for (let i = 0; i < HUB_EVENTS; i += 1) sandbox.hub.audit('repo.update_settings', 'ada-acme', `Updated repo acme/model-${i}`, { repo: `acme/model-${i}` });
+    const setup = await composeAuditForwarder(
+      config,
+      { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint },
+      { ...dest.env, HF_TOKEN: sandbox.env.HF_TOKEN },
+    );
+    for (let i = 0; i < HUB_EVENTS; i += 1)
+      sandbox.hub.audit('repo.update_settings', 'ada-acme', `Updated repo acme/model-${i}`, { repo: `acme/model-${i}` });
     let started = performance.now();
     const reports = await forwardHubAudit(setup.hub.ports, setup.hub.settings);
     const hubS = (performance.now() - started) / 1000;
@@ -73,7 +95,8 @@ async function throughput() {
     // Scheduled runs as they are in steady state: the export holds what was forwarded already, 100 events are new.
     const runs: number[] = [];
     for (let r = 0; r < 20; r += 1) {
-      for (let i = 0; i < 100; i += 1) sandbox.hub.audit('org.change_role', 'ada-acme', 'Changed role', { user: `p${i}`, oldRole: 'read', role: 'write' });
+      for (let i = 0; i < 100; i += 1)
+        sandbox.hub.audit('org.change_role', 'ada-acme', 'Changed role', { user: `p${i}`, oldRole: 'read', role: 'write' });
       started = performance.now();
       await forwardHubAudit(setup.hub.ports, setup.hub.settings);
       runs.push((performance.now() - started) / 1000);
@@ -101,10 +124,19 @@ async function ownDelay(): Promise<number[] | string> {
     const streamArn = await enableStream(client, 'hf-iam-sync');
     client.destroy();
     await bundleFunction(resolve('functions/audit-forwarder/handler.ts'), join(dir, 'audit-forwarder.cjs'));
-    const env = await bundledFunctionEnv(dir, sandbox.configText, { ...dest.env, DYNAMODB_ENDPOINT: dynamo.endpoint, STATE_TABLE: 'hf-iam-sync', HF_TOKEN: sandbox.env.HF_TOKEN! });
+    const env = await bundledFunctionEnv(dir, sandbox.configText, {
+      ...dest.env,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      STATE_TABLE: 'hf-iam-sync',
+      HF_TOKEN: sandbox.env.HF_TOKEN!,
+    });
     const container = await startContainer(join(dir, 'audit-forwarder.cjs'), env);
     // As the stack's mapping: batches of 100 or what one second brings, shards polled four times a second.
-    const poller = new DynamoDbStreamPoller(dynamo.endpoint, streamArn, async (event) => (await container.invoke(event)).result, { batchSize: 100, batchWindowMs: 1_000, pollMs: 250 });
+    const poller = new DynamoDbStreamPoller(dynamo.endpoint, streamArn, async (event) => (await container.invoke(event)).result, {
+      batchSize: 100,
+      batchWindowMs: 1_000,
+      pollMs: 250,
+    });
     poller.start();
     await container.invoke({ source: 'aws.events' }); // the environment is warm, as a busy one is
     const written = new Map<string, number>();
@@ -115,7 +147,8 @@ async function ownDelay(): Promise<number[] | string> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const arrived = () => [...(dest.logs.groups.get(GROUP)?.streams.values() ?? [])].flat().filter((e) => e.message.includes('r-bench'));
-    for (let i = 0; i < 400 && new Set(arrived().map((e) => (JSON.parse(e.message) as AuditRecord).id)).size < written.size; i += 1) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && new Set(arrived().map((e) => (JSON.parse(e.message) as AuditRecord).id)).size < written.size; i += 1)
+      await new Promise((r) => setTimeout(r, 50));
     await poller.stop();
     await container.stop();
     const first = new Map<string, number>();
@@ -136,18 +169,29 @@ async function ownDelay(): Promise<number[] | string> {
 
 export async function runAuditForwardingBench(): Promise<void> {
   const t = await throughput();
-  console.log(`\naudit forwarding: ${HUB_EVENTS.toLocaleString('en-US')} Hub events of one export and ${OWN_RECORDS.toLocaleString('en-US')} of our records, to the CloudWatch Logs and Datadog stand-ins`);
-  line('Hub events, both destinations', `${Math.round(HUB_EVENTS / t.hubS).toLocaleString('en-US')} records/s (${t.hubS.toFixed(1)} s; ${t.puts} PutLogEvents calls, ${t.ddRequests} Datadog requests in all)`);
+  console.log(
+    `\naudit forwarding: ${HUB_EVENTS.toLocaleString('en-US')} Hub events of one export and ${OWN_RECORDS.toLocaleString('en-US')} of our records, to the CloudWatch Logs and Datadog stand-ins`,
+  );
+  line(
+    'Hub events, both destinations',
+    `${Math.round(HUB_EVENTS / t.hubS).toLocaleString('en-US')} records/s (${t.hubS.toFixed(1)} s; ${t.puts} PutLogEvents calls, ${t.ddRequests} Datadog requests in all)`,
+  );
   line('our records, batches of 100', `${Math.round(OWN_RECORDS / t.ownS).toLocaleString('en-US')} records/s (${t.ownS.toFixed(1)} s)`);
   // An event waits for the next scheduled run, then that run's time: events arrive at random in the 5 minutes.
-  const delays = Array.from({ length: 10_000 }, (_, i) => SCHEDULE_S * ((i * 7919) % 10_000) / 10_000 + t.runs[i % t.runs.length]!);
+  const delays = Array.from({ length: 10_000 }, (_, i) => (SCHEDULE_S * ((i * 7919) % 10_000)) / 10_000 + t.runs[i % t.runs.length]!);
   const hubP99 = percentile(delays, 99);
-  line('Hub event → CloudWatch, rate(5 minutes)', `p50 ${percentile(delays, 50).toFixed(0)} s, p99 ${hubP99.toFixed(0)} s (target p99 ≤ 360 s) ${hubP99 <= 360 ? '✓' : '✗'}; a run with 100 new events: p50 ${(percentile(t.runs, 50) * 1000).toFixed(0)} ms, max ${(Math.max(...t.runs) * 1000).toFixed(0)} ms`);
+  line(
+    'Hub event → CloudWatch, rate(5 minutes)',
+    `p50 ${percentile(delays, 50).toFixed(0)} s, p99 ${hubP99.toFixed(0)} s (target p99 ≤ 360 s) ${hubP99 <= 360 ? '✓' : '✗'}; a run with 100 new events: p50 ${(percentile(t.runs, 50) * 1000).toFixed(0)} ms, max ${(Math.max(...t.runs) * 1000).toFixed(0)} ms`,
+  );
   const own = await ownDelay();
   if (typeof own === 'string') {
     line('our record → CloudWatch (stream)', `skipped: ${own}`);
     return;
   }
   const ownP99 = percentile(own, 99) / 1000;
-  line('our record → CloudWatch (stream)', `p50 ${(percentile(own, 50) / 1000).toFixed(1)} s, p99 ${ownP99.toFixed(1)} s (target p99 ≤ 10 s) ${ownP99 <= 10 ? '✓' : '✗'}; 200 written 50 ms apart, DynamoDB Local's stream`);
+  line(
+    'our record → CloudWatch (stream)',
+    `p50 ${(percentile(own, 50) / 1000).toFixed(1)} s, p99 ${ownP99.toFixed(1)} s (target p99 ≤ 10 s) ${ownP99 <= 10 ? '✓' : '✗'}; 200 written 50 ms apart, DynamoDB Local's stream`,
+  );
 }

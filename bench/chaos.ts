@@ -18,16 +18,26 @@ const ref = await reference();
 const results: ScheduleResult[] = [];
 for (let seed = FIRST; seed < FIRST + COUNT; seed += 1) {
   results.push(await runSchedule(seed, ref, foreign));
-  if ((seed - FIRST + 1) % 100 === 0) process.stderr.write(`  … ${seed - FIRST + 1} schedules, ${results.filter((r) => r.violations.length).length} with violations\n`);
+  if ((seed - FIRST + 1) % 100 === 0)
+    process.stderr.write(`  … ${seed - FIRST + 1} schedules, ${results.filter((r) => r.violations.length).length} with violations\n`);
 }
 await foreign.stop();
 
 const kinds = new Map<string, number>();
 for (const f of results.flatMap((r) => r.faults)) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
 const failing = results.filter((r) => r.violations.length > 0);
-console.log(`fault campaign: ${results.length} schedules (seeds ${FIRST}–${FIRST + COUNT - 1}), ${((Date.now() - started) / 1000).toFixed(0)} s`);
-console.log(`  faults injected                        ${[...kinds].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
-console.log(`  runs that exited 0 / non-zero          ${results.filter((r) => r.exit === 0).length} / ${results.filter((r) => r.exit !== 0).length}`);
+console.log(
+  `fault campaign: ${results.length} schedules (seeds ${FIRST}–${FIRST + COUNT - 1}), ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+console.log(
+  `  faults injected                        ${[...kinds]
+    .sort()
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ')}`,
+);
+console.log(
+  `  runs that exited 0 / non-zero          ${results.filter((r) => r.exit === 0).length} / ${results.filter((r) => r.exit !== 0).length}`,
+);
 console.log(`  schedules with violations              ${failing.length}`);
 for (const r of failing) console.log(`    seed ${r.seed}: ${r.violations.join('; ')}`);
 process.exitCode = failing.length > 0 ? 1 : 0;

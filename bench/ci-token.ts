@@ -21,9 +21,13 @@ const EXCHANGES = Number(process.env.BENCH_CI_EXCHANGES ?? 200);
 const RTT_MS = 50;
 const COLD_RUNS = 15;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-const body = (token: string) => JSON.stringify({
-  grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', subject_token: token, resource: 'llama-train',
-});
+const body = (token: string) =>
+  JSON.stringify({
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+    subject_token: token,
+    resource: 'llama-train',
+  });
 const JOB = { repository: 'acme/llama-ft', ref: 'refs/heads/main' };
 
 export async function runCiTokenBench(): Promise<void> {
@@ -38,22 +42,38 @@ export async function runCiTokenBench(): Promise<void> {
     // The cold start is the code's: measured without the simulated round trip, as the empty handler is.
     sandbox.hub.latencyMs = 0;
     const cold = await coldStarts(sandbox, github, configText);
-    console.log(`\nci-token broker: ${EXCHANGES} exchanges one after another, ${RTT_MS} ms simulated round trip to the Hub, fresh ID token each`);
-    console.log(`  ${'exchange, warm'.padEnd(38)} p50 ${warm.p50.toFixed(1)} ms, p99 ${warm.p99.toFixed(1)} ms (target p99 ≤ 300 ms) ${warm.p99 <= 300 ? '✓' : '✗'}`);
-    console.log(`  ${'Hub calls per exchange'.padEnd(38)} ${warm.hubCalls.toFixed(2)} (target 1: the token's creation) ${warm.hubCalls <= 1 ? '✓' : '✗'}; JWKS reads ${warm.jwksReads} in all`);
-    console.log(`  ${`cold start (median of ${COLD_RUNS}, taking turns)`.padEnd(38)} ci-token ${(cold.size / 1024).toFixed(0)} KiB, ${cold.broker} ms = ${(cold.broker / cold.empty).toFixed(1)}× the empty handler's ${cold.empty} ms (target ≤ 3×) ${cold.broker <= 3 * cold.empty ? '✓' : '✗'}`);
+    console.log(
+      `\nci-token broker: ${EXCHANGES} exchanges one after another, ${RTT_MS} ms simulated round trip to the Hub, fresh ID token each`,
+    );
+    console.log(
+      `  ${'exchange, warm'.padEnd(38)} p50 ${warm.p50.toFixed(1)} ms, p99 ${warm.p99.toFixed(1)} ms (target p99 ≤ 300 ms) ${warm.p99 <= 300 ? '✓' : '✗'}`,
+    );
+    console.log(
+      `  ${'Hub calls per exchange'.padEnd(38)} ${warm.hubCalls.toFixed(2)} (target 1: the token's creation) ${warm.hubCalls <= 1 ? '✓' : '✗'}; JWKS reads ${warm.jwksReads} in all`,
+    );
+    console.log(
+      `  ${`cold start (median of ${COLD_RUNS}, taking turns)`.padEnd(38)} ci-token ${(cold.size / 1024).toFixed(0)} KiB, ${cold.broker} ms = ${(cold.broker / cold.empty).toFixed(1)}× the empty handler's ${cold.empty} ms (target ≤ 3×) ${cold.broker <= 3 * cold.empty ? '✓' : '✗'}`,
+    );
   } finally {
     await Promise.all([sandbox.stop(), github.stop()]);
   }
 }
 
 async function warmExchanges(sandbox: Awaited<ReturnType<typeof startSandbox>>, github: OidcIssuerStandIn, configText: string) {
-  const broker = await serveBroker(parseConfig(configText, 'bench.yaml'), { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint }, { HF_TOKEN: SANDBOX_HF_TOKEN });
+  const broker = await serveBroker(
+    parseConfig(configText, 'bench.yaml'),
+    { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint },
+    { HF_TOKEN: SANDBOX_HF_TOKEN },
+  );
   try {
     const exchange = async () => {
       const token = await github.mint(JOB, { audience: 'acme' });
       const started = performance.now();
-      const answer = await fetch(`${broker.url}oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(token) });
+      const answer = await fetch(`${broker.url}oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(token),
+      });
       if (answer.status !== 200) throw new Error(`exchange answered ${answer.status}: ${await answer.text()}`);
       await answer.json();
       return performance.now() - started;
@@ -78,14 +98,20 @@ async function coldStarts(sandbox: Awaited<ReturnType<typeof startSandbox>>, git
   const secrets = new SecretsManagerStandIn();
   await secrets.start();
   const env = await bundledFunctionEnv(dir, configText, {
-    DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint, STATE_TABLE: 'hf-iam-sync', HF_TOKEN_SECRET_ARN: secrets.put('cold/hf', SANDBOX_HF_TOKEN).arn, SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
+    DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
+    STATE_TABLE: 'hf-iam-sync',
+    HF_TOKEN_SECRET_ARN: secrets.put('cold/hf', SANDBOX_HF_TOKEN).arn,
+    SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
   });
   const samples = { empty: [] as number[], broker: [] as number[] };
   for (let i = 0; i < COLD_RUNS; i += 1) {
     samples.empty.push((await coldInvoke(join(dir, 'empty.cjs'), {}, env)).ms);
     const event = {
-      rawPath: '/oauth/token', headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
-      requestContext: { http: { method: 'POST' } }, body: body(await github.mint(JOB, { audience: 'acme' })),
+      rawPath: '/oauth/token',
+      headers: { 'content-type': 'application/json' },
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'POST' } },
+      body: body(await github.mint(JOB, { audience: 'acme' })),
     };
     const { ms, result } = await coldInvoke(join(dir, 'ci-token.cjs'), event, env);
     if ((result as { statusCode?: number } | null)?.statusCode !== 200) throw new Error(`cold exchange failed: ${JSON.stringify(result)}`);

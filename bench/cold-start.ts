@@ -31,10 +31,15 @@ export async function runColdStartBench(): Promise<void> {
   // Secrets Manager by ARN at the cold start.
   const { OKTA_API_TOKEN: oktaToken, HF_TOKEN: hfToken, ...rest } = sandbox.env;
   const env = await bundledFunctionEnv(dir, sandbox.configText, {
-    ...rest, EVENT_BUS_NAME: 'cold', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
-    OKTA_API_TOKEN_SECRET_ARN: secrets.put('cold/okta', oktaToken!).arn, HF_TOKEN_SECRET_ARN: secrets.put('cold/hf', hfToken!).arn,
-    OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('cold/hook', 'cold-hook-secret').arn, SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
-    OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'), SQS_ENDPOINT: sqs.baseUrl,
+    ...rest,
+    EVENT_BUS_NAME: 'cold',
+    EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:9',
+    OKTA_API_TOKEN_SECRET_ARN: secrets.put('cold/okta', oktaToken!).arn,
+    HF_TOKEN_SECRET_ARN: secrets.put('cold/hf', hfToken!).arn,
+    OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('cold/hook', 'cold-hook-secret').arn,
+    SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
+    OKTA_EVENTS_QUEUE_URL: sqs.createQueue('okta-events'),
+    SQS_ENDPOINT: sqs.baseUrl,
   });
   // The three take turns, run after run, so what the machine is doing at a moment (the other CPU's
   // load, the page cache) falls on all of them alike; medians of RUNS fresh processes each.
@@ -43,20 +48,46 @@ export async function runColdStartBench(): Promise<void> {
   for (let i = 0; i < RUNS; i += 1) {
     samples.empty.push((await coldInvoke(join(dir, 'empty.cjs'), {}, env)).ms);
     // An active, entitled person with nothing to change, by a new event each time: the whole read path runs, no write.
-    samples.event.push((await coldInvoke(join(dir, 'okta-event.cjs'), {
-      'detail-type': 'SystemLog', source: 'aws.partner/okta.com/x/y', detail: sandbox.okta.emit('user.account.update_profile', [sandbox.okta.userByLogin('dennis@acme.example')]),
-    }, env)).ms);
-    samples.hook.push((await coldInvoke(join(dir, 'okta-hook.cjs'), {
-      requestContext: { http: { method: 'POST' } }, headers: { authorization: 'cold-hook-secret', 'content-type': 'application/json' }, isBase64Encoded: false,
-      body: JSON.stringify({ data: { events: [sandbox.okta.emit('user.lifecycle.deactivate', [sandbox.okta.userByLogin('dennis@acme.example')])] } }),
-    }, env)).ms);
+    samples.event.push(
+      (
+        await coldInvoke(
+          join(dir, 'okta-event.cjs'),
+          {
+            'detail-type': 'SystemLog',
+            source: 'aws.partner/okta.com/x/y',
+            detail: sandbox.okta.emit('user.account.update_profile', [sandbox.okta.userByLogin('dennis@acme.example')]),
+          },
+          env,
+        )
+      ).ms,
+    );
+    samples.hook.push(
+      (
+        await coldInvoke(
+          join(dir, 'okta-hook.cjs'),
+          {
+            requestContext: { http: { method: 'POST' } },
+            headers: { authorization: 'cold-hook-secret', 'content-type': 'application/json' },
+            isBase64Encoded: false,
+            body: JSON.stringify({
+              data: { events: [sandbox.okta.emit('user.lifecycle.deactivate', [sandbox.okta.userByLogin('dennis@acme.example')])] },
+            }),
+          },
+          env,
+        )
+      ).ms,
+    );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const [empty, event, hook] = [median(samples.empty), median(samples.event), median(samples.hook)];
   await Promise.all([sandbox.stop(), sqs.stop(), secrets.stop()]);
   const ratio = (ms: number) => `${(ms / empty).toFixed(1)}× the empty handler`;
   console.log(`\ncold start (fresh node process → first response, median of ${RUNS}, taking turns; same bundling for all):`);
-  console.log(`  ${'okta-event bundle'.padEnd(38)} ${(sizes.event / 1024).toFixed(0)} KiB, ${event} ms = ${ratio(event)} (target ≤ 5×) ${event <= 5 * empty ? '✓' : '✗'}`);
-  console.log(`  ${'okta-hook bundle'.padEnd(38)} ${(sizes.hook / 1024).toFixed(0)} KiB, ${hook} ms = ${ratio(hook)}; Okta's budget for the answer: 3,000 ms ${hook < 3000 ? '✓' : '✗'}`);
+  console.log(
+    `  ${'okta-event bundle'.padEnd(38)} ${(sizes.event / 1024).toFixed(0)} KiB, ${event} ms = ${ratio(event)} (target ≤ 5×) ${event <= 5 * empty ? '✓' : '✗'}`,
+  );
+  console.log(
+    `  ${'okta-hook bundle'.padEnd(38)} ${(sizes.hook / 1024).toFixed(0)} KiB, ${hook} ms = ${ratio(hook)}; Okta's budget for the answer: 3,000 ms ${hook < 3000 ? '✓' : '✗'}`,
+  );
   console.log(`  ${'empty handler bundle'.padEnd(38)} ${(sizes.empty / 1024).toFixed(1)} KiB, ${empty} ms`);
 }

@@ -12,11 +12,13 @@ import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../sandbox/dynamod
 export async function startDynamoProcess(): Promise<{ endpoint: string; stop: () => Promise<void>; server: string }> {
   // AWS's DynamoDB Local when this machine has it (it serves concurrent requests as the service
   // does); dynalite, one event loop, otherwise.
-  if (!process.env.BENCH_DYNALITE && dynamoDbLocalUnavailable() === null) return { ...(await startDynamoDbLocal()), server: 'DynamoDB Local' };
+  if (!process.env.BENCH_DYNALITE && dynamoDbLocalUnavailable() === null)
+    return { ...(await startDynamoDbLocal()), server: 'DynamoDB Local' };
   const child = fork(resolve('bench/dynamo-process.ts'), ['--child'], { execArgv: ['--import', 'tsx'] });
   const endpoint = await new Promise<string>((done) => child.once('message', (m: { endpoint: string }) => done(m.endpoint)));
   return {
-    endpoint, server: 'dynalite',
+    endpoint,
+    server: 'dynalite',
     stop: async () => {
       child.kill();
       await new Promise((done) => child.once('exit', done));

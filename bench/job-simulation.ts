@@ -59,7 +59,10 @@ class SimHub {
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
     if (this.#window.used >= QUOTA) {
       this.refused += 1;
-      return Response.json({ error: 'rate limited' }, { status: 429, headers: { ratelimit: `"api";r=0;t=${reset}`, 'ratelimit-policy': policy } });
+      return Response.json(
+        { error: 'rate limited' },
+        { status: 429, headers: { ratelimit: `"api";r=0;t=${reset}`, 'ratelimit-policy': policy } },
+      );
     }
     this.#window.used += 1;
     const headers = { ratelimit: `"api";r=${QUOTA - this.#window.used};t=${reset}`, 'ratelimit-policy': policy };
@@ -77,8 +80,11 @@ class SimHub {
       const all = search ? [...this.members.values()].filter((m) => m.user.toLowerCase().includes(search)) : [...this.members.values()];
       const limit = Number(url.searchParams.get('limit') ?? 500);
       const from = Number(url.searchParams.get('cursor') ?? 0);
-      const page = all.slice(from, from + limit).map((m) => ({ _id: `id-${m.user}`, user: m.user, fullname: m.fullname, type: 'user', role: m.role, resourceGroups: [] }));
-      const next: Record<string, string> = from + limit < all.length ? { link: `<${url.origin}${url.pathname}?limit=${limit}&cursor=${from + limit}>; rel="next"` } : {};
+      const page = all
+        .slice(from, from + limit)
+        .map((m) => ({ _id: `id-${m.user}`, user: m.user, fullname: m.fullname, type: 'user', role: m.role, resourceGroups: [] }));
+      const next: Record<string, string> =
+        from + limit < all.length ? { link: `<${url.origin}${url.pathname}?limit=${limit}&cursor=${from + limit}>; rel="next"` } : {};
       return Response.json(page, { headers: { ...headers, ...next } });
     }
     if (method === 'GET' && url.pathname === `${base}/resource-groups`) return Response.json([], { headers });
@@ -89,7 +95,16 @@ class SimHub {
 /** The directory's answers for a company whose every member should have `write` (1% deprovisioned). */
 function simDirectory(users: DirectoryUser[]): Directory {
   const group: DirectoryGroup = { id: 'g-write', name: 'hf-acme-write', usersCount: users.length };
-  const byRef = new Map(users.flatMap((u) => [[u.id, u], [u.login, u], [u.hfUsername!.toLowerCase(), u]] as const));
+  const byRef = new Map(
+    users.flatMap(
+      (u) =>
+        [
+          [u.id, u],
+          [u.login, u],
+          [u.hfUsername!.toLowerCase(), u],
+        ] as const,
+    ),
+  );
   const notSimulated = async (): Promise<never> => {
     throw new Error('not simulated');
   };
@@ -115,7 +130,8 @@ function simState(): StateStore {
   const store: Partial<StateStore> = {
     acquireLease: async (org, owner, ttl, now) => {
       const held = leases.get(`LOCK#${org}`);
-      if (held && held.until >= now.getTime()) throw new LeaseHeldError(`reconcile lease for "${org}"`, held.owner, new Date(held.until).toISOString());
+      if (held && held.until >= now.getTime())
+        throw new LeaseHeldError(`reconcile lease for "${org}"`, held.owner, new Date(held.until).toISOString());
       leases.set(`LOCK#${org}`, { owner, until: now.getTime() + ttl });
     },
     renewLease: async (org, owner, ttl, now) => {
@@ -129,7 +145,8 @@ function simState(): StateStore {
     holdMember: async (org, user, owner, ttl, now, readAtMs) => {
       const k = `HOLD#${org}#${user.toLowerCase()}`;
       const held = leases.get(k);
-      if (held && held.owner !== owner && held.until >= now.getTime()) return { heldBy: held.owner, until: new Date(held.until).toISOString() };
+      if (held && held.owner !== owner && held.until >= now.getTime())
+        return { heldBy: held.owner, until: new Date(held.until).toISOString() };
       if (held?.readAtMs !== undefined && held.readAtMs > readAtMs) return { decidedAtMs: held.readAtMs, by: held.owner };
       leases.set(k, { owner, until: now.getTime() + ttl, readAtMs });
       return 'held';
@@ -188,7 +205,10 @@ function simState(): StateStore {
   return new Proxy(store as StateStore, {
     get(target, name) {
       const value = (target as unknown as Record<string | symbol, unknown>)[name];
-      if (value === undefined && typeof name === 'string') return async () => { throw new Error(`not simulated: StateStore.${name}`); };
+      if (value === undefined && typeof name === 'string')
+        return async () => {
+          throw new Error(`not simulated: StateStore.${name}`);
+        };
       return value;
     },
   });
@@ -197,7 +217,11 @@ function simState(): StateStore {
 export async function runJobSimulation(): Promise<void> {
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: Date.UTC(2026, 10, 30, 6), loopLimit: 100_000_000 });
+  const clock = FakeTimers.install({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    now: Date.UTC(2026, 10, 30, 6),
+    loopLimit: 100_000_000,
+  });
   const realFetch = globalThis.fetch;
   const hub = new SimHub();
   globalThis.fetch = hub.fetch as typeof fetch;
@@ -206,59 +230,97 @@ export async function runJobSimulation(): Promise<void> {
     hub.members.set('root-admin', { user: 'root-admin', fullname: 'root', role: 'admin', resourceGroups: [] });
     for (let i = 0; i < CHANGES; i += 1) {
       const leaver = i < LEAVERS;
-      users.push({ id: `00u${i}`, login: `m${i}x@acme.example`, email: `m${i}x@acme.example`, status: leaver ? 'DEPROVISIONED' : 'ACTIVE', hfUsername: `m${i}x`, displayName: `M ${i}` });
+      users.push({
+        id: `00u${i}`,
+        login: `m${i}x@acme.example`,
+        email: `m${i}x@acme.example`,
+        status: leaver ? 'DEPROVISIONED' : 'ACTIVE',
+        hfUsername: `m${i}x`,
+        displayName: `M ${i}`,
+      });
       hub.members.set(`m${i}x`, { user: `m${i}x`, fullname: `M ${i}`, role: leaver ? 'write' : 'read', resourceGroups: [] });
     }
-    const config = parseConfig([
-      `organization: ${ORG}`, 'okta: { orgUrl: "https://sim.okta.example" }', 'huggingface: { endpoint: "https://sim-hub.example", membership: roles }',
-      'rules:', '  - { group: hf-acme-write, role: write }', `safety: { maxRemovals: ${LEAVERS + 10}, protectedUsers: [root-admin] }`, '',
-    ].join('\n'), 'simulation.yaml');
+    const config = parseConfig(
+      [
+        `organization: ${ORG}`,
+        'okta: { orgUrl: "https://sim.okta.example" }',
+        'huggingface: { endpoint: "https://sim-hub.example", membership: roles }',
+        'rules:',
+        '  - { group: hf-acme-write, role: write }',
+        `safety: { maxRemovals: ${LEAVERS + 10}, protectedUsers: [root-admin] }`,
+        '',
+      ].join('\n'),
+      'simulation.yaml',
+    );
     const ports: ReconcilePorts = {
-      directory: simDirectory(users), state: simState(), clock: () => new Date(), newRunId: () => 'r-simulated',
+      directory: simDirectory(users),
+      state: simState(),
+      clock: () => new Date(),
+      newRunId: () => 'r-simulated',
       hub: new HubOrgHttp({ endpoint: 'https://sim-hub.example', token: 'hf_simulated', organization: ORG, membership: 'roles' }),
     };
     let batches = 0;
     let waits = 0;
     let longestBatchMs = 0;
-    const invocation = <T>(work: () => Promise<T>) => async (): Promise<T> => {
-      await sleep(STEP_OVERHEAD_MS);
-      const at = Date.now();
-      const answer = await withDeadline(Date.now() + LAMBDA_MS - 5_000, work);
-      longestBatchMs = Math.max(longestBatchMs, Date.now() - at);
-      return answer;
-    };
+    const invocation =
+      <T>(work: () => Promise<T>) =>
+      async (): Promise<T> => {
+        await sleep(STEP_OVERHEAD_MS);
+        const at = Date.now();
+        const answer = await withDeadline(Date.now() + LAMBDA_MS - 5_000, work);
+        longestBatchMs = Math.max(longestBatchMs, Date.now() - at);
+        return answer;
+      };
     const machine = await reconcileJobMachine();
     const t0 = Date.now();
     clock.setTickMode({ mode: 'nextAsync' });
-    const execution = machine.run({ trigger: 'schedule' }, {
-      overrides: {
-        // The steps reconcile-job runs, from the input the machine sends it (parsed as the function parses it).
-        taskResourceLocalHandlers: {
-          Plan: (input: unknown) => invocation(async () => machineAnswer(await runJobStep(ports, config, parseJobStep(input))))() as never,
-          ApplyBatch: (input: unknown) => invocation(async () => {
-            batches += 1;
-            const done = await runJobStep(ports, config, parseJobStep(input));
-            if (done.step === 'apply' && done.ticket.waitSeconds > 0) waits += 1;
-            return machineAnswer(done);
-          })() as never,
-          Finish: (input: unknown) => invocation(async () => machineAnswer(await runJobStep(ports, config, parseJobStep(input))))() as never,
+    const execution = machine.run(
+      { trigger: 'schedule' },
+      {
+        overrides: {
+          // The steps reconcile-job runs, from the input the machine sends it (parsed as the function parses it).
+          taskResourceLocalHandlers: {
+            Plan: (input: unknown) =>
+              invocation(async () => machineAnswer(await runJobStep(ports, config, parseJobStep(input))))() as never,
+            ApplyBatch: (input: unknown) =>
+              invocation(async () => {
+                batches += 1;
+                const done = await runJobStep(ports, config, parseJobStep(input));
+                if (done.step === 'apply' && done.ticket.waitSeconds > 0) waits += 1;
+                return machineAnswer(done);
+              })() as never,
+            Finish: (input: unknown) =>
+              invocation(async () => machineAnswer(await runJobStep(ports, config, parseJobStep(input))))() as never,
+          },
         },
+        context: { Execution: { Name: 'simulated', Input: { trigger: 'schedule' } } },
       },
-      context: { Execution: { Name: 'simulated', Input: { trigger: 'schedule' } } },
-    });
+    );
     const output = (await execution.result) as { result: { ok: boolean; outcome: string; counts: { applied: number } } };
     clock.setTickMode({ mode: 'manual' });
     const wallS = (Date.now() - t0) / 1000;
     const idealS = CHANGES / (QUOTA / WINDOW_S);
     const cpuUsed = process.cpuUsage(cpu);
     const ok = output.result.ok && output.result.outcome === 'succeeded' && output.result.counts.applied === CHANGES;
-    console.log(`\nreconcile job, simulated (${CHANGES.toLocaleString('en-US')} changes, ${LEAVERS.toLocaleString('en-US')} of them leavers; Hub ${QUOTA.toLocaleString('en-US')} calls / ${WINDOW_S / 60} min; ${HUB_LATENCY_MS} ms a call; 15-min invocations)`);
-    console.log(`  executions needed                    ${ok ? '1 (goal 1) ✓' : `more than 1 (goal 1) ✗: the execution ended ${output.result.outcome} with ${output.result.counts.applied} applied`}`);
-    console.log(`  batches / Wait states                ${batches} / ${waits}; longest batch ${(longestBatchMs / 1000).toFixed(1)} s; state transitions ≈ ${batches * 4 + waits * 2 + 6} (Step Functions' history limit 25,000)`);
-    console.log(`  429s / Hub writes / Hub calls        ${hub.refused} / ${hub.writes.toLocaleString('en-US')} / ${hub.calls.toLocaleString('en-US')}`);
-    console.log(`  simulated wall time                  ${(wallS / 3600).toFixed(2)} h; ÷ (changes ÷ rate = ${(idealS / 3600).toFixed(2)} h) = ${(wallS / idealS).toFixed(3)} (goal ≤ 1.05) ${wallS / idealS <= 1.05 ? '✓' : '✗'}`);
+    console.log(
+      `\nreconcile job, simulated (${CHANGES.toLocaleString('en-US')} changes, ${LEAVERS.toLocaleString('en-US')} of them leavers; Hub ${QUOTA.toLocaleString('en-US')} calls / ${WINDOW_S / 60} min; ${HUB_LATENCY_MS} ms a call; 15-min invocations)`,
+    );
+    console.log(
+      `  executions needed                    ${ok ? '1 (goal 1) ✓' : `more than 1 (goal 1) ✗: the execution ended ${output.result.outcome} with ${output.result.counts.applied} applied`}`,
+    );
+    console.log(
+      `  batches / Wait states                ${batches} / ${waits}; longest batch ${(longestBatchMs / 1000).toFixed(1)} s; state transitions ≈ ${batches * 4 + waits * 2 + 6} (Step Functions' history limit 25,000)`,
+    );
+    console.log(
+      `  429s / Hub writes / Hub calls        ${hub.refused} / ${hub.writes.toLocaleString('en-US')} / ${hub.calls.toLocaleString('en-US')}`,
+    );
+    console.log(
+      `  simulated wall time                  ${(wallS / 3600).toFixed(2)} h; ÷ (changes ÷ rate = ${(idealS / 3600).toFixed(2)} h) = ${(wallS / idealS).toFixed(3)} (goal ≤ 1.05) ${wallS / idealS <= 1.05 ? '✓' : '✗'}`,
+    );
     if (process.env.SIM_TRACE) console.log(hub.byKind);
-    console.log(`  cost of the simulation               ${((performance.now() - started) / 1000).toFixed(1)} s real, ${((cpuUsed.user + cpuUsed.system) / 1e6).toFixed(1)} s CPU`);
+    console.log(
+      `  cost of the simulation               ${((performance.now() - started) / 1000).toFixed(1)} s real, ${((cpuUsed.user + cpuUsed.system) / 1e6).toFixed(1)} s CPU`,
+    );
   } finally {
     globalThis.fetch = realFetch;
     clock.uninstall();

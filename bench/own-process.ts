@@ -7,9 +7,17 @@ import { fork } from 'node:child_process';
  */
 export function inOwnProcess<T>(only: string, options: { env?: Record<string, string>; execArgv?: string[] } = {}): Promise<T> {
   return new Promise((done, fail) => {
-    const run = fork(process.argv[1]!, [], { execArgv: options.execArgv ?? [], env: { ...process.env, ...options.env, BENCH_ONLY: only }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const run = fork(process.argv[1]!, [], {
+      execArgv: options.execArgv ?? [],
+      env: { ...process.env, ...options.env, BENCH_ONLY: only },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
     let out = '';
-    run.stdout!.on('data', (d: Buffer) => { out += String(d); });
-    run.once('exit', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!) as T) : fail(new Error(`the ${only} process exited ${code}`))));
+    run.stdout!.on('data', (d: Buffer) => {
+      out += String(d);
+    });
+    run.once('exit', (code) =>
+      code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!) as T) : fail(new Error(`the ${only} process exited ${code}`)),
+    );
   });
 }

@@ -32,7 +32,13 @@ async function run(headers: 'ratelimit' | 'retry-after-only') {
     }
     return 0;
   };
-  const outcome = await reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'bench', concurrency: 8 });
+  const outcome = await reconcile(ports, config, {
+    dryRun: false,
+    scope: { kind: 'organization' },
+    trigger: 'cli',
+    actor: 'bench',
+    concurrency: 8,
+  });
   const applied = outcome.result?.applied.filter((r) => r.user.startsWith('paced')).length ?? 0;
   const failed = outcome.result?.failed.length ?? 0;
   const rejected = sandbox.hub.calls.filter((c) => c.status === 429).length;
@@ -45,7 +51,11 @@ async function run(headers: 'ratelimit' | 'retry-after-only') {
 export async function runPacingBench(): Promise<void> {
   console.log(`\npacing benchmark: an org apply of ${CHANGES} upgrades against a Hub allowing 100 calls / 10 s per token`);
   const a = await run('ratelimit');
-  console.log(`  ${'RateLimit + RateLimit-Policy'.padEnd(38)} write rate ${(a.ratio * 100).toFixed(1)} % of allowed (target ≥ 95 %) ${a.ratio >= 0.95 ? '✓' : '✗'}, 429s ${a.rejected} (target 0) ${a.rejected === 0 ? '✓' : '✗'}; applied ${a.applied}, failed ${a.failed}, writes over ${a.seconds.toFixed(1)} s`);
+  console.log(
+    `  ${'RateLimit + RateLimit-Policy'.padEnd(38)} write rate ${(a.ratio * 100).toFixed(1)} % of allowed (target ≥ 95 %) ${a.ratio >= 0.95 ? '✓' : '✗'}, 429s ${a.rejected} (target 0) ${a.rejected === 0 ? '✓' : '✗'}; applied ${a.applied}, failed ${a.failed}, writes over ${a.seconds.toFixed(1)} s`,
+  );
   const b = await run('retry-after-only');
-  console.log(`  ${'Retry-After only'.padEnd(38)} failed changes ${b.failed} (target 0) ${b.failed === 0 ? '✓' : '✗'}; applied ${b.applied}, 429s ${b.rejected}, write rate ${(b.ratio * 100).toFixed(1)} % of allowed`);
+  console.log(
+    `  ${'Retry-After only'.padEnd(38)} failed changes ${b.failed} (target 0) ${b.failed === 0 ? '✓' : '✗'}; applied ${b.applied}, 429s ${b.rejected}, write rate ${(b.ratio * 100).toFixed(1)} % of allowed`,
+  );
 }

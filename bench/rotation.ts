@@ -22,7 +22,13 @@ function tap<T extends object>(target: T, name: keyof T, after: () => void): T {
       const value = Reflect.get(t, key) as unknown;
       if (typeof value !== 'function') return value;
       const bound = (value as (...a: unknown[]) => unknown).bind(t);
-      return key === name ? async (...args: unknown[]) => { const r = await bound(...args); after(); return r; } : bound;
+      return key === name
+        ? async (...args: unknown[]) => {
+            const r = await bound(...args);
+            after();
+            return r;
+          }
+        : bound;
     },
   });
 }
@@ -33,7 +39,10 @@ async function measure(strategy: 'overlap' | 'in-place', latencyMs: number) {
   await secrets.start();
   sandbox.hub.addServiceAccount('ci-bot');
   const secret = 'hf-iam-sync/bench/credentials/ci';
-  const config = parseConfig(`${sandbox.configText}credentials:\n  - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: ${secret}${strategy === 'in-place' ? ', strategy: in-place' : ', gracePeriod: 0s'} }\n`, 'bench.yaml');
+  const config = parseConfig(
+    `${sandbox.configText}credentials:\n  - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: ${secret}${strategy === 'in-place' ? ', strategy: in-place' : ', gracePeriod: 0s'} }\n`,
+    'bench.yaml',
+  );
   const env = { SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, AWS_REGION: 'us-east-1' };
   const { ports, close } = await composeRotation(config, { hfToken: SANDBOX_HF_TOKEN, oauthClientSecret: undefined }, env, {
     state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint } },
@@ -41,8 +50,13 @@ async function measure(strategy: 'overlap' | 'in-place', latencyMs: number) {
   // The gap: from the Hub's rotate answer (old token dead) to the promotion (new token current).
   const gaps: number[] = [];
   let rotatedAt = 0;
-  const hub = tap(ports.hub, 'rotateToken', () => { rotatedAt = performance.now(); });
-  const secretsPort = tap(ports.secrets, 'promote', () => { if (rotatedAt) gaps.push(performance.now() - rotatedAt); rotatedAt = 0; });
+  const hub = tap(ports.hub, 'rotateToken', () => {
+    rotatedAt = performance.now();
+  });
+  const secretsPort = tap(ports.secrets, 'promote', () => {
+    if (rotatedAt) gaps.push(performance.now() - rotatedAt);
+    rotatedAt = 0;
+  });
   const timed = { ...ports, hub, secrets: secretsPort };
   await rotateTokens(timed, config.credentials, 'acme', { credential: 'ci', dryRun: false, runId: 'bench-0' });
 
@@ -74,17 +88,23 @@ async function measure(strategy: 'overlap' | 'in-place', latencyMs: number) {
   await consumer;
   await close();
   await Promise.all([secrets.stop(), sandbox.stop()]);
-  const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
+  const pct = (values: number[], p: number) =>
+    [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
   return { p50: pct(times, 50), p99: pct(times, 99), calls, reads, rejected, gapP50: pct(gaps, 50), gapP99: pct(gaps, 99) };
 }
 
 export async function runRotationBench(): Promise<void> {
-  console.log(`\nrotation benchmark: ${ROTATIONS} forced rotations of one service-account credential, one after another, a consumer polling AWSCURRENT`);
+  console.log(
+    `\nrotation benchmark: ${ROTATIONS} forced rotations of one service-account credential, one after another, a consumer polling AWSCURRENT`,
+  );
   for (const strategy of ['overlap', 'in-place'] as const) {
     for (const latency of [0, 50]) {
       const r = await measure(strategy, latency);
-      const gap = strategy === 'in-place' ? `; old token dead while current: p50 ${r.gapP50.toFixed(1)} ms, p99 ${r.gapP99.toFixed(1)} ms` : '';
-      console.log(`  ${`${strategy}, latency ${latency} ms`.padEnd(38)} p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; calls per rotation: Hub ${r.calls.hub}, Secrets Manager ${r.calls.secrets}; consumer reads rejected ${r.rejected} of ${r.reads}${gap}`);
+      const gap =
+        strategy === 'in-place' ? `; old token dead while current: p50 ${r.gapP50.toFixed(1)} ms, p99 ${r.gapP99.toFixed(1)} ms` : '';
+      console.log(
+        `  ${`${strategy}, latency ${latency} ms`.padEnd(38)} p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; calls per rotation: Hub ${r.calls.hub}, Secrets Manager ${r.calls.secrets}; consumer reads rejected ${r.rejected} of ${r.reads}${gap}`,
+      );
     }
   }
 }

@@ -73,26 +73,34 @@ const trace = (phase: string) => {
   const before = process.memoryUsage();
   (globalThis as { gc?: () => void }).gc?.();
   const after = process.memoryUsage();
-  console.error(`[trace] ${phase}: rss ${(before.rss / 1048576).toFixed(0)} MB, heap ${(before.heapUsed / 1048576).toFixed(0)} MB, live heap after gc ${(after.heapUsed / 1048576).toFixed(0)} MB`);
+  console.error(
+    `[trace] ${phase}: rss ${(before.rss / 1048576).toFixed(0)} MB, heap ${(before.heapUsed / 1048576).toFixed(0)} MB, live heap after gc ${(after.heapUsed / 1048576).toFixed(0)} MB`,
+  );
 };
 
 type Counts = { total: number; byRoute: Record<string, number> };
-interface Ready { type: 'ready'; configText: string; dynamoEndpoint: string }
+interface Ready {
+  type: 'ready';
+  configText: string;
+  dynamoEndpoint: string;
+}
 
 // This file runs bundled (as the functions ship, without a TypeScript loader in the measured
 // process); the sandbox child runs from source through tsx.
 const child = fork(resolve('bench/sandbox-process.ts'), {
-  execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_USERS: String(USERS), BENCH_GROUPS: String(GROUPS) },
+  execArgv: ['--import', 'tsx'],
+  env: { ...process.env, BENCH_USERS: String(USERS), BENCH_GROUPS: String(GROUPS) },
 });
-const nextMessage = <T>(type: string) => new Promise<T>((resolve) => {
-  const on = (m: { type: string }) => {
-    if (m.type === type) {
-      child.off('message', on);
-      resolve(m as T);
-    }
-  };
-  child.on('message', on);
-});
+const nextMessage = <T>(type: string) =>
+  new Promise<T>((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type === type) {
+        child.off('message', on);
+        resolve(m as T);
+      }
+    };
+    child.on('message', on);
+  });
 const counts = async () => {
   const answer = nextMessage<{ okta: Counts; hub: Counts }>('counts');
   child.send({ type: 'counts' });
@@ -111,7 +119,13 @@ trace('composed');
 
 // 1. A whole apply run: lease, reads, plan, changes, audit trail.
 const wallStart = performance.now();
-const applied = await reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'bench', concurrency: 8 });
+const applied = await reconcile(ports, config, {
+  dryRun: false,
+  scope: { kind: 'organization' },
+  trigger: 'cli',
+  actor: 'bench',
+  concurrency: 8,
+});
 const wallMs = performance.now() - wallStart;
 trace('applied');
 const applyCounts = await counts();
@@ -142,12 +156,18 @@ async function measurePlanning() {
   trace('planned x8');
   // The minimum: every page the reads need at the page sizes the product uses, plus one call per change.
   // The group search is split only where one expression would overflow the SDK's Link parser.
-  const groupPages = Object.values(inputs.directory.members).reduce((n, ids) => n + Math.max(1, Math.ceil(ids.length / OKTA_GROUP_PAGE)), 0);
+  const groupPages = Object.values(inputs.directory.members).reduce(
+    (n, ids) => n + Math.max(1, Math.ceil(ids.length / OKTA_GROUP_PAGE)),
+    0,
+  );
   const linked = inputs.directory.users.filter((u) => u.hfUsername).length;
   const searches = searchChunks(config.rules.map((r) => `profile.name eq "${r.group}"`)).length;
   const hubMembers = inputs.hub.members.length;
   return {
-    medianMs: times[3]!, summary: plan.summary, hubMembers, members: inputs.hub.members.map((m) => [m.user.toLowerCase(), m.fullname.toLowerCase()] as const),
+    medianMs: times[3]!,
+    summary: plan.summary,
+    hubMembers,
+    members: inputs.hub.members.map((m) => [m.user.toLowerCase(), m.fullname.toLowerCase()] as const),
     oktaMin: searches + groupPages + Math.max(1, Math.ceil(linked / OKTA_USER_PAGE)),
     hubReadMin: 1 + Math.max(1, Math.ceil(hubMembers / HUB_MEMBER_PAGE)),
   };
@@ -162,7 +182,8 @@ const losses = applied.plan.changes.filter((c) => c.effect === 'revoke' || c.eff
 const entitledLosses = losses.filter((c) => !/DEPROVISIONED|SUSPENDED|STAGED|PROVISIONED/.test(statusOf.get(c.id) ?? '')).length;
 const confirmOkta = losses.length + entitledLosses * (1 + searchChunks(config.rules.map((r) => `profile.name eq "${r.group}"`)).length);
 // The Hub member lookup is a substring search (`?search=`, 100 a page): `p1` also finds p10…p1999.
-const searchPages = (user: string) => Math.max(1, Math.ceil(members.filter(([u, f]) => u.includes(user.toLowerCase()) || f.includes(user.toLowerCase())).length / 100));
+const searchPages = (user: string) =>
+  Math.max(1, Math.ceil(members.filter(([u, f]) => u.includes(user.toLowerCase()) || f.includes(user.toLowerCase())).length / 100));
 const confirmHub = losses.reduce((n, c) => n + searchPages(c.user), 0) + entitledLosses;
 // Each batch of the stored plan reads the members once (the stale-plan check; one call per page).
 const batches = (await ports.state.getStoredPlan(applied.runId))?.batches ?? 0;
@@ -171,20 +192,32 @@ const hubMin = hubReadMin + batchReads + applied.plan.changes.length + confirmHu
 const oktaApplyMin = oktaMin + confirmOkta;
 
 const row = (label: string, value: string) => console.log(`  ${label.padEnd(38)} ${value}`);
-console.log(`\nreconcile benchmark: ${USERS.toLocaleString('en')} Okta users in ${GROUPS} groups, ${hubMembers.toLocaleString('en')} Hub members`);
+console.log(
+  `\nreconcile benchmark: ${USERS.toLocaleString('en')} Okta users in ${GROUPS} groups, ${hubMembers.toLocaleString('en')} Hub members`,
+);
 row('changes planned (add/change/remove)', `${planned.add}/${planned.change}/${planned.remove} (blocked ${planned.blocked})`);
 // Confirmations that overlap in time read their Okta users together (one filter call), so the apply
 // run may need fewer than one call per loss: at most the minimum, and the reads exactly.
-row('Okta API calls (apply run) / at most', `${applyCounts.okta.total} / ${oktaApplyMin} ${applyCounts.okta.total <= oktaApplyMin && replanCounts.okta.total === oktaMin ? '✓' : '✗'} (reads ${oktaMin} + confirming ${losses.length} losses ≤ ${confirmOkta})`);
-row('Hub API calls (apply run) / minimum', `${applyCounts.hub.total} / ${hubMin} ${applyCounts.hub.total === hubMin ? '✓' : '✗'} (reads ${hubReadMin} + ${batches} batch(es) reading ${batchReads} pages + changes ${applied.plan.changes.length} + confirming ${confirmHub})`);
+row(
+  'Okta API calls (apply run) / at most',
+  `${applyCounts.okta.total} / ${oktaApplyMin} ${applyCounts.okta.total <= oktaApplyMin && replanCounts.okta.total === oktaMin ? '✓' : '✗'} (reads ${oktaMin} + confirming ${losses.length} losses ≤ ${confirmOkta})`,
+);
+row(
+  'Hub API calls (apply run) / minimum',
+  `${applyCounts.hub.total} / ${hubMin} ${applyCounts.hub.total === hubMin ? '✓' : '✗'} (reads ${hubReadMin} + ${batches} batch(es) reading ${batchReads} pages + changes ${applied.plan.changes.length} + confirming ${confirmHub})`,
+);
 row('applied / failed', `${applied.result?.applied.length ?? 0} / ${applied.result?.failed.length ?? 0}`);
 row('planning time (computePlan, median of 7)', `${medianMs.toFixed(1)} ms (target < 200 ms) ${medianMs < 200 ? '✓' : '✗'}`);
 row('wall time, apply run', `${(wallMs / 1000).toFixed(2)} s`);
-row('wall time, converged re-plan', `${(replanMs / 1000).toFixed(2)} s, ${again.plan.changes.length} changes, Okta ${replanCounts.okta.total} + Hub ${replanCounts.hub.total} calls (minimum ${oktaMin} + ${hubReadMin})`);
+row(
+  'wall time, converged re-plan',
+  `${(replanMs / 1000).toFixed(2)} s, ${again.plan.changes.length} changes, Okta ${replanCounts.okta.total} + Hub ${replanCounts.hub.total} calls (minimum ${oktaMin} + ${hubReadMin})`,
+);
 row('peak RSS through apply + re-plan', `${applyRssMb.toFixed(0)} MB (target < 300 MB) ${applyRssMb < 300 ? '✓' : '✗'}`);
 row('peak RSS incl. 8 back-to-back plans', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 console.log('\n  calls by route (apply run):');
-for (const [route, n] of Object.entries({ ...applyCounts.okta.byRoute, ...applyCounts.hub.byRoute })) console.log(`    ${String(n).padStart(6)}  ${route}`);
+for (const [route, n] of Object.entries({ ...applyCounts.okta.byRoute, ...applyCounts.hub.byRoute }))
+  console.log(`    ${String(n).padStart(6)}  ${route}`);
 
 await close();
 child.send({ type: 'stop' });

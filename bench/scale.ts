@@ -15,8 +15,13 @@ import { inOwnProcess } from './own-process.js';
  */
 
 export async function measure(users: number) {
-  const child = fork(resolve('bench/sandbox-process.ts'), { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_USERS: String(users), BENCH_GROUPS: '50' } });
-  const ready = await new Promise<{ configText: string; dynamoEndpoint: string }>((done) => child.on('message', (m: { type: string }) => m.type === 'ready' && done(m as never)));
+  const child = fork(resolve('bench/sandbox-process.ts'), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_USERS: String(users), BENCH_GROUPS: '50' },
+  });
+  const ready = await new Promise<{ configText: string; dynamoEndpoint: string }>((done) =>
+    child.on('message', (m: { type: string }) => m.type === 'ready' && done(m as never)),
+  );
   const config = parseConfig(ready.configText, 'bench.yaml');
   const { ports, close } = await composeForSandbox(config, ready.dynamoEndpoint);
   const readStart = performance.now();
@@ -41,16 +46,25 @@ export async function measure(users: number) {
 export async function runScaleBench(): Promise<void> {
   console.log('\nscale benchmark: one org read, then computePlan (CPU, median of 5) and peak RSS of this process');
   const small = await measure(10_000);
-  console.log(`  ${'10,000 people'.padEnd(38)} ${small.members.toLocaleString('en')} members read in ${(small.readMs / 1000).toFixed(1)} s; plan ${small.cpuMs.toFixed(0)} ms CPU, ${small.changes} changes; peak RSS ${small.rss.toFixed(0)} MB`);
+  console.log(
+    `  ${'10,000 people'.padEnd(38)} ${small.members.toLocaleString('en')} members read in ${(small.readMs / 1000).toFixed(1)} s; plan ${small.cpuMs.toFixed(0)} ms CPU, ${small.changes} changes; peak RSS ${small.rss.toFixed(0)} MB`,
+  );
   const big = await measure(100_000);
   const ratio = big.cpuMs / small.cpuMs;
-  console.log(`  ${'100,000 people'.padEnd(38)} ${big.members.toLocaleString('en')} members read in ${(big.readMs / 1000).toFixed(1)} s; plan ${big.cpuMs.toFixed(0)} ms CPU (target < 2,000 ms) ${big.cpuMs < 2000 ? '✓' : '✗'}, ${big.changes} changes; peak RSS ${big.rss.toFixed(0)} MB (target < 600 MB) ${big.rss < 600 ? '✓' : '✗'}`);
+  console.log(
+    `  ${'100,000 people'.padEnd(38)} ${big.members.toLocaleString('en')} members read in ${(big.readMs / 1000).toFixed(1)} s; plan ${big.cpuMs.toFixed(0)} ms CPU (target < 2,000 ms) ${big.cpuMs < 2000 ? '✓' : '✗'}, ${big.changes} changes; peak RSS ${big.rss.toFixed(0)} MB (target < 600 MB) ${big.rss < 600 ? '✓' : '✗'}`,
+  );
   console.log(`  ${'10× the people'.padEnd(38)} ${ratio.toFixed(1)}× the planning CPU (target ≤ 11×) ${ratio <= 11 ? '✓' : '✗'}`);
   // This machine has 24 GB: V8 sizes its heap for that and collects lazily, so most of the peak
   // above is garbage not yet collected. The same run in a process whose heap is sized as V8 sizes
   // it for a ~2 GB Lambda shows what the run needs.
-  const capped = await inOwnProcess<{ cpuMs: number; rss: number }>('scale-one', { execArgv: [`--max-old-space-size=${CAPPED_HEAP_MB}`], env: { BENCH_USERS: '100000' } });
-  console.log(`  ${`100,000 people, heap ${CAPPED_HEAP_MB} MB`.padEnd(38)} plan ${capped.cpuMs.toFixed(0)} ms CPU (target < 2,000 ms) ${capped.cpuMs < 2000 ? '✓' : '✗'}; peak RSS ${capped.rss.toFixed(0)} MB (target < 600 MB) ${capped.rss < 600 ? '✓' : '✗'}`);
+  const capped = await inOwnProcess<{ cpuMs: number; rss: number }>('scale-one', {
+    execArgv: [`--max-old-space-size=${CAPPED_HEAP_MB}`],
+    env: { BENCH_USERS: '100000' },
+  });
+  console.log(
+    `  ${`100,000 people, heap ${CAPPED_HEAP_MB} MB`.padEnd(38)} plan ${capped.cpuMs.toFixed(0)} ms CPU (target < 2,000 ms) ${capped.cpuMs < 2000 ? '✓' : '✗'}; peak RSS ${capped.rss.toFixed(0)} MB (target < 600 MB) ${capped.rss < 600 ? '✓' : '✗'}`,
+  );
 }
 
 /** The old-space limit V8 picks for about 2 GB of memory (a 1,769 MB reconcile-job has about that). */

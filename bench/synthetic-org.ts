@@ -16,7 +16,11 @@ function groupRule(g: number): { group: string; role: string; resourceGroup?: st
     : { group: `rg-team-${g}`, role: ORG_ROLES[1 + (g % 3)]!, resourceGroup: `rg-${g}` };
 }
 
-export function seedSyntheticOrg(okta: OktaStandIn, hub: HubStandIn, options: { users: number; groups: number; driftPercent: number }): void {
+export function seedSyntheticOrg(
+  okta: OktaStandIn,
+  hub: HubStandIn,
+  options: { users: number; groups: number; driftPercent: number },
+): void {
   const groupIds = Array.from({ length: options.groups }, (_, g) => okta.addGroup(groupRule(g).group).id);
   for (let g = 10; g < options.groups; g += 1) hub.addResourceGroup(`rg-${g}`);
   hub.addMember('root-admin', 'admin');
@@ -36,13 +40,15 @@ export function seedSyntheticOrg(okta: OktaStandIn, hub: HubStandIn, options: { 
 }
 
 export function syntheticConfig(oktaUrl: string, hubUrl: string, groups: number): string {
-  const rules = Array.from({ length: groups }, (_, g) => groupRule(g))
-    .map((r) => `  - { group: ${r.group}, role: ${r.role}${r.resourceGroup ? `, resourceGroup: ${r.resourceGroup}` : ''} }`);
+  const rules = Array.from({ length: groups }, (_, g) => groupRule(g)).map(
+    (r) => `  - { group: ${r.group}, role: ${r.role}${r.resourceGroup ? `, resourceGroup: ${r.resourceGroup}` : ''} }`,
+  );
   return [
     'organization: acme',
     `okta: { orgUrl: "${oktaUrl}" }`,
     `huggingface: { endpoint: "${hubUrl}", membership: roles }`,
-    'rules:', ...rules,
+    'rules:',
+    ...rules,
     'safety: { maxRemovals: "5%", protectedUsers: [root-admin] }',
     '',
   ].join('\n');

@@ -8,7 +8,11 @@ import type { CliIo } from './io.js';
  * DynamoDB when STATE_TABLE or DYNAMODB_ENDPOINT is set, else to the embedded store under
  * `.hf-iam-sync/` in the working directory.
  */
-export async function openCommand(configPath: string, io: CliIo, options: { createTable?: boolean } = {}): Promise<{ config: Config; composition: Composition }> {
+export async function openCommand(
+  configPath: string,
+  io: CliIo,
+  options: { createTable?: boolean } = {},
+): Promise<{ config: Config; composition: Composition }> {
   const config = await loadConfig(resolve(io.cwd, configPath));
   const secrets = readSecrets(io.env, config.file);
   const composition = await compose(config, secrets, { state: stateOption(io), ...options });

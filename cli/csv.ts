@@ -7,7 +7,9 @@ export type Column<T> = [string, (item: T) => string];
 const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 export function renderCsv<T>(columns: ReadonlyArray<Column<T>>, items: readonly T[]): string {
-  return [columns.map(([name]) => name), ...items.map((item) => columns.map(([, get]) => get(item)))].map((row) => row.map(csvField).join(',')).join('\r\n');
+  return [columns.map(([name]) => name), ...items.map((item) => columns.map(([, get]) => get(item)))]
+    .map((row) => row.map(csvField).join(','))
+    .join('\r\n');
 }
 
 /** Rows (the header first) as lines of columns padded to their widest cell, two spaces apart; the last column is not padded. */

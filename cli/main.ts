@@ -105,7 +105,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   };
   try {
     const deadlineMs = values.deadline === undefined ? DEFAULT_RUN_MS : parseDuration(values.deadline);
-    if (deadlineMs === undefined || deadlineMs <= 0) throw new ConfigError([`--deadline must be a duration such as 90s, 10m or 1h, got "${values.deadline}"`]);
+    if (deadlineMs === undefined || deadlineMs <= 0)
+      throw new ConfigError([`--deadline must be a duration such as 90s, 10m or 1h, got "${values.deadline}"`]);
     // Every request and every wait of this command ends by then; leases taken end with it too.
     return await withDeadline(Date.now() + deadlineMs, () => dispatch(command, values, positionals, needConfig, io));
   } catch (error) {
@@ -114,13 +115,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 /** `--allow-removals N --reason "…"`: a one-run lift of safety.maxRemovals, which must say why. */
-function allowRemovals(values: { 'allow-removals'?: string | undefined; reason?: string | undefined }): { count: number; reason: string } | undefined {
+function allowRemovals(values: {
+  'allow-removals'?: string | undefined;
+  reason?: string | undefined;
+}): { count: number; reason: string } | undefined {
   const raw = values['allow-removals'];
   if (raw === undefined) return undefined;
   const count = Number(raw);
   const problems = [
     ...(Number.isInteger(count) && count >= 0 ? [] : [`--allow-removals must be a whole number of removals or demotions, got "${raw}"`]),
-    ...(values.reason?.trim() ? [] : ['--allow-removals needs --reason "…": why this run may remove more than safety.maxRemovals (it goes to the audit trail)']),
+    ...(values.reason?.trim()
+      ? []
+      : ['--allow-removals needs --reason "…": why this run may remove more than safety.maxRemovals (it goes to the audit trail)']),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return { count, reason: values.reason!.trim() };
@@ -128,38 +134,82 @@ function allowRemovals(values: { 'allow-removals'?: string | undefined; reason?:
 
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
-async function dispatch(command: string, values: Values, positionals: readonly string[], needConfig: () => string, io: CliIo): Promise<number> {
+async function dispatch(
+  command: string,
+  values: Values,
+  positionals: readonly string[],
+  needConfig: () => string,
+  io: CliIo,
+): Promise<number> {
   switch (command) {
     case 'plan':
     case 'apply': {
       const file = positionals[1];
       if (values.resume !== undefined) {
-        if (command !== 'apply' || file !== undefined || values.user || values['allow-removals'] !== undefined || values.out !== undefined) {
-          throw new ConfigError(['--resume RUN continues a stopped run exactly as it was planned: use it with `apply` alone (no PLAN.json, --user, --allow-removals or --out)']);
+        if (
+          command !== 'apply' ||
+          file !== undefined ||
+          values.user ||
+          values['allow-removals'] !== undefined ||
+          values.out !== undefined
+        ) {
+          throw new ConfigError([
+            '--resume RUN continues a stopped run exactly as it was planned: use it with `apply` alone (no PLAN.json, --user, --allow-removals or --out)',
+          ]);
         }
-        if (!values.resume.trim()) throw new ConfigError(['--resume needs the run id (the `stopped` run\'s id, from its error or `hf-iam-sync audit`)']);
+        if (!values.resume.trim())
+          throw new ConfigError(["--resume needs the run id (the `stopped` run's id, from its error or `hf-iam-sync audit`)"]);
         return await runResumeCommand({ config: needConfig(), run: values.resume.trim(), yes: values.yes, json: values.json }, io);
       }
       if (command === 'apply' && file !== undefined) {
-        if (values.user || values['allow-removals'] !== undefined) throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
-        return await runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);
+        if (values.user || values['allow-removals'] !== undefined)
+          throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
+        return await runApplyFile(
+          { config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] },
+          io,
+        );
       }
-      if (values.out !== undefined && command !== 'plan') throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`, `compile`)']);
-      return await runReconcileCommand(command, { config: needConfig(), json: values.json, user: values.user, yes: values.yes, allowRemovals: allowRemovals(values), out: values.out }, io);
+      if (values.out !== undefined && command !== 'plan')
+        throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`, `compile`)']);
+      return await runReconcileCommand(
+        command,
+        {
+          config: needConfig(),
+          json: values.json,
+          user: values.user,
+          yes: values.yes,
+          allowRemovals: allowRemovals(values),
+          out: values.out,
+        },
+        io,
+      );
     }
     case 'audit': {
       const limit = Number(values.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
       const format = values.format ?? (values.json ? 'json' : 'table');
-      if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'ndjson') throw new ConfigError([`--format must be table, json, csv or ndjson, got "${format}"`]);
-      return await runAuditCommand({
-        config: needConfig(), user: values.user, since: values.since, until: values.until, trigger: values.trigger, outcome: values.outcome, limit, format, credential: values.credential,
-        source: values.source,
-      }, io);
+      if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'ndjson')
+        throw new ConfigError([`--format must be table, json, csv or ndjson, got "${format}"`]);
+      return await runAuditCommand(
+        {
+          config: needConfig(),
+          user: values.user,
+          since: values.since,
+          until: values.until,
+          trigger: values.trigger,
+          outcome: values.outcome,
+          limit,
+          format,
+          credential: values.credential,
+          source: values.source,
+        },
+        io,
+      );
     }
     case 'access-review': {
       const format = values.format ?? (values.json ? 'json' : 'table');
-      if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'html') throw new ConfigError([`--format must be table, csv, json or html, got "${format}"`]);
+      if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'html')
+        throw new ConfigError([`--format must be table, csv, json or html, got "${format}"`]);
       return await runAccessReviewCommand({ config: needConfig(), format, out: values.out, compare: values.compare }, io);
     }
     case 'compile':
@@ -169,13 +219,26 @@ async function dispatch(command: string, values: Values, positionals: readonly s
     case 'drift':
       return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
     case 'rotate':
-      return await runRotateCommand({ config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json }, io);
+      return await runRotateCommand(
+        { config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json },
+        io,
+      );
     case 'restore':
       return await runRestoreCommand({ config: needConfig(), change: values.change, reason: values.reason }, io);
     case 'unlock':
       return await runUnlockCommand({ config: needConfig(), run: values.run, reason: values.reason, credential: values.credential }, io);
     case 'ci-tokens':
-      return await runCiTokensCommand({ config: needConfig(), action: positionals[1], policy: values.policy, token: values.token, reason: values.reason, json: values.json }, io);
+      return await runCiTokensCommand(
+        {
+          config: needConfig(),
+          action: positionals[1],
+          policy: values.policy,
+          token: values.token,
+          reason: values.reason,
+          json: values.json,
+        },
+        io,
+      );
     case 'demo':
       return await runDemo(io);
     default:

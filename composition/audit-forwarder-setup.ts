@@ -42,31 +42,48 @@ export function readForwarderEnv(env: Readonly<Record<string, string | undefined
   const logGroup = env.AUDIT_LOG_GROUP?.trim() || undefined;
   const datadogKey = env.DATADOG_API_KEY?.trim() || env.DATADOG_API_KEY_SECRET_ARN?.trim() || undefined;
   const site = env.DATADOG_SITE?.trim() || 'datadoghq.com';
-  if (!/^(https?:\/\/\S+|[a-z0-9.-]+\.[a-z]{2,})$/i.test(site)) problems.push(`DATADOG_SITE "${site}" is not a Datadog site (datadoghq.com, datadoghq.eu, us3.datadoghq.com, …)`);
-  const tags = (env.DATADOG_TAGS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  if (!/^(https?:\/\/\S+|[a-z0-9.-]+\.[a-z]{2,})$/i.test(site))
+    problems.push(`DATADOG_SITE "${site}" is not a Datadog site (datadoghq.com, datadoghq.eu, us3.datadoghq.com, …)`);
+  const tags = (env.DATADOG_TAGS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const badTag = tags.find((t) => !/^[a-z][\w.:/-]*$/i.test(t));
-  if (badTag) problems.push(`DATADOG_TAGS holds "${badTag}": a Datadog tag starts with a letter and holds letters, digits, _ - : . / (e.g. env:prod,team:security)`);
+  if (badTag)
+    problems.push(
+      `DATADOG_TAGS holds "${badTag}": a Datadog tag starts with a letter and holds letters, digits, _ - : . / (e.g. env:prod,team:security)`,
+    );
   const lookBack = env.AUDIT_LOOK_BACK?.trim() || '1d';
   const lookBackMs = parseDuration(lookBack);
   if (lookBackMs === undefined) problems.push(`AUDIT_LOOK_BACK "${lookBack}" is not a duration (30m, 12h, 1d, 7d)`);
-  if (!logGroup && !datadogKey) problems.push('no audit destination: set AUDIT_LOG_GROUP (CloudWatch Logs) or DATADOG_API_KEY / DATADOG_API_KEY_SECRET_ARN (Datadog)');
+  if (!logGroup && !datadogKey)
+    problems.push('no audit destination: set AUDIT_LOG_GROUP (CloudWatch Logs) or DATADOG_API_KEY / DATADOG_API_KEY_SECRET_ARN (Datadog)');
   if (problems.length > 0) throw new ConfigError(problems);
   return { logGroup, datadog: datadogKey ? { site, tags } : undefined, lookBackMs: lookBackMs! };
 }
 
 /** The wiring for a configuration and a table; tests and the bench build it the same way. */
-export async function composeAuditForwarder(config: Config, location: StateLocation, env: Readonly<Record<string, string | undefined>>): Promise<AuditForwarderSetup> {
+export async function composeAuditForwarder(
+  config: Config,
+  location: StateLocation,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<AuditForwarderSetup> {
   const settings = readForwarderEnv(env);
   const secrets = await resolveSecretEnv(env, ['HF_TOKEN', ...(settings.datadog ? (['DATADOG_API_KEY'] as const) : [])]);
   const problems = [
-    ...(secrets.HF_TOKEN ? [] : ['HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the token the Hub\'s audit log is exported with']),
-    ...(settings.datadog && !secrets.DATADOG_API_KEY ? ['DATADOG_API_KEY_SECRET_ARN names an empty secret: store the Datadog API key in it'] : []),
+    ...(secrets.HF_TOKEN ? [] : ["HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the token the Hub's audit log is exported with"]),
+    ...(settings.datadog && !secrets.DATADOG_API_KEY
+      ? ['DATADOG_API_KEY_SECRET_ARN names an empty secret: store the Datadog API key in it']
+      : []),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   const doc = createDocumentClient(location.endpoint);
   if (location.endpoint) await ensureTable(doc, location.table);
   const destinations: AuditDestination[] = [];
-  if (settings.logGroup) destinations.push(new CloudWatchLogsDestination(new CloudWatchLogsClient(awsClientConfig(env.CLOUDWATCH_LOGS_ENDPOINT, env)), settings.logGroup));
+  if (settings.logGroup)
+    destinations.push(
+      new CloudWatchLogsDestination(new CloudWatchLogsClient(awsClientConfig(env.CLOUDWATCH_LOGS_ENDPOINT, env)), settings.logGroup),
+    );
   if (settings.datadog) destinations.push(new DatadogDestination({ ...settings.datadog, apiKey: secrets.DATADOG_API_KEY! }));
   const cursors = new DynamoDbForwarderCursors(doc, location.table);
   const clock = () => new Date();
@@ -74,7 +91,13 @@ export async function composeAuditForwarder(config: Config, location: StateLocat
   return {
     organization,
     hub: {
-      ports: { hub: composeHub(config, secrets.HF_TOKEN!), trail: new DynamoDbStateStore(doc, location.table), cursors, destinations, clock },
+      ports: {
+        hub: composeHub(config, secrets.HF_TOKEN!),
+        trail: new DynamoDbStateStore(doc, location.table),
+        cursors,
+        destinations,
+        clock,
+      },
       settings: { organization, tokenLast4: secrets.HF_TOKEN!.slice(-4), lookBackMs: settings.lookBackMs },
     },
     own: { cursors, destinations, clock },

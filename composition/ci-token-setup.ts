@@ -30,17 +30,34 @@ export interface CiSetup {
 }
 
 /** The wiring for a configuration and a table; the CLI and the tests build it the same way. */
-export async function composeCiTokens(config: Config, location: StateLocation, env: Readonly<Record<string, string | undefined>>): Promise<CiSetup> {
+export async function composeCiTokens(
+  config: Config,
+  location: StateLocation,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CiSetup> {
   const doc = createDocumentClient(location.endpoint);
   if (location.endpoint) await ensureTable(doc, location.table);
-  const hub = onceUntilFailure(async () => composeCiHub(config,
-    await requiredSecret(env as NodeJS.ProcessEnv, 'HF_TOKEN', 'HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the admin token the broker creates and deletes service-account tokens with')));
+  const hub = onceUntilFailure(async () =>
+    composeCiHub(
+      config,
+      await requiredSecret(
+        env as NodeJS.ProcessEnv,
+        'HF_TOKEN',
+        'HF_TOKEN (or HF_TOKEN_SECRET_ARN) is not set: the admin token the broker creates and deletes service-account tokens with',
+      ),
+    ),
+  );
   const events = env.EVENT_BUS_NAME?.trim() ? composeEventSink(env) : undefined;
   const ledger = new DynamoDbCiTokenLedger(doc, location.table, config.policy.organization);
   const clock = () => new Date();
   const ports: CiBrokerPorts = {
     verifier: new JoseIdTokenVerifier(config.ciAccess.issuers, { fetch: nodeFetch }),
-    ledger, hub: () => hub(undefined), grants: new GrantCache(), events, clock, newRunId: newExchangeId,
+    ledger,
+    hub: () => hub(undefined),
+    grants: new GrantCache(),
+    events,
+    clock,
+    newRunId: newExchangeId,
   };
   return {
     settings: { organization: config.policy.organization, ciAccess: config.ciAccess },
@@ -69,5 +86,10 @@ export function composeCiAdmin(config: Config, table: { doc: DynamoDBDocumentCli
 
 /** The Hub's token calls with an admin token, over node-fetch (see the import above). */
 export function composeCiHub(config: Config, hfToken: string | undefined): HubTokensHttp {
-  return new HubTokensHttp({ endpoint: config.file.huggingface.endpoint, adminToken: hfToken ?? '', organization: config.policy.organization, fetch: nodeFetch });
+  return new HubTokensHttp({
+    endpoint: config.file.huggingface.endpoint,
+    adminToken: hfToken ?? '',
+    organization: config.policy.organization,
+    fetch: nodeFetch,
+  });
 }

@@ -19,8 +19,13 @@ export async function composeRotation(
 ): Promise<{ ports: RotationPorts; close: () => Promise<void> }> {
   const exchange = config.file.tokenExchange;
   const hub = new HubTokensHttp({
-    endpoint: config.file.huggingface.endpoint, adminToken: secrets.hfToken, organization: config.policy.organization,
-    tokenExchange: exchange && secrets.oauthClientSecret ? { clientId: exchange.clientId, clientSecret: secrets.oauthClientSecret, audience: exchange.audience } : undefined,
+    endpoint: config.file.huggingface.endpoint,
+    adminToken: secrets.hfToken,
+    organization: config.policy.organization,
+    tokenExchange:
+      exchange && secrets.oauthClientSecret
+        ? { clientId: exchange.clientId, clientSecret: secrets.oauthClientSecret, audience: exchange.audience }
+        : undefined,
     ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
   });
   const endpoint = env.SECRETS_MANAGER_ENDPOINT?.trim();

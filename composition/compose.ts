@@ -46,7 +46,16 @@ export function newRunId(): string {
 }
 
 /** Opens the state store alone (the `audit` command needs nothing else). */
-export async function composeState(state: ComposeOptions['state'], createTable = true): Promise<{ state: DynamoDbStateStore; credentials: CredentialStore; doc: DynamoDBDocumentClient; table: string; close: () => Promise<void> }> {
+export async function composeState(
+  state: ComposeOptions['state'],
+  createTable = true,
+): Promise<{
+  state: DynamoDbStateStore;
+  credentials: CredentialStore;
+  doc: DynamoDBDocumentClient;
+  table: string;
+  close: () => Promise<void>;
+}> {
   let endpoint: string | undefined;
   let table: string;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -77,8 +86,12 @@ export async function compose(config: Config, secrets: Secrets, options: Compose
   const retry = options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs };
   const okta = await createOktaClient({ orgUrl: config.file.okta.orgUrl, auth: secrets.okta, ...retry });
   const hub = new HubOrgHttp({
-    endpoint: config.file.huggingface.endpoint, token: secrets.hfToken, scimToken: secrets.hfScimToken,
-    organization: config.policy.organization, membership: config.policy.membership, ...retry,
+    endpoint: config.file.huggingface.endpoint,
+    token: secrets.hfToken,
+    scimToken: secrets.hfScimToken,
+    organization: config.policy.organization,
+    membership: config.policy.membership,
+    ...retry,
     // The Okta SDK's own HTTP client, already loaded beside it: no second HTTP stack to start cold.
     fetch: nodeFetch,
   });
@@ -109,10 +122,22 @@ export function composeJobStarter(env: Readonly<Record<string, string | undefine
 export function composeReportStore(bucket: string, env: Readonly<Record<string, string | undefined>>): S3ReportStore {
   const endpoint = env.S3_ENDPOINT?.trim();
   // Checksums only where S3 requires them: local S3 servers do not read aws-chunked trailers.
-  return new S3ReportStore(new S3Client({ ...awsClientConfig(endpoint, env), ...(endpoint ? { forcePathStyle: true } : {}), requestChecksumCalculation: 'WHEN_REQUIRED' }), bucket);
+  return new S3ReportStore(
+    new S3Client({
+      ...awsClientConfig(endpoint, env),
+      ...(endpoint ? { forcePathStyle: true } : {}),
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    }),
+    bucket,
+  );
 }
 
 /** The Hub alone with HF_TOKEN (`audit --source hub` reads its audit log; Okta is not needed). */
 export function composeHub(config: Config, hfToken: string): HubOrg {
-  return new HubOrgHttp({ endpoint: config.file.huggingface.endpoint, token: hfToken, organization: config.policy.organization, membership: config.policy.membership });
+  return new HubOrgHttp({
+    endpoint: config.file.huggingface.endpoint,
+    token: hfToken,
+    organization: config.policy.organization,
+    membership: config.policy.membership,
+  });
 }

@@ -13,7 +13,12 @@ import { onceUntilFailure, requiredSecret } from './once.js';
 let queue: EventQueue | undefined;
 
 const hookSecret = onceUntilFailure((env: NodeJS.ProcessEnv) =>
-  requiredSecret(env, 'OKTA_HOOK_SECRET', 'OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook'));
+  requiredSecret(
+    env,
+    'OKTA_HOOK_SECRET',
+    'OKTA_HOOK_SECRET (or OKTA_HOOK_SECRET_SECRET_ARN) is not set: the Authorization value configured on the Okta event hook',
+  ),
+);
 
 /**
  * The event hook's secret alone (OKTA_HOOK_SECRET, or through OKTA_HOOK_SECRET_SECRET_ARN): what

@@ -22,7 +22,6 @@ export interface LambdaSetup {
   composition: Composition;
 }
 
-
 /** The packaged config, the state table's location and the environment with secrets resolved: what every function starts from. */
 async function basics(env: NodeJS.ProcessEnv, secretNames?: Parameters<typeof resolveSecretEnv>[1]) {
   const { config, location } = await packagedConfig(env);
@@ -44,11 +43,16 @@ async function build(env: NodeJS.ProcessEnv): Promise<LambdaSetup> {
 
 const rotation = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
   const { config, location, resolved } = await basics(env, ['HF_TOKEN', 'HF_OAUTH_CLIENT_SECRET']);
-  const { ports } = await composeRotation(config, readRotationSecrets(resolved, config), resolved, { state: { kind: 'dynamodb', location } });
+  const { ports } = await composeRotation(config, readRotationSecrets(resolved, config), resolved, {
+    state: { kind: 'dynamodb', location },
+  });
   return { config, ports };
 });
 
-/** rotate-tokens needs the Hub, Secrets Manager and the table, not Okta: it reads only HF_TOKEN and the OAuth app's secret (its role may read no other). */
+/**
+ * rotate-tokens needs the Hub, Secrets Manager and the table, not Okta: it reads only HF_TOKEN and the OAuth app's secret (its role may
+ * read no other).
+ */
 export function rotationSetup(env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; ports: RotationPorts }> {
   return rotation(env);
 }
@@ -67,9 +71,17 @@ export function lambdaApprovedPlans(env: NodeJS.ProcessEnv = process.env): S3Rep
 }
 
 const planKey = onceUntilFailure((env: NodeJS.ProcessEnv) =>
-  requiredSecret(env, 'HF_IAM_SYNC_PLAN_KEY', 'HF_IAM_SYNC_PLAN_KEY (or HF_IAM_SYNC_PLAN_KEY_SECRET_ARN, parameter planKeySecretArn) is not set: the key approved plans are signed with'));
+  requiredSecret(
+    env,
+    'HF_IAM_SYNC_PLAN_KEY',
+    'HF_IAM_SYNC_PLAN_KEY (or HF_IAM_SYNC_PLAN_KEY_SECRET_ARN, parameter planKeySecretArn) is not set: the key approved plans are signed with',
+  ),
+);
 
-/** The key saved plans are signed with (HF_IAM_SYNC_PLAN_KEY, or through HF_IAM_SYNC_PLAN_KEY_SECRET_ARN); read only when a plan is applied. */
+/**
+ * The key saved plans are signed with (HF_IAM_SYNC_PLAN_KEY, or through HF_IAM_SYNC_PLAN_KEY_SECRET_ARN); read only when a plan is
+ * applied.
+ */
 export function lambdaPlanKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return planKey(env);
 }

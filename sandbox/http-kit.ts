@@ -44,7 +44,10 @@ export interface Fault {
   reset?: boolean;
   /** Accept the request and never answer (until the server stops): a hung server. */
   hang?: boolean;
-  /** With `reset` or `hang`: let the route do its work first, then drop the connection or never answer (the change is made, the answer lost). */
+  /**
+   * With `reset` or `hang`: let the route do its work first, then drop the connection or never answer (the change is made, the answer
+   * lost).
+   */
   afterRoute?: boolean;
   /** Let the route answer, then change its answer: a silently short page, a malformed or foreign next link. */
   rewrite?: (reply: SandboxResponse) => SandboxResponse;
@@ -169,8 +172,14 @@ export class StandInServer {
     const method = req.method ?? 'GET';
     const latency = this.latencyMs + (this.latencyFor?.(method, url.pathname) ?? 0);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
-    const fault = this.#faults.find((f) => (!f.method || f.method === method) && f.path.test(url.pathname)
-      && (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) && f.used < (f.times ?? 1) && f.seen++ >= (f.skip ?? 0));
+    const fault = this.#faults.find(
+      (f) =>
+        (!f.method || f.method === method) &&
+        f.path.test(url.pathname) &&
+        (!f.header || f.header.value.test(String(req.headers[f.header.name] ?? ''))) &&
+        f.used < (f.times ?? 1) &&
+        f.seen++ >= (f.skip ?? 0),
+    );
     if (fault && !fault.afterRoute && !fault.rewrite) {
       fault.used += 1;
       this.#log({ method, path: url.pathname, status: fault.reset ? 0 : fault.status });
@@ -179,7 +188,11 @@ export class StandInServer {
         return;
       }
       if (fault.hang) return;
-      this.#send(res, { status: fault.status, body: fault.body ?? { error: `injected ${fault.status}` }, ...(fault.headers ? { headers: fault.headers } : {}) });
+      this.#send(res, {
+        status: fault.status,
+        body: fault.body ?? { error: `injected ${fault.status}` },
+        ...(fault.headers ? { headers: fault.headers } : {}),
+      });
       return;
     }
     let body: unknown;

@@ -25,14 +25,22 @@ export interface Sandbox {
  * `dynamo`: a DynamoDB-compatible server the caller runs (e.g. DynamoDB Local, a process of its
  * own) instead of the embedded dynalite.
  */
-export async function startSandbox(options: { seed?: boolean; hubPlan?: 'team' | 'enterprise' | 'plus'; dynamo?: { endpoint: string } } = {}): Promise<Sandbox> {
+export async function startSandbox(
+  options: { seed?: boolean; hubPlan?: 'team' | 'enterprise' | 'plus'; dynamo?: { endpoint: string } } = {},
+): Promise<Sandbox> {
   const okta = new OktaStandIn(SANDBOX_OKTA_TOKEN);
   const hub = new HubStandIn(SANDBOX_ORG, options.hubPlan ?? 'enterprise');
   if (options.seed ?? true) seedSampleCompany(okta, hub);
   else hub.addToken(SANDBOX_HF_TOKEN, { user: 'root-admin', admin: true, kind: 'user' });
-  const [oktaUrl, hubUrl, dynamo] = await Promise.all([okta.start(), hub.start(), options.dynamo ? { ...options.dynamo, close: async () => undefined } : startEmbeddedDynamo()]);
+  const [oktaUrl, hubUrl, dynamo] = await Promise.all([
+    okta.start(),
+    hub.start(),
+    options.dynamo ? { ...options.dynamo, close: async () => undefined } : startEmbeddedDynamo(),
+  ]);
   return {
-    okta, hub, dynamoEndpoint: dynamo.endpoint,
+    okta,
+    hub,
+    dynamoEndpoint: dynamo.endpoint,
     configText: sandboxConfig(oktaUrl, hubUrl),
     env: { OKTA_API_TOKEN: SANDBOX_OKTA_TOKEN, HF_TOKEN: SANDBOX_HF_TOKEN, DYNAMODB_ENDPOINT: dynamo.endpoint, STATE_TABLE: 'hf-iam-sync' },
     stop: async () => {
@@ -45,9 +53,17 @@ export async function startSandbox(options: { seed?: boolean; hubPlan?: 'team' |
  * The real adapters composed against the stand-ins: the sandbox's tokens, state in its DynamoDB.
  * For tests and benchmarks that call the use cases directly instead of through the CLI.
  */
-export function composeForSandbox(config: Config, dynamoEndpoint: string, options: { hfScimToken?: string; retryBaseMs?: number } = {}): Promise<Composition> {
-  return compose(config, { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: options.hfScimToken }, {
-    state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: dynamoEndpoint } },
-    ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
-  });
+export function composeForSandbox(
+  config: Config,
+  dynamoEndpoint: string,
+  options: { hfScimToken?: string; retryBaseMs?: number } = {},
+): Promise<Composition> {
+  return compose(
+    config,
+    { okta: { mode: 'SSWS', token: SANDBOX_OKTA_TOKEN }, hfToken: SANDBOX_HF_TOKEN, hfScimToken: options.hfScimToken },
+    {
+      state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: dynamoEndpoint } },
+      ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+    },
+  );
 }

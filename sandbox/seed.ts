@@ -24,8 +24,10 @@ export const SANDBOX_HF_TOKEN = 'hf_sandbox_admin_token';
 
 export function seedSampleCompany(okta: OktaStandIn, hub: HubStandIn): void {
   const group = Object.fromEntries(
-    ['hf-acme-admin', 'hf-acme-write', 'hf-acme-read', 'hf-acme-rg-llm-write', 'hf-acme-writer', 'engineering']
-      .map((name) => [name, okta.addGroup(name, `${name} (sample)`).id]),
+    ['hf-acme-admin', 'hf-acme-write', 'hf-acme-read', 'hf-acme-rg-llm-write', 'hf-acme-writer', 'engineering'].map((name) => [
+      name,
+      okta.addGroup(name, `${name} (sample)`).id,
+    ]),
   );
   const person = (login: string, hfUsername: string | null, groups: string[], status = 'ACTIVE') => {
     const user = okta.addUser({ login, status, ...(hfUsername ? { profile: { hfUsername } } : {}) });

@@ -11,7 +11,8 @@ import { StateMachine } from 'aws-local-stepfunctions';
 // which lacks one ES2024 call it makes: Promise.withResolvers. Defined here, for local runs only.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
   Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true, writable: true,
+    configurable: true,
+    writable: true,
     value<T>() {
       let resolve!: (value: T | PromiseLike<T>) => void;
       let reject!: (reason?: unknown) => void;
@@ -30,11 +31,14 @@ const RECONCILE_JOB_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:hf-iam
 /** state-machines/reconcile-job.yml as Step Functions receives it: JSON, the function's ARN in each Task. */
 export async function reconcileJobDefinition(): Promise<Record<string, any>> {
   const text = await readFile(join(import.meta.dirname, '../state-machines/reconcile-job.yml'), 'utf8');
-  const bound = JSON.stringify(parse(text)).replaceAll('{"Fn::GetAtt":["ReconcileDashjobLambdaFunction","Arn"]}', JSON.stringify(RECONCILE_JOB_ARN));
+  const bound = JSON.stringify(parse(text)).replaceAll(
+    '{"Fn::GetAtt":["ReconcileDashjobLambdaFunction","Arn"]}',
+    JSON.stringify(RECONCILE_JOB_ARN),
+  );
   return JSON.parse(bound);
 }
 
 /** The state machine under aws-local-stepfunctions (which validates it with asl-validator first). */
 export async function reconcileJobMachine(): Promise<StateMachine> {
-  return new StateMachine(await reconcileJobDefinition() as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  return new StateMachine((await reconcileJobDefinition()) as never, { validationOptions: { checkPaths: true, checkArn: true } });
 }

@@ -50,7 +50,10 @@ function withUsedMethodsOnly(file, text) {
       else cuts.push([member.start, member.end]);
     }
     for (const method of keep) {
-      if (!found.has(`${node.id.name}.${method}`)) throw new Error(`okta-sdk-used-apis: ${file}: class ${node.id.name} has no method ${method}; the Okta SDK changed — update USED_OKTA_METHODS in scripts/esbuild-plugins.cjs`);
+      if (!found.has(`${node.id.name}.${method}`))
+        throw new Error(
+          `okta-sdk-used-apis: ${file}: class ${node.id.name} has no method ${method}; the Okta SDK changed — update USED_OKTA_METHODS in scripts/esbuild-plugins.cjs`,
+        );
     }
   }
   let out = text;
@@ -65,7 +68,12 @@ function withUsedMethodsOnly(file, text) {
  */
 function usedModels(generated, apiText) {
   // The serializer and the index name every model; they are not models.
-  const models = new Set(fs.readdirSync(path.join(generated, 'models')).filter((f) => f.endsWith('.js') && f !== 'ObjectSerializer.js' && f !== 'all.js').map((f) => f.slice(0, -3)));
+  const models = new Set(
+    fs
+      .readdirSync(path.join(generated, 'models'))
+      .filter((f) => f.endsWith('.js') && f !== 'ObjectSerializer.js' && f !== 'all.js')
+      .map((f) => f.slice(0, -3)),
+  );
   const named = (text) => {
     const found = [];
     for (const quoted of text.matchAll(/['"]([^'"\n]*)['"]/g)) {
@@ -109,9 +117,14 @@ const unusedApiClass = (what) => `class Unused${what} {
  */
 function rewrite(file, text, pattern, replace, expected) {
   let count = 0;
-  const out = text.replace(pattern, (...match) => { count += 1; return replace(...match); });
+  const out = text.replace(pattern, (...match) => {
+    count += 1;
+    return replace(...match);
+  });
   if (count < expected) {
-    throw new Error(`okta-sdk-used-apis: ${file} has ${count} of the ${expected} blocks this plugin expects (pattern ${pattern}); the Okta SDK's generated code changed — update scripts/esbuild-plugins.cjs`);
+    throw new Error(
+      `okta-sdk-used-apis: ${file} has ${count} of the ${expected} blocks this plugin expects (pattern ${pattern}); the Okta SDK's generated code changed — update scripts/esbuild-plugins.cjs`,
+    );
   }
   return out;
 }
@@ -137,21 +150,56 @@ const oktaSdkUsedApis = {
       if (name === 'all') {
         // The index of every model: only the used ones.
         const text = read(args.path);
-        return { loader: 'js', contents: rewrite(args.path, text, /^__exportStar\(require\('\.\.\/models\/(\w+)'\), exports\);\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1) };
+        return {
+          loader: 'js',
+          contents: rewrite(
+            args.path,
+            text,
+            /^__exportStar\(require\('\.\.\/models\/(\w+)'\), exports\);\n/gm,
+            (line, model) => (usedModel(generated, model) ? line : ''),
+            1,
+          ),
+        };
       }
       if (name === 'ObjectSerializer') {
         // Its exports of, requires of and type-map entries for every model: only the used ones. A
         // type it does not know it leaves as plain data (it never meets one: see usedModels).
         let text = read(args.path);
-        text = rewrite(args.path, text, /^__exportStar\(require\("\.\/(\w+)"\), exports\);\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1);
-        text = rewrite(args.path, text, /^const (\w+)_1 = require\("\.\.\/models\/\1"\);\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1);
-        text = rewrite(args.path, text, /^ +(?:"[^"\n]+"|'[^'\n]+'): (\w+)_1\.\1(?:Class)?,?\n/gm, (line, model) => (usedModel(generated, model) ? line : ''), 1);
-        const dangling = [...text.matchAll(/\b(\w+)_1\./g)].map((m) => m[1]).find((model) => !usedModel(generated, model) && !text.includes(`const ${model}_1 =`));
-        if (dangling) throw new Error(`okta-sdk-used-apis: ${args.path} still uses the left-out model ${dangling} in a form this plugin does not expect; update scripts/esbuild-plugins.cjs`);
+        text = rewrite(
+          args.path,
+          text,
+          /^__exportStar\(require\("\.\/(\w+)"\), exports\);\n/gm,
+          (line, model) => (usedModel(generated, model) ? line : ''),
+          1,
+        );
+        text = rewrite(
+          args.path,
+          text,
+          /^const (\w+)_1 = require\("\.\.\/models\/\1"\);\n/gm,
+          (line, model) => (usedModel(generated, model) ? line : ''),
+          1,
+        );
+        text = rewrite(
+          args.path,
+          text,
+          /^ +(?:"[^"\n]+"|'[^'\n]+'): (\w+)_1\.\1(?:Class)?,?\n/gm,
+          (line, model) => (usedModel(generated, model) ? line : ''),
+          1,
+        );
+        const dangling = [...text.matchAll(/\b(\w+)_1\./g)]
+          .map((m) => m[1])
+          .find((model) => !usedModel(generated, model) && !text.includes(`const ${model}_1 =`));
+        if (dangling)
+          throw new Error(
+            `okta-sdk-used-apis: ${args.path} still uses the left-out model ${dangling} in a form this plugin does not expect; update scripts/esbuild-plugins.cjs`,
+          );
         return { loader: 'js', contents: text };
       }
       if (usedModel(generated, name)) return undefined;
-      return { loader: 'js', contents: stub(name, `class ${name} { static getAttributeTypeMap() { return []; } }\nexports.${name} = ${name};\n`) };
+      return {
+        loader: 'js',
+        contents: stub(name, `class ${name} { static getAttributeTypeMap() { return []; } }\nexports.${name} = ${name};\n`),
+      };
     });
 
     // The generated API classes (request factories and response processors): only the used ones.
@@ -160,10 +208,13 @@ const oktaSdkUsedApis = {
       if (USED_OKTA_APIS.includes(name)) return { loader: 'js', contents: apiText(args.path) };
       return {
         loader: 'js',
-        contents: stub(name, `${unusedApiClass('')}class UnusedApi extends Unused { static api = '${name}'; }
+        contents: stub(
+          name,
+          `${unusedApiClass('')}class UnusedApi extends Unused { static api = '${name}'; }
 exports.${name}ApiRequestFactory = UnusedApi;
 exports.${name}ApiResponseProcessor = UnusedApi;
-`),
+`,
+        ),
       };
     });
 
@@ -171,14 +222,30 @@ exports.${name}ApiResponseProcessor = UnusedApi;
     // left-out API's wrappers become the throwing stand-in, without requiring anything.
     build.onLoad({ filter: sdkFile('generated/types/ObservableAPI.js') }, (args) => {
       const text = read(args.path);
-      const out = rewrite(args.path, text, /^const (\w+)Api_1 = require\('\.\.\/apis\/\1Api'\);\nclass Observable\1Api \{[\s\S]*?\n\}\nexports\.Observable\1Api = Observable\1Api;$/gm,
-        (block, api) => (USED_OKTA_APIS.includes(api) ? block : `class ObservableUnused${api}Api extends UnusedObservable { static api = '${api}'; }\nexports.Observable${api}Api = ObservableUnused${api}Api;`), apiCount(text, 'Observable'));
+      const out = rewrite(
+        args.path,
+        text,
+        /^const (\w+)Api_1 = require\('\.\.\/apis\/\1Api'\);\nclass Observable\1Api \{[\s\S]*?\n\}\nexports\.Observable\1Api = Observable\1Api;$/gm,
+        (block, api) =>
+          USED_OKTA_APIS.includes(api)
+            ? block
+            : `class ObservableUnused${api}Api extends UnusedObservable { static api = '${api}'; }\nexports.Observable${api}Api = ObservableUnused${api}Api;`,
+        apiCount(text, 'Observable'),
+      );
       return { loader: 'js', contents: withUsedMethodsOnly(args.path, `${unusedApiClass('Observable')}${out}`) };
     });
     build.onLoad({ filter: sdkFile('generated/types/ObjectParamAPI.js') }, (args) => {
       const text = read(args.path);
-      const out = rewrite(args.path, text, /^const ObservableAPI_\d+ = require\("\.\/ObservableAPI"\);\nclass Object(\w+)Api \{[\s\S]*?\n\}\nexports\.Object\1Api = Object\1Api;$/gm,
-        (block, api) => (USED_OKTA_APIS.includes(api) ? block : `class ObjectUnused${api}Api extends UnusedObject { static api = '${api}'; }\nexports.Object${api}Api = ObjectUnused${api}Api;`), apiCount(text, 'Object'));
+      const out = rewrite(
+        args.path,
+        text,
+        /^const ObservableAPI_\d+ = require\("\.\/ObservableAPI"\);\nclass Object(\w+)Api \{[\s\S]*?\n\}\nexports\.Object\1Api = Object\1Api;$/gm,
+        (block, api) =>
+          USED_OKTA_APIS.includes(api)
+            ? block
+            : `class ObjectUnused${api}Api extends UnusedObject { static api = '${api}'; }\nexports.Object${api}Api = ObjectUnused${api}Api;`,
+        apiCount(text, 'Object'),
+      );
       return { loader: 'js', contents: withUsedMethodsOnly(args.path, `${unusedApiClass('Object')}${out}`) };
     });
 
@@ -187,29 +254,74 @@ exports.${name}ApiResponseProcessor = UnusedApi;
     // (form-data, mime-db), proxies. Same modules, same calls; only when they are evaluated moves.
     build.onLoad({ filter: sdkFile('client.js') }, (args) => ({
       loader: 'js',
-      contents: rewrite(args.path, read(args.path), /^const \{ OAuth \} = require\('\.\/oauth'\);$/m,
-        () => "const OAuth = function OAuth(client) { return new (require('./oauth').OAuth)(client); };", 1),
+      contents: rewrite(
+        args.path,
+        read(args.path),
+        /^const \{ OAuth \} = require\('\.\/oauth'\);$/m,
+        () => "const OAuth = function OAuth(client) { return new (require('./oauth').OAuth)(client); };",
+        1,
+      ),
     }));
     // lodash whole is ~130 KiB evaluated at load for one function per file: the SDK's files get
     // lodash's own per-function modules of the same version. js-yaml reads ~/.okta/okta.yaml only if one exists.
     build.onLoad({ filter: sdkFile('config-loader.js') }, (args) => {
-      let text = rewrite(args.path, read(args.path), /^const _ = require\('lodash'\);$/m, () => "const _ = { mergeWith: require('lodash/mergeWith') };", 1);
-      text = rewrite(args.path, text, /^const yaml = require\('js-yaml'\);$/m, () => "const yaml = { load: (...args) => require('js-yaml').load(...args) };", 1);
+      let text = rewrite(
+        args.path,
+        read(args.path),
+        /^const _ = require\('lodash'\);$/m,
+        () => "const _ = { mergeWith: require('lodash/mergeWith') };",
+        1,
+      );
+      text = rewrite(
+        args.path,
+        text,
+        /^const yaml = require\('js-yaml'\);$/m,
+        () => "const yaml = { load: (...args) => require('js-yaml').load(...args) };",
+        1,
+      );
       const stray = text.match(/\b_\.(?!mergeWith\b)\w+/);
-      if (stray) throw new Error(`okta-sdk-used-apis: ${args.path} uses lodash's ${stray[0]}, not only mergeWith; update scripts/esbuild-plugins.cjs`);
+      if (stray)
+        throw new Error(
+          `okta-sdk-used-apis: ${args.path} uses lodash's ${stray[0]}, not only mergeWith; update scripts/esbuild-plugins.cjs`,
+        );
       return { loader: 'js', contents: text };
     });
     build.onLoad({ filter: sdkFile('default-cache-middleware.js') }, (args) => {
-      const text = rewrite(args.path, read(args.path), /^const _ = require\('lodash'\);$/m, () => "const _ = { get: require('lodash/get') };", 1);
+      const text = rewrite(
+        args.path,
+        read(args.path),
+        /^const _ = require\('lodash'\);$/m,
+        () => "const _ = { get: require('lodash/get') };",
+        1,
+      );
       const stray = text.match(/\b_\.(?!get\b)\w+/);
-      if (stray) throw new Error(`okta-sdk-used-apis: ${args.path} uses lodash's ${stray[0]}, not only get; update scripts/esbuild-plugins.cjs`);
+      if (stray)
+        throw new Error(`okta-sdk-used-apis: ${args.path} uses lodash's ${stray[0]}, not only get; update scripts/esbuild-plugins.cjs`);
       return { loader: 'js', contents: text };
     });
     build.onLoad({ filter: sdkFile('http.js') }, (args) => {
       let text = read(args.path);
-      text = rewrite(args.path, text, /^const FormData = require\('form-data'\);$/m, () => "const FormData = function FormData() { return new (require('form-data'))(); };", 1);
-      text = rewrite(args.path, text, /^const HttpsProxyAgent = require\('https-proxy-agent'\);$/m, () => "const HttpsProxyAgent = function HttpsProxyAgent(...args) { return new (require('https-proxy-agent'))(...args); };", 1);
-      text = rewrite(args.path, text, /^const \{generateDpopJwt\} = require\('\.\/dpop'\);$/m, () => "const generateDpopJwt = (...args) => require('./dpop').generateDpopJwt(...args);", 1);
+      text = rewrite(
+        args.path,
+        text,
+        /^const FormData = require\('form-data'\);$/m,
+        () => "const FormData = function FormData() { return new (require('form-data'))(); };",
+        1,
+      );
+      text = rewrite(
+        args.path,
+        text,
+        /^const HttpsProxyAgent = require\('https-proxy-agent'\);$/m,
+        () => "const HttpsProxyAgent = function HttpsProxyAgent(...args) { return new (require('https-proxy-agent'))(...args); };",
+        1,
+      );
+      text = rewrite(
+        args.path,
+        text,
+        /^const \{generateDpopJwt\} = require\('\.\/dpop'\);$/m,
+        () => "const generateDpopJwt = (...args) => require('./dpop').generateDpopJwt(...args);",
+        1,
+      );
       return { loader: 'js', contents: text };
     });
   },
@@ -221,8 +333,13 @@ exports.${name}ApiResponseProcessor = UnusedApi;
 const nodeUrlForNodeFetch = {
   name: 'node-url-for-node-fetch',
   setup(build) {
-    build.onResolve({ filter: /^whatwg-url$/ }, (args) => (/[\\/]node-fetch[\\/]/.test(args.importer) ? { path: 'whatwg-url', namespace: 'node-url' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'node-url' }, () => ({ loader: 'js', contents: "module.exports = { URL: require('node:url').URL };\n" }));
+    build.onResolve({ filter: /^whatwg-url$/ }, (args) =>
+      /[\\/]node-fetch[\\/]/.test(args.importer) ? { path: 'whatwg-url', namespace: 'node-url' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'node-url' }, () => ({
+      loader: 'js',
+      contents: "module.exports = { URL: require('node:url').URL };\n",
+    }));
   },
 };
 
@@ -239,7 +356,12 @@ const awsSdkEsModules = {
   setup(build) {
     build.onResolve({ filter: SDK_PACKAGE }, async (args) => {
       if (args.pluginData === 'aws-sdk-es-modules') return undefined;
-      const found = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'aws-sdk-es-modules' });
+      const found = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'aws-sdk-es-modules',
+      });
       if (found.errors.length > 0 || !/[\\/]dist-cjs[\\/]/.test(found.path)) return found;
       const root = found.path.slice(0, found.path.search(/[\\/]dist-cjs[\\/]/));
       const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));

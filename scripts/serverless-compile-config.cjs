@@ -19,15 +19,21 @@ class CompileConfig {
   compile() {
     const { source, output } = this.serverless.service.custom?.compiledConfig ?? {};
     if (!source || !output) {
-      throw new this.serverless.classes.Error('custom.compiledConfig needs source (the configuration file, ${param:configFile}) and output (the compiled JSON HF_IAM_SYNC_CONFIG names)');
+      throw new this.serverless.classes.Error(
+        'custom.compiledConfig needs source (the configuration file, ${param:configFile}) and output (the compiled JSON HF_IAM_SYNC_CONFIG names)',
+      );
     }
     const serviceDir = this.serverless.serviceDir ?? this.serverless.config.servicePath;
     try {
       execFileSync(process.execPath, [path.join(serviceDir, 'bin', 'hf-iam-sync.mjs'), 'compile', '--config', source, '--out', output], {
-        cwd: serviceDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: serviceDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
     } catch (error) {
-      throw new this.serverless.classes.Error(`The configuration file ${source} has problems; nothing was packaged:\n${String(error.stderr ?? error.message).trim()}`);
+      throw new this.serverless.classes.Error(
+        `The configuration file ${source} has problems; nothing was packaged:\n${String(error.stderr ?? error.message).trim()}`,
+      );
     }
   }
 }

@@ -14,10 +14,13 @@ const { ACTIONS_ID_TOKEN_REQUEST_URL: requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN
 const broker = process.env.HF_BROKER_URL?.trim();
 const audience = process.env.HF_BROKER_AUDIENCE?.trim();
 const resource = process.env.HF_BROKER_RESOURCE?.trim();
-if (!requestUrl || !requestToken) fail('no OIDC token available to this job: add `permissions: id-token: write` to the job (or the workflow)');
+if (!requestUrl || !requestToken)
+  fail('no OIDC token available to this job: add `permissions: id-token: write` to the job (or the workflow)');
 if (!broker || !audience) fail('inputs broker-url and audience are required');
 
-const idAnswer = await fetch(`${requestUrl}&audience=${encodeURIComponent(audience)}`, { headers: { authorization: `bearer ${requestToken}`, accept: 'application/json' } });
+const idAnswer = await fetch(`${requestUrl}&audience=${encodeURIComponent(audience)}`, {
+  headers: { authorization: `bearer ${requestToken}`, accept: 'application/json' },
+});
 if (!idAnswer.ok) fail(`GitHub refused the OIDC token request (HTTP ${idAnswer.status})`);
 const { value: idToken } = await idAnswer.json();
 process.stdout.write(`::add-mask::${idToken}\n`);
@@ -28,7 +31,11 @@ const body = {
   subject_token: idToken,
   ...(resource ? { resource } : {}),
 };
-const answer = await fetch(`${broker.replace(/\/$/, '')}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const answer = await fetch(`${broker.replace(/\/$/, '')}/oauth/token`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 const reply = await answer.json().catch(() => ({}));
 if (!answer.ok || typeof reply.access_token !== 'string') {
   fail(`the broker answered ${answer.status} ${reply.error ?? ''}: ${reply.error_description ?? 'no description'}`);

@@ -41,13 +41,19 @@ function toAuditQuery(organization: string, args: AuditArgs): AuditQuery {
   const since = parseTimeFlag('since', args.since, problems);
   const until = parseTimeFlag('until', args.until, problems);
   if (since && until && since >= until) problems.push(`--since (${since}) must be before --until (${until})`);
-  if (args.trigger !== undefined && !TRIGGERS.includes(args.trigger as Trigger)) problems.push(`--trigger must be one of ${TRIGGERS.join(', ')}`);
-  if (args.outcome !== undefined && !OUTCOMES.includes(args.outcome as ChangeRecord['outcome'])) problems.push(`--outcome must be one of ${OUTCOMES.join(', ')}`);
+  if (args.trigger !== undefined && !TRIGGERS.includes(args.trigger as Trigger))
+    problems.push(`--trigger must be one of ${TRIGGERS.join(', ')}`);
+  if (args.outcome !== undefined && !OUTCOMES.includes(args.outcome as ChangeRecord['outcome']))
+    problems.push(`--outcome must be one of ${OUTCOMES.join(', ')}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    organization, limit: args.limit,
-    ...(args.user ? { user: args.user } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}),
-    ...(args.trigger ? { trigger: args.trigger as Trigger } : {}), ...(args.outcome ? { outcome: args.outcome as ChangeRecord['outcome'] } : {}),
+    organization,
+    limit: args.limit,
+    ...(args.user ? { user: args.user } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
+    ...(args.trigger ? { trigger: args.trigger as Trigger } : {}),
+    ...(args.outcome ? { outcome: args.outcome as ChangeRecord['outcome'] } : {}),
   };
 }
 
@@ -69,10 +75,22 @@ async function recordPorts(config: Config, state: StateStore, args: AuditArgs, i
 const groups = (a: Access | null) => (a?.resourceGroups ?? []).map((rg) => `${rg.name}:${rg.role}`).join(' ');
 
 const COLUMNS: Array<Column<ChangeRecord>> = [
-  ['time', (r) => r.at], ['organization', (r) => r.organization], ['user', (r) => r.user], ['okta_user_id', (r) => r.oktaUserId ?? ''],
-  ['action', (r) => r.action], ['effect', (r) => r.effect], ['role_before', (r) => r.before?.role ?? ''], ['role_after', (r) => r.after?.role ?? ''],
-  ['resource_groups_before', (r) => groups(r.before)], ['resource_groups_after', (r) => groups(r.after)], ['outcome', (r) => r.outcome],
-  ['error', (r) => r.error ?? ''], ['trigger', (r) => r.trigger], ['actor', (r) => r.actor], ['run_id', (r) => r.runId], ['reasons', (r) => r.reasons.join('; ')],
+  ['time', (r) => r.at],
+  ['organization', (r) => r.organization],
+  ['user', (r) => r.user],
+  ['okta_user_id', (r) => r.oktaUserId ?? ''],
+  ['action', (r) => r.action],
+  ['effect', (r) => r.effect],
+  ['role_before', (r) => r.before?.role ?? ''],
+  ['role_after', (r) => r.after?.role ?? ''],
+  ['resource_groups_before', (r) => groups(r.before)],
+  ['resource_groups_after', (r) => groups(r.after)],
+  ['outcome', (r) => r.outcome],
+  ['error', (r) => r.error ?? ''],
+  ['trigger', (r) => r.trigger],
+  ['actor', (r) => r.actor],
+  ['run_id', (r) => r.runId],
+  ['reasons', (r) => r.reasons.join('; ')],
 ];
 
 function renderAuditCsv(records: readonly ChangeRecord[]): string {
@@ -82,7 +100,14 @@ function renderAuditCsv(records: readonly ChangeRecord[]): string {
 function renderAudit(records: readonly ChangeRecord[]): string {
   if (records.length === 0) return 'No changes in the audit trail match.';
   const rows = records.map((r) => [
-    r.at, r.user, r.action, r.ci ? `policy ${r.ci.policy ?? '—'}` : `${r.before?.role ?? '—'} → ${r.after?.role ?? 'out'}`, r.outcome, `${r.trigger}:${r.actor}`, r.runId, r.reasons[0] ?? '',
+    r.at,
+    r.user,
+    r.action,
+    r.ci ? `policy ${r.ci.policy ?? '—'}` : `${r.before?.role ?? '—'} → ${r.after?.role ?? 'out'}`,
+    r.outcome,
+    `${r.trigger}:${r.actor}`,
+    r.runId,
+    r.reasons[0] ?? '',
   ]);
   const header = ['time', 'user', 'action', 'role', 'outcome', 'by', 'run', 'why'];
   return alignColumns([header, ...rows]).join('\n');
@@ -93,19 +118,29 @@ export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<numbe
   try {
     if (args.credential !== undefined) {
       const query = toAuditQuery(config.policy.organization, args);
-      if (args.user || args.trigger || args.outcome || args.source) throw new ConfigError(['--credential shows a rotation trail: it takes --since, --until, --limit and --format, not --user, --trigger, --outcome or --source']);
+      if (args.user || args.trigger || args.outcome || args.source)
+        throw new ConfigError([
+          '--credential shows a rotation trail: it takes --since, --until, --limit and --format, not --user, --trigger, --outcome or --source',
+        ]);
       if (args.format === 'ndjson') throw new ConfigError(['--credential prints the rotation trail as a table, json or csv (not ndjson)']);
       io.stdout(renderRotationTrail(await rotationTrail(credentials, args.credential, query), args.format));
       return EXIT.ok;
     }
     if (args.format === 'ndjson') {
-      const records = await auditRecords(await recordPorts(config, state, args, io), toAuditQuery(config.policy.organization, args), sourceOf(args));
+      const records = await auditRecords(
+        await recordPorts(config, state, args, io),
+        toAuditQuery(config.policy.organization, args),
+        sourceOf(args),
+      );
       io.stdout(records.map((r) => JSON.stringify(r)).join('\n'));
       return EXIT.ok;
     }
-    if (args.source !== undefined) throw new ConfigError(['--source reads the Hub\'s audit log too: use it with --format ndjson (one record shape for both)']);
+    if (args.source !== undefined)
+      throw new ConfigError(["--source reads the Hub's audit log too: use it with --format ndjson (one record shape for both)"]);
     const records = await state.listChanges(toAuditQuery(config.policy.organization, args));
-    io.stdout(args.format === 'json' ? JSON.stringify(records, null, 2) : args.format === 'csv' ? renderAuditCsv(records) : renderAudit(records));
+    io.stdout(
+      args.format === 'json' ? JSON.stringify(records, null, 2) : args.format === 'csv' ? renderAuditCsv(records) : renderAudit(records),
+    );
     return EXIT.ok;
   } finally {
     await close();

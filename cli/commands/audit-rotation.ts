@@ -8,12 +8,21 @@ import type { CredentialStore, RotationEventRecord } from '../../shared/ports/cr
  */
 
 const COLUMNS: Array<Column<RotationEventRecord>> = [
-  ['time', (e) => e.at], ['credential', (e) => e.credential], ['rotation_id', (e) => e.rotationId], ['step', (e) => e.step], ['outcome', (e) => e.outcome],
-  ['token_id', (e) => e.tokenId ?? ''], ['last4', (e) => e.last4 ?? ''], ['run_id', (e) => e.runId], ['error', (e) => e.error ?? ''],
+  ['time', (e) => e.at],
+  ['credential', (e) => e.credential],
+  ['rotation_id', (e) => e.rotationId],
+  ['step', (e) => e.step],
+  ['outcome', (e) => e.outcome],
+  ['token_id', (e) => e.tokenId ?? ''],
+  ['last4', (e) => e.last4 ?? ''],
+  ['run_id', (e) => e.runId],
+  ['error', (e) => e.error ?? ''],
 ];
 
 export async function rotationTrail(
-  store: CredentialStore, credential: string, window: { since?: string; until?: string; limit: number },
+  store: CredentialStore,
+  credential: string,
+  window: { since?: string; until?: string; limit: number },
 ): Promise<RotationEventRecord[]> {
   const events = await store.listRotationEvents(credential, Number.POSITIVE_INFINITY);
   return events.filter((e) => (!window.since || e.at >= window.since) && (!window.until || e.at < window.until)).slice(0, window.limit);
@@ -25,5 +34,7 @@ export function renderRotationTrail(events: readonly RotationEventRecord[], form
   if (events.length === 0) return 'No rotation steps recorded for this credential.';
   const rows = events.map((e) => [e.at, e.step, e.outcome, e.last4 ? `…${e.last4}` : '', e.rotationId, e.runId, e.error ?? '']);
   const header = ['time', 'step', 'outcome', 'token', 'rotation', 'run', 'error'];
-  return alignColumns([header, ...rows]).map((line) => line.trimEnd()).join('\n');
+  return alignColumns([header, ...rows])
+    .map((line) => line.trimEnd())
+    .join('\n');
 }

@@ -10,7 +10,10 @@ import { EXIT, type CliIo } from '../io.js';
  * (HF_IAM_SYNC_CONFIG). `npm run package` runs it on the configFile parameter.
  */
 export async function runCompileCommand(args: { config: string; out: string | undefined }, io: CliIo): Promise<number> {
-  if (!args.out) throw new ConfigError(['compile needs --out FILE.json: where to write the compiled configuration (the Lambda functions read it through HF_IAM_SYNC_CONFIG)']);
+  if (!args.out)
+    throw new ConfigError([
+      'compile needs --out FILE.json: where to write the compiled configuration (the Lambda functions read it through HF_IAM_SYNC_CONFIG)',
+    ]);
   const text = await readFile(resolve(io.cwd, args.config), 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new ConfigError([`cannot read configuration file ${args.config}: ${error.code ?? error.message}`]);
   });

@@ -17,7 +17,7 @@ import type { CliIo } from '../io.js';
 type Step = (title: string, argv: string[], env?: Record<string, string>) => Promise<number>;
 
 export async function ciTokenStep(sandbox: Sandbox, config: string, io: CliIo, out: CliIo, step: Step): Promise<boolean> {
-  out.stdout('\n━━━ 8. CI jobs: a least-privilege Hub token from the job\'s OIDC identity, dying on time\n');
+  out.stdout("\n━━━ 8. CI jobs: a least-privilege Hub token from the job's OIDC identity, dying on time\n");
   const github = new OidcIssuerStandIn('github');
   await github.start();
   seedCiAccess(sandbox.hub, 'ci-broker');
@@ -29,31 +29,65 @@ export async function ciTokenStep(sandbox: Sandbox, config: string, io: CliIo, o
   try {
     const exchange = async (title: string, claims: Record<string, unknown>, audience: string) => {
       const subject = await github.mint(claims, { audience });
-      out.stdout(`\n━━━ ${title}\n$ curl -X POST ${broker.url}oauth/token -H 'content-type: application/json' \\\n    -d '{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token_type": "…:id_token", "subject_token": "<the job's ID token, aud ${audience}>", "resource": "llama-train"}'`);
+      out.stdout(
+        `\n━━━ ${title}\n$ curl -X POST ${broker.url}oauth/token -H 'content-type: application/json' \\\n    -d '{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token_type": "…:id_token", "subject_token": "<the job's ID token, aud ${audience}>", "resource": "llama-train"}'`,
+      );
       const answer = await fetch(`${broker.url}oauth/token`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', subject_token: subject, resource: 'llama-train' }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+          subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+          subject_token: subject,
+          resource: 'llama-train',
+        }),
       });
       const body = (await answer.json()) as Record<string, unknown>;
       const shown = typeof body.access_token === 'string' ? { ...body, access_token: `hf_…${body.access_token.slice(-4)} (masked)` } : body;
       out.stdout(`HTTP ${answer.status} ${JSON.stringify(shown)}`);
       return body;
     };
-    const issued = await exchange('8a. A GitHub Actions job on acme/llama-ft, branch main, exchanges its ID token', { repository: 'acme/llama-ft', ref: 'refs/heads/main' }, 'acme');
+    const issued = await exchange(
+      '8a. A GitHub Actions job on acme/llama-ft, branch main, exchanges its ID token',
+      { repository: 'acme/llama-ft', ref: 'refs/heads/main' },
+      'acme',
+    );
     const token = String(issued.access_token);
-    const push = await fetch(`${sandbox.hub.baseUrl}/api/models/acme/llama-ft/commit/main`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"summary": "checkpoint 42"}' });
-    const other = await fetch(`${sandbox.hub.baseUrl}/api/models/acme/other-model/commit/main`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"summary": "x"}' });
-    out.stdout(`The job pushes a checkpoint to acme/llama-ft with it: HTTP ${push.status}; to acme/other-model: HTTP ${other.status} (not in its policy).`);
+    const push = await fetch(`${sandbox.hub.baseUrl}/api/models/acme/llama-ft/commit/main`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"summary": "checkpoint 42"}',
+    });
+    const other = await fetch(`${sandbox.hub.baseUrl}/api/models/acme/other-model/commit/main`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"summary": "x"}',
+    });
+    out.stdout(
+      `The job pushes a checkpoint to acme/llama-ft with it: HTTP ${push.status}; to acme/other-model: HTTP ${other.status} (not in its policy).`,
+    );
     const wrongBranch = await exchange('8b. The same job on branch dev', { repository: 'acme/llama-ft', ref: 'refs/heads/dev' }, 'acme');
-    const hubAudience = await exchange('8c. A token minted for the Hub\'s own Trusted Publishers exchange', { repository: 'acme/llama-ft', ref: 'refs/heads/main' }, 'https://huggingface.co');
-    await step('8d. The broker\'s live tokens (never a value)', ['ci-tokens', '--config', config]);
+    const hubAudience = await exchange(
+      "8c. A token minted for the Hub's own Trusted Publishers exchange",
+      { repository: 'acme/llama-ft', ref: 'refs/heads/main' },
+      'https://huggingface.co',
+    );
+    await step("8d. The broker's live tokens (never a value)", ['ci-tokens', '--config', config]);
     out.stdout('\n━━━ 8e. 16 minutes later (the clock moved forward): the sweeper deletes the token at its TTL\n');
     const ports = await broker.setup.sweep();
     const report = await sweepCiTokens({ ...ports, clock: () => new Date(Date.now() + 16 * 60_000) }, broker.setup.settings);
     const after = await fetch(`${sandbox.hub.baseUrl}/api/whoami-v2`, { headers: { authorization: `Bearer ${token}` } });
-    out.stdout(`Swept: ${report.deleted.map((d) => `${d.tokenId} (${d.reason})`).join(', ') || 'nothing'}; the Hub now answers the token with HTTP ${after.status}.`);
+    out.stdout(
+      `Swept: ${report.deleted.map((d) => `${d.tokenId} (${d.reason})`).join(', ') || 'nothing'}; the Hub now answers the token with HTTP ${after.status}.`,
+    );
     await step('8f. Every exchange in the audit trail, issued and refused', ['audit', '--config', config, '--trigger', 'ci']);
-    return push.status === 200 && other.status !== 200 && wrongBranch.error === 'unauthorized_client' && hubAudience.error === 'invalid_grant' && after.status === 401;
+    return (
+      push.status === 200 &&
+      other.status !== 200 &&
+      wrongBranch.error === 'unauthorized_client' &&
+      hubAudience.error === 'invalid_grant' &&
+      after.status === 401
+    );
   } finally {
     await broker.stop();
     await github.stop();

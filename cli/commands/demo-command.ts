@@ -20,8 +20,11 @@ export async function runDemo(io: CliIo): Promise<number> {
   // A demo key for saved plans (in real use: a secret only the people who apply plans hold). The
   // steps' notes (plan saved, review written) are part of the story: they go to stdout too.
   const sub: CliIo = {
-    ...io, env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo', HF_IAM_SYNC_PLAN_KEY: 'demo-plan-key-not-a-secret-0123456789' },
-    prompt: undefined, progress: undefined, stderr: io.stdout,
+    ...io,
+    env: { ...io.env, ...sandbox.env, HF_IAM_SYNC_ACTOR: 'demo', HF_IAM_SYNC_PLAN_KEY: 'demo-plan-key-not-a-secret-0123456789' },
+    prompt: undefined,
+    progress: undefined,
+    stderr: io.stdout,
   };
   const savedPlan = join(dir, 'plan.json');
   const reviewPage = join(tmpdir(), 'hf-iam-sync-demo-access-review.html');
@@ -32,8 +35,20 @@ export async function runDemo(io: CliIo): Promise<number> {
   try {
     io.stdout(`Sandbox up: Okta ${sandbox.okta.baseUrl}, Hub ${sandbox.hub.baseUrl}, DynamoDB ${sandbox.dynamoEndpoint}`);
     io.stdout(`\nConfiguration (${config}):\n${sandbox.configText}`);
-    await step('1. Plan: what would change, and why; saved, signed, for review (writes nothing to the Hub)', ['plan', '--config', config, '--out', savedPlan]);
-    const applied = await step('2. Apply exactly the reviewed plan (each member checked against the plan first)', ['apply', '--config', config, savedPlan, '--yes']);
+    await step('1. Plan: what would change, and why; saved, signed, for review (writes nothing to the Hub)', [
+      'plan',
+      '--config',
+      config,
+      '--out',
+      savedPlan,
+    ]);
+    const applied = await step('2. Apply exactly the reviewed plan (each member checked against the plan first)', [
+      'apply',
+      '--config',
+      config,
+      savedPlan,
+      '--yes',
+    ]);
     if (applied !== EXIT.ok) io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
     const again = await step('3. Plan again: the organization now matches Okta', ['plan', '--config', config]);
     await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
@@ -41,11 +56,28 @@ export async function runDemo(io: CliIo): Promise<number> {
     await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
     const rotated = await rotationStep(sandbox, config, sub, io, step);
     const ci = await ciTokenStep(sandbox, config, sub, io, step);
-    const healthy = await step('9. doctor: the set-up checks out (rotation and CI policies too); the sample company\'s people problems are warnings', ['doctor', '--config', config]);
-    const reviewed = await step('10. Access review: who has access today, and why — people and CI policies', ['access-review', '--config', config]);
-    const page = await step('11. The same review as one self-contained HTML page, for the auditor', ['access-review', '--config', config, '--format', 'html', '--out', reviewPage]);
+    const healthy = await step(
+      "9. doctor: the set-up checks out (rotation and CI policies too); the sample company's people problems are warnings",
+      ['doctor', '--config', config],
+    );
+    const reviewed = await step('10. Access review: who has access today, and why — people and CI policies', [
+      'access-review',
+      '--config',
+      config,
+    ]);
+    const page = await step('11. The same review as one self-contained HTML page, for the auditor', [
+      'access-review',
+      '--config',
+      config,
+      '--format',
+      'html',
+      '--out',
+      reviewPage,
+    ]);
     io.stdout(`\nThe access review's page: ${reviewPage}`);
-    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated && ci && reviewed === EXIT.ok && page === EXIT.ok ? EXIT.ok : EXIT.failed;
+    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated && ci && reviewed === EXIT.ok && page === EXIT.ok
+      ? EXIT.ok
+      : EXIT.failed;
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });

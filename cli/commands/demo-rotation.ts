@@ -20,7 +20,13 @@ import { renderRotation } from './rotate-command.js';
 const CI_SECRET = 'hf-iam-sync/demo/credentials/ci-models';
 const OAUTH_CLIENT_SECRET = 'sandbox-oauth-client-secret';
 
-export async function rotationStep(sandbox: Sandbox, config: string, io: CliIo, out: CliIo, step: (title: string, argv: string[], env?: Record<string, string>) => Promise<number>): Promise<boolean> {
+export async function rotationStep(
+  sandbox: Sandbox,
+  config: string,
+  io: CliIo,
+  out: CliIo,
+  step: (title: string, argv: string[], env?: Record<string, string>) => Promise<number>,
+): Promise<boolean> {
   out.stdout('\n━━━ 7. Token rotation: tokens nobody pastes by hand\n');
   const secrets = new SecretsManagerStandIn();
   await secrets.start();
@@ -48,14 +54,23 @@ credentials:
     await step('7a. What rotation would do (writes nothing)', ['rotate', '--config', config, '--dry-run'], env);
     await step('7b. First rotation: mint → AWSPENDING → verify with whoami-v2 → AWSCURRENT', ['rotate', '--config', config], env);
     const v1 = secrets.valueAt(CI_SECRET)!;
-    out.stdout(`\nA CI job reads ${CI_SECRET} (AWSCURRENT): …${v1.slice(-4)}, the Hub ${sandbox.hub.accepts(v1) ? 'accepts' : 'REJECTS'} it.`);
+    out.stdout(
+      `\nA CI job reads ${CI_SECRET} (AWSCURRENT): …${v1.slice(-4)}, the Hub ${sandbox.hub.accepts(v1) ? 'accepts' : 'REJECTS'} it.`,
+    );
     await step('7c. Rotate ci-models now (weekly on its own)', ['rotate', '--config', config, '--credential', 'ci-models'], env);
     const v2 = secrets.valueAt(CI_SECRET)!;
-    out.stdout(`\nAWSCURRENT …${v2.slice(-4)} (accepted: ${sandbox.hub.accepts(v2)}); AWSPREVIOUS …${secrets.valueAt(CI_SECRET, 'AWSPREVIOUS')?.slice(-4)} still accepted during the grace period: ${sandbox.hub.accepts(v1)}`);
+    out.stdout(
+      `\nAWSCURRENT …${v2.slice(-4)} (accepted: ${sandbox.hub.accepts(v2)}); AWSPREVIOUS …${secrets.valueAt(CI_SECRET, 'AWSPREVIOUS')?.slice(-4)} still accepted during the grace period: ${sandbox.hub.accepts(v1)}`,
+    );
 
     out.stdout('\n━━━ 7d. An hour later (the clock moved forward): the old token is deleted\n');
     const parsed = await loadConfig(config);
-    const { ports, close } = await composeRotation(parsed, readRotationSecrets({ ...io.env, ...env }, parsed), { ...io.env, ...env }, { state: stateOption(io) });
+    const { ports, close } = await composeRotation(
+      parsed,
+      readRotationSecrets({ ...io.env, ...env }, parsed),
+      { ...io.env, ...env },
+      { state: stateOption(io) },
+    );
     try {
       const later = { ...ports, clock: () => new Date(Date.now() + 61 * 60_000) };
       const report = await rotateTokens(later, parsed.credentials, 'acme', { dryRun: false, runId: newRunId() });
@@ -64,8 +79,13 @@ credentials:
       await close();
     }
     await step('7e. The rotation trail, for an auditor', ['audit', '--config', config, '--credential', 'ci-models'], env);
-    const ok = !sandbox.hub.accepts(v1) && sandbox.hub.accepts(secrets.valueAt(CI_SECRET)!) && sandbox.hub.accepts(secrets.valueAt('hf-iam-sync/demo/credentials/ada-notebooks')!);
-    out.stdout(`\nOld token …${v1.slice(-4)} accepted now: ${sandbox.hub.accepts(v1)}. No token value was printed above: only last four characters and fingerprints.`);
+    const ok =
+      !sandbox.hub.accepts(v1) &&
+      sandbox.hub.accepts(secrets.valueAt(CI_SECRET)!) &&
+      sandbox.hub.accepts(secrets.valueAt('hf-iam-sync/demo/credentials/ada-notebooks')!);
+    out.stdout(
+      `\nOld token …${v1.slice(-4)} accepted now: ${sandbox.hub.accepts(v1)}. No token value was printed above: only last four characters and fingerprints.`,
+    );
     return ok;
   } finally {
     await secrets.stop();

@@ -10,7 +10,10 @@ import type { Composition } from '../../composition/compose.js';
 /** The broker's policies, checked with HF_TOKEN against the Hub's service accounts and repositories. */
 async function ciFindings(config: Config, composition: Composition, io: CliIo): Promise<Finding[]> {
   const hub = composeCiHub(config, io.env.HF_TOKEN);
-  const plan = await composition.ports.hub.whoami().then((me) => me.plan, () => null);
+  const plan = await composition.ports.hub.whoami().then(
+    (me) => me.plan,
+    () => null,
+  );
   return ciAccessFindings(config, hub, plan);
 }
 
@@ -23,7 +26,10 @@ function renderFindings(findings: readonly Finding[], color: boolean): string {
     return `${status === 'pass' ? '\x1b[32m' : status === 'warn' ? '\x1b[33m' : '\x1b[31m'}${label}\x1b[0m`;
   };
   const width = Math.max(...findings.map((f) => f.check.length));
-  const lines = findings.flatMap((f) => [`${paint(f.status)}  ${f.check.padEnd(width)}  ${f.summary}`, ...(f.fix ? [`${' '.repeat(width + 8)}fix: ${f.fix}`] : [])]);
+  const lines = findings.flatMap((f) => [
+    `${paint(f.status)}  ${f.check.padEnd(width)}  ${f.summary}`,
+    ...(f.fix ? [`${' '.repeat(width + 8)}fix: ${f.fix}`] : []),
+  ]);
   const count = (s: Finding['status']) => findings.filter((f) => f.status === s).length;
   return [...lines, '', `doctor: ${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed`].join('\n');
 }
@@ -38,7 +44,11 @@ export async function runDoctorCommand(args: { config: string; json: boolean }, 
   try {
     const findings = await runDoctor(composition.ports, config);
     if (config.ciAccess.issuers.length > 0) findings.push(...(await ciFindings(config, composition, io)));
-    io.stdout(args.json ? JSON.stringify({ ok: !findings.some((f) => f.status === 'fail'), findings }, null, 2) : renderFindings(findings, io.color));
+    io.stdout(
+      args.json
+        ? JSON.stringify({ ok: !findings.some((f) => f.status === 'fail'), findings }, null, 2)
+        : renderFindings(findings, io.color),
+    );
     return findings.some((f) => f.status === 'fail') ? EXIT.failed : EXIT.ok;
   } finally {
     await composition.close();

@@ -21,11 +21,19 @@ export async function runDriftCommand(args: { config: string; since: string | un
     const since = sinceFlag ?? last?.startedAt ?? new Date(Date.now() - 7 * 86_400_000).toISOString();
     const changes = detectOutOfBand(log, { since, ourUser: me.user });
     if (args.json) {
-      io.stdout(JSON.stringify({ organization: org, since, sinceRun: args.since ? null : last?.runId ?? null, ourUser: me.user, changes }, null, 2));
+      io.stdout(
+        JSON.stringify(
+          { organization: org, since, sinceRun: args.since ? null : (last?.runId ?? null), ourUser: me.user, changes },
+          null,
+          2,
+        ),
+      );
     } else if (changes.length === 0) {
       io.stdout(`No membership changes on "${org}" outside hf-iam-sync since ${since}.`);
     } else {
-      io.stdout(`Membership changes on "${org}" made outside hf-iam-sync since ${since}${last && !args.since ? ` (run ${last.runId})` : ''}:\n`);
+      io.stdout(
+        `Membership changes on "${org}" made outside hf-iam-sync since ${since}${last && !args.since ? ` (run ${last.runId})` : ''}:\n`,
+      );
       for (const c of changes) io.stdout(`  ${c.at}  ${c.author.padEnd(16)} ${c.type.padEnd(28)} ${c.message}`);
       io.stdout('\nThe next reconcile reverts those that disagree with Okta; `hf-iam-sync plan` shows which.');
     }

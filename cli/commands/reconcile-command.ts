@@ -29,9 +29,14 @@ function renderResult(outcome: ReconcileOutcome): string {
   const failed = outcome.result?.failed.length ?? 0;
   const held = outcome.result?.held.length ?? 0;
   const superseded = outcome.result?.superseded.length ?? 0;
-  lines.push('', `Apply ${outcome.outcome}: ${applied} applied, ${failed} failed, ${outcome.plan.blocked.length} blocked${held ? `, ${held} held (inconsistent read)` : ''}${superseded ? `, ${superseded} superseded (the member changed since the plan: decided again alone)` : ''}. Run ${outcome.runId} is in the audit trail.`);
+  lines.push(
+    '',
+    `Apply ${outcome.outcome}: ${applied} applied, ${failed} failed, ${outcome.plan.blocked.length} blocked${held ? `, ${held} held (inconsistent read)` : ''}${superseded ? `, ${superseded} superseded (the member changed since the plan: decided again alone)` : ''}. Run ${outcome.runId} is in the audit trail.`,
+  );
   if (outcome.outcome === 'stopped' && outcome.ticket) {
-    lines.push(`It stopped after ${outcome.ticket.cursor} of ${outcome.ticket.total} changes (its deadline came, or another run took the lease); continue it from there with: hf-iam-sync apply --config … --resume ${outcome.runId}`);
+    lines.push(
+      `It stopped after ${outcome.ticket.cursor} of ${outcome.ticket.total} changes (its deadline came, or another run took the lease); continue it from there with: hf-iam-sync apply --config … --resume ${outcome.runId}`,
+    );
   }
   return lines.join('\n');
 }
@@ -42,7 +47,13 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
   try {
     io.progress?.('reading Okta and the Hub…');
     if (mode === 'plan') {
-      const { plan } = await reconcile(composition.ports, config, { dryRun: true, scope, trigger: 'cli', actor: actorOf(io), ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}) });
+      const { plan } = await reconcile(composition.ports, config, {
+        dryRun: true,
+        scope,
+        trigger: 'cli',
+        actor: actorOf(io),
+        ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}),
+      });
       io.progress?.('');
       io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
       if (args.out !== undefined) await writeSavedPlan(plan, config, args.config, args.out, io);
@@ -54,18 +65,28 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
       return EXIT.usage;
     }
     const outcome = await reconcile(composition.ports, config, {
-      dryRun: false, scope, trigger: 'cli', actor: actorOf(io), ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}),
-      ...(io.progress ? { onProgress: (done: number, total: number) => io.progress!(done === total ? '' : `applying: ${done}/${total} changes`) } : {}),
+      dryRun: false,
+      scope,
+      trigger: 'cli',
+      actor: actorOf(io),
+      ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}),
+      ...(io.progress
+        ? { onProgress: (done: number, total: number) => io.progress!(done === total ? '' : `applying: ${done}/${total} changes`) }
+        : {}),
       confirm: async (plan) => {
         io.progress?.('');
         if (!args.json) io.stdout(renderPlan(plan, { color: io.color }));
         if (args.yes) return true;
-        const answer = await io.prompt!(`\nApply these ${plan.changes.length} changes to "${plan.organization}"? Only 'yes' will be accepted: `);
+        const answer = await io.prompt!(
+          `\nApply these ${plan.changes.length} changes to "${plan.organization}"? Only 'yes' will be accepted: `,
+        );
         return answer.trim() === 'yes';
       },
     });
     if (args.json) {
-      io.stdout(JSON.stringify({ runId: outcome.runId, outcome: outcome.outcome, result: outcome.result ?? null, plan: outcome.plan }, null, 2));
+      io.stdout(
+        JSON.stringify({ runId: outcome.runId, outcome: outcome.outcome, result: outcome.result ?? null, plan: outcome.plan }, null, 2),
+      );
     } else if (outcome.outcome === 'declined') {
       io.stdout('Apply cancelled; nothing was changed.');
     } else if (outcome.plan.errored || outcome.plan.changes.length === 0) {

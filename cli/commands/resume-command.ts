@@ -14,24 +14,32 @@ export async function runResumeCommand(args: { config: string; run: string; yes:
     const { state } = composition.ports;
     const [stored, run] = await Promise.all([state.getStoredPlan(args.run), state.getRun(args.run)]);
     if (stored && run && !args.json) {
-      io.stdout(`Run ${args.run} (${run.trigger}, by ${run.actor}, started ${run.startedAt}): ${stored.cursor} of ${stored.total} changes settled`
-        + ` (${stored.counts.applied} applied, ${stored.counts.failed} failed, ${stored.counts.held} held, ${stored.counts.superseded} superseded), ${stored.total - stored.cursor} left`
-        + `${run.outcome ? `; it ended ${run.outcome}${run.error ? `: ${run.error}` : ''}` : '; it has no outcome (its execution may still be running: the lease says)'}.`);
+      io.stdout(
+        `Run ${args.run} (${run.trigger}, by ${run.actor}, started ${run.startedAt}): ${stored.cursor} of ${stored.total} changes settled` +
+          ` (${stored.counts.applied} applied, ${stored.counts.failed} failed, ${stored.counts.held} held, ${stored.counts.superseded} superseded), ${stored.total - stored.cursor} left` +
+          `${run.outcome ? `; it ended ${run.outcome}${run.error ? `: ${run.error}` : ''}` : '; it has no outcome (its execution may still be running: the lease says)'}.`,
+      );
     }
     if (!args.yes) {
       if (!io.prompt) {
         io.stderr('Refusing to resume without confirmation: there is no terminal to ask on. Pass --yes.');
         return EXIT.usage;
       }
-      const answer = await io.prompt(`\nResume run ${args.run} on "${config.policy.organization}"? Each change left is checked against the Hub first. Only 'yes' will be accepted: `);
+      const answer = await io.prompt(
+        `\nResume run ${args.run} on "${config.policy.organization}"? Each change left is checked against the Hub first. Only 'yes' will be accepted: `,
+      );
       if (answer.trim() !== 'yes') {
         io.stdout('Resume cancelled; nothing was changed.');
         return EXIT.failed;
       }
     }
     const done = await resumeRun(composition.ports, config, {
-      runId: args.run, trigger: 'cli', actor: actorOf(io),
-      ...(io.progress ? { onProgress: (n: number, total: number) => io.progress!(n === total ? '' : `applying: ${n}/${total} changes`) } : {}),
+      runId: args.run,
+      trigger: 'cli',
+      actor: actorOf(io),
+      ...(io.progress
+        ? { onProgress: (n: number, total: number) => io.progress!(n === total ? '' : `applying: ${n}/${total} changes`) }
+        : {}),
     });
     const outcome = done.run?.outcome ?? 'stopped';
     if (args.json) {
@@ -39,7 +47,10 @@ export async function runResumeCommand(args: { config: string; run: string; yes:
     } else {
       const lines = changeLines(done.result);
       const c = done.ticket.counts;
-      lines.push('', `Run ${args.run} ${outcome}: ${done.ticket.cursor} of ${done.ticket.total} changes settled — ${c.applied} applied, ${c.failed} failed, ${c.held} held, ${c.superseded} superseded (the whole run).${done.run?.error ? ` ${done.run.error}` : ''}`);
+      lines.push(
+        '',
+        `Run ${args.run} ${outcome}: ${done.ticket.cursor} of ${done.ticket.total} changes settled — ${c.applied} applied, ${c.failed} failed, ${c.held} held, ${c.superseded} superseded (the whole run).${done.run?.error ? ` ${done.run.error}` : ''}`,
+      );
       io.stdout(lines.join('\n'));
     }
     return outcome === 'succeeded' || outcome === 'no-changes' ? EXIT.ok : EXIT.failed;

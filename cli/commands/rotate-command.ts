@@ -15,7 +15,10 @@ import { stateOption } from '../command-setup.js';
  * service-account tokens. Exit 1 when a rotation failed, a credential is left overdue, or a dry run
  * finds a credential that cannot rotate (its service account is missing).
  */
-export async function runRotateCommand(args: { config: string; credential: string | undefined; dryRun: boolean; json: boolean }, io: CliIo): Promise<number> {
+export async function runRotateCommand(
+  args: { config: string; credential: string | undefined; dryRun: boolean; json: boolean },
+  io: CliIo,
+): Promise<number> {
   const config = await loadConfig(resolve(io.cwd, args.config));
   if (config.credentials.length === 0) {
     throw new ConfigError([`${args.config}: credentials: none configured; add one (see "Token rotation" in the README)`]);
@@ -23,7 +26,11 @@ export async function runRotateCommand(args: { config: string; credential: strin
   const { ports, close } = await composeRotation(config, readRotationSecrets(io.env, config), io.env, { state: stateOption(io) });
   try {
     io.progress?.(args.dryRun ? 'reading rotation state…' : 'rotating…');
-    const report = await rotateTokens(ports, config.credentials, config.policy.organization, { credential: args.credential, dryRun: args.dryRun, runId: newRunId() });
+    const report = await rotateTokens(ports, config.credentials, config.policy.organization, {
+      credential: args.credential,
+      dryRun: args.dryRun,
+      runId: newRunId(),
+    });
     io.progress?.('');
     io.stdout(args.json ? JSON.stringify(report, null, 2) : renderRotation(report, ports.clock()));
     // A credential asked for by name that was not rotated (another run held it) is a failure too.
@@ -35,7 +42,13 @@ export async function runRotateCommand(args: { config: string; credential: strin
   }
 }
 
-const OUTCOME: Record<CredentialResult['outcome'], string> = { rotated: 'rotated', 'up-to-date': 'up to date', failed: 'FAILED', skipped: 'skipped', suspended: 'SUSPENDED' };
+const OUTCOME: Record<CredentialResult['outcome'], string> = {
+  rotated: 'rotated',
+  'up-to-date': 'up to date',
+  failed: 'FAILED',
+  skipped: 'skipped',
+  suspended: 'SUSPENDED',
+};
 
 export function renderRotation(report: RotationReport, now: Date): string {
   const lines = [report.dryRun ? `Rotation dry run ${report.runId}: nothing is written.` : `Rotation run ${report.runId}`, ''];
@@ -45,7 +58,8 @@ export function renderRotation(report: RotationReport, now: Date): string {
     const verb = d.action === 'none' ? 'up to date' : d.action === 'resume' ? `would resume at "${d.resumeAt}"` : 'would rotate';
     lines.push(`  ${d.credential.padEnd(width)}  ${verb}: ${d.reason}`);
     if (d.problem) lines.push(`  ${''.padEnd(width)}  PROBLEM: ${d.problem.replace(/^Invalid configuration:\n\s*- /, '')}`);
-    for (const old of d.deletions) lines.push(`  ${''.padEnd(width)}  would delete old token …${old.last4} (grace period ended ${old.deleteAfter})`);
+    for (const old of d.deletions)
+      lines.push(`  ${''.padEnd(width)}  would delete old token …${old.last4} (grace period ended ${old.deleteAfter})`);
   }
   for (const r of report.results) {
     lines.push(`  ${r.credential.padEnd(width)}  ${OUTCOME[r.outcome]}${r.failedStep ? ` at ${r.failedStep}` : ''}: ${r.detail}`);
@@ -64,7 +78,9 @@ export function renderRotation(report: RotationReport, now: Date): string {
   else {
     lines.push('Orphan tokens (service-account tokens no managed credential knows; delete them or manage them):');
     for (const o of report.orphans) {
-      lines.push(`  ${o.serviceAccount}  ${o.tokenId}  "${o.displayName}"  …${o.last4 ?? '????'}  created ${o.createdAt}${o.createdFor ? `  (made by hf-iam-sync for "${o.createdFor}")` : ''}`);
+      lines.push(
+        `  ${o.serviceAccount}  ${o.tokenId}  "${o.displayName}"  …${o.last4 ?? '????'}  created ${o.createdAt}${o.createdFor ? `  (made by hf-iam-sync for "${o.createdFor}")` : ''}`,
+      );
     }
   }
   return lines.join('\n');

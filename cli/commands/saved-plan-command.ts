@@ -22,7 +22,9 @@ const MIN_KEY = 32;
 function planKey(io: CliIo): string {
   const key = io.env.HF_IAM_SYNC_PLAN_KEY;
   if (!key || key.length < MIN_KEY) {
-    throw new ConfigError([`HF_IAM_SYNC_PLAN_KEY must be set to a secret of at least ${MIN_KEY} characters that only the people who apply plans hold: saved plans are signed with it, and an edited plan is refused`]);
+    throw new ConfigError([
+      `HF_IAM_SYNC_PLAN_KEY must be set to a secret of at least ${MIN_KEY} characters that only the people who apply plans hold: saved plans are signed with it, and an edited plan is refused`,
+    ]);
   }
   return key;
 }
@@ -32,7 +34,9 @@ export async function writeSavedPlan(plan: Plan, config: Config, configPath: str
   const key = planKey(io);
   const saved = savePlan(plan, { createdAt: new Date().toISOString(), createdBy: actorOf(io), configSha256: config.sourceSha256 }, key);
   await writeFile(resolve(io.cwd, out), `${JSON.stringify(saved, null, 2)}\n`);
-  io.stderr(`Plan saved to ${out} (signed; ${plan.changes.length} change(s)). Apply exactly it with: hf-iam-sync apply --config ${configPath} ${out}`);
+  io.stderr(
+    `Plan saved to ${out} (signed; ${plan.changes.length} change(s)). Apply exactly it with: hf-iam-sync apply --config ${configPath} ${out}`,
+  );
 }
 
 export interface ApplyFileArgs {
@@ -57,21 +61,44 @@ export async function runApplyFile(args: ApplyFileArgs, io: CliIo): Promise<numb
         io.stderr('Refusing to apply without confirmation: there is no terminal to ask on. Pass --yes once the plan file is approved.');
         return EXIT.usage;
       }
-      if ((await io.prompt(`\nApply these ${saved.plan.changes.length} changes to "${saved.plan.organization}"? Only 'yes' will be accepted: `)).trim() !== 'yes') {
+      if (
+        (
+          await io.prompt(
+            `\nApply these ${saved.plan.changes.length} changes to "${saved.plan.organization}"? Only 'yes' will be accepted: `,
+          )
+        ).trim() !== 'yes'
+      ) {
         io.stdout('Apply cancelled; nothing was changed.');
         return EXIT.failed;
       }
     }
     const outcome = await applySavedPlan(composition.ports, config, saved, { actor: actorOf(io), allOrNothing: args.allOrNothing });
     if (args.json) {
-      io.stdout(JSON.stringify({ runId: outcome.runId, outcome: outcome.outcome, stale: outcome.stale.map((s) => ({ changeId: s.change.id, user: s.change.user, reason: s.reason })), result: outcome.result ?? null }, null, 2));
+      io.stdout(
+        JSON.stringify(
+          {
+            runId: outcome.runId,
+            outcome: outcome.outcome,
+            stale: outcome.stale.map((s) => ({ changeId: s.change.id, user: s.change.user, reason: s.reason })),
+            result: outcome.result ?? null,
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       const lines = [
         ...changeLines(outcome.result),
         ...outcome.stale.map((s) => `  ! ${s.change.user}: ${s.change.action} refused, stale: ${s.reason}`),
       ];
       const none = args.allOrNothing && outcome.stale.length > 0 ? ' (--all-or-nothing: nothing applied)' : '';
-      io.stdout([...lines, '', `Apply ${outcome.outcome}${none}: ${outcome.result?.applied.length ?? 0} applied, ${outcome.result?.failed.length ?? 0} failed, ${outcome.stale.length} stale. Run ${outcome.runId} is in the audit trail.`].join('\n'));
+      io.stdout(
+        [
+          ...lines,
+          '',
+          `Apply ${outcome.outcome}${none}: ${outcome.result?.applied.length ?? 0} applied, ${outcome.result?.failed.length ?? 0} failed, ${outcome.stale.length} stale. Run ${outcome.runId} is in the audit trail.`,
+        ].join('\n'),
+      );
     }
     return outcome.outcome === 'succeeded' || outcome.outcome === 'no-changes' ? EXIT.ok : EXIT.failed;
   } finally {

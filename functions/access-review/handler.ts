@@ -8,7 +8,10 @@ import { publishAccessReview } from '../../shared/reconcile/access-review.js';
  */
 export const handler = withMiddleware(async () => {
   const { config, composition } = await lambdaSetup();
-  const { json, html, review } = await publishAccessReview({ ...composition.ports, reports: lambdaReportStore(), events: lambdaEventSink() }, config);
+  const { json, html, review } = await publishAccessReview(
+    { ...composition.ports, reports: lambdaReportStore(), events: lambdaEventSink() },
+    config,
+  );
   logger.info('access review written', { json, html, members: review.summary.members, flags: review.summary.byFlag });
   return { json, html, summary: review.summary };
 });

@@ -18,27 +18,35 @@ import { describeError } from '../../shared/runtime/errors.js';
  *   furthest-behind destination is (the AuditBacklog alarm). A destination that fails is reported
  *   and retried at the next run; a Hub that cannot be read fails the invocation.
  */
-export const handler = withMiddleware(async (event: Partial<DynamoDBStreamEvent>): Promise<DynamoDBBatchResponse | Record<string, unknown>> => {
-  const setup = await auditForwarderSetup();
-  if (Array.isArray(event.Records)) {
-    const batch = setup.recordsOf(event.Records);
-    try {
-      const deliveries = await forwardOwnRecords(setup.own, setup.organization, batch);
-      recordOwnForwarding(deliveries);
-      logger.info('own audit records forwarded', { records: batch.length, deliveries });
-      return { batchItemFailures: [] };
-    } catch (error) {
-      logger.error('own audit records not forwarded: the stream delivers the batch again', { records: batch.length, error: describeError(error) });
-      const first = event.Records[0]?.dynamodb?.SequenceNumber;
-      return { batchItemFailures: first ? [{ itemIdentifier: first }] : [] };
+export const handler = withMiddleware(
+  async (event: Partial<DynamoDBStreamEvent>): Promise<DynamoDBBatchResponse | Record<string, unknown>> => {
+    const setup = await auditForwarderSetup();
+    if (Array.isArray(event.Records)) {
+      const batch = setup.recordsOf(event.Records);
+      try {
+        const deliveries = await forwardOwnRecords(setup.own, setup.organization, batch);
+        recordOwnForwarding(deliveries);
+        logger.info('own audit records forwarded', { records: batch.length, deliveries });
+        return { batchItemFailures: [] };
+      } catch (error) {
+        logger.error('own audit records not forwarded: the stream delivers the batch again', {
+          records: batch.length,
+          error: describeError(error),
+        });
+        const first = event.Records[0]?.dynamodb?.SequenceNumber;
+        return { batchItemFailures: first ? [{ itemIdentifier: first }] : [] };
+      }
     }
-  }
-  // Settled both: a Hub that cannot be read still lets the backlogs drain before the invocation fails.
-  const [hubRun, drained] = await Promise.allSettled([forwardHubAudit(setup.hub.ports, setup.hub.settings), drainBacklogs(setup.own, setup.organization)]);
-  if (hubRun.status === 'rejected') throw hubRun.reason;
-  if (drained.status === 'rejected') throw drained.reason;
-  const [hub, backlogs] = [hubRun.value, drained.value];
-  recordForwarding(hub, backlogs);
-  logger.info('audit forwarded', { hub, backlogs });
-  return { hub, backlogs };
-});
+    // Settled both: a Hub that cannot be read still lets the backlogs drain before the invocation fails.
+    const [hubRun, drained] = await Promise.allSettled([
+      forwardHubAudit(setup.hub.ports, setup.hub.settings),
+      drainBacklogs(setup.own, setup.organization),
+    ]);
+    if (hubRun.status === 'rejected') throw hubRun.reason;
+    if (drained.status === 'rejected') throw drained.reason;
+    const [hub, backlogs] = [hubRun.value, drained.value];
+    recordForwarding(hub, backlogs);
+    logger.info('audit forwarded', { hub, backlogs });
+    return { hub, backlogs };
+  },
+);

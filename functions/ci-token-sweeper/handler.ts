@@ -15,6 +15,11 @@ export const handler = withMiddleware(async () => {
     throw error;
   });
   recordSweep(report);
-  logger.info('ci tokens swept', { runId: report.runId, live: report.live, deleted: report.deleted, orphansDeleted: report.orphansDeleted });
+  logger.info('ci tokens swept', {
+    runId: report.runId,
+    live: report.live,
+    deleted: report.deleted,
+    orphansDeleted: report.orphansDeleted,
+  });
   return report;
 });

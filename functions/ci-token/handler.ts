@@ -20,6 +20,18 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEventV2) => {
 });
 
 function exchangeLog(outcome: Awaited<ReturnType<typeof exchangeCiToken>>): Record<string, unknown> {
-  if (outcome.kind === 'issued') return { outcome: 'issued', policy: outcome.record.policy, tokenId: outcome.record.tokenId, runId: outcome.record.runId, claims: outcome.record.claims };
-  return { outcome: outcome.kind, status: outcome.status, description: outcome.description, ...('error' in outcome ? { error: outcome.error } : {}) };
+  if (outcome.kind === 'issued')
+    return {
+      outcome: 'issued',
+      policy: outcome.record.policy,
+      tokenId: outcome.record.tokenId,
+      runId: outcome.record.runId,
+      claims: outcome.record.claims,
+    };
+  return {
+    outcome: outcome.kind,
+    status: outcome.status,
+    description: outcome.description,
+    ...('error' in outcome ? { error: outcome.error } : {}),
+  };
 }

@@ -13,7 +13,11 @@ export const handler = withMiddleware(async (event: SQSEvent | EventBridgeEvent<
   const { config, composition } = await lambdaSetup();
   const ports = { ...composition.ports, events: lambdaEventSink() };
   if ('Records' in event) {
-    const result = await handleQueuedEvents(ports, config, event.Records.map((r) => ({ id: r.messageId, body: r.body })));
+    const result = await handleQueuedEvents(
+      ports,
+      config,
+      event.Records.map((r) => ({ id: r.messageId, body: r.body })),
+    );
     for (const o of result.messages) logger[o.outcome === 'rejected' ? 'warn' : 'info']('okta event handled', { ...o });
     for (const r of result.results) recordEvents(r.source, r.received, r.result, r.published, new Date());
     return { batchItemFailures: result.batchItemFailures };
@@ -23,6 +27,9 @@ export const handler = withMiddleware(async (event: SQSEvent | EventBridgeEvent<
   recordEvents('eventbridge', 1, result, [String((event.detail as { published?: unknown } | null)?.published ?? '')], new Date());
   // Failed, or held by another invocation (a crashed one's claim ends with its deadline): throw, so Lambda retries.
   const failed = result.outcomes.find((o) => o.outcome === 'failed' || o.outcome === 'in-progress');
-  if (failed) throw new Error(`Okta event ${failed.uuid} ${failed.outcome === 'failed' ? 'failed' : 'is in progress elsewhere'} and will be retried: ${failed.detail}`);
+  if (failed)
+    throw new Error(
+      `Okta event ${failed.uuid} ${failed.outcome === 'failed' ? 'failed' : 'is in progress elsewhere'} and will be retried: ${failed.detail}`,
+    );
   return result;
 });

@@ -10,8 +10,15 @@ export const handler = withMiddleware(async () => {
   const count = (o: string) => result.outcomes.filter((x) => x.outcome === o).length;
   recordReceived('poll', result.events);
   logger.info('okta log poll', {
-    pages: result.pages, events: result.events, caughtUp: result.caughtUp,
-    processed: count('processed'), duplicates: count('duplicate'), inProgress: count('in-progress'), ignored: count('ignored'), rejected: count('rejected'), failed: count('failed'),
+    pages: result.pages,
+    events: result.events,
+    caughtUp: result.caughtUp,
+    processed: count('processed'),
+    duplicates: count('duplicate'),
+    inProgress: count('in-progress'),
+    ignored: count('ignored'),
+    rejected: count('rejected'),
+    failed: count('failed'),
   });
   const failed = result.outcomes.find((o) => o.outcome === 'failed');
   if (failed) throw new Error(`Okta event ${failed.uuid} failed; the cursor stays before it and the next poll retries: ${failed.detail}`);

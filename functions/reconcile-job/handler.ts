@@ -16,13 +16,31 @@ export const handler = withMiddleware(async (event: unknown) => {
   if ('ended' in done) {
     logger.info('reconcile planned', { runId: done.ended.runId, outcome: done.ended.outcome, stored: false });
   } else if (done.step === 'plan') {
-    logger.info(done.resumed ? 'run resumed' : 'reconcile planned', { runId: done.ticket.runId, cursor: done.ticket.cursor, total: done.ticket.total });
+    logger.info(done.resumed ? 'run resumed' : 'reconcile planned', {
+      runId: done.ticket.runId,
+      cursor: done.ticket.cursor,
+      total: done.ticket.total,
+    });
   } else if (done.step === 'apply') {
     const next = done.ticket;
-    logger.info('batch applied', { runId: next.runId, cursor: next.cursor, total: next.total, counts: next.counts, stoppedBy: next.stoppedBy, waitSeconds: next.waitSeconds });
+    logger.info('batch applied', {
+      runId: next.runId,
+      cursor: next.cursor,
+      total: next.total,
+      counts: next.counts,
+      stoppedBy: next.stoppedBy,
+      waitSeconds: next.waitSeconds,
+    });
   } else {
     recordJobRun(done.run, done.stored);
-    logger.info('reconcile finished', { runId: done.run.runId, outcome: done.run.outcome, applied: done.stored.counts.applied, failed: done.stored.counts.failed, batches: done.stored.batches, error: done.run.error });
+    logger.info('reconcile finished', {
+      runId: done.run.runId,
+      outcome: done.run.outcome,
+      applied: done.stored.counts.applied,
+      failed: done.stored.counts.failed,
+      batches: done.stored.batches,
+      error: done.run.error,
+    });
   }
   return machineAnswer(done);
 });

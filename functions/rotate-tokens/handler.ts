@@ -15,7 +15,14 @@ export const handler = withMiddleware(async (event: unknown) => {
   const { config, ports } = await rotationSetup();
   const report = await rotateTokens(ports, config.credentials, config.policy.organization, { ...request, runId: newRunId() });
   recordRotation(report, config.credentials);
-  for (const r of report.results) logger[r.outcome === 'failed' ? 'error' : 'info']('credential', { runId: report.runId, trigger: request.trigger, ...r });
-  logger.info('rotate-tokens finished', { runId: report.runId, dryRun: report.dryRun, overdue: report.overdue, orphans: report.orphans, orphanCheckError: report.orphanCheckError });
+  for (const r of report.results)
+    logger[r.outcome === 'failed' ? 'error' : 'info']('credential', { runId: report.runId, trigger: request.trigger, ...r });
+  logger.info('rotate-tokens finished', {
+    runId: report.runId,
+    dryRun: report.dryRun,
+    overdue: report.overdue,
+    orphans: report.orphans,
+    orphanCheckError: report.orphanCheckError,
+  });
   return report;
 });

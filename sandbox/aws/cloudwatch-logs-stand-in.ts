@@ -30,8 +30,12 @@ const EVENT_OVERHEAD = 26;
 const DAY_MS = 86_400_000;
 
 type Body = {
-  logGroupName?: string; logStreamName?: string; retentionInDays?: number;
-  logEvents?: Array<{ timestamp?: number; message?: string }>; startFromHead?: boolean; limit?: number;
+  logGroupName?: string;
+  logStreamName?: string;
+  retentionInDays?: number;
+  logEvents?: Array<{ timestamp?: number; message?: string }>;
+  startFromHead?: boolean;
+  limit?: number;
 };
 
 export class CloudWatchLogsStandIn extends StandInServer {
@@ -54,12 +58,18 @@ export class CloudWatchLogsStandIn extends StandInServer {
       }
       const body = (req.body ?? {}) as Body;
       switch (target) {
-        case 'CreateLogGroup': return this.#createGroup(body);
-        case 'PutRetentionPolicy': return this.#retention(body);
-        case 'CreateLogStream': return this.#createStream(body);
-        case 'PutLogEvents': return this.#put(body);
-        case 'GetLogEvents': return this.#get(body);
-        default: return error('UnknownOperationException', `Operation ${target} is not supported by the stand-in`);
+        case 'CreateLogGroup':
+          return this.#createGroup(body);
+        case 'PutRetentionPolicy':
+          return this.#retention(body);
+        case 'CreateLogStream':
+          return this.#createStream(body);
+        case 'PutLogEvents':
+          return this.#put(body);
+        case 'GetLogEvents':
+          return this.#get(body);
+        default:
+          return error('UnknownOperationException', `Operation ${target} is not supported by the stand-in`);
       }
     });
   }
@@ -88,7 +98,8 @@ export class CloudWatchLogsStandIn extends StandInServer {
   #createStream(body: Body): SandboxResponse {
     const group = this.groups.get(body.logGroupName ?? '');
     if (!group) return error('ResourceNotFoundException', 'The specified log group does not exist.');
-    if (!body.logStreamName || /[:*]/.test(body.logStreamName)) return error('InvalidParameterException', 'logStreamName must be 1–512 characters, without : or *');
+    if (!body.logStreamName || /[:*]/.test(body.logStreamName))
+      return error('InvalidParameterException', 'logStreamName must be 1–512 characters, without : or *');
     if (group.streams.has(body.logStreamName)) return error('ResourceAlreadyExistsException', 'The specified log stream already exists');
     group.streams.set(body.logStreamName, []);
     return ok({});
@@ -114,7 +125,10 @@ export class CloudWatchLogsStandIn extends StandInServer {
     });
     this.puts.push({ group: body.logGroupName!, stream: body.logStreamName!, events: events.length });
     this.afterPut?.();
-    return ok({ nextSequenceToken: String(this.puts.length).padStart(56, '0'), ...(Object.keys(rejected).length ? { rejectedLogEventsInfo: rejected } : {}) });
+    return ok({
+      nextSequenceToken: String(this.puts.length).padStart(56, '0'),
+      ...(Object.keys(rejected).length ? { rejectedLogEventsInfo: rejected } : {}),
+    });
   }
 
   #get(body: Body): SandboxResponse {
@@ -128,20 +142,27 @@ export class CloudWatchLogsStandIn extends StandInServer {
 /** What AWS refuses of a PutLogEvents batch as a whole, or null. */
 function batchProblem(events: ReadonlyArray<{ timestamp?: number; message?: string }>): string | null {
   if (events.length === 0) return '1 validation error detected: logEvents must have at least 1 item';
-  if (events.length > MAX_EVENTS) return `1 validation error detected: logEvents must have at most ${MAX_EVENTS} items (got ${events.length})`;
+  if (events.length > MAX_EVENTS)
+    return `1 validation error detected: logEvents must have at most ${MAX_EVENTS} items (got ${events.length})`;
   let bytes = 0;
   for (const [i, e] of events.entries()) {
-    if (typeof e.timestamp !== 'number' || typeof e.message !== 'string' || e.message.length === 0) return `logEvents[${i}] needs a timestamp and a non-empty message`;
+    if (typeof e.timestamp !== 'number' || typeof e.message !== 'string' || e.message.length === 0)
+      return `logEvents[${i}] needs a timestamp and a non-empty message`;
     const size = Buffer.byteLength(e.message) + EVENT_OVERHEAD;
     if (size > MAX_EVENT_BYTES) return `Log event too large: logEvents[${i}] is ${size} bytes (at most ${MAX_EVENT_BYTES})`;
     bytes += size;
-    if (i > 0 && e.timestamp < events[i - 1]!.timestamp!) return 'Log events in a single PutLogEvents request must be in chronological order.';
+    if (i > 0 && e.timestamp < events[i - 1]!.timestamp!)
+      return 'Log events in a single PutLogEvents request must be in chronological order.';
   }
   if (bytes > MAX_BATCH_BYTES) return `Upload too large: ${bytes} bytes exceeds limit of ${MAX_BATCH_BYTES}`;
-  if (events.at(-1)!.timestamp! - events[0]!.timestamp! > DAY_MS) return 'The batch of log events in a single PutLogEvents request cannot span more than 24 hours.';
+  if (events.at(-1)!.timestamp! - events[0]!.timestamp! > DAY_MS)
+    return 'The batch of log events in a single PutLogEvents request cannot span more than 24 hours.';
   return null;
 }
 
 const ok = (body: unknown): SandboxResponse => ({ status: 200, body, headers: { 'content-type': 'application/x-amz-json-1.1' } });
-const error = (type: string, message: string): SandboxResponse =>
-  ({ status: 400, body: { __type: type, message }, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type } });
+const error = (type: string, message: string): SandboxResponse => ({
+  status: 400,
+  body: { __type: type, message },
+  headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
+});

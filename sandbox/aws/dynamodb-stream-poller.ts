@@ -1,5 +1,11 @@
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { awsClientConfig } from '../../shared/runtime/aws-endpoint.js';
 
@@ -29,11 +35,16 @@ export interface StreamPollerOptions {
 export async function enableStream(client: DynamoDBClient, table: string): Promise<string> {
   const found = await client.send(new DescribeTableCommand({ TableName: table }));
   if (found.Table?.LatestStreamArn && found.Table.StreamSpecification?.StreamEnabled) return found.Table.LatestStreamArn;
-  const updated = await client.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }));
+  const updated = await client.send(
+    new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }),
+  );
   return updated.TableDescription!.LatestStreamArn!;
 }
 
-/** Whether `value` matches an event filter pattern: exact values, `{prefix}`, `{exists}`, nested objects (Lambda's filter syntax, the part the stack uses). */
+/**
+ * Whether `value` matches an event filter pattern: exact values, `{prefix}`, `{exists}`, nested objects (Lambda's filter syntax, the
+ * part the stack uses).
+ */
 export function matchesPattern(pattern: unknown, value: unknown): boolean {
   if (Array.isArray(pattern)) {
     return pattern.some((p) => {
@@ -64,7 +75,12 @@ export class DynamoDbStreamPoller {
   /** When the oldest pending record of a shard was read. */
   readonly #since = new Map<string, number>();
 
-  constructor(endpoint: string, readonly streamArn: string, readonly handler: StreamHandler, readonly options: StreamPollerOptions = {}) {
+  constructor(
+    endpoint: string,
+    readonly streamArn: string,
+    readonly handler: StreamHandler,
+    readonly options: StreamPollerOptions = {},
+  ) {
     this.client = new DynamoDBStreamsClient(awsClientConfig(endpoint));
   }
 
@@ -78,7 +94,10 @@ export class DynamoDbStreamPoller {
 
   start(): void {
     const tick = async () => {
-      this.#running = this.pollOnce().then(() => undefined, () => undefined);
+      this.#running = this.pollOnce().then(
+        () => undefined,
+        () => undefined,
+      );
       await this.#running;
       if (this.#timer !== undefined) this.#timer = setTimeout(tick, this.options.pollMs ?? 250);
     };
@@ -95,7 +114,9 @@ export class DynamoDbStreamPoller {
 
   async #pollShard(shardId: string): Promise<number> {
     if (!this.#iterators.has(shardId)) {
-      const it = await this.client.send(new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      const it = await this.client.send(
+        new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
       this.#iterators.set(shardId, it.ShardIterator ?? null);
     }
     const iterator = this.#iterators.get(shardId);
@@ -127,7 +148,9 @@ export class DynamoDbStreamPoller {
     this.invocations.push(batch.length);
     try {
       const answer = (await this.handler({ Records: batch })) as DynamoDBBatchResponse | undefined;
-      const failures = (answer?.batchItemFailures ?? []).map((f) => batch.findIndex((r) => r.dynamodb?.SequenceNumber === f.itemIdentifier)).filter((i) => i >= 0);
+      const failures = (answer?.batchItemFailures ?? [])
+        .map((f) => batch.findIndex((r) => r.dynamodb?.SequenceNumber === f.itemIdentifier))
+        .filter((i) => i >= 0);
       return failures.length > 0 ? Math.min(...failures) : -1;
     } catch {
       return 0;
@@ -141,13 +164,25 @@ export class DynamoDbStreamPoller {
 
   #lambdaRecord(r: _Record): DynamoDBRecord {
     const d = r.dynamodb!;
-    return JSON.parse(JSON.stringify({
-      eventID: r.eventID, eventName: r.eventName, eventVersion: r.eventVersion ?? '1.1', eventSource: 'aws:dynamodb', awsRegion: r.awsRegion ?? 'us-east-1',
-      dynamodb: {
-        ApproximateCreationDateTime: d.ApproximateCreationDateTime ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) : undefined,
-        Keys: d.Keys, NewImage: d.NewImage, SequenceNumber: d.SequenceNumber, SizeBytes: d.SizeBytes, StreamViewType: d.StreamViewType,
-      },
-      eventSourceARN: this.streamArn,
-    })) as DynamoDBRecord;
+    return JSON.parse(
+      JSON.stringify({
+        eventID: r.eventID,
+        eventName: r.eventName,
+        eventVersion: r.eventVersion ?? '1.1',
+        eventSource: 'aws:dynamodb',
+        awsRegion: r.awsRegion ?? 'us-east-1',
+        dynamodb: {
+          ApproximateCreationDateTime: d.ApproximateCreationDateTime
+            ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000)
+            : undefined,
+          Keys: d.Keys,
+          NewImage: d.NewImage,
+          SequenceNumber: d.SequenceNumber,
+          SizeBytes: d.SizeBytes,
+          StreamViewType: d.StreamViewType,
+        },
+        eventSourceARN: this.streamArn,
+      }),
+    ) as DynamoDBRecord;
   }
 }

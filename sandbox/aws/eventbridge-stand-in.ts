@@ -14,10 +14,17 @@ export class EventBridgeStandIn extends StandInServer {
       if (req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
         return { status: 400, body: { __type: 'UnknownOperationException', message: 'only PutEvents is supported' } };
       }
-      const entries = (req.body as { Entries?: Array<{ EventBusName?: string; Source?: string; DetailType?: string; Detail?: string }> }).Entries ?? [];
-      if (entries.length === 0 || entries.length > 10) return { status: 400, body: { __type: 'ValidationException', message: 'Entries must hold 1 to 10 events' } };
+      const entries =
+        (req.body as { Entries?: Array<{ EventBusName?: string; Source?: string; DetailType?: string; Detail?: string }> }).Entries ?? [];
+      if (entries.length === 0 || entries.length > 10)
+        return { status: 400, body: { __type: 'ValidationException', message: 'Entries must hold 1 to 10 events' } };
       for (const e of entries) {
-        this.received.push({ bus: e.EventBusName ?? 'default', source: e.Source ?? '', detailType: e.DetailType ?? '', detail: JSON.parse(e.Detail ?? '{}') });
+        this.received.push({
+          bus: e.EventBusName ?? 'default',
+          source: e.Source ?? '',
+          detailType: e.DetailType ?? '',
+          detail: JSON.parse(e.Detail ?? '{}'),
+        });
       }
       return { status: 200, body: { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) } };
     });

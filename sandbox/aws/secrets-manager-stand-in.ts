@@ -30,7 +30,17 @@ interface Secret {
   changed: number;
 }
 
-type Body = { SecretId?: string; Name?: string; SecretString?: string; ClientRequestToken?: string; VersionStages?: string[]; VersionId?: string; VersionStage?: string; MoveToVersionId?: string; RemoveFromVersionId?: string };
+type Body = {
+  SecretId?: string;
+  Name?: string;
+  SecretString?: string;
+  ClientRequestToken?: string;
+  VersionStages?: string[];
+  VersionId?: string;
+  VersionStage?: string;
+  MoveToVersionId?: string;
+  RemoveFromVersionId?: string;
+};
 
 const CURRENT = 'AWSCURRENT';
 const PREVIOUS = 'AWSPREVIOUS';
@@ -46,12 +56,18 @@ export class SecretsManagerStandIn extends StandInServer {
       const target = String(req.headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
       const body = (req.body ?? {}) as Body;
       switch (target) {
-        case 'CreateSecret': return this.#create(body);
-        case 'PutSecretValue': return this.#putValue(body);
-        case 'GetSecretValue': return this.#getValue(body);
-        case 'UpdateSecretVersionStage': return this.#updateStage(body);
-        case 'DescribeSecret': return this.#describe(body);
-        default: return this.#error('UnknownOperationException', `Operation ${target} is not supported by the stand-in`);
+        case 'CreateSecret':
+          return this.#create(body);
+        case 'PutSecretValue':
+          return this.#putValue(body);
+        case 'GetSecretValue':
+          return this.#getValue(body);
+        case 'UpdateSecretVersionStage':
+          return this.#updateStage(body);
+        case 'DescribeSecret':
+          return this.#describe(body);
+        default:
+          return this.#error('UnknownOperationException', `Operation ${target} is not supported by the stand-in`);
       }
     });
   }
@@ -70,7 +86,12 @@ export class SecretsManagerStandIn extends StandInServer {
   }
 
   #newSecret(name: string): Secret {
-    const secret: Secret = { arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-${randomUUID().slice(0, 6)}`, name, versions: new Map(), changed: Date.now() };
+    const secret: Secret = {
+      arn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-${randomUUID().slice(0, 6)}`,
+      name,
+      versions: new Map(),
+      changed: Date.now(),
+    };
     this.secrets.set(name, secret);
     return secret;
   }
@@ -101,9 +122,13 @@ export class SecretsManagerStandIn extends StandInServer {
 
   #create(body: Body): SandboxResponse {
     if (!body.Name) return this.#error('InvalidParameterException', 'Name is required');
-    if (this.secrets.has(body.Name)) return this.#error('ResourceExistsException', `The operation failed because the secret ${body.Name} already exists.`);
+    if (this.secrets.has(body.Name))
+      return this.#error('ResourceExistsException', `The operation failed because the secret ${body.Name} already exists.`);
     const secret = this.#newSecret(body.Name);
-    const version = body.SecretString === undefined ? undefined : this.#addVersion(secret, body.SecretString, body.ClientRequestToken ?? randomUUID(), [CURRENT]);
+    const version =
+      body.SecretString === undefined
+        ? undefined
+        : this.#addVersion(secret, body.SecretString, body.ClientRequestToken ?? randomUUID(), [CURRENT]);
     return { status: 200, body: { ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version.id } : {}) } };
   }
 
@@ -115,7 +140,8 @@ export class SecretsManagerStandIn extends StandInServer {
     const existing = secret.versions.get(id);
     if (existing) {
       // Idempotent retry: same token and value is the same version; another value is a conflict.
-      if (existing.value !== body.SecretString) return this.#error('ResourceExistsException', `A version with ClientRequestToken ${id} already exists with a different value.`);
+      if (existing.value !== body.SecretString)
+        return this.#error('ResourceExistsException', `A version with ClientRequestToken ${id} already exists with a different value.`);
       return { status: 200, body: { ARN: secret.arn, Name: secret.name, VersionId: id, VersionStages: [...existing.stages] } };
     }
     const stages = body.VersionStages ?? [CURRENT];
@@ -131,11 +157,21 @@ export class SecretsManagerStandIn extends StandInServer {
     const stage = body.VersionStage ?? (body.VersionId ? undefined : CURRENT);
     const version = body.VersionId ? secret.versions.get(body.VersionId) : [...secret.versions.values()].find((v) => v.stages.has(stage!));
     if (!version || (stage && !version.stages.has(stage))) {
-      return this.#error('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${body.VersionId ?? 'null'}, VersionStage: ${stage ?? 'null'}`);
+      return this.#error(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for VersionId: ${body.VersionId ?? 'null'}, VersionStage: ${stage ?? 'null'}`,
+      );
     }
     return {
       status: 200,
-      body: { ARN: secret.arn, Name: secret.name, VersionId: version.id, SecretString: version.value, VersionStages: [...version.stages], CreatedDate: version.created / 1000 },
+      body: {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: version.id,
+        SecretString: version.value,
+        VersionStages: [...version.stages],
+        CreatedDate: version.created / 1000,
+      },
     };
   }
 
@@ -146,11 +182,15 @@ export class SecretsManagerStandIn extends StandInServer {
     if (!stage) return this.#error('InvalidParameterException', 'VersionStage is required');
     const holder = [...secret.versions.values()].find((v) => v.stages.has(stage));
     if (holder && body.MoveToVersionId && holder.id !== body.MoveToVersionId && body.RemoveFromVersionId !== holder.id) {
-      return this.#error('InvalidParameterException', `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`);
+      return this.#error(
+        'InvalidParameterException',
+        `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
+      );
     }
     if (body.RemoveFromVersionId) {
       const from = secret.versions.get(body.RemoveFromVersionId);
-      if (!from?.stages.has(stage)) return this.#error('InvalidParameterException', `Version ${body.RemoveFromVersionId} does not have the staging label ${stage}`);
+      if (!from?.stages.has(stage))
+        return this.#error('InvalidParameterException', `Version ${body.RemoveFromVersionId} does not have the staging label ${stage}`);
     }
     if (body.MoveToVersionId) {
       const to = secret.versions.get(body.MoveToVersionId);
@@ -168,7 +208,10 @@ export class SecretsManagerStandIn extends StandInServer {
     const secret = this.#find(body.SecretId ?? '');
     if (!secret) return this.#notFound();
     const stages = Object.fromEntries([...secret.versions.values()].filter((v) => v.stages.size > 0).map((v) => [v.id, [...v.stages]]));
-    return { status: 200, body: { ARN: secret.arn, Name: secret.name, VersionIdsToStages: stages, LastChangedDate: secret.changed / 1000 } };
+    return {
+      status: 200,
+      body: { ARN: secret.arn, Name: secret.name, VersionIdsToStages: stages, LastChangedDate: secret.changed / 1000 },
+    };
   }
 
   #notFound(): SandboxResponse {
@@ -176,6 +219,10 @@ export class SecretsManagerStandIn extends StandInServer {
   }
 
   #error(type: string, message: string): SandboxResponse {
-    return { status: 400, body: { __type: type, message }, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type } };
+    return {
+      status: 400,
+      body: { __type: type, message },
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
+    };
   }
 }

@@ -18,23 +18,45 @@ export interface PollResult {
   threw: boolean;
 }
 
-export async function pollOnce(client: SQSClient, queueUrl: string, handler: SqsHandler, context: Context, batchSize = 10): Promise<PollResult> {
+export async function pollOnce(
+  client: SQSClient,
+  queueUrl: string,
+  handler: SqsHandler,
+  context: Context,
+  batchSize = 10,
+): Promise<PollResult> {
   const messages: Message[] = [];
   while (messages.length < batchSize) {
-    const answer: { Messages?: Message[] } = await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, batchSize - messages.length), MessageSystemAttributeNames: ['All'] }));
+    const answer: { Messages?: Message[] } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, batchSize - messages.length),
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
     if (!answer.Messages?.length) break;
     messages.push(...answer.Messages);
   }
   if (messages.length === 0) return { received: 0, deleted: 0, failed: 0, threw: false };
   const arn = `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop()}`;
-  const records = messages.map((m) => ({
-    messageId: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body!, attributes: m.Attributes ?? {}, messageAttributes: {},
-    md5OfBody: m.MD5OfBody!, eventSource: 'aws:sqs', eventSourceARN: arn, awsRegion: 'us-east-1',
-  }) as unknown as SQSRecord);
+  const records = messages.map(
+    (m) =>
+      ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body!,
+        attributes: m.Attributes ?? {},
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody!,
+        eventSource: 'aws:sqs',
+        eventSourceARN: arn,
+        awsRegion: 'us-east-1',
+      }) as unknown as SQSRecord,
+  );
   let failedIds: Set<string>;
   let threw = false;
   try {
-    const answer = await handler({ Records: records }, context) as { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
+    const answer = (await handler({ Records: records }, context)) as { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
     failedIds = new Set((answer?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
   } catch {
     threw = true;
@@ -42,23 +64,36 @@ export async function pollOnce(client: SQSClient, queueUrl: string, handler: Sqs
   }
   const done = records.filter((r) => !failedIds.has(r.messageId));
   for (let i = 0; i < done.length; i += 10) {
-    await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.slice(i, i + 10).map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })) }));
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.slice(i, i + 10).map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle })),
+      }),
+    );
   }
   return { received: records.length, deleted: done.length, failed: failedIds.size, threw };
 }
 
 /** Polls until the queue gives nothing, with `concurrency` pollers side by side (Lambda's scaling). */
-export async function drainQueue(client: SQSClient, queueUrl: string, handler: SqsHandler, context: Context, options: { batchSize?: number; concurrency?: number } = {}): Promise<PollResult> {
+export async function drainQueue(
+  client: SQSClient,
+  queueUrl: string,
+  handler: SqsHandler,
+  context: Context,
+  options: { batchSize?: number; concurrency?: number } = {},
+): Promise<PollResult> {
   const total: PollResult = { received: 0, deleted: 0, failed: 0, threw: false };
-  await Promise.all(Array.from({ length: options.concurrency ?? 1 }, async () => {
-    for (;;) {
-      const r = await pollOnce(client, queueUrl, handler, context, options.batchSize);
-      if (r.received === 0) return;
-      total.received += r.received;
-      total.deleted += r.deleted;
-      total.failed += r.failed;
-      total.threw ||= r.threw;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: options.concurrency ?? 1 }, async () => {
+      for (;;) {
+        const r = await pollOnce(client, queueUrl, handler, context, options.batchSize);
+        if (r.received === 0) return;
+        total.received += r.received;
+        total.deleted += r.deleted;
+        total.failed += r.failed;
+        total.threw ||= r.threw;
+      }
+    }),
+  );
   return total;
 }

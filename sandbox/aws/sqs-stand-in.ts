@@ -44,15 +44,24 @@ export class SqsStandIn extends StandInServer {
       const body = (req.body ?? {}) as Record<string, unknown>;
       try {
         switch (target) {
-          case 'SendMessage': return this.#sendOne(body);
-          case 'SendMessageBatch': return this.#sendBatch(body);
-          case 'ReceiveMessage': return this.#receive(body);
-          case 'DeleteMessage': return this.#delete(body);
-          case 'DeleteMessageBatch': return this.#deleteBatch(body);
-          case 'ChangeMessageVisibility': return this.#changeVisibility(body);
-          case 'GetQueueUrl': return this.#ok({ QueueUrl: this.queueUrl(this.#queue(String(body.QueueName)).name) });
-          case 'GetQueueAttributes': return this.#attributes(body);
-          default: return this.#error('UnsupportedOperation', `Operation ${target} is not supported by the stand-in`);
+          case 'SendMessage':
+            return this.#sendOne(body);
+          case 'SendMessageBatch':
+            return this.#sendBatch(body);
+          case 'ReceiveMessage':
+            return this.#receive(body);
+          case 'DeleteMessage':
+            return this.#delete(body);
+          case 'DeleteMessageBatch':
+            return this.#deleteBatch(body);
+          case 'ChangeMessageVisibility':
+            return this.#changeVisibility(body);
+          case 'GetQueueUrl':
+            return this.#ok({ QueueUrl: this.queueUrl(this.#queue(String(body.QueueName)).name) });
+          case 'GetQueueAttributes':
+            return this.#attributes(body);
+          default:
+            return this.#error('UnsupportedOperation', `Operation ${target} is not supported by the stand-in`);
         }
       } catch (error) {
         if (error instanceof SqsError) return this.#error(error.type, error.message);
@@ -64,7 +73,9 @@ export class SqsStandIn extends StandInServer {
   /** Seeding helper: a queue (and its redrive to a dead-letter queue). */
   createQueue(name: string, options: { visibilityTimeoutSeconds?: number; deadLetter?: string; maxReceiveCount?: number } = {}): string {
     this.queues.set(name, {
-      name, visibilityMs: (options.visibilityTimeoutSeconds ?? 30) * 1000, messages: [],
+      name,
+      visibilityMs: (options.visibilityTimeoutSeconds ?? 30) * 1000,
+      messages: [],
       ...(options.deadLetter ? { redrive: { deadLetter: options.deadLetter, maxReceiveCount: options.maxReceiveCount ?? 5 } } : {}),
     });
     return this.queueUrl(name);
@@ -87,8 +98,13 @@ export class SqsStandIn extends StandInServer {
   }
 
   #enqueue(queue: Queue, body: unknown): { MessageId: string; MD5OfMessageBody: string } {
-    if (typeof body !== 'string' || body.length === 0) throw new SqsError('MissingParameter', 'The request must contain the parameter MessageBody.');
-    if (Buffer.byteLength(body) > MAX_SIZE) throw new SqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_SIZE} bytes.`);
+    if (typeof body !== 'string' || body.length === 0)
+      throw new SqsError('MissingParameter', 'The request must contain the parameter MessageBody.');
+    if (Buffer.byteLength(body) > MAX_SIZE)
+      throw new SqsError(
+        'InvalidParameterValue',
+        `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_SIZE} bytes.`,
+      );
     const message: Message = { id: randomUUID(), body, sentAt: Date.now(), receiveCount: 0, visibleAt: 0, receipt: null };
     queue.messages.push(message);
     return { MessageId: message.id, MD5OfMessageBody: md5(body) };
@@ -101,10 +117,18 @@ export class SqsStandIn extends StandInServer {
   #sendBatch(body: Record<string, unknown>): SandboxResponse {
     const queue = this.#queue(String(body.QueueUrl));
     const entries = (body.Entries ?? []) as Array<{ Id?: string; MessageBody?: unknown }>;
-    return this.#batch(entries, (entry) => this.#enqueue(queue, entry.MessageBody), () => {
-      const total = entries.reduce((n, e) => n + Buffer.byteLength(String(e.MessageBody ?? '')), 0);
-      if (total > MAX_SIZE) throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_SIZE} bytes. You have sent ${total} bytes.`);
-    });
+    return this.#batch(
+      entries,
+      (entry) => this.#enqueue(queue, entry.MessageBody),
+      () => {
+        const total = entries.reduce((n, e) => n + Buffer.byteLength(String(e.MessageBody ?? '')), 0);
+        if (total > MAX_SIZE)
+          throw new SqsError(
+            'BatchRequestTooLong',
+            `Batch requests cannot be longer than ${MAX_SIZE} bytes. You have sent ${total} bytes.`,
+          );
+      },
+    );
   }
 
   /**
@@ -113,8 +137,10 @@ export class SqsStandIn extends StandInServer {
    */
   #batch<E extends { Id?: string }>(entries: readonly E[], each: (entry: E) => object, whole?: () => void): SandboxResponse {
     if (entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
-    if (entries.length > 10) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
-    if (new Set(entries.map((e) => e.Id)).size !== entries.length) throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+    if (entries.length > 10)
+      throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
+    if (new Set(entries.map((e) => e.Id)).size !== entries.length)
+      throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
     whole?.();
     const Successful: unknown[] = [];
     const Failed: unknown[] = [];
@@ -132,7 +158,11 @@ export class SqsStandIn extends StandInServer {
   #receive(body: Record<string, unknown>): SandboxResponse {
     const queue = this.#queue(String(body.QueueUrl));
     const max = Number(body.MaxNumberOfMessages ?? 1);
-    if (!Number.isInteger(max) || max < 1 || max > 10) throw new SqsError('InvalidParameterValue', 'Value for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.');
+    if (!Number.isInteger(max) || max < 1 || max > 10)
+      throw new SqsError(
+        'InvalidParameterValue',
+        'Value for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.',
+      );
     const visibilityMs = body.VisibilityTimeout === undefined ? queue.visibilityMs : Number(body.VisibilityTimeout) * 1000;
     const now = Date.now();
     const out: unknown[] = [];
@@ -149,8 +179,15 @@ export class SqsStandIn extends StandInServer {
       message.visibleAt = now + visibilityMs;
       message.receipt = randomUUID();
       out.push({
-        MessageId: message.id, ReceiptHandle: message.receipt, Body: message.body, MD5OfBody: md5(message.body),
-        Attributes: { ApproximateReceiveCount: String(message.receiveCount), SentTimestamp: String(message.sentAt), ApproximateFirstReceiveTimestamp: String(now) },
+        MessageId: message.id,
+        ReceiptHandle: message.receipt,
+        Body: message.body,
+        MD5OfBody: md5(message.body),
+        Attributes: {
+          ApproximateReceiveCount: String(message.receiveCount),
+          SentTimestamp: String(message.sentAt),
+          ApproximateFirstReceiveTimestamp: String(now),
+        },
       });
     }
     return this.#ok(out.length > 0 ? { Messages: out } : {});
@@ -158,7 +195,8 @@ export class SqsStandIn extends StandInServer {
 
   #take(queue: Queue, receipt: unknown): Message {
     const message = queue.messages.find((m) => m.receipt !== null && m.receipt === receipt);
-    if (!message) throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${String(receipt)}" is not a valid receipt handle.`);
+    if (!message)
+      throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${String(receipt)}" is not a valid receipt handle.`);
     return message;
   }
 
@@ -185,12 +223,21 @@ export class SqsStandIn extends StandInServer {
   #attributes(body: Record<string, unknown>): SandboxResponse {
     const queue = this.#queue(String(body.QueueUrl));
     const now = Date.now();
-    return this.#ok({ Attributes: {
-      ApproximateNumberOfMessages: String(queue.messages.filter((m) => m.visibleAt <= now).length),
-      ApproximateNumberOfMessagesNotVisible: String(queue.messages.filter((m) => m.visibleAt > now).length),
-      VisibilityTimeout: String(queue.visibilityMs / 1000),
-      ...(queue.redrive ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${queue.redrive.deadLetter}`, maxReceiveCount: queue.redrive.maxReceiveCount }) } : {}),
-    } });
+    return this.#ok({
+      Attributes: {
+        ApproximateNumberOfMessages: String(queue.messages.filter((m) => m.visibleAt <= now).length),
+        ApproximateNumberOfMessagesNotVisible: String(queue.messages.filter((m) => m.visibleAt > now).length),
+        VisibilityTimeout: String(queue.visibilityMs / 1000),
+        ...(queue.redrive
+          ? {
+              RedrivePolicy: JSON.stringify({
+                deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${queue.redrive.deadLetter}`,
+                maxReceiveCount: queue.redrive.maxReceiveCount,
+              }),
+            }
+          : {}),
+      },
+    });
   }
 
   #ok(body: unknown): SandboxResponse {
@@ -198,12 +245,19 @@ export class SqsStandIn extends StandInServer {
   }
 
   #error(type: string, message: string): SandboxResponse {
-    return { status: 400, body: { __type: `com.amazonaws.sqs#${type}`, message }, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `AWS.SimpleQueueService.${type};Sender` } };
+    return {
+      status: 400,
+      body: { __type: `com.amazonaws.sqs#${type}`, message },
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `AWS.SimpleQueueService.${type};Sender` },
+    };
   }
 }
 
 class SqsError extends Error {
-  constructor(readonly type: string, message: string) {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -30,7 +30,8 @@ export class StepFunctionsStandIn extends StandInServer {
     super();
     this.route('POST', '/', (req) => {
       const target = String(req.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
-      if (target !== 'StartExecution') return this.#error('UnknownOperationException', `Operation ${target} is not supported by the stand-in`);
+      if (target !== 'StartExecution')
+        return this.#error('UnknownOperationException', `Operation ${target} is not supported by the stand-in`);
       return this.#start((req.body ?? {}) as Record<string, unknown>);
     });
   }
@@ -56,10 +57,17 @@ export class StepFunctionsStandIn extends StandInServer {
     }
     const same = this.executions.find((e) => e.stateMachineArn === arn && e.name === name);
     if (same) {
-      if (JSON.stringify(same.input) !== JSON.stringify(input)) return this.#error('ExecutionAlreadyExists', `Execution Already Exists: '${same.executionArn}'`);
+      if (JSON.stringify(same.input) !== JSON.stringify(input))
+        return this.#error('ExecutionAlreadyExists', `Execution Already Exists: '${same.executionArn}'`);
       return this.#ok({ executionArn: same.executionArn, startDate: same.startDate });
     }
-    const execution: StartedExecution = { executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: arn, name, input, startDate: Date.now() / 1000 };
+    const execution: StartedExecution = {
+      executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`,
+      stateMachineArn: arn,
+      name,
+      input,
+      startDate: Date.now() / 1000,
+    };
     execution.done = run(input, name);
     execution.done.catch(() => undefined);
     this.executions.push(execution);
@@ -71,6 +79,10 @@ export class StepFunctionsStandIn extends StandInServer {
   }
 
   #error(type: string, message: string): SandboxResponse {
-    return { status: 400, body: { __type: `com.amazonaws.sfn#${type}`, message }, headers: { 'content-type': 'application/x-amz-json-1.0' } };
+    return {
+      status: 400,
+      body: { __type: `com.amazonaws.sfn#${type}`, message },
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+    };
   }
 }

@@ -53,13 +53,25 @@ export class DatadogIntakeStandIn {
       this.requests.push({ status, entries: count, encoding });
       send(res, status, body, headers);
     };
-    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/api/v2/logs') return answer(404, { errors: ['Not found'] });
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/api/v2/logs')
+      return answer(404, { errors: ['Not found'] });
     if (req.headers['dd-api-key'] !== this.apiKey) return answer(403, { errors: ['Forbidden'] });
     const failure = this.failNext.shift();
-    if (failure !== undefined) return answer(failure, { errors: [failure === 429 ? 'Too many requests' : 'Internal Server Error'] }, 0, failure === 429 ? { 'retry-after': '1' } : {});
+    if (failure !== undefined)
+      return answer(
+        failure,
+        { errors: [failure === 429 ? 'Too many requests' : 'Internal Server Error'] },
+        0,
+        failure === 429 ? { 'retry-after': '1' } : {},
+      );
     let raw: Buffer;
     try {
-      raw = encoding === 'gzip' ? gunzipSync(Buffer.concat(chunks)) : encoding === 'deflate' ? inflateSync(Buffer.concat(chunks)) : Buffer.concat(chunks);
+      raw =
+        encoding === 'gzip'
+          ? gunzipSync(Buffer.concat(chunks))
+          : encoding === 'deflate'
+            ? inflateSync(Buffer.concat(chunks))
+            : Buffer.concat(chunks);
     } catch {
       return answer(400, { errors: ['Bad request: the body does not decompress'] });
     }
@@ -71,8 +83,10 @@ export class DatadogIntakeStandIn {
       return answer(400, { errors: ['Bad request: invalid JSON'] });
     }
     const list = Array.isArray(body) ? body : [body];
-    if (list.some((e) => !e || typeof e !== 'object' || Array.isArray(e))) return answer(400, { errors: ['Bad request: entries must be objects'] });
-    if (list.length > DD_MAX_ENTRIES) return answer(413, { errors: [`Payload too large: ${list.length} entries (at most ${DD_MAX_ENTRIES})`] });
+    if (list.some((e) => !e || typeof e !== 'object' || Array.isArray(e)))
+      return answer(400, { errors: ['Bad request: entries must be objects'] });
+    if (list.length > DD_MAX_ENTRIES)
+      return answer(413, { errors: [`Payload too large: ${list.length} entries (at most ${DD_MAX_ENTRIES})`] });
     this.entries.push(...(list as Array<Record<string, unknown>>).map(truncated));
     answer(202, {}, list.length);
   }

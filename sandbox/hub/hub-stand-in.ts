@@ -116,7 +116,10 @@ export class HubStandIn extends StandInServer {
   readonly orgId = hexId();
   #windows = new Map<string, { start: number; used: number }>();
 
-  constructor(readonly org: string, public plan: keyof typeof PLAN_QUOTA = 'enterprise') {
+  constructor(
+    readonly org: string,
+    public plan: keyof typeof PLAN_QUOTA = 'enterprise',
+  ) {
     super();
     this.spec = hubSpec();
     this.quota = PLAN_QUOTA[plan];
@@ -125,20 +128,28 @@ export class HubStandIn extends StandInServer {
     this.route('PUT', `${base}/members/{user}/role`, (r) => this.#guard(r, 'admin', () => this.#setRole(r)));
     this.route('GET', `${base}/resource-groups`, (r) => this.#guard(r, 'user', () => this.#listResourceGroups(r)));
     this.route('POST', `${base}/resource-groups`, (r) => this.#guard(r, 'admin', () => this.#createResourceGroup(r)));
-    this.route('GET', `${base}/audit-log/export`, (r) => this.#guard(r, 'admin', () => {
-      const q = r.url.searchParams.get('q');
-      this.exportQueries.push(q ?? '');
-      const [field, value] = q ? q.split(':', 2) : [];
-      const rows = this.auditLog.filter((e) => !q || (field === 'type' && e.type === value) || (field === 'author' && (e.author as { user: string }).user === value));
-      return { status: 200, body: rows.slice(-100_000) };
-    }));
-    this.route('GET', '/api/whoami-v2', (r) => this.#guard(r, 'any', () => whoami(this, this.tokens.get((r.headers.authorization ?? '').slice(7))!)));
-    this.route('POST', `${base}/settings/tokens/{tokenId}/revoke`, (r) => this.#guard(r, 'admin', () => {
-      const token = [...this.tokens.values()].find((t) => t.id === r.params.tokenId);
-      if (!token) return hubError(404, `Token ${r.params.tokenId} not found`);
-      token.orgAccessRevoked = true;
-      return { status: 200, body: { success: true } };
-    }));
+    this.route('GET', `${base}/audit-log/export`, (r) =>
+      this.#guard(r, 'admin', () => {
+        const q = r.url.searchParams.get('q');
+        this.exportQueries.push(q ?? '');
+        const [field, value] = q ? q.split(':', 2) : [];
+        const rows = this.auditLog.filter(
+          (e) => !q || (field === 'type' && e.type === value) || (field === 'author' && (e.author as { user: string }).user === value),
+        );
+        return { status: 200, body: rows.slice(-100_000) };
+      }),
+    );
+    this.route('GET', '/api/whoami-v2', (r) =>
+      this.#guard(r, 'any', () => whoami(this, this.tokens.get((r.headers.authorization ?? '').slice(7))!)),
+    );
+    this.route('POST', `${base}/settings/tokens/{tokenId}/revoke`, (r) =>
+      this.#guard(r, 'admin', () => {
+        const token = [...this.tokens.values()].find((t) => t.id === r.params.tokenId);
+        if (!token) return hubError(404, `Token ${r.params.tokenId} not found`);
+        token.orgAccessRevoked = true;
+        return { status: 200, body: { success: true } };
+      }),
+    );
     // Public: the raw value is the only proof (the spec's `security: []`); always 202, so it cannot probe.
     this.route('POST', '/api/credentials/revoke', (r) => {
       for (const value of (r.body as { credentials: string[] }).credentials) {
@@ -180,7 +191,9 @@ export class HubStandIn extends StandInServer {
   /** A member's resource groups by name, for assertions. */
   memberResourceGroups(user: string): Record<string, string> {
     const m = this.member(user);
-    return Object.fromEntries([...(m?.resourceGroups ?? new Map<string, string>())].map(([id, role]) => [this.resourceGroups.get(id)!.name, role]));
+    return Object.fromEntries(
+      [...(m?.resourceGroups ?? new Map<string, string>())].map(([id, role]) => [this.resourceGroups.get(id)!.name, role]),
+    );
   }
 
   /** Appends an audit-log event authored by `author` (a Hub username), with the export's shape. */
@@ -189,9 +202,25 @@ export class HubStandIn extends StandInServer {
     // An action made with an access token names it (its id and last four characters), as the export's schema allows.
     const token = tokenValue === undefined ? undefined : this.tokens.get(tokenValue);
     this.auditLog.push({
-      _id: hexId(), createdAt: new Date().toISOString(), type, message, data, ip: '127.0.0.1', userAgent: 'sandbox',
+      _id: hexId(),
+      createdAt: new Date().toISOString(),
+      type,
+      message,
+      data,
+      ip: '127.0.0.1',
+      userAgent: 'sandbox',
       author: { _id: member?._id ?? hexId(), user: author, avatarUrl: '/avatars/a.svg', type: 'user' },
-      ...(tokenValue === undefined ? {} : { token: { type: 'access_token', id: token?.id ?? hexId(), role: token?.accessRole ?? 'write', last4: tokenValue.slice(-4), deleted: false } }),
+      ...(tokenValue === undefined
+        ? {}
+        : {
+            token: {
+              type: 'access_token',
+              id: token?.id ?? hexId(),
+              role: token?.accessRole ?? 'write',
+              last4: tokenValue.slice(-4),
+              deleted: false,
+            },
+          }),
     });
   }
 
@@ -240,7 +269,8 @@ export class HubStandIn extends StandInServer {
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     const record = this.tokens.get(token);
-    if (!record || (record.expiresAt !== undefined && record.expiresAt <= Date.now())) return hubError(401, 'Invalid credentials in Authorization header');
+    if (!record || (record.expiresAt !== undefined && record.expiresAt <= Date.now()))
+      return hubError(401, 'Invalid credentials in Authorization header');
     const now = Math.floor(Date.now() / 1000);
     const window = this.#windows.get(token);
     const current = window && now - window.start < this.windowSeconds ? window : { start: now, used: 0 };
@@ -249,19 +279,31 @@ export class HubStandIn extends StandInServer {
     const resetIn = Math.max(1, current.start + this.windowSeconds - now);
     const onlyRetryAfter = this.rateLimitHeaders === 'retry-after-only';
     if (current.used >= this.quota) {
-      return { ...hubError(429, 'You have exceeded our hourly quotas for action: api'), headers: onlyRetryAfter ? { 'retry-after': String(resetIn) } : { ratelimit: `"api";r=0;t=${resetIn}`, 'ratelimit-policy': policy } };
+      return {
+        ...hubError(429, 'You have exceeded our hourly quotas for action: api'),
+        headers: onlyRetryAfter ? { 'retry-after': String(resetIn) } : { ratelimit: `"api";r=0;t=${resetIn}`, 'ratelimit-policy': policy },
+      };
     }
     current.used += 1;
     const orgParam = req.params.org;
     if (orgParam !== undefined && orgParam !== this.org) return { ...hubError(404, `Organization ${orgParam} not found`) };
     if (orgParam !== undefined && record.orgAccessRevoked) return hubError(403, 'This token has been revoked from the organization');
     if (need === 'scim' && record.kind !== 'scim') return hubError(401, 'Invalid SCIM token');
-    if ((need === 'user' || need === 'admin') && record.kind !== 'user') return hubError(401, 'Invalid credentials in Authorization header');
+    if ((need === 'user' || need === 'admin') && record.kind !== 'user')
+      return hubError(401, 'Invalid credentials in Authorization header');
     if (need === 'admin' && !record.admin) return hubError(403, 'You must be an admin of this organization to do that');
-    if (need === 'admin' && !canWrite(record)) return hubError(403, 'This token does not have the org.write permission on this organization');
-    if (orgParam !== undefined && record.securityRestrictions?.length) return hubError(403, `Access to this organization is restricted: ${record.securityRestrictions.join(', ')}`);
+    if (need === 'admin' && !canWrite(record))
+      return hubError(403, 'This token does not have the org.write permission on this organization');
+    if (orgParam !== undefined && record.securityRestrictions?.length)
+      return hubError(403, `Access to this organization is restricted: ${record.securityRestrictions.join(', ')}`);
     const reply = handle();
-    return { ...reply, headers: { ...(onlyRetryAfter ? {} : { ratelimit: `"api";r=${this.quota - current.used};t=${resetIn}`, 'ratelimit-policy': policy }), ...reply.headers } };
+    return {
+      ...reply,
+      headers: {
+        ...(onlyRetryAfter ? {} : { ratelimit: `"api";r=${this.quota - current.used};t=${resetIn}`, 'ratelimit-policy': policy }),
+        ...reply.headers,
+      },
+    };
   }
 
   guardScim(req: SandboxRequest, handle: () => SandboxResponse): Promise<SandboxResponse> {
@@ -281,10 +323,21 @@ export class HubStandIn extends StandInServer {
 
   memberJson(m: HubMemberRecord, sizes: Map<string, number> = this.resourceGroupSizes()): Record<string, unknown> {
     return {
-      avatarUrl: `/avatars/${m._id}.svg`, fullname: m.fullname, isPro: false, user: m.user, type: 'user', _id: m._id,
-      role: m.role, twoFaEnabled: true, verifiedEmail: m.email, isExternalCollaborator: false,
+      avatarUrl: `/avatars/${m._id}.svg`,
+      fullname: m.fullname,
+      isPro: false,
+      user: m.user,
+      type: 'user',
+      _id: m._id,
+      role: m.role,
+      twoFaEnabled: true,
+      verifiedEmail: m.email,
+      isExternalCollaborator: false,
       resourceGroups: [...m.resourceGroups].map(([id, role]) => ({
-        name: this.resourceGroups.get(id)!.name, id, role, numUsers: sizes.get(id) ?? 0,
+        name: this.resourceGroups.get(id)!.name,
+        id,
+        role,
+        numUsers: sizes.get(id) ?? 0,
       })),
     };
   }
@@ -295,8 +348,11 @@ export class HubStandIn extends StandInServer {
     if (!Number.isInteger(limit) || limit < 10 || limit > 10000) return hubError(400, 'limit must be an integer between 10 and 10000');
     const search = q.get('search')?.toLowerCase();
     const email = q.get('email')?.toLowerCase();
-    const all = [...this.members.values()].filter((m) =>
-      (!search || m.user.toLowerCase().includes(search) || m.fullname.toLowerCase().includes(search)) && (!email || m.email.toLowerCase() === email));
+    const all = [...this.members.values()].filter(
+      (m) =>
+        (!search || m.user.toLowerCase().includes(search) || m.fullname.toLowerCase().includes(search)) &&
+        (!email || m.email.toLowerCase() === email),
+    );
     const cursor = q.get('cursor');
     const start = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : 0;
     if (!Number.isInteger(start) || start < 0) return hubError(400, 'Invalid cursor');
@@ -322,8 +378,10 @@ export class HubStandIn extends StandInServer {
     if (!Array.isArray(groups)) return hubError(400, 'resourceGroups must be an array');
     const next = new Map<string, string>();
     for (const g of groups as Array<{ id?: unknown; role?: unknown }>) {
-      if (typeof g.id !== 'string' || !/^[0-9a-fA-F]{24}$/.test(g.id)) return hubError(400, 'resourceGroups[].id must be a 24-character hex id');
-      if (typeof g.role !== 'string' || !ROLES.includes(g.role)) return hubError(400, `resourceGroups[].role must be one of ${ROLES.join(', ')}`);
+      if (typeof g.id !== 'string' || !/^[0-9a-fA-F]{24}$/.test(g.id))
+        return hubError(400, 'resourceGroups[].id must be a 24-character hex id');
+      if (typeof g.role !== 'string' || !ROLES.includes(g.role))
+        return hubError(400, `resourceGroups[].role must be one of ${ROLES.join(', ')}`);
       if (!this.resourceGroups.has(g.id)) return hubError(404, `Resource group ${g.id} not found`);
       next.set(g.id, g.role);
     }
@@ -331,7 +389,10 @@ export class HubStandIn extends StandInServer {
     if (!member) return hubError(404, `User ${req.params.user} is not a member of ${this.org}`);
     for (const id of this.scimManagedResourceGroups) {
       if (member.resourceGroups.get(id) !== next.get(id)) {
-        return hubError(403, `Resource group ${this.resourceGroups.get(id)!.name} is managed by SCIM: its members change only through your identity provider`);
+        return hubError(
+          403,
+          `Resource group ${this.resourceGroups.get(id)!.name} is managed by SCIM: its members change only through your identity provider`,
+        );
       }
     }
     const value = (req.headers.authorization ?? '').slice(7);
@@ -340,17 +401,34 @@ export class HubStandIn extends StandInServer {
     member.role = body.role;
     // The Hub replaces the whole list: resource groups not sent are dropped.
     member.resourceGroups = next;
-    this.audit('org.change_role', author, `Changed role of ${member.user} from ${from} to ${body.role}`, { user: member.user, oldRole: from, role: body.role }, value);
+    this.audit(
+      'org.change_role',
+      author,
+      `Changed role of ${member.user} from ${from} to ${body.role}`,
+      { user: member.user, oldRole: from, role: body.role },
+      value,
+    );
     return { status: 200, body: { success: true } };
   }
 
   #listResourceGroups(_req: SandboxRequest): SandboxResponse {
     const body = [...this.resourceGroups.values()].map((rg) => ({
-      id: rg.id, name: rg.name, description: rg.description, autoJoin: { enabled: false },
-      users: [...this.members.values()].filter((m) => m.resourceGroups.has(rg.id)).map((m) => ({
-        type: 'user', _id: m._id, fullname: m.fullname, name: m.user, avatarUrl: `/avatars/${m._id}.svg`, role: m.resourceGroups.get(rg.id)!,
-      })),
-      resources: [], repos: [],
+      id: rg.id,
+      name: rg.name,
+      description: rg.description,
+      autoJoin: { enabled: false },
+      users: [...this.members.values()]
+        .filter((m) => m.resourceGroups.has(rg.id))
+        .map((m) => ({
+          type: 'user',
+          _id: m._id,
+          fullname: m.fullname,
+          name: m.user,
+          avatarUrl: `/avatars/${m._id}.svg`,
+          role: m.resourceGroups.get(rg.id)!,
+        })),
+      resources: [],
+      repos: [],
     }));
     return { status: 200, body };
   }
@@ -358,8 +436,20 @@ export class HubStandIn extends StandInServer {
   #createResourceGroup(req: SandboxRequest): SandboxResponse {
     const body = req.body as { name?: unknown; description?: unknown } | undefined;
     if (!body || typeof body.name !== 'string' || body.name === '') return hubError(400, 'name is required');
-    if ([...this.resourceGroups.values()].some((g) => g.name === body.name)) return hubError(409, 'A resource group with this name already exists');
+    if ([...this.resourceGroups.values()].some((g) => g.name === body.name))
+      return hubError(409, 'A resource group with this name already exists');
     const id = this.addResourceGroup(body.name, typeof body.description === 'string' ? body.description : null);
-    return { status: 200, body: { id, name: body.name, description: body.description ?? null, autoJoin: { enabled: false }, users: [], resources: [], repos: [] } };
+    return {
+      status: 200,
+      body: {
+        id,
+        name: body.name,
+        description: body.description ?? null,
+        autoJoin: { enabled: false },
+        users: [],
+        resources: [],
+        repos: [],
+      },
+    };
   }
 }

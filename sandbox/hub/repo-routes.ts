@@ -17,7 +17,7 @@ type Need = 'repo.content.read' | 'repo.write';
 function may(hub: HubStandIn, token: HubTokenRecord, repo: HubRepoRecord, need: Need): boolean {
   if (token.accessRole !== 'fineGrained') return token.admin || (need === 'repo.content.read' && !repo.private);
   const inOrg = repo.id.split('/')[0]!.toLowerCase() === hub.org.toLowerCase();
-  const grants = [...(token.repoIds?.includes(repo._id) ? token.repoPermissions ?? [] : []), ...(inOrg ? token.permissions ?? [] : [])];
+  const grants = [...(token.repoIds?.includes(repo._id) ? (token.repoPermissions ?? []) : []), ...(inOrg ? (token.permissions ?? []) : [])];
   return grants.includes(need) || (need === 'repo.content.read' && (grants.includes('repo.write') || !repo.private));
 }
 
@@ -28,7 +28,8 @@ export function registerRepos(hub: HubStandIn): void {
     const kind = KINDS[r.url.pathname.split('/')[2] as keyof typeof KINDS];
     const repo = kind ? hub.repoByName(kind, `${r.params.ns}/${r.params.name}`) : undefined;
     if (!repo || !may(hub, token, repo, 'repo.content.read')) return hubError(404, 'Repository not found');
-    if (!may(hub, token, repo, need)) return hubError(403, `You don't have the rights to ${need === 'repo.write' ? 'push to' : 'read'} ${repo.id}`);
+    if (!may(hub, token, repo, need))
+      return hubError(403, `You don't have the rights to ${need === 'repo.write' ? 'push to' : 'read'} ${repo.id}`);
     return repo;
   };
   for (const kind of Object.keys(KINDS)) register(hub, kind, find);
@@ -38,7 +39,16 @@ function register(hub: HubStandIn, kind: string, find: (r: SandboxRequest, need:
   hub.route('GET', `/api/${kind}/{ns}/{name}`, (r) => {
     const repo = find(r, 'repo.content.read');
     if (!('_id' in repo)) return repo;
-    return { status: 200, body: { _id: repo._id, id: repo.id, author: repo.id.split('/')[0], private: repo.private, sha: `${repo.commits.length}`.padStart(40, '0') } };
+    return {
+      status: 200,
+      body: {
+        _id: repo._id,
+        id: repo.id,
+        author: repo.id.split('/')[0],
+        private: repo.private,
+        sha: `${repo.commits.length}`.padStart(40, '0'),
+      },
+    };
   });
   hub.route('POST', `/api/${kind}/{ns}/{name}/commit/{revision}`, (r) => {
     const repo = find(r, 'repo.write');
@@ -46,6 +56,9 @@ function register(hub: HubStandIn, kind: string, find: (r: SandboxRequest, need:
     const token = hub.tokenOf(r.headers.authorization as string | undefined)!;
     const summary = String((r.body as { summary?: unknown } | undefined)?.summary ?? 'Upload');
     repo.commits.push({ summary, by: token.user, tokenId: token.id });
-    return { status: 200, body: { commitUrl: `${hub.baseUrl}/${repo.id}/commit/${repo.commits.length}`, commitOid: `${repo.commits.length}`.padStart(40, '0') } };
+    return {
+      status: 200,
+      body: { commitUrl: `${hub.baseUrl}/${repo.id}/commit/${repo.commits.length}`, commitOid: `${repo.commits.length}`.padStart(40, '0') },
+    };
   });
 }

@@ -28,8 +28,11 @@ export interface OAuthApp {
   issued: number;
 }
 
-const oauthError = (status: number, error: string, description: string): SandboxResponse =>
-  ({ status, body: { error, error_description: description }, headers: { 'cache-control': 'no-store' } });
+const oauthError = (status: number, error: string, description: string): SandboxResponse => ({
+  status,
+  body: { error, error_description: description },
+  headers: { 'cache-control': 'no-store' },
+});
 
 export function registerTokenExchange(hub: HubStandIn): Map<string, OAuthApp> {
   const apps = new Map<string, OAuthApp>();
@@ -53,8 +56,10 @@ function exchange(hub: HubStandIn, apps: Map<string, OAuthApp>, req: SandboxRequ
   const client = basicAuth(req);
   const app = client ? apps.get(client.id) : undefined;
   if (!app || app.clientSecret !== client?.secret) return oauthError(401, 'invalid_client', 'Client authentication failed');
-  if (form.grant_type !== TOKEN_EXCHANGE_GRANT) return oauthError(400, 'unsupported_grant_type', `grant_type must be ${TOKEN_EXCHANGE_GRANT}`);
-  if (form.subject_token_type !== USER_EMAIL_TOKEN_TYPE) return oauthError(400, 'invalid_request', `subject_token_type must be ${USER_EMAIL_TOKEN_TYPE}`);
+  if (form.grant_type !== TOKEN_EXCHANGE_GRANT)
+    return oauthError(400, 'unsupported_grant_type', `grant_type must be ${TOKEN_EXCHANGE_GRANT}`);
+  if (form.subject_token_type !== USER_EMAIL_TOKEN_TYPE)
+    return oauthError(400, 'invalid_request', `subject_token_type must be ${USER_EMAIL_TOKEN_TYPE}`);
   if (form.audience !== undefined && form.audience !== app.organization) {
     return oauthError(400, 'invalid_target', `The audience ${form.audience} does not match the organization this client is bound to`);
   }
@@ -65,12 +70,24 @@ function exchange(hub: HubStandIn, apps: Map<string, OAuthApp>, req: SandboxRequ
   const member = [...hub.members.values()].find((m) => m.email.toLowerCase() === email);
   if (!member || app.organization !== hub.org) return oauthError(400, 'invalid_grant', 'User not found in the bound organization');
   const value = `hf_oauth_${randomBytes(18).toString('base64url')}`;
-  hub.addToken(value, { user: member.user, admin: false, kind: 'user', expiresAt: Date.now() + app.tokenLifetimeSeconds * 1000, displayName: `token exchange (${app.clientId})` });
+  hub.addToken(value, {
+    user: member.user,
+    admin: false,
+    kind: 'user',
+    expiresAt: Date.now() + app.tokenLifetimeSeconds * 1000,
+    displayName: `token exchange (${app.clientId})`,
+  });
   app.issued += 1;
   return {
     status: 200,
     headers: { 'cache-control': 'no-store' },
-    body: { access_token: value, token_type: 'bearer', expires_in: app.tokenLifetimeSeconds, scope: requested.join(' '), issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' },
+    body: {
+      access_token: value,
+      token_type: 'bearer',
+      expires_in: app.tokenLifetimeSeconds,
+      scope: requested.join(' '),
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    },
   };
 }
 

@@ -14,24 +14,46 @@ export function whoami(hub: HubStandIn, record: HubTokenRecord): SandboxResponse
   const showRole = !record.serviceAccount || hub.serviceAccountRoleInWhoami;
   const accessRole = record.accessRole ?? 'write';
   const org = {
-    type: 'org', id: hub.orgId, name: hub.org, fullname: hub.org, email: null, canPay: true, avatarUrl: '/avatars/org.svg', periodEnd: null, plan: hub.plan,
-    ...(showRole ? { roleInOrg } : {}), ...(record.securityRestrictions?.length ? { securityRestrictions: record.securityRestrictions } : {}),
+    type: 'org',
+    id: hub.orgId,
+    name: hub.org,
+    fullname: hub.org,
+    email: null,
+    canPay: true,
+    avatarUrl: '/avatars/org.svg',
+    periodEnd: null,
+    plan: hub.plan,
+    ...(showRole ? { roleInOrg } : {}),
+    ...(record.securityRestrictions?.length ? { securityRestrictions: record.securityRestrictions } : {}),
   };
   const repos = (record.repoIds ?? []).flatMap((id) => {
     const repo = hub.repos.get(id);
     return repo ? [{ entity: { _id: repo._id, name: repo.id, type: repo.kind }, permissions: record.repoPermissions ?? [] }] : [];
   });
-  const scoped = accessRole === 'fineGrained' ? [{ entity: { _id: hub.orgId, name: hub.org, type: 'org' }, permissions: record.permissions ?? [] }, ...repos] : [];
+  const scoped =
+    accessRole === 'fineGrained'
+      ? [{ entity: { _id: hub.orgId, name: hub.org, type: 'org' }, permissions: record.permissions ?? [] }, ...repos]
+      : [];
   return {
     status: 200,
     body: {
-      type: 'user', id: member?._id ?? hexId(), name: record.user, fullname: member?.fullname ?? record.user,
-      email: member?.email ?? null, emailVerified: true, isPro: false, canPay: false, avatarUrl: '/avatars/x.svg', periodEnd: null,
+      type: 'user',
+      id: member?._id ?? hexId(),
+      name: record.user,
+      fullname: member?.fullname ?? record.user,
+      email: member?.email ?? null,
+      emailVerified: true,
+      isPro: false,
+      canPay: false,
+      avatarUrl: '/avatars/x.svg',
+      periodEnd: null,
       orgs: roleInOrg && !record.orgAccessRevoked ? [org] : [],
       auth: {
         type: 'access_token',
         accessToken: {
-          displayName: record.displayName ?? 'hf-iam-sync', role: accessRole, createdAt: '2026-01-01T00:00:00.000Z',
+          displayName: record.displayName ?? 'hf-iam-sync',
+          role: accessRole,
+          createdAt: '2026-01-01T00:00:00.000Z',
           ...(accessRole === 'fineGrained' ? { fineGrained: { scoped, global: [] } } : {}),
         },
         ...(record.expiresAt === undefined ? {} : { expiresAt: new Date(record.expiresAt).toISOString() }),

@@ -43,13 +43,21 @@ export class OidcIssuerStandIn extends StandInServer {
     this.route('GET', '/.well-known/openid-configuration', () => ({
       status: 200,
       body: {
-        issuer: this.baseUrl, jwks_uri: `${this.baseUrl}/.well-known/jwks`, subject_types_supported: ['public', 'pairwise'],
-        response_types_supported: ['id_token'], id_token_signing_alg_values_supported: ['RS256'], claims_supported: Object.keys(this.claims({})),
+        issuer: this.baseUrl,
+        jwks_uri: `${this.baseUrl}/.well-known/jwks`,
+        subject_types_supported: ['public', 'pairwise'],
+        response_types_supported: ['id_token'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        claims_supported: Object.keys(this.claims({})),
       },
     }));
-    this.route('GET', '/.well-known/jwks', () => ({ status: 200, body: { keys: this.#keys.filter((k) => this.published.has(k.kid)).map((k) => k.jwk) } }));
+    this.route('GET', '/.well-known/jwks', () => ({
+      status: 200,
+      body: { keys: this.#keys.filter((k) => this.published.has(k.kid)).map((k) => k.jwk) },
+    }));
     this.route('GET', '/_apis/token', async (r) => {
-      if (r.headers.authorization !== `bearer ${this.runnerToken}` && r.headers.authorization !== `Bearer ${this.runnerToken}`) return { status: 401, body: { message: 'Bad credentials' } };
+      if (r.headers.authorization !== `bearer ${this.runnerToken}` && r.headers.authorization !== `Bearer ${this.runnerToken}`)
+        return { status: 401, body: { message: 'Bad credentials' } };
       const audience = r.url.searchParams.get('audience') ?? 'https://github.com/acme';
       return { status: 200, body: { count: 1, value: await this.mint(this.runnerClaims, { audience }) } };
     });
@@ -89,8 +97,11 @@ export class OidcIssuerStandIn extends StandInServer {
     const now = Math.floor(Date.now() / 1000) + (options.issuedAt ?? 0);
     return new SignJWT({ ...this.claims(overrides) })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...(this.flavour === 'github' ? { x5t: key.kid } : {}) })
-      .setIssuer(this.baseUrl).setAudience(options.audience).setJti(options.jti ?? randomUUID())
-      .setIssuedAt(now).setNotBefore(now + (options.notBefore ?? (this.flavour === 'github' ? -600 : 0)))
+      .setIssuer(this.baseUrl)
+      .setAudience(options.audience)
+      .setJti(options.jti ?? randomUUID())
+      .setIssuedAt(now)
+      .setNotBefore(now + (options.notBefore ?? (this.flavour === 'github' ? -600 : 0)))
       .setExpirationTime(now + (options.lifetimeSeconds ?? 300))
       .sign(key.privateKey);
   }
@@ -110,10 +121,30 @@ function githubClaims(o: Record<string, unknown>): Record<string, unknown> {
   const workflow = `${repository}/.github/workflows/train.yml@${ref}`;
   return {
     sub: environment ? `repo:${repository}:environment:${environment}` : `repo:${repository}:ref:${ref}`,
-    ref, sha: 'e2f1a9c4b7d8e3f6a5b4c3d2e1f0a9b8c7d6e5f4', repository, repository_owner: repository.split('/')[0], repository_owner_id: '90210',
-    run_id: '8123456789', run_number: '42', run_attempt: '1', repository_visibility: 'private', repository_id: '700123456', actor_id: '1234567', actor: 'ada',
-    workflow: 'train', head_ref: '', base_ref: '', event_name: 'push', ref_protected: 'true', ref_type: 'branch', workflow_ref: workflow, workflow_sha: 'e2f1a9c4b7d8e3f6a5b4c3d2e1f0a9b8c7d6e5f4',
-    job_workflow_ref: workflow, job_workflow_sha: 'e2f1a9c4b7d8e3f6a5b4c3d2e1f0a9b8c7d6e5f4', runner_environment: 'github-hosted', ...(environment ? { environment } : {}),
+    ref,
+    sha: 'e2f1a9c4b7d8e3f6a5b4c3d2e1f0a9b8c7d6e5f4',
+    repository,
+    repository_owner: repository.split('/')[0],
+    repository_owner_id: '90210',
+    run_id: '8123456789',
+    run_number: '42',
+    run_attempt: '1',
+    repository_visibility: 'private',
+    repository_id: '700123456',
+    actor_id: '1234567',
+    actor: 'ada',
+    workflow: 'train',
+    head_ref: '',
+    base_ref: '',
+    event_name: 'push',
+    ref_protected: 'true',
+    ref_type: 'branch',
+    workflow_ref: workflow,
+    workflow_sha: 'e2f1a9c4b7d8e3f6a5b4c3d2e1f0a9b8c7d6e5f4',
+    job_workflow_ref: workflow,
+    job_workflow_sha: 'e2f1a9c4b7d8e3f6a5b4c3d2e1f0a9b8c7d6e5f4',
+    runner_environment: 'github-hosted',
+    ...(environment ? { environment } : {}),
   };
 }
 
@@ -122,9 +153,27 @@ function gitlabClaims(o: Record<string, unknown>): Record<string, unknown> {
   const project = String(o.project_path ?? 'acme/pipelines');
   const ref = String(o.ref ?? 'main');
   return {
-    sub: `project_path:${project}:ref_type:branch:ref:${ref}`, namespace_id: '72', namespace_path: project.split('/')[0], project_id: '4242', project_path: project,
-    user_id: '17', user_login: 'grace', user_email: 'grace@acme.example', user_access_level: 'developer', pipeline_id: '1001', pipeline_source: 'push',
-    job_id: '5005', ref, ref_type: 'branch', ref_path: `refs/heads/${ref}`, ref_protected: 'true', runner_id: 12, runner_environment: 'gitlab-hosted', sha: '9b8c7d6e5f4e2f1a9c4b7d8e3f6a5b4c3d2e1f0a',
-    project_visibility: 'private', ci_config_ref_uri: `gitlab.example/${project}//.gitlab-ci.yml@refs/heads/${ref}`, ci_config_sha: '9b8c7d6e5f4e2f1a9c4b7d8e3f6a5b4c3d2e1f0a',
+    sub: `project_path:${project}:ref_type:branch:ref:${ref}`,
+    namespace_id: '72',
+    namespace_path: project.split('/')[0],
+    project_id: '4242',
+    project_path: project,
+    user_id: '17',
+    user_login: 'grace',
+    user_email: 'grace@acme.example',
+    user_access_level: 'developer',
+    pipeline_id: '1001',
+    pipeline_source: 'push',
+    job_id: '5005',
+    ref,
+    ref_type: 'branch',
+    ref_path: `refs/heads/${ref}`,
+    ref_protected: 'true',
+    runner_id: 12,
+    runner_environment: 'gitlab-hosted',
+    sha: '9b8c7d6e5f4e2f1a9c4b7d8e3f6a5b4c3d2e1f0a',
+    project_visibility: 'private',
+    ci_config_ref_uri: `gitlab.example/${project}//.gitlab-ci.yml@refs/heads/${ref}`,
+    ci_config_sha: '9b8c7d6e5f4e2f1a9c4b7d8e3f6a5b4c3d2e1f0a',
   };
 }

@@ -81,14 +81,31 @@ export class OktaStandIn extends StandInServer {
 
   // ---- seeding and mutation, as an Okta admin would do in the console ----
 
-  addUser(input: { login: string; firstName?: string; lastName?: string; status?: string; profile?: Record<string, unknown> }): OktaUserRecord {
+  addUser(input: {
+    login: string;
+    firstName?: string;
+    lastName?: string;
+    status?: string;
+    profile?: Record<string, unknown>;
+  }): OktaUserRecord {
     const now = new Date().toISOString();
     const user: OktaUserRecord = {
       id: oktaId('00u'),
       status: input.status ?? 'ACTIVE',
-      created: now, activated: now, statusChanged: now, lastLogin: null, lastUpdated: now, passwordChanged: now,
+      created: now,
+      activated: now,
+      statusChanged: now,
+      lastLogin: null,
+      lastUpdated: now,
+      passwordChanged: now,
       type: { id: 'oty1dvb3pwhbbHtDv0h8' },
-      profile: { firstName: input.firstName ?? input.login.split('@')[0]!, lastName: input.lastName ?? 'Example', login: input.login, email: input.login, ...input.profile },
+      profile: {
+        firstName: input.firstName ?? input.login.split('@')[0]!,
+        lastName: input.lastName ?? 'Example',
+        login: input.login,
+        email: input.login,
+        ...input.profile,
+      },
     };
     this.users.set(user.id, user);
     return user;
@@ -97,8 +114,13 @@ export class OktaStandIn extends StandInServer {
   addGroup(name: string, description = ''): OktaGroupRecord {
     const now = new Date().toISOString();
     const group: OktaGroupRecord = {
-      id: oktaId('00g'), created: now, lastUpdated: now, lastMembershipUpdated: now,
-      objectClass: ['okta:user_group'], type: 'OKTA_GROUP', profile: { name, description },
+      id: oktaId('00g'),
+      created: now,
+      lastUpdated: now,
+      lastMembershipUpdated: now,
+      objectClass: ['okta:user_group'],
+      type: 'OKTA_GROUP',
+      profile: { name, description },
     };
     this.groups.set(group.id, group);
     this.memberships.set(group.id, new Set());
@@ -126,20 +148,51 @@ export class OktaStandIn extends StandInServer {
   }
 
   /** Records a System Log event with Okta's LogEvent shape and returns it. */
-  emit(eventType: string, targets: Array<OktaUserRecord | OktaGroupRecord>, options: { actor?: string; result?: string; published?: Date } = {}): OktaLogEvent {
+  emit(
+    eventType: string,
+    targets: Array<OktaUserRecord | OktaGroupRecord>,
+    options: { actor?: string; result?: string; published?: Date } = {},
+  ): OktaLogEvent {
     const event: OktaLogEvent = {
-      actor: { id: '00uadmin0000000000000', type: 'User', alternateId: options.actor ?? 'admin@acme.example', displayName: 'Okta Admin', detailEntry: null },
-      client: { userAgent: { rawUserAgent: 'sandbox', os: 'Unknown', browser: 'UNKNOWN' }, zone: 'null', device: 'Computer', id: null, ipAddress: '127.0.0.1', geographicalContext: null },
+      actor: {
+        id: '00uadmin0000000000000',
+        type: 'User',
+        alternateId: options.actor ?? 'admin@acme.example',
+        displayName: 'Okta Admin',
+        detailEntry: null,
+      },
+      client: {
+        userAgent: { rawUserAgent: 'sandbox', os: 'Unknown', browser: 'UNKNOWN' },
+        zone: 'null',
+        device: 'Computer',
+        id: null,
+        ipAddress: '127.0.0.1',
+        geographicalContext: null,
+      },
       authenticationContext: { authenticationStep: 0, externalSessionId: 'trs-sandbox' },
-      displayMessage: eventType, eventType,
+      displayMessage: eventType,
+      eventType,
       outcome: { result: options.result ?? 'SUCCESS', reason: null },
       published: (options.published ?? new Date()).toISOString(),
-      securityContext: {}, severity: 'INFO', debugContext: { debugData: {} }, legacyEventType: null,
+      securityContext: {},
+      severity: 'INFO',
+      debugContext: { debugData: {} },
+      legacyEventType: null,
       transaction: { type: 'WEB', id: oktaId('00u').slice(3), detail: {} },
-      uuid: crypto.randomUUID(), version: '0', request: { ipChain: [] },
-      target: targets.map((t) => ('status' in t
-        ? { id: t.id, type: 'User', alternateId: t.profile.login, displayName: `${t.profile.firstName} ${t.profile.lastName}`, detailEntry: null }
-        : { id: t.id, type: 'UserGroup', alternateId: 'unknown', displayName: t.profile.name, detailEntry: null })),
+      uuid: crypto.randomUUID(),
+      version: '0',
+      request: { ipChain: [] },
+      target: targets.map((t) =>
+        'status' in t
+          ? {
+              id: t.id,
+              type: 'User',
+              alternateId: t.profile.login,
+              displayName: `${t.profile.firstName} ${t.profile.lastName}`,
+              detailEntry: null,
+            }
+          : { id: t.id, type: 'UserGroup', alternateId: 'unknown', displayName: t.profile.name, detailEntry: null },
+      ),
     };
     this.logs.push(event);
     return event;
@@ -157,13 +210,21 @@ export class OktaStandIn extends StandInServer {
    */
   async deliverHook(url: string, authorization: string, events: OktaLogEvent[]): Promise<{ status: number | 'timeout'; body: unknown }> {
     const envelope = {
-      eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', source: `${this.baseUrl}/api/v1/eventHooks/whokh0sandbox`,
-      eventId: crypto.randomUUID(), eventTime: new Date().toISOString(), contentType: 'application/json', data: { events },
+      eventType: 'com.okta.event_hook',
+      eventTypeVersion: '1.0',
+      cloudEventsVersion: '0.1',
+      source: `${this.baseUrl}/api/v1/eventHooks/whokh0sandbox`,
+      eventId: crypto.randomUUID(),
+      eventTime: new Date().toISOString(),
+      contentType: 'application/json',
+      data: { events },
     };
     try {
       const res = await fetch(url, {
-        method: 'POST', headers: { authorization, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(envelope), signal: AbortSignal.timeout(3000),
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(envelope),
+        signal: AbortSignal.timeout(3000),
       });
       return { status: res.status, body: await res.json().catch(() => null) };
     } catch (error) {
@@ -209,7 +270,9 @@ export class OktaStandIn extends StandInServer {
     return {
       ...reply,
       headers: {
-        'x-rate-limit-limit': String(limit), 'x-rate-limit-remaining': String(limit - current.used), 'x-rate-limit-reset': reset,
+        'x-rate-limit-limit': String(limit),
+        'x-rate-limit-remaining': String(limit - current.used),
+        'x-rate-limit-reset': reset,
         ...reply.headers,
       },
     };
@@ -257,16 +320,33 @@ export class OktaStandIn extends StandInServer {
         joins.push(term);
         continue;
       }
-      const m = /^(id|status|profile\.login|profile\.email|profile\.firstName|profile\.lastName|lastUpdated) (eq|gt|ge|lt|le) "([^"]*)"$/.exec(term.trim());
+      const m =
+        /^(id|status|profile\.login|profile\.email|profile\.firstName|profile\.lastName|lastUpdated) (eq|gt|ge|lt|le) "([^"]*)"$/.exec(
+          term.trim(),
+        );
       if (!m || (m[2] !== 'eq' && m[1] !== 'lastUpdated')) return oktaError(400, 'E0000031', `Invalid filter criteria: ${term.trim()}`);
       const [, attribute, op, value] = m as unknown as [string, string, string, string];
       checks.push((get) => {
         const actual = String(get(attribute) ?? '');
-        return op === 'eq' ? actual === value : op === 'gt' ? actual > value : op === 'ge' ? actual >= value : op === 'lt' ? actual < value : actual <= value;
+        return op === 'eq'
+          ? actual === value
+          : op === 'gt'
+            ? actual > value
+            : op === 'ge'
+              ? actual >= value
+              : op === 'lt'
+                ? actual < value
+                : actual <= value;
       });
     }
-    if (new Set(joins).size > 1) return oktaError(400, 'E0000031', 'Invalid filter criteria: and/or mixed without parentheses (the stand-in reads one kind per filter)');
-    return (get) => joins.reduce((result, join, i) => (join === 'and' ? result && checks[i + 1]!(get) : result || checks[i + 1]!(get)), checks[0]!(get));
+    if (new Set(joins).size > 1)
+      return oktaError(
+        400,
+        'E0000031',
+        'Invalid filter criteria: and/or mixed without parentheses (the stand-in reads one kind per filter)',
+      );
+    return (get) =>
+      joins.reduce((result, join, i) => (join === 'and' ? result && checks[i + 1]!(get) : result || checks[i + 1]!(get)), checks[0]!(get));
   }
 
   #listUsers(req: SandboxRequest): SandboxResponse {
@@ -274,13 +354,20 @@ export class OktaStandIn extends StandInServer {
     if (filter !== null) {
       const matcher = this.#filter(filter);
       if (typeof matcher !== 'function') return matcher;
-      return this.#page(req, [...this.users.values()].filter((u) => matcher(pathGetter(u as unknown as Record<string, unknown>))), 200, 200);
+      return this.#page(
+        req,
+        [...this.users.values()].filter((u) => matcher(pathGetter(u as unknown as Record<string, unknown>))),
+        200,
+        200,
+      );
     }
     const matcher = this.#matcher(req);
     if (typeof matcher !== 'function') return matcher;
     const search = req.url.searchParams.has('search');
     // Like Okta: a plain list leaves DEPROVISIONED users out; a search includes every status.
-    const users = [...this.users.values()].filter((u) => (search || u.status !== 'DEPROVISIONED') && matcher(pathGetter(u as unknown as Record<string, unknown>)));
+    const users = [...this.users.values()].filter(
+      (u) => (search || u.status !== 'DEPROVISIONED') && matcher(pathGetter(u as unknown as Record<string, unknown>)),
+    );
     return this.#page(req, users, 200, 200);
   }
 
@@ -290,7 +377,8 @@ export class OktaStandIn extends StandInServer {
    */
   #listLogs(req: SandboxRequest): SandboxResponse {
     const q = req.url.searchParams;
-    if (q.get('sortOrder') !== 'ASCENDING' && q.has('after')) return oktaError(400, 'E0000001', 'Api validation failed: after requires sortOrder=ASCENDING');
+    if (q.get('sortOrder') !== 'ASCENDING' && q.has('after'))
+      return oktaError(400, 'E0000001', 'Api validation failed: after requires sortOrder=ASCENDING');
     const limit = Math.min(Number(q.get('limit') ?? 100), 1000, this.maxPageSize);
     // `after` is opaque (Okta: "<epoch ms>_<n>"); it alone says where the next page starts, and
     // Okta's next link carries no `since`: a client that rebuilds the link with a fresh `since`
@@ -332,18 +420,30 @@ export class OktaStandIn extends StandInServer {
     const matcher = this.#matcher(req);
     if (typeof matcher !== 'function') return matcher;
     const q = req.url.searchParams.get('q')?.toLowerCase();
-    const groups = [...this.groups.values()].filter((g) =>
-      (!q || g.profile.name.toLowerCase().startsWith(q)) && matcher(pathGetter(g as unknown as Record<string, unknown>)));
+    const groups = [...this.groups.values()].filter(
+      (g) => (!q || g.profile.name.toLowerCase().startsWith(q)) && matcher(pathGetter(g as unknown as Record<string, unknown>)),
+    );
     // expand=stats: `_embedded.stats.usersCount`, Okta's own count of the group's members.
-    const expanded = req.url.searchParams.get('expand') === 'stats'
-      ? groups.map((g) => ({ ...g, _embedded: { stats: { usersCount: this.memberships.get(g.id)!.size, appsCount: 0, groupPushMappingsCount: 0, hasAdminPrivilege: false } } }))
-      : groups;
+    const expanded =
+      req.url.searchParams.get('expand') === 'stats'
+        ? groups.map((g) => ({
+            ...g,
+            _embedded: {
+              stats: { usersCount: this.memberships.get(g.id)!.size, appsCount: 0, groupPushMappingsCount: 0, hasAdminPrivilege: false },
+            },
+          }))
+        : groups;
     return this.#page(req, expanded, 10000, 10000);
   }
 
   #groupUsers(req: SandboxRequest): SandboxResponse {
     const members = this.memberships.get(req.params.id!);
     if (!members) return oktaError(404, 'E0000007', `Not found: Resource not found: ${req.params.id} (UserGroup)`);
-    return this.#page(req, [...members].map((id) => this.users.get(id)!), 1000, 1000);
+    return this.#page(
+      req,
+      [...members].map((id) => this.users.get(id)!),
+      1000,
+      1000,
+    );
   }
 }

@@ -71,5 +71,8 @@ export function parseSearch(text: string): Matcher {
 
 /** Reads `profile.login`-style paths from an object. */
 export function pathGetter(object: Record<string, unknown>): (attribute: string) => unknown {
-  return (attribute) => attribute.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
+  return (attribute) =>
+    attribute
+      .split('.')
+      .reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
 }

@@ -12,7 +12,10 @@ import { OpenApiValidator, type OpenApiDocument } from './openapi-validator.js';
  */
 function withErrata(doc: OpenApiDocument): OpenApiDocument {
   const copy = structuredClone(doc);
-  const items = (copy.paths['/api/organizations/{name}/resource-groups']?.get?.responses?.['200']?.content?.['application/json']?.schema as { items?: { properties?: Record<string, unknown> } } | undefined)?.items;
+  const items = (
+    copy.paths['/api/organizations/{name}/resource-groups']?.get?.responses?.['200']?.content?.['application/json']?.schema as
+      { items?: { properties?: Record<string, unknown> } } | undefined
+  )?.items;
   if (items?.properties && !('repos' in items.properties)) items.properties.repos = { type: 'array' };
   return copy;
 }

@@ -34,7 +34,9 @@ interface CompiledOperation {
 }
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv2020,
+) => void;
 
 /**
  * Inlines `#/components/schemas/…` references and drops the annotations Ajv refuses below a root
@@ -45,8 +47,12 @@ function resolve(node: unknown, doc: OpenApiDocument, propertyMap = false): unkn
   if (!node || typeof node !== 'object') return node;
   const ref = (node as { $ref?: string }).$ref;
   if (ref?.startsWith('#/components/schemas/')) return resolve(doc.components?.schemas?.[ref.slice(21)], doc);
-  const entries = Object.entries(node).filter(([k, v]) => propertyMap || !(k === '$schema' || k === 'examples' || (k === 'id' && typeof v === 'string')));
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v, doc, !propertyMap && (k === 'properties' || k === 'patternProperties'))]));
+  const entries = Object.entries(node).filter(
+    ([k, v]) => propertyMap || !(k === '$schema' || k === 'examples' || (k === 'id' && typeof v === 'string')),
+  );
+  return Object.fromEntries(
+    entries.map(([k, v]) => [k, resolve(v, doc, !propertyMap && (k === 'properties' || k === 'patternProperties'))]),
+  );
 }
 
 export class OpenApiValidator {
@@ -74,9 +80,17 @@ export class OpenApiValidator {
         const responses = new Map<string, ValidateFunction>();
         for (const [status, r] of Object.entries(op.responses ?? {})) {
           const schema = r.content?.['application/json']?.schema;
-          if (schema && Object.keys(resolve(schema, doc) as Schema).length > 0) responses.set(status, ajv.compile(resolve(schema, doc) as Schema));
+          if (schema && Object.keys(resolve(schema, doc) as Schema).length > 0)
+            responses.set(status, ajv.compile(resolve(schema, doc) as Schema));
         }
-        const compiled: CompiledOperation = { method: method.toUpperCase(), template, pattern, keys, bodyRequired: bodySchema !== undefined, responses };
+        const compiled: CompiledOperation = {
+          method: method.toUpperCase(),
+          template,
+          pattern,
+          keys,
+          bodyRequired: bodySchema !== undefined,
+          responses,
+        };
         const path = group('path');
         const query = group('query');
         if (path) compiled.path = path;
@@ -126,5 +140,10 @@ export class OpenApiValidator {
 }
 
 function describe(where: string, validate: ValidateFunction): string[] {
-  return (validate.errors ?? []).slice(0, 5).map((e) => `${where}: ${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (validate.errors ?? [])
+    .slice(0, 5)
+    .map(
+      (e) =>
+        `${where}: ${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    );
 }

@@ -23,7 +23,8 @@ export function nextLinkOf(header: string | null | undefined, origin: string): s
     } catch {
       throw new LinkHeaderError(`malformed Link header (next target is not a URL): ${match[1]!.slice(0, 120)}`);
     }
-    if (url.origin !== expected) throw new LinkHeaderError(`next link points to ${url.origin}, not ${expected}: not followed, so the token is not sent there`);
+    if (url.origin !== expected)
+      throw new LinkHeaderError(`next link points to ${url.origin}, not ${expected}: not followed, so the token is not sent there`);
     return url.toString();
   }
   return undefined;

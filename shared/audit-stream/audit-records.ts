@@ -29,17 +29,24 @@ export async function auditRecords(ports: AuditRecordPorts, query: AuditQuery, s
   const { since: _s, until: _u, limit: _l, ...filters } = query;
   const since = shift(query.since, -CORRELATION_WINDOW_MS);
   const until = shift(query.until, CORRELATION_WINDOW_MS);
-  const changes = await ports.trail.listChanges({ ...filters, ...(since ? { since } : {}), ...(until ? { until } : {}), limit: Number.MAX_SAFE_INTEGER });
+  const changes = await ports.trail.listChanges({
+    ...filters,
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
+    limit: Number.MAX_SAFE_INTEGER,
+  });
   const own = source === 'hub' ? [] : changes.filter((c) => inRange(c.at)).map((c) => recordOfChange(c));
   let hub: AuditRecord[] = [];
   if (source !== 'hf-iam-sync') {
     if (!ports.hub) throw new Error('the Hub is needed for --source hub or all');
     const [events, me] = await Promise.all([ports.hub.org.exportAuditLog(), ports.hub.org.whoami()]);
     const ours = { user: me.user, tokenLast4: ports.hub.tokenLast4 };
-    hub = events.filter((e) => inRange(e.at) && (!query.user || matchesUser(e.data, query.user)))
+    hub = events
+      .filter((e) => inRange(e.at) && (!query.user || matchesUser(e.data, query.user)))
       .map((e) => recordOfHubEvent(query.organization, e, correlate(e, ours, changes)));
   }
   return [...own, ...hub].sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id)).slice(-query.limit);
 }
 
-const matchesUser = (data: unknown, user: string) => String((data as { user?: unknown } | null)?.user ?? '').toLowerCase() === user.toLowerCase();
+const matchesUser = (data: unknown, user: string) =>
+  String((data as { user?: unknown } | null)?.user ?? '').toLowerCase() === user.toLowerCase();

@@ -69,17 +69,28 @@ export async function forwardHubAudit(ports: ForwardHubPorts, settings: ForwardH
   const now = ports.clock();
   const [events, me] = await Promise.all([ports.hub.exportAuditLog(), ports.hub.whoami()]);
   const start: HubCursor = { at: new Date(now.getTime() - settings.lookBackMs).toISOString(), ids: [] };
-  const cursors = await Promise.all(ports.destinations.map(async (d) => (await ports.cursors.getHubCursor(settings.organization, d.name)) ?? start));
+  const cursors = await Promise.all(
+    ports.destinations.map(async (d) => (await ports.cursors.getHubCursor(settings.organization, d.name)) ?? start),
+  );
   const oldest = cursors.map((c) => c.at).sort()[0] ?? start.at;
   const since = new Date(Date.parse(oldest) - CORRELATION_WINDOW_MS).toISOString();
   const changes = await ports.trail.listChanges({ organization: settings.organization, since, limit: Number.MAX_SAFE_INTEGER });
   const ours = { user: me.user, tokenLast4: settings.tokenLast4 };
-  return Promise.all(ports.destinations.map((destination, i) => forwardTo(ports, settings, destination, cursors[i]!, eventsAfter(events, cursors[i]!), (e) => correlate(e, ours, changes), now)));
+  return Promise.all(
+    ports.destinations.map((destination, i) =>
+      forwardTo(ports, settings, destination, cursors[i]!, eventsAfter(events, cursors[i]!), (e) => correlate(e, ours, changes), now),
+    ),
+  );
 }
 
 async function forwardTo(
-  ports: ForwardHubPorts, settings: ForwardHubSettings, destination: AuditDestination, from: HubCursor, pending: HubAuditEvent[],
-  correlation: (e: HubAuditEvent) => ReturnType<typeof correlate>, now: Date,
+  ports: ForwardHubPorts,
+  settings: ForwardHubSettings,
+  destination: AuditDestination,
+  from: HubCursor,
+  pending: HubAuditEvent[],
+  correlation: (e: HubAuditEvent) => ReturnType<typeof correlate>,
+  now: Date,
 ): Promise<DestinationReport> {
   const report: DestinationReport = { destination: destination.name, delivered: 0, refused: 0, outOfBand: 0, backlogMs: 0 };
   const size = settings.chunk ?? 5_000;

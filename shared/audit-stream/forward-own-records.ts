@@ -47,42 +47,50 @@ const CHUNK = 1_000;
 /** What a drain leaves of the invocation for the rest of its work. */
 const DRAIN_MARGIN_MS = 15_000;
 
-export async function forwardOwnRecords(ports: ForwardOwnPorts, organization: string, records: readonly AuditRecord[]): Promise<OwnDelivery[]> {
+export async function forwardOwnRecords(
+  ports: ForwardOwnPorts,
+  organization: string,
+  records: readonly AuditRecord[],
+): Promise<OwnDelivery[]> {
   if (records.length === 0) return ports.destinations.map((d) => ({ destination: d.name, delivered: 0, refused: 0, backlogged: 0 }));
-  return Promise.all(ports.destinations.map(async (destination): Promise<OwnDelivery> => {
-    const report: OwnDelivery = { destination: destination.name, delivered: 0, refused: 0, backlogged: 0 };
-    if ((await ports.cursors.backlog(organization, destination.name, 1)).length > 0) {
-      await ports.cursors.addToBacklog(organization, destination.name, records);
-      return { ...report, backlogged: records.length };
-    }
-    try {
-      const result = await destination.deliver(records);
-      return { ...report, delivered: result.accepted, refused: result.refused.length };
-    } catch (error) {
-      await ports.cursors.addToBacklog(organization, destination.name, records);
-      return { ...report, backlogged: records.length, error: describeError(error) };
-    }
-  }));
+  return Promise.all(
+    ports.destinations.map(async (destination): Promise<OwnDelivery> => {
+      const report: OwnDelivery = { destination: destination.name, delivered: 0, refused: 0, backlogged: 0 };
+      if ((await ports.cursors.backlog(organization, destination.name, 1)).length > 0) {
+        await ports.cursors.addToBacklog(organization, destination.name, records);
+        return { ...report, backlogged: records.length };
+      }
+      try {
+        const result = await destination.deliver(records);
+        return { ...report, delivered: result.accepted, refused: result.refused.length };
+      } catch (error) {
+        await ports.cursors.addToBacklog(organization, destination.name, records);
+        return { ...report, backlogged: records.length, error: describeError(error) };
+      }
+    }),
+  );
 }
 
 export async function drainBacklogs(ports: ForwardOwnPorts, organization: string): Promise<BacklogReport[]> {
   const now = ports.clock().getTime();
-  return Promise.all(ports.destinations.map(async (destination): Promise<BacklogReport> => {
-    const report: BacklogReport = { destination: destination.name, delivered: 0, refused: 0, backlogMs: 0 };
-    for (;;) {
-      const chunk = await ports.cursors.backlog(organization, destination.name, CHUNK);
-      if (chunk.length === 0) return report;
-      report.backlogMs = Math.max(0, now - Date.parse(chunk[0]!.time));
-      if (timeLeft() < DRAIN_MARGIN_MS) return report;
-      try {
-        const result = await destination.deliver(chunk);
-        report.delivered += result.accepted;
-        report.refused += result.refused.length;
-      } catch (error) {
-        return { ...report, error: describeError(error) };
+  return Promise.all(
+    ports.destinations.map(async (destination): Promise<BacklogReport> => {
+      const report: BacklogReport = { destination: destination.name, delivered: 0, refused: 0, backlogMs: 0 };
+      for (;;) {
+        const chunk = await ports.cursors.backlog(organization, destination.name, CHUNK);
+        if (chunk.length === 0) return report;
+        report.backlogMs = Math.max(0, now - Date.parse(chunk[0]!.time));
+        if (timeLeft() < DRAIN_MARGIN_MS) return report;
+        try {
+          const result = await destination.deliver(chunk);
+          report.delivered += result.accepted;
+          report.refused += result.refused.length;
+        } catch (error) {
+          return { ...report, error: describeError(error) };
+        }
+        await ports.cursors.removeFromBacklog(organization, destination.name, chunk);
+        report.backlogMs = 0;
       }
-      await ports.cursors.removeFromBacklog(organization, destination.name, chunk);
-      report.backlogMs = 0;
-    }
-  }));
+    }),
+  );
 }

@@ -26,16 +26,24 @@ interface ExchangeRequest {
   resource: string | undefined;
 }
 
-export type Parsed = { kind: 'exchange'; request: ExchangeRequest } | { kind: 'refused'; status: number; error: OAuthError; description: string };
+export type Parsed =
+  { kind: 'exchange'; request: ExchangeRequest } | { kind: 'refused'; status: number; error: OAuthError; description: string };
 
-const refuse = (description: string, error: OAuthError = 'invalid_request', status = 400): Parsed => ({ kind: 'refused', status, error, description });
+const refuse = (description: string, error: OAuthError = 'invalid_request', status = 400): Parsed => ({
+  kind: 'refused',
+  status,
+  error,
+  description,
+});
 
 /** @example parseExchange({ method: 'POST', path: '/oauth/token', headers: { 'content-type': 'application/json' }, body }) */
 export function parseExchange(http: HttpRequest): Parsed {
   if (http.method !== 'POST') return refuse(`${http.method} is not allowed: POST the token exchange to this URL`, 'invalid_request', 405);
-  if (!['/', '', '/oauth/token', '/token'].includes(http.path)) return refuse(`no endpoint at ${http.path}: POST to / or /oauth/token`, 'invalid_request', 404);
+  if (!['/', '', '/oauth/token', '/token'].includes(http.path))
+    return refuse(`no endpoint at ${http.path}: POST to / or /oauth/token`, 'invalid_request', 404);
   const body = http.body ?? '';
-  if (Buffer.byteLength(body) > MAX_BODY_BYTES) return refuse(`the body is ${Buffer.byteLength(body)} bytes, over the ${MAX_BODY_BYTES} an exchange needs`, 'invalid_request', 413);
+  if (Buffer.byteLength(body) > MAX_BODY_BYTES)
+    return refuse(`the body is ${Buffer.byteLength(body)} bytes, over the ${MAX_BODY_BYTES} an exchange needs`, 'invalid_request', 413);
   const fields = fieldsOf(http.headers['content-type'] ?? '', body);
   if (typeof fields === 'string') return refuse(fields);
   return check(fields);
@@ -48,7 +56,9 @@ function fieldsOf(contentType: string, body: string): Record<string, unknown> | 
   if (type === 'application/json') {
     try {
       const parsed: unknown = JSON.parse(body);
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : 'the JSON body must be an object';
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : 'the JSON body must be an object';
     } catch {
       return 'the body is not valid JSON';
     }
@@ -57,9 +67,13 @@ function fieldsOf(contentType: string, body: string): Record<string, unknown> | 
 }
 
 function check(fields: Record<string, unknown>): Parsed {
-  const text = (name: string) => (typeof fields[name] === 'string' && (fields[name] as string).length > 0 ? (fields[name] as string) : undefined);
+  const text = (name: string) =>
+    typeof fields[name] === 'string' && (fields[name] as string).length > 0 ? (fields[name] as string) : undefined;
   if (text('grant_type') !== TOKEN_EXCHANGE_GRANT) {
-    return refuse(`grant_type must be ${TOKEN_EXCHANGE_GRANT}${text('grant_type') ? `, not ${text('grant_type')}` : ''}`, 'unsupported_grant_type');
+    return refuse(
+      `grant_type must be ${TOKEN_EXCHANGE_GRANT}${text('grant_type') ? `, not ${text('grant_type')}` : ''}`,
+      'unsupported_grant_type',
+    );
   }
   if (!text('subject_token')) return refuse("subject_token is missing: it is the CI job's OIDC ID token");
   const type = text('subject_token_type');

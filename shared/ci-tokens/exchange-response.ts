@@ -13,7 +13,12 @@ export interface FunctionUrlEvent {
 export function httpRequestOf(event: FunctionUrlEvent): HttpRequest {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const body = event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  return { method: event.requestContext.http.method.toUpperCase(), path: event.rawPath ?? event.requestContext.http.path ?? '/', headers, body };
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path: event.rawPath ?? event.requestContext.http.path ?? '/',
+    headers,
+    body,
+  };
 }
 
 /**
@@ -23,7 +28,12 @@ export function httpRequestOf(event: FunctionUrlEvent): HttpRequest {
 export function exchangeResponse(outcome: ExchangeOutcome): { statusCode: number; headers: Record<string, string>; body: string } {
   const headers = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' };
   if (outcome.kind === 'issued') {
-    const body = { access_token: outcome.token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'bearer', expires_in: outcome.expiresInSeconds };
+    const body = {
+      access_token: outcome.token,
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      token_type: 'bearer',
+      expires_in: outcome.expiresInSeconds,
+    };
     return { statusCode: 200, headers, body: JSON.stringify(body) };
   }
   const error = outcome.kind === 'refused' ? outcome.error : 'temporarily_unavailable';

@@ -71,15 +71,33 @@ async function exchange(ports: CiBrokerPorts, settings: CiBrokerSettings, parsed
     verified = await ports.verifier.verify(request.subjectToken);
   } catch (error) {
     if (!(error instanceof IdTokenRejectedError)) return failed(error);
-    return refuse(ports, settings, runId, null, { kind: 'refused', status: 400, error: 'invalid_grant', description: error.description, policy: null });
+    return refuse(ports, settings, runId, null, {
+      kind: 'refused',
+      status: 400,
+      error: 'invalid_grant',
+      description: error.description,
+      policy: null,
+    });
   }
   const choice = choosePolicy(settings.ciAccess, verified.issuer.name, verified.claims, request.resource);
   if (choice.kind === 'refused') {
-    return refuse(ports, settings, runId, verified, { kind: 'refused', status: 400, error: choice.error, description: choice.description, policy: request.resource ?? null });
+    return refuse(ports, settings, runId, verified, {
+      kind: 'refused',
+      status: 400,
+      error: choice.error,
+      description: choice.description,
+      policy: request.resource ?? null,
+    });
   }
   if (!(await ports.ledger.claimJti(verified.issuer.name, verified.jti, verified.expiresAt))) {
     const description = `this ID token (jti ${verified.jti}) was exchanged before; each token is exchanged once — request a fresh one`;
-    return refuse(ports, settings, runId, verified, { kind: 'refused', status: 400, error: 'invalid_grant', description, policy: choice.policy.name });
+    return refuse(ports, settings, runId, verified, {
+      kind: 'refused',
+      status: 400,
+      error: 'invalid_grant',
+      description,
+      policy: choice.policy.name,
+    });
   }
   try {
     return await issue(ports, await hub, settings, runId, verified, choice.policy);
@@ -90,16 +108,35 @@ async function exchange(ports: CiBrokerPorts, settings: CiBrokerSettings, parsed
   }
 }
 
-async function issue(ports: CiBrokerPorts, hub: ExchangeHub, settings: CiBrokerSettings, runId: string, verified: VerifiedIdToken, policy: CiPolicy): Promise<ExchangeOutcome> {
+async function issue(
+  ports: CiBrokerPorts,
+  hub: ExchangeHub,
+  settings: CiBrokerSettings,
+  runId: string,
+  verified: VerifiedIdToken,
+  policy: CiPolicy,
+): Promise<ExchangeOutcome> {
   const now = ports.clock();
   const grant = await ports.grants.resolve(hub, policy, now.getTime());
   const minted = await hub.createToken(grant.serviceAccountId, `hf-iam-sync-ci/${policy.name}/${runId}`.slice(0, 100), policy.permissions, {
-    repoIds: grant.repoIds, repoPermissions: policy.repoPermissions,
+    repoIds: grant.repoIds,
+    repoPermissions: policy.repoPermissions,
   });
   const record: CiTokenRecord = {
-    tokenId: minted.id, last4: minted.value.slice(-4), policy: policy.name, serviceAccountId: grant.serviceAccountId, serviceAccount: grant.serviceAccountUser,
-    issuer: verified.issuer.name, claims: recordedClaims(verified.claims), permissions: [...policy.permissions], repos: [...policy.repos],
-    repoPermissions: [...policy.repoPermissions], issuedAt: now.toISOString(), expiresAt: new Date(now.getTime() + policy.ttlMs).toISOString(), runId, status: 'live',
+    tokenId: minted.id,
+    last4: minted.value.slice(-4),
+    policy: policy.name,
+    serviceAccountId: grant.serviceAccountId,
+    serviceAccount: grant.serviceAccountUser,
+    issuer: verified.issuer.name,
+    claims: recordedClaims(verified.claims),
+    permissions: [...policy.permissions],
+    repos: [...policy.repos],
+    repoPermissions: [...policy.repoPermissions],
+    issuedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + policy.ttlMs).toISOString(),
+    runId,
+    status: 'live',
   };
   try {
     await ports.ledger.recordIssued(record, auditOf(settings, runId, now, { record }));
@@ -111,45 +148,86 @@ async function issue(ports: CiBrokerPorts, hub: ExchangeHub, settings: CiBrokerS
   return { kind: 'issued', token: minted.value, expiresInSeconds: Math.floor(policy.ttlMs / 1000), record };
 }
 
-async function refuse(ports: CiBrokerPorts, settings: CiBrokerSettings, runId: string, verified: VerifiedIdToken | null, refusal: Refusal): Promise<Refusal> {
+async function refuse(
+  ports: CiBrokerPorts,
+  settings: CiBrokerSettings,
+  runId: string,
+  verified: VerifiedIdToken | null,
+  refusal: Refusal,
+): Promise<Refusal> {
   const now = ports.clock();
   const facts = { issuer: verified?.issuer.name ?? null, claims: verified ? recordedClaims(verified.claims) : {}, refusal };
   await ports.ledger.recordRefused(auditOf(settings, runId, now, facts));
   await announce(ports, 'hf-iam-sync.CiTokenRefused', {
-    organization: settings.organization, runId, policy: refusal.policy, issuer: facts.issuer, claims: facts.claims, error: refusal.error, description: refusal.description,
+    organization: settings.organization,
+    runId,
+    policy: refusal.policy,
+    issuer: facts.issuer,
+    claims: facts.claims,
+    error: refusal.error,
+    description: refusal.description,
   });
   return refusal;
 }
 
 /** An exchange the broker could not complete (the Hub, the table, the issuer): nothing issued, the job may retry. */
 function failed(error: unknown): ExchangeOutcome {
-  return { kind: 'failed', status: 503, description: `the broker could not complete the exchange; nothing was issued, try again (${describeError(error)})` };
+  return {
+    kind: 'failed',
+    status: 503,
+    description: `the broker could not complete the exchange; nothing was issued, try again (${describeError(error)})`,
+  };
 }
 
 type AuditFacts = { record: CiTokenRecord } | { issuer: string | null; claims: Record<string, string>; refusal: Refusal };
 
 /** The exchange's audit record: one change of its own run, under the service account's name. */
 function auditOf(settings: CiBrokerSettings, runId: string, now: Date, facts: AuditFacts): ChangeRecord {
-  const base = { runId, seq: 1, organization: settings.organization, oktaUserId: null, before: null, after: null, trigger: 'ci' as const, at: now.toISOString() };
+  const base = {
+    runId,
+    seq: 1,
+    organization: settings.organization,
+    oktaUserId: null,
+    before: null,
+    after: null,
+    trigger: 'ci' as const,
+    at: now.toISOString(),
+  };
   if ('record' in facts) {
     const r = facts.record;
     return {
-      ...base, user: r.serviceAccount, action: 'ci-token-issue', effect: 'grant', outcome: 'applied', actor: actorOf(r.claims),
+      ...base,
+      user: r.serviceAccount,
+      action: 'ci-token-issue',
+      effect: 'grant',
+      outcome: 'applied',
+      actor: actorOf(r.claims),
       reasons: [`policy ${r.policy} trusts ${describeClaims(r.claims)}; token ${r.tokenId} (…${r.last4}) until ${r.expiresAt}`],
       ci: { policy: r.policy, issuer: r.issuer, claims: r.claims, tokenId: r.tokenId, last4: r.last4, expiresAt: r.expiresAt },
     };
   }
   const { refusal } = facts;
   return {
-    ...base, user: '-', action: 'ci-token-issue', effect: 'none', outcome: 'failed', actor: actorOf(facts.claims),
-    reasons: [`refused: ${refusal.description}`], error: `${refusal.error}: ${refusal.description}`,
+    ...base,
+    user: '-',
+    action: 'ci-token-issue',
+    effect: 'none',
+    outcome: 'failed',
+    actor: actorOf(facts.claims),
+    reasons: [`refused: ${refusal.description}`],
+    error: `${refusal.error}: ${refusal.description}`,
     ci: { policy: refusal.policy, issuer: facts.issuer, claims: facts.claims, error: refusal.error },
   };
 }
 
 const actorOf = (claims: Record<string, string>) => claims.actor ?? claims.user_login ?? claims.sub ?? 'ci';
 const describeClaims = (claims: Record<string, string>) =>
-  ['repository', 'project_path', 'ref', 'environment', 'run_id', 'pipeline_id'].filter((k) => claims[k]).map((k) => `${k}=${claims[k]}`).join(', ') || claims.sub || 'the job';
+  ['repository', 'project_path', 'ref', 'environment', 'run_id', 'pipeline_id']
+    .filter((k) => claims[k])
+    .map((k) => `${k}=${claims[k]}`)
+    .join(', ') ||
+  claims.sub ||
+  'the job';
 const withoutStatus = ({ status: _s, ...rest }: CiTokenRecord) => rest;
 
 /** Events are best effort here: the audit record written before them is the evidence. */

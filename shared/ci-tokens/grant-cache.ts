@@ -38,7 +38,9 @@ async function resolveGrant(hub: GrantHub, policy: CiPolicy): Promise<ResolvedGr
   ]);
   const account = findServiceAccount(accounts, policy.serviceAccount);
   if (!account) {
-    throw new ConfigError([`ciAccess policy ${policy.name}: service account ${JSON.stringify(policy.serviceAccount)} does not exist on the Hub (create it, or fix serviceAccount)`]);
+    throw new ConfigError([
+      `ciAccess policy ${policy.name}: service account ${JSON.stringify(policy.serviceAccount)} does not exist on the Hub (create it, or fix serviceAccount)`,
+    ]);
   }
   return { serviceAccountId: account.id, serviceAccountUser: account.user, repoIds };
 }

@@ -42,18 +42,32 @@ export interface SweepReport {
   failed: Array<{ tokenId: string; error: string }>;
 }
 
-export async function sweepCiTokens(ports: SweepPorts, settings: { organization: string; ciAccess: CiAccess }, actor = 'ci-token-sweeper'): Promise<SweepReport> {
+export async function sweepCiTokens(
+  ports: SweepPorts,
+  settings: { organization: string; ciAccess: CiAccess },
+  actor = 'ci-token-sweeper',
+): Promise<SweepReport> {
   const runId = ports.newRunId();
   const report: SweepReport = { runId, live: 0, deleted: [], orphansDeleted: [], failed: [] };
   const now = ports.clock();
   const configured = new Set(settings.ciAccess.policies.map((p) => p.name));
   const live = await ports.ledger.listLive();
   const ending = live.flatMap((t) => {
-    const reason = !configured.has(t.policy) ? `policy ${t.policy} is no longer configured` : Date.parse(t.expiresAt) <= now.getTime() ? 'its TTL ended' : null;
+    const reason = !configured.has(t.policy)
+      ? `policy ${t.policy} is no longer configured`
+      : Date.parse(t.expiresAt) <= now.getTime()
+        ? 'its TTL ended'
+        : null;
     return reason ? [{ token: t, reason }] : [];
   });
   for (const { token, reason } of ending) {
-    const ended = await endToken(ports, settings.organization, token, { status: 'deleted', reason, actor, runId, seq: report.deleted.length + 1 }).catch((error: unknown) => {
+    const ended = await endToken(ports, settings.organization, token, {
+      status: 'deleted',
+      reason,
+      actor,
+      runId,
+      seq: report.deleted.length + 1,
+    }).catch((error: unknown) => {
       report.failed.push({ tokenId: token.tokenId, error: describeError(error) });
       return false;
     });
@@ -64,13 +78,23 @@ export async function sweepCiTokens(ports: SweepPorts, settings: { organization:
   await sweepOrphans(ports, settings, kept, report, now);
   if (report.failed.length > 0) {
     const first = report.failed[0]!;
-    throw new UpstreamError('huggingface', 'sweep CI tokens', `${report.failed.length} token(s) could not be deleted (first: ${first.tokenId}: ${first.error}); the next sweep tries again`);
+    throw new UpstreamError(
+      'huggingface',
+      'sweep CI tokens',
+      `${report.failed.length} token(s) could not be deleted (first: ${first.tokenId}: ${first.error}); the next sweep tries again`,
+    );
   }
   return report;
 }
 
 /** Tokens of broker-managed service accounts that no live record explains. */
-async function sweepOrphans(ports: SweepPorts, settings: { ciAccess: CiAccess }, kept: readonly CiTokenRecord[], report: SweepReport, now: Date): Promise<void> {
+async function sweepOrphans(
+  ports: SweepPorts,
+  settings: { ciAccess: CiAccess },
+  kept: readonly CiTokenRecord[],
+  report: SweepReport,
+  now: Date,
+): Promise<void> {
   const accounts = new Map(kept.map((t) => [t.serviceAccountId, t.serviceAccount]));
   if (settings.ciAccess.policies.length > 0) {
     const all = await ports.hub.listServiceAccounts();
@@ -102,19 +126,49 @@ export interface EndRequest {
 }
 
 /** Deletes one token on the Hub, then records it ended; true once both are done. */
-export async function endToken(ports: Pick<SweepPorts, 'ledger' | 'hub' | 'events' | 'clock'>, organization: string, token: CiTokenRecord, end: EndRequest): Promise<true> {
+export async function endToken(
+  ports: Pick<SweepPorts, 'ledger' | 'hub' | 'events' | 'clock'>,
+  organization: string,
+  token: CiTokenRecord,
+  end: EndRequest,
+): Promise<true> {
   await ports.hub.deleteToken(token.serviceAccountId, token.tokenId);
   const now = ports.clock();
   const ended: CiTokenRecord = { ...token, status: end.status, endedAt: now.toISOString(), endReason: end.reason };
   const audit: ChangeRecord = {
-    runId: end.runId, seq: end.seq, organization, user: token.serviceAccount, oktaUserId: null, action: end.status === 'deleted' ? 'ci-token-delete' : 'ci-token-revoke',
-    effect: 'revoke', before: null, after: null, reasons: [`token ${token.tokenId} (…${token.last4}) of policy ${token.policy}: ${end.reason}`],
-    trigger: end.status === 'deleted' ? 'ci' : 'cli', actor: end.actor, outcome: 'applied', at: now.toISOString(),
-    ci: { policy: token.policy, issuer: token.issuer, claims: token.claims, tokenId: token.tokenId, last4: token.last4, expiresAt: token.expiresAt },
+    runId: end.runId,
+    seq: end.seq,
+    organization,
+    user: token.serviceAccount,
+    oktaUserId: null,
+    action: end.status === 'deleted' ? 'ci-token-delete' : 'ci-token-revoke',
+    effect: 'revoke',
+    before: null,
+    after: null,
+    reasons: [`token ${token.tokenId} (…${token.last4}) of policy ${token.policy}: ${end.reason}`],
+    trigger: end.status === 'deleted' ? 'ci' : 'cli',
+    actor: end.actor,
+    outcome: 'applied',
+    at: now.toISOString(),
+    ci: {
+      policy: token.policy,
+      issuer: token.issuer,
+      claims: token.claims,
+      tokenId: token.tokenId,
+      last4: token.last4,
+      expiresAt: token.expiresAt,
+    },
   };
   await ports.ledger.recordEnded(ended, audit);
   if (end.status === 'revoked') {
-    await ports.events?.publish([{ detailType: 'hf-iam-sync.CiTokenRevoked', detail: { organization, tokenId: token.tokenId, policy: token.policy, reason: end.reason, actor: end.actor } }]).catch(() => undefined);
+    await ports.events
+      ?.publish([
+        {
+          detailType: 'hf-iam-sync.CiTokenRevoked',
+          detail: { organization, tokenId: token.tokenId, policy: token.policy, reason: end.reason, actor: end.actor },
+        },
+      ])
+      .catch(() => undefined);
   }
   return true;
 }

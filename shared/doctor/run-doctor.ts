@@ -32,7 +32,8 @@ export interface Finding {
   fix: string | null;
 }
 
-const list = (items: string[], max = 10) => `${items.slice(0, max).join(', ')}${items.length > max ? ` and ${items.length - max} more` : ''}`;
+const list = (items: string[], max = 10) =>
+  `${items.slice(0, max).join(', ')}${items.length > max ? ` and ${items.length - max} more` : ''}`;
 const ok = (check: string, summary: string): Finding => ({ check, status: 'pass', summary, fix: null });
 
 async function attempt(check: string, run: () => Promise<Finding[]>, fix: string): Promise<Finding[]> {
@@ -46,23 +47,46 @@ async function attempt(check: string, run: () => Promise<Finding[]>, fix: string
 function planFindings(plan: Plan, config: Config): Finding[] {
   const attr = config.file.okta.usernameAttribute;
   const ruleProblems = plan.diagnostics.filter((d) => d.code.startsWith('rule-'));
-  const conventionProblems = [...plan.unparsedGroups.map((g) => `${g.group}: ${g.problem}`), ...plan.diagnostics.filter((d) => d.code.startsWith('convention-')).map((d) => d.summary)];
+  const conventionProblems = [
+    ...plan.unparsedGroups.map((g) => `${g.group}: ${g.problem}`),
+    ...plan.diagnostics.filter((d) => d.code.startsWith('convention-')).map((d) => d.summary),
+  ];
   return [
     ruleProblems.length === 0
       ? ok('rules', `all ${plan.rules.length} rule bindings found their Okta group and Hub resource group`)
       : { check: 'rules', status: 'fail', summary: ruleProblems.map((d) => d.summary).join('; '), fix: ruleProblems[0]!.detail },
     conventionProblems.length === 0
       ? ok('convention', config.naming ? 'every group that looks like the naming convention parses' : 'no naming convention configured')
-      : { check: 'convention', status: 'warn', summary: `groups that look like the convention but are ignored: ${list(conventionProblems)}`, fix: `rename them to ${config.naming?.org} or ${config.naming?.resourceGroup} with a role of admin, write, contributor or read, and a resource group that exists on the Hub` },
+      : {
+          check: 'convention',
+          status: 'warn',
+          summary: `groups that look like the convention but are ignored: ${list(conventionProblems)}`,
+          fix: `rename them to ${config.naming?.org} or ${config.naming?.resourceGroup} with a role of admin, write, contributor or read, and a resource group that exists on the Hub`,
+        },
     plan.unlinked.length === 0
       ? ok('unlinked', `everyone in a mapped group has profile.${attr}`)
-      : { check: 'unlinked', status: 'warn', summary: `${plan.unlinked.length} people in mapped groups have no profile.${attr}: ${list(plan.unlinked.map((u) => u.oktaLogin))}`, fix: `set profile.${attr} to each person's Hugging Face username in Okta (they get no access until then)` },
+      : {
+          check: 'unlinked',
+          status: 'warn',
+          summary: `${plan.unlinked.length} people in mapped groups have no profile.${attr}: ${list(plan.unlinked.map((u) => u.oktaLogin))}`,
+          fix: `set profile.${attr} to each person's Hugging Face username in Okta (they get no access until then)`,
+        },
     plan.unmanaged.length === 0
       ? ok('unmanaged', 'every Hub member is claimed by an Okta user')
-      : { check: 'unmanaged', status: 'warn', summary: `${plan.unmanaged.length} Hub members no Okta user claims: ${list(plan.unmanaged.map((u) => u.user))}`, fix: `set profile.${attr} on their Okta users, or remove them on the Hub (safety.unmanagedMembers: remove does it for you)` },
+      : {
+          check: 'unmanaged',
+          status: 'warn',
+          summary: `${plan.unmanaged.length} Hub members no Okta user claims: ${list(plan.unmanaged.map((u) => u.user))}`,
+          fix: `set profile.${attr} on their Okta users, or remove them on the Hub (safety.unmanagedMembers: remove does it for you)`,
+        },
     plan.conflicts.length === 0
       ? ok('conflicts', 'no Hub username is claimed by two Okta users')
-      : { check: 'conflicts', status: 'fail', summary: `claimed twice: ${list(plan.conflicts.map((c) => `${c.user} (${c.oktaUsers.join(', ')})`))}`, fix: `clear profile.${attr} on all but one Okta user for each; they are left untouched until then` },
+      : {
+          check: 'conflicts',
+          status: 'fail',
+          summary: `claimed twice: ${list(plan.conflicts.map((c) => `${c.user} (${c.oktaUsers.join(', ')})`))}`,
+          fix: `clear profile.${attr} on all but one Okta user for each; they are left untouched until then`,
+        },
   ];
 }
 
@@ -78,18 +102,43 @@ function rotationFindings(config: Config, plan: string | null): Finding[] {
   if (exchange) {
     const audience = exchange.audience;
     if (audience !== undefined && audience.toLowerCase() !== org.toLowerCase()) {
-      findings.push({ check: 'token-exchange', status: 'fail', summary: `tokenExchange.audience is "${audience}", but the organization is "${org}": the Hub refuses the exchange (invalid_target)`, fix: `set tokenExchange.audience: ${org}, or remove it (the OAuth app's bound organization is used)` });
+      findings.push({
+        check: 'token-exchange',
+        status: 'fail',
+        summary: `tokenExchange.audience is "${audience}", but the organization is "${org}": the Hub refuses the exchange (invalid_target)`,
+        fix: `set tokenExchange.audience: ${org}, or remove it (the OAuth app's bound organization is used)`,
+      });
     } else if (plan !== null && !ENTERPRISE.includes(plan)) {
-      findings.push({ check: 'token-exchange', status: 'fail', summary: `token exchange is an Enterprise feature; ${org} is on the ${plan} plan`, fix: `upgrade ${org} to Enterprise, or remove tokenExchange and the token-exchange credentials` });
+      findings.push({
+        check: 'token-exchange',
+        status: 'fail',
+        summary: `token exchange is an Enterprise feature; ${org} is on the ${plan} plan`,
+        fix: `upgrade ${org} to Enterprise, or remove tokenExchange and the token-exchange credentials`,
+      });
     } else {
-      findings.push(ok('token-exchange', `tokenExchange ${audience ? `audience "${audience}" matches` : 'has no audience, so the app\'s bound organization is used for'} ${org}`));
+      findings.push(
+        ok(
+          'token-exchange',
+          `tokenExchange ${audience ? `audience "${audience}" matches` : "has no audience, so the app's bound organization is used for"} ${org}`,
+        ),
+      );
     }
   }
   const accounts = config.credentials.filter((c) => c.kind === 'service-account');
   if (accounts.length > 0) {
-    findings.push(plan !== null && !ENTERPRISE.includes(plan)
-      ? { check: 'credentials', status: 'fail', summary: `service accounts are an Enterprise feature; ${org} is on the ${plan} plan, so ${list(accounts.map((c) => c.name))} cannot rotate`, fix: `upgrade ${org} to Enterprise, or remove those credentials` }
-      : ok('credentials', `${accounts.length} service-account credential(s) on the ${plan ?? 'unknown'} plan; \`hf-iam-sync rotate --dry-run\` shows their state`));
+    findings.push(
+      plan !== null && !ENTERPRISE.includes(plan)
+        ? {
+            check: 'credentials',
+            status: 'fail',
+            summary: `service accounts are an Enterprise feature; ${org} is on the ${plan} plan, so ${list(accounts.map((c) => c.name))} cannot rotate`,
+            fix: `upgrade ${org} to Enterprise, or remove those credentials`,
+          }
+        : ok(
+            'credentials',
+            `${accounts.length} service-account credential(s) on the ${plan ?? 'unknown'} plan; \`hf-iam-sync rotate --dry-run\` shows their state`,
+          ),
+    );
   }
   return findings;
 }
@@ -99,44 +148,103 @@ export async function runDoctor(ports: ReadPorts, config: Config): Promise<Findi
   const org = config.policy.organization;
   const membership = config.policy.membership;
   const [scopes, admin, table] = await Promise.all([
-    attempt('okta-scopes', async () => {
-      const result = await ports.directory.probeScopes();
-      const denied = Object.entries(result).filter(([, v]) => v === 'denied').map(([k]) => k);
-      return [denied.length === 0
-        ? ok('okta-scopes', 'Okta answers for users, groups and the System Log')
-        : { check: 'okta-scopes', status: 'fail', summary: `Okta refuses ${denied.join(', ')}`, fix: `grant ${denied.join(' ')} to the API service app (Okta Admin Console → Applications → the app → Okta API Scopes), or use an API token of an admin who can read them` }];
-    }, 'check okta.orgUrl and OKTA_API_TOKEN (or OKTA_CLIENT_ID / OKTA_PRIVATE_KEY)'),
-    attempt('hub-admin', async () => {
-      const me = await ports.hub.whoami();
-      const findings: Finding[] = [me.roleInOrg === 'admin'
-        ? ok('hub-admin', `HF_TOKEN is ${me.user}'s, an admin of ${org}`)
-        : { check: 'hub-admin', status: 'fail', summary: me.roleInOrg ? `HF_TOKEN is ${me.user}'s, whose role in ${org} is ${me.roleInOrg}` : `HF_TOKEN is ${me.user}'s, who is not a member of ${org}`, fix: `use a token of an admin of ${org} (write access with the org in its fine-grained scope)` }];
-      const missing = missingPermissions(me, MEMBER_MANAGEMENT);
-      const restricted = restrictionProblem(me.restrictions);
-      if (me.roleInOrg === 'admin' && (missing.length > 0 || restricted)) {
-        findings[0] = restricted
-          ? { check: 'hub-admin', status: 'fail', summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is restricted there: ${restricted}`, fix: 'resolve the restriction (2FA, token approval, SSO session, allowed IPs), or use another admin\'s token' }
-          : { check: 'hub-admin', status: 'fail', summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is ${me.tokenRole === 'read' ? 'read-only' : `fine-grained without ${missing.join(', ')} on ${org}`}: every role change would answer 403`, fix: `create a token with write access, or a fine-grained token with ${MEMBER_MANAGEMENT.join(', ')} on ${org} (Settings → Access Tokens)` };
-      }
-      const paid = me.plan !== null && PAID.includes(me.plan);
-      const needsPlus = membership === 'scim-managed';
-      findings.push(!paid
-        ? { check: 'hub-plan', status: 'fail', summary: `${org} is on ${me.plan ?? 'an unknown'} plan: changing member roles needs Team or Enterprise`, fix: `upgrade ${org} to a Team or Enterprise plan` }
-        : needsPlus && me.plan !== 'plus'
-          ? { check: 'hub-plan', status: 'fail', summary: `membership: scim-managed needs Enterprise Plus, ${org} is on ${me.plan}`, fix: 'use membership: scim-basic (Basic SSO provisioning) or roles' }
-          : ok('hub-plan', `${org} is on the ${me.plan} plan, which has the calls membership: ${membership} needs`));
-      return [...findings, ...rotationFindings(config, me.plan)];
-    }, `check huggingface.endpoint and HF_TOKEN (a token of an admin of ${org})`),
-    attempt('state-table', async () => {
-      await ports.state.checkReachable();
-      return [ok('state-table', 'the DynamoDB table answers')];
-    }, 'check STATE_TABLE, DYNAMODB_ENDPOINT and the role\'s dynamodb:DescribeTable permission'),
+    attempt(
+      'okta-scopes',
+      async () => {
+        const result = await ports.directory.probeScopes();
+        const denied = Object.entries(result)
+          .filter(([, v]) => v === 'denied')
+          .map(([k]) => k);
+        return [
+          denied.length === 0
+            ? ok('okta-scopes', 'Okta answers for users, groups and the System Log')
+            : {
+                check: 'okta-scopes',
+                status: 'fail',
+                summary: `Okta refuses ${denied.join(', ')}`,
+                fix: `grant ${denied.join(' ')} to the API service app (Okta Admin Console → Applications → the app → Okta API Scopes), or use an API token of an admin who can read them`,
+              },
+        ];
+      },
+      'check okta.orgUrl and OKTA_API_TOKEN (or OKTA_CLIENT_ID / OKTA_PRIVATE_KEY)',
+    ),
+    attempt(
+      'hub-admin',
+      async () => {
+        const me = await ports.hub.whoami();
+        const findings: Finding[] = [
+          me.roleInOrg === 'admin'
+            ? ok('hub-admin', `HF_TOKEN is ${me.user}'s, an admin of ${org}`)
+            : {
+                check: 'hub-admin',
+                status: 'fail',
+                summary: me.roleInOrg
+                  ? `HF_TOKEN is ${me.user}'s, whose role in ${org} is ${me.roleInOrg}`
+                  : `HF_TOKEN is ${me.user}'s, who is not a member of ${org}`,
+                fix: `use a token of an admin of ${org} (write access with the org in its fine-grained scope)`,
+              },
+        ];
+        const missing = missingPermissions(me, MEMBER_MANAGEMENT);
+        const restricted = restrictionProblem(me.restrictions);
+        if (me.roleInOrg === 'admin' && (missing.length > 0 || restricted)) {
+          findings[0] = restricted
+            ? {
+                check: 'hub-admin',
+                status: 'fail',
+                summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is restricted there: ${restricted}`,
+                fix: "resolve the restriction (2FA, token approval, SSO session, allowed IPs), or use another admin's token",
+              }
+            : {
+                check: 'hub-admin',
+                status: 'fail',
+                summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is ${me.tokenRole === 'read' ? 'read-only' : `fine-grained without ${missing.join(', ')} on ${org}`}: every role change would answer 403`,
+                fix: `create a token with write access, or a fine-grained token with ${MEMBER_MANAGEMENT.join(', ')} on ${org} (Settings → Access Tokens)`,
+              };
+        }
+        const paid = me.plan !== null && PAID.includes(me.plan);
+        const needsPlus = membership === 'scim-managed';
+        findings.push(
+          !paid
+            ? {
+                check: 'hub-plan',
+                status: 'fail',
+                summary: `${org} is on ${me.plan ?? 'an unknown'} plan: changing member roles needs Team or Enterprise`,
+                fix: `upgrade ${org} to a Team or Enterprise plan`,
+              }
+            : needsPlus && me.plan !== 'plus'
+              ? {
+                  check: 'hub-plan',
+                  status: 'fail',
+                  summary: `membership: scim-managed needs Enterprise Plus, ${org} is on ${me.plan}`,
+                  fix: 'use membership: scim-basic (Basic SSO provisioning) or roles',
+                }
+              : ok('hub-plan', `${org} is on the ${me.plan} plan, which has the calls membership: ${membership} needs`),
+        );
+        return [...findings, ...rotationFindings(config, me.plan)];
+      },
+      `check huggingface.endpoint and HF_TOKEN (a token of an admin of ${org})`,
+    ),
+    attempt(
+      'state-table',
+      async () => {
+        await ports.state.checkReachable();
+        return [ok('state-table', 'the DynamoDB table answers')];
+      },
+      "check STATE_TABLE, DYNAMODB_ENDPOINT and the role's dynamodb:DescribeTable permission",
+    ),
   ]);
   let planned: Finding[];
   try {
     planned = planFindings(computePlan(await readInputs(ports, config, { kind: 'organization' })), config);
   } catch (error) {
-    planned = [{ check: 'rules', status: 'fail', summary: `could not read Okta and the Hub to check the rules: ${describeError(error)}`, fix: 'fix the failures above first' }];
+    planned = [
+      {
+        check: 'rules',
+        status: 'fail',
+        summary: `could not read Okta and the Hub to check the rules: ${describeError(error)}`,
+        fix: 'fix the failures above first',
+      },
+    ];
   }
   return [...scopes, ...admin, ...table, ...planned];
 }

@@ -6,25 +6,37 @@ import type { AccessReview } from './access-review.js';
  * group, per flag, with a small bar chart), then every member, filterable by text, role and flag.
  */
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function bars(title: string, counts: Record<string, number>): string {
   const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
   if (entries.length === 0) return `<section class="chart"><h3>${escape(title)}</h3><p>none</p></section>`;
   const max = Math.max(...entries.map(([, n]) => n));
-  const rows = entries.map(([label, n], i) => {
-    const width = Math.max(2, Math.round((n / max) * 200));
-    return `<g transform="translate(0,${i * 22})"><text x="0" y="14">${escape(label.split(' (')[0]!)}</text><rect x="170" y="3" width="${width}" height="14"></rect><text x="${176 + width}" y="14">${n}</text></g>`;
-  }).join('');
+  const rows = entries
+    .map(([label, n], i) => {
+      const width = Math.max(2, Math.round((n / max) * 200));
+      return `<g transform="translate(0,${i * 22})"><text x="0" y="14">${escape(label.split(' (')[0]!)}</text><rect x="170" y="3" width="${width}" height="14"></rect><text x="${176 + width}" y="14">${n}</text></g>`;
+    })
+    .join('');
   return `<section class="chart"><h3>${escape(title)}</h3><svg role="img" aria-label="${escape(title)}" width="420" height="${entries.length * 22}">${rows}</svg></section>`;
 }
 
 /** The CI token broker's policies: which pipeline can get what, and how often it did. */
 function principals(review: AccessReview): string {
   if (!review.ciPrincipals) return '';
-  const rows = review.ciPrincipals.map((p) => `<tr><td>${escape(p.policy)}</td><td>${escape(`${p.issuer}: ${Object.entries(p.trusts).map(([k, v]) => `${k}=${v}`).join(', ')}`)}</td>`
-    + `<td>${escape(p.serviceAccount)}</td><td>${escape([...p.permissions, ...(p.repos.length ? [`${p.repoPermissions.join('+')} on ${p.repos.join(', ')}`] : [])].join('; '))}</td>`
-    + `<td>${p.ttlMinutes} min</td><td>${p.issued}</td><td>${p.refused}</td><td>${escape(p.lastIssuedAt ?? '–')}</td></tr>`).join('\n');
+  const rows = review.ciPrincipals
+    .map(
+      (p) =>
+        `<tr><td>${escape(p.policy)}</td><td>${escape(
+          `${p.issuer}: ${Object.entries(p.trusts)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}`,
+        )}</td>` +
+        `<td>${escape(p.serviceAccount)}</td><td>${escape([...p.permissions, ...(p.repos.length ? [`${p.repoPermissions.join('+')} on ${p.repos.join(', ')}`] : [])].join('; '))}</td>` +
+        `<td>${p.ttlMinutes} min</td><td>${p.issued}</td><td>${p.refused}</td><td>${escape(p.lastIssuedAt ?? '–')}</td></tr>`,
+    )
+    .join('\n');
   return `<h2>CI principals (since ${escape(review.ciPeriodStart?.slice(0, 10) ?? '')})</h2>
 <table id="ci-principals"><thead><tr><th>policy</th><th>trusts</th><th>service account</th><th>gets</th><th>ttl</th><th>issued</th><th>refused</th><th>last issued</th></tr></thead>
 <tbody>
@@ -35,10 +47,15 @@ ${rows}
 export function renderAccessReviewHtml(review: AccessReview): string {
   const roles = Object.keys(review.summary.byRole).sort();
   const flags = Object.keys(review.summary.byFlag).sort();
-  const rows = review.rows.map((r) => `<tr data-role="${escape(r.role)}" data-flags="${escape(r.flags.join('|'))}">`
-    + `<td>${escape(r.user)}</td><td>${escape(r.role)}</td><td>${escape(r.resourceGroups.map((rg) => `${rg.name}:${rg.role}`).join(', ') || '–')}</td>`
-    + `<td>${escape(r.oktaLogin ?? '–')}</td><td>${escape(r.grantedBy.join('; ') || '–')}</td><td>${escape(r.since?.slice(0, 10) ?? '–')}</td>`
-    + `<td>${escape(r.lastChange ? `${r.lastChange.action} by ${r.lastChange.actor}` : '–')}</td><td>${r.flags.map((f) => `<span class="flag">${escape(f)}</span>`).join(' ')}</td></tr>`).join('\n');
+  const rows = review.rows
+    .map(
+      (r) =>
+        `<tr data-role="${escape(r.role)}" data-flags="${escape(r.flags.join('|'))}">` +
+        `<td>${escape(r.user)}</td><td>${escape(r.role)}</td><td>${escape(r.resourceGroups.map((rg) => `${rg.name}:${rg.role}`).join(', ') || '–')}</td>` +
+        `<td>${escape(r.oktaLogin ?? '–')}</td><td>${escape(r.grantedBy.join('; ') || '–')}</td><td>${escape(r.since?.slice(0, 10) ?? '–')}</td>` +
+        `<td>${escape(r.lastChange ? `${r.lastChange.action} by ${r.lastChange.actor}` : '–')}</td><td>${r.flags.map((f) => `<span class="flag">${escape(f)}</span>`).join(' ')}</td></tr>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Access review — ${escape(review.organization)} — ${escape(review.generatedAt.slice(0, 10))}</title>

@@ -59,9 +59,19 @@ const count = (values: string[]) => values.reduce<Record<string, number>>((n, v)
 
 /** @example reviewAccess(inputs, computePlan(inputs), new Map(), '2026-11-29T00:00:00Z').rows[0]?.grantedBy */
 export function reviewAccess(
-  inputs: PlanInputs, plan: Plan, lastChanges: ReadonlyMap<string, ReviewChange | null>, generatedAt: string, serviceAccounts: readonly string[] = [],
+  inputs: PlanInputs,
+  plan: Plan,
+  lastChanges: ReadonlyMap<string, ReviewChange | null>,
+  generatedAt: string,
+  serviceAccounts: readonly string[] = [],
 ): AccessReview {
-  const resolved = resolveRules(inputs.rules, inputs.naming, inputs.policy.organization, inputs.directory.groups, inputs.hub.resourceGroups);
+  const resolved = resolveRules(
+    inputs.rules,
+    inputs.naming,
+    inputs.policy.organization,
+    inputs.directory.groups,
+    inputs.hub.resourceGroups,
+  );
   const directory = inputs.policy.emailFallback ? linkByEmail(inputs.directory, inputs.hub.members) : inputs.directory;
   const desired = computeDesired(directory, resolved, inputs.policy);
   const unmanaged = new Set(plan.unmanaged.map((u) => userKey(u.user)));
@@ -71,29 +81,41 @@ export function reviewAccess(
   const protectedUsers = new Set(inputs.policy.protectedUsers.map(userKey));
   const subjects = new Set((inputs.exchangeCredentials ?? []).map((c) => c.subject.toLowerCase()));
   const machines = new Set(serviceAccounts.map(userKey));
-  const rows = inputs.hub.members.map((member): ReviewRow => {
-    const key = userKey(member.user);
-    const ent = desired.byMember.get(key);
-    const last = lastChanges.get(key) ?? null;
-    const flags = [
-      ...(unmanaged.has(key) ? [FLAGS.unmanaged] : []),
-      ...(protectedUsers.has(key) ? [FLAGS.protected] : []),
-      ...(conflicts.has(key) ? [FLAGS.conflict] : []),
-      ...(pending.has(key) ? [FLAGS.pending] : []),
-      ...(blocked.has(key) ? [FLAGS.blocked] : []),
-      ...(machines.has(key) ? [FLAGS.serviceAccount] : []),
-      ...((member.email && subjects.has(member.email.toLowerCase())) || (ent && subjects.has(ent.user.email.toLowerCase())) ? [FLAGS.exchange] : []),
-    ];
-    return {
-      user: member.user, fullname: member.fullname, role: member.role,
-      resourceGroups: member.resourceGroups.map((rg) => ({ name: rg.name, role: rg.role })).sort((a, b) => a.name.localeCompare(b.name)),
-      oktaLogin: ent?.user.login ?? null, oktaUserId: ent?.user.id ?? null,
-      grantedBy: ent?.entitled ? ent.reasons : [],
-      since: last?.at ?? null, lastChange: last, flags,
-    };
-  }).sort((a, b) => a.user.localeCompare(b.user));
+  const rows = inputs.hub.members
+    .map((member): ReviewRow => {
+      const key = userKey(member.user);
+      const ent = desired.byMember.get(key);
+      const last = lastChanges.get(key) ?? null;
+      const flags = [
+        ...(unmanaged.has(key) ? [FLAGS.unmanaged] : []),
+        ...(protectedUsers.has(key) ? [FLAGS.protected] : []),
+        ...(conflicts.has(key) ? [FLAGS.conflict] : []),
+        ...(pending.has(key) ? [FLAGS.pending] : []),
+        ...(blocked.has(key) ? [FLAGS.blocked] : []),
+        ...(machines.has(key) ? [FLAGS.serviceAccount] : []),
+        ...((member.email && subjects.has(member.email.toLowerCase())) || (ent && subjects.has(ent.user.email.toLowerCase()))
+          ? [FLAGS.exchange]
+          : []),
+      ];
+      return {
+        user: member.user,
+        fullname: member.fullname,
+        role: member.role,
+        resourceGroups: member.resourceGroups.map((rg) => ({ name: rg.name, role: rg.role })).sort((a, b) => a.name.localeCompare(b.name)),
+        oktaLogin: ent?.user.login ?? null,
+        oktaUserId: ent?.user.id ?? null,
+        grantedBy: ent?.entitled ? ent.reasons : [],
+        since: last?.at ?? null,
+        lastChange: last,
+        flags,
+      };
+    })
+    .sort((a, b) => a.user.localeCompare(b.user));
   return {
-    format: 'hf-iam-sync.access-review/1', organization: inputs.policy.organization, generatedAt, rows,
+    format: 'hf-iam-sync.access-review/1',
+    organization: inputs.policy.organization,
+    generatedAt,
+    rows,
     summary: {
       members: rows.length,
       byRole: count(rows.map((r) => r.role)),
@@ -117,7 +139,8 @@ export function compareReviews(previous: AccessReview, current: AccessReview): s
       if (groups(was) !== groups(now)) lines.push(`~ ${now.user}: resource groups ${groups(was)} → ${groups(now)}`);
       const gained = now.flags.filter((f) => !was.flags.includes(f));
       const lost = was.flags.filter((f) => !now.flags.includes(f));
-      if (gained.length || lost.length) lines.push(`~ ${now.user}: flags ${[...gained.map((f) => `+${f}`), ...lost.map((f) => `-${f}`)].join(', ')}`);
+      if (gained.length || lost.length)
+        lines.push(`~ ${now.user}: flags ${[...gained.map((f) => `+${f}`), ...lost.map((f) => `-${f}`)].join(', ')}`);
     }
   }
   for (const [key, was] of before) if (!after.has(key)) lines.push(`- ${was.user}: no longer a member (was ${was.role})`);

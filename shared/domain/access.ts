@@ -60,7 +60,8 @@ export function effectOf(before: Access | null, after: Access | null): Effect {
 /**
  * The gains of a change alone: each part (org role, each resource group) at the more privileged of
  * before and after — what a guard can let through while it holds the losses.
- * @example gainsOnly({role: 'read', resourceGroups: [llm: write]}, {role: 'admin', resourceGroups: []}) → {role: 'admin', resourceGroups: [llm: write]}
+ * @example gainsOnly({role: 'read', resourceGroups: [llm: write]}, {role: 'admin', resourceGroups: []}) → {role: 'admin', resourceGroups:
+ *   [llm: write]}
  */
 export function gainsOnly(before: Access, after: Access): Access {
   const merged = new Map(before.resourceGroups.map((rg) => [rg.id, rg]));

@@ -33,7 +33,15 @@ export interface AuditRecord {
   /** Ours, for a change an Okta event caused (an offboarding): when Okta published it, and how long after it the change was recorded. */
   oktaEvent?: { uuid: string; published: string; delayMs: number };
   /** A CI token exchange's (ours): the policy, the issuer, the claims that matched or were refused, the token's id and last four. */
-  ci?: { policy: string | null; issuer: string | null; claims: Record<string, string>; tokenId?: string; last4?: string; expiresAt?: string; error?: string };
+  ci?: {
+    policy: string | null;
+    issuer: string | null;
+    claims: Record<string, string>;
+    tokenId?: string;
+    last4?: string;
+    expiresAt?: string;
+    error?: string;
+  };
   /** A rotation step's (ours): the credential, the step, the token it touched (id, last four). */
   credential?: { name: string; step: string; rotationId: string; tokenId?: string | null; last4?: string };
   /** A Hub event's own fields, whole. */
@@ -41,7 +49,15 @@ export interface AuditRecord {
 }
 
 export type Correlation =
-  | { madeBy: 'hf-iam-sync'; runId: string; changeSeq: number; trigger: string; cause: string; oktaUserId: string | null; oktaEventUuid?: string }
+  | {
+      madeBy: 'hf-iam-sync';
+      runId: string;
+      changeSeq: number;
+      trigger: string;
+      cause: string;
+      oktaUserId: string | null;
+      oktaEventUuid?: string;
+    }
   /** Made with hf-iam-sync's token, yet no change of ours explains it: someone used the token by hand. */
   | { madeBy: 'hf-iam-sync-token'; note: string }
   | { madeBy: 'out-of-band'; author: string };
@@ -82,12 +98,27 @@ export interface AuditedRotationStep {
 /** @example recordOfChange(change).id === `hf-iam-sync:${change.runId}/${change.seq}` */
 export function recordOfChange(change: AuditedChange): AuditRecord {
   return {
-    schema: AUDIT_RECORD_SCHEMA, id: `hf-iam-sync:${change.runId}/${change.seq}`, time: change.at, source: 'hf-iam-sync', organization: change.organization,
-    action: change.action, actor: `${change.trigger}:${change.actor}`, targetUser: change.user === '-' ? null : change.user, before: change.before, after: change.after,
+    schema: AUDIT_RECORD_SCHEMA,
+    id: `hf-iam-sync:${change.runId}/${change.seq}`,
+    time: change.at,
+    source: 'hf-iam-sync',
+    organization: change.organization,
+    action: change.action,
+    actor: `${change.trigger}:${change.actor}`,
+    targetUser: change.user === '-' ? null : change.user,
+    before: change.before,
+    after: change.after,
     outcome: change.outcome,
-    ids: { runId: change.runId, changeSeq: change.seq, ...(change.oktaUserId ? { oktaUserId: change.oktaUserId } : {}), ...(change.oktaEvent ? { oktaEventUuid: change.oktaEvent.uuid } : {}) },
+    ids: {
+      runId: change.runId,
+      changeSeq: change.seq,
+      ...(change.oktaUserId ? { oktaUserId: change.oktaUserId } : {}),
+      ...(change.oktaEvent ? { oktaEventUuid: change.oktaEvent.uuid } : {}),
+    },
     reason: [...change.reasons, ...(change.error ? [change.error] : [])].join('; ') || null,
-    ...(change.oktaEvent ? { oktaEvent: { ...change.oktaEvent, delayMs: Date.parse(change.at) - Date.parse(change.oktaEvent.published) } } : {}),
+    ...(change.oktaEvent
+      ? { oktaEvent: { ...change.oktaEvent, delayMs: Date.parse(change.at) - Date.parse(change.oktaEvent.published) } }
+      : {}),
     ...(change.ci ? { ci: change.ci } : {}),
   };
 }
@@ -95,10 +126,26 @@ export function recordOfChange(change: AuditedChange): AuditRecord {
 /** @example recordOfRotationStep('acme', step).action === `rotation-${step.step}` */
 export function recordOfRotationStep(organization: string, step: AuditedRotationStep): AuditRecord {
   return {
-    schema: AUDIT_RECORD_SCHEMA, id: `hf-iam-sync:rotation/${step.credential}/${step.rotationId}/${step.step}`, time: step.at, source: 'hf-iam-sync', organization,
-    action: `rotation-${step.step}`, actor: `rotation:${step.runId}`, targetUser: null, before: null, after: null, outcome: step.outcome === 'done' ? 'applied' : 'failed',
-    ids: { runId: step.runId }, reason: step.error ?? null,
-    credential: { name: step.credential, step: step.step, rotationId: step.rotationId, ...(step.tokenId !== undefined ? { tokenId: step.tokenId } : {}), ...(step.last4 ? { last4: step.last4 } : {}) },
+    schema: AUDIT_RECORD_SCHEMA,
+    id: `hf-iam-sync:rotation/${step.credential}/${step.rotationId}/${step.step}`,
+    time: step.at,
+    source: 'hf-iam-sync',
+    organization,
+    action: `rotation-${step.step}`,
+    actor: `rotation:${step.runId}`,
+    targetUser: null,
+    before: null,
+    after: null,
+    outcome: step.outcome === 'done' ? 'applied' : 'failed',
+    ids: { runId: step.runId },
+    reason: step.error ?? null,
+    credential: {
+      name: step.credential,
+      step: step.step,
+      rotationId: step.rotationId,
+      ...(step.tokenId !== undefined ? { tokenId: step.tokenId } : {}),
+      ...(step.last4 ? { last4: step.last4 } : {}),
+    },
   };
 }
 
@@ -108,19 +155,37 @@ function hubChange(event: HubAuditEvent): Pick<AuditRecord, 'targetUser' | 'befo
   const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
   const before = text('oldRole');
   const after = text('role');
-  return { targetUser: text('user') ?? text('username'), before: before ? { role: before as Access['role'] } : null, after: after ? { role: after as Access['role'] } : null };
+  return {
+    targetUser: text('user') ?? text('username'),
+    before: before ? { role: before as Access['role'] } : null,
+    after: after ? { role: after as Access['role'] } : null,
+  };
 }
 
 export function recordOfHubEvent(organization: string, event: HubAuditEvent, correlation: Correlation): AuditRecord {
   return {
-    schema: AUDIT_RECORD_SCHEMA, id: `hub:${event.id}`, time: event.at, source: 'hub', organization, action: event.type, actor: event.author,
-    ...hubChange(event), outcome: null, ids: {
+    schema: AUDIT_RECORD_SCHEMA,
+    id: `hub:${event.id}`,
+    time: event.at,
+    source: 'hub',
+    organization,
+    action: event.type,
+    actor: event.author,
+    ...hubChange(event),
+    outcome: null,
+    ids: {
       hubEventId: event.id,
       ...(correlation.madeBy === 'hf-iam-sync'
-        ? { runId: correlation.runId, changeSeq: correlation.changeSeq, ...(correlation.oktaEventUuid ? { oktaEventUuid: correlation.oktaEventUuid } : {}) }
+        ? {
+            runId: correlation.runId,
+            changeSeq: correlation.changeSeq,
+            ...(correlation.oktaEventUuid ? { oktaEventUuid: correlation.oktaEventUuid } : {}),
+          }
         : {}),
     },
-    reason: event.message, correlation, hub: event.raw ?? { ...event },
+    reason: event.message,
+    correlation,
+    hub: event.raw ?? { ...event },
   };
 }
 
@@ -135,20 +200,38 @@ export const CORRELATION_WINDOW_MS = 120_000;
  * token by hand. An event that names no token and no change explains is that person's own, by hand.
  * @example correlate(event, { user: 'hf-iam-sync-bot', tokenLast4: 'x9Qz' }, changes).madeBy
  */
-export function correlate(event: HubAuditEvent, ours: { user: string; tokenLast4: string | null }, changes: readonly AuditedChange[]): Correlation {
+export function correlate(
+  event: HubAuditEvent,
+  ours: { user: string; tokenLast4: string | null },
+  changes: readonly AuditedChange[],
+): Correlation {
   const sameUser = event.author.toLowerCase() === ours.user.toLowerCase();
   const token = event.tokenLast4 == null || ours.tokenLast4 === null ? 'unnamed' : event.tokenLast4 === ours.tokenLast4 ? 'ours' : 'other';
   if (!sameUser || token === 'other') return { madeBy: 'out-of-band', author: event.author };
   const { targetUser, after } = hubChange(event);
   const at = Date.parse(event.at);
-  const candidates = changes.filter((c) => targetUser !== null && c.user.toLowerCase() === targetUser.toLowerCase()
-    && (c.outcome === 'applied' || c.outcome === 'started') && Math.abs(Date.parse(c.at) - at) <= CORRELATION_WINDOW_MS
-    && (!after || !c.after || c.after.role === after.role || (c.action === 'remove' && after.role === 'no_access')));
+  const candidates = changes.filter(
+    (c) =>
+      targetUser !== null &&
+      c.user.toLowerCase() === targetUser.toLowerCase() &&
+      (c.outcome === 'applied' || c.outcome === 'started') &&
+      Math.abs(Date.parse(c.at) - at) <= CORRELATION_WINDOW_MS &&
+      (!after || !c.after || c.after.role === after.role || (c.action === 'remove' && after.role === 'no_access')),
+  );
   const nearest = candidates.sort((a, b) => Math.abs(Date.parse(a.at) - at) - Math.abs(Date.parse(b.at) - at))[0];
   if (!nearest && token === 'unnamed') return { madeBy: 'out-of-band', author: event.author };
-  if (!nearest) return { madeBy: 'hf-iam-sync-token', note: `made with hf-iam-sync's token (${ours.user}), but no change of ours on ${targetUser ?? 'this member'} within two minutes explains it` };
+  if (!nearest)
+    return {
+      madeBy: 'hf-iam-sync-token',
+      note: `made with hf-iam-sync's token (${ours.user}), but no change of ours on ${targetUser ?? 'this member'} within two minutes explains it`,
+    };
   return {
-    madeBy: 'hf-iam-sync', runId: nearest.runId, changeSeq: nearest.seq, trigger: nearest.trigger, cause: `${nearest.trigger}:${nearest.actor}: ${nearest.reasons[0] ?? nearest.action}`,
-    oktaUserId: nearest.oktaUserId, ...(nearest.oktaEvent ? { oktaEventUuid: nearest.oktaEvent.uuid } : {}),
+    madeBy: 'hf-iam-sync',
+    runId: nearest.runId,
+    changeSeq: nearest.seq,
+    trigger: nearest.trigger,
+    cause: `${nearest.trigger}:${nearest.actor}: ${nearest.reasons[0] ?? nearest.action}`,
+    oktaUserId: nearest.oktaUserId,
+    ...(nearest.oktaEvent ? { oktaEventUuid: nearest.oktaEvent.uuid } : {}),
   };
 }

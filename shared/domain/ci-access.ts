@@ -44,8 +44,24 @@ export const HUB_AUDIENCE = 'https://huggingface.co';
 
 /** The claims kept in records and refusals: who ran what, never the whole token. */
 const RECORDED_CLAIMS = [
-  'sub', 'repository', 'repository_owner', 'ref', 'environment', 'job_workflow_ref', 'event_name', 'run_id', 'run_attempt',
-  'actor', 'sha', 'workflow', 'project_path', 'namespace_path', 'ref_protected', 'pipeline_id', 'job_id', 'user_login',
+  'sub',
+  'repository',
+  'repository_owner',
+  'ref',
+  'environment',
+  'job_workflow_ref',
+  'event_name',
+  'run_id',
+  'run_attempt',
+  'actor',
+  'sha',
+  'workflow',
+  'project_path',
+  'namespace_path',
+  'ref_protected',
+  'pipeline_id',
+  'job_id',
+  'user_login',
 ] as const;
 
 /** True when `pattern` holds a glob the author wrote (`*`); otherwise values compare exactly. */
@@ -61,7 +77,10 @@ export function claimMatches(condition: string, value: unknown): boolean {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return false;
   const actual = String(value);
   if (!isGlob(condition)) return actual === condition;
-  const source = condition.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
+  const source = condition
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/]*');
   return new RegExp(`^${source}$`).test(actual);
 }
 
@@ -75,14 +94,18 @@ function mismatches(policy: CiPolicy, claims: Readonly<Record<string, unknown>>)
 }
 
 export type PolicyChoice =
-  | { kind: 'chosen'; policy: CiPolicy }
-  | { kind: 'refused'; error: 'unauthorized_client' | 'invalid_target'; description: string };
+  { kind: 'chosen'; policy: CiPolicy } | { kind: 'refused'; error: 'unauthorized_client' | 'invalid_target'; description: string };
 
 /**
  * The policy a verified token gets, from those of its issuer: the one `resource` names, or the only
  * one whose claims all match. Every refusal says which claim did not match which policy.
  */
-export function choosePolicy(access: CiAccess, issuer: string, claims: Readonly<Record<string, unknown>>, resource: string | undefined): PolicyChoice {
+export function choosePolicy(
+  access: CiAccess,
+  issuer: string,
+  claims: Readonly<Record<string, unknown>>,
+  resource: string | undefined,
+): PolicyChoice {
   const candidates = access.policies.filter((p) => p.issuer === issuer);
   if (resource !== undefined) return chooseNamed(candidates, access, issuer, claims, resource);
   const matched = candidates.filter((p) => mismatches(p, claims).length === 0);
@@ -94,7 +117,13 @@ export function choosePolicy(access: CiAccess, issuer: string, claims: Readonly<
   return { kind: 'refused', error: 'unauthorized_client', description: noMatch(candidates, issuer, claims) };
 }
 
-function chooseNamed(candidates: readonly CiPolicy[], access: CiAccess, issuer: string, claims: Readonly<Record<string, unknown>>, resource: string): PolicyChoice {
+function chooseNamed(
+  candidates: readonly CiPolicy[],
+  access: CiAccess,
+  issuer: string,
+  claims: Readonly<Record<string, unknown>>,
+  resource: string,
+): PolicyChoice {
   const named = candidates.find((p) => p.name === resource);
   if (!named) {
     const elsewhere = access.policies.find((p) => p.name === resource);
@@ -104,7 +133,11 @@ function chooseNamed(candidates: readonly CiPolicy[], access: CiAccess, issuer: 
   }
   const wrong = mismatches(named, claims);
   if (wrong.length === 0) return { kind: 'chosen', policy: named };
-  return { kind: 'refused', error: 'unauthorized_client', description: `policy "${named.name}" does not trust this token: ${wrong.join('; ')}` };
+  return {
+    kind: 'refused',
+    error: 'unauthorized_client',
+    description: `policy "${named.name}" does not trust this token: ${wrong.join('; ')}`,
+  };
 }
 
 function noMatch(candidates: readonly CiPolicy[], issuer: string, claims: Readonly<Record<string, unknown>>): string {
@@ -159,11 +192,22 @@ export interface CiPrincipal {
 export function ciPrincipals(policies: readonly CiPolicy[], uses: readonly CiUse[]): CiPrincipal[] {
   return policies.map((p) => {
     const mine = uses.filter((u) => u.policy === p.name);
-    const issued = mine.filter((u) => u.outcome === 'issued').map((u) => u.at).sort();
+    const issued = mine
+      .filter((u) => u.outcome === 'issued')
+      .map((u) => u.at)
+      .sort();
     return {
-      policy: p.name, issuer: p.issuer, trusts: { ...p.claims }, serviceAccount: p.serviceAccount, permissions: [...p.permissions], repos: [...p.repos],
-      repoPermissions: [...p.repoPermissions], ttlMinutes: Math.round(p.ttlMs / 60_000), issued: issued.length,
-      refused: mine.length - issued.length, lastIssuedAt: issued.at(-1) ?? null,
+      policy: p.name,
+      issuer: p.issuer,
+      trusts: { ...p.claims },
+      serviceAccount: p.serviceAccount,
+      permissions: [...p.permissions],
+      repos: [...p.repos],
+      repoPermissions: [...p.repoPermissions],
+      ttlMinutes: Math.round(p.ttlMs / 60_000),
+      issued: issued.length,
+      refused: mine.length - issued.length,
+      lastIssuedAt: issued.at(-1) ?? null,
     };
   });
 }

@@ -1,7 +1,18 @@
 import { byName, effectOf, isNoAccess, NO_ACCESS, rebuildAccess, sameAccess } from './access.js';
 import { computeDesired, linkByEmail, type Entitlement } from './desired-state.js';
 import { applyGuards } from './guards.js';
-import type { Access, Change, ChangeAction, Diagnostic, Effect, InvitedWaiting, NeedsInvite, Plan, PlanScope, UnmanagedMember } from './plan.js';
+import type {
+  Access,
+  Change,
+  ChangeAction,
+  Diagnostic,
+  Effect,
+  InvitedWaiting,
+  NeedsInvite,
+  Plan,
+  PlanScope,
+  UnmanagedMember,
+} from './plan.js';
 import { userKey } from './roles.js';
 import { resolveRules, type NamingConvention } from './rules.js';
 import { hubUsernameProblem, scimName } from './scim.js';
@@ -51,14 +62,23 @@ function accessOf(member: HubMember): Access {
  * IdP manages through SCIM, which the Hub lets only SCIM change (a PUT that drops them answers 403):
  * they are resent, and the change says so.
  */
-function removal(member: HubMember, policy: Policy, ent: Entitlement | null, reasons: string[], scimManaged: ReadonlySet<string> = new Set()): Change | null {
+function removal(
+  member: HubMember,
+  policy: Policy,
+  ent: Entitlement | null,
+  reasons: string[],
+  scimManaged: ReadonlySet<string> = new Set(),
+): Change | null {
   const before = accessOf(member);
   const scim = policy.membership !== 'roles';
   const kept = before.resourceGroups.filter((rg) => scimManaged.has(rg.id));
   const target: Access = kept.length > 0 ? { role: 'no_access', resourceGroups: kept } : NO_ACCESS;
   if (!scim && sameAccess(before, target)) return null;
   if (!scim && kept.length > 0) {
-    reasons = [...reasons, `keeps SCIM-managed resource group(s) ${kept.map((rg) => rg.name).join(', ')}: only the identity provider's SCIM push can take them away — remove the person from the Okta group pushed to each`];
+    reasons = [
+      ...reasons,
+      `keeps SCIM-managed resource group(s) ${kept.map((rg) => rg.name).join(', ')}: only the identity provider's SCIM push can take them away — remove the person from the Okta group pushed to each`,
+    ];
   }
   const action: ChangeAction = !scim ? 'remove' : policy.scimDelete ? 'scim-delete' : 'scim-deactivate';
   return {
@@ -78,9 +98,10 @@ function removal(member: HubMember, policy: Policy, ent: Entitlement | null, rea
 /** @example computePlan({directory, hub, managed: [], rules, naming: null, policy, scope: {kind: 'organization'}}).summary */
 export function computePlan(inputs: PlanInputs): Plan {
   const { directory, hub, policy } = inputs;
-  const resolved = inputs.rulesBound === false
-    ? { rules: [], managedResourceGroups: new Set<string>(), unparsedGroups: [], diagnostics: [] }
-    : resolveRules(inputs.rules, inputs.naming, policy.organization, directory.groups, hub.resourceGroups);
+  const resolved =
+    inputs.rulesBound === false
+      ? { rules: [], managedResourceGroups: new Set<string>(), unparsedGroups: [], diagnostics: [] }
+      : resolveRules(inputs.rules, inputs.naming, policy.organization, directory.groups, hub.resourceGroups);
   const base = {
     formatVersion: 1 as const,
     organization: policy.organization,
@@ -99,11 +120,15 @@ export function computePlan(inputs: PlanInputs): Plan {
   const scimIds = new Set(hub.scimManagedResourceGroups ?? []);
   const scimNames = new Set(hub.resourceGroups.filter((rg) => scimIds.has(rg.id)).map((rg) => rg.name.toLowerCase()));
   const managedRgs = new Set([...resolved.managedResourceGroups].filter((name) => !scimNames.has(name)));
-  const scimRuleWarnings: Diagnostic[] = resolved.rules.filter((r) => r.resourceGroup && scimNames.has(r.resourceGroup.toLowerCase())).map((r) => ({
-    severity: 'warning', code: 'scim-managed-resource-group',
-    summary: `rule ${r.group} → resource group ${r.resourceGroup} is ignored: the identity provider manages that group through SCIM`,
-    detail: 'The Hub refuses changes to a SCIM-managed resource group from anyone but SCIM; manage it with the Okta group pushed to it, or drop the rule.',
-  }));
+  const scimRuleWarnings: Diagnostic[] = resolved.rules
+    .filter((r) => r.resourceGroup && scimNames.has(r.resourceGroup.toLowerCase()))
+    .map((r) => ({
+      severity: 'warning',
+      code: 'scim-managed-resource-group',
+      summary: `rule ${r.group} → resource group ${r.resourceGroup} is ignored: the identity provider manages that group through SCIM`,
+      detail:
+        'The Hub refuses changes to a SCIM-managed resource group from anyone but SCIM; manage it with the Okta group pushed to it, or drop the rule.',
+    }));
   const managed = new Set(inputs.managed.map((m) => userKey(m.user)));
   const managedById = new Map(inputs.managed.map((m) => [userKey(m.user), m]));
   const conflicted = new Set(desired.conflicts.map((c) => c.user));
@@ -118,19 +143,35 @@ export function computePlan(inputs: PlanInputs): Plan {
     const ent = desired.byMember.get(key);
     if (ent?.entitled) {
       const before = accessOf(member);
-      const wanted = scimIds.size === 0 ? ent.access : { ...ent.access, resourceGroups: ent.access.resourceGroups.filter((rg) => !scimIds.has(rg.id)) };
+      const wanted =
+        scimIds.size === 0 ? ent.access : { ...ent.access, resourceGroups: ent.access.resourceGroups.filter((rg) => !scimIds.has(rg.id)) };
       let after = rebuildAccess(before, wanted, managedRgs);
       // Entitled again after a removal: the resource groups no rule manages come back (those that still exist).
       const restored = restorable(managedById.get(key), after, managedRgs, hub);
-      if (restored.resourceGroups.length > 0) after = { ...after, resourceGroups: [...after.resourceGroups, ...restored.resourceGroups].sort(byName) };
+      if (restored.resourceGroups.length > 0)
+        after = { ...after, resourceGroups: [...after.resourceGroups, ...restored.resourceGroups].sort(byName) };
       if (sameAccess(before, after)) continue;
       const effect = effectOf(before, after);
       candidates.push({
-        id: `set-role:${key}`, action: 'set-role', user: member.user, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
-        oktaEmail: ent.user.email, before, after, effect, reasons: restored.reason ? [...ent.reasons, restored.reason] : ent.reasons,
+        id: `set-role:${key}`,
+        action: 'set-role',
+        user: member.user,
+        oktaUserId: ent.user.id,
+        oktaLogin: ent.user.login,
+        oktaEmail: ent.user.email,
+        before,
+        after,
+        effect,
+        reasons: restored.reason ? [...ent.reasons, restored.reason] : ent.reasons,
       });
     } else if (ent) {
-      const change = removal(member, policy, ent, [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`], scimIds);
+      const change = removal(
+        member,
+        policy,
+        ent,
+        [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`],
+        scimIds,
+      );
       if (change) candidates.push(change);
     } else if (managed.has(key)) {
       const change = removal(member, policy, null, ['managed by hf-iam-sync, but no Okta user links this member any more'], scimIds);
@@ -147,7 +188,9 @@ export function computePlan(inputs: PlanInputs): Plan {
   const diagnostics: Diagnostic[] = [...resolved.diagnostics, ...scimRuleWarnings];
   if (inputs.scope.kind === 'user' && directory.users.length === 0 && hub.members.length === 0) {
     diagnostics.push({
-      severity: 'warning', code: 'no-match', summary: `nobody matched "${inputs.scope.user}": no Okta user by that login, id or username attribute, and no Hub member by that name`,
+      severity: 'warning',
+      code: 'no-match',
+      summary: `nobody matched "${inputs.scope.user}": no Okta user by that login, id or username attribute, and no Hub member by that name`,
       detail: '--user takes an Okta login (alice@acme.com), an Okta user id (00u…), or a Hugging Face username; check the spelling.',
     });
   }
@@ -156,8 +199,11 @@ export function computePlan(inputs: PlanInputs): Plan {
   for (const ent of desired.byMember.values()) {
     if (!ent.entitled || onHub.has(ent.key)) continue;
     const wanted = {
-      user: ent.user.hfUsername!, oktaUserId: ent.user.id, oktaLogin: ent.user.login,
-      role: ent.access.role, resourceGroups: ent.access.resourceGroups.map((rg) => rg.name),
+      user: ent.user.hfUsername!,
+      oktaUserId: ent.user.id,
+      oktaLogin: ent.user.login,
+      role: ent.access.role,
+      resourceGroups: ent.access.resourceGroups.map((rg) => rg.name),
     };
     if (policy.membership === 'roles') {
       needsInvite.push(wanted);
@@ -171,14 +217,24 @@ export function computePlan(inputs: PlanInputs): Plan {
     const problem = hubUsernameProblem(ent.user.hfUsername!);
     if (problem) {
       diagnostics.push({
-        severity: 'warning', code: 'invalid-hub-username', summary: `${ent.user.login}: Hub username "${ent.user.hfUsername}" ${problem}; not invited`,
-        detail: 'The Hub refuses a SCIM userName that is not 2–42 letters, digits and single dashes; correct the username attribute in Okta.',
+        severity: 'warning',
+        code: 'invalid-hub-username',
+        summary: `${ent.user.login}: Hub username "${ent.user.hfUsername}" ${problem}; not invited`,
+        detail:
+          'The Hub refuses a SCIM userName that is not 2–42 letters, digits and single dashes; correct the username attribute in Okta.',
       });
       continue;
     }
     candidates.push({
-      id: `scim-invite:${ent.key}`, action: 'scim-invite', user: ent.user.hfUsername!, oktaUserId: ent.user.id,
-      oktaLogin: ent.user.login, oktaEmail: ent.user.email, before: null, after: ent.access, effect: 'grant',
+      id: `scim-invite:${ent.key}`,
+      action: 'scim-invite',
+      user: ent.user.hfUsername!,
+      oktaUserId: ent.user.id,
+      oktaLogin: ent.user.login,
+      oktaEmail: ent.user.email,
+      before: null,
+      after: ent.access,
+      effect: 'grant',
       name: scimName(ent.user, ent.user.hfUsername!),
       reasons: [...ent.reasons, 'not yet in the organization: invited through SCIM; roles follow once the account has joined'],
     });
@@ -189,7 +245,10 @@ export function computePlan(inputs: PlanInputs): Plan {
   const { changes, blocked } = applyGuards(candidates, hub, policy);
   changes.sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect] || a.user.localeCompare(b.user));
   return finish({
-    ...base, diagnostics, changes, blocked,
+    ...base,
+    diagnostics,
+    changes,
+    blocked,
     needsInvite: needsInvite.sort((a, b) => a.user.localeCompare(b.user)),
     invited: invited.sort((a, b) => a.user.localeCompare(b.user)),
     unlinked: desired.unlinked,
@@ -199,14 +258,22 @@ export function computePlan(inputs: PlanInputs): Plan {
 }
 
 /** The resource groups no rule manages that the member's last removal took away, still on the Hub and not held now. */
-function restorable(state: ManagedMember | undefined, after: Access, managedRgs: ReadonlySet<string>, hub: HubSnapshot): { resourceGroups: Access['resourceGroups']; reason: string | null } {
+function restorable(
+  state: ManagedMember | undefined,
+  after: Access,
+  managedRgs: ReadonlySet<string>,
+  hub: HubSnapshot,
+): { resourceGroups: Access['resourceGroups']; reason: string | null } {
   const removed = state?.removed;
   if (!removed) return { resourceGroups: [], reason: null };
   const exists = new Set(hub.resourceGroups.map((rg) => rg.id));
   const held = new Set(after.resourceGroups.map((rg) => rg.id));
   const back = removed.resourceGroups.filter((rg) => !managedRgs.has(rg.name.toLowerCase()) && exists.has(rg.id) && !held.has(rg.id));
   if (back.length === 0) return { resourceGroups: [], reason: null };
-  return { resourceGroups: back, reason: `restores resource group(s) ${back.map((rg) => `${rg.name} (${rg.role})`).join(', ')} that no rule manages, taken away by run ${removed.runId} at ${removed.at}` };
+  return {
+    resourceGroups: back,
+    reason: `restores resource group(s) ${back.map((rg) => `${rg.name} (${rg.role})`).join(', ')} that no rule manages, taken away by run ${removed.runId} at ${removed.at}`,
+  };
 }
 
 /** Issued tokens of people who are no longer entitled (or whom no Okta user links any more) lose their org access. */
@@ -215,12 +282,24 @@ function tokenRevocations(tokens: readonly IssuedToken[], byMember: ReadonlyMap<
   return tokens.flatMap((token) => {
     const ent = byOktaId.get(token.oktaUserId);
     if (ent?.entitled) return [];
-    const why = ent ? `issued for Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}` : 'issued for an Okta user who no longer links this Hub account';
-    return [{
-      id: `revoke-token:${token.tokenId}`, action: 'revoke-token' as const, user: token.user, oktaUserId: token.oktaUserId,
-      oktaLogin: ent?.user.login ?? null, oktaEmail: ent?.user.email ?? null, before: null, after: null, effect: 'revoke' as const,
-      token: { tokenId: token.tokenId, last4: token.last4, label: token.label }, reasons: [why],
-    }];
+    const why = ent
+      ? `issued for Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`
+      : 'issued for an Okta user who no longer links this Hub account';
+    return [
+      {
+        id: `revoke-token:${token.tokenId}`,
+        action: 'revoke-token' as const,
+        user: token.user,
+        oktaUserId: token.oktaUserId,
+        oktaLogin: ent?.user.login ?? null,
+        oktaEmail: ent?.user.email ?? null,
+        before: null,
+        after: null,
+        effect: 'revoke' as const,
+        token: { tokenId: token.tokenId, last4: token.last4, label: token.label },
+        reasons: [why],
+      },
+    ];
   });
 }
 
@@ -238,17 +317,29 @@ function credentialSuspensions(inputs: PlanInputs, byMember: ReadonlyMap<string,
     const subject = credential.subject.toLowerCase();
     const member = inputs.hub.members.find((m) => m.email?.toLowerCase() === subject);
     const claimed = member ? byMember.get(userKey(member.user)) : undefined;
-    const user = claimed?.user ?? inputs.directory.users.find((u) => u.email.toLowerCase() === subject || u.login.toLowerCase() === subject);
+    const user =
+      claimed?.user ?? inputs.directory.users.find((u) => u.email.toLowerCase() === subject || u.login.toLowerCase() === subject);
     if (!user) return [];
     const ent = claimed ?? [...byMember.values()].find((e) => e.user.id === user.id);
     if (ent?.entitled) return [];
     const why = ent ? ent.reasons.join('; ') : `Okta user ${user.login} is ${user.status} and links no Hub member`;
-    return [{
-      id: `suspend-credential:${credential.name}`, action: 'suspend-credential' as const, user: member?.user ?? user.hfUsername ?? user.login, oktaUserId: user.id,
-      oktaLogin: user.login, oktaEmail: user.email, before: null, after: null, effect: 'revoke' as const,
-      credential: { name: credential.name, secret: credential.secret },
-      reasons: [`token-exchange credential "${credential.name}" is issued for ${credential.subject}, Okta user ${user.login}, who is no longer entitled: ${why}; rotate-tokens revokes its tokens (POST /api/credentials/revoke) and stops refreshing it`],
-    }];
+    return [
+      {
+        id: `suspend-credential:${credential.name}`,
+        action: 'suspend-credential' as const,
+        user: member?.user ?? user.hfUsername ?? user.login,
+        oktaUserId: user.id,
+        oktaLogin: user.login,
+        oktaEmail: user.email,
+        before: null,
+        after: null,
+        effect: 'revoke' as const,
+        credential: { name: credential.name, secret: credential.secret },
+        reasons: [
+          `token-exchange credential "${credential.name}" is issued for ${credential.subject}, Okta user ${user.login}, who is no longer entitled: ${why}; rotate-tokens revokes its tokens (POST /api/credentials/revoke) and stops refreshing it`,
+        ],
+      },
+    ];
   });
 }
 
@@ -259,8 +350,20 @@ function credentialSuspensions(inputs: PlanInputs, byMember: ReadonlyMap<string,
 export function planOf(inputs: PlanInputs, candidates: readonly Change[], diagnostics: Diagnostic[] = []): Plan {
   const { changes, blocked } = applyGuards(candidates, inputs.hub, inputs.policy);
   return finish({
-    formatVersion: 1, organization: inputs.policy.organization, membership: inputs.policy.membership, scope: inputs.scope,
-    unparsedGroups: [], diagnostics, rules: [], changes, blocked, needsInvite: [], invited: [], unlinked: [], unmanaged: [], conflicts: [],
+    formatVersion: 1,
+    organization: inputs.policy.organization,
+    membership: inputs.policy.membership,
+    scope: inputs.scope,
+    unparsedGroups: [],
+    diagnostics,
+    rules: [],
+    changes,
+    blocked,
+    needsInvite: [],
+    invited: [],
+    unlinked: [],
+    unmanaged: [],
+    conflicts: [],
   });
 }
 

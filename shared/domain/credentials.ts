@@ -81,7 +81,12 @@ export interface CredentialState {
   lastRotatedAt: string | null;
 }
 
-export const emptyState = (credential: string): CredentialState => ({ credential, currentVersionId: null, rotation: null, lastRotatedAt: null });
+export const emptyState = (credential: string): CredentialState => ({
+  credential,
+  currentVersionId: null,
+  rotation: null,
+  lastRotatedAt: null,
+});
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -127,15 +132,25 @@ export function currentVersion(state: CredentialState, versions: readonly Creden
  * version, or when the current one is due (service accounts: older than `rotateEvery`; exchanged
  * tokens: closer to expiry than `refreshBefore`).
  */
-export function decideRotation(spec: CredentialSpec, state: CredentialState, versions: readonly CredentialVersion[], now: Date, force = false): RotationDecision {
+export function decideRotation(
+  spec: CredentialSpec,
+  state: CredentialState,
+  versions: readonly CredentialVersion[],
+  now: Date,
+  force = false,
+): RotationDecision {
   const current = currentVersion(state, versions);
   const ageMs = current?.promotedAt ? now.getTime() - Date.parse(current.promotedAt) : null;
-  const deletions = versions.filter((v) => v.stage === 'previous' && v.tokenId !== null && v.deleteAfter !== undefined && Date.parse(v.deleteAfter) <= now.getTime());
+  const deletions = versions.filter(
+    (v) => v.stage === 'previous' && v.tokenId !== null && v.deleteAfter !== undefined && Date.parse(v.deleteAfter) <= now.getTime(),
+  );
   const base = { credential: spec.name, deletions, ageMs };
   if (state.rotation) {
     const last = state.rotation.lastError;
     return {
-      ...base, action: 'resume', resumeAt: state.rotation.step,
+      ...base,
+      action: 'resume',
+      resumeAt: state.rotation.step,
       reason: `rotation ${state.rotation.rotationId} stopped before "${state.rotation.step}"${last ? ` (last attempt: ${last.message})` : ''}`,
     };
   }
@@ -144,13 +159,32 @@ export function decideRotation(spec: CredentialSpec, state: CredentialState, ver
   if (spec.kind === 'service-account') {
     const left = spec.rotateEveryMs - (ageMs ?? 0);
     return left <= 0
-      ? { ...base, action: 'start', reason: `current token is ${formatDuration(ageMs ?? 0)} old (rotate every ${formatDuration(spec.rotateEveryMs)})` }
-      : { ...base, action: 'none', reason: `current token …${current.last4} is ${formatDuration(ageMs ?? 0)} old; next rotation in ${formatDuration(left)}` };
+      ? {
+          ...base,
+          action: 'start',
+          reason: `current token is ${formatDuration(ageMs ?? 0)} old (rotate every ${formatDuration(spec.rotateEveryMs)})`,
+        }
+      : {
+          ...base,
+          action: 'none',
+          reason: `current token …${current.last4} is ${formatDuration(ageMs ?? 0)} old; next rotation in ${formatDuration(left)}`,
+        };
   }
   const expiresIn = current.expiresAt ? Date.parse(current.expiresAt) - now.getTime() : 0;
   return expiresIn <= spec.refreshBeforeMs
-    ? { ...base, action: 'start', reason: expiresIn <= 0 ? 'current token has expired' : `current token expires in ${formatDuration(expiresIn)} (refresh ${formatDuration(spec.refreshBeforeMs)} before)` }
-    : { ...base, action: 'none', reason: `current token …${current.last4} expires in ${formatDuration(expiresIn)}; refresh in ${formatDuration(expiresIn - spec.refreshBeforeMs)}` };
+    ? {
+        ...base,
+        action: 'start',
+        reason:
+          expiresIn <= 0
+            ? 'current token has expired'
+            : `current token expires in ${formatDuration(expiresIn)} (refresh ${formatDuration(spec.refreshBeforeMs)} before)`,
+      }
+    : {
+        ...base,
+        action: 'none',
+        reason: `current token …${current.last4} expires in ${formatDuration(expiresIn)}; refresh in ${formatDuration(expiresIn - spec.refreshBeforeMs)}`,
+      };
 }
 
 /**

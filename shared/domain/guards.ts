@@ -31,7 +31,17 @@ export function applyGuards(
     }
     const gained = gainsOnly(change.before, change.after);
     const note = `split by the ${guard} guard: the gains go ahead, the losses are held`;
-    blocked.push({ change: { ...change, id: `${change.id}#losses`, before: gained, effect: effectOf(gained, change.after), reasons: [...change.reasons, note] }, guard, detail });
+    blocked.push({
+      change: {
+        ...change,
+        id: `${change.id}#losses`,
+        before: gained,
+        effect: effectOf(gained, change.after),
+        reasons: [...change.reasons, note],
+      },
+      guard,
+      detail,
+    });
     return [{ ...change, after: gained, effect: 'upgrade', reasons: [...change.reasons, note] }];
   };
   const protectedUsers = new Set(policy.protectedUsers.map(userKey));
@@ -52,18 +62,24 @@ export function applyGuards(
       if (c.after?.role === 'admin') after.add(userKey(c.user));
     }
     if (after.size === 0) {
-      changes = changes.flatMap((change) => (losesAdmin(change)
-        ? hold(change, 'last-admin', 'the organization would be left without an admin; map at least one admin in Okta first')
-        : [change]));
+      changes = changes.flatMap((change) =>
+        losesAdmin(change)
+          ? hold(change, 'last-admin', 'the organization would be left without an admin; map at least one admin in Okta first')
+          : [change],
+      );
     }
   }
 
-  const limit = policy.maxRemovals.kind === 'count'
-    ? policy.maxRemovals.value
-    : hub.complete ? Math.floor((policy.maxRemovals.value / 100) * hub.members.length) : Number.POSITIVE_INFINITY;
+  const limit =
+    policy.maxRemovals.kind === 'count'
+      ? policy.maxRemovals.value
+      : hub.complete
+        ? Math.floor((policy.maxRemovals.value / 100) * hub.members.length)
+        : Number.POSITIVE_INFINITY;
   const decreases = changes.filter((c) => isDecrease(c.effect));
   if (decreases.length > limit) {
-    const shown = policy.maxRemovals.kind === 'count' ? `${limit}` : `${policy.maxRemovals.value}% of ${hub.members.length} members = ${limit}`;
+    const shown =
+      policy.maxRemovals.kind === 'count' ? `${limit}` : `${policy.maxRemovals.value}% of ${hub.members.length} members = ${limit}`;
     const detail = `${decreases.length} removals or demotions exceed safety.maxRemovals (${shown}); check Okta, then raise the limit for one run if they are intended`;
     changes = changes.flatMap((change) => (isDecrease(change.effect) ? hold(change, 'max-removals', detail) : [change]));
   }

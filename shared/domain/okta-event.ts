@@ -5,9 +5,15 @@
  */
 
 const USER_EVENT_TYPES = [
-  'user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.lifecycle.delete.initiated',
-  'user.lifecycle.activate', 'user.lifecycle.reactivate', 'user.lifecycle.unsuspend',
-  'user.account.update_profile', 'group.user_membership.add', 'group.user_membership.remove',
+  'user.lifecycle.deactivate',
+  'user.lifecycle.suspend',
+  'user.lifecycle.delete.initiated',
+  'user.lifecycle.activate',
+  'user.lifecycle.reactivate',
+  'user.lifecycle.unsuspend',
+  'user.account.update_profile',
+  'group.user_membership.add',
+  'group.user_membership.remove',
 ] as const;
 const GROUP_EVENT_TYPES = ['group.lifecycle.create', 'group.lifecycle.delete', 'group.profile.update'] as const;
 /** Every event type the sync acts on: the one list (the stack's rule on Okta's partner bus is checked against it both ways). */
@@ -42,7 +48,8 @@ const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ?
 
 /**
  * Reads one LogEvent. Targets are found by `type` (`User`, `UserGroup`), never by position.
- * @example parseLogEvent({uuid: 'u1', eventType: 'user.lifecycle.deactivate', outcome: {result: 'SUCCESS'}, target: [{type: 'User', id: '00u1'}], published: '…'})
+ * @example parseLogEvent({uuid: 'u1', eventType: 'user.lifecycle.deactivate', outcome: {result: 'SUCCESS'}, target: [{type: 'User', id:
+ *   '00u1'}], published: '…'})
  */
 export function parseLogEvent(raw: unknown): ParsedEvent {
   if (!raw || typeof raw !== 'object') return { kind: 'malformed', uuid: null, reason: 'the event is not a JSON object' };
@@ -57,19 +64,32 @@ export function parseLogEvent(raw: unknown): ParsedEvent {
   if (!Array.isArray(e.target)) return { kind: 'malformed', uuid, reason: 'the event has no target array' };
   const targets = e.target as RawTarget[];
   const users = targets.filter((t) => t?.type === 'User' && text(t.id)).map((t) => ({ id: t.id as string, login: text(t.alternateId) }));
-  const groups = targets.filter((t) => t?.type === 'UserGroup' && text(t.id)).map((t) => ({ id: t.id as string, name: text(t.displayName) }));
+  const groups = targets
+    .filter((t) => t?.type === 'UserGroup' && text(t.id))
+    .map((t) => ({ id: t.id as string, name: text(t.displayName) }));
   const isUserEvent = (USER_EVENT_TYPES as readonly string[]).includes(eventType);
   if (isUserEvent && users.length === 0) return { kind: 'malformed', uuid, reason: `${eventType} has no target of type User` };
   // An id in another form would be looked up as a Hub username: refuse it, never guess.
   const foreign = isUserEvent ? users.find((u) => !OKTA_USER_ID.test(u.id)) : undefined;
   if (foreign) {
-    return { kind: 'malformed', uuid, reason: `${eventType}: target User id "${foreign.id.slice(0, 40)}" is not an Okta user id (00u followed by 17 letters or digits); check what sends these events` };
+    return {
+      kind: 'malformed',
+      uuid,
+      reason: `${eventType}: target User id "${foreign.id.slice(0, 40)}" is not an Okta user id (00u followed by 17 letters or digits); check what sends these events`,
+    };
   }
   if (!isUserEvent && groups.length === 0) return { kind: 'malformed', uuid, reason: `${eventType} has no target of type UserGroup` };
   const actor = (e.actor as { alternateId?: unknown } | undefined)?.alternateId;
   return {
     kind: 'relevant',
-    event: { uuid, eventType, published: text(e.published) ?? '', actor: text(actor) ?? 'okta', users: isUserEvent ? users : [], groups: isUserEvent ? [] : groups },
+    event: {
+      uuid,
+      eventType,
+      published: text(e.published) ?? '',
+      actor: text(actor) ?? 'okta',
+      users: isUserEvent ? users : [],
+      groups: isUserEvent ? [] : groups,
+    },
   };
 }
 

@@ -24,9 +24,18 @@ export interface HubAuditEvent {
  * an invitation).
  */
 export const MEMBERSHIP_EVENT_TYPES: readonly string[] = [
-  'org.add_user', 'org.change_role', 'org.invite_user', 'org.remove_user',
-  'org.leave', 'org.join.from_domain', 'org.join.automatic', 'org.sso_join', 'org.invite.accept',
-  'resource_group.add_users', 'resource_group.remove_users', 'resource_group.change_role',
+  'org.add_user',
+  'org.change_role',
+  'org.invite_user',
+  'org.remove_user',
+  'org.leave',
+  'org.join.from_domain',
+  'org.join.automatic',
+  'org.sso_join',
+  'org.invite.accept',
+  'resource_group.add_users',
+  'resource_group.remove_users',
+  'resource_group.change_role',
 ];
 
 /**

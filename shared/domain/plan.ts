@@ -18,7 +18,8 @@ export interface Access {
  * - `scim-invite` / `scim-deactivate` / `scim-delete`: SCIM calls in the `scim-*` modes.
  * - `revoke-token`: revokes the org access of a token this system issued for the person.
  */
-export type ChangeAction = 'set-role' | 'remove' | 'scim-invite' | 'scim-deactivate' | 'scim-delete' | 'revoke-token' | 'suspend-credential';
+export type ChangeAction =
+  'set-role' | 'remove' | 'scim-invite' | 'scim-deactivate' | 'scim-delete' | 'revoke-token' | 'suspend-credential';
 
 /** Direction of a change; `revoke`, `downgrade` and `mixed` count as removals for the guards. */
 export type Effect = 'grant' | 'upgrade' | 'mixed' | 'downgrade' | 'revoke';

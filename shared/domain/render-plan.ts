@@ -28,17 +28,18 @@ function describeAccessChange(before: Access | null, after: Access | null): stri
 
 function changeBlock(change: Change, symbol: string, paint: (s: string, code: string) => string, extra?: string): string[] {
   const head = `  ${paint(symbol, symbol)} ${change.user}  ${change.action} (${change.effect})`;
-  const body = (change.token
-    ? [`token "${change.token.label}" (id ${change.token.tokenId}, …${change.token.last4}): org access revoked`]
-    : describeAccessChange(change.before, change.after)).map((l) => `      ${l}`);
+  const body = (
+    change.token
+      ? [`token "${change.token.label}" (id ${change.token.tokenId}, …${change.token.last4}): org access revoked`]
+      : describeAccessChange(change.before, change.after)
+  ).map((l) => `      ${l}`);
   const why = change.reasons.map((r) => `      why: ${r}`);
   return [head, ...body, ...why, ...(extra ? [`      ${extra}`] : []), ''];
 }
 
 /** @example renderPlan(plan, {color: false}).endsWith('to remove.') */
 export function renderPlan(plan: Plan, options: { color: boolean } = { color: false }): string {
-  const paint = (text: string, key: string) =>
-    options.color ? `${ANSI[key as keyof typeof ANSI] ?? ''}${text}${ANSI.reset}` : text;
+  const paint = (text: string, key: string) => (options.color ? `${ANSI[key as keyof typeof ANSI] ?? ''}${text}${ANSI.reset}` : text);
   const out: string[] = [];
   const scope = plan.scope.kind === 'user' ? `, scoped to ${plan.scope.user}` : '';
   for (const d of plan.diagnostics) {
@@ -61,23 +62,45 @@ export function renderPlan(plan: Plan, options: { color: boolean } = { color: fa
   const section = (title: string, rows: string[]) => {
     if (rows.length > 0) out.push(title, ...rows.map((r) => `  ${r}`), '');
   };
-  section('Needs invite (roles mode cannot add people: invite them on the Hub, the next run sets their role):',
-    plan.needsInvite.map((n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`));
-  section('Invited through SCIM, waiting for the person to accept (not sent again; the role follows once they join):',
-    plan.invited.map((n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`));
-  section('Okta users in mapped groups without a Hub username (set the username attribute in Okta):',
-    plan.unlinked.map((u) => `${u.oktaLogin} (${u.oktaUserId}) in ${u.groups.join(', ')}`));
-  section('Hub usernames claimed by more than one Okta user (left untouched until one claim is removed):',
-    plan.conflicts.map((c) => `${c.user}: ${c.oktaUsers.join(', ')}`));
-  section('Unmanaged Hub members (no Okta user claims them; left as they are):',
-    plan.unmanaged.map((u) => `${u.user} (${u.role}${u.resourceGroups.length ? `; ${u.resourceGroups.join(', ')}` : ''})`));
-  section('Okta groups that look like the naming convention but do not parse (ignored):',
-    plan.unparsedGroups.map((g) => `${g.group}: ${g.problem}`));
+  section(
+    'Needs invite (roles mode cannot add people: invite them on the Hub, the next run sets their role):',
+    plan.needsInvite.map(
+      (n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`,
+    ),
+  );
+  section(
+    'Invited through SCIM, waiting for the person to accept (not sent again; the role follows once they join):',
+    plan.invited.map(
+      (n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`,
+    ),
+  );
+  section(
+    'Okta users in mapped groups without a Hub username (set the username attribute in Okta):',
+    plan.unlinked.map((u) => `${u.oktaLogin} (${u.oktaUserId}) in ${u.groups.join(', ')}`),
+  );
+  section(
+    'Hub usernames claimed by more than one Okta user (left untouched until one claim is removed):',
+    plan.conflicts.map((c) => `${c.user}: ${c.oktaUsers.join(', ')}`),
+  );
+  section(
+    'Unmanaged Hub members (no Okta user claims them; left as they are):',
+    plan.unmanaged.map((u) => `${u.user} (${u.role}${u.resourceGroups.length ? `; ${u.resourceGroups.join(', ')}` : ''})`),
+  );
+  section(
+    'Okta groups that look like the naming convention but do not parse (ignored):',
+    plan.unparsedGroups.map((g) => `${g.group}: ${g.problem}`),
+  );
   const s = plan.summary;
   const reported = [
-    s.blocked && `${s.blocked} blocked`, s.needsInvite && `${s.needsInvite} need invite`, s.invited && `${s.invited} invited, waiting`, s.unlinked && `${s.unlinked} unlinked`,
-    s.conflicts && `${s.conflicts} conflicting`, s.unmanaged && `${s.unmanaged} unmanaged`,
+    s.blocked && `${s.blocked} blocked`,
+    s.needsInvite && `${s.needsInvite} need invite`,
+    s.invited && `${s.invited} invited, waiting`,
+    s.unlinked && `${s.unlinked} unlinked`,
+    s.conflicts && `${s.conflicts} conflicting`,
+    s.unmanaged && `${s.unmanaged} unmanaged`,
   ].filter(Boolean);
-  out.push(`${paint('Plan:', 'bold')} ${s.add} to add, ${s.change} to change, ${s.remove} to remove.${reported.length ? ` Reported: ${reported.join(', ')}.` : ''}`);
+  out.push(
+    `${paint('Plan:', 'bold')} ${s.add} to add, ${s.change} to change, ${s.remove} to remove.${reported.length ? ` Reported: ${reported.join(', ')}.` : ''}`,
+  );
   return out.join('\n');
 }

@@ -109,7 +109,13 @@ export function resolveRules(
     const key = `${group.id}|${rg?.id ?? ''}|${rule.role}`;
     if (seen.has(key)) return;
     seen.add(key);
-    rules.push({ ...rule, group: group.name, groupId: group.id, resourceGroupId: rg?.id ?? null, ...(rg ? { resourceGroup: rg.name } : {}) });
+    rules.push({
+      ...rule,
+      group: group.name,
+      groupId: group.id,
+      resourceGroupId: rg?.id ?? null,
+      ...(rg ? { resourceGroup: rg.name } : {}),
+    });
   };
 
   for (const rule of explicit) {
@@ -159,8 +165,6 @@ export function resolveRules(
     }
   }
 
-  const managedResourceGroups = new Set(
-    rules.flatMap((r) => (r.resourceGroup === undefined ? [] : [r.resourceGroup.toLowerCase()])),
-  );
+  const managedResourceGroups = new Set(rules.flatMap((r) => (r.resourceGroup === undefined ? [] : [r.resourceGroup.toLowerCase()])));
   return { rules, managedResourceGroups, unparsedGroups, diagnostics };
 }

@@ -25,7 +25,10 @@ export function hubUsernameProblem(name: string): string | null {
  * to the Hub username — never an empty string.
  * @example scimName({ givenName: 'Cher', familyName: '', login: 'cher@acme.example' }, 'cher') → { givenName: 'Cher', familyName: 'Cher' }
  */
-export function scimName(user: Pick<DirectoryUser, 'login'> & { givenName?: string; familyName?: string; displayName?: string }, hfUsername: string): { givenName: string; familyName: string } {
+export function scimName(
+  user: Pick<DirectoryUser, 'login'> & { givenName?: string; familyName?: string; displayName?: string },
+  hfUsername: string,
+): { givenName: string; familyName: string } {
   const words = (user.displayName ?? '').trim().split(/\s+/).filter(Boolean);
   const given = user.givenName?.trim() || words[0] || '';
   const family = user.familyName?.trim() || words.slice(1).join(' ') || '';

@@ -23,8 +23,8 @@ export interface TokenAccess {
 
 const RESTRICTIONS: Record<string, string> = {
   mfa: 'the organization requires two-factor authentication, and the account has none',
-  'token-policy': 'the organization\'s token policy has not approved this token (an admin must authorize it)',
-  'token-revoked': 'an admin revoked this token\'s access to the organization',
+  'token-policy': "the organization's token policy has not approved this token (an admin must authorize it)",
+  'token-revoked': "an admin revoked this token's access to the organization",
   sso: 'the organization requires an SSO session the account does not have',
   ip: 'the organization only accepts requests from allowed IP ranges',
 };

@@ -11,7 +11,14 @@ export const GRANTABLE_ROLES = ['admin', 'write', 'contributor', 'read'] as cons
 export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
 
 export const OKTA_STATUSES = [
-  'ACTIVE', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY', 'SUSPENDED', 'DEPROVISIONED', 'STAGED', 'PROVISIONED',
+  'ACTIVE',
+  'LOCKED_OUT',
+  'PASSWORD_EXPIRED',
+  'RECOVERY',
+  'SUSPENDED',
+  'DEPROVISIONED',
+  'STAGED',
+  'PROVISIONED',
 ] as const;
 export type OktaStatus = (typeof OKTA_STATUSES)[number];
 

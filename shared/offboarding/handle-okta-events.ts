@@ -8,7 +8,15 @@ import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
 import { mapLimit } from '../runtime/map-limit.js';
-import { pendingOffboardings, publishOutbox, settleOffboardings, settlement, stageOffboardings, type EventSource, type OutboxResult } from './outbox.js';
+import {
+  pendingOffboardings,
+  publishOutbox,
+  settleOffboardings,
+  settlement,
+  stageOffboardings,
+  type EventSource,
+  type OutboxResult,
+} from './outbox.js';
 
 /**
  * handleOktaEvents — the one path for every way Okta events arrive (EventBridge log streaming,
@@ -56,7 +64,11 @@ const CLAIM_CONCURRENCY = 16;
 /** One-person runs at a time in one delivery (Okta allows 75 concurrent requests per org; we use a fraction). */
 const PEOPLE_CONCURRENCY = 32;
 const DUPLICATE = (uuid: string): EventOutcome => ({ uuid, outcome: 'duplicate', detail: 'already processed through one of the ways in' });
-const IN_PROGRESS = (uuid: string): EventOutcome => ({ uuid, outcome: 'in-progress', detail: 'being processed by another delivery; its claim ends with that invocation, then a retry or the poll takes over' });
+const IN_PROGRESS = (uuid: string): EventOutcome => ({
+  uuid,
+  outcome: 'in-progress',
+  detail: 'being processed by another delivery; its claim ends with that invocation, then a retry or the poll takes over',
+});
 /** How long a claim lasts when the run has no deadline (outside Lambda and the CLI). */
 const CLAIM_WITHOUT_DEADLINE_MS = 5 * 60_000;
 const CLAIM_MARGIN_MS = 1_000;
@@ -69,7 +81,11 @@ function isMappedGroup(config: Config, name: string | null): boolean {
 }
 
 export async function handleOktaEvents(
-  ports: EventPorts, config: Config, raw: readonly unknown[], source: EventSource, deadline = Number.POSITIVE_INFINITY,
+  ports: EventPorts,
+  config: Config,
+  raw: readonly unknown[],
+  source: EventSource,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<HandleResult> {
   const outcomes = new Map<string, EventOutcome>();
   const anonymous: EventOutcome[] = [];
@@ -102,19 +118,22 @@ export async function handleOktaEvents(
   const groupEvents = [...work.groups.values()].flat();
   const mappedGroupEvents = groupEvents.filter((e) => e.groups.some((g) => isMappedGroup(config, g.name)));
   for (const e of groupEvents) {
-    if (!mappedGroupEvents.includes(e)) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: 'group is not mapped by any rule' });
+    if (!mappedGroupEvents.includes(e))
+      outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: 'group is not mapped by any rule' });
   }
-  const jobs: Array<{ scope: { kind: 'organization' } | { kind: 'user'; user: string }; events: OktaEventRef[] }> = mappedGroupEvents.length > 0
-    ? [{ scope: { kind: 'organization' }, events: [...new Set([...mappedGroupEvents, ...[...work.users.values()].flat()])] }]
-    : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
+  const jobs: Array<{ scope: { kind: 'organization' } | { kind: 'user'; user: string }; events: OktaEventRef[] }> =
+    mappedGroupEvents.length > 0
+      ? [{ scope: { kind: 'organization' }, events: [...new Set([...mappedGroupEvents, ...[...work.users.values()].flat()])] }]
+      : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
 
   // Read once for all the people of this delivery (the last org run recorded them).
   let scim: Promise<string[] | null> | undefined;
   const shared = {
-    scimManagedResourceGroups: () => (scim ??= ports.state.getScimManagedResourceGroups(config.policy.organization).catch((error: unknown) => {
-      scim = undefined; // a failed read is not shared: the next person reads again
-      throw error;
-    })),
+    scimManagedResourceGroups: () =>
+      (scim ??= ports.state.getScimManagedResourceGroups(config.policy.organization).catch((error: unknown) => {
+        scim = undefined; // a failed read is not shared: the next person reads again
+        throw error;
+      })),
   };
   const offboarded: string[] = [];
   /** Outbox entries this delivery settled (and holds the claim of). */
@@ -123,7 +142,12 @@ export async function handleOktaEvents(
   // People are independent (each run holds only their own members): a burst's people run side by side.
   await mapLimit(jobs, PEOPLE_CONCURRENCY, async (job) => {
     if (Date.now() >= deadline || timeLeft() <= 0) {
-      for (const e of job.events) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'deferred', detail: 'out of time in this delivery; retried (queue) or left for the System Log poll' });
+      for (const e of job.events)
+        outcomes.set(e.uuid, {
+          uuid: e.uuid,
+          outcome: 'deferred',
+          detail: 'out of time in this delivery; retried (queue) or left for the System Log poll',
+        });
       return;
     }
     reconciles += 1;
@@ -131,31 +155,38 @@ export async function handleOktaEvents(
       // A person run settles its outcome events with its finished record (one write); an org run after it.
       let settled: OutboxEntry[] | undefined;
       const outcome = await reconcile(ports, config, {
-        dryRun: false, scope: job.scope, trigger: 'event', actor: `${source}:${job.events[0]!.actor}`, leaseWaitMs: LEASE_WAIT_MS, shared,
+        dryRun: false,
+        scope: job.scope,
+        trigger: 'event',
+        actor: `${source}:${job.events[0]!.actor}`,
+        leaseWaitMs: LEASE_WAIT_MS,
+        shared,
         oktaEvent: earliest(job.events),
         // The outcome events are recorded before the first write (see outbox.ts): a person run's
         // with its changes' `started` records, an org run's before it applies.
         ...(job.scope.kind === 'user'
           ? { stage: (plan: Plan, runId: string) => pendingOffboardings(plan, runId, job.events, source, until) }
           : {
-            confirm: async (plan: Plan, runId: string) => {
-              await stageOffboardings(ports.state, plan, runId, job.events, source, until);
-              return true;
-            },
-          }),
+              confirm: async (plan: Plan, runId: string) => {
+                await stageOffboardings(ports.state, plan, runId, job.events, source, until);
+                return true;
+              },
+            }),
         settle: (plan, runId, result) => {
           const s = settlement(plan, runId, job.events, source, result, until);
           settled = s.put;
           return s;
         },
       });
-      const ready = settled ?? await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until);
+      const ready =
+        settled ?? (await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until));
       own.push(...ready);
       const failed = outcome.result?.failed ?? [];
       if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
       offboarded.push(...ready.map((e) => e.user));
       const summary = `run ${outcome.runId}: ${outcome.outcome}, ${outcome.plan.changes.length} change(s)${outcome.plan.blocked.length ? `, ${outcome.plan.blocked.length} blocked` : ''}`;
-      for (const e of job.events) if (outcomes.get(e.uuid)?.outcome === 'processed') outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: summary });
+      for (const e of job.events)
+        if (outcomes.get(e.uuid)?.outcome === 'processed') outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: summary });
     } catch (error) {
       for (const e of job.events) {
         outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'failed', detail: describeError(error) });
@@ -166,16 +197,26 @@ export async function handleOktaEvents(
   // The claims end and the outbox is published side by side: an event published before its claim
   // is marked done is not published again (a retry finds the person offboarded: no new change).
   const retried = (e: OktaEventRef) => ['failed', 'deferred'].includes(outcomes.get(e.uuid)!.outcome);
-  const finishing = ports.state.finishEvents(claimed.filter((e) => !retried(e)).map((e) => e.uuid), claimed.filter(retried).map((e) => e.uuid), ports.clock());
+  const finishing = ports.state.finishEvents(
+    claimed.filter((e) => !retried(e)).map((e) => e.uuid),
+    claimed.filter(retried).map((e) => e.uuid),
+    ports.clock(),
+  );
   finishing.catch(() => undefined);
   // Publishes this delivery's outcome events and whatever earlier ones left behind. A bus that
   // refuses leaves them in the outbox for the next delivery or poll; the offboarding itself stands.
-  const outbox = await publishOutbox(ports, config.policy.organization, own).catch((error: unknown) => ({ published: 0, dropped: 0, left: 0, error: describeError(error) }));
+  const outbox = await publishOutbox(ports, config.policy.organization, own).catch((error: unknown) => ({
+    published: 0,
+    dropped: 0,
+    left: 0,
+    error: describeError(error),
+  }));
   await finishing;
   if (outbox.error) {
     for (const e of claimed) {
       const o = outcomes.get(e.uuid)!;
-      if (o.outcome === 'processed' && offboarded.length > 0) o.detail += `; MemberOffboarded not published yet (${outbox.error}): it stays in the outbox and the next delivery or poll publishes it`;
+      if (o.outcome === 'processed' && offboarded.length > 0)
+        o.detail += `; MemberOffboarded not published yet (${outbox.error}): it stays in the outbox and the next delivery or poll publishes it`;
     }
   }
   return { outcomes: [...anonymous, ...outcomes.values()], reconciles, offboarded, outbox };

@@ -38,7 +38,11 @@ export interface HookResponse {
   body: string;
 }
 
-const json = (statusCode: number, body: unknown): HookResponse => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (statusCode: number, body: unknown): HookResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 /** Constant-time comparison: hashing first makes the lengths equal, so nothing leaks through timing. */
 function secretMatches(given: string | undefined, expected: string): boolean {
@@ -53,22 +57,35 @@ export async function handleHookRequest(
 ): Promise<{ response: HookResponse; outcome: string }> {
   const header = (name: string) => request.headers[name] ?? request.headers[name.toLowerCase()];
   if (!secretMatches(header('authorization'), secret)) {
-    return { response: json(401, { error: 'Authorization header does not match the configured event hook secret' }), outcome: 'rejected: wrong or missing Authorization header' };
+    return {
+      response: json(401, { error: 'Authorization header does not match the configured event hook secret' }),
+      outcome: 'rejected: wrong or missing Authorization header',
+    };
   }
   const method = request.method.toUpperCase();
   if (method === 'GET') {
     const challenge = header('x-okta-verification-challenge');
-    if (!challenge) return { response: json(400, { error: 'missing x-okta-verification-challenge header' }), outcome: 'rejected: GET without a challenge' };
+    if (!challenge)
+      return {
+        response: json(400, { error: 'missing x-okta-verification-challenge header' }),
+        outcome: 'rejected: GET without a challenge',
+      };
     return { response: json(200, { verification: challenge }), outcome: 'verified' };
   }
   if (method !== 'POST') return { response: json(405, { error: `method ${method} not allowed` }), outcome: `rejected: method ${method}` };
   const type = header('content-type');
   if (type !== undefined && !/^application\/json\b/i.test(type)) {
-    return { response: json(415, { error: `content-type ${type} is not accepted: Okta delivers application/json` }), outcome: `rejected: content-type ${type}` };
+    return {
+      response: json(415, { error: `content-type ${type} is not accepted: Okta delivers application/json` }),
+      outcome: `rejected: content-type ${type}`,
+    };
   }
   const size = Buffer.byteLength(request.body ?? '');
   if (size > MAX_HOOK_BODY_BYTES) {
-    return { response: json(413, { error: `body is ${size} bytes, over the ${MAX_HOOK_BODY_BYTES}-byte limit of this endpoint` }), outcome: `rejected: ${size}-byte body` };
+    return {
+      response: json(413, { error: `body is ${size} bytes, over the ${MAX_HOOK_BODY_BYTES}-byte limit of this endpoint` }),
+      outcome: `rejected: ${size}-byte body`,
+    };
   }
   let events: unknown;
   try {
@@ -76,7 +93,8 @@ export async function handleHookRequest(
   } catch {
     return { response: json(400, { error: 'body is not JSON' }), outcome: 'rejected: body is not JSON' };
   }
-  if (!Array.isArray(events)) return { response: json(400, { error: 'body has no data.events array' }), outcome: 'rejected: no data.events array' };
+  if (!Array.isArray(events))
+    return { response: json(400, { error: 'body has no data.events array' }), outcome: 'rejected: no data.events array' };
   const outcomes = await process(events);
   return { response: json(200, { received: events.length, outcomes }), outcome: `delivered ${events.length} event(s)` };
 }

@@ -46,7 +46,10 @@ function readQueuedEvent(body: string): { source: EventSource; event: unknown } 
   const m = message as Record<string, unknown> | null;
   if (m && typeof m === 'object' && m.source === 'hook' && 'event' in m) return { source: 'hook', event: m.event };
   if (m && typeof m === 'object' && m['detail-type'] === 'SystemLog' && 'detail' in m) return { source: 'eventbridge', event: m.detail };
-  return { reason: 'message is neither a queued hook event ({"source":"hook","event":…}) nor an EventBridge SystemLog event ({"detail-type":"SystemLog","detail":…})' };
+  return {
+    reason:
+      'message is neither a queued hook event ({"source":"hook","event":…}) nor an EventBridge SystemLog event ({"detail-type":"SystemLog","detail":…})',
+  };
 }
 
 const uuidOf = (event: unknown): string | null => {
@@ -54,7 +57,12 @@ const uuidOf = (event: unknown): string | null => {
   return typeof uuid === 'string' ? uuid : null;
 };
 
-export async function handleQueuedEvents(ports: EventPorts, config: Config, messages: readonly QueueMessage[], deadline?: number): Promise<QueueResult> {
+export async function handleQueuedEvents(
+  ports: EventPorts,
+  config: Config,
+  messages: readonly QueueMessage[],
+  deadline?: number,
+): Promise<QueueResult> {
   const outcomes: QueueMessageOutcome[] = [];
   const bySource = new Map<EventSource, Array<{ id: string; event: unknown }>>();
   for (const message of messages) {
@@ -64,15 +72,31 @@ export async function handleQueuedEvents(ports: EventPorts, config: Config, mess
   }
   const results: QueueResult['results'] = [];
   for (const [source, items] of bySource) {
-    const result = await handleOktaEvents(ports, config, items.map((i) => i.event), source, deadline);
+    const result = await handleOktaEvents(
+      ports,
+      config,
+      items.map((i) => i.event),
+      source,
+      deadline,
+    );
     const byUuid = new Map(result.outcomes.filter((o) => o.uuid !== null).map((o) => [o.uuid!, o]));
     const anonymous = result.outcomes.filter((o) => o.uuid === null);
     for (const item of items) {
       const uuid = uuidOf(item.event);
-      const o = (uuid !== null ? byUuid.get(uuid) : undefined) ?? anonymous.shift() ?? { outcome: 'rejected' as const, detail: 'not an Okta event' };
+      const o = (uuid !== null ? byUuid.get(uuid) : undefined) ??
+        anonymous.shift() ?? { outcome: 'rejected' as const, detail: 'not an Okta event' };
       outcomes.push({ id: item.id, uuid, outcome: o.outcome, detail: o.detail });
     }
-    results.push({ source, received: items.length, result, published: items.map((i) => String((i.event as { published?: unknown } | null)?.published ?? '')) });
+    results.push({
+      source,
+      received: items.length,
+      result,
+      published: items.map((i) => String((i.event as { published?: unknown } | null)?.published ?? '')),
+    });
   }
-  return { batchItemFailures: outcomes.filter((o) => RETRY.has(o.outcome)).map((o) => ({ itemIdentifier: o.id })), messages: outcomes, results };
+  return {
+    batchItemFailures: outcomes.filter((o) => RETRY.has(o.outcome)).map((o) => ({ itemIdentifier: o.id })),
+    messages: outcomes,
+    results,
+  };
 }

@@ -35,8 +35,16 @@ interface Offboarding {
 const PUBLISH_CLAIM_MS = 30_000;
 
 /** One `MemberOffboarded` per person losing access in the plan (`applied`: only what was applied). */
-function offboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, applied: ReadonlySet<string> | null): Offboarding[] {
-  const revoked = plan.changes.map((c, i) => ({ c, seq: i + 1 })).filter(({ c }) => c.effect === 'revoke' && (!applied || applied.has(c.id)));
+function offboardings(
+  plan: Plan,
+  runId: string,
+  triggers: readonly OktaEventRef[],
+  source: EventSource,
+  applied: ReadonlySet<string> | null,
+): Offboarding[] {
+  const revoked = plan.changes
+    .map((c, i) => ({ c, seq: i + 1 }))
+    .filter(({ c }) => c.effect === 'revoke' && (!applied || applied.has(c.id)));
   const people = [...new Set(revoked.map(({ c }) => c.user.toLowerCase()))];
   return people.map((key) => {
     const mine = revoked.filter(({ c }) => c.user.toLowerCase() === key);
@@ -49,11 +57,24 @@ function offboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef
       event: {
         detailType: 'hf-iam-sync.MemberOffboarded',
         detail: {
-          organization: plan.organization, user: first.user, oktaUserId: first.oktaUserId, oktaLogin: first.oktaLogin,
-          action: access?.action ?? null, before: access?.before ?? null, reasons: first.reasons, runId, source,
-          revokedTokens: changes.flatMap((c) => (c.token ? [{ tokenId: c.token.tokenId, last4: c.token.last4, label: c.token.label }] : [])),
+          organization: plan.organization,
+          user: first.user,
+          oktaUserId: first.oktaUserId,
+          oktaLogin: first.oktaLogin,
+          action: access?.action ?? null,
+          before: access?.before ?? null,
+          reasons: first.reasons,
+          runId,
+          source,
+          revokedTokens: changes.flatMap((c) =>
+            c.token ? [{ tokenId: c.token.tokenId, last4: c.token.last4, label: c.token.label }] : [],
+          ),
           // Tokens issued for the person by token exchange: suspended now, revoked by rotate-tokens (started by this event).
-          exchangedTokens: changes.flatMap((c) => (c.credential ? [{ credential: c.credential.name, secret: c.credential.secret, status: 'suspended; rotate-tokens revokes its tokens' }] : [])),
+          exchangedTokens: changes.flatMap((c) =>
+            c.credential
+              ? [{ credential: c.credential.name, secret: c.credential.secret, status: 'suspended; rotate-tokens revokes its tokens' }]
+              : [],
+          ),
           triggeredBy: triggers.map((t) => ({ uuid: t.uuid, eventType: t.eventType, published: t.published, actor: t.actor })),
         },
       },
@@ -62,16 +83,36 @@ function offboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef
 }
 
 const entryOf = (plan: Plan, runId: string, o: Offboarding, status: OutboxEntry['status'], until: Date): OutboxEntry => ({
-  id: `${o.user.toLowerCase()}#${runId}`, organization: plan.organization, runId, user: o.user, seqs: o.seqs, status, until: until.toISOString(), event: o.event,
+  id: `${o.user.toLowerCase()}#${runId}`,
+  organization: plan.organization,
+  runId,
+  user: o.user,
+  seqs: o.seqs,
+  status,
+  until: until.toISOString(),
+  event: o.event,
 });
 
 /** Every offboarding the plan would make, pending until `until`: staged before the first write. */
-export function pendingOffboardings(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, until: Date): OutboxEntry[] {
+export function pendingOffboardings(
+  plan: Plan,
+  runId: string,
+  triggers: readonly OktaEventRef[],
+  source: EventSource,
+  until: Date,
+): OutboxEntry[] {
   return offboardings(plan, runId, triggers, source, null).map((o) => entryOf(plan, runId, o, 'pending', until));
 }
 
 /** `pendingOffboardings`, written on their own (an org run; a person run writes each with its change's `started` record). */
-export async function stageOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, until: Date): Promise<void> {
+export async function stageOffboardings(
+  state: StateStore,
+  plan: Plan,
+  runId: string,
+  triggers: readonly OktaEventRef[],
+  source: EventSource,
+  until: Date,
+): Promise<void> {
   await Promise.all(pendingOffboardings(plan, runId, triggers, source, until).map((entry) => state.putOutbox(entry)));
 }
 
@@ -80,7 +121,14 @@ export async function stageOffboardings(state: StateStore, plan: Plan, runId: st
  * invocation until `until`, which publishes it next — and the rest is dropped. A person run writes
  * this with its finished record (reconcile's `settle`); `settleOffboardings` writes it alone.
  */
-export function settlement(plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): { put: OutboxEntry[]; drop: string[] } {
+export function settlement(
+  plan: Plan,
+  runId: string,
+  triggers: readonly OktaEventRef[],
+  source: EventSource,
+  result: ApplyResult | undefined,
+  until: Date,
+): { put: OutboxEntry[]; drop: string[] } {
   const staged = offboardings(plan, runId, triggers, source, null);
   const applied = offboardings(plan, runId, triggers, source, new Set(result?.applied.map((r) => r.changeId) ?? []));
   const put: OutboxEntry[] = [];
@@ -94,9 +142,20 @@ export function settlement(plan: Plan, runId: string, triggers: readonly OktaEve
 }
 
 /** `settlement`, written on its own; answers the ready entries. */
-export async function settleOffboardings(state: StateStore, plan: Plan, runId: string, triggers: readonly OktaEventRef[], source: EventSource, result: ApplyResult | undefined, until: Date): Promise<OutboxEntry[]> {
+export async function settleOffboardings(
+  state: StateStore,
+  plan: Plan,
+  runId: string,
+  triggers: readonly OktaEventRef[],
+  source: EventSource,
+  result: ApplyResult | undefined,
+  until: Date,
+): Promise<OutboxEntry[]> {
   const { put, drop } = settlement(plan, runId, triggers, source, result, until);
-  await Promise.all([...put.map((entry) => state.putOutbox(entry)), ...(drop.length > 0 ? [state.deleteOutbox(plan.organization, drop)] : [])]);
+  await Promise.all([
+    ...put.map((entry) => state.putOutbox(entry)),
+    ...(drop.length > 0 ? [state.deleteOutbox(plan.organization, drop)] : []),
+  ]);
   return put;
 }
 
@@ -117,11 +176,19 @@ async function landed(ports: OutboxPorts, entry: OutboxEntry): Promise<boolean> 
   if (records.some((r) => r?.outcome === 'applied')) return true;
   const access = records.find((r) => r && r.action !== 'revoke-token' && r.action !== 'suspend-credential' && r.outcome === 'started');
   if (!access) return false; // never started, or failed/held/superseded: nothing was done
-  const later = await ports.state.listChanges({ organization: entry.organization, user: entry.user, since: access.at, outcome: 'applied', limit: 5 });
+  const later = await ports.state.listChanges({
+    organization: entry.organization,
+    user: entry.user,
+    since: access.at,
+    outcome: 'applied',
+    limit: 5,
+  });
   if (later.some((c) => c.runId !== entry.runId)) return false;
   const member = await ports.hub.findMember(entry.user);
   const role = member?.role ?? 'no_access';
-  return access.action === 'scim-deactivate' || access.action === 'scim-delete' ? member === null : role === (access.after?.role ?? 'no_access');
+  return access.action === 'scim-deactivate' || access.action === 'scim-delete'
+    ? member === null
+    : role === (access.after?.role ?? 'no_access');
 }
 
 export interface OutboxResult {
@@ -169,15 +236,25 @@ export async function publishOutbox(ports: OutboxPorts, organization: string, ow
       continue;
     }
     // The claim ends with this invocation: a publisher killed mid-call blocks the entry no longer.
-    if (await ports.state.claimOutbox(organization, entry.id, new Date(now.getTime() + Math.min(PUBLISH_CLAIM_MS, timeLeft() + 1000)), now)) ready.push(entry);
+    if (await ports.state.claimOutbox(organization, entry.id, new Date(now.getTime() + Math.min(PUBLISH_CLAIM_MS, timeLeft() + 1000)), now))
+      ready.push(entry);
     else result.left += 1;
   }
   const rest = await send(ports, organization, ready);
-  return { published: result.published + rest.published, dropped: result.dropped, left: result.left + rest.left, ...(result.error ?? rest.error ? { error: result.error ?? rest.error } : {}) };
+  return {
+    published: result.published + rest.published,
+    dropped: result.dropped,
+    left: result.left + rest.left,
+    ...((result.error ?? rest.error) ? { error: result.error ?? rest.error } : {}),
+  };
 }
 
 /** Publishes claimed entries and deletes them; a refusal gives them back at once (re-put without the claim) for the next drain. */
-async function send(ports: OutboxPorts, organization: string, entries: readonly OutboxEntry[]): Promise<{ published: number; left: number; error?: string }> {
+async function send(
+  ports: OutboxPorts,
+  organization: string,
+  entries: readonly OutboxEntry[],
+): Promise<{ published: number; left: number; error?: string }> {
   if (entries.length === 0) return { published: 0, left: 0 };
   try {
     await ports.events.publish(entries.map((e) => e.event));
@@ -185,6 +262,9 @@ async function send(ports: OutboxPorts, organization: string, entries: readonly 
     await Promise.all(entries.map(({ publishingUntil, ...e }) => ports.state.putOutbox(e))).catch(() => undefined);
     return { published: 0, left: entries.length, error: describeError(error) };
   }
-  await ports.state.deleteOutbox(organization, entries.map((e) => e.id));
+  await ports.state.deleteOutbox(
+    organization,
+    entries.map((e) => e.id),
+  );
   return { published: entries.length, left: 0 };
 }

@@ -20,7 +20,11 @@ export interface PollResult {
   caughtUp: boolean;
 }
 
-export async function pollOktaLogs(ports: EventPorts, config: Config, options: { maxPages?: number; lookbackMs?: number } = {}): Promise<PollResult> {
+export async function pollOktaLogs(
+  ports: EventPorts,
+  config: Config,
+  options: { maxPages?: number; lookbackMs?: number } = {},
+): Promise<PollResult> {
   const since = new Date(ports.clock().getTime() - (options.lookbackMs ?? 15 * 60_000));
   let cursor = await ports.state.getCursor(LOG_CURSOR);
   const result: PollResult = { pages: 0, events: 0, outcomes: [], caughtUp: false };

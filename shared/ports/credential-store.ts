@@ -28,7 +28,9 @@ export interface CredentialStore {
   putVersion(version: CredentialVersion): Promise<void>;
   recordRotationEvent(event: RotationEventRecord): Promise<void>;
   /** Set by an offboarding when the credential's subject lost access; `revokedAt` once its tokens were revoked. */
-  getSuspension(credential: string): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null>;
+  getSuspension(
+    credential: string,
+  ): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null>;
   markSuspensionRevoked(credential: string, now: Date): Promise<void>;
   /** The trail of one credential, newest first. */
   listRotationEvents(credential: string, limit: number): Promise<RotationEventRecord[]>;

@@ -52,7 +52,10 @@ export interface HubTokens {
    * `repos`: the repository ids (24 hex) the token gets `repoPermissions` on, besides its org-wide `permissions`.
    */
   createToken(serviceAccountId: string, displayName: string, permissions: readonly string[], repos?: RepoGrant): Promise<MintedToken>;
-  /** A repository's id as the token API takes it (`GET /api/{models|datasets|spaces}/{ns}/{name}` → `_id`); `NotFoundError` when there is none. */
+  /**
+   * A repository's id as the token API takes it (`GET /api/{models|datasets|spaces}/{ns}/{name}` → `_id`); `NotFoundError` when there
+   * is none.
+   */
   repoId(repo: { kind: 'model' | 'dataset' | 'space'; id: string }): Promise<string>;
   /** Failure ⇒ the token still works. A token already gone counts as deleted. */
   deleteToken(serviceAccountId: string, tokenId: string): Promise<void>;

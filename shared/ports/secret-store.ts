@@ -10,7 +10,10 @@ export interface SecretStore {
    * once (AWS's first-version rule): store only a verified token. Failure ⇒ nothing created.
    */
   ensureSecret(secretId: string): Promise<{ hasCurrent: boolean }>;
-  /** Stores `value` as version `versionId` with stage AWSPENDING; repeating with the same id and value is a no-op. Failure ⇒ no version, or the same one. */
+  /**
+   * Stores `value` as version `versionId` with stage AWSPENDING; repeating with the same id and value is a no-op. Failure ⇒ no version,
+   * or the same one.
+   */
   putPending(secretId: string, versionId: string, value: string): Promise<void>;
   /** The value of one version, or null when there is no such version. */
   getVersion(secretId: string, versionId: string): Promise<string | null>;

@@ -5,7 +5,10 @@ import type { IssuedToken, ManagedMember } from '../domain/types.js';
 /** `ci`: the ci-token broker and its sweeper (CI jobs' token exchanges). */
 export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event' | 'ci';
 
-/** `stopped`: an org run that ended before its last batch (stopped, its lease lost, its retries spent); `apply --resume RUN` continues it. */
+/**
+ * `stopped`: an org run that ended before its last batch (stopped, its lease lost, its retries spent); `apply --resume RUN` continues
+ * it.
+ */
 export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'blocked' | 'no-changes' | 'aborted' | 'stopped';
 
 export interface RunRecord {
@@ -183,7 +186,11 @@ export interface StateStore {
    * applied offboarding is never recorded finished without its outcome event, nor the other way
    * round. None is conditional.
    */
-  finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }, applied?: ReadonlyArray<{ change: ChangeRecord; member: ManagedMember }>): Promise<void>;
+  finishRun(
+    run: RunRecord,
+    outbox: { put: readonly OutboxEntry[]; drop: readonly string[] },
+    applied?: ReadonlyArray<{ change: ChangeRecord; member: ManagedMember }>,
+  ): Promise<void>;
   /** Records a change; `also` — staged outcome events, the run's own record — goes in the same write. */
   putChange(change: ChangeRecord, also?: { outbox?: readonly OutboxEntry[]; run?: RunRecord }): Promise<void>;
   /** Newest first. */
@@ -238,7 +245,13 @@ export interface StateStore {
    * Moves a stored plan on (a checkpoint) — only while `owner` is its owner and its cursor is still
    * `fromCursor`; `LeaseLostError` otherwise (another executor has it now).
    */
-  advanceStoredPlan(runId: string, owner: string, fromCursor: number, next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'>, now: Date): Promise<void>;
+  advanceStoredPlan(
+    runId: string,
+    owner: string,
+    fromCursor: number,
+    next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'>,
+    now: Date,
+  ): Promise<void>;
   /** Makes `owner` the stored plan's owner (a resume, after taking the org lease); refused once it is finished. */
   takeOverStoredPlan(runId: string, owner: string, now: Date): Promise<void>;
   /** The audit records of one run with seq in [fromSeq, toSeq]. */

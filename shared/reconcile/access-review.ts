@@ -21,7 +21,12 @@ export async function runAccessReview(ports: ReconcilePorts, config: Config, dea
     const inputs = await readInputs(ports, config, { kind: 'organization' });
     const plan = computePlan(inputs);
     const last = await mapLimit(inputs.hub.members, 16, async (member) => {
-      const [change] = await ports.state.listChanges({ organization: config.policy.organization, user: member.user, outcome: 'applied', limit: 1 });
+      const [change] = await ports.state.listChanges({
+        organization: config.policy.organization,
+        user: member.user,
+        outcome: 'applied',
+        limit: 1,
+      });
       const row: ReviewChange | null = change ? { at: change.at, action: change.action, actor: change.actor, runId: change.runId } : null;
       return [userKey(member.user), row] as const;
     });
@@ -37,7 +42,13 @@ const CI_PERIOD_MS = 90 * 86_400_000;
 async function ciUse(ports: ReconcilePorts, config: Config): Promise<Pick<AccessReview, 'ciPrincipals' | 'ciPeriodStart'>> {
   const since = new Date(ports.clock().getTime() - CI_PERIOD_MS).toISOString();
   const trail = await ports.state.listChanges({ organization: config.policy.organization, trigger: 'ci', since, limit: 100_000 });
-  const uses = trail.filter((c) => c.action === 'ci-token-issue').map((c) => ({ policy: c.ci?.policy ?? null, outcome: c.outcome === 'applied' ? 'issued' as const : 'refused' as const, at: c.at }));
+  const uses = trail
+    .filter((c) => c.action === 'ci-token-issue')
+    .map((c) => ({
+      policy: c.ci?.policy ?? null,
+      outcome: c.outcome === 'applied' ? ('issued' as const) : ('refused' as const),
+      at: c.at,
+    }));
   return { ciPrincipals: ciPrincipals(config.ciAccess.policies, uses), ciPeriodStart: since };
 }
 
@@ -47,7 +58,9 @@ async function ciUse(ports: ReconcilePorts, config: Config): Promise<Pick<Access
  * our bus saying where they are, with the summary.
  */
 export async function publishAccessReview(
-  ports: ReconcilePorts & { reports: ReportStore; events: EventSink }, config: Config, deadline?: number,
+  ports: ReconcilePorts & { reports: ReportStore; events: EventSink },
+  config: Config,
+  deadline?: number,
 ): Promise<{ json: string; html: string; review: AccessReview }> {
   const review = await runAccessReview(ports, config, deadline);
   const prefix = `access-reviews/${review.organization}/${review.generatedAt.slice(0, 10)}`;
@@ -55,6 +68,11 @@ export async function publishAccessReview(
     ports.reports.put(`${prefix}/review.json`, JSON.stringify(review, null, 2), 'application/json'),
     ports.reports.put(`${prefix}/review.html`, renderAccessReviewHtml(review), 'text/html; charset=utf-8'),
   ]);
-  await ports.events.publish([{ detailType: 'hf-iam-sync.AccessReviewReady', detail: { organization: review.organization, generatedAt: review.generatedAt, json, html, summary: review.summary } }]);
+  await ports.events.publish([
+    {
+      detailType: 'hf-iam-sync.AccessReviewReady',
+      detail: { organization: review.organization, generatedAt: review.generatedAt, json, html, summary: review.summary },
+    },
+  ]);
   return { json, html, review };
 }

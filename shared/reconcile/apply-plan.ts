@@ -117,7 +117,9 @@ async function execute(hub: HubOrg, state: StateStore, change: Change, context: 
       return hub.setAccess(change.user, change.after ?? NO_ACCESS);
     case 'scim-invite':
       return hub.scimInvite({
-        username: change.user, email: change.oktaEmail ?? change.oktaLogin ?? '', externalId: change.oktaUserId ?? '',
+        username: change.user,
+        email: change.oktaEmail ?? change.oktaLogin ?? '',
+        externalId: change.oktaUserId ?? '',
         ...(change.name ?? scimName({ login: change.oktaLogin ?? change.user }, change.user)),
       });
     case 'scim-deactivate':
@@ -129,11 +131,18 @@ async function execute(hub: HubOrg, state: StateStore, change: Change, context: 
     case 'suspend-credential':
       // The token's value is only rotate-tokens' to read: it revokes it on its next run (which the
       // MemberOffboarded event starts at once in AWS).
-      return state.suspendCredential(change.credential!.name, { runId: context.runId, user: change.user, reason: change.reasons.join('; ') }, context.clock());
+      return state.suspendCredential(
+        change.credential!.name,
+        { runId: context.runId, user: change.user, reason: change.reasons.join('; ') },
+        context.clock(),
+      );
   }
 }
 
-/** @example const { applied, failed } = await applyPlan(plan, hub, state, { runId, trigger: 'cli', actor: 'alice', clock: () => new Date() }) */
+/**
+ * @example const { applied, failed } = await applyPlan(plan, hub, state, { runId, trigger: 'cli', actor: 'alice', clock: () => new
+ * Date() })
+ */
 export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, context: ApplyContext): Promise<ApplyResult> {
   if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
   const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
@@ -141,11 +150,24 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
 
   const attempt = async (change: Change) => {
     const record = {
-      runId: context.runId, seq: seqOf.get(change.id)!, organization: plan.organization, user: change.user,
-      oktaUserId: change.oktaUserId, action: change.action, effect: change.effect, before: change.before, after: change.after,
-      reasons: change.reasons, trigger: context.trigger, actor: context.actor, ...(context.oktaEvent ? { oktaEvent: context.oktaEvent } : {}), ...(change.token ? { token: change.token } : {}), ...(change.credential ? { credential: change.credential } : {}),
+      runId: context.runId,
+      seq: seqOf.get(change.id)!,
+      organization: plan.organization,
+      user: change.user,
+      oktaUserId: change.oktaUserId,
+      action: change.action,
+      effect: change.effect,
+      before: change.before,
+      after: change.after,
+      reasons: change.reasons,
+      trigger: context.trigger,
+      actor: context.actor,
+      ...(context.oktaEvent ? { oktaEvent: context.oktaEvent } : {}),
+      ...(change.token ? { token: change.token } : {}),
+      ...(change.credential ? { credential: change.credential } : {}),
     };
-    const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
+    const fail = (error: string) =>
+      result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
     try {
       await context.beforeWrite?.(change);
     } catch (error) {
@@ -160,8 +182,16 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
         fail(`not attempted: ${describeError(error)}`);
         return;
       }
-      result.superseded.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'superseded', error: error.message });
-      await state.putChange({ ...record, outcome: 'superseded', error: error.message, at: context.clock().toISOString() }).catch(() => undefined);
+      result.superseded.push({
+        changeId: change.id,
+        user: change.user,
+        action: change.action,
+        outcome: 'superseded',
+        error: error.message,
+      });
+      await state
+        .putChange({ ...record, outcome: 'superseded', error: error.message, at: context.clock().toISOString() })
+        .catch(() => undefined);
       return;
     }
     try {
@@ -175,7 +205,8 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
   const releases: Array<Promise<void>> = [];
 
   const write = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>) => {
-    const fail = (error: string) => result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
+    const fail = (error: string) =>
+      result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
     let recheck: Awaited<ReturnType<NonNullable<ApplyContext['recheck']>>>;
     try {
       recheck = (await context.recheck?.(change)) ?? null;
@@ -184,8 +215,16 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       return;
     }
     if (recheck?.outcome === 'superseded') {
-      result.superseded.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'superseded', error: recheck.reason });
-      await state.putChange({ ...record, outcome: 'superseded', error: recheck.reason, at: context.clock().toISOString() }).catch(() => undefined);
+      result.superseded.push({
+        changeId: change.id,
+        user: change.user,
+        action: change.action,
+        outcome: 'superseded',
+        error: recheck.reason,
+      });
+      await state
+        .putChange({ ...record, outcome: 'superseded', error: recheck.reason, at: context.clock().toISOString() })
+        .catch(() => undefined);
       return;
     }
     if (recheck?.outcome === 'applied') {
@@ -193,10 +232,14 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       return;
     }
     if (context.confirmLoss && isDecrease(change.effect)) {
-      const disagreement = await context.confirmLoss(change).catch((error: unknown) => `it could not be confirmed: ${describeError(error)}`);
+      const disagreement = await context
+        .confirmLoss(change)
+        .catch((error: unknown) => `it could not be confirmed: ${describeError(error)}`);
       if (disagreement) {
         result.held.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'held', error: disagreement });
-        await state.putChange({ ...record, outcome: 'held', error: disagreement, at: context.clock().toISOString() }).catch(() => undefined);
+        await state
+          .putChange({ ...record, outcome: 'held', error: disagreement, at: context.clock().toISOString() })
+          .catch(() => undefined);
         return;
       }
     }
@@ -210,7 +253,9 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
       await execute(hub, state, change, context);
     } catch (error) {
       fail(describeError(error));
-      await state.putChange({ ...record, outcome: 'failed', error: describeError(error), at: context.clock().toISOString() }).catch(() => undefined);
+      await state
+        .putChange({ ...record, outcome: 'failed', error: describeError(error), at: context.clock().toISOString() })
+        .catch(() => undefined);
       return;
     }
     await settle(change, record);
@@ -218,7 +263,13 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
 
   /** The Hub shows the change: record it applied, and what we now manage. */
   const settle = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>, already?: string) => {
-    result.applied.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'applied', ...(already ? { already: true as const } : {}) });
+    result.applied.push({
+      changeId: change.id,
+      user: change.user,
+      action: change.action,
+      outcome: 'applied',
+      ...(already ? { already: true as const } : {}),
+    });
     const at = context.clock().toISOString();
     const after = change.after ?? NO_ACCESS;
     // The Hub change is done; a failed bookkeeping write must not turn it into a reported failure.
@@ -226,10 +277,17 @@ export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, cont
     if (change.action === 'suspend-credential') {
       await state.putChange(applied).catch(() => undefined);
     } else if (change.action === 'revoke-token') {
-      await Promise.allSettled([state.putChange(applied), state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock())]);
+      await Promise.allSettled([
+        state.putChange(applied),
+        state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock()),
+      ]);
     } else {
       const member: ManagedMember = {
-        user: change.user, oktaUserId: change.oktaUserId, role: after.role, resourceGroups: after.resourceGroups, lastSyncedAt: at,
+        user: change.user,
+        oktaUserId: change.oktaUserId,
+        role: after.role,
+        resourceGroups: after.resourceGroups,
+        lastSyncedAt: at,
         // A removal remembers what it took, so a re-entitled person gets back what no rule manages.
         ...(change.action === 'remove' && change.before ? { removed: { ...change.before, runId: context.runId, at } } : {}),
       };

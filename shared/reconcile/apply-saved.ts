@@ -35,23 +35,46 @@ export interface SavedApplyOutcome {
   result?: ApplyResult;
 }
 
-export async function applySavedPlan(ports: ReconcilePorts, config: Config, saved: SavedPlan, request: SavedApplyRequest): Promise<SavedApplyOutcome> {
+export async function applySavedPlan(
+  ports: ReconcilePorts,
+  config: Config,
+  saved: SavedPlan,
+  request: SavedApplyRequest,
+): Promise<SavedApplyOutcome> {
   const deadline = runDeadline(request.deadline);
   return withDeadline(deadline, () => run(ports, config, saved, { ...request, deadline }));
 }
 
 async function whoChanged(ports: ReconcilePorts, saved: SavedPlan, user: string): Promise<string> {
-  const since = await ports.state.listChanges({ organization: saved.plan.organization, user, since: saved.createdAt, outcome: 'applied', limit: 1 });
+  const since = await ports.state.listChanges({
+    organization: saved.plan.organization,
+    user,
+    since: saved.createdAt,
+    outcome: 'applied',
+    limit: 1,
+  });
   const last = since[0];
-  return last ? `changed by hf-iam-sync run ${last.runId} (${last.trigger}, ${last.actor}) at ${last.at}` : 'changed outside hf-iam-sync (on the Hub, or by another tool)';
+  return last
+    ? `changed by hf-iam-sync run ${last.runId} (${last.trigger}, ${last.actor}) at ${last.at}`
+    : 'changed outside hf-iam-sync (on the Hub, or by another tool)';
 }
 
-async function run(ports: ReconcilePorts, config: Config, saved: SavedPlan, request: SavedApplyRequest & { deadline: number }): Promise<SavedApplyOutcome> {
+async function run(
+  ports: ReconcilePorts,
+  config: Config,
+  saved: SavedPlan,
+  request: SavedApplyRequest & { deadline: number },
+): Promise<SavedApplyOutcome> {
   const org = config.policy.organization;
   const runId = ports.newRunId();
   const lease = await takeLease(ports, org, runId, { deadline: request.deadline });
   const record: RunRecord = {
-    runId, organization: org, trigger: 'cli', actor: request.actor, scope: saved.plan.scope, startedAt: ports.clock().toISOString(),
+    runId,
+    organization: org,
+    trigger: 'cli',
+    actor: request.actor,
+    scope: saved.plan.scope,
+    startedAt: ports.clock().toISOString(),
   };
   try {
     await ports.state.putRun(record);
@@ -63,9 +86,11 @@ async function run(ports: ReconcilePorts, config: Config, saved: SavedPlan, requ
       if (change.action === 'revoke-token' || change.action === 'suspend-credential') continue; // not a member's access
       const member = now.get(change.user.toLowerCase());
       const moved = staleness(change, member ? { role: member.role, resourceGroups: member.resourceGroups } : null);
-      if (moved) stale.push({ change, reason: `${moved}; ${await whoChanged(ports, saved, change.user)}. Not applied: make and review a new plan` });
+      if (moved)
+        stale.push({ change, reason: `${moved}; ${await whoChanged(ports, saved, change.user)}. Not applied: make and review a new plan` });
     }
-    const finished = (outcome: RunOutcome, extra: Partial<RunRecord> = {}) => ports.state.putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome, planSummary: saved.plan.summary, ...extra });
+    const finished = (outcome: RunOutcome, extra: Partial<RunRecord> = {}) =>
+      ports.state.putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome, planSummary: saved.plan.summary, ...extra });
     if (stale.length > 0 && request.allOrNothing) {
       await finished('aborted', { error: `--all-or-nothing: ${stale.length} change(s) are stale, none applied` });
       return { runId, outcome: 'aborted', stale };
@@ -73,17 +98,31 @@ async function run(ports: ReconcilePorts, config: Config, saved: SavedPlan, requ
     const staleIds = new Set(stale.map((s) => s.change.id));
     const fresh = { ...saved.plan, changes: saved.plan.changes.filter((c) => !staleIds.has(c.id)) };
     const result = await applyPlan(fresh, ports.hub, ports.state, {
-      runId, trigger: 'cli', actor: request.actor, clock: ports.clock,
+      runId,
+      trigger: 'cli',
+      actor: request.actor,
+      clock: ports.clock,
       beforeWrite: (change) => lease.confirm(`change ${change.id}`),
       hold: (change) => holdMember(ports.state, ports.clock, org, runId, change.user, readAtMs, { deadline: request.deadline }),
     });
-    const outcome: RunOutcome = result.failed.length > 0 || stale.length > 0 || result.superseded.length > 0
-      ? (result.applied.length > 0 ? 'partial' : 'failed')
-      : fresh.changes.length === 0 ? 'no-changes' : 'succeeded';
-    await finished(outcome, { applied: result.applied.length, failed: result.failed.length + stale.length, ...(stale.length ? { error: `${stale.length} stale change(s) refused` } : {}) });
+    const outcome: RunOutcome =
+      result.failed.length > 0 || stale.length > 0 || result.superseded.length > 0
+        ? result.applied.length > 0
+          ? 'partial'
+          : 'failed'
+        : fresh.changes.length === 0
+          ? 'no-changes'
+          : 'succeeded';
+    await finished(outcome, {
+      applied: result.applied.length,
+      failed: result.failed.length + stale.length,
+      ...(stale.length ? { error: `${stale.length} stale change(s) refused` } : {}),
+    });
     return { runId, outcome, stale, result };
   } catch (error) {
-    await ports.state.putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) }).catch(() => undefined);
+    await ports.state
+      .putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) })
+      .catch(() => undefined);
     throw error;
   } finally {
     await lease.release();

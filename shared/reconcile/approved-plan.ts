@@ -31,18 +31,29 @@ export function parseApprovedPlanEvent(event: unknown): ApprovedPlanRequest | nu
   const parsed = approved.safeParse(event);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-    throw new InputError(`Invalid reconcile event: ${problems}. Expected {"approvedPlan": "s3://<bucket>/approved-plans/<file>.json", "allOrNothing"?: true|false}`);
+    throw new InputError(
+      `Invalid reconcile event: ${problems}. Expected {"approvedPlan": "s3://<bucket>/approved-plans/<file>.json", "allOrNothing"?: true|false}`,
+    );
   }
   return { ref: parsed.data.approvedPlan, allOrNothing: parsed.data.allOrNothing, actor: parsed.data.actor ?? 'manual-invoke' };
 }
 
 export async function applyApprovedPlan(
-  ports: ReconcilePorts, plans: ReportStore & { bucket: string }, config: Config, request: ApprovedPlanRequest, check: { key: string },
+  ports: ReconcilePorts,
+  plans: ReportStore & { bucket: string },
+  config: Config,
+  request: ApprovedPlanRequest,
+  check: { key: string },
 ): Promise<SavedApplyOutcome> {
   const match = /^s3:\/\/([^/]+)\/(approved-plans\/[^?#]+\.json)$/.exec(request.ref);
   if (!match || match[1] !== plans.bucket) {
-    throw new InputError(`approvedPlan must name a plan file under s3://${plans.bucket}/approved-plans/ (…/<file>.json), got "${request.ref}"`);
+    throw new InputError(
+      `approvedPlan must name a plan file under s3://${plans.bucket}/approved-plans/ (…/<file>.json), got "${request.ref}"`,
+    );
   }
-  const saved = openSavedPlan(await plans.get(match[2]!), request.ref, check.key, { organization: config.policy.organization, configSha256: config.sourceSha256 });
+  const saved = openSavedPlan(await plans.get(match[2]!), request.ref, check.key, {
+    organization: config.policy.organization,
+    configSha256: config.sourceSha256,
+  });
   return applySavedPlan(ports, config, saved, { actor: request.actor, allOrNothing: request.allOrNothing });
 }

@@ -15,7 +15,12 @@ export type JobStepAnswer =
   /** An errored plan stored nothing: the run has ended already. */
   | { step: 'plan'; ended: { runId: string; finished: true; ok: false; outcome: string; done: true } }
   | { step: 'apply'; ticket: JobTicket }
-  | { step: 'finish'; run: RunRecord; stored: StoredPlan; answer: { runId: string; outcome: RunRecord['outcome']; ok: boolean; counts: StoredPlan['counts']; batches: number; error?: string } };
+  | {
+      step: 'finish';
+      run: RunRecord;
+      stored: StoredPlan;
+      answer: { runId: string; outcome: RunRecord['outcome']; ok: boolean; counts: StoredPlan['counts']; batches: number; error?: string };
+    };
 
 /** What the state machine receives from a step. */
 export const machineAnswer = (a: JobStepAnswer): unknown => ('ticket' in a ? a.ticket : 'ended' in a ? a.ended : a.answer);
@@ -30,7 +35,8 @@ export async function runJobStep(ports: ReconcilePorts, config: Config, step: Jo
       return { step: 'plan', ticket: resumed.ticket, resumed: true };
     }
     const planned = await reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger, actor, job: 'hand-over' });
-    if (!planned.ticket) return { step: 'plan', ended: { runId: planned.runId, finished: true, ok: false, outcome: planned.outcome, done: true } };
+    if (!planned.ticket)
+      return { step: 'plan', ended: { runId: planned.runId, finished: true, ok: false, outcome: planned.outcome, done: true } };
     return { step: 'plan', ticket: planned.ticket, resumed: false };
   }
   // Who the run is recorded for: its starter, or whoever resumed it last.
@@ -40,7 +46,16 @@ export async function runJobStep(ports: ReconcilePorts, config: Config, step: Jo
   if (step.step === 'apply') return { step: 'apply', ticket: await applyBatch(deps, step.job, who) };
   const { run: finished, stored } = await finishJob(deps, step.job);
   return {
-    step: 'finish', run: finished, stored,
-    answer: { runId: finished.runId, outcome: finished.outcome, ok: runSucceeded(finished.outcome), counts: stored.counts, batches: stored.batches, ...(finished.error ? { error: finished.error } : {}) },
+    step: 'finish',
+    run: finished,
+    stored,
+    answer: {
+      runId: finished.runId,
+      outcome: finished.outcome,
+      ok: runSucceeded(finished.outcome),
+      counts: stored.counts,
+      batches: stored.batches,
+      ...(finished.error ? { error: finished.error } : {}),
+    },
   };
 }

@@ -116,8 +116,16 @@ export const leaseName = (organization: string) => `reconcile lease for "${organ
 function ticketOf(stored: StoredPlan, extra: Partial<JobTicket> = {}): JobTicket {
   const done = stored.cursor >= stored.total;
   return {
-    runId: stored.runId, owner: stored.owner, organization: stored.organization, done, waitSeconds: 0,
-    cursor: stored.cursor, total: stored.total, counts: stored.counts, ...(done ? { stoppedBy: 'done' as const } : {}), ...extra,
+    runId: stored.runId,
+    owner: stored.owner,
+    organization: stored.organization,
+    done,
+    waitSeconds: 0,
+    cursor: stored.cursor,
+    total: stored.total,
+    counts: stored.counts,
+    ...(done ? { stoppedBy: 'done' as const } : {}),
+    ...extra,
   };
 }
 
@@ -125,36 +133,66 @@ function ticketOf(stored: StoredPlan, extra: Partial<JobTicket> = {}): JobTicket
 const STORED_CHUNK_BYTES = 300_000;
 
 /** Stores an applyable plan for its batches; the run's lease is `owner`'s (taken by the caller). */
-export async function storePlan(state: StateStore, clock: () => Date, plan: Plan, run: { runId: string; owner: string; readAtMs: number }): Promise<JobTicket> {
+export async function storePlan(
+  state: StateStore,
+  clock: () => Date,
+  plan: Plan,
+  run: { runId: string; owner: string; readAtMs: number },
+): Promise<JobTicket> {
   const ordered = applyOrder(plan.changes);
   // At most 200 changes and 300 KB a stored item.
-  const chunks = pack(ordered, { maxCount: STORED_CHUNK, maxBytes: STORED_CHUNK_BYTES, sizeOf: (change) => Buffer.byteLength(JSON.stringify(change)) });
+  const chunks = pack(ordered, {
+    maxCount: STORED_CHUNK,
+    maxBytes: STORED_CHUNK_BYTES,
+    sizeOf: (change) => Buffer.byteLength(JSON.stringify(change)),
+  });
   const chunkStarts: number[] = [];
   for (let i = 0, start = 0; i < chunks.length; start += chunks[i]!.length, i += 1) chunkStarts.push(start);
   const stored: StoredPlan = {
-    runId: run.runId, organization: plan.organization, owner: run.owner, total: ordered.length, chunkStarts,
-    cursor: 0, counts: { ...ZERO }, batches: 0, readAtMs: run.readAtMs, summary: plan.summary, blocked: plan.blocked.length,
-    status: 'applying', updatedAt: clock().toISOString(),
+    runId: run.runId,
+    organization: plan.organization,
+    owner: run.owner,
+    total: ordered.length,
+    chunkStarts,
+    cursor: 0,
+    counts: { ...ZERO },
+    batches: 0,
+    readAtMs: run.readAtMs,
+    summary: plan.summary,
+    blocked: plan.blocked.length,
+    status: 'applying',
+    updatedAt: clock().toISOString(),
   };
   await state.putStoredPlan(stored, chunks);
   return ticketOf(stored);
 }
 
 const describeAccess = (a: Access | null) =>
-  a === null ? 'not a member' : `${a.role}${a.resourceGroups.length ? ` with ${a.resourceGroups.map((rg) => `${rg.name ?? rg.id}:${rg.role}`).join(', ')}` : ''}`;
+  a === null
+    ? 'not a member'
+    : `${a.role}${a.resourceGroups.length ? ` with ${a.resourceGroups.map((rg) => `${rg.name ?? rg.id}:${rg.role}`).join(', ')}` : ''}`;
 
 /**
  * The stale-plan check: is the member still as the plan saw them? Compared with the batch's own
  * read of the Hub (`members`, lower-cased usernames).
  */
-export function recheckAgainst(members: ReadonlyMap<string, HubMember>, change: Change): { outcome: 'applied' | 'superseded'; reason: string } | null {
+export function recheckAgainst(
+  members: ReadonlyMap<string, HubMember>,
+  change: Change,
+): { outcome: 'applied' | 'superseded'; reason: string } | null {
   const member = members.get(change.user.toLowerCase());
   const now: Access | null = member ? { role: member.role, resourceGroups: member.resourceGroups } : null;
   switch (change.action) {
     case 'set-role':
     case 'remove': {
-      if (change.after && now && sameAccess(now, change.after)) return { outcome: 'applied', reason: 'the Hub already showed the planned access when the run came to it (an earlier attempt wrote it, or someone did the same)' };
-      if (change.action === 'remove' && !now) return { outcome: 'applied', reason: 'no longer a member of the organization when the run came to it' };
+      if (change.after && now && sameAccess(now, change.after))
+        return {
+          outcome: 'applied',
+          reason:
+            'the Hub already showed the planned access when the run came to it (an earlier attempt wrote it, or someone did the same)',
+        };
+      if (change.action === 'remove' && !now)
+        return { outcome: 'applied', reason: 'no longer a member of the organization when the run came to it' };
       if (change.before && now && sameAccess(now, change.before)) return null;
       return {
         outcome: 'superseded',
@@ -171,7 +209,11 @@ export function recheckAgainst(members: ReadonlyMap<string, HubMember>, change: 
 const SETTLED = new Set<ChangeRecord['outcome']>(['applied', 'failed', 'held', 'superseded']);
 
 /** Counts a settled slice from its audit records (a `started` one was applied: only its final record failed to be written). */
-function countOf(records: readonly ChangeRecord[], appliedNow: ReadonlySet<string>, slice: ReadonlyArray<{ change: Change; seq: number }>): JobCounts {
+function countOf(
+  records: readonly ChangeRecord[],
+  appliedNow: ReadonlySet<string>,
+  slice: ReadonlyArray<{ change: Change; seq: number }>,
+): JobCounts {
   const counts = { ...ZERO };
   const idOf = new Map(slice.map((s) => [s.seq, s.change.id]));
   for (const r of records) {
@@ -181,7 +223,12 @@ function countOf(records: readonly ChangeRecord[], appliedNow: ReadonlySet<strin
   return counts;
 }
 
-const add = (a: JobCounts, b: JobCounts): JobCounts => ({ applied: a.applied + b.applied, failed: a.failed + b.failed, held: a.held + b.held, superseded: a.superseded + b.superseded });
+const add = (a: JobCounts, b: JobCounts): JobCounts => ({
+  applied: a.applied + b.applied,
+  failed: a.failed + b.failed,
+  held: a.held + b.held,
+  superseded: a.superseded + b.superseded,
+});
 
 /**
  * One batch of a stored plan: from its checkpoint until the plan is done, the invocation's time is
@@ -190,13 +237,14 @@ const add = (a: JobCounts, b: JobCounts): JobCounts => ({ applied: a.applied + b
  */
 export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' | 'owner'>, options: BatchOptions): Promise<JobTicket> {
   const found = await deps.state.getStoredPlan(ticket.runId);
-  if (!found) throw new ConflictError(`Run ${ticket.runId} has no stored plan: it was not an organization apply, or its plan was never stored.`);
+  if (!found)
+    throw new ConflictError(`Run ${ticket.runId} has no stored plan: it was not an organization apply, or its plan was never stored.`);
   let stored: StoredPlan = found;
   if (stored.owner !== ticket.owner) throw new LeaseLostError(`stored plan of run ${ticket.runId} (now applied by ${stored.owner})`);
   if (stored.status === 'finished' || stored.cursor >= stored.total) return ticketOf(stored);
   const org = stored.organization;
   const timing = { deadline: Date.now() + timeLeft(), ...(options.leaseHeartbeatMs ? { heartbeatMs: options.leaseHeartbeatMs } : {}) };
-  const lease = options.lease ?? await HeldLease.adopt(leaseName(org), leaseOps(deps.state, deps.clock, org, ticket.owner), timing);
+  const lease = options.lease ?? (await HeldLease.adopt(leaseName(org), leaseOps(deps.state, deps.clock, org, ticket.owner), timing));
   let waitMs = 0;
   let stoppedBy: JobTicket['stoppedBy'];
   try {
@@ -256,21 +304,31 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       const settled = new Set(before.filter((r) => SETTLED.has(r.outcome)).map((r) => r.seq));
       const todo = slice.filter((s) => !settled.has(s.seq)).map((s) => s.change);
       const stale: Change[] = [];
-      const result = await applyPlan({ organization: org, changes: todo, errored: false, diagnostics: [] } as unknown as Plan, deps.hub, deps.state, {
-        runId: ticket.runId, trigger: options.trigger, actor: options.actor, clock: deps.clock,
-        seqOf: (change) => seqOf.get(change.id)!,
-        beforeWrite: async (change) => lease.check(`change ${change.id}`),
-        // Held under the executor's own name: a retried batch takes its dead invocation's holds again.
-        hold: (change) => holdMember(deps.state, deps.clock, org, ticket.owner, change.user, readAtMs, timing),
-        recheck: async (change) => {
-          const answer = recheckAgainst(members, change);
-          if (answer?.outcome === 'superseded') stale.push(change);
-          return answer;
+      const result = await applyPlan(
+        { organization: org, changes: todo, errored: false, diagnostics: [] } as unknown as Plan,
+        deps.hub,
+        deps.state,
+        {
+          runId: ticket.runId,
+          trigger: options.trigger,
+          actor: options.actor,
+          clock: deps.clock,
+          seqOf: (change) => seqOf.get(change.id)!,
+          beforeWrite: async (change) => lease.check(`change ${change.id}`),
+          // Held under the executor's own name: a retried batch takes its dead invocation's holds again.
+          hold: (change) => holdMember(deps.state, deps.clock, org, ticket.owner, change.user, readAtMs, timing),
+          recheck: async (change) => {
+            const answer = recheckAgainst(members, change);
+            if (answer?.outcome === 'superseded') stale.push(change);
+            return answer;
+          },
+          confirmLoss: deps.confirmLoss,
+          ...(options.onProgress
+            ? { onProgress: (done: number) => options.onProgress!(from + size - todo.length + done, stored.total) }
+            : {}),
+          concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
         },
-        confirmLoss: deps.confirmLoss,
-        ...(options.onProgress ? { onProgress: (done: number) => options.onProgress!(from + size - todo.length + done, stored.total) } : {}),
-        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-      });
+      );
       options.onSlice?.(result);
       // Members changed since the plan: each planned again alone, now (the org run holds none of them).
       for (const change of stale) {
@@ -298,16 +356,29 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
           throw error;
         }
         const why = result.failed.filter((f) => unsettled.some((u) => u.change.id === f.changeId)).map((f) => `${f.user}: ${f.error}`);
-        throw new ConflictError(`${unsettled.length} change(s) of run ${ticket.runId} from #${from + 1} could not be settled (${why.slice(0, 3).join('; ') || 'no audit record'}); the run stops at its last checkpoint and can be resumed.`);
+        throw new ConflictError(
+          `${unsettled.length} change(s) of run ${ticket.runId} from #${from + 1} could not be settled (${why.slice(0, 3).join('; ') || 'no audit record'}); the run stops at its last checkpoint and can be resumed.`,
+        );
       }
-      const next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'> = { cursor: from + size, counts: add(stored.counts, countOf([...after.values()], appliedNow, slice)), batches: stored.batches, status: stored.status };
+      const next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'> = {
+        cursor: from + size,
+        counts: add(stored.counts, countOf([...after.values()], appliedNow, slice)),
+        batches: stored.batches,
+        status: stored.status,
+      };
       await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, from, next, deps.clock());
       stored = { ...stored, ...next };
       longestSliceMs = Math.max(longestSliceMs, Date.now() - started);
     }
     if (stored.cursor >= stored.total) stoppedBy = 'done';
     const batches = stored.batches + 1;
-    await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, stored.cursor, { cursor: stored.cursor, counts: stored.counts, batches, status: stored.status }, deps.clock());
+    await deps.state.advanceStoredPlan(
+      ticket.runId,
+      ticket.owner,
+      stored.cursor,
+      { cursor: stored.cursor, counts: stored.counts, batches, status: stored.status },
+      deps.clock(),
+    );
     stored = { ...stored, batches };
   } catch (error) {
     // Kept for the executor's retry (a batch that failed is retried from its checkpoint), not released:
@@ -340,20 +411,38 @@ export function jobOutcome(stored: StoredPlan): NonNullable<RunRecord['outcome']
  * Ends a job: records the run's outcome (`stopped` with the reason when the batches did not reach
  * the end), marks the stored plan finished when they did, and gives the lease back.
  */
-export async function finishJob(deps: Pick<JobDeps, 'state' | 'clock'>, ticket: Pick<JobTicket, 'runId' | 'owner' | 'error'>, options: { lease?: HeldLease; reason?: string } = {}): Promise<{ run: RunRecord; stored: StoredPlan }> {
+export async function finishJob(
+  deps: Pick<JobDeps, 'state' | 'clock'>,
+  ticket: Pick<JobTicket, 'runId' | 'owner' | 'error'>,
+  options: { lease?: HeldLease; reason?: string } = {},
+): Promise<{ run: RunRecord; stored: StoredPlan }> {
   const [stored, run] = await Promise.all([deps.state.getStoredPlan(ticket.runId), deps.state.getRun(ticket.runId)]);
   if (!stored || !run) throw new ConflictError(`Run ${ticket.runId} has no stored plan or no run record; there is nothing to finish.`);
   const outcome = jobOutcome(stored);
   const why = ticket.error ? `${ticket.error.Error ?? 'Error'}: ${ticket.error.Cause ?? ''}`.trim() : options.reason;
-  const stopped = outcome === 'stopped'
-    ? `stopped after ${stored.cursor} of ${stored.total} changes${why ? ` (${why})` : ''}; continue it with \`hf-iam-sync apply --resume ${ticket.runId}\` or a state machine execution with {"resume": "${ticket.runId}"}`
-    : undefined;
+  const stopped =
+    outcome === 'stopped'
+      ? `stopped after ${stored.cursor} of ${stored.total} changes${why ? ` (${why})` : ''}; continue it with \`hf-iam-sync apply --resume ${ticket.runId}\` or a state machine execution with {"resume": "${ticket.runId}"}`
+      : undefined;
   const finished: RunRecord = {
-    ...run, finishedAt: deps.clock().toISOString(), outcome, planSummary: stored.summary, applied: stored.counts.applied, failed: stored.counts.failed,
+    ...run,
+    finishedAt: deps.clock().toISOString(),
+    outcome,
+    planSummary: stored.summary,
+    applied: stored.counts.applied,
+    failed: stored.counts.failed,
     ...(stopped ? { error: stopped } : {}),
   };
   if (outcome !== 'stopped' && stored.owner === ticket.owner && stored.status !== 'finished') {
-    await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, stored.cursor, { cursor: stored.cursor, counts: stored.counts, batches: stored.batches, status: 'finished' }, deps.clock()).catch(() => undefined);
+    await deps.state
+      .advanceStoredPlan(
+        ticket.runId,
+        ticket.owner,
+        stored.cursor,
+        { cursor: stored.cursor, counts: stored.counts, batches: stored.batches, status: 'finished' },
+        deps.clock(),
+      )
+      .catch(() => undefined);
   }
   await deps.state.putRun(finished);
   // Given back only by its owner (the release is conditional); a lease already taken over stays theirs.
@@ -366,10 +455,19 @@ export async function finishJob(deps: Pick<JobDeps, 'state' | 'clock'>, ticket: 
  * Takes up a stopped run: the org lease under a new owner (refused while the run's execution, or
  * anyone, holds it), then the stored plan (conditional: not finished).
  */
-export async function takeOverJob(state: StateStore, clock: () => Date, runId: string, timing: { deadline: number; heartbeatMs?: number }): Promise<{ ticket: JobTicket; lease: HeldLease }> {
+export async function takeOverJob(
+  state: StateStore,
+  clock: () => Date,
+  runId: string,
+  timing: { deadline: number; heartbeatMs?: number },
+): Promise<{ ticket: JobTicket; lease: HeldLease }> {
   const stored = await state.getStoredPlan(runId);
-  if (!stored) throw new ConflictError(`Run ${runId} has no stored plan to resume (only an organization apply stores one; \`hf-iam-sync audit\` lists the runs' ids with their changes).`);
-  if (stored.status === 'finished') throw new ConflictError(`Run ${runId} is finished (${stored.cursor} of ${stored.total} changes settled); there is nothing to resume.`);
+  if (!stored)
+    throw new ConflictError(
+      `Run ${runId} has no stored plan to resume (only an organization apply stores one; \`hf-iam-sync audit\` lists the runs' ids with their changes).`,
+    );
+  if (stored.status === 'finished')
+    throw new ConflictError(`Run ${runId} is finished (${stored.cursor} of ${stored.total} changes settled); there is nothing to resume.`);
   const owner = `${runId}+resume-${clock().getTime().toString(36)}`;
   const lease = await HeldLease.take(leaseName(stored.organization), leaseOps(state, clock, stored.organization, owner), timing);
   try {
@@ -386,7 +484,12 @@ export async function takeOverJob(state: StateStore, clock: () => Date, runId: s
  * lease, sleeping what the window says between them, until the plan is done or the run's deadline
  * comes (then the run is left `stopped`, resumable). Returns the last ticket and every change's result.
  */
-export async function runBatches(deps: JobDeps, ticket: JobTicket, lease: HeldLease, options: BatchOptions): Promise<{ ticket: JobTicket; result: ApplyResult; stopReason?: string }> {
+export async function runBatches(
+  deps: JobDeps,
+  ticket: JobTicket,
+  lease: HeldLease,
+  options: BatchOptions,
+): Promise<{ ticket: JobTicket; result: ApplyResult; stopReason?: string }> {
   const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
   const merge = (r: ApplyResult) => {
     result.applied.push(...r.applied);
@@ -408,7 +511,8 @@ export async function runBatches(deps: JobDeps, ticket: JobTicket, lease: HeldLe
     if (current.done) break;
     if (current.stoppedBy === 'deadline') return { ticket: current, result, stopReason: "the run's deadline came" };
     const waitMs = current.waitMs ?? current.waitSeconds * 1000;
-    if (waitMs >= timeLeft() - 1_000) return { ticket: current, result, stopReason: `the rate-limit window resets in ${current.waitSeconds} s, after the run's deadline` };
+    if (waitMs >= timeLeft() - 1_000)
+      return { ticket: current, result, stopReason: `the rate-limit window resets in ${current.waitSeconds} s, after the run's deadline` };
     await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
   return { ticket: current, result };

@@ -26,7 +26,8 @@ import { HeldLease } from '../runtime/held-lease.js';
  *     1 s): a holder killed by the OS or by Lambda's timeout blocks its member for at most 15 s,
  *     and never past the end of its invocation.
  *  5. Each change of an org run (or of a saved plan's apply) holds its one member and never waits
- *     for another while it does; a person run takes each set of holds in username order. Two person runs whose sets overlap in opposite order (two Okta users linked to the same
+ *     for another while it does; a person run takes each set of holds in username order. Two person runs whose sets overlap in opposite
+ *     order (two Okta users linked to the same
  *     two members — rare) could wait for each other: every wait is bounded (20 s), so one gives up,
  *     fails, and its events are retried.
  *
@@ -52,7 +53,13 @@ export interface HoldTiming {
 
 /** Takes the hold on one member, waiting (at most 20 s, within the run's time) while another run has it. */
 export async function holdMember(
-  state: StateStore, clock: () => Date, organization: string, runId: string, user: string, readAtMs: number, timing: HoldTiming,
+  state: StateStore,
+  clock: () => Date,
+  organization: string,
+  runId: string,
+  user: string,
+  readAtMs: number,
+  timing: HoldTiming,
 ): Promise<HeldLease> {
   const what = `hold on member ${user}`;
   const ops = {
@@ -69,7 +76,11 @@ export async function holdMember(
   let pause = 25;
   for (;;) {
     try {
-      return await HeldLease.take(what, ops, { deadline: timing.deadline, heartbeatMs: timing.heartbeatMs ?? MEMBER_HOLD_HEARTBEAT_MS, marginMs: HOLD_MARGIN_MS });
+      return await HeldLease.take(what, ops, {
+        deadline: timing.deadline,
+        heartbeatMs: timing.heartbeatMs ?? MEMBER_HOLD_HEARTBEAT_MS,
+        marginMs: HOLD_MARGIN_MS,
+      });
     } catch (error) {
       if (!(error instanceof LeaseHeldError) || Date.now() >= waitUntil) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -83,7 +94,13 @@ export async function holdMember(
  * superseded (or cannot be had in time) the ones taken are given back and the error is thrown.
  */
 export async function holdPeople(
-  state: StateStore, clock: () => Date, organization: string, runId: string, users: readonly string[], readAtMs: number, timing: HoldTiming,
+  state: StateStore,
+  clock: () => Date,
+  organization: string,
+  runId: string,
+  users: readonly string[],
+  readAtMs: number,
+  timing: HoldTiming,
 ): Promise<HeldLease[]> {
   const names = [...new Set(users.map((u) => u.toLowerCase()))].sort();
   const holds: HeldLease[] = [];

@@ -40,10 +40,12 @@ async function guarded<T>(what: string, read: () => Promise<T>): Promise<T> {
 async function readRules(ports: ReadPorts, config: Config) {
   const org = config.policy.organization;
   const [groups, resourceGroups] = await Promise.all([
-    guarded('Okta groups', () => ports.directory.findGroups({
-      names: config.rules.map((r) => r.group),
-      prefix: config.naming ? conventionPrefix(config.naming, org) : null,
-    })),
+    guarded('Okta groups', () =>
+      ports.directory.findGroups({
+        names: config.rules.map((r) => r.group),
+        prefix: config.naming ? conventionPrefix(config.naming, org) : null,
+      }),
+    ),
     guarded('Hub resource groups', () => ports.hub.listResourceGroups()),
   ]);
   const bound = resolveRules(config.rules, config.naming, org, groups, resourceGroups).rules;
@@ -67,9 +69,13 @@ export interface SharedReads {
 }
 
 export async function readInputs(ports: ReadPorts, config: Config, scope: PlanScope, options: ReadOptions = {}): Promise<PlanInputs> {
-  const exchangeCredentials = config.credentials.flatMap((c) => (c.kind === 'token-exchange' ? [{ name: c.name, subject: c.subject, secret: c.secret }] : []));
-  const suspendedCredentials = exchangeCredentials.length === 0 ? []
-    : await guarded('hf-iam-sync state', () => ports.state.listSuspendedCredentials(exchangeCredentials.map((c) => c.name)));
+  const exchangeCredentials = config.credentials.flatMap((c) =>
+    c.kind === 'token-exchange' ? [{ name: c.name, subject: c.subject, secret: c.secret }] : [],
+  );
+  const suspendedCredentials =
+    exchangeCredentials.length === 0
+      ? []
+      : await guarded('hf-iam-sync state', () => ports.state.listSuspendedCredentials(exchangeCredentials.map((c) => c.name)));
   const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope, exchangeCredentials, suspendedCredentials };
   if (scope.kind === 'user') return { ...common, ...(await readOneUser(ports, config, scope.user, options)) };
   const { groups, resourceGroups, mapped } = await readRules(ports, config);
@@ -80,7 +86,13 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
     guarded('issued tokens', () => ports.state.listIssuedTokens(config.policy.organization)),
   ]);
   const [invited, scimGroups] = await Promise.all([pendingInvitations(ports, config, members), scimManaged(ports)]);
-  return { ...common, directory: { ...directory, groups }, hub: { members, resourceGroups, complete: true, ...(invited ? { invited } : {}), ...scimGroups }, managed, issuedTokens };
+  return {
+    ...common,
+    directory: { ...directory, groups },
+    hub: { members, resourceGroups, complete: true, ...(invited ? { invited } : {}), ...scimGroups },
+    managed,
+    issuedTokens,
+  };
 }
 
 async function scimManaged(ports: ReadPorts): Promise<Pick<HubSnapshot, 'scimManagedResourceGroups'>> {
@@ -89,7 +101,12 @@ async function scimManaged(ports: ReadPorts): Promise<Pick<HubSnapshot, 'scimMan
 }
 
 /** scim-basic: SCIM identities that are active but not members are invitations waiting to be accepted. */
-async function pendingInvitations(ports: ReadPorts, config: Config, members: readonly HubMember[], userName?: string): Promise<string[] | undefined> {
+async function pendingInvitations(
+  ports: ReadPorts,
+  config: Config,
+  members: readonly HubMember[],
+  userName?: string,
+): Promise<string[] | undefined> {
   if (config.policy.membership !== 'scim-basic') return undefined;
   const joined = new Set(members.map((m) => m.user.toLowerCase()));
   const scim = await guarded('SCIM users (pending invitations)', () => ports.hub.listScimUsers(userName));
@@ -101,7 +118,10 @@ async function pendingInvitations(ports: ReadPorts, config: Config, members: rea
  * the offboarding path is the Okta user, the Hub member, and the change — three calls.
  */
 async function readOneUser(
-  ports: ReadPorts, config: Config, ref: string, options: ReadOptions,
+  ports: ReadPorts,
+  config: Config,
+  ref: string,
+  options: ReadOptions,
 ): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound' | 'issuedTokens'>> {
   const org = config.policy.organization;
   const hubMembers: HubMember[] = [];
@@ -114,20 +134,28 @@ async function readOneUser(
     for (const n of fresh) seen.add(n.toLowerCase());
     if (fresh.length === 0) return;
     await options.beforeHubRead?.(fresh);
-    await Promise.all(fresh.map(async (username) => {
-      const [member, state] = await Promise.all([
-        guarded(`Hub member ${username}`, () => ports.hub.findMember(username)),
-        guarded('hf-iam-sync state', () => ports.state.getManaged(org, username)),
-      ]);
-      // The email that linked them (a name search may not carry it).
-      if (member) hubMembers.push({ ...member, ...(member.email ? {} : byEmail.has(member.user.toLowerCase()) ? { email: byEmail.get(member.user.toLowerCase())!.email } : {}) });
-      if (state) managed.push(state);
-    }));
+    await Promise.all(
+      fresh.map(async (username) => {
+        const [member, state] = await Promise.all([
+          guarded(`Hub member ${username}`, () => ports.hub.findMember(username)),
+          guarded('hf-iam-sync state', () => ports.state.getManaged(org, username)),
+        ]);
+        // The email that linked them (a name search may not carry it).
+        if (member)
+          hubMembers.push({
+            ...member,
+            ...(member.email ? {} : byEmail.has(member.user.toLowerCase()) ? { email: byEmail.get(member.user.toLowerCase())!.email } : {}),
+          });
+        if (state) managed.push(state);
+      }),
+    );
   };
   // The members our state links to this Okta id are known before Okta answers: they are held and
   // read alongside the Okta read, so an offboarding's path is the longer of those two calls, then
   // the change — not the three one after another.
-  const linkedToRef = OKTA_USER_ID.test(ref) ? guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, ref)) : Promise.resolve([]);
+  const linkedToRef = OKTA_USER_ID.test(ref)
+    ? guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, ref))
+    : Promise.resolve([]);
   const early = linkedToRef.then((names) => readMembers(names));
   early.catch(() => undefined);
   const users = await guarded(`Okta user ${ref}`, () => ports.directory.findUsers(ref));
@@ -135,7 +163,10 @@ async function readOneUser(
   // come from state (the last org run recorded them), so the offboarding path stays three Okta/Hub
   // calls; the Hub is asked only when nothing is recorded yet.
   const tokensRead = Promise.all(users.map((u) => guarded('issued tokens', () => ports.state.listIssuedTokens(org, u.id))));
-  const scimRead = guarded('hf-iam-sync state', () => options.shared?.scimManagedResourceGroups() ?? ports.state.getScimManagedResourceGroups(org));
+  const scimRead = guarded(
+    'hf-iam-sync state',
+    () => options.shared?.scimManagedResourceGroups() ?? ports.state.getScimManagedResourceGroups(org),
+  );
   tokensRead.catch(() => undefined);
   scimRead.catch(() => undefined);
   const mayBeEntitled = users.filter((u) => config.policy.entitledStatuses.includes(u.status));
@@ -168,7 +199,10 @@ async function readOneUser(
   // after their Okta user was deleted (then `ref` is the only id left). Each is managed and,
   // unclaimed now, loses access.
   const others = [...new Set(users.map((u) => u.id))].filter((id) => id !== ref);
-  const links = [await linkedToRef, ...(await Promise.all(others.map((id) => guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, id)))))].flat();
+  const links = [
+    await linkedToRef,
+    ...(await Promise.all(others.map((id) => guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, id))))),
+  ].flat();
   for (const linked of links) {
     if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
   }
@@ -185,10 +219,18 @@ async function readOneUser(
   }
   const issuedTokens = (await tokensRead).flat();
   const invited: string[] = [];
-  for (const username of [...usernames].filter((u) => !hubMembers.some((m) => m.user.toLowerCase() === u.toLowerCase()) && mayBeEntitled.length > 0)) {
-    invited.push(...(await pendingInvitations(ports, config, hubMembers, username) ?? []));
+  for (const username of [...usernames].filter(
+    (u) => !hubMembers.some((m) => m.user.toLowerCase() === u.toLowerCase()) && mayBeEntitled.length > 0,
+  )) {
+    invited.push(...((await pendingInvitations(ports, config, hubMembers, username)) ?? []));
   }
   const known = await scimRead;
   const scimGroups = known ? { scimManagedResourceGroups: known } : await scimManaged(ports);
-  return { directory, hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins, ...(invited.length ? { invited } : {}), ...scimGroups }, managed, rulesBound: mayBeEntitled.length > 0, issuedTokens };
+  return {
+    directory,
+    hub: { members: hubMembers, resourceGroups, complete: false, otherAdmins, ...(invited.length ? { invited } : {}), ...scimGroups },
+    managed,
+    rulesBound: mayBeEntitled.length > 0,
+    issuedTokens,
+  };
 }

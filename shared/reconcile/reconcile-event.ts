@@ -32,10 +32,23 @@ export function parseReconcileEvent(event: unknown): Omit<ReconcileRequest, 'con
  * The execution's input: `{}` or `{"trigger": "schedule"}` (the weekly rule), `{"actor": "alice"}`
  * (a manual start), `{"resume": "<run id>"}` (continue a stopped run).
  */
-const counts = z.strictObject({ applied: z.number().int().min(0), failed: z.number().int().min(0), held: z.number().int().min(0), superseded: z.number().int().min(0) });
+const counts = z.strictObject({
+  applied: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  held: z.number().int().min(0),
+  superseded: z.number().int().min(0),
+});
 const ticket = z.object({
-  runId: z.string().min(1), owner: z.string().min(1), organization: z.string().min(1), done: z.boolean(), waitSeconds: z.number().min(0), waitMs: z.number().min(0).optional(),
-  cursor: z.number().int().min(0), total: z.number().int().min(0), counts, stoppedBy: z.enum(['done', 'rate-limit', 'deadline']).optional(),
+  runId: z.string().min(1),
+  owner: z.string().min(1),
+  organization: z.string().min(1),
+  done: z.boolean(),
+  waitSeconds: z.number().min(0),
+  waitMs: z.number().min(0).optional(),
+  cursor: z.number().int().min(0),
+  total: z.number().int().min(0),
+  counts,
+  stoppedBy: z.enum(['done', 'rate-limit', 'deadline']).optional(),
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });
 const executionInput = z.strictObject({
@@ -55,5 +68,7 @@ export function parseJobStep(event: unknown): JobStep {
   const parsed = jobStep.safeParse(event);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-  throw new InputError(`Invalid reconcile-job step: ${problems}. The state machine sends {"step": "plan", "input": {"actor"?, "resume"?}}, then {"step": "apply" | "finish", "job": <the previous step's answer>}; start an execution with {} or {"resume": "<run id>"}.`);
+  throw new InputError(
+    `Invalid reconcile-job step: ${problems}. The state machine sends {"step": "plan", "input": {"actor"?, "resume"?}}, then {"step": "apply" | "finish", "job": <the previous step's answer>}; start an execution with {} or {"resume": "<run id>"}.`,
+  );
 }

@@ -12,7 +12,17 @@ import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { holdPeople } from './member-holds.js';
-import { DEFAULT_HANDOVER_MS, finishJob, leaseName, leaseOps, runBatches, storePlan, takeOverJob, type JobDeps, type JobTicket } from './job.js';
+import {
+  DEFAULT_HANDOVER_MS,
+  finishJob,
+  leaseName,
+  leaseOps,
+  runBatches,
+  storePlan,
+  takeOverJob,
+  type JobDeps,
+  type JobTicket,
+} from './job.js';
 import { readInputs, type ReadPorts, type SharedReads } from './read-inputs.js';
 
 /**
@@ -49,7 +59,10 @@ export interface ReconcileRequest {
   oktaEvent?: OktaCause;
   /** Called with the plan (and the run's id) before anything is applied; returning false ends the run unapplied. */
   confirm?: (plan: Plan, runId: string) => Promise<boolean>;
-  /** Epoch ms (real time) by which the run must be done: the Lambda invocation's end, the CLI's --deadline (default: the enclosing run's, else 15 minutes from now). */
+  /**
+   * Epoch ms (real time) by which the run must be done: the Lambda invocation's end, the CLI's --deadline (default: the enclosing
+   * run's, else 15 minutes from now).
+   */
   deadline?: number;
   /** The lease heartbeat (default one minute): how long a killed run can block the next one. */
   leaseHeartbeatMs?: number;
@@ -105,17 +118,31 @@ function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
  * Members an Okta user claims but our state does not list yet become managed now, so that they
  * keep being managed if the claim later disappears. Written once per member, not every run.
  */
-async function recordClaims(state: StateStore, inputs: PlanInputs, plan: Plan, changed: ReadonlyArray<{ user: string }>, now: string): Promise<void> {
+async function recordClaims(
+  state: StateStore,
+  inputs: PlanInputs,
+  plan: Plan,
+  changed: ReadonlyArray<{ user: string }>,
+  now: string,
+): Promise<void> {
   const known = new Set(inputs.managed.map((m) => userKey(m.user)));
   // Members the run changes are recorded with their change (apply-plan.ts).
   for (const r of changed) known.add(userKey(r.user));
   const directory = inputs.policy.emailFallback ? linkByEmail(inputs.directory, inputs.hub.members) : inputs.directory;
   const claimedBy = new Map(directory.users.flatMap((u) => (u.hfUsername ? [[userKey(u.hfUsername), u.id] as const] : [])));
   const conflicted = new Set(plan.conflicts.map((c) => c.user));
-  const fresh = inputs.hub.members.filter((m) => claimedBy.has(userKey(m.user)) && !known.has(userKey(m.user)) && !conflicted.has(userKey(m.user)));
-  await mapLimit(fresh, 8, (member) => state.saveManaged(plan.organization, {
-    user: member.user, oktaUserId: claimedBy.get(userKey(member.user))!, role: member.role, resourceGroups: member.resourceGroups, lastSyncedAt: now,
-  }));
+  const fresh = inputs.hub.members.filter(
+    (m) => claimedBy.has(userKey(m.user)) && !known.has(userKey(m.user)) && !conflicted.has(userKey(m.user)),
+  );
+  await mapLimit(fresh, 8, (member) =>
+    state.saveManaged(plan.organization, {
+      user: member.user,
+      oktaUserId: claimedBy.get(userKey(member.user))!,
+      role: member.role,
+      resourceGroups: member.resourceGroups,
+      lastSyncedAt: now,
+    }),
+  );
 }
 
 /**
@@ -126,8 +153,11 @@ async function confirmAlone(ports: ReconcilePorts, config: Config, change: Chang
   const alone = computePlan(await readInputs(ports, config, { kind: 'user', user: change.oktaUserId ?? change.user }));
   const again = [...alone.changes, ...alone.blocked.map((b) => b.change)].find((c) => c.id === change.id);
   if (again && again.action === change.action && JSON.stringify(again.after) === JSON.stringify(change.after)) return null;
-  const instead = alone.changes.filter((c) => c.user.toLowerCase() === change.user.toLowerCase())
-    .map((c) => `${c.action}${c.after ? ` → ${c.after.role}` : ''}`).join(', ') || 'no change';
+  const instead =
+    alone.changes
+      .filter((c) => c.user.toLowerCase() === change.user.toLowerCase())
+      .map((c) => `${c.action}${c.after ? ` → ${c.after.role}` : ''}`)
+      .join(', ') || 'no change';
   return `inconsistent read: the organization read says ${change.action}${change.after ? ` → ${change.after.role}` : ''} for ${change.user}, a read of the person alone says ${instead}; held, not written (the next run decides again)`;
 }
 
@@ -138,10 +168,17 @@ async function confirmAlone(ports: ReconcilePorts, config: Config, change: Chang
  */
 export function jobDeps(ports: ReconcilePorts, config: Config, who: { trigger: Trigger; actor: string }): JobDeps {
   return {
-    hub: ports.hub, state: ports.state, clock: ports.clock,
+    hub: ports.hub,
+    state: ports.state,
+    clock: ports.clock,
     confirmLoss: (change) => confirmAlone(ports, config, change),
     replanAlone: async (change) => {
-      const alone = await reconcile(ports, config, { dryRun: false, scope: { kind: 'user', user: change.oktaUserId ?? change.user }, trigger: who.trigger, actor: who.actor });
+      const alone = await reconcile(ports, config, {
+        dryRun: false,
+        scope: { kind: 'user', user: change.oktaUserId ?? change.user },
+        trigger: who.trigger,
+        actor: who.actor,
+      });
       const did = alone.result?.applied.map((r) => r.action).join(', ') || 'no change';
       return `re-planned alone in run ${alone.runId} (${alone.outcome}: ${did})`;
     },
@@ -161,7 +198,8 @@ function planFrom(inputs: PlanInputs, request: ReconcileRequest): Plan {
   if (!request.allowRemovals) return computePlan(inputs);
   const plan = computePlan({ ...inputs, policy: { ...inputs.policy, maxRemovals: { kind: 'count', value: request.allowRemovals.count } } });
   plan.diagnostics.unshift({
-    severity: 'warning', code: 'guard-override',
+    severity: 'warning',
+    code: 'guard-override',
     summary: `safety.maxRemovals is lifted from ${configuredLimit(inputs.policy.maxRemovals)} to ${request.allowRemovals.count} for this run only`,
     detail: `reason given: ${request.allowRemovals.reason.trim()} (recorded in the audit trail when applied)`,
   });
@@ -169,7 +207,12 @@ function planFrom(inputs: PlanInputs, request: ReconcileRequest): Plan {
 }
 
 /** The organization's lease for a run (waiting `leaseWaitMs` at most, within the run's time). */
-export async function takeLease(ports: ReconcilePorts, org: string, runId: string, request: Pick<ReconcileRequest, 'leaseWaitMs' | 'leaseHeartbeatMs' | 'deadline'>): Promise<HeldLease> {
+export async function takeLease(
+  ports: ReconcilePorts,
+  org: string,
+  runId: string,
+  request: Pick<ReconcileRequest, 'leaseWaitMs' | 'leaseHeartbeatMs' | 'deadline'>,
+): Promise<HeldLease> {
   const waitUntil = Date.now() + Math.min(request.leaseWaitMs ?? 0, Math.max(0, timeLeft() - 1000));
   const ops = leaseOps(ports.state, ports.clock, org, runId);
   const timing = { deadline: request.deadline!, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
@@ -208,7 +251,12 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
   const holds: HeldLease[] = [];
   const timing = { deadline: request.deadline!, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
   const run: RunRecord = {
-    runId, organization: org, trigger: request.trigger, actor: request.actor, scope: request.scope, startedAt: ports.clock().toISOString(),
+    runId,
+    organization: org,
+    trigger: request.trigger,
+    actor: request.actor,
+    scope: request.scope,
+    startedAt: ports.clock().toISOString(),
   };
   let readAtMs = ports.clock().getTime();
   const read = async (): Promise<PlanInputs> => {
@@ -247,10 +295,21 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     if (request.scope.kind === 'organization' && inputs.hub.scimManagedResourceGroups) {
       await ports.state.putScimManagedResourceGroups(org, inputs.hub.scimManagedResourceGroups, ports.clock());
     }
-    const record = (extra: Partial<RunRecord>): RunRecord => ({ ...run, finishedAt: ports.clock().toISOString(), planSummary: plan.summary, ...extra });
+    const record = (extra: Partial<RunRecord>): RunRecord => ({
+      ...run,
+      finishedAt: ports.clock().toISOString(),
+      planSummary: plan.summary,
+      ...extra,
+    });
     const finished = (extra: Partial<RunRecord>) => ports.state.putRun(record(extra));
     if (plan.errored) {
-      await finished({ outcome: 'failed', error: plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary).join('; ') });
+      await finished({
+        outcome: 'failed',
+        error: plan.diagnostics
+          .filter((d) => d.severity === 'error')
+          .map((d) => d.summary)
+          .join('; '),
+      });
       return { runId, plan, outcome: 'failed' };
     }
     if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan, runId))) {
@@ -260,8 +319,20 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     if (request.allowRemovals) {
       // Recorded before the first write: the trail says who lifted the guard, by how much and why.
       await ports.state.putChange({
-        runId, seq: 0, organization: org, user: '-', oktaUserId: null, action: 'allow-removals', effect: 'none', before: null, after: null,
-        reasons: [overrideSummary(config, request.allowRemovals)], trigger: request.trigger, actor: request.actor, outcome: 'applied', at: ports.clock().toISOString(),
+        runId,
+        seq: 0,
+        organization: org,
+        user: '-',
+        oktaUserId: null,
+        action: 'allow-removals',
+        effect: 'none',
+        before: null,
+        after: null,
+        reasons: [overrideSummary(config, request.allowRemovals)],
+        trigger: request.trigger,
+        actor: request.actor,
+        outcome: 'applied',
+        at: ports.clock().toISOString(),
       });
     }
     if (lease) {
@@ -278,11 +349,17 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
     const staged = request.stage?.(plan, runId) ?? [];
     const kept: Array<{ change: ChangeRecord; member: ManagedMember }> = [];
     const result = await applyPlan(plan, ports.hub, ports.state, {
-      runId, trigger: request.trigger, actor: request.actor, clock: ports.clock, ...(request.oktaEvent ? { oktaEvent: request.oktaEvent } : {}),
+      runId,
+      trigger: request.trigger,
+      actor: request.actor,
+      clock: ports.clock,
+      ...(request.oktaEvent ? { oktaEvent: request.oktaEvent } : {}),
       // Each change is written twice: `started` with the run's own record and its staged outcome
       // events, `applied` with the run's finish. An offboarding's other table writes are its claim and holds.
       alsoRecord: (change: Change) => ({ run, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }),
-      keepApplied: (change: ChangeRecord, member: ManagedMember) => { kept.push({ change, member }); },
+      keepApplied: (change: ChangeRecord, member: ManagedMember) => {
+        kept.push({ change, member });
+      },
       // A person run's holds were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
       beforeWrite: async (change) => {
         for (const held of holds) held.check(`change ${change.id}`);
@@ -310,12 +387,17 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
  * before the error goes up. An org apply and a resume end the same way.
  */
 async function runToEnd(
-  ports: ReconcilePorts, config: Config, ticket: JobTicket, lease: HeldLease,
+  ports: ReconcilePorts,
+  config: Config,
+  ticket: JobTicket,
+  lease: HeldLease,
   request: Pick<ReconcileRequest, 'trigger' | 'actor' | 'concurrency' | 'onProgress'>,
 ): Promise<{ ticket: JobTicket; result: ApplyResult; run: RunRecord }> {
   const deps = jobDeps(ports, config, request);
   const ran = await runBatches(deps, ticket, lease, {
-    trigger: request.trigger, actor: request.actor, ...(request.concurrency ? { concurrency: request.concurrency } : {}),
+    trigger: request.trigger,
+    actor: request.actor,
+    ...(request.concurrency ? { concurrency: request.concurrency } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   }).catch(async (error: unknown) => {
     await finishJob(deps, ticket, { lease, reason: describeError(error) }).catch(() => undefined);
@@ -352,21 +434,23 @@ export interface ResumeOutcome {
  */
 export async function resumeRun(ports: ReconcilePorts, config: Config, request: ResumeRequest): Promise<ResumeOutcome> {
   const deadline = runDeadline(request.deadline);
-  return withDeadline(deadline, () => withOktaRateShare(BULK_SHARE, async () => {
-    const { ticket, lease } = await takeOverJob(ports.state, ports.clock, request.runId, { deadline });
-    try {
-      const run = await ports.state.getRun(request.runId);
-      if (run) {
-        const { finishedAt: _f, outcome: _o, error: _e, ...open } = run;
-        await ports.state.putRun({ ...open, resumedAt: ports.clock().toISOString(), resumedBy: request.actor });
+  return withDeadline(deadline, () =>
+    withOktaRateShare(BULK_SHARE, async () => {
+      const { ticket, lease } = await takeOverJob(ports.state, ports.clock, request.runId, { deadline });
+      try {
+        const run = await ports.state.getRun(request.runId);
+        if (run) {
+          const { finishedAt: _f, outcome: _o, error: _e, ...open } = run;
+          await ports.state.putRun({ ...open, resumedAt: ports.clock().toISOString(), resumedBy: request.actor });
+        }
+        if (request.job === 'hand-over') {
+          await lease.handOver(DEFAULT_HANDOVER_MS);
+          return { ticket };
+        }
+        return await runToEnd(ports, config, ticket, lease, request);
+      } finally {
+        await lease.release();
       }
-      if (request.job === 'hand-over') {
-        await lease.handOver(DEFAULT_HANDOVER_MS);
-        return { ticket };
-      }
-      return await runToEnd(ports, config, ticket, lease, request);
-    } finally {
-      await lease.release();
-    }
-  }));
+    }),
+  );
 }

@@ -20,7 +20,11 @@ export interface RestoreRequest {
   actor: string;
 }
 
-export async function restoreChange(ports: ReconcilePorts, config: Config, request: RestoreRequest): Promise<ReconcileOutcome & { undoneByNextRun: string | null }> {
+export async function restoreChange(
+  ports: ReconcilePorts,
+  config: Config,
+  request: RestoreRequest,
+): Promise<ReconcileOutcome & { undoneByNextRun: string | null }> {
   if (!request.reason.trim()) throw new InputError('restore needs --reason "…": why the change is undone goes to the audit trail');
   const record = await ports.state.getChange(request.runId, request.seq);
   const ref = `${request.runId}/${request.seq}`;
@@ -31,21 +35,44 @@ export async function restoreChange(ports: ReconcilePorts, config: Config, reque
   const target: Access = record.before;
   let undoneByNextRun: string | null = null;
   const outcome = await reconcile(ports, config, {
-    dryRun: false, scope: { kind: 'user', user: record.user }, trigger: 'cli', actor: request.actor,
+    dryRun: false,
+    scope: { kind: 'user', user: record.user },
+    trigger: 'cli',
+    actor: request.actor,
     plan: (inputs) => {
       const member = inputs.hub.members.find((m) => userKey(m.user) === userKey(record.user));
       if (!member) {
-        return planOf(inputs, [], [{ severity: 'error', code: 'not-a-member', summary: `${record.user} is not a member of ${inputs.policy.organization} any more`, detail: 'A restore sets a member\'s role; invite the person first.' }]);
+        return planOf(
+          inputs,
+          [],
+          [
+            {
+              severity: 'error',
+              code: 'not-a-member',
+              summary: `${record.user} is not a member of ${inputs.policy.organization} any more`,
+              detail: "A restore sets a member's role; invite the person first.",
+            },
+          ],
+        );
       }
       const now: Access = { role: member.role, resourceGroups: member.resourceGroups };
       const usual = computePlan(inputs).changes.find((c) => userKey(c.user) === userKey(record.user));
       if (!usual || !sameAccess(usual.after ?? now, target)) {
-        undoneByNextRun = usual ? `${usual.action}${usual.after ? ` → ${usual.after.role}` : ''} (${usual.reasons.join('; ')})` : `set ${record.user} back to ${now.role} (Okta does not entitle them to what is restored)`;
+        undoneByNextRun = usual
+          ? `${usual.action}${usual.after ? ` → ${usual.after.role}` : ''} (${usual.reasons.join('; ')})`
+          : `set ${record.user} back to ${now.role} (Okta does not entitle them to what is restored)`;
       }
       if (sameAccess(now, target)) return planOf(inputs, []);
       const change: Change = {
-        id: `restore:${userKey(record.user)}`, action: 'set-role', user: member.user, oktaUserId: record.oktaUserId, oktaLogin: null, oktaEmail: null,
-        before: now, after: target, effect: effectOf(now, target),
+        id: `restore:${userKey(record.user)}`,
+        action: 'set-role',
+        user: member.user,
+        oktaUserId: record.oktaUserId,
+        oktaLogin: null,
+        oktaEmail: null,
+        before: now,
+        after: target,
+        effect: effectOf(now, target),
         reasons: [`restores change ${ref} (${record.action} at ${record.at}) by hand: ${request.reason.trim()}`],
       };
       return planOf(inputs, [change]);

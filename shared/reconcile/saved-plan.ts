@@ -27,7 +27,11 @@ export interface SavedPlan {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -36,7 +40,13 @@ const sign = (body: Omit<SavedPlan, 'signature'>, key: string) => createHmac('sh
 
 /** `configSha256`: the configuration's `sourceSha256` (the hash of its file's text). */
 export function savePlan(plan: Plan, meta: { createdAt: string; createdBy: string; configSha256: string }, key: string): SavedPlan {
-  const body = { format: PLAN_FILE_FORMAT, createdAt: meta.createdAt, createdBy: meta.createdBy, configSha256: meta.configSha256, plan } as const;
+  const body = {
+    format: PLAN_FILE_FORMAT,
+    createdAt: meta.createdAt,
+    createdBy: meta.createdBy,
+    configSha256: meta.configSha256,
+    plan,
+  } as const;
   return { ...body, signature: sign(body, key) };
 }
 
@@ -44,7 +54,12 @@ export function savePlan(plan: Plan, meta: { createdAt: string; createdBy: strin
  * Reads a plan file and checks it: its format, its signature (an edited file is refused), the
  * organization, the configuration it was made under. Throws `ConfigError` naming what is wrong.
  */
-export function openSavedPlan(text: string, where: string, key: string, expected: { organization: string; configSha256: string }): SavedPlan {
+export function openSavedPlan(
+  text: string,
+  where: string,
+  key: string,
+  expected: { organization: string; configSha256: string },
+): SavedPlan {
   let saved: SavedPlan;
   try {
     saved = JSON.parse(text) as SavedPlan;
@@ -52,13 +67,17 @@ export function openSavedPlan(text: string, where: string, key: string, expected
     throw new ConfigError([`${where} is not a plan file (not JSON); make one with \`hf-iam-sync plan --out FILE\``]);
   }
   if (saved?.format !== PLAN_FILE_FORMAT || typeof saved.signature !== 'string' || !saved.plan) {
-    throw new ConfigError([`${where} is not a plan file of this version (format ${JSON.stringify(saved?.format)}, expected ${PLAN_FILE_FORMAT})`]);
+    throw new ConfigError([
+      `${where} is not a plan file of this version (format ${JSON.stringify(saved?.format)}, expected ${PLAN_FILE_FORMAT})`,
+    ]);
   }
   const { signature, ...body } = saved;
   const expectedSignature = Buffer.from(sign(body, key), 'hex');
   const given = Buffer.from(signature, 'hex');
   if (given.length !== expectedSignature.length || !timingSafeEqual(given, expectedSignature)) {
-    throw new ConfigError([`${where}: the signature does not match — the file was changed after \`plan --out\` wrote it, or was signed with another HF_IAM_SYNC_PLAN_KEY; make and review a new plan`]);
+    throw new ConfigError([
+      `${where}: the signature does not match — the file was changed after \`plan --out\` wrote it, or was signed with another HF_IAM_SYNC_PLAN_KEY; make and review a new plan`,
+    ]);
   }
   if (saved.plan.organization !== expected.organization) {
     throw new ConfigError([`${where} is a plan for organization "${saved.plan.organization}", not "${expected.organization}"`]);

@@ -21,20 +21,38 @@ export interface UnlockRequest {
 
 export async function unlock(state: StateStore, request: UnlockRequest): Promise<{ lease: string; expiresAt: string }> {
   if (!request.reason.trim()) throw new InputError('unlock needs --reason "…": why the lease is broken goes to the audit trail');
-  const lease = request.credential ? `rotation lease for credential "${request.credential}"` : `reconcile lease for "${request.organization}"`;
+  const lease = request.credential
+    ? `rotation lease for credential "${request.credential}"`
+    : `reconcile lease for "${request.organization}"`;
   const { expiresAt } = request.credential
     ? await state.breakCredentialLease(request.credential, request.runId)
     : await state.breakLease(request.organization, request.runId);
   const at = request.now.toISOString();
   await state.putChange({
-    runId: request.unlockRunId, seq: 1, organization: request.organization, user: request.credential ? `credential:${request.credential}` : '-',
-    oktaUserId: null, action: 'break-lease', effect: 'none', before: null, after: null,
+    runId: request.unlockRunId,
+    seq: 1,
+    organization: request.organization,
+    user: request.credential ? `credential:${request.credential}` : '-',
+    oktaUserId: null,
+    action: 'break-lease',
+    effect: 'none',
+    before: null,
+    after: null,
     reasons: [`broke the ${lease} held by run ${request.runId} (it would have expired at ${expiresAt}): ${request.reason.trim()}`],
-    trigger: 'cli', actor: request.actor, outcome: 'applied', at,
+    trigger: 'cli',
+    actor: request.actor,
+    outcome: 'applied',
+    at,
   });
   if (!request.credential) {
     const dead = await state.getRun(request.runId);
-    if (dead && !dead.finishedAt) await state.putRun({ ...dead, finishedAt: at, outcome: 'aborted', error: `lease broken by ${request.actor}: ${request.reason.trim()}` });
+    if (dead && !dead.finishedAt)
+      await state.putRun({
+        ...dead,
+        finishedAt: at,
+        outcome: 'aborted',
+        error: `lease broken by ${request.actor}: ${request.reason.trim()}`,
+      });
   }
   return { lease, expiresAt };
 }

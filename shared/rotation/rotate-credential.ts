@@ -1,6 +1,13 @@
 import {
-  currentVersion, decideRotation, emptyState, isOverdue,
-  type CredentialSpec, type CredentialState, type CredentialVersion, type RotationInProgress, type RotationStep,
+  currentVersion,
+  decideRotation,
+  emptyState,
+  isOverdue,
+  type CredentialSpec,
+  type CredentialState,
+  type CredentialVersion,
+  type RotationInProgress,
+  type RotationStep,
 } from '../domain/credentials.js';
 import type { CredentialStore, RotationEventRecord } from '../ports/credential-store.js';
 import type { EventSink } from '../ports/event-sink.js';
@@ -70,14 +77,28 @@ export function accountsOnce(hub: HubTokens): () => Promise<ServiceAccountRef[]>
 
 export async function rotateCredential(ports: RotationPorts, spec: CredentialSpec, run: RunContext): Promise<CredentialResult> {
   const now = () => ports.clock();
-  const blank: CredentialResult = { credential: spec.name, kind: spec.kind, outcome: 'up-to-date', detail: '', current: null, deleted: [], overdue: false, ageMs: null, alertErrors: [] };
+  const blank: CredentialResult = {
+    credential: spec.name,
+    kind: spec.kind,
+    outcome: 'up-to-date',
+    detail: '',
+    current: null,
+    deleted: [],
+    overdue: false,
+    ageMs: null,
+    alertErrors: [],
+  };
   let lease: HeldLease;
   try {
-    lease = await HeldLease.take(`rotation lease for credential "${spec.name}"`, {
-      acquire: (ttl) => ports.store.acquireCredentialLease(spec.name, run.runId, ttl, now()),
-      renew: (ttl) => ports.store.renewCredentialLease(spec.name, run.runId, ttl, now()),
-      release: () => ports.store.releaseCredentialLease(spec.name, run.runId),
-    }, { deadline: run.deadline });
+    lease = await HeldLease.take(
+      `rotation lease for credential "${spec.name}"`,
+      {
+        acquire: (ttl) => ports.store.acquireCredentialLease(spec.name, run.runId, ttl, now()),
+        renew: (ttl) => ports.store.renewCredentialLease(spec.name, run.runId, ttl, now()),
+        release: () => ports.store.releaseCredentialLease(spec.name, run.runId),
+      },
+      { deadline: run.deadline },
+    );
   } catch (error) {
     // Skipped is no excuse: the credential's own state still says whether it is overdue.
     if (error instanceof LeaseHeldError) return finish(ports, spec, { ...blank, outcome: 'skipped', detail: error.message });
@@ -97,7 +118,13 @@ class CredentialRun {
   state: CredentialState = emptyState('');
   versions: CredentialVersion[] = [];
 
-  constructor(readonly ports: RotationPorts, readonly spec: CredentialSpec, readonly run: RunContext, blank: CredentialResult, readonly lease: HeldLease) {
+  constructor(
+    readonly ports: RotationPorts,
+    readonly spec: CredentialSpec,
+    readonly run: RunContext,
+    blank: CredentialResult,
+    readonly lease: HeldLease,
+  ) {
     this.result = { ...blank };
     this.c = { hub: ports.hub, secrets: ports.secrets, spec, organization: run.organization, now: ports.clock, account: undefined };
   }
@@ -115,9 +142,14 @@ class CredentialRun {
     const decision = decideRotation(this.spec, this.state, this.versions, this.ports.clock(), this.run.force);
     this.result.detail = decision.reason;
     try {
-      if (this.spec.kind === 'service-account') this.c.account = resolveAccount(await this.run.accounts(), this.spec.serviceAccount, this.spec.name);
+      if (this.spec.kind === 'service-account')
+        this.c.account = resolveAccount(await this.run.accounts(), this.spec.serviceAccount, this.spec.name);
     } catch (error) {
-      await this.alert('hf-iam-sync.RotationFailed', { step: 'setup', error: describeError(error), consumersOn: summary(currentVersion(this.state, this.versions)) });
+      await this.alert('hf-iam-sync.RotationFailed', {
+        step: 'setup',
+        error: describeError(error),
+        consumersOn: summary(currentVersion(this.state, this.versions)),
+      });
       return finish(this.ports, this.spec, { ...this.result, outcome: 'failed', failedStep: 'setup', detail: describeError(error) });
     }
     if (decision.action !== 'none') {
@@ -145,15 +177,30 @@ class CredentialRun {
         if (step === 'create') {
           ({ version, value } = await createAndStore(this.c, rotation, currentVersion(this.state, this.versions)));
           await ports.store.putVersion(version);
-          await this.record({ rotationId: rotation.rotationId, step: 'create', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+          await this.record({
+            rotationId: rotation.rotationId,
+            step: 'create',
+            outcome: 'done',
+            tokenId: version.tokenId,
+            last4: version.last4,
+          });
           step = 'verify';
           if (version.verifiedAt) {
             // A secret's first value was verified before it was stored (see createAndStore).
-            await this.record({ rotationId: rotation.rotationId, step: 'verify', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+            await this.record({
+              rotationId: rotation.rotationId,
+              step: 'verify',
+              outcome: 'done',
+              tokenId: version.tokenId,
+              last4: version.last4,
+            });
             step = 'promote';
           }
         } else {
-          value ??= (await ports.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => { throw new StepFailure('verify', e); })) ?? undefined;
+          value ??=
+            (await ports.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => {
+              throw new StepFailure('verify', e);
+            })) ?? undefined;
           if (value === undefined || !version) {
             // The pending version vanished from the secret: this rotation's create step again.
             step = 'create';
@@ -162,12 +209,24 @@ class CredentialRun {
           await verify(this.c, value).catch((e: unknown) => {
             // A token the Hub refuses outright was deleted or revoked since it was made: start over.
             throw e instanceof TokenRejectedError
-              ? new StepFailure('verify', new VerificationError(`${e.message}: the new token was deleted or revoked on the Hub; the next run starts a new rotation`), true)
+              ? new StepFailure(
+                  'verify',
+                  new VerificationError(
+                    `${e.message}: the new token was deleted or revoked on the Hub; the next run starts a new rotation`,
+                  ),
+                  true,
+                )
               : new StepFailure('verify', e);
           });
           version = { ...version, verifiedAt: ports.clock().toISOString() };
           await ports.store.putVersion(version);
-          await this.record({ rotationId: rotation.rotationId, step: 'verify', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+          await this.record({
+            rotationId: rotation.rotationId,
+            step: 'verify',
+            outcome: 'done',
+            tokenId: version.tokenId,
+            last4: version.last4,
+          });
           step = 'promote';
         }
         await this.save({ ...this.state, rotation: { ...rotation, step } });
@@ -177,7 +236,11 @@ class CredentialRun {
     } catch (error) {
       if (error instanceof LeaseLostError) {
         // Another run owns the credential now: recording anything here could overwrite its state.
-        Object.assign(this.result, { outcome: 'failed', failedStep: step, detail: `${error.message} The rotation stays at "${step}" for the run that holds the lease.` });
+        Object.assign(this.result, {
+          outcome: 'failed',
+          failedStep: step,
+          detail: `${error.message} The rotation stays at "${step}" for the run that holds the lease.`,
+        });
         return;
       }
       await this.fail(rotation, step, version, error instanceof StepFailure ? error : new StepFailure(step, error));
@@ -185,21 +248,31 @@ class CredentialRun {
   }
 
   async promote(rotationId: string, version: CredentialVersion, reason: string): Promise<void> {
-    const changed = await promote(this.c, this.state, version, this.versions).catch((e: unknown) => { throw new StepFailure('promote', e); });
+    const changed = await promote(this.c, this.state, version, this.versions).catch((e: unknown) => {
+      throw new StepFailure('promote', e);
+    });
     for (const v of changed) await this.ports.store.putVersion(v);
     const [now, previous] = [changed[0]!, changed[1]];
     await this.save({ ...this.state, currentVersionId: rotationId, rotation: null, lastRotatedAt: now.promotedAt! });
     await this.record({ rotationId, step: 'promote', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
-    const after = !previous ? ''
-      : previous.stage === 'deleted' ? `, previous …${previous.last4} died at the Hub's rotate (in-place)`
-        : previous.deleteAfter ? `, previous …${previous.last4} stays valid until ${previous.deleteAfter} (grace period), then is deleted`
+    const after = !previous
+      ? ''
+      : previous.stage === 'deleted'
+        ? `, previous …${previous.last4} died at the Hub's rotate (in-place)`
+        : previous.deleteAfter
+          ? `, previous …${previous.last4} stays valid until ${previous.deleteAfter} (grace period), then is deleted`
           : `, previous …${previous.last4} stays valid until it expires`;
     Object.assign(this.result, { outcome: 'rotated', detail: `${reason}; now …${version.last4}${after}` });
     await this.alert('hf-iam-sync.CredentialRotated', { version: summary(now), previous: summary(previous), secret: this.spec.secret });
   }
 
   /** Records where the rotation stopped and alerts; a `restart` failure discards the version so the next run starts afresh. */
-  async fail(rotation: RotationInProgress, step: RotationStep, version: CredentialVersion | undefined, failure: StepFailure): Promise<void> {
+  async fail(
+    rotation: RotationInProgress,
+    step: RotationStep,
+    version: CredentialVersion | undefined,
+    failure: StepFailure,
+  ): Promise<void> {
     const attempts = rotation.attempts + 1;
     const resumeAt: RotationStep = STEP_ORDER.includes(step) ? step : 'create';
     if (failure.restart) {
@@ -207,44 +280,96 @@ class CredentialRun {
       if (lost) await this.ports.store.putVersion({ ...lost, stage: 'discarded' }).catch(() => undefined);
       if (lost?.tokenId && this.c.account) await this.ports.hub.deleteToken(this.c.account.id, lost.tokenId).catch(() => undefined);
     }
-    const next = failure.restart ? null : { ...rotation, step: resumeAt, attempts, lastError: { step: resumeAt, message: failure.message, at: this.ports.clock().toISOString() } };
+    const next = failure.restart
+      ? null
+      : {
+          ...rotation,
+          step: resumeAt,
+          attempts,
+          lastError: { step: resumeAt, message: failure.message, at: this.ports.clock().toISOString() },
+        };
     await this.save({ ...this.state, rotation: next }).catch(() => undefined);
-    await this.record({ rotationId: rotation.rotationId, step: resumeAt, outcome: 'failed', error: `${failure.step}: ${failure.message}` }).catch(() => undefined);
+    await this.record({
+      rotationId: rotation.rotationId,
+      step: resumeAt,
+      outcome: 'failed',
+      error: `${failure.step}: ${failure.message}`,
+    }).catch(() => undefined);
     await this.alert('hf-iam-sync.RotationFailed', {
-      step: failure.step, error: failure.message, rotationId: rotation.rotationId, attempts, consumersOn: summary(currentVersion(this.state, this.versions)),
+      step: failure.step,
+      error: failure.message,
+      rotationId: rotation.rotationId,
+      attempts,
+      consumersOn: summary(currentVersion(this.state, this.versions)),
     });
     const then = failure.restart ? 'the next run starts a new rotation' : `the next run resumes at "${resumeAt}"`;
-    Object.assign(this.result, { outcome: 'failed', failedStep: failure.step, detail: `step ${failure.step} failed (attempt ${attempts}; ${then}): ${failure.message}` });
+    Object.assign(this.result, {
+      outcome: 'failed',
+      failedStep: failure.step,
+      detail: `step ${failure.step} failed (attempt ${attempts}; ${then}): ${failure.message}`,
+    });
   }
 
   /**
    * The subject was offboarded: every token of this credential that may still work (current,
    * previous, pending) is revoked by value, once, and the credential is never refreshed again.
    */
-  async revokeSuspended(suspension: { runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string }): Promise<void> {
+  async revokeSuspended(suspension: {
+    runId: string;
+    user: string;
+    reason: string;
+    suspendedAt: string;
+    revokedAt?: string;
+  }): Promise<void> {
     const { ports, spec } = this;
-    const then = 'not refreshed any more; remove the credential from the configuration (or restore the person and delete its SUSPENDED state item)';
+    const then =
+      'not refreshed any more; remove the credential from the configuration (or restore the person and delete its SUSPENDED state item)';
     if (suspension.revokedAt) {
-      Object.assign(this.result, { outcome: 'suspended', detail: `suspended since ${suspension.suspendedAt} (subject ${suspension.user} offboarded), tokens revoked at ${suspension.revokedAt}; ${then}` });
+      Object.assign(this.result, {
+        outcome: 'suspended',
+        detail: `suspended since ${suspension.suspendedAt} (subject ${suspension.user} offboarded), tokens revoked at ${suspension.revokedAt}; ${then}`,
+      });
       return;
     }
     const live = this.versions.filter((v) => v.stage === 'current' || v.stage === 'previous' || v.stage === 'pending');
     try {
       await this.lease.confirm('revoking the tokens');
-      const values = (await Promise.all(live.map((v) => ports.secrets.getVersion(spec.secret, v.versionId)))).filter((v): v is string => v !== null);
+      const values = (await Promise.all(live.map((v) => ports.secrets.getVersion(spec.secret, v.versionId)))).filter(
+        (v): v is string => v !== null,
+      );
       await ports.hub.revokeValues(values);
       const at = ports.clock();
       for (const v of live) await ports.store.putVersion({ ...v, stage: 'deleted', deletedAt: at.toISOString() });
       await ports.store.markSuspensionRevoked(spec.name, at);
       if (this.state.rotation) await this.save({ ...this.state, rotation: null });
-      await this.record({ rotationId: suspension.runId, step: 'revoke', outcome: 'done', tokenId: null, last4: live.map((v) => v.last4).join(',') });
-      await this.alert('hf-iam-sync.CredentialRevoked', { user: suspension.user, offboardingRun: suspension.runId, reason: suspension.reason, revoked: live.map((v) => summary(v)) });
+      await this.record({
+        rotationId: suspension.runId,
+        step: 'revoke',
+        outcome: 'done',
+        tokenId: null,
+        last4: live.map((v) => v.last4).join(','),
+      });
+      await this.alert('hf-iam-sync.CredentialRevoked', {
+        user: suspension.user,
+        offboardingRun: suspension.runId,
+        reason: suspension.reason,
+        revoked: live.map((v) => summary(v)),
+      });
       this.versions = await ports.store.listVersions(spec.name);
-      Object.assign(this.result, { outcome: 'suspended', detail: `subject ${suspension.user} offboarded (run ${suspension.runId}): revoked ${values.length} token(s) ${live.map((v) => `…${v.last4}`).join(', ') || '(none held)'}; ${then}` });
+      Object.assign(this.result, {
+        outcome: 'suspended',
+        detail: `subject ${suspension.user} offboarded (run ${suspension.runId}): revoked ${values.length} token(s) ${live.map((v) => `…${v.last4}`).join(', ') || '(none held)'}; ${then}`,
+      });
     } catch (error) {
-      await this.record({ rotationId: suspension.runId, step: 'revoke', outcome: 'failed', error: describeError(error) }).catch(() => undefined);
+      await this.record({ rotationId: suspension.runId, step: 'revoke', outcome: 'failed', error: describeError(error) }).catch(
+        () => undefined,
+      );
       await this.alert('hf-iam-sync.RotationFailed', { step: 'revoke', error: describeError(error), user: suspension.user });
-      Object.assign(this.result, { outcome: 'failed', failedStep: 'revoke', detail: `revoking the tokens of offboarded subject ${suspension.user} failed (retried next run): ${describeError(error)}` });
+      Object.assign(this.result, {
+        outcome: 'failed',
+        failedStep: 'revoke',
+        detail: `revoking the tokens of offboarded subject ${suspension.user} failed (retried next run): ${describeError(error)}`,
+      });
     }
   }
 
@@ -257,10 +382,26 @@ class CredentialRun {
         await this.record({ rotationId: old.versionId, step: 'delete-old', outcome: 'done', tokenId: old.tokenId, last4: old.last4 });
         this.result.deleted.push({ tokenId: old.tokenId!, last4: old.last4 });
       } catch (error) {
-        await this.record({ rotationId: old.versionId, step: 'delete-old', outcome: 'failed', tokenId: old.tokenId, last4: old.last4, error: describeError(error) }).catch(() => undefined);
-        await this.alert('hf-iam-sync.RotationFailed', { step: 'delete-old', error: describeError(error), tokenId: old.tokenId, last4: old.last4 });
+        await this.record({
+          rotationId: old.versionId,
+          step: 'delete-old',
+          outcome: 'failed',
+          tokenId: old.tokenId,
+          last4: old.last4,
+          error: describeError(error),
+        }).catch(() => undefined);
+        await this.alert('hf-iam-sync.RotationFailed', {
+          step: 'delete-old',
+          error: describeError(error),
+          tokenId: old.tokenId,
+          last4: old.last4,
+        });
         if (this.result.outcome !== 'failed') {
-          Object.assign(this.result, { outcome: 'failed', failedStep: 'delete-old', detail: `${this.result.detail}; deleting old token …${old.last4} failed (retried next run): ${describeError(error)}` });
+          Object.assign(this.result, {
+            outcome: 'failed',
+            failedStep: 'delete-old',
+            detail: `${this.result.detail}; deleting old token …${old.last4} failed (retried next run): ${describeError(error)}`,
+          });
         }
       }
     }
@@ -272,19 +413,33 @@ class CredentialRun {
   }
 
   record(e: Omit<RotationEventRecord, 'credential' | 'runId' | 'at'>): Promise<void> {
-    return this.ports.store.recordRotationEvent({ ...e, credential: this.spec.name, runId: this.run.runId, at: this.ports.clock().toISOString() });
+    return this.ports.store.recordRotationEvent({
+      ...e,
+      credential: this.spec.name,
+      runId: this.run.runId,
+      at: this.ports.clock().toISOString(),
+    });
   }
 
   /** Publishes one of our events; a publishing failure is reported with the result, never fails the run. */
   async alert(detailType: string, detail: Record<string, unknown>): Promise<void> {
     if (!this.ports.events) return;
     const { spec, run } = this;
-    await this.ports.events.publish([{ detailType, detail: { credential: spec.name, kind: spec.kind, organization: run.organization, runId: run.runId, ...detail } }])
+    await this.ports.events
+      .publish([
+        { detailType, detail: { credential: spec.name, kind: spec.kind, organization: run.organization, runId: run.runId, ...detail } },
+      ])
       .catch((error: unknown) => this.result.alertErrors.push(`${detailType}: ${describeError(error)}`));
   }
 }
 
-async function finish(ports: RotationPorts, spec: CredentialSpec, result: CredentialResult, state?: CredentialState, versions?: CredentialVersion[]): Promise<CredentialResult> {
+async function finish(
+  ports: RotationPorts,
+  spec: CredentialSpec,
+  result: CredentialResult,
+  state?: CredentialState,
+  versions?: CredentialVersion[],
+): Promise<CredentialResult> {
   const s = state ?? (await ports.store.getCredentialState(spec.name)) ?? emptyState(spec.name);
   const v = versions ?? (await ports.store.listVersions(spec.name));
   const current = currentVersion(s, v);
@@ -300,8 +455,12 @@ async function finish(ports: RotationPorts, spec: CredentialSpec, result: Creden
 function summary(v: CredentialVersion | undefined): CredentialResult['current'] | undefined {
   if (!v) return undefined;
   return {
-    versionId: v.versionId, tokenId: v.tokenId, last4: v.last4, fingerprint: v.fingerprint,
-    ...(v.promotedAt ? { promotedAt: v.promotedAt } : {}), ...(v.expiresAt ? { expiresAt: v.expiresAt } : {}),
+    versionId: v.versionId,
+    tokenId: v.tokenId,
+    last4: v.last4,
+    fingerprint: v.fingerprint,
+    ...(v.promotedAt ? { promotedAt: v.promotedAt } : {}),
+    ...(v.expiresAt ? { expiresAt: v.expiresAt } : {}),
   };
 }
 
@@ -310,7 +469,9 @@ export function resolveAccount(accounts: readonly ServiceAccountRef[], ref: stri
   const wanted = ref.toLowerCase();
   const found = accounts.find((a) => a.id === ref || a.name.toLowerCase() === wanted || a.user.toLowerCase() === wanted);
   if (!found) {
-    throw new ConfigError([`credentials "${credential}": serviceAccount "${ref}" is not a service account of the organization (have: ${accounts.map((a) => a.name).join(', ') || 'none'}); create it under Settings → Service accounts, or fix the name`]);
+    throw new ConfigError([
+      `credentials "${credential}": serviceAccount "${ref}" is not a service account of the organization (have: ${accounts.map((a) => a.name).join(', ') || 'none'}); create it under Settings → Service accounts, or fix the name`,
+    ]);
   }
   return found;
 }

@@ -1,5 +1,12 @@
 import { runDeadline, withDeadline } from '../runtime/deadline.js';
-import { decideRotation, emptyState, isOverdue, parseTokenLabel, type CredentialSpec, type RotationDecision } from '../domain/credentials.js';
+import {
+  decideRotation,
+  emptyState,
+  isOverdue,
+  parseTokenLabel,
+  type CredentialSpec,
+  type RotationDecision,
+} from '../domain/credentials.js';
 import { describeError, InputError } from '../runtime/errors.js';
 import type { ServiceAccountRef } from '../ports/hub-tokens.js';
 import { accountsOnce, resolveAccount, rotateCredential, type CredentialResult, type RotationPorts } from './rotate-credential.js';
@@ -42,12 +49,23 @@ export interface RotationReport {
   orphanCheckError?: string;
 }
 
-export async function rotateTokens(ports: RotationPorts, credentials: readonly CredentialSpec[], organization: string, request: RotateRequest): Promise<RotationReport> {
+export async function rotateTokens(
+  ports: RotationPorts,
+  credentials: readonly CredentialSpec[],
+  organization: string,
+  request: RotateRequest,
+): Promise<RotationReport> {
   const deadline = runDeadline(request.deadline);
   return withDeadline(deadline, () => rotateWithin(ports, credentials, organization, request, deadline));
 }
 
-async function rotateWithin(ports: RotationPorts, credentials: readonly CredentialSpec[], organization: string, request: RotateRequest, deadline: number): Promise<RotationReport> {
+async function rotateWithin(
+  ports: RotationPorts,
+  credentials: readonly CredentialSpec[],
+  organization: string,
+  request: RotateRequest,
+  deadline: number,
+): Promise<RotationReport> {
   const selected = select(credentials, request.credential);
   const report: RotationReport = { runId: request.runId, dryRun: request.dryRun, decisions: [], results: [], overdue: [], orphans: [] };
   const accounts = accountsOnce(ports.hub);
@@ -55,12 +73,21 @@ async function rotateWithin(ports: RotationPorts, credentials: readonly Credenti
     for (const spec of selected) {
       const state = (await ports.store.getCredentialState(spec.name)) ?? emptyState(spec.name);
       const versions = await ports.store.listVersions(spec.name);
-      report.decisions.push({ ...decideRotation(spec, state, versions, ports.clock(), request.credential !== undefined), ...(await dryRunProblem(spec, accounts)) });
+      report.decisions.push({
+        ...decideRotation(spec, state, versions, ports.clock(), request.credential !== undefined),
+        ...(await dryRunProblem(spec, accounts)),
+      });
       if (isOverdue(spec, state, versions, ports.clock())) report.overdue.push(spec.name);
     }
   } else {
     for (const spec of selected) {
-      const result = await rotateCredential(ports, spec, { runId: request.runId, organization, force: request.credential !== undefined, accounts, deadline });
+      const result = await rotateCredential(ports, spec, {
+        runId: request.runId,
+        organization,
+        force: request.credential !== undefined,
+        accounts,
+        deadline,
+      });
       report.results.push(result);
       if (result.overdue) report.overdue.push(spec.name);
     }
@@ -90,7 +117,9 @@ function select(credentials: readonly CredentialSpec[], name: string | undefined
   if (name === undefined) return credentials;
   const found = credentials.find((c) => c.name === name);
   if (!found) {
-    throw new InputError(`No credential named "${name}" in the configuration (configured: ${credentials.map((c) => c.name).join(', ') || 'none'}); see credentials[] in the config file`);
+    throw new InputError(
+      `No credential named "${name}" in the configuration (configured: ${credentials.map((c) => c.name).join(', ') || 'none'}); see credentials[] in the config file`,
+    );
   }
   return [found];
 }
@@ -100,7 +129,11 @@ function select(credentials: readonly CredentialSpec[], name: string | undefined
  * previous, or a rotation under way): made by hand, left behind by a removed credential, or minted
  * by an attempt that lost its answer. Reported, never deleted.
  */
-async function findOrphans(ports: RotationPorts, credentials: readonly CredentialSpec[], accounts: readonly ServiceAccountRef[]): Promise<OrphanToken[]> {
+async function findOrphans(
+  ports: RotationPorts,
+  credentials: readonly CredentialSpec[],
+  accounts: readonly ServiceAccountRef[],
+): Promise<OrphanToken[]> {
   const known = new Set<string>();
   const inFlight = new Set<string>();
   for (const spec of credentials) {
@@ -116,7 +149,11 @@ async function findOrphans(ports: RotationPorts, credentials: readonly Credentia
       const ours = parseTokenLabel(token.displayName);
       if (known.has(token.id) || (ours && inFlight.has(ours.rotationId))) continue;
       orphans.push({
-        serviceAccount: account.name, tokenId: token.id, displayName: token.displayName, last4: token.last4, createdAt: token.createdAt,
+        serviceAccount: account.name,
+        tokenId: token.id,
+        displayName: token.displayName,
+        last4: token.last4,
+        createdAt: token.createdAt,
         ...(ours ? { createdFor: ours.credential } : {}),
       });
     }

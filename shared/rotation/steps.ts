@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  tokenLabel, type CredentialSpec, type CredentialState, type CredentialVersion, type RotationInProgress, type ServiceAccountCredential,
+  tokenLabel,
+  type CredentialSpec,
+  type CredentialState,
+  type CredentialVersion,
+  type RotationInProgress,
+  type ServiceAccountCredential,
 } from '../domain/credentials.js';
 import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
@@ -32,9 +37,23 @@ export function startRotation(now: Date): RotationInProgress {
   return { rotationId: randomUUID(), step: 'create', startedAt: now.toISOString(), attempts: 0 };
 }
 
-const newVersion = (c: StepContext, rotationId: string, tokenId: string | null, value: string, label: string | undefined, extra: Partial<CredentialVersion> = {}): CredentialVersion => ({
-  credential: c.spec.name, versionId: rotationId, tokenId, last4: value.slice(-4), fingerprint: fingerprint(value),
-  stage: 'pending', createdAt: c.now().toISOString(), ...(label ? { label } : {}), ...extra,
+const newVersion = (
+  c: StepContext,
+  rotationId: string,
+  tokenId: string | null,
+  value: string,
+  label: string | undefined,
+  extra: Partial<CredentialVersion> = {},
+): CredentialVersion => ({
+  credential: c.spec.name,
+  versionId: rotationId,
+  tokenId,
+  last4: value.slice(-4),
+  fingerprint: fingerprint(value),
+  stage: 'pending',
+  createdAt: c.now().toISOString(),
+  ...(label ? { label } : {}),
+  ...extra,
 });
 
 /**
@@ -48,12 +67,20 @@ const newVersion = (c: StepContext, rotationId: string, tokenId: string | null, 
  * minting and storing leaves a token labelled with this rotation on the Hub, which the next attempt
  * deletes before minting again.
  */
-export async function createAndStore(c: StepContext, rotation: RotationInProgress, current: CredentialVersion | undefined): Promise<{ version: CredentialVersion; value: string }> {
+export async function createAndStore(
+  c: StepContext,
+  rotation: RotationInProgress,
+  current: CredentialVersion | undefined,
+): Promise<{ version: CredentialVersion; value: string }> {
   const { spec } = c;
-  const stored = await c.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => { throw new StepFailure('store', e); });
+  const stored = await c.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => {
+    throw new StepFailure('store', e);
+  });
   let first = false;
   if (stored === null) {
-    const { hasCurrent } = await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => { throw new StepFailure('store', e); });
+    const { hasCurrent } = await c.secrets.ensureSecret(spec.secret).catch((e: unknown) => {
+      throw new StepFailure('store', e);
+    });
     first = !hasCurrent;
   }
   const verifiedFirst = async (value: string, discard: () => Promise<unknown>): Promise<Partial<CredentialVersion>> => {
@@ -66,7 +93,9 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
   };
   if (spec.kind === 'token-exchange') {
     if (stored !== null) return { version: newVersion(c, rotation.rotationId, null, stored, undefined), value: stored };
-    const minted = await c.hub.exchangeToken({ email: spec.subject, scope: spec.scope }).catch((e: unknown) => { throw new StepFailure('create', e); });
+    const minted = await c.hub.exchangeToken({ email: spec.subject, scope: spec.scope }).catch((e: unknown) => {
+      throw new StepFailure('create', e);
+    });
     // An exchanged token that fails verification is never stored; it expires by itself within hours.
     const checked = await verifiedFirst(minted.value, async () => undefined);
     await store(c, rotation.rotationId, minted.value);
@@ -76,13 +105,24 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
   const account = c.account!;
   // In-place rotation keeps the old token's display name; overlap tokens are named after their rotation.
   const label = spec.strategy === 'in-place' && current?.label ? current.label : tokenLabel(spec.name, rotation.rotationId);
-  const tokens = await c.hub.listTokens(account.id).catch((e: unknown) => { throw new StepFailure('create', e); });
+  const tokens = await c.hub.listTokens(account.id).catch((e: unknown) => {
+    throw new StepFailure('create', e);
+  });
   if (stored !== null) {
-    const found = tokens.find((t) => t.last4 === stored.slice(-4) && t.displayName === label) ?? tokens.find((t) => t.displayName === label);
+    const found =
+      tokens.find((t) => t.last4 === stored.slice(-4) && t.displayName === label) ?? tokens.find((t) => t.displayName === label);
     if (found) return { version: newVersion(c, rotation.rotationId, found.id, stored, label), value: stored };
-    throw new StepFailure('create', new VerificationError(`the token stored as version ${rotation.rotationId} is no longer on the Hub (deleted by hand?); the next run starts a new rotation`), true);
+    throw new StepFailure(
+      'create',
+      new VerificationError(
+        `the token stored as version ${rotation.rotationId} is no longer on the Hub (deleted by hand?); the next run starts a new rotation`,
+      ),
+      true,
+    );
   }
-  const minted = await mint(c, spec, account, tokens, label, rotation, current).catch((e: unknown) => { throw e instanceof StepFailure ? e : new StepFailure('create', e); });
+  const minted = await mint(c, spec, account, tokens, label, rotation, current).catch((e: unknown) => {
+    throw e instanceof StepFailure ? e : new StepFailure('create', e);
+  });
   const checked = await verifiedFirst(minted.value, () => c.hub.deleteToken(account.id, minted.id));
   try {
     await store(c, rotation.rotationId, minted.value);
@@ -100,7 +140,15 @@ export async function createAndStore(c: StepContext, rotation: RotationInProgres
   return { version: newVersion(c, rotation.rotationId, minted.id, minted.value, label, checked), value: minted.value };
 }
 
-async function mint(c: StepContext, spec: ServiceAccountCredential, account: ServiceAccountRef, tokens: Awaited<ReturnType<HubTokens['listTokens']>>, label: string, rotation: RotationInProgress, current: CredentialVersion | undefined) {
+async function mint(
+  c: StepContext,
+  spec: ServiceAccountCredential,
+  account: ServiceAccountRef,
+  tokens: Awaited<ReturnType<HubTokens['listTokens']>>,
+  label: string,
+  rotation: RotationInProgress,
+  current: CredentialVersion | undefined,
+) {
   if (spec.strategy === 'in-place' && current?.tokenId) {
     // After a lost rotate answer the old id is gone and the token that replaced it has its name.
     const target = tokens.find((t) => t.id === current.tokenId) ?? tokens.find((t) => t.displayName === label);
@@ -113,7 +161,9 @@ async function mint(c: StepContext, spec: ServiceAccountCredential, account: Ser
 }
 
 async function store(c: StepContext, versionId: string, value: string): Promise<void> {
-  await c.secrets.putPending(c.spec.secret, versionId, value).catch((e: unknown) => { throw new StepFailure('store', e); });
+  await c.secrets.putPending(c.spec.secret, versionId, value).catch((e: unknown) => {
+    throw new StepFailure('store', e);
+  });
 }
 
 /**
@@ -131,17 +181,26 @@ export async function verify(c: StepContext, value: string): Promise<void> {
     throw new VerificationError(`the exchanged token answers as ${who.email}, not ${spec.subject}: check the credential's subject`);
   }
   if (spec.kind === 'token-exchange' && who.roleInOrg === 'no_access') {
-    throw new VerificationError(`${spec.subject} (${who.user}) has no access to ${c.organization} (role no_access; offboarded?): consumers of this credential stay on the last token, which reaches nothing either — remove the credential or restore the person's access`);
+    throw new VerificationError(
+      `${spec.subject} (${who.user}) has no access to ${c.organization} (role no_access; offboarded?): consumers of this credential stay on the last token, which reaches nothing either — remove the credential or restore the person's access`,
+    );
   }
   if (!who.reachesOrg || who.roleInOrg === 'no_access') {
-    const elsewhere = who.otherOrgs.length > 0 ? ` (it reaches ${who.otherOrgs.join(', ')}${spec.kind === 'token-exchange' ? ': the OAuth app is bound to another organization — check tokenExchange.clientId' : ''})` : '';
-    throw new VerificationError(`the new token has no access to organization ${c.organization}${who.roleInOrg === 'no_access' ? ' (role no_access)' : ''}${elsewhere}`);
+    const elsewhere =
+      who.otherOrgs.length > 0
+        ? ` (it reaches ${who.otherOrgs.join(', ')}${spec.kind === 'token-exchange' ? ': the OAuth app is bound to another organization — check tokenExchange.clientId' : ''})`
+        : '';
+    throw new VerificationError(
+      `the new token has no access to organization ${c.organization}${who.roleInOrg === 'no_access' ? ' (role no_access)' : ''}${elsewhere}`,
+    );
   }
   const restricted = restrictionProblem(who.restrictions);
   if (restricted) throw new VerificationError(`the new token is restricted in ${c.organization}: ${restricted}`);
   const missing = spec.kind === 'service-account' ? missingPermissions(who, spec.permissions) : [];
   if (missing.length > 0) {
-    throw new VerificationError(`the new token lacks ${missing.join(', ')} in ${c.organization} (whoami-v2 lists ${who.orgPermissions.join(', ') || 'no org permissions'}); check the credential's permissions and the organization's token policy`);
+    throw new VerificationError(
+      `the new token lacks ${missing.join(', ')} in ${c.organization} (whoami-v2 lists ${who.orgPermissions.join(', ') || 'no org permissions'}); check the credential's permissions and the organization's token policy`,
+    );
   }
 }
 
@@ -149,7 +208,12 @@ export async function verify(c: StepContext, value: string): Promise<void> {
  * Step 3: AWSCURRENT moves to the new version (the old one stays readable as AWSPREVIOUS). The old
  * token stays valid for the grace period (overlap); an in-place one died when it was rotated.
  */
-export async function promote(c: StepContext, state: CredentialState, version: CredentialVersion, versions: readonly CredentialVersion[]): Promise<CredentialVersion[]> {
+export async function promote(
+  c: StepContext,
+  state: CredentialState,
+  version: CredentialVersion,
+  versions: readonly CredentialVersion[],
+): Promise<CredentialVersion[]> {
   await c.secrets.promote(c.spec.secret, version.versionId);
   const at = c.now();
   const changed: CredentialVersion[] = [{ ...version, stage: 'current', promotedAt: at.toISOString() }];
@@ -157,9 +221,11 @@ export async function promote(c: StepContext, state: CredentialState, version: C
   if (old) {
     const inPlace = c.spec.kind === 'service-account' && c.spec.strategy === 'in-place';
     const grace = c.spec.kind === 'service-account' ? c.spec.gracePeriodMs : 0;
-    changed.push(inPlace
-      ? { ...old, stage: 'deleted', deletedAt: at.toISOString() }
-      : { ...old, stage: 'previous', ...(old.tokenId ? { deleteAfter: new Date(at.getTime() + grace).toISOString() } : {}) });
+    changed.push(
+      inPlace
+        ? { ...old, stage: 'deleted', deletedAt: at.toISOString() }
+        : { ...old, stage: 'previous', ...(old.tokenId ? { deleteAfter: new Date(at.getTime() + grace).toISOString() } : {}) },
+    );
   }
   return changed;
 }

@@ -15,8 +15,7 @@ import { ConfigError } from './errors.js';
  */
 
 export type OktaAuth =
-  | { mode: 'SSWS'; token: string }
-  | { mode: 'PrivateKey'; clientId: string; privateKey: string; keyId: string | undefined };
+  { mode: 'SSWS'; token: string } | { mode: 'PrivateKey'; clientId: string; privateKey: string; keyId: string | undefined };
 
 export interface Secrets {
   okta: OktaAuth;
@@ -58,7 +57,9 @@ export function readSecrets(env: Readonly<Record<string, string | undefined>>, f
   if (!hfToken) problems.push('HF_TOKEN is not set in the environment (an org admin token for the Hub)');
   const hfScimToken = value('HF_SCIM_TOKEN');
   if (file.huggingface.membership !== 'roles' && !hfScimToken) {
-    problems.push(`HF_SCIM_TOKEN is not set, but huggingface.membership is ${file.huggingface.membership} (create one in the organization's SSO settings)`);
+    problems.push(
+      `HF_SCIM_TOKEN is not set, but huggingface.membership is ${file.huggingface.membership} (create one in the organization's SSO settings)`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { okta: okta!, hfToken: hfToken!, hfScimToken };
@@ -77,7 +78,9 @@ export function readRotationSecrets(env: Readonly<Record<string, string | undefi
   const oauthClientSecret = env.HF_OAUTH_CLIENT_SECRET?.trim() || undefined;
   const exchange = config.credentials.filter((c) => c.kind === 'token-exchange').map((c) => c.name);
   if (exchange.length > 0 && !oauthClientSecret) {
-    problems.push(`HF_OAUTH_CLIENT_SECRET is not set, but credential(s) ${exchange.join(', ')} use token exchange (the secret of the OAuth app tokenExchange.clientId)`);
+    problems.push(
+      `HF_OAUTH_CLIENT_SECRET is not set, but credential(s) ${exchange.join(', ')} use token exchange (the secret of the OAuth app tokenExchange.clientId)`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { hfToken: hfToken!, oauthClientSecret };
@@ -90,7 +93,9 @@ export function readStateLocation(env: Readonly<Record<string, string | undefine
   if (!table && !endpoint) return undefined;
   // The AWS SDK would say only "Region is missing" on the first call.
   if (!endpoint && !env.AWS_REGION?.trim() && !env.AWS_DEFAULT_REGION?.trim()) {
-    throw new ConfigError([`STATE_TABLE=${table} names a DynamoDB table in AWS, but no region is set: set AWS_REGION (e.g. eu-west-1), or DYNAMODB_ENDPOINT for a local DynamoDB`]);
+    throw new ConfigError([
+      `STATE_TABLE=${table} names a DynamoDB table in AWS, but no region is set: set AWS_REGION (e.g. eu-west-1), or DYNAMODB_ENDPOINT for a local DynamoDB`,
+    ]);
   }
   return { table: table || 'hf-iam-sync', endpoint };
 }
@@ -112,11 +117,24 @@ function toPolicy(file: ConfigFile): Policy {
 
 function toCredential(c: ConfigFile['credentials'][number]): CredentialSpec {
   if (c.kind === 'token-exchange') {
-    return { kind: 'token-exchange', name: c.name, secret: c.secret, subject: c.subject, scope: c.scope, refreshBeforeMs: parseDuration(c.refreshBefore)! };
+    return {
+      kind: 'token-exchange',
+      name: c.name,
+      secret: c.secret,
+      subject: c.subject,
+      scope: c.scope,
+      refreshBeforeMs: parseDuration(c.refreshBefore)!,
+    };
   }
   return {
-    kind: 'service-account', name: c.name, secret: c.secret, serviceAccount: c.serviceAccount, permissions: c.permissions, strategy: c.strategy,
-    gracePeriodMs: c.strategy === 'in-place' ? 0 : parseDuration(c.gracePeriod)!, rotateEveryMs: parseDuration(c.rotateEvery)!,
+    kind: 'service-account',
+    name: c.name,
+    secret: c.secret,
+    serviceAccount: c.serviceAccount,
+    permissions: c.permissions,
+    strategy: c.strategy,
+    gracePeriodMs: c.strategy === 'in-place' ? 0 : parseDuration(c.gracePeriod)!,
+    rotateEveryMs: parseDuration(c.rotateEvery)!,
   };
 }
 
@@ -124,7 +142,12 @@ function toCiAccess(file: ConfigFile): CiAccess {
   const ci = file.ciAccess;
   if (!ci) return { issuers: [], policies: [] };
   return {
-    issuers: ci.issuers.map((i) => ({ name: i.name, url: i.url, audience: i.audience ?? file.organization, maxTokenAgeMs: parseDuration(i.maxTokenAge)! })),
+    issuers: ci.issuers.map((i) => ({
+      name: i.name,
+      url: i.url,
+      audience: i.audience ?? file.organization,
+      maxTokenAgeMs: parseDuration(i.maxTokenAge)!,
+    })),
     policies: ci.policies.map((p) => ({ ...p, ttlMs: parseDuration(p.ttl)! })),
   };
 }
@@ -132,8 +155,15 @@ function toCiAccess(file: ConfigFile): CiAccess {
 /** The Config of a file the schema accepted (`sourceSha256`: of the text it was read from). */
 export function configFrom(file: ConfigFile, sourceSha256: string): Config {
   const rules: Rule[] = file.rules.map((r) => ({ ...r, source: 'config' as const }));
-  return Object.freeze({ file, sourceSha256, policy: toPolicy(file), rules, naming: file.naming ?? null, credentials: file.credentials.map(toCredential),
-    ciAccess: toCiAccess(file) });
+  return Object.freeze({
+    file,
+    sourceSha256,
+    policy: toPolicy(file),
+    rules,
+    naming: file.naming ?? null,
+    credentials: file.credentials.map(toCredential),
+    ciAccess: toCiAccess(file),
+  });
 }
 
 /** The compiled configuration's format; a file of another format or version is refused, never guessed at. */
@@ -155,9 +185,19 @@ export function readCompiledConfig(text: string, origin: string): Config {
   } catch {
     compiled = {};
   }
-  if (compiled?.format !== COMPILED_CONFIG_FORMAT || typeof compiled.source?.sha256 !== 'string' || !compiled.file || typeof compiled.file !== 'object') {
-    const what = /\.ya?ml$/i.test(origin) || !text.trimStart().startsWith('{') ? 'is a configuration source, not the compiled configuration' : `is not a compiled configuration of this version (expected format ${COMPILED_CONFIG_FORMAT})`;
-    throw new ConfigError([`${origin} ${what}: the Lambda functions read the JSON that \`npm run package\` (osls package) compiles from the configFile parameter — package and deploy again, or compile it yourself: \`hf-iam-sync compile --config FILE --out FILE.json\``]);
+  if (
+    compiled?.format !== COMPILED_CONFIG_FORMAT ||
+    typeof compiled.source?.sha256 !== 'string' ||
+    !compiled.file ||
+    typeof compiled.file !== 'object'
+  ) {
+    const what =
+      /\.ya?ml$/i.test(origin) || !text.trimStart().startsWith('{')
+        ? 'is a configuration source, not the compiled configuration'
+        : `is not a compiled configuration of this version (expected format ${COMPILED_CONFIG_FORMAT})`;
+    throw new ConfigError([
+      `${origin} ${what}: the Lambda functions read the JSON that \`npm run package\` (osls package) compiles from the configFile parameter — package and deploy again, or compile it yourself: \`hf-iam-sync compile --config FILE --out FILE.json\``,
+    ]);
   }
   return configFrom(compiled.file, compiled.source.sha256);
 }
@@ -168,7 +208,9 @@ export async function loadCompiledConfig(path: string): Promise<Config> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`cannot read the compiled configuration ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`], { cause: error });
+    throw new ConfigError([`cannot read the compiled configuration ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`], {
+      cause: error,
+    });
   }
   return readCompiledConfig(text, path);
 }

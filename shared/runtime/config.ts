@@ -26,10 +26,17 @@ function checkConfig(text: string, origin: string): ConfigFile {
   const raw: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(raw);
   const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => {
-      const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
-      return `${origin}: ${where}: ${issue.message}`;
-    })),
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => {
+          const where = issue.path.length
+            ? issue.path
+                .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+                .join('')
+                .replace(/^\./, '')
+            : '(top level)';
+          return `${origin}: ${where}: ${issue.message}`;
+        })),
     ...crossChecks(raw).map((p) => `${origin}: ${p.path}: ${p.message}`),
   ];
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
@@ -50,7 +57,11 @@ export function parseConfig(text: string, origin: string): Config {
  * and in messages.
  */
 export function compileConfig(text: string, origin: string): string {
-  const compiled: CompiledConfig = { format: COMPILED_CONFIG_FORMAT, source: { path: origin, sha256: configSha256(text) }, file: checkConfig(text, origin) };
+  const compiled: CompiledConfig = {
+    format: COMPILED_CONFIG_FORMAT,
+    source: { path: origin, sha256: configSha256(text) },
+    file: checkConfig(text, origin),
+  };
   return `${JSON.stringify(compiled, null, 2)}\n`;
 }
 
@@ -60,7 +71,9 @@ export async function loadConfig(path: string): Promise<Config> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`], { cause: error });
+    throw new ConfigError([`cannot read configuration file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`], {
+      cause: error,
+    });
   }
   return parseConfig(text, path);
 }

@@ -25,7 +25,8 @@ export class ConfigError extends AppError {
 }
 
 /** Which outside system an `UpstreamError` came from. */
-export type Upstream = 'okta' | 'huggingface' | 'dynamodb' | 'secrets' | 'eventbridge' | 's3' | 'stepfunctions' | 'oidc' | 'cloudwatch-logs' | 'datadog';
+export type Upstream =
+  'okta' | 'huggingface' | 'dynamodb' | 'secrets' | 'eventbridge' | 's3' | 'stepfunctions' | 'oidc' | 'cloudwatch-logs' | 'datadog';
 
 /**
  * A call to Okta, the Hub, DynamoDB or Secrets Manager failed after our retries.
@@ -82,7 +83,10 @@ export class LeaseHeldError extends ConflictError {
   readonly expiresAt: string;
   /** `what` names the lease, e.g. `reconcile lease for "acme"`. */
   constructor(what: string, holder: string, expiresAt: string, options?: ErrorOptions) {
-    super(`Another run (${holder}) holds the ${what} until ${expiresAt}; try again after it finishes (if that run is gone: hf-iam-sync unlock --run ${holder} --reason "…").`, options);
+    super(
+      `Another run (${holder}) holds the ${what} until ${expiresAt}; try again after it finishes (if that run is gone: hf-iam-sync unlock --run ${holder} --reason "…").`,
+      options,
+    );
     this.name = 'LeaseHeldError';
     this.holder = holder;
     this.expiresAt = expiresAt;
@@ -94,8 +98,14 @@ export class LeaseHeldError extends ConflictError {
  * older decision must not be written over it.
  */
 export class SupersededError extends ConflictError {
-  constructor(readonly user: string, readonly by: string, decidedAtMs: number) {
-    super(`${user} was decided by run ${by} from a read made at ${new Date(decidedAtMs).toISOString()}, later than this run's; this run's older decision was not written (the next run decides again)`);
+  constructor(
+    readonly user: string,
+    readonly by: string,
+    decidedAtMs: number,
+  ) {
+    super(
+      `${user} was decided by run ${by} from a read made at ${new Date(decidedAtMs).toISOString()}, later than this run's; this run's older decision was not written (the next run decides again)`,
+    );
     this.name = 'SupersededError';
   }
 }
@@ -164,7 +174,10 @@ export class VerificationError extends AppError {
  * `description` tells the CI author what to fix; it never quotes the token.
  */
 export class IdTokenRejectedError extends AppError {
-  constructor(readonly description: string, options?: ErrorOptions) {
+  constructor(
+    readonly description: string,
+    options?: ErrorOptions,
+  ) {
     super(`ID token refused: ${description}`, options);
     this.name = 'IdTokenRejectedError';
   }
@@ -194,7 +207,11 @@ export type RotationStepName = 'create' | 'store' | 'verify' | 'promote' | 'dele
  * this rotation cannot finish (its token is gone from the Hub), so the next run starts a new one.
  */
 export class StepFailure extends AppError {
-  constructor(readonly step: RotationStepName, cause: unknown, readonly restart = false) {
+  constructor(
+    readonly step: RotationStepName,
+    cause: unknown,
+    readonly restart = false,
+  ) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });
     this.name = 'StepFailure';
   }

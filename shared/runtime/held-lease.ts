@@ -39,7 +39,11 @@ export class HeldLease {
   #timer: NodeJS.Timeout | undefined;
   #released = false;
 
-  private constructor(readonly what: string, readonly ops: LeaseOps, readonly timing: Required<LeaseTiming>) {}
+  private constructor(
+    readonly what: string,
+    readonly ops: LeaseOps,
+    readonly timing: Required<LeaseTiming>,
+  ) {}
 
   static async take(what: string, ops: LeaseOps, timing: LeaseTiming): Promise<HeldLease> {
     return HeldLease.#start(what, ops, timing, (ttl) => ops.acquire(ttl));
@@ -56,12 +60,15 @@ export class HeldLease {
   static async #start(what: string, ops: LeaseOps, timing: LeaseTiming, first: (ttlMs: number) => Promise<void>): Promise<HeldLease> {
     const lease = new HeldLease(what, ops, { heartbeatMs: DEFAULT_HEARTBEAT_MS, marginMs: DEFAULT_MARGIN_MS, ...timing });
     await first(lease.ttl());
-    lease.#timer = setInterval(() => {
-      if (lease.#lost) return;
-      ops.renew(lease.ttl()).catch((error: unknown) => {
-        lease.#lost = error;
-      });
-    }, Math.max(100, Math.floor(lease.timing.heartbeatMs / 3)));
+    lease.#timer = setInterval(
+      () => {
+        if (lease.#lost) return;
+        ops.renew(lease.ttl()).catch((error: unknown) => {
+          lease.#lost = error;
+        });
+      },
+      Math.max(100, Math.floor(lease.timing.heartbeatMs / 3)),
+    );
     lease.#timer.unref();
     return lease;
   }

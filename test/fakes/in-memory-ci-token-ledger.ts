@@ -32,7 +32,10 @@ export class InMemoryCiTokenLedger implements CiTokenLedger {
   }
 
   async listLive(): Promise<CiTokenRecord[]> {
-    return [...this.tokens.values()].filter((t) => t.status === 'live').sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)).map((t) => structuredClone(t));
+    return [...this.tokens.values()]
+      .filter((t) => t.status === 'live')
+      .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))
+      .map((t) => structuredClone(t));
   }
 
   async getToken(tokenId: string): Promise<CiTokenRecord | null> {

@@ -24,7 +24,10 @@ export class InMemoryForwarderCursors implements ForwarderCursors {
 
   async backlog(organization: string, destination: string, limit: number): Promise<AuditRecord[]> {
     const queue = this.backlogs.get(`${organization}#${destination}`) ?? new Map<string, AuditRecord>();
-    return [...queue.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit).map(([, r]) => structuredClone(r));
+    return [...queue.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([, r]) => structuredClone(r));
   }
 
   async removeFromBacklog(organization: string, destination: string, records: readonly AuditRecord[]): Promise<void> {

@@ -4,7 +4,10 @@ import { serveFunctionUrl } from '../../sandbox/function-url.js';
 import { OidcIssuerStandIn } from '../../sandbox/oidc/oidc-issuer-stand-in.js';
 import { startLambdaEnv, type LambdaEnv } from './lambda-env.js';
 
-type UrlHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
+type UrlHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
 
 export interface CiEnv extends LambdaEnv {
   github: OidcIssuerStandIn;
@@ -30,7 +33,11 @@ export async function startCiEnv(config: (githubUrl: string, gitlabUrl: string) 
     return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
   };
   return {
-    ...env, github, gitlab, brokerUrl: served.url, exchange,
+    ...env,
+    github,
+    gitlab,
+    brokerUrl: served.url,
+    exchange,
     sweeper: () => env.load('ci-token-sweeper'),
     stop: async () => {
       await served.stop();
@@ -43,8 +50,12 @@ export async function startCiEnv(config: (githubUrl: string, gitlabUrl: string) 
 /** The body `huggingface_hub.exchange_oidc_token(subject_token=…, resource=…)` sends: requests' `json=`, i.e. Python's json.dumps. */
 export function huggingfaceHubBody(subjectToken: string, resource?: string): string {
   const fields: Record<string, string> = {
-    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', subject_token: subjectToken,
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+    subject_token: subjectToken,
     ...(resource === undefined ? {} : { resource }),
   };
-  return `{${Object.entries(fields).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+  return `{${Object.entries(fields)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join(', ')}}`;
 }

@@ -23,7 +23,9 @@ export async function startHarness(options: { seed?: boolean; configure?: (text:
   const composition = await composeForSandbox(config, sandbox.dynamoEndpoint, { hfScimToken: 'scim-token', retryBaseMs: 5 });
   sandbox.hub.addToken('scim-token', { user: 'scim', admin: false, kind: 'scim' });
   return {
-    sandbox, config, composition,
+    sandbox,
+    config,
+    composition,
     stop: async () => {
       await composition.close();
       await sandbox.stop();
@@ -32,13 +34,25 @@ export async function startHarness(options: { seed?: boolean; configure?: (text:
 }
 
 /** A harness whose ports also publish to an EventBridge stand-in (`bus`); `h.stop()` stops both. */
-export async function startEventHarness(options: Parameters<typeof startHarness>[0] = {}): Promise<{ h: Harness; bus: EventBridgeStandIn; ports: EventPorts }> {
+export async function startEventHarness(
+  options: Parameters<typeof startHarness>[0] = {},
+): Promise<{ h: Harness; bus: EventBridgeStandIn; ports: EventPorts }> {
   const h = await startHarness(options);
   const bus = new EventBridgeStandIn();
   await bus.start();
-  const client = new EventBridgeClient({ endpoint: bus.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const client = new EventBridgeClient({
+    endpoint: bus.baseUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   return {
-    h: { ...h, stop: async () => { await h.stop(); await bus.stop(); } },
+    h: {
+      ...h,
+      stop: async () => {
+        await h.stop();
+        await bus.stop();
+      },
+    },
     bus,
     ports: { ...h.composition.ports, events: new EventBridgeSink(() => client, 'hf-iam-sync-test') },
   };

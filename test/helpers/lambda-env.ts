@@ -18,8 +18,13 @@ import { compileConfig } from '../../shared/runtime/config.js';
 
 export const HOOK_SECRET = 'sandbox-hook-secret-value';
 /** An Okta System Log event as Okta's EventBridge log stream delivers it (a fresh envelope id each time). */
-export const asEventBridge = (detail: unknown) => ({ ...fixture, id: crypto.randomUUID(), detail }) as unknown as EventBridgeEvent<'SystemLog', unknown>;
-export const lambdaContext = { functionName: 'hf-iam-sync-test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+export const asEventBridge = (detail: unknown) =>
+  ({ ...fixture, id: crypto.randomUUID(), detail }) as unknown as EventBridgeEvent<'SystemLog', unknown>;
+export const lambdaContext = {
+  functionName: 'hf-iam-sync-test',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 
 const HANDLERS = {
   reconcile: () => import('../../functions/reconcile/handler.js'),
@@ -50,7 +55,14 @@ export interface LambdaEnv {
  * `configExtra` is appended to the sandbox's config file (credentials, tokenExchange), `configure`
  * rewrites it; `extraSecrets` become `<NAME>_SECRET_ARN`s.
  */
-export async function startLambdaEnv(options: { configExtra?: string; configure?: (text: string) => string; extraSecrets?: Record<string, string>; dynamo?: { endpoint: string } } = {}): Promise<LambdaEnv> {
+export async function startLambdaEnv(
+  options: {
+    configExtra?: string;
+    configure?: (text: string) => string;
+    extraSecrets?: Record<string, string>;
+    dynamo?: { endpoint: string };
+  } = {},
+): Promise<LambdaEnv> {
   const saved = { ...process.env };
   const sandbox = await startSandbox(options.dynamo ? { dynamo: options.dynamo } : {});
   const secrets = new SecretsManagerStandIn();
@@ -65,15 +77,23 @@ export async function startLambdaEnv(options: { configExtra?: string; configure?
   await writeFile(join(dir, 'config.yaml'), configText);
   await writeFile(join(dir, 'config.json'), compileConfig(configText, 'config.yaml'));
   Object.assign(process.env, {
-    HF_IAM_SYNC_CONFIG: join(dir, 'config.json'), STATE_TABLE: 'hf-iam-sync', DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
+    HF_IAM_SYNC_CONFIG: join(dir, 'config.json'),
+    STATE_TABLE: 'hf-iam-sync',
+    DYNAMODB_ENDPOINT: sandbox.dynamoEndpoint,
     OKTA_API_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/okta', SANDBOX_OKTA_TOKEN).arn,
     HF_TOKEN_SECRET_ARN: secrets.put('hf-iam-sync/hf', SANDBOX_HF_TOKEN).arn,
     OKTA_HOOK_SECRET_SECRET_ARN: secrets.put('hf-iam-sync/hook', HOOK_SECRET).arn,
-    OKTA_EVENTS_QUEUE_URL: queueUrl, SQS_ENDPOINT: sqs.baseUrl,
-    SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, EVENT_BUS_NAME: 'hf-iam-sync-test', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+    OKTA_EVENTS_QUEUE_URL: queueUrl,
+    SQS_ENDPOINT: sqs.baseUrl,
+    SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
+    EVENT_BUS_NAME: 'hf-iam-sync-test',
+    EVENTBRIDGE_ENDPOINT: bus.baseUrl,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
   });
-  for (const [name, value] of Object.entries(options.extraSecrets ?? {})) process.env[`${name}_SECRET_ARN`] = secrets.put(`hf-iam-sync/${name.toLowerCase()}`, value).arn;
+  for (const [name, value] of Object.entries(options.extraSecrets ?? {}))
+    process.env[`${name}_SECRET_ARN`] = secrets.put(`hf-iam-sync/${name.toLowerCase()}`, value).arn;
   delete process.env.OKTA_API_TOKEN;
   delete process.env.HF_TOKEN;
   let logs = '';
@@ -84,7 +104,11 @@ export async function startLambdaEnv(options: { configExtra?: string; configure?
     });
   }
   return {
-    sandbox, secrets, bus, sqs, queueUrl,
+    sandbox,
+    secrets,
+    bus,
+    sqs,
+    queueUrl,
     logs: () => logs,
     load: async <T>(name: keyof typeof HANDLERS) => {
       vi.resetModules();

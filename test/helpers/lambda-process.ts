@@ -8,6 +8,10 @@ const name = process.argv[2]!;
 const { handler } = await import(`../../functions/${name}/handler.js`);
 const started = Date.now();
 const remaining = Number(process.env.REMAINING_MS ?? 60_000);
-const context = { functionName: name, awsRequestId: `process-${process.pid}`, getRemainingTimeInMillis: () => remaining - (Date.now() - started) } as unknown as Context;
+const context = {
+  functionName: name,
+  awsRequestId: `process-${process.pid}`,
+  getRemainingTimeInMillis: () => remaining - (Date.now() - started),
+} as unknown as Context;
 const answer = await (handler as (event: unknown, context: Context) => Promise<unknown>)(JSON.parse(process.argv[3]!), context);
 process.stdout.write(`\n${JSON.stringify(answer ?? null)}\n`);

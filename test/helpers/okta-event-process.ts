@@ -6,5 +6,9 @@ import type { Context } from 'aws-lambda';
 const { handler } = await import('../../functions/okta-event/handler.js');
 const started = Date.now();
 const remaining = Number(process.env.REMAINING_MS ?? 60_000);
-const context = { functionName: 'okta-event', awsRequestId: 'killed-1', getRemainingTimeInMillis: () => remaining - (Date.now() - started) } as unknown as Context;
+const context = {
+  functionName: 'okta-event',
+  awsRequestId: 'killed-1',
+  getRemainingTimeInMillis: () => remaining - (Date.now() - started),
+} as unknown as Context;
 await (handler as unknown as (event: unknown, context: Context) => Promise<unknown>)(JSON.parse(process.argv[2]!), context);

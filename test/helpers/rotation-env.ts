@@ -54,22 +54,33 @@ export async function startRotationEnv(credentials = credentialsYaml(), options:
   const text = `${sandbox.configText}${options.tokenExchange ?? 'tokenExchange:\n  clientId: a1b2c3d4-e5f6-7890-abcd-ef1234567890\n  audience: acme\n'}${credentials}`;
   const config = parseConfig(text, 'rotation-test.yaml');
   const env = {
-    SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, EVENT_BUS_NAME: 'hf-iam-sync-test', EVENTBRIDGE_ENDPOINT: bus.baseUrl,
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+    SECRETS_MANAGER_ENDPOINT: secrets.baseUrl,
+    EVENT_BUS_NAME: 'hf-iam-sync-test',
+    EVENTBRIDGE_ENDPOINT: bus.baseUrl,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
   };
   const composed = await composeRotation(config, { hfToken: SANDBOX_HF_TOKEN, oauthClientSecret: OAUTH_SECRET }, env, {
-    state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint } }, retryBaseMs: 1,
+    state: { kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint } },
+    retryBaseMs: 1,
   });
   let offset = 0;
   const ports: RotationPorts = { ...composed.ports, clock: () => new Date(Date.now() + offset) };
   let run = 0;
   return {
-    sandbox, secrets, bus, app, config, ports,
+    sandbox,
+    secrets,
+    bus,
+    app,
+    config,
+    ports,
     serviceAccount,
     advance: (ms) => {
       offset += ms;
     },
-    rotate: (o = {}) => rotateTokens(ports, config.credentials, 'acme', { credential: o.credential, dryRun: o.dryRun ?? false, runId: `test-run-${++run}` }),
+    rotate: (o = {}) =>
+      rotateTokens(ports, config.credentials, 'acme', { credential: o.credential, dryRun: o.dryRun ?? false, runId: `test-run-${++run}` }),
     consumerCheck: (secret) => {
       const value = secrets.valueAt(secret);
       return { value, accepted: value !== undefined && sandbox.hub.accepts(value) };

@@ -5,9 +5,13 @@ import { parseDocument } from 'yaml';
 /** serverless.yml as data; CloudFormation's short tags (!Ref, !GetAtt, …) are kept as their plain values. */
 async function readServerlessYml(): Promise<Record<string, any>> {
   const doc = parseDocument(await readFile(resolve('serverless.yml'), 'utf8'), {
-    customTags: ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals', 'Join', 'Select', 'Split'].flatMap((name) => (['scalar', 'seq'] as const).map((kind) => ({
-      tag: `!${name}`, collection: kind === 'seq' ? 'seq' as const : undefined, resolve: (value: unknown) => value,
-    }))),
+    customTags: ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals', 'Join', 'Select', 'Split'].flatMap((name) =>
+      (['scalar', 'seq'] as const).map((kind) => ({
+        tag: `!${name}`,
+        collection: kind === 'seq' ? ('seq' as const) : undefined,
+        resolve: (value: unknown) => value,
+      })),
+    ),
   });
   return doc.toJS() as Record<string, any>;
 }

@@ -25,7 +25,10 @@ function chromium(): string | null {
 
 async function page(): Promise<{ file: string; html: string }> {
   const file = join(ctx.dir, 'review.html');
-  const made = await runCli(['access-review', '--config', ctx.config, '--format', 'html', '--out', file], { env: ctx.sandbox.env, cwd: ctx.dir });
+  const made = await runCli(['access-review', '--config', ctx.config, '--format', 'html', '--out', file], {
+    env: ctx.sandbox.env,
+    cwd: ctx.dir,
+  });
   expect(made.code).toBe(0);
   return { file, html: await readFile(file, 'utf8') };
 }
@@ -47,27 +50,30 @@ describe('the access review page, parsed', () => {
 });
 
 const browser = chromium();
-describe.skipIf(browser === null)(`the access review page, rendered${browser === null ? ' (skipped: no Chromium on this machine — apt-get install chromium, or set CHROMIUM_PATH)' : ''}`, () => {
-  it('shows the summary, filters the table, makes no network request, and prints to a screenshot', async () => {
-    const { launch } = await import('puppeteer-core');
-    const { file } = await page();
-    const chrome = await launch({ executablePath: browser!, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    try {
-      const tab = await chrome.newPage();
-      const requests: string[] = [];
-      tab.on('request', (r) => requests.push(r.url()));
-      await tab.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      expect(await tab.$eval('#summary', (el) => (el as unknown as { offsetHeight: number }).offsetHeight > 0)).toBe(true);
-      await tab.type('#q', 'consultant');
-      expect(await tab.$eval('#shown', (el) => el.textContent)).toBe('1 shown');
-      await tab.select('#flag', 'unmanaged (no Okta user claims this member)');
-      expect(await tab.$$eval('#members tbody tr:not(.hidden)', (rows) => rows.length)).toBe(1);
-      const shot = join(ctx.dir, 'review.png');
-      await tab.screenshot({ path: shot, fullPage: true });
-      expect((await stat(shot)).size).toBeGreaterThan(1000);
-      expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
-    } finally {
-      await chrome.close();
-    }
-  }, 60_000);
-});
+describe.skipIf(browser === null)(
+  `the access review page, rendered${browser === null ? ' (skipped: no Chromium on this machine — apt-get install chromium, or set CHROMIUM_PATH)' : ''}`,
+  () => {
+    it('shows the summary, filters the table, makes no network request, and prints to a screenshot', async () => {
+      const { launch } = await import('puppeteer-core');
+      const { file } = await page();
+      const chrome = await launch({ executablePath: browser!, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+      try {
+        const tab = await chrome.newPage();
+        const requests: string[] = [];
+        tab.on('request', (r) => requests.push(r.url()));
+        await tab.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+        expect(await tab.$eval('#summary', (el) => (el as unknown as { offsetHeight: number }).offsetHeight > 0)).toBe(true);
+        await tab.type('#q', 'consultant');
+        expect(await tab.$eval('#shown', (el) => el.textContent)).toBe('1 shown');
+        await tab.select('#flag', 'unmanaged (no Okta user claims this member)');
+        expect(await tab.$$eval('#members tbody tr:not(.hidden)', (rows) => rows.length)).toBe(1);
+        const shot = join(ctx.dir, 'review.png');
+        await tab.screenshot({ path: shot, fullPage: true });
+        expect((await stat(shot)).size).toBeGreaterThan(1000);
+        expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
+      } finally {
+        await chrome.close();
+      }
+    }, 60_000);
+  },
+);

@@ -26,7 +26,15 @@ import { readStackFilterPatterns } from '../helpers/stack.js';
 const unavailable = dynamoDbLocalUnavailable();
 const GROUP = '/hf-iam-sync/test/audit';
 const DD_KEY = 'dd-key-not-a-secret-0123456789';
-const SCHEDULED = { version: '0', id: 'tick', 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), resources: [], detail: {} };
+const SCHEDULED = {
+  version: '0',
+  id: 'tick',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  time: new Date().toISOString(),
+  resources: [],
+  detail: {},
+};
 
 let dynamo: { endpoint: string; stop: () => Promise<void> };
 let bundleDir: string;
@@ -78,8 +86,15 @@ beforeEach(async () => {
   const intake = new DatadogIntakeStandIn(DD_KEY);
   await intake.start();
   const env = await bundledFunctionEnv(bundleDir, sandbox.configText, {
-    DYNAMODB_ENDPOINT: dynamo.endpoint, STATE_TABLE: 'hf-iam-sync', HF_TOKEN: sandbox.env.HF_TOKEN!, AUDIT_LOG_GROUP: GROUP, CLOUDWATCH_LOGS_ENDPOINT: logs.baseUrl,
-    DATADOG_API_KEY: DD_KEY, DATADOG_SITE: intake.baseUrl, DATADOG_TAGS: 'env:test', AUDIT_LOOK_BACK: '1d',
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    STATE_TABLE: 'hf-iam-sync',
+    HF_TOKEN: sandbox.env.HF_TOKEN!,
+    AUDIT_LOG_GROUP: GROUP,
+    CLOUDWATCH_LOGS_ENDPOINT: logs.baseUrl,
+    DATADOG_API_KEY: DD_KEY,
+    DATADOG_SITE: intake.baseUrl,
+    DATADOG_TAGS: 'env:test',
+    AUDIT_LOOK_BACK: '1d',
   });
   w = { sandbox, logs, intake, streamArn, env, containers: [] };
 });
@@ -98,7 +113,10 @@ async function container(): Promise<Container> {
 
 /** Lambda's stream mapping, with the stack's filter, invoking `c`. */
 async function poller(c: Container): Promise<DynamoDbStreamPoller> {
-  return new DynamoDbStreamPoller(dynamo.endpoint, w.streamArn, async (event) => (await c.invoke(event)).result, { filters: await readStackFilterPatterns('audit-forwarder'), batchSize: 100 });
+  return new DynamoDbStreamPoller(dynamo.endpoint, w.streamArn, async (event) => (await c.invoke(event)).result, {
+    filters: await readStackFilterPatterns('audit-forwarder'),
+    batchSize: 100,
+  });
 }
 
 /** Our outcome events are not what this file is about (they have tests of their own). */
@@ -132,21 +150,36 @@ describe.skipIf(unavailable)('audit-forwarder (bundled, DynamoDB Local stream, C
     await c.invoke(SCHEDULED); // nothing new: nothing sent twice
     await stream.stop();
 
-    for (const [name, records] of [['cloudwatch-logs', cwRecords()], ['datadog', ddRecords()]] as const) {
+    for (const [name, records] of [
+      ['cloudwatch-logs', cwRecords()],
+      ['datadog', ddRecords()],
+    ] as const) {
       const hub = records.filter((r) => r.source === 'hub');
       expect(ids(hub).sort(), name).toEqual(hubIds());
       const offboarded = hub.find((r) => r.targetUser === 'linus-t' && r.after?.role === 'no_access')!;
       const own = lastById(records.filter((r) => r.source === 'hf-iam-sync'));
       const cause = [...own.values()].find((r) => r.targetUser === 'linus-t' && r.action === 'remove')!;
-      expect(cause, name).toMatchObject({ outcome: 'applied', ids: { oktaUserId, oktaEventUuid }, oktaEvent: { uuid: oktaEventUuid, published } });
+      expect(cause, name).toMatchObject({
+        outcome: 'applied',
+        ids: { oktaUserId, oktaEventUuid },
+        oktaEvent: { uuid: oktaEventUuid, published },
+      });
       expect(cause.oktaEvent!.delayMs).toBe(Date.parse(cause.time) - Date.parse(published));
       expect(offboarded.correlation, name).toEqual({
-        madeBy: 'hf-iam-sync', runId: cause.ids.runId, changeSeq: cause.ids.changeSeq, trigger: 'event', cause: expect.stringContaining('event:'), oktaUserId, oktaEventUuid,
+        madeBy: 'hf-iam-sync',
+        runId: cause.ids.runId,
+        changeSeq: cause.ids.changeSeq,
+        trigger: 'event',
+        cause: expect.stringContaining('event:'),
+        oktaUserId,
+        oktaEventUuid,
       });
       expect(offboarded.ids).toMatchObject({ runId: cause.ids.runId, oktaEventUuid });
       expect(hub.find((r) => r.targetUser === 'mhamilton')?.correlation, name).toEqual({ madeBy: 'out-of-band', author: 'ada-acme' });
     }
-    expect(w.intake.entries.every((e) => e.ddsource === 'huggingface' && e.service === 'hf-iam-sync' && String(e.ddtags).includes('env:test'))).toBe(true);
+    expect(
+      w.intake.entries.every((e) => e.ddsource === 'huggingface' && e.service === 'hf-iam-sync' && String(e.ddtags).includes('env:test')),
+    ).toBe(true);
     expect(JSON.stringify([w.logs.messages(GROUP), w.intake.entries])).not.toContain(w.sandbox.env.HF_TOKEN);
   });
 
@@ -181,7 +214,10 @@ describe.skipIf(unavailable)('audit-forwarder (bundled, DynamoDB Local stream, C
     const c = await container();
     const stream = await poller(c);
     await stream.pollOnce();
-    const down = (await c.invoke(SCHEDULED)).result as { hub: Array<{ destination: string; error?: string }>; backlogs: Array<{ destination: string; backlogMs: number }> };
+    const down = (await c.invoke(SCHEDULED)).result as {
+      hub: Array<{ destination: string; error?: string }>;
+      backlogs: Array<{ destination: string; backlogMs: number }>;
+    };
     expect(down.hub.find((r) => r.destination === 'datadog')?.error).toMatch(/HTTP (500|429)/);
     // Our records that Datadog refused wait in its backlog, and their age is reported.
     expect(down.backlogs.find((r) => r.destination === 'datadog')?.backlogMs).toBeGreaterThan(0);
@@ -194,7 +230,12 @@ describe.skipIf(unavailable)('audit-forwarder (bundled, DynamoDB Local stream, C
     w.sandbox.hub.changeRoleByHand('ada-acme', 'kthompson', 'write');
     const config = parseConfig(w.sandbox.configText, 'config.yaml');
     const composition = await composeForSandbox(config, dynamo.endpoint);
-    await handleOktaEvents({ ...composition.ports, events: noEvents }, config, [w.sandbox.okta.deactivate(w.sandbox.okta.userByLogin('alan@acme.example').id)], 'eventbridge');
+    await handleOktaEvents(
+      { ...composition.ports, events: noEvents },
+      config,
+      [w.sandbox.okta.deactivate(w.sandbox.okta.userByLogin('alan@acme.example').id)],
+      'eventbridge',
+    );
     await composition.close();
     await stream.pollOnce();
     expect(cwRecords().some((r) => r.targetUser === 'alan-t' && r.source === 'hf-iam-sync')).toBe(true);
@@ -204,15 +245,23 @@ describe.skipIf(unavailable)('audit-forwarder (bundled, DynamoDB Local stream, C
     await stream.stop();
     const dd = ddRecords();
     expect([...new Set(ids(dd.filter((r) => r.source === 'hub')))].sort()).toEqual(hubIds());
-    expect([...new Set(ids(dd.filter((r) => r.source === 'hf-iam-sync')))].sort()).toEqual([...new Set(ids(cwRecords().filter((r) => r.source === 'hf-iam-sync')))].sort());
+    expect([...new Set(ids(dd.filter((r) => r.source === 'hf-iam-sync')))].sort()).toEqual(
+      [...new Set(ids(cwRecords().filter((r) => r.source === 'hf-iam-sync')))].sort(),
+    );
     expect(w.intake.requests.filter((r) => r.status >= 400).map((r) => r.status)).toEqual([500, 429, 500, 429, 500, 429]);
   });
 
-  it('forwards 20,000 Hub events of one export in one scheduled run, in batches within both destinations\' limits, each once', async () => {
-    for (let i = 0; i < 20_000; i += 1) w.sandbox.hub.audit('repo.update_settings', i % 7 === 0 ? 'ada-acme' : 'grace-h', `Updated repo acme/model-${i}`, { repo: `acme/model-${i}` });
-    const result = (await (await container()).invoke(SCHEDULED, 240_000)).result as { hub: Array<{ destination: string; delivered: number; error?: string }> };
+  it("forwards 20,000 Hub events of one export in one scheduled run, in batches within both destinations' limits, each once", async () => {
+    for (let i = 0; i < 20_000; i += 1)
+      w.sandbox.hub.audit('repo.update_settings', i % 7 === 0 ? 'ada-acme' : 'grace-h', `Updated repo acme/model-${i}`, {
+        repo: `acme/model-${i}`,
+      });
+    const result = (await (await container()).invoke(SCHEDULED, 240_000)).result as {
+      hub: Array<{ destination: string; delivered: number; error?: string }>;
+    };
     expect(result.hub).toEqual([
-      expect.objectContaining({ destination: 'cloudwatch-logs', delivered: 20_000 }), expect.objectContaining({ destination: 'datadog', delivered: 20_000 }),
+      expect.objectContaining({ destination: 'cloudwatch-logs', delivered: 20_000 }),
+      expect.objectContaining({ destination: 'datadog', delivered: 20_000 }),
     ]);
     expect(result.hub.every((r) => r.error === undefined)).toBe(true);
     const cw = ids(cwRecords());

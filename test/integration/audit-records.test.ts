@@ -10,7 +10,11 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
  */
 
 const ctx = useCliSandbox();
-const records = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as AuditRecord);
+const records = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as AuditRecord);
 
 describe('audit records (ndjson)', () => {
   it("gives every Hub change once, hf-iam-sync's correlated with its run and cause, a person's out of band, and our own trail beside them", async () => {
@@ -19,7 +23,9 @@ describe('audit records (ndjson)', () => {
     ctx.sandbox.hub.changeRoleByHand('ada-acme', 'mhamilton', 'admin');
     ctx.sandbox.hub.audit('repo.create', 'ada-acme', 'Created repo acme/model-1', { repo: 'acme/model-1' });
     // Act
-    const { code, stdout } = await runCli(['audit', '--config', ctx.config, '--format', 'ndjson', '--source', 'all'], { env: ctx.sandbox.env });
+    const { code, stdout } = await runCli(['audit', '--config', ctx.config, '--format', 'ndjson', '--source', 'all'], {
+      env: ctx.sandbox.env,
+    });
     // Assess
     expect(code).toBe(0);
     const all = records(stdout);
@@ -37,7 +43,9 @@ describe('audit records (ndjson)', () => {
       expect(r.correlation).toMatchObject({ trigger: 'cli', cause: expect.stringContaining('cli:') });
     }
     expect(hub.find((r) => r.targetUser === 'mhamilton' && r.after?.role === 'admin')).toMatchObject({
-      actor: 'ada-acme', correlation: { madeBy: 'out-of-band', author: 'ada-acme' }, hub: expect.objectContaining({ type: 'org.change_role', ip: '127.0.0.1' }),
+      actor: 'ada-acme',
+      correlation: { madeBy: 'out-of-band', author: 'ada-acme' },
+      hub: expect.objectContaining({ type: 'org.change_role', ip: '127.0.0.1' }),
     });
     expect(hub.find((r) => r.action === 'repo.create')?.correlation).toEqual({ madeBy: 'out-of-band', author: 'ada-acme' });
     expect(all.map((r) => r.time)).toEqual([...all.map((r) => r.time)].sort());
@@ -49,7 +57,9 @@ describe('audit records (ndjson)', () => {
     const own = records((await runCli(['audit', '--config', ctx.config, '--format', 'ndjson'], { env: ctx.sandbox.env })).stdout);
     expect(own.every((r) => r.source === 'hf-iam-sync')).toBe(true);
     expect(own.length).toBeGreaterThan(0);
-    expect((await runCli(['audit', '--config', ctx.config, '--source', 'hub'], { env: ctx.sandbox.env })).stderr).toContain('use it with --format ndjson');
+    expect((await runCli(['audit', '--config', ctx.config, '--source', 'hub'], { env: ctx.sandbox.env })).stderr).toContain(
+      'use it with --format ndjson',
+    );
     const { HF_TOKEN: _t, ...noToken } = ctx.sandbox.env;
     const refused = await runCli(['audit', '--config', ctx.config, '--format', 'ndjson', '--source', 'hub'], { env: noToken });
     expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('set HF_TOKEN') });

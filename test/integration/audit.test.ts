@@ -7,12 +7,19 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
 const ctx = useCliSandbox();
 
 beforeEach(async () => {
-  ctx.sandbox.hub.inject({ method: 'PUT', path: /\/members\/kthompson\/role$/, status: 400, body: { error: 'Cannot change "this" member, sorry' }, times: 10 });
+  ctx.sandbox.hub.inject({
+    method: 'PUT',
+    path: /\/members\/kthompson\/role$/,
+    status: 400,
+    body: { error: 'Cannot change "this" member, sorry' },
+    times: 10,
+  });
   await runCli(['apply', '--config', ctx.config, '--yes'], { env: { ...ctx.sandbox.env, HF_IAM_SYNC_ACTOR: 'alice' } });
 });
 
 const audit = async (...args: string[]) => runCli(['audit', '--config', ctx.config, ...args], { env: ctx.sandbox.env });
-const json = async (...args: string[]) => JSON.parse((await audit('--format', 'json', ...args)).stdout) as Array<{ user: string; outcome: string; at: string }>;
+const json = async (...args: string[]) =>
+  JSON.parse((await audit('--format', 'json', ...args)).stdout) as Array<{ user: string; outcome: string; at: string }>;
 
 describe('hf-iam-sync audit', () => {
   it('filters by person, outcome and trigger', async () => {
@@ -38,7 +45,9 @@ describe('hf-iam-sync audit', () => {
   it('writes RFC 4180 CSV for evidence requests', async () => {
     const { stdout } = await audit('--format', 'csv', '--outcome', 'failed');
     const lines = stdout.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('time,organization,user,okta_user_id,action,effect,role_before,role_after,resource_groups_before,resource_groups_after,outcome,error,trigger,actor,run_id,reasons');
+    expect(lines[0]).toBe(
+      'time,organization,user,okta_user_id,action,effect,role_before,role_after,resource_groups_before,resource_groups_after,outcome,error,trigger,actor,run_id,reasons',
+    );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(',kthompson,');
     expect(lines[1]).toContain('"huggingface: set role of kthompson failed (HTTP 400): Cannot change ""this"" member, sorry"');

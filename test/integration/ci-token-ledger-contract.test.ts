@@ -32,10 +32,25 @@ async function onTable(endpoint: string, stopServer: () => Promise<void>): Promi
 
 const unavailable = dynamoDbLocalUnavailable();
 const backends: Array<{ name: string; skip: string | null; start: () => Promise<Setup> }> = [
-  { name: 'dynalite', skip: null, start: async () => { const s = await startEmbeddedDynamo(); return onTable(s.endpoint, s.close); } },
-  { name: 'DynamoDB Local', skip: unavailable, start: async () => { const s = await startDynamoDbLocal(); return onTable(s.endpoint, s.stop); } },
   {
-    name: 'memory', skip: null,
+    name: 'dynalite',
+    skip: null,
+    start: async () => {
+      const s = await startEmbeddedDynamo();
+      return onTable(s.endpoint, s.close);
+    },
+  },
+  {
+    name: 'DynamoDB Local',
+    skip: unavailable,
+    start: async () => {
+      const s = await startDynamoDbLocal();
+      return onTable(s.endpoint, s.stop);
+    },
+  },
+  {
+    name: 'memory',
+    skip: null,
     start: async () => {
       const ledger = new InMemoryCiTokenLedger();
       return { ledger, audit: async (runId) => ledger.audit.filter((c) => c.runId === runId), stop: async () => undefined };
@@ -44,12 +59,37 @@ const backends: Array<{ name: string; skip: string | null; start: () => Promise<
 ];
 
 const token = (id: string, expiresAt: string): CiTokenRecord => ({
-  tokenId: id, last4: 'abcd', policy: 'train', serviceAccountId: 'sa1', serviceAccount: 'acme-ci-bot-sa', issuer: 'github', claims: { repository: 'acme/m' },
-  permissions: [], repos: ['acme/m'], repoPermissions: ['repo.write'], issuedAt: '2026-12-06T10:00:00.000Z', expiresAt, runId: `ci-${id}`, status: 'live',
+  tokenId: id,
+  last4: 'abcd',
+  policy: 'train',
+  serviceAccountId: 'sa1',
+  serviceAccount: 'acme-ci-bot-sa',
+  issuer: 'github',
+  claims: { repository: 'acme/m' },
+  permissions: [],
+  repos: ['acme/m'],
+  repoPermissions: ['repo.write'],
+  issuedAt: '2026-12-06T10:00:00.000Z',
+  expiresAt,
+  runId: `ci-${id}`,
+  status: 'live',
 });
 const audit = (runId: string, outcome: ChangeRecord['outcome']): ChangeRecord => ({
-  runId, seq: 1, organization: 'acme', user: 'acme-ci-bot-sa', oktaUserId: null, action: 'ci-token-issue', effect: 'grant', before: null, after: null,
-  reasons: ['policy train'], trigger: 'ci', actor: 'ada', outcome, at: '2026-12-06T10:00:00.000Z', ci: { policy: 'train', issuer: 'github', claims: {} },
+  runId,
+  seq: 1,
+  organization: 'acme',
+  user: 'acme-ci-bot-sa',
+  oktaUserId: null,
+  action: 'ci-token-issue',
+  effect: 'grant',
+  before: null,
+  after: null,
+  reasons: ['policy train'],
+  trigger: 'ci',
+  actor: 'ada',
+  outcome,
+  at: '2026-12-06T10:00:00.000Z',
+  ci: { policy: 'train', issuer: 'github', claims: {} },
 });
 
 for (const backend of backends) {
@@ -76,7 +116,12 @@ for (const backend of backends) {
       await setup.ledger.recordIssued(token('t1', '2026-12-06T11:00:00.000Z'), audit('ci-t1', 'applied'));
       expect((await setup.ledger.listLive()).map((t) => t.tokenId)).toEqual(['t1', 't2']);
       expect(await setup.audit('ci-t1')).toEqual([audit('ci-t1', 'applied')]);
-      const ended = { ...token('t1', '2026-12-06T11:00:00.000Z'), status: 'deleted' as const, endedAt: '2026-12-06T11:00:30.000Z', endReason: 'its TTL ended' };
+      const ended = {
+        ...token('t1', '2026-12-06T11:00:00.000Z'),
+        status: 'deleted' as const,
+        endedAt: '2026-12-06T11:00:30.000Z',
+        endReason: 'its TTL ended',
+      };
       await setup.ledger.recordEnded(ended, { ...audit('ci-sweep', 'applied'), action: 'ci-token-delete' });
       expect((await setup.ledger.listLive()).map((t) => t.tokenId)).toEqual(['t2']);
       expect(await setup.ledger.getToken('t1')).toEqual(ended);

@@ -71,7 +71,11 @@ describe('ci-token-sweeper', () => {
     // The second deletion hangs: the process is killed while it waits for the Hub.
     env.sandbox.hub.inject({ method: 'DELETE', path: /\/tokens\/[^/]+$/, skip: 1, hang: true, status: 0 });
     const deletes = () => env.sandbox.hub.calls.filter((c) => c.method === 'DELETE').length;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/lambda-process.ts'), 'ci-token-sweeper', '{}'], { env: { ...process.env }, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '../helpers/lambda-process.ts'), 'ci-token-sweeper', '{}'],
+      { env: { ...process.env }, stdio: 'ignore' },
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     while (deletes() < 2 && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 50));
@@ -91,12 +95,16 @@ describe('ci-token-sweeper', () => {
     await issue(1);
     const handMade = env.sandbox.hub.serviceAccounts.values().next().value!;
     const configText = (await import('node:fs/promises')).readFile(process.env.HF_IAM_SYNC_CONFIG!.replace(/\.json$/, '.yaml'), 'utf8');
-    const withoutTrain = (await configText).replace(/    - name: llama-train[\s\S]*?ttl: 2s\n/, '');
+    const withoutTrain = (await configText).replace(/ {4}- name: llama-train[\s\S]*?ttl: 2s\n/, '');
     const config = parseConfig(withoutTrain, 'config.yaml');
     const { sweep, settings } = await composeCiTokens(config, table(), { HF_TOKEN: 'hf_sandbox_admin_token' });
     // A token pasted by hand on the broker's account, long ago.
     const adminHeaders = { authorization: 'Bearer hf_sandbox_admin_token', 'content-type': 'application/json' };
-    await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${handMade._id}/tokens`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ displayName: 'pasted', permissions: ['repo.write'] }) });
+    await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${handMade._id}/tokens`, {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ displayName: 'pasted', permissions: ['repo.write'] }),
+    });
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 6 * 60_000 });
     const report = await sweepCiTokens(await sweep(), settings);
     expect(report.deleted.map((d) => d.reason)).toEqual(['policy llama-train is no longer configured']);
@@ -104,4 +112,3 @@ describe('ci-token-sweeper', () => {
     expect(brokerTokens()).toEqual([]);
   });
 });
-

@@ -8,7 +8,16 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
 
 const ctx = useCliSandbox();
 
-type Row = { user: string; role: string; oktaLogin: string | null; grantedBy: string[]; since: string | null; lastChange: { actor: string } | null; flags: string[]; resourceGroups: Array<{ name: string; role: string }> };
+type Row = {
+  user: string;
+  role: string;
+  oktaLogin: string | null;
+  grantedBy: string[];
+  since: string | null;
+  lastChange: { actor: string } | null;
+  flags: string[];
+  resourceGroups: Array<{ name: string; role: string }>;
+};
 
 describe('access review', () => {
   it('says who has access and why, as the seed describes, in json, csv and table', async () => {
@@ -16,12 +25,28 @@ describe('access review', () => {
     await runCli(['apply', '--config', ctx.config, '--yes'], { env, cwd: ctx.dir });
     const json = await runCli(['access-review', '--config', ctx.config, '--format', 'json'], { env, cwd: ctx.dir });
     expect(json.code).toBe(0);
-    const review = JSON.parse(json.stdout) as { organization: string; rows: Row[]; summary: { members: number; byRole: Record<string, number> } };
+    const review = JSON.parse(json.stdout) as {
+      organization: string;
+      rows: Row[];
+      summary: { members: number; byRole: Record<string, number> };
+    };
     const row = (user: string) => review.rows.find((r) => r.user === user)!;
     expect(review.organization).toBe('acme');
     expect(review.summary.members).toBe(ctx.sandbox.hub.members.size);
-    expect(row('ada-acme')).toMatchObject({ role: 'admin', oktaLogin: 'ada@acme.example', grantedBy: [expect.stringContaining('hf-acme-admin')], flags: [] });
-    expect(row('grace-h')).toMatchObject({ role: 'write', resourceGroups: [{ name: 'llm', role: 'write' }, { name: 'vision', role: 'read' }], lastChange: expect.objectContaining({ actor: expect.stringContaining('auditor') }) });
+    expect(row('ada-acme')).toMatchObject({
+      role: 'admin',
+      oktaLogin: 'ada@acme.example',
+      grantedBy: [expect.stringContaining('hf-acme-admin')],
+      flags: [],
+    });
+    expect(row('grace-h')).toMatchObject({
+      role: 'write',
+      resourceGroups: [
+        { name: 'llm', role: 'write' },
+        { name: 'vision', role: 'read' },
+      ],
+      lastChange: expect.objectContaining({ actor: expect.stringContaining('auditor') }),
+    });
     expect(row('grace-h').since).not.toBeNull();
     expect(row('consultant').flags).toEqual([expect.stringMatching(/^unmanaged/)]);
     expect(row('root-admin').flags).toEqual(expect.arrayContaining([expect.stringMatching(/^protected/)]));
@@ -40,7 +65,9 @@ describe('access review', () => {
   it('--compare finds a planted change', async () => {
     const env = ctx.sandbox.env;
     const first = join(ctx.dir, 'review-1.json');
-    expect((await runCli(['access-review', '--config', ctx.config, '--format', 'json', '--out', first], { env, cwd: ctx.dir })).code).toBe(0);
+    expect((await runCli(['access-review', '--config', ctx.config, '--format', 'json', '--out', first], { env, cwd: ctx.dir })).code).toBe(
+      0,
+    );
     expect(JSON.parse(await readFile(first, 'utf8')).rows.length).toBeGreaterThan(0);
     ctx.sandbox.hub.member('consultant')!.role = 'admin';
     ctx.sandbox.hub.addMember('newcomer', 'read');

@@ -16,9 +16,15 @@ const ctx = useCliSandbox();
 const BIN = join(import.meta.dirname, '../../bin/hf-iam-sync.mjs');
 
 function startApply(env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'apply', '--config', ctx.config, '--yes'], { cwd: ctx.dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'apply', '--config', ctx.config, '--yes'], {
+    cwd: ctx.dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, stderr: () => stderr };
 }
@@ -79,12 +85,30 @@ describe('the embedded store with two CLI processes', () => {
     // An operator who knows that run is gone breaks its lease, on the record, and the next run goes at once.
     const wrong = await runCli(['unlock', '--config', ctx.config, '--run', 'r-not-the-holder', '--reason', 'test'], { env, cwd: ctx.dir });
     expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining(`is held by run ${deadRun}`) });
-    expect((await runCli(['unlock', '--config', ctx.config, '--run', deadRun!], { env, cwd: ctx.dir })).stderr).toContain('unlock needs --reason');
-    const unlocked = await runCli(['unlock', '--config', ctx.config, '--run', deadRun!, '--reason', 'apply was killed (SIGKILL) in a test'], { env: { ...env, HF_IAM_SYNC_ACTOR: 'oncall@acme.example' }, cwd: ctx.dir });
-    expect(unlocked).toMatchObject({ code: 0, stdout: expect.stringContaining(`Broke the reconcile lease for "acme" held by run ${deadRun}`) });
+    expect((await runCli(['unlock', '--config', ctx.config, '--run', deadRun!], { env, cwd: ctx.dir })).stderr).toContain(
+      'unlock needs --reason',
+    );
+    const unlocked = await runCli(
+      ['unlock', '--config', ctx.config, '--run', deadRun!, '--reason', 'apply was killed (SIGKILL) in a test'],
+      { env: { ...env, HF_IAM_SYNC_ACTOR: 'oncall@acme.example' }, cwd: ctx.dir },
+    );
+    expect(unlocked).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`Broke the reconcile lease for "acme" held by run ${deadRun}`),
+    });
     const after = await runCli(['apply', '--config', ctx.config, '--yes', '--json'], { env, cwd: ctx.dir });
     expect(after.code).toBe(0);
-    const trail = JSON.parse((await runCli(['audit', '--config', ctx.config, '--json'], { env, cwd: ctx.dir })).stdout) as Array<{ action: string; actor: string; reasons: string[] }>;
-    expect(trail).toContainEqual(expect.objectContaining({ action: 'break-lease', actor: 'oncall@acme.example', reasons: [expect.stringContaining('apply was killed (SIGKILL) in a test')] }));
+    const trail = JSON.parse((await runCli(['audit', '--config', ctx.config, '--json'], { env, cwd: ctx.dir })).stdout) as Array<{
+      action: string;
+      actor: string;
+      reasons: string[];
+    }>;
+    expect(trail).toContainEqual(
+      expect.objectContaining({
+        action: 'break-lease',
+        actor: 'oncall@acme.example',
+        reasons: [expect.stringContaining('apply was killed (SIGKILL) in a test')],
+      }),
+    );
   });
 });

@@ -20,7 +20,8 @@ afterEach(async () => {
   await secrets.stop();
 });
 
-const addCredential = () => appendFile(ctx.config, 'credentials:\n  - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: hf-iam-sync/dev/ci }\n');
+const addCredential = () =>
+  appendFile(ctx.config, 'credentials:\n  - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: hf-iam-sync/dev/ci }\n');
 
 describe('hf-iam-sync rotate', () => {
   it('dry-runs, rotates, reports up to date, and rotates one credential on demand — never printing a token', async () => {
@@ -40,16 +41,21 @@ describe('hf-iam-sync rotate', () => {
     expect(first.stdout).toContain('Overdue: none');
     expect(first.stdout).toContain('Orphan tokens: none');
 
-    expect((await runCli(['rotate', '--config', ctx.config], { env })).stdout).toMatch(/ci\s+up to date: current token …\S{4} is 0s old; next rotation in 6d 23h/);
+    expect((await runCli(['rotate', '--config', ctx.config], { env })).stdout).toMatch(
+      /ci\s+up to date: current token …\S{4} is 0s old; next rotation in 6d 23h/,
+    );
     const forced = await runCli(['rotate', '--config', ctx.config, '--credential', 'ci', '--json'], { env });
     const report = JSON.parse(forced.stdout) as { results: Array<{ outcome: string; detail: string }> };
-    expect(report.results[0]).toMatchObject({ outcome: 'rotated', detail: expect.stringContaining('rotation requested for this credential') });
+    expect(report.results[0]).toMatchObject({
+      outcome: 'rotated',
+      detail: expect.stringContaining('rotation requested for this credential'),
+    });
     for (const out of [dry, first, forced]) {
       for (const value of ctx.sandbox.hub.issuedTokenValues) expect(out.stdout + out.stderr).not.toContain(value);
     }
   });
 
-  it('keeps each credential\'s rotation trail for `audit --credential`, as a table or CSV', async () => {
+  it("keeps each credential's rotation trail for `audit --credential`, as a table or CSV", async () => {
     await addCredential();
     await runCli(['rotate', '--config', ctx.config], { env });
     ctx.sandbox.hub.inject({ method: 'GET', path: /whoami-v2$/, status: 503, times: 20 });
@@ -58,14 +64,22 @@ describe('hf-iam-sync rotate', () => {
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^time\s+step\s+outcome\s+token\s+rotation\s+run\s+error$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual(['verify failed', 'create done', 'promote done', 'verify done', 'create done']);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual([
+      'verify failed',
+      'create done',
+      'promote done',
+      'verify done',
+      'create done',
+    ]);
     expect(lines[1]).toContain('verify: huggingface: whoami with the new token failed (HTTP 503)');
     const csv = await runCli(['audit', '--config', ctx.config, '--credential', 'ci', '--format', 'csv', '--limit', '2'], { env });
     const rows = csv.stdout.trim().split('\r\n');
     expect(rows[0]).toBe('time,credential,rotation_id,step,outcome,token_id,last4,run_id,error');
     expect(rows).toHaveLength(3);
     for (const value of ctx.sandbox.hub.issuedTokenValues) expect(table.stdout + csv.stdout).not.toContain(value);
-    expect((await runCli(['audit', '--config', ctx.config, '--credential', 'ci', '--user', 'x'], { env })).stderr).toContain('--credential shows a rotation trail');
+    expect((await runCli(['audit', '--config', ctx.config, '--credential', 'ci', '--user', 'x'], { env })).stderr).toContain(
+      '--credential shows a rotation trail',
+    );
   });
 
   it('exits 1 and says where a rotation stopped when a step fails', async () => {
@@ -73,23 +87,37 @@ describe('hf-iam-sync rotate', () => {
     ctx.sandbox.hub.inject({ method: 'GET', path: /whoami-v2$/, status: 503, times: 20 });
     const run = await runCli(['rotate', '--config', ctx.config], { env });
     expect(run.code).toBe(1);
-    // A secret's first token is verified before it is stored (AWS would make it current at once), so a failed verify starts again at create.
-    expect(run.stdout).toMatch(/ci\s+FAILED at verify: step verify failed \(attempt 1; the next run resumes at "create"\): huggingface: whoami with the new token failed \(HTTP 503\)/);
+    // A secret's first token is verified before it is stored (AWS would make it current at once), so a failed verify starts again at
+    // create.
+    expect(run.stdout).toMatch(
+      /ci\s+FAILED at verify: step verify failed \(attempt 1; the next run resumes at "create"\): huggingface: whoami with the new token failed \(HTTP 503\)/,
+    );
     expect(run.stdout).toContain('Overdue (not rotated within their period): ci');
   });
 
   it('dry-runs like a plan that refuses a missing reference: exit 1, and the service accounts that do exist', async () => {
-    await appendFile(ctx.config, 'credentials:\n  - { name: ci, serviceAccount: ci-robot, permissions: [repo.write], secret: hf-iam-sync/dev/ci }\n');
+    await appendFile(
+      ctx.config,
+      'credentials:\n  - { name: ci, serviceAccount: ci-robot, permissions: [repo.write], secret: hf-iam-sync/dev/ci }\n',
+    );
     const dry = await runCli(['rotate', '--config', ctx.config, '--dry-run'], { env });
     expect(dry.code).toBe(1);
-    expect(dry.stdout).toMatch(/^\s+PROBLEM: credentials "ci": serviceAccount "ci-robot" is not a service account of the organization \(have: ci-bot\); create it under Settings → Service accounts, or fix the name$/m);
+    expect(dry.stdout).toMatch(
+      /^\s+PROBLEM: credentials "ci": serviceAccount "ci-robot" is not a service account of the organization \(have: ci-bot\); create it under Settings → Service accounts, or fix the name$/m,
+    );
   });
 
   it('exits 2 with the fix for an unknown credential or none configured', async () => {
     const none = await runCli(['rotate', '--config', ctx.config], { env });
-    expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('credentials: none configured; add one (see "Token rotation" in the README)') });
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('credentials: none configured; add one (see "Token rotation" in the README)'),
+    });
     await addCredential();
     const unknown = await runCli(['rotate', '--config', ctx.config, '--credential', 'cj'], { env });
-    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('No credential named "cj" in the configuration (configured: ci)') });
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('No credential named "cj" in the configuration (configured: ci)'),
+    });
   });
 });

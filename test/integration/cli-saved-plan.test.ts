@@ -27,8 +27,15 @@ describe('saved plans', () => {
     const applied = await runCli(['apply', '--config', ctx.config, file, '--yes'], { env, cwd: ctx.dir });
     expect(applied.code).toBe(0);
     expect(ctx.sandbox.okta.calls.length).toBe(oktaBefore); // nothing planned: Okta is not read
-    const setRoles = saved.plan.changes.filter((c) => c.action === 'set-role' || c.action === 'remove').map((c) => c.user).sort();
-    expect(rolePuts().map((c) => c.path.split('/')[5]).sort()).toEqual(setRoles);
+    const setRoles = saved.plan.changes
+      .filter((c) => c.action === 'set-role' || c.action === 'remove')
+      .map((c) => c.user)
+      .sort();
+    expect(
+      rolePuts()
+        .map((c) => c.path.split('/')[5])
+        .sort(),
+    ).toEqual(setRoles);
     expect(applied.stdout).toMatch(/Apply succeeded: \d+ applied, 0 failed, 0 stale/);
     // Applied once is applied: the same file again finds every member moved (by that run).
     const again = await runCli(['apply', '--config', ctx.config, file, '--yes'], { env, cwd: ctx.dir });
@@ -46,7 +53,9 @@ describe('saved plans', () => {
     expect(rolePuts()).toEqual([]);
     const some = await runCli(['apply', '--config', ctx.config, file, '--yes'], { env, cwd: ctx.dir });
     expect(some.code).toBe(1);
-    expect(some.stdout).toMatch(/grace-h: set-role refused, stale: grace-h was read with vision:read when the plan was made, is admin with vision:read now; changed outside hf-iam-sync/);
+    expect(some.stdout).toMatch(
+      /grace-h: set-role refused, stale: grace-h was read with vision:read when the plan was made, is admin with vision:read now; changed outside hf-iam-sync/,
+    );
     expect(ctx.sandbox.hub.member('grace-h')?.role).toBe('admin');
     expect(ctx.sandbox.hub.member('linus-t')?.role).toBe('no_access');
   });

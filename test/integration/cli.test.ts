@@ -9,7 +9,6 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
 
 const ctx = useCliSandbox();
 
-
 describe('hf-iam-sync plan', () => {
   it('prints a readable plan, exits 0 and changes nothing', async () => {
     const { code, stdout } = await runCli(['plan', '--config', ctx.config], { env: ctx.sandbox.env });
@@ -111,7 +110,9 @@ describe('errors a user can act on', () => {
   });
 
   it('missing file and missing secrets name what to fix', async () => {
-    expect((await runCli(['plan', '--config', join(ctx.dir, 'nope.yaml')], { env: ctx.sandbox.env })).stderr).toContain('cannot read configuration file');
+    expect((await runCli(['plan', '--config', join(ctx.dir, 'nope.yaml')], { env: ctx.sandbox.env })).stderr).toContain(
+      'cannot read configuration file',
+    );
     const { code, stderr } = await runCli(['plan', '--config', ctx.config], { env: {} });
     expect(code).toBe(2);
     expect(stderr).toMatch(/OKTA_API_TOKEN[\s\S]*HF_TOKEN/);
@@ -130,7 +131,9 @@ describe('errors a user can act on', () => {
   it('--user that matches nobody says so and exits 1; STATE_TABLE without a region names the fix', async () => {
     const nobody = await runCli(['plan', '--config', ctx.config, '--user', 'nobdy@acme.example'], { env: ctx.sandbox.env });
     expect(nobody.code).toBe(1);
-    expect(nobody.stdout).toContain('Warning: nobody matched "nobdy@acme.example": no Okta user by that login, id or username attribute, and no Hub member by that name');
+    expect(nobody.stdout).toContain(
+      'Warning: nobody matched "nobdy@acme.example": no Okta user by that login, id or username attribute, and no Hub member by that name',
+    );
     const { DYNAMODB_ENDPOINT, ...env } = ctx.sandbox.env;
     const noRegion = await runCli(['plan', '--config', ctx.config], { env: { ...env, STATE_TABLE: 'hf-iam-sync-prod' } });
     expect(noRegion.code).toBe(2);

@@ -8,14 +8,39 @@ describe('hf-iam-sync demo (npm start)', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const titles = [...stdout.matchAll(/^━━━ (\d+[a-f]?)\./gm)].map((m) => m[1]);
-    expect(titles).toEqual(['1', '2', '3', '4', '5', '6', '7', '7a', '7b', '7c', '7d', '7e', '8', '8a', '8b', '8c', '8d', '8e', '8f', '9', '10', '11']);
+    expect(titles).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '7a',
+      '7b',
+      '7c',
+      '7d',
+      '7e',
+      '8',
+      '8a',
+      '8b',
+      '8c',
+      '8d',
+      '8e',
+      '8f',
+      '9',
+      '10',
+      '11',
+    ]);
     expect(stdout).toMatch(/Plan saved to .*plan\.json \(signed; \d+ change\(s\)\)/);
     expect(stdout).toMatch(/Apply succeeded: \d+ applied, 0 failed, 0 stale/);
     expect(stdout).toMatch(/Access review of "acme", .*: \d+ members/);
     expect(stdout).toMatch(/Hub after \d+ ms: grace-h is no_access/);
     expect(stdout).toMatch(/Old token …\S{4} accepted now: false\./);
     expect(stdout).toMatch(/The job pushes a checkpoint to acme\/llama-ft with it: HTTP 200; to acme\/other-model: HTTP 404/);
-    expect(stdout).toMatch(/HTTP 400 \{"error":"unauthorized_client","error_description":"policy \\"llama-train\\" does not trust this token: ref must be/);
+    expect(stdout).toMatch(
+      /HTTP 400 \{"error":"unauthorized_client","error_description":"policy \\"llama-train\\" does not trust this token: ref must be/,
+    );
     expect(stdout).toMatch(/minted for the Hub's own exchange \(Trusted Publishers\)/);
     expect(stdout).toMatch(/Swept: \S+ \(its TTL ended\); the Hub now answers the token with HTTP 401\./);
     expect(stdout).toMatch(/CI principals \(ciAccess policies; use since/);

@@ -6,7 +6,6 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
 
 const ctx = useCliSandbox();
 
-
 describe('hf-iam-sync drift', () => {
   it('finds a role changed directly on the Hub after the last run, says who did it, and leaves out our own changes', async () => {
     ctx.sandbox.hub.changeRoleByHand('ada-acme', 'kthompson', 'write'); // before the run: not reported
@@ -18,7 +17,9 @@ describe('hf-iam-sync drift', () => {
     const report = JSON.parse(stdout);
     expect(code).toBe(0);
     expect(report).toMatchObject({ organization: 'acme', ourUser: 'root-admin', sinceRun: expect.stringMatching(/^r-/) });
-    expect(report.changes).toEqual([expect.objectContaining({ author: 'ada-acme', type: 'org.change_role', message: 'Changed role of mhamilton from write to admin' })]);
+    expect(report.changes).toEqual([
+      expect.objectContaining({ author: 'ada-acme', type: 'org.change_role', message: 'Changed role of mhamilton from write to admin' }),
+    ]);
     const plan = JSON.parse((await runCli(['plan', '--config', ctx.config, '--json'], { env: ctx.sandbox.env })).stdout);
     expect(plan.changes.map((c: { user: string }) => c.user)).toContain('mhamilton');
   });
@@ -43,7 +44,9 @@ describe('hf-iam-sync drift', () => {
 
   it('prints who changed what in human form, and nothing when nothing changed', async () => {
     await runCli(['apply', '--config', ctx.config, '--yes'], { env: ctx.sandbox.env });
-    expect((await runCli(['drift', '--config', ctx.config], { env: ctx.sandbox.env })).stdout).toContain('No membership changes on "acme" outside hf-iam-sync');
+    expect((await runCli(['drift', '--config', ctx.config], { env: ctx.sandbox.env })).stdout).toContain(
+      'No membership changes on "acme" outside hf-iam-sync',
+    );
     ctx.sandbox.hub.changeRoleByHand('ada-acme', 'grace-h', 'admin');
     const { stdout } = await runCli(['drift', '--config', ctx.config], { env: ctx.sandbox.env });
     expect(stdout).toMatch(/ada-acme +org\.change_role +Changed role of grace-h from write to admin/);

@@ -32,14 +32,24 @@ describe('fault campaign', () => {
   it(`${COUNT} seeded fault schedules: no wrong write, no entitled person harmed, no silent success, and a clean rerun converges`, async () => {
     const results: ScheduleResult[] = [];
     let next = FIRST;
-    await Promise.all(foreign.map(async (origin) => {
-      while (next < FIRST + COUNT) results.push(await runSchedule(next++, ref, origin));
-    }));
+    await Promise.all(
+      foreign.map(async (origin) => {
+        while (next < FIRST + COUNT) results.push(await runSchedule(next++, ref, origin));
+      }),
+    );
     results.sort((a, b) => a.seed - b.seed);
     const failing = results.filter((r) => r.violations.length > 0);
     const kinds = new Set(results.flatMap((r) => r.faults.map((f) => f.kind)));
-    console.info(`fault campaign: ${results.length} schedules, ${results.filter((r) => r.exit === 0).length} exited 0, fault kinds ${[...kinds].sort().join(', ')}; violations: ${failing.length}`);
+    console.info(
+      `fault campaign: ${results.length} schedules, ${results.filter((r) => r.exit === 0).length} exited 0, fault kinds ${[...kinds].sort().join(', ')}; violations: ${failing.length}`,
+    );
     expect(kinds.size).toBeGreaterThanOrEqual(9); // the campaign really exercised the fault kinds
-    expect(failing.map((r) => ({ seed: r.seed, faults: r.faults.map((f) => `${f.side} ${f.method} ${f.path} ${f.kind} skip ${f.skip} ×${f.times}`), violations: r.violations }))).toEqual([]);
+    expect(
+      failing.map((r) => ({
+        seed: r.seed,
+        faults: r.faults.map((f) => `${f.side} ${f.method} ${f.path} ${f.kind} skip ${f.skip} ×${f.times}`),
+        violations: r.violations,
+      })),
+    ).toEqual([]);
   }, 600_000);
 });

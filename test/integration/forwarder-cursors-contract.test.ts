@@ -18,19 +18,50 @@ type Setup = { cursors: ForwarderCursors; stop: () => Promise<void> };
 async function onTable(endpoint: string, stopServer: () => Promise<void>): Promise<Setup> {
   const doc = createDocumentClient(endpoint);
   await ensureTable(doc, 'contract');
-  return { cursors: new DynamoDbForwarderCursors(doc, 'contract'), stop: async () => { doc.destroy(); await stopServer(); } };
+  return {
+    cursors: new DynamoDbForwarderCursors(doc, 'contract'),
+    stop: async () => {
+      doc.destroy();
+      await stopServer();
+    },
+  };
 }
 
 const unavailable = dynamoDbLocalUnavailable();
 const backends: Array<{ name: string; skip: string | null; start: () => Promise<Setup> }> = [
-  { name: 'dynalite', skip: null, start: async () => { const s = await startEmbeddedDynamo(); return onTable(s.endpoint, s.close); } },
-  { name: 'DynamoDB Local', skip: unavailable, start: async () => { const s = await startDynamoDbLocal(); return onTable(s.endpoint, s.stop); } },
+  {
+    name: 'dynalite',
+    skip: null,
+    start: async () => {
+      const s = await startEmbeddedDynamo();
+      return onTable(s.endpoint, s.close);
+    },
+  },
+  {
+    name: 'DynamoDB Local',
+    skip: unavailable,
+    start: async () => {
+      const s = await startDynamoDbLocal();
+      return onTable(s.endpoint, s.stop);
+    },
+  },
   { name: 'memory', skip: null, start: async () => ({ cursors: new InMemoryForwarderCursors(), stop: async () => undefined }) },
 ];
 
 const record = (seq: number, time: string): AuditRecord => ({
-  schema: AUDIT_RECORD_SCHEMA, id: `hf-iam-sync:r-1/${seq}`, time, source: 'hf-iam-sync', organization: 'acme', action: 'remove', actor: 'event:eventbridge:okta',
-  targetUser: `p${seq}`, before: { role: 'write', resourceGroups: [] }, after: { role: 'no_access', resourceGroups: [] }, outcome: 'applied', ids: { runId: 'r-1', changeSeq: seq }, reason: 'deactivated',
+  schema: AUDIT_RECORD_SCHEMA,
+  id: `hf-iam-sync:r-1/${seq}`,
+  time,
+  source: 'hf-iam-sync',
+  organization: 'acme',
+  action: 'remove',
+  actor: 'event:eventbridge:okta',
+  targetUser: `p${seq}`,
+  before: { role: 'write', resourceGroups: [] },
+  after: { role: 'no_access', resourceGroups: [] },
+  outcome: 'applied',
+  ids: { runId: 'r-1', changeSeq: seq },
+  reason: 'deactivated',
 });
 
 for (const backend of backends) {

@@ -21,8 +21,8 @@ afterEach(async () => {
 
 const apply = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' } as const;
 
-describe('pacing to Okta\'s buckets', () => {
-  it('an org read never takes Okta\'s group bucket below half: it waits for the reset instead of meeting a 429', async () => {
+describe("pacing to Okta's buckets", () => {
+  it("an org read never takes Okta's group bucket below half: it waits for the reset instead of meeting a 429", async () => {
     const { okta } = h.sandbox;
     addLinkedPeople(h.sandbox, 30, 'hf-acme-write', 'read');
     okta.rateLimits = { ...okta.rateLimits, groups: 4 };
@@ -35,7 +35,7 @@ describe('pacing to Okta\'s buckets', () => {
   }, 60_000);
 });
 
-describe('pacing to the Hub\'s rate limit', () => {
+describe("pacing to the Hub's rate limit", () => {
   it('60 upgrades against a quota of 25 calls per 2-second window: all applied, no 429, in about three windows', async () => {
     const { hub } = h.sandbox;
     addLinkedPeople(h.sandbox, 60, 'hf-acme-write', 'read');

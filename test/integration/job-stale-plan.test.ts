@@ -26,7 +26,8 @@ afterEach(async () => {
 });
 
 const who = { trigger: 'invoke' as const, actor: 'carol' };
-const puts = (user: string) => h.sandbox.hub.calls.filter((c) => c.method === 'PUT' && c.path.endsWith(`/members/${user}/role`) && c.status === 200);
+const puts = (user: string) =>
+  h.sandbox.hub.calls.filter((c) => c.method === 'PUT' && c.path.endsWith(`/members/${user}/role`) && c.status === 200);
 
 async function batches(ticket: JobTicket): Promise<JobTicket> {
   const deps = jobDeps(h.composition.ports, h.config, who);
@@ -52,7 +53,9 @@ describe('a stored plan meets a Hub that moved on', () => {
     const changes = await ports.state.listRunChanges(planned.runId, 1, 1_000);
     const up3 = changes.find((c) => c.user === 'up3')!;
     expect(up3.outcome).toBe('superseded');
-    expect(up3.error).toMatch(/^up3 changed since the plan was made: planned from read, the Hub now shows contributor; not overwritten with the old decision; re-planned alone in run r-\S+ \(succeeded: set-role\)$/);
+    expect(up3.error).toMatch(
+      /^up3 changed since the plan was made: planned from read, the Hub now shows contributor; not overwritten with the old decision; re-planned alone in run r-\S+ \(succeeded: set-role\)$/,
+    );
     // Okta still says write: the person run decided that afresh (one PUT, from the person run).
     expect(h.sandbox.hub.member('up3')?.role).toBe('write');
     expect(puts('up3')).toHaveLength(1);
@@ -71,7 +74,9 @@ describe('a stored plan meets a Hub that moved on', () => {
     // One batch that the invocation's deadline stops mid-plan; then the execution is stopped (nobody adopts the lease it handed over).
     const deps = jobDeps(ports, h.config, who);
     h.sandbox.hub.latencyMs = 40;
-    const first = await withDeadline(Date.now() + 1_500, () => applyBatch(deps, planned.ticket!, { ...who, slice: 5, concurrency: 1, handoverMs: 60_000 }));
+    const first = await withDeadline(Date.now() + 1_500, () =>
+      applyBatch(deps, planned.ticket!, { ...who, slice: 5, concurrency: 1, handoverMs: 60_000 }),
+    );
     expect(first).toMatchObject({ done: false, stoppedBy: 'deadline' });
     expect(first.cursor).toBeGreaterThan(0);
     h.sandbox.hub.latencyMs = 0;
@@ -110,7 +115,10 @@ describe('a stored plan meets a Hub that moved on', () => {
     expect(String(error)).toMatch(/members/);
     expect(h.sandbox.hub.calls.filter((c) => c.method === 'PUT')).toHaveLength(0);
     const runId = (await ports.state.lastFinishedRun('acme'))!.runId;
-    expect(await ports.state.getRun(runId)).toMatchObject({ outcome: 'stopped', error: expect.stringMatching(/^stopped after 0 of \d+ changes \(.*503.*\); continue it with `hf-iam-sync apply --resume r-/) });
+    expect(await ports.state.getRun(runId)).toMatchObject({
+      outcome: 'stopped',
+      error: expect.stringMatching(/^stopped after 0 of \d+ changes \(.*503.*\); continue it with `hf-iam-sync apply --resume r-/),
+    });
     h.sandbox.hub.clearFaults();
     const resumed = await resumeRun(ports, h.config, { runId, ...who });
     expect(resumed.run?.outcome).toBe('blocked');

@@ -49,9 +49,16 @@ describe('access-review function', () => {
     const html = await s3.read(`access-reviews/acme/${day}/review.html`);
     expect(html.contentType).toBe('text/html; charset=utf-8');
     expect(html.body).toContain(`<strong id="member-count">${review.rows.length}</strong> members`);
-    expect(env.bus.received.filter((e) => e.detailType === 'hf-iam-sync.AccessReviewReady')).toEqual([expect.objectContaining({
-      detail: expect.objectContaining({ organization: 'acme', json: answer.json, html: answer.html, summary: expect.objectContaining({ members: review.rows.length }) }),
-    })]);
+    expect(env.bus.received.filter((e) => e.detailType === 'hf-iam-sync.AccessReviewReady')).toEqual([
+      expect.objectContaining({
+        detail: expect.objectContaining({
+          organization: 'acme',
+          json: answer.json,
+          html: answer.html,
+          summary: expect.objectContaining({ members: review.rows.length }),
+        }),
+      }),
+    ]);
     expect(env.sandbox.hub.calls.filter((c) => c.method !== 'GET')).toEqual([]); // a review changes nothing
   });
 });
@@ -63,18 +70,32 @@ describe('reconcile with an approved plan', () => {
     const { ports, close } = await composeForSandbox(config, env.sandbox.dynamoEndpoint);
     const plan = computePlan(await readInputs(ports, config, { kind: 'organization' }));
     await close();
-    const text = edit(JSON.stringify(savePlan(plan, { createdAt: new Date().toISOString(), createdBy: 'reviewer', configSha256: config.sourceSha256 }, PLAN_KEY)));
-    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const text = edit(
+      JSON.stringify(
+        savePlan(plan, { createdAt: new Date().toISOString(), createdBy: 'reviewer', configSha256: config.sourceSha256 }, PLAN_KEY),
+      ),
+    );
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     await client.send(new PutObjectCommand({ Bucket: 'reviews', Key: `approved-plans/${name}`, Body: text }));
     client.destroy();
     return plan;
   }
 
   it('applies exactly the approved plan; an edited one, or one outside approved-plans/, is refused', async () => {
-    const handler = await env.load<(e: unknown, c: Context) => Promise<{ outcome: string; applied: unknown[]; stale: unknown[] }>>('reconcile');
+    const handler =
+      await env.load<(e: unknown, c: Context) => Promise<{ outcome: string; applied: unknown[]; stale: unknown[] }>>('reconcile');
     await upload('edited.json', (t) => t.replace('"role":"no_access"', '"role":"admin"'));
-    await expect(handler({ approvedPlan: 's3://reviews/approved-plans/edited.json' }, lambdaContext)).rejects.toThrow(/the signature does not match/);
-    await expect(handler({ approvedPlan: 's3://reviews/elsewhere/p.json' }, lambdaContext)).rejects.toThrow(/approvedPlan must name a plan file under s3:\/\/reviews\/approved-plans\//);
+    await expect(handler({ approvedPlan: 's3://reviews/approved-plans/edited.json' }, lambdaContext)).rejects.toThrow(
+      /the signature does not match/,
+    );
+    await expect(handler({ approvedPlan: 's3://reviews/elsewhere/p.json' }, lambdaContext)).rejects.toThrow(
+      /approvedPlan must name a plan file under s3:\/\/reviews\/approved-plans\//,
+    );
     expect(env.sandbox.hub.calls.filter((c) => c.method === 'PUT')).toEqual([]);
     const plan = await upload('2026-11-29.json');
     const okta = env.sandbox.okta.calls.length;

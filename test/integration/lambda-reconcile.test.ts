@@ -35,12 +35,35 @@ describe('reconcile Lambda', () => {
     const response = await handler(scheduled, context);
     expect(response).toMatchObject({ outcome: 'blocked', failed: [] });
     expect(env.sandbox.hub.member('linus-t')?.role).toBe('no_access');
-    const finished = env.logs().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.message === 'reconcile finished');
-    expect(finished).toMatchObject({ level: 'INFO', trigger: 'schedule', applied: 5, summary: { remove: 3 }, function_name: 'hf-iam-sync-test-reconcile' });
+    const finished = env
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.message === 'reconcile finished');
+    expect(finished).toMatchObject({
+      level: 'INFO',
+      trigger: 'schedule',
+      applied: 5,
+      summary: { remove: 3 },
+      function_name: 'hf-iam-sync-test-reconcile',
+    });
     expect(env.logs()).not.toContain(SANDBOX_OKTA_TOKEN);
     expect(env.logs()).not.toContain(SANDBOX_HF_TOKEN);
-    const emf = env.logs().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l._aws?.CloudWatchMetrics);
-    expect(emf).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: 'hf-iam-sync' }] }, service: 'hf-iam-sync', RunsSucceeded: 1, ChangesApplied: 5, ChangesFailed: 0, ChangesBlocked: 1 });
+    const emf = env
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l._aws?.CloudWatchMetrics);
+    expect(emf).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'hf-iam-sync' }] },
+      service: 'hf-iam-sync',
+      RunsSucceeded: 1,
+      ChangesApplied: 5,
+      ChangesFailed: 0,
+      ChangesBlocked: 1,
+    });
   });
 
   it('applies one user on request', async () => {
@@ -60,6 +83,8 @@ describe('reconcile Lambda', () => {
   it('names the secret ARN it could not read', async () => {
     process.env.HF_TOKEN_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:missing';
     const handler = await env.load<Handler>('reconcile');
-    await expect(handler({}, context)).rejects.toThrowError(/HF_TOKEN_SECRET_ARN \(arn:aws:secretsmanager:.*:secret:missing\): cannot read the secret: ResourceNotFoundException/);
+    await expect(handler({}, context)).rejects.toThrowError(
+      /HF_TOKEN_SECRET_ARN \(arn:aws:secretsmanager:.*:secret:missing\): cannot read the secret: ResourceNotFoundException/,
+    );
   });
 });

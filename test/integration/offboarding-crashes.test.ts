@@ -32,10 +32,30 @@ interface Step {
 }
 
 const STEPS: Step[] = [
-  { name: 'reading the Okta user', server: (e) => e.sandbox.okta, fault: (id) => ({ method: 'GET', path: new RegExp(`/api/v1/users/${id}$`), status: 0, hang: true }), then: 'poll' },
-  { name: 'the role change, before the Hub applied it', server: (e) => e.sandbox.hub, fault: () => ({ method: 'PUT', path: ROLE, status: 0, hang: true }), then: 'retry' },
-  { name: 'the role change, after the Hub applied it (its answer never came)', server: (e) => e.sandbox.hub, fault: () => ({ method: 'PUT', path: ROLE, status: 0, hang: true, afterRoute: true }), then: 'poll' },
-  { name: 'publishing MemberOffboarded', server: (e) => e.bus, fault: () => ({ method: 'POST', path: /^\/$/, status: 0, hang: true }), then: 'retry' },
+  {
+    name: 'reading the Okta user',
+    server: (e) => e.sandbox.okta,
+    fault: (id) => ({ method: 'GET', path: new RegExp(`/api/v1/users/${id}$`), status: 0, hang: true }),
+    then: 'poll',
+  },
+  {
+    name: 'the role change, before the Hub applied it',
+    server: (e) => e.sandbox.hub,
+    fault: () => ({ method: 'PUT', path: ROLE, status: 0, hang: true }),
+    then: 'retry',
+  },
+  {
+    name: 'the role change, after the Hub applied it (its answer never came)',
+    server: (e) => e.sandbox.hub,
+    fault: () => ({ method: 'PUT', path: ROLE, status: 0, hang: true, afterRoute: true }),
+    then: 'poll',
+  },
+  {
+    name: 'publishing MemberOffboarded',
+    server: (e) => e.bus,
+    fault: () => ({ method: 'POST', path: /^\/$/, status: 0, hang: true }),
+    then: 'retry',
+  },
 ];
 
 describe('an offboarding killed at each step', () => {
@@ -48,9 +68,14 @@ describe('an offboarding killed at each step', () => {
       server.inject({ ...step.fault(linus.id), times: 1 });
       const seen = server.calls.length;
       // The invocation has 8 s: its deadline is 3 s away (less the 5 s margin), its claims a second longer.
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/okta-event-process.ts'), JSON.stringify(asEventBridge(event))], {
-        env: { ...process.env, REMAINING_MS: '8000' }, stdio: 'ignore',
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, '../helpers/okta-event-process.ts'), JSON.stringify(asEventBridge(event))],
+        {
+          env: { ...process.env, REMAINING_MS: '8000' },
+          stdio: 'ignore',
+        },
+      );
       const exited = new Promise((resolve) => child.on('exit', resolve));
       try {
         const hung = () => server.calls.slice(seen).some((c) => c.status === 0);
@@ -76,7 +101,9 @@ describe('an offboarding killed at each step', () => {
         if (step.then === 'retry') await (await env.load<Handler<unknown>>('okta-event'))(asEventBridge(event), lambdaContext);
         else await (await env.load<Handler<unknown>>('okta-log-poll'))({}, lambdaContext);
         // And the next poll, whatever is left.
-        await (await env.load<Handler<unknown>>('okta-log-poll'))({}, lambdaContext);
+        await (
+          await env.load<Handler<unknown>>('okta-log-poll')
+        )({}, lambdaContext);
 
         expect(hub.member('linus-t')?.role).toBe('no_access');
         const applied = hub.calls.filter((c) => c.method === 'PUT' && ROLE.test(c.path) && c.body !== undefined);

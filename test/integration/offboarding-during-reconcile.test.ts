@@ -39,13 +39,19 @@ function bigUpgrade(late: string) {
 }
 
 describe('an offboarding during an org reconcile', () => {
-  it('is done while the reconcile is still applying; the reconcile\'s older upgrade of that person is superseded, not written', async () => {
+  it("is done while the reconcile is still applying; the reconcile's older upgrade of that person is superseded, not written", async () => {
     const { okta, hub } = h.sandbox;
     const person = bigUpgrade('zz-late');
     hub.latencyFor = (method, path) => (method === 'PUT' && ROLE_PUT.test(path) ? 15 : 0);
     let orgDone = false;
-    const org = reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: 'schedule' })
-      .finally(() => { orgDone = true; });
+    const org = reconcile(ports, h.config, {
+      dryRun: false,
+      scope: { kind: 'organization' },
+      trigger: 'schedule',
+      actor: 'schedule',
+    }).finally(() => {
+      orgDone = true;
+    });
     await until(() => hub.count(ROLE_PUT, 'PUT') >= 40);
     expect(hub.member('zz-late')?.role).toBe('read'); // the org run has not reached them
 
@@ -58,10 +64,18 @@ describe('an offboarding during an org reconcile', () => {
     const outcome = await org;
     expect(outcome.result!.failed).toEqual([]);
     expect(outcome.result!.applied.filter((r) => r.user.startsWith('bulk'))).toHaveLength(300);
-    expect(outcome.result!.superseded).toEqual([expect.objectContaining({ user: 'zz-late', action: 'set-role', error: expect.stringMatching(/zz-late was decided by run .* later than this run's/) })]);
+    expect(outcome.result!.superseded).toEqual([
+      expect.objectContaining({
+        user: 'zz-late',
+        action: 'set-role',
+        error: expect.stringMatching(/zz-late was decided by run .* later than this run's/),
+      }),
+    ]);
     // Nobody ends in a wrong state: the leaver stays out, everyone else got the upgrade.
     expect(hub.member('zz-late')?.role).toBe('no_access');
-    expect(Array.from({ length: 300 }, (_, i) => hub.member(`bulk${String(i).padStart(3, '0')}`)?.role).every((r) => r === 'write')).toBe(true);
+    expect(Array.from({ length: 300 }, (_, i) => hub.member(`bulk${String(i).padStart(3, '0')}`)?.role).every((r) => r === 'write')).toBe(
+      true,
+    );
     const trail = await ports.state.listChanges({ organization: 'acme', user: 'zz-late', limit: 10 });
     expect(trail.map((c) => `${c.trigger}:${c.action}:${c.outcome}`)).toEqual(['schedule:set-role:superseded', 'event:remove:applied']);
   }, 60_000);
@@ -86,7 +100,13 @@ describe('an offboarding during an org reconcile', () => {
     expect((await org).result!.applied.map((r) => r.user)).toContain('bulk150x');
     // Had the offboarding not waited, the reconcile's slower upgrade would have landed after the removal.
     expect(hub.member('bulk150x')?.role).toBe('no_access');
-    const [removal] = await ports.state.listChanges({ organization: 'acme', user: 'bulk150x', trigger: 'event', outcome: 'applied', limit: 1 });
+    const [removal] = await ports.state.listChanges({
+      organization: 'acme',
+      user: 'bulk150x',
+      trigger: 'event',
+      outcome: 'applied',
+      limit: 1,
+    });
     expect(removal!.before?.role).toBe('write'); // it read the Hub after the reconcile's write
   }, 60_000);
 
@@ -96,12 +116,23 @@ describe('an offboarding during an org reconcile', () => {
     // Our state links him to an old name too: that member is held first (alongside the Okta read),
     // the one his attribute names right after.
     hub.addMember('linus-old', 'read');
-    await ports.state.saveManaged('acme', { user: 'linus-old', oktaUserId: linus.id, role: 'read', resourceGroups: [], lastSyncedAt: new Date().toISOString() });
+    await ports.state.saveManaged('acme', {
+      user: 'linus-old',
+      oktaUserId: linus.id,
+      role: 'read',
+      resourceGroups: [],
+      lastSyncedAt: new Date().toISOString(),
+    });
     // A run that read an hour from now decided about linus-t (a clock far ahead: every attempt is older).
     expect(await ports.state.holdMember('acme', 'linus-t', 'later-run', 1000, new Date(), Date.now() + 3_600_000)).toBe('held');
     await ports.state.releaseMemberHold('acme', 'linus-t', 'later-run');
     const result = await handleOktaEvents(ports, h.config, [okta.deactivate(linus.id)], 'eventbridge');
-    expect(result.outcomes).toEqual([expect.objectContaining({ outcome: 'failed', detail: expect.stringMatching(/linus-t was decided by run later-run .* later than this run's/) })]);
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        detail: expect.stringMatching(/linus-t was decided by run later-run .* later than this run's/),
+      }),
+    ]);
     expect(hub.member('linus-t')?.role).toBe('write');
     // Nothing is left held by the failed run: the hold answers only with the later decision.
     expect(await ports.state.holdMember('acme', 'linus-t', 'probe', 1000, new Date(), Date.now())).toMatchObject({ by: 'later-run' });
@@ -115,7 +146,8 @@ describe('an offboarding during an org reconcile', () => {
     const result = await handleOktaEvents(ports, h.config, [okta.deactivate(okta.userByLogin('linus@acme.example').id)], 'eventbridge');
     expect(result.offboarded).toEqual(['linus-t']);
     expect(hub.member('linus-t')?.role).toBe('no_access');
-    await expect(reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'me' }))
-      .rejects.toThrow(/Another run \(some-org-run\) holds the reconcile lease/);
+    await expect(
+      reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'me' }),
+    ).rejects.toThrow(/Another run \(some-org-run\) holds the reconcile lease/);
   });
 });

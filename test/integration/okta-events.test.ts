@@ -33,10 +33,18 @@ describe('Okta events', () => {
     expect(hub.member('grace-h')?.role).toBe('no_access');
     expect(hub.memberResourceGroups('grace-h')).toEqual({});
     expect(okta.calls.length - before.okta + hub.calls.length - before.hub).toBe(3);
-    expect(bus.received).toEqual([expect.objectContaining({
-      source: 'hf-iam-sync', detailType: 'hf-iam-sync.MemberOffboarded',
-      detail: expect.objectContaining({ user: 'grace-h', oktaLogin: 'grace@acme.example', reasons: [expect.stringContaining('DEPROVISIONED')], triggeredBy: [expect.objectContaining({ uuid: event.uuid, eventType: 'user.lifecycle.deactivate' })] }),
-    })]);
+    expect(bus.received).toEqual([
+      expect.objectContaining({
+        source: 'hf-iam-sync',
+        detailType: 'hf-iam-sync.MemberOffboarded',
+        detail: expect.objectContaining({
+          user: 'grace-h',
+          oktaLogin: 'grace@acme.example',
+          reasons: [expect.stringContaining('DEPROVISIONED')],
+          triggeredBy: [expect.objectContaining({ uuid: event.uuid, eventType: 'user.lifecycle.deactivate' })],
+        }),
+      }),
+    ]);
     const trail = await ports.state.listChanges({ organization: 'acme', user: 'grace-h', limit: 5 });
     expect(trail[0]).toMatchObject({ trigger: 'event', actor: 'eventbridge:admin@acme.example', outcome: 'applied', action: 'remove' });
   });
@@ -51,7 +59,12 @@ describe('Okta events', () => {
     expect(bus.received).toEqual([]);
     bus.clearFaults();
     // Any later delivery (or poll) drains the outbox, whatever it carries.
-    const later = await handleOktaEvents(ports, h.config, [okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')])], 'eventbridge');
+    const later = await handleOktaEvents(
+      ports,
+      h.config,
+      [okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')])],
+      'eventbridge',
+    );
     expect(later.outbox).toMatchObject({ published: 1, left: 0 });
     await handleOktaEvents(ports, h.config, [], 'poll');
     expect(bus.received.map((e) => `${e.detailType}:${e.detail.user}`)).toEqual(['hf-iam-sync.MemberOffboarded:linus-t']);
@@ -95,7 +108,9 @@ describe('Okta events', () => {
   it('a stale, older membership add after a deactivation leaves the user offboarded', async () => {
     const { okta, hub } = h.sandbox;
     const grace = okta.userByLogin('grace@acme.example');
-    const stale = okta.emit('group.user_membership.add', [grace, okta.groupByName('hf-acme-write')], { published: new Date(Date.now() - 60_000) });
+    const stale = okta.emit('group.user_membership.add', [grace, okta.groupByName('hf-acme-write')], {
+      published: new Date(Date.now() - 60_000),
+    });
     const deactivate = okta.deactivate(grace.id);
     await handleOktaEvents(ports, h.config, [deactivate], 'eventbridge');
     await handleOktaEvents(ports, h.config, [stale], 'eventbridge');
@@ -115,18 +130,33 @@ describe('Okta events', () => {
   it('a malformed event, an unknown user and an unlinked user get clear outcomes; the rest of the batch goes through', async () => {
     const { okta, hub } = h.sandbox;
     const good = okta.deactivate(okta.userByLogin('alan@acme.example').id);
-    const unknown = { ...okta.emit('user.lifecycle.deactivate', []), target: [{ id: '00uNOBODY00000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
+    const unknown = {
+      ...okta.emit('user.lifecycle.deactivate', []),
+      target: [{ id: '00uNOBODY00000000000', type: 'User', alternateId: 'ghost@acme.example' }],
+    };
     // A User target whose id is a Hub username, not an Okta id: refused, never looked up as a username.
-    const foreignId = { ...okta.emit('user.lifecycle.deactivate', []), target: [{ id: 'linus-t', type: 'User', alternateId: 'linus@acme.example' }] };
+    const foreignId = {
+      ...okta.emit('user.lifecycle.deactivate', []),
+      target: [{ id: 'linus-t', type: 'User', alternateId: 'linus@acme.example' }],
+    };
     const unlinked = okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')]);
     const noTarget = { ...okta.emit('user.lifecycle.suspend', []), target: [] };
     const failedLogin = okta.emit('user.lifecycle.deactivate', [okta.userByLogin('ken@acme.example')], { result: 'FAILURE' });
-    const result = await handleOktaEvents(ports, h.config, [{ hello: 'world' }, noTarget, unknown, foreignId, unlinked, failedLogin, good], 'hook');
+    const result = await handleOktaEvents(
+      ports,
+      h.config,
+      [{ hello: 'world' }, noTarget, unknown, foreignId, unlinked, failedLogin, good],
+      'hook',
+    );
     const by = (uuid: unknown) => result.outcomes.find((o) => o.uuid === uuid);
     expect(result.outcomes[0]).toEqual({ uuid: null, outcome: 'rejected', detail: 'the event has no uuid' });
     expect(by(noTarget.uuid)).toMatchObject({ outcome: 'rejected', detail: 'user.lifecycle.suspend has no target of type User' });
     expect(by(unknown.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('0 change(s)') });
-    expect(by(foreignId.uuid)).toMatchObject({ outcome: 'rejected', detail: 'user.lifecycle.deactivate: target User id "linus-t" is not an Okta user id (00u followed by 17 letters or digits); check what sends these events' });
+    expect(by(foreignId.uuid)).toMatchObject({
+      outcome: 'rejected',
+      detail:
+        'user.lifecycle.deactivate: target User id "linus-t" is not an Okta user id (00u followed by 17 letters or digits); check what sends these events',
+    });
     expect(hub.member('linus-t')?.role).toBe('write');
     expect(by(unlinked.uuid)).toMatchObject({ outcome: 'processed', detail: expect.stringContaining('0 change(s)') });
     expect(by(failedLogin.uuid)).toMatchObject({ outcome: 'ignored', detail: 'outcome is FAILURE, not SUCCESS' });
@@ -174,16 +204,35 @@ describe('Okta events', () => {
     const { okta, hub } = h.sandbox;
     const grace = okta.userByLogin('grace@acme.example');
     hub.addToken('hf_issued_for_grace_value', { id: 'tok-grace-1', user: 'grace-h', admin: false, kind: 'user' });
-    await ports.state.recordIssuedToken('acme', { tokenId: 'tok-grace-1', oktaUserId: grace.id, user: 'grace-h', label: 'grace-ci', last4: 'alue', issuedAt: new Date().toISOString() });
-    const orgAccess = async () => (await fetch(`${hub.baseUrl}/api/organizations/acme/resource-groups`, { headers: { authorization: 'Bearer hf_issued_for_grace_value' } })).status;
+    await ports.state.recordIssuedToken('acme', {
+      tokenId: 'tok-grace-1',
+      oktaUserId: grace.id,
+      user: 'grace-h',
+      label: 'grace-ci',
+      last4: 'alue',
+      issuedAt: new Date().toISOString(),
+    });
+    const orgAccess = async () =>
+      (
+        await fetch(`${hub.baseUrl}/api/organizations/acme/resource-groups`, {
+          headers: { authorization: 'Bearer hf_issued_for_grace_value' },
+        })
+      ).status;
     expect(await orgAccess()).toBe(200);
     await handleOktaEvents(ports, h.config, [okta.deactivate(grace.id)], 'eventbridge');
     expect(await orgAccess()).toBe(403);
-    expect(bus.received[0]?.detail).toMatchObject({ user: 'grace-h', action: 'remove', revokedTokens: [{ tokenId: 'tok-grace-1', last4: 'alue', label: 'grace-ci' }] });
+    expect(bus.received[0]?.detail).toMatchObject({
+      user: 'grace-h',
+      action: 'remove',
+      revokedTokens: [{ tokenId: 'tok-grace-1', last4: 'alue', label: 'grace-ci' }],
+    });
     expect(await ports.state.listIssuedTokens('acme', grace.id)).toEqual([]);
     const trail = await ports.state.listChanges({ organization: 'acme', user: 'grace-h', limit: 5 });
     expect(trail.map((t) => t.action).sort()).toEqual(['remove', 'revoke-token']);
-    expect(trail.find((t) => t.action === 'revoke-token')).toMatchObject({ token: { tokenId: 'tok-grace-1', last4: 'alue', label: 'grace-ci' }, outcome: 'applied' });
+    expect(trail.find((t) => t.action === 'revoke-token')).toMatchObject({
+      token: { tokenId: 'tok-grace-1', last4: 'alue', label: 'grace-ci' },
+      outcome: 'applied',
+    });
     expect(JSON.stringify(trail)).not.toContain('hf_issued_for_grace_value');
   });
 });
@@ -199,7 +248,9 @@ describe('people who disappear', () => {
     const result = await handleOktaEvents(ports, h.config, [event], 'eventbridge');
     expect(result.outcomes).toEqual([expect.objectContaining({ outcome: 'processed', detail: expect.stringContaining('1 change(s)') })]);
     expect(hub.member('grace-h')?.role).toBe('no_access');
-    expect(bus.received).toContainEqual(expect.objectContaining({ detailType: 'hf-iam-sync.MemberOffboarded', detail: expect.objectContaining({ user: 'grace-h' }) }));
+    expect(bus.received).toContainEqual(
+      expect.objectContaining({ detailType: 'hf-iam-sync.MemberOffboarded', detail: expect.objectContaining({ user: 'grace-h' }) }),
+    );
   });
 
   it('a managed member whose Okta username attribute now names someone else loses access under the old name', async () => {

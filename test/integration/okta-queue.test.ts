@@ -25,11 +25,16 @@ afterEach(async () => {
   await env.stop();
 });
 
-const send = (body: unknown) => sqs.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+const send = (body: unknown) =>
+  sqs.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
 const consumer = () => env.load<Handler<unknown>>('okta-event');
-const post = (headers: Record<string, string>, body: string) => ({
-  requestContext: { http: { method: 'POST' } }, headers: { authorization: HOOK_SECRET, ...headers }, body, isBase64Encoded: false,
-}) as unknown as APIGatewayProxyEventV2;
+const post = (headers: Record<string, string>, body: string) =>
+  ({
+    requestContext: { http: { method: 'POST' } },
+    headers: { authorization: HOOK_SECRET, ...headers },
+    body,
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
 
 describe('okta-event as the queue consumer', () => {
   it('reports only the failed message of a batch; the others are done and deleted; the failed one succeeds when it comes back', async () => {
@@ -54,7 +59,12 @@ describe('okta-event as the queue consumer', () => {
     expect(await pollOnce(sqs, env.queueUrl, onEvent as never, lambdaContext)).toMatchObject({ received: 1, deleted: 1 });
     expect(hub.member('kthompson')?.role).toBe('no_access');
     expect(env.sqs.bodies('okta-events-dlq')).toEqual([]);
-    expect(env.bus.received.filter((e) => e.detailType === 'hf-iam-sync.MemberOffboarded').map((e) => e.detail.user).sort()).toEqual(['kthompson', 'linus-t']);
+    expect(
+      env.bus.received
+        .filter((e) => e.detailType === 'hf-iam-sync.MemberOffboarded')
+        .map((e) => e.detail.user)
+        .sort(),
+    ).toEqual(['kthompson', 'linus-t']);
   }, 20_000);
 
   it('a message that keeps failing goes to the DLQ after three receives; replayed from there, it offboards', async () => {
@@ -95,11 +105,20 @@ describe('the hook', () => {
     const endpoint = await serveFunctionUrl(onHook as never);
     try {
       let orgDone = false;
-      const org = reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'schedule', actor: 'schedule' }).finally(() => { orgDone = true; });
+      const org = reconcile(ports, config, {
+        dryRun: false,
+        scope: { kind: 'organization' },
+        trigger: 'schedule',
+        actor: 'schedule',
+      }).finally(() => {
+        orgDone = true;
+      });
       while (hub.count(/\/members\/bulk\d+\/role$/, 'PUT') < 20) await new Promise((r) => setTimeout(r, 10));
       const delivery = await okta.deliverHook(endpoint.url, HOOK_SECRET, [okta.deactivate(okta.userByLogin('linus@acme.example').id)]);
       expect(delivery.status).toBe(200); // not 'timeout': Okta's own 3 s client timeout did not fire
-      expect((delivery.body as { outcomes: Array<{ outcome: string }> }).outcomes).toEqual([expect.objectContaining({ outcome: 'queued' })]);
+      expect((delivery.body as { outcomes: Array<{ outcome: string }> }).outcomes).toEqual([
+        expect.objectContaining({ outcome: 'queued' }),
+      ]);
       await drainQueue(sqs, env.queueUrl, (await consumer()) as never, lambdaContext);
       expect(orgDone).toBe(false);
       expect(hub.member('linus-t')?.role).toBe('no_access');
@@ -116,12 +135,21 @@ describe('the hook', () => {
   it('refuses what is not an Okta delivery with the reason: wrong content type, a huge body, no data.events, not JSON', async () => {
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
     const answer = async (headers: Record<string, string>, body: string) => {
-      const r = await onHook(post(headers, body), lambdaContext) as { statusCode: number; body: string };
+      const r = (await onHook(post(headers, body), lambdaContext)) as { statusCode: number; body: string };
       return { status: r.statusCode, error: JSON.parse(r.body).error as string };
     };
-    expect(await answer({ 'content-type': 'text/plain' }, '{}')).toEqual({ status: 415, error: 'content-type text/plain is not accepted: Okta delivers application/json' });
-    expect(await answer({ 'content-type': 'application/json' }, `{"data":{"events":[]},"pad":"${'x'.repeat(1_048_576)}"}`)).toEqual({ status: 413, error: expect.stringMatching(/^body is 1048\d+ bytes, over the 1048576-byte limit/) });
-    expect(await answer({ 'content-type': 'application/json' }, '{"data":{}}')).toEqual({ status: 400, error: 'body has no data.events array' });
+    expect(await answer({ 'content-type': 'text/plain' }, '{}')).toEqual({
+      status: 415,
+      error: 'content-type text/plain is not accepted: Okta delivers application/json',
+    });
+    expect(await answer({ 'content-type': 'application/json' }, `{"data":{"events":[]},"pad":"${'x'.repeat(1_048_576)}"}`)).toEqual({
+      status: 413,
+      error: expect.stringMatching(/^body is 1048\d+ bytes, over the 1048576-byte limit/),
+    });
+    expect(await answer({ 'content-type': 'application/json' }, '{"data":{}}')).toEqual({
+      status: 400,
+      error: 'body has no data.events array',
+    });
     expect(await answer({ 'content-type': 'application/json; charset=utf-8' }, '[')).toEqual({ status: 400, error: 'body is not JSON' });
     expect(env.sqs.bodies('okta-events')).toEqual([]);
   });
@@ -132,13 +160,25 @@ describe('the hook', () => {
     const events = ['linus@acme.example', 'ken@acme.example'].map((l) => okta.deactivate(okta.userByLogin(l).id));
     // SendMessageBatch succeeds as a call and fails one entry (SQS's partial failure).
     env.sqs.inject({
-      method: 'POST', path: /^\/$/, status: 200, header: { name: 'x-amz-target', value: /SendMessageBatch/ },
+      method: 'POST',
+      path: /^\/$/,
+      status: 200,
+      header: { name: 'x-amz-target', value: /SendMessageBatch/ },
       rewrite: (reply) => {
         const body = reply.body as { Successful: Array<{ Id: string }>; Failed: unknown[] };
-        return { ...reply, body: { Successful: body.Successful.slice(0, 1), Failed: [{ Id: body.Successful[1]!.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' }] } };
+        return {
+          ...reply,
+          body: {
+            Successful: body.Successful.slice(0, 1),
+            Failed: [{ Id: body.Successful[1]!.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' }],
+          },
+        };
       },
     });
-    const r = await onHook(post({ 'content-type': 'application/json' }, JSON.stringify({ data: { events } })), lambdaContext) as { statusCode: number; body: string };
+    const r = (await onHook(post({ 'content-type': 'application/json' }, JSON.stringify({ data: { events } })), lambdaContext)) as {
+      statusCode: number;
+      body: string;
+    };
     const outcomes = JSON.parse(r.body).outcomes as Array<{ outcome: string; detail: string }>;
     expect(r.statusCode).toBe(200);
     expect(outcomes.map((o) => o.outcome)).toEqual(['queued', 'failed']);

@@ -25,23 +25,38 @@ afterEach(async () => {
 /** Lambda's SQS poller over okta-event: everything the hook queued, processed (batches of `batchSize`). */
 async function drain(batchSize = 10) {
   const onEvent = await env.load<Handler<unknown>>('okta-event');
-  return drainQueue(new SQSClient({ endpoint: env.sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), env.queueUrl, onEvent as never, lambdaContext, { batchSize });
+  return drainQueue(
+    new SQSClient({ endpoint: env.sqs.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    env.queueUrl,
+    onEvent as never,
+    lambdaContext,
+    { batchSize },
+  );
 }
 
-const hookRequest = (method: string, headers: Record<string, string>, body?: unknown) => ({
-  requestContext: { http: { method } }, headers, body: body === undefined ? undefined : JSON.stringify(body), isBase64Encoded: false,
-}) as unknown as APIGatewayProxyEventV2;
+const hookRequest = (method: string, headers: Record<string, string>, body?: unknown) =>
+  ({
+    requestContext: { http: { method } },
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
 const rolePuts = () => env.sandbox.hub.count(/\/members\/[^/]+\/role$/, 'PUT');
 
 describe('a crash mid-offboarding', () => {
-  it('an okta-event process killed while the role change hangs: an early retry finds it in progress, the poll holds its cursor, the retry after the dead invocation\'s deadline offboards once', async () => {
+  it("an okta-event process killed while the role change hangs: an early retry finds it in progress, the poll holds its cursor, the retry after the dead invocation's deadline offboards once", async () => {
     const { okta, hub } = env.sandbox;
     const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
     hub.inject({ method: 'PUT', path: /\/members\/linus-t\/role$/, status: 0, hang: true, times: 1 });
     // The killed invocation had 8 s left: its deadline is 3 s away (8 s less the 5 s margin), its claim a second longer.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/okta-event-process.ts'), JSON.stringify(asEventBridge(event))], {
-      env: { ...process.env, REMAINING_MS: '8000' }, stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '../helpers/okta-event-process.ts'), JSON.stringify(asEventBridge(event))],
+      {
+        env: { ...process.env, REMAINING_MS: '8000' },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     try {
       for (let i = 0; i < 400 && hub.count(/\/members\/linus-t\/role$/, 'PUT') === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
@@ -61,7 +76,7 @@ describe('a crash mid-offboarding', () => {
 
       // Lambda's retry, after the dead invocation's deadline: the claim is over, the offboarding happens.
       await new Promise((r) => setTimeout(r, Math.max(0, 4_500 - (Date.now() - killedAt))));
-      const retry = await onEvent(asEventBridge(event), lambdaContext) as { outcomes: Array<{ outcome: string }> };
+      const retry = (await onEvent(asEventBridge(event), lambdaContext)) as { outcomes: Array<{ outcome: string }> };
       expect(retry.outcomes).toEqual([expect.objectContaining({ outcome: 'processed' })]);
       expect(hub.member('linus-t')?.role).toBe('no_access');
       await onPoll({}, lambdaContext);
@@ -82,8 +97,11 @@ describe('the three ways in', () => {
     const onPoll = await env.load<Handler<unknown>>('okta-log-poll');
     await onEvent(asEventBridge(event), lambdaContext);
     await onEvent(asEventBridge(event), lambdaContext); // EventBridge is at-least-once
-    const hook = await onHook(hookRequest('POST', { authorization: HOOK_SECRET }, { eventType: 'com.okta.event_hook', data: { events: [event] } }), lambdaContext) as { statusCode: number; body: string };
-    const poll = await onPoll({}, lambdaContext) as { events: number };
+    const hook = (await onHook(
+      hookRequest('POST', { authorization: HOOK_SECRET }, { eventType: 'com.okta.event_hook', data: { events: [event] } }),
+      lambdaContext,
+    )) as { statusCode: number; body: string };
+    const poll = (await onPoll({}, lambdaContext)) as { events: number };
     expect(hub.member('linus-t')?.role).toBe('no_access');
     expect(rolePuts()).toBe(1);
     expect(JSON.parse(hook.body).outcomes).toEqual([expect.objectContaining({ outcome: 'queued' })]);
@@ -95,7 +113,12 @@ describe('the three ways in', () => {
     expect(env.logs()).not.toContain(SANDBOX_OKTA_TOKEN);
     expect(env.logs()).not.toContain(SANDBOX_HF_TOKEN);
     expect(env.logs()).not.toContain(HOOK_SECRET);
-    const emf = env.logs().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l._aws?.CloudWatchMetrics);
+    const emf = env
+      .logs()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((l) => l._aws?.CloudWatchMetrics);
     expect(emf[0]).toMatchObject({ StreamEventsReceived: 1, MembersOffboarded: 1, OffboardingLatency: expect.any(Number) });
   });
 
@@ -117,14 +140,19 @@ describe('the three ways in', () => {
   it('a cold hook turns away an unauthenticated request having read only its own secret: no Okta, Hub, table or other secret', async () => {
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
     const before = { okta: env.sandbox.okta.calls.length, hub: env.sandbox.hub.calls.length };
-    const refused = await onHook(hookRequest('POST', { authorization: 'guess' }, { data: { events: [] } }), lambdaContext) as { statusCode: number };
+    const refused = (await onHook(hookRequest('POST', { authorization: 'guess' }, { data: { events: [] } }), lambdaContext)) as {
+      statusCode: number;
+    };
     expect(refused.statusCode).toBe(401);
     expect({ okta: env.sandbox.okta.calls.length, hub: env.sandbox.hub.calls.length }).toEqual(before);
     expect(env.secrets.secretsRead).toEqual(['hf-iam-sync/hook']);
     // An authenticated delivery is queued: still no Okta, Hub or other secret, and the hook secret read once.
     const event = env.sandbox.okta.deactivate(env.sandbox.okta.userByLogin('linus@acme.example').id);
     const before2 = { okta: env.sandbox.okta.calls.length, hub: env.sandbox.hub.calls.length };
-    await onHook(hookRequest('POST', { authorization: HOOK_SECRET, 'content-type': 'application/json' }, { data: { events: [event] } }), lambdaContext);
+    await onHook(
+      hookRequest('POST', { authorization: HOOK_SECRET, 'content-type': 'application/json' }, { data: { events: [event] } }),
+      lambdaContext,
+    );
     expect({ okta: env.sandbox.okta.calls.length, hub: env.sandbox.hub.calls.length }).toEqual(before2);
     expect(env.secrets.secretsRead).toEqual(['hf-iam-sync/hook']);
     expect(env.sqs.bodies('okta-events').map((b) => JSON.parse(b))).toEqual([{ source: 'hook', event }]);
@@ -143,10 +171,17 @@ describe('the three ways in', () => {
     const { okta, hub } = env.sandbox;
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
     const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
-    const response = await onHook(hookRequest('POST', { authorization: HOOK_SECRET }, { data: { events: [null, 42, 'text', event] } }), lambdaContext) as { statusCode: number; body: string };
+    const response = (await onHook(
+      hookRequest('POST', { authorization: HOOK_SECRET }, { data: { events: [null, 42, 'text', event] } }),
+      lambdaContext,
+    )) as { statusCode: number; body: string };
     expect(response.statusCode).toBe(200);
     const outcomes = JSON.parse(response.body).outcomes as Array<{ outcome: string; detail: string }>;
-    expect(outcomes.filter((o) => o.outcome === 'rejected').map((o) => o.detail)).toEqual(['the event is not a JSON object', 'the event is not a JSON object', 'the event is not a JSON object']);
+    expect(outcomes.filter((o) => o.outcome === 'rejected').map((o) => o.detail)).toEqual([
+      'the event is not a JSON object',
+      'the event is not a JSON object',
+      'the event is not a JSON object',
+    ]);
     expect(outcomes.filter((o) => o.outcome === 'queued')).toHaveLength(1);
     await drain();
     expect(hub.member('linus-t')?.role).toBe('no_access');
@@ -155,21 +190,32 @@ describe('the three ways in', () => {
   it('answers the hook verification GET, and refuses a wrong secret without processing', async () => {
     const { okta, hub } = env.sandbox;
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
-    const verify = await onHook(hookRequest('GET', { authorization: HOOK_SECRET, 'x-okta-verification-challenge': 'c0ffee' }), lambdaContext) as { statusCode: number; body: string };
+    const verify = (await onHook(
+      hookRequest('GET', { authorization: HOOK_SECRET, 'x-okta-verification-challenge': 'c0ffee' }),
+      lambdaContext,
+    )) as { statusCode: number; body: string };
     expect(verify).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(verify.body)).toEqual({ verification: 'c0ffee' });
     const event = okta.deactivate(okta.userByLogin('linus@acme.example').id);
-    const wrong = await onHook(hookRequest('POST', { authorization: 'not-the-secret' }, { data: { events: [event] } }), lambdaContext) as { statusCode: number };
+    const wrong = (await onHook(
+      hookRequest('POST', { authorization: 'not-the-secret' }, { data: { events: [event] } }),
+      lambdaContext,
+    )) as { statusCode: number };
     expect(wrong.statusCode).toBe(401);
     expect(hub.member('linus-t')?.role).toBe('write');
     expect(env.logs()).toContain('rejected: wrong or missing Authorization header');
-    const garbled = await onHook({ ...hookRequest('POST', { authorization: HOOK_SECRET }), body: '{not json' } as APIGatewayProxyEventV2, lambdaContext) as { statusCode: number };
+    const garbled = (await onHook(
+      { ...hookRequest('POST', { authorization: HOOK_SECRET }), body: '{not json' } as APIGatewayProxyEventV2,
+      lambdaContext,
+    )) as { statusCode: number };
     expect(garbled.statusCode).toBe(400);
   });
 
   it('a malformed EventBridge event is logged and acknowledged, not retried', async () => {
     const onEvent = await env.load<Handler<EventBridgeEvent<'SystemLog', unknown>>>('okta-event');
-    const result = await onEvent(asEventBridge({ eventType: 'user.lifecycle.deactivate' }), lambdaContext) as { outcomes: Array<{ outcome: string }> };
+    const result = (await onEvent(asEventBridge({ eventType: 'user.lifecycle.deactivate' }), lambdaContext)) as {
+      outcomes: Array<{ outcome: string }>;
+    };
     expect(result.outcomes).toEqual([{ uuid: null, outcome: 'rejected', detail: 'the event has no uuid' }]);
     expect(env.logs()).toContain('"outcome":"rejected"');
   });
@@ -190,12 +236,18 @@ describe('the three ways in', () => {
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
     const endpoint = await serveFunctionUrl(onHook as never);
     try {
-      const events = ['linus@acme.example', 'ken@acme.example', 'alan@acme.example'].map((login) => okta.deactivate(okta.userByLogin(login).id));
+      const events = ['linus@acme.example', 'ken@acme.example', 'alan@acme.example'].map((login) =>
+        okta.deactivate(okta.userByLogin(login).id),
+      );
       const started = performance.now();
       const delivery = await okta.deliverHook(endpoint.url, HOOK_SECRET, events);
       expect(delivery.status).toBe(200);
       expect(performance.now() - started).toBeLessThan(3000);
-      expect((delivery.body as { outcomes: Array<{ outcome: string }> }).outcomes.map((o) => o.outcome)).toEqual(['queued', 'queued', 'queued']);
+      expect((delivery.body as { outcomes: Array<{ outcome: string }> }).outcomes.map((o) => o.outcome)).toEqual([
+        'queued',
+        'queued',
+        'queued',
+      ]);
       await drain();
       expect(['linus-t', 'kthompson', 'alan-t'].map((u) => hub.member(u)?.role)).toEqual(['no_access', 'no_access', 'no_access']);
       expect((await okta.deliverHook(endpoint.url, 'wrong', events)).status).toBe(401);
@@ -209,7 +261,9 @@ describe('through the real handlers', () => {
   it('EventBridge: a stale, older membership add arriving after the deactivation leaves the user offboarded', async () => {
     const { okta, hub } = env.sandbox;
     const grace = okta.userByLogin('grace@acme.example');
-    const stale = okta.emit('group.user_membership.add', [grace, okta.groupByName('hf-acme-write')], { published: new Date(Date.now() - 60_000) });
+    const stale = okta.emit('group.user_membership.add', [grace, okta.groupByName('hf-acme-write')], {
+      published: new Date(Date.now() - 60_000),
+    });
     const deactivate = okta.deactivate(grace.id);
     const onEvent = await env.load<Handler<EventBridgeEvent<'SystemLog', unknown>>>('okta-event');
     await onEvent(asEventBridge(deactivate), lambdaContext);
@@ -222,18 +276,25 @@ describe('through the real handlers', () => {
     const write = okta.groupByName('hf-acme-write');
     const people = addLinkedPeople(env.sandbox, 20, 'hf-acme-write');
     const events = Array.from({ length: 498 }, (_, i) => okta.emit('group.user_membership.add', [people[i % 20]!, write]));
-    const unknown = { ...okta.emit('user.lifecycle.suspend', []), target: [{ id: '00uNOBODY00000000000', type: 'User', alternateId: 'ghost@acme.example' }] };
+    const unknown = {
+      ...okta.emit('user.lifecycle.suspend', []),
+      target: [{ id: '00uNOBODY00000000000', type: 'User', alternateId: 'ghost@acme.example' }],
+    };
     const unlinked = okta.emit('user.lifecycle.suspend', [okta.userByLogin('barbara@acme.example')]);
     const onHook = await env.load<Handler<APIGatewayProxyEventV2>>('okta-hook');
     const onPoll = await env.load<Handler<unknown>>('okta-log-poll');
     // Okta verifies the endpoint before it delivers anything: that first call pays the cold start.
     await onHook(hookRequest('GET', { authorization: HOOK_SECRET, 'x-okta-verification-challenge': 'x' }), lambdaContext);
-    const response = await onHook(hookRequest('POST', { authorization: HOOK_SECRET }, { data: { events: [...events, unknown, unlinked] } }), lambdaContext) as { statusCode: number; body: string };
+    const response = (await onHook(
+      hookRequest('POST', { authorization: HOOK_SECRET }, { data: { events: [...events, unknown, unlinked] } }),
+      lambdaContext,
+    )) as { statusCode: number; body: string };
     const outcomes = JSON.parse(response.body).outcomes as Array<{ uuid: string; outcome: string; detail: string }>;
     expect(response.statusCode).toBe(200);
     expect(outcomes.every((o) => o.outcome === 'queued')).toBe(true);
     // Lambda's poller with a batch of 100 (the batch window): each batch coalesces its people.
-    const userReads = () => okta.calls.filter((c) => /^\/api\/v1\/users\/00u/.test(c.path) && c.method === 'GET' && !c.path.endsWith('/groups')).length;
+    const userReads = () =>
+      okta.calls.filter((c) => /^\/api\/v1\/users\/00u/.test(c.path) && c.method === 'GET' && !c.path.endsWith('/groups')).length;
     const readsBefore = userReads();
     expect(await drain(100)).toMatchObject({ received: 500, deleted: 500, failed: 0 });
     expect(userReads() - readsBefore).toBeLessThanOrEqual(22 * 5); // ≤ 22 people in each of the 5 batches
@@ -273,7 +334,7 @@ describe('time budget', () => {
 });
 
 describe('the System Log poll', () => {
-  it('follows Okta\'s next link as given: a poll an hour after the last one still sees what was logged in between', async () => {
+  it("follows Okta's next link as given: a poll an hour after the last one still sees what was logged in between", async () => {
     const { pollOktaLogs } = await import('../../shared/offboarding/poll-okta-logs.js');
     const { okta, hub } = env.sandbox;
     await withDirectPorts(async (ports, config) => {

@@ -44,20 +44,33 @@ describe('next links', () => {
   it.each([
     ['the Hub', 'hub', /\/members$/, /refused to send HF_TOKEN to http:\/\/127\.0\.0\.1:\d+|next link points to http:\/\/127\.0\.0\.1:\d+/],
     ['Okta', 'okta', /\/groups\/[^/]+\/users$/, /next link points to http:\/\/127\.0\.0\.1:\d+|refused to send the Okta credentials/],
-  ] as const)('a next link from %s to another origin is not followed: no token is sent there, no write', async (_name, side, path, message) => {
-    h.sandbox[side].inject({ method: 'GET', path, status: 200, rewrite: foreignNextLink(elsewhere.baseUrl), times: 50 });
-    const failure = await reconcile(h.composition.ports, h.config, apply).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(IncompleteReadError);
-    expect((failure as Error).message).toMatch(message);
-    expect(elsewhere.calls).toEqual([]);
-    expect(writes()).toBe(0);
-  });
+  ] as const)(
+    'a next link from %s to another origin is not followed: no token is sent there, no write',
+    async (_name, side, path, message) => {
+      h.sandbox[side].inject({ method: 'GET', path, status: 200, rewrite: foreignNextLink(elsewhere.baseUrl), times: 50 });
+      const failure = await reconcile(h.composition.ports, h.config, apply).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(IncompleteReadError);
+      expect((failure as Error).message).toMatch(message);
+      expect(elsewhere.calls).toEqual([]);
+      expect(writes()).toBe(0);
+    },
+  );
 });
 
 describe('bounded time', () => {
   it.each([
-    ['Okta', 'okta', /\/groups\/[^/]+\/users$/, /^Reading Okta users and group members failed, so nothing was changed: okta: .*(timeout|deadline)/],
-    ['Hub', 'hub', /\/members$/, /^Reading Hub members failed, so nothing was changed: huggingface: list organization members failed: (no complete answer within \d+ ms|.*deadline)/],
+    [
+      'Okta',
+      'okta',
+      /\/groups\/[^/]+\/users$/,
+      /^Reading Okta users and group members failed, so nothing was changed: okta: .*(timeout|deadline)/,
+    ],
+    [
+      'Hub',
+      'hub',
+      /\/members$/,
+      /^Reading Hub members failed, so nothing was changed: huggingface: list organization members failed: (no complete answer within \d+ ms|.*deadline)/,
+    ],
   ] as const)('a hung %s ends the run by its deadline, says which service, and writes nothing', async (_name, side, path, message) => {
     h.sandbox[side].inject({ method: 'GET', path, status: 200, hang: true, times: 100 });
     const failure = await reconcile(h.composition.ports, h.config, { ...apply, deadline: Date.now() + 1_500 }).catch((e: unknown) => e);
@@ -69,16 +82,25 @@ describe('bounded time', () => {
     expect((await reconcile(h.composition.ports, h.config, apply)).outcome).toBeDefined();
   });
 
-  it('an Okta rate-limit bucket that resets after the run\'s deadline ends the run at once, saying so; one that resets in time is waited out', async () => {
+  it("an Okta rate-limit bucket that resets after the run's deadline ends the run at once, saying so; one that resets in time is waited out", async () => {
     const { okta } = h.sandbox;
     const limited = (inSeconds: number) => ({
-      method: 'GET', path: /^\/api\/v1\/groups$/, status: 429, times: 1,
-      headers: { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + inSeconds) },
+      method: 'GET',
+      path: /^\/api\/v1\/groups$/,
+      status: 429,
+      times: 1,
+      headers: {
+        'x-rate-limit-limit': '600',
+        'x-rate-limit-remaining': '0',
+        'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + inSeconds),
+      },
       body: { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' },
     });
     okta.inject(limited(50));
     const failure = await reconcile(h.composition.ports, h.config, { ...apply, deadline: Date.now() + 3_000 }).catch((e: unknown) => e);
-    expect((failure as Error).message).toMatch(/okta: search groups failed: rate limited \(429\), and the bucket resets after this run's deadline/);
+    expect((failure as Error).message).toMatch(
+      /okta: search groups failed: rate limited \(429\), and the bucket resets after this run's deadline/,
+    );
     expect(writes()).toBe(0);
     okta.clearFaults();
     okta.inject(limited(1));

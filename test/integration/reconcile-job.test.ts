@@ -17,16 +17,23 @@ import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dyna
 type Handler = (event: unknown, context: Context) => Promise<any>;
 const context = (remainingMs: number): Context => {
   const started = Date.now();
-  return { functionName: 'hf-iam-sync-test-reconcile-job', awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => remainingMs - (Date.now() - started) } as unknown as Context;
+  return {
+    functionName: 'hf-iam-sync-test-reconcile-job',
+    awsRequestId: crypto.randomUUID(),
+    getRemainingTimeInMillis: () => remainingMs - (Date.now() - started),
+  } as unknown as Context;
 };
 
 type Step = { step: string; answer: any };
 /** A Task bound to the handler, invoked with `remainingMs` left; each step's answer kept in `steps`. */
-const boundTo = (handler: Handler, steps: Step[] = []) => (remainingMs: number) => async (input: any) => {
-  const answer = await handler(input, context(remainingMs));
-  steps.push({ step: input.step, answer });
-  return answer;
-};
+const boundTo =
+  (handler: Handler, steps: Step[] = []) =>
+  (remainingMs: number) =>
+  async (input: any) => {
+    const answer = await handler(input, context(remainingMs));
+    steps.push({ step: input.step, answer });
+    return answer;
+  };
 
 /** `upgrades` people to raise from read to write, `leavers` deprovisioned people who still have write. */
 function seedOrg(env: LambdaEnv, upgrades: number, leavers: number): void {
@@ -44,7 +51,8 @@ function seedOrg(env: LambdaEnv, upgrades: number, leavers: number): void {
   }
 }
 
-const rolePuts = (env: LambdaEnv) => env.sandbox.hub.calls.filter((c) => c.method === 'PUT' && /\/members\/[^/]+\/role$/.test(c.path) && c.status === 200);
+const rolePuts = (env: LambdaEnv) =>
+  env.sandbox.hub.calls.filter((c) => c.method === 'PUT' && /\/members\/[^/]+\/role$/.test(c.path) && c.status === 200);
 const userOf = (path: string) => /\/members\/([^/]+)\/role$/.exec(path)![1]!;
 
 let env: LambdaEnv | undefined;
@@ -60,7 +68,10 @@ describe('the reconcile state machine', () => {
   it('converges 20,000 changes in one execution: leavers first, zero 429s, every change written once, many short batches', async () => {
     // DynamoDB Local (a service of its own, on the other core) when this machine has Java; dynalite otherwise.
     local = dynamoDbLocalUnavailable() === null ? await startDynamoDbLocal() : undefined;
-    env = await startLambdaEnv({ configure: (t) => t.replace('maxRemovals: 10', 'maxRemovals: 500'), ...(local ? { dynamo: { endpoint: local.endpoint } } : {}) });
+    env = await startLambdaEnv({
+      configure: (t) => t.replace('maxRemovals: 10', 'maxRemovals: 500'),
+      ...(local ? { dynamo: { endpoint: local.endpoint } } : {}),
+    });
     seedOrg(env, 20_000, 150);
     // A limit scaled down from 5 minutes to 2 s (the next test has one that binds).
     env.sandbox.hub.quota = 1_200;
@@ -69,11 +80,14 @@ describe('the reconcile state machine', () => {
     const steps: Step[] = [];
     const bound = boundTo(handler, steps);
     const machine = await reconcileJobMachine();
-    const execution = machine.run({ actor: 'alice' }, {
-      // The plan reads and stores 20,000 people; each batch has 10 s (5 s once the middleware keeps its 5 s margin).
-      overrides: { taskResourceLocalHandlers: { Plan: bound(120_000), ApplyBatch: bound(10_000), Finish: bound(30_000) } },
-      context: { Execution: { Name: 'exec-20k', Input: { actor: 'alice' } } },
-    });
+    const execution = machine.run(
+      { actor: 'alice' },
+      {
+        // The plan reads and stores 20,000 people; each batch has 10 s (5 s once the middleware keeps its 5 s margin).
+        overrides: { taskResourceLocalHandlers: { Plan: bound(120_000), ApplyBatch: bound(10_000), Finish: bound(30_000) } },
+        context: { Execution: { Name: 'exec-20k', Input: { actor: 'alice' } } },
+      },
+    );
     const output = (await execution.result) as any;
 
     // The sample company's own people are in the run too (one of its changes is held by a guard: `blocked`).
@@ -95,10 +109,19 @@ describe('the reconcile state machine', () => {
     const firstGrant = puts.findIndex((p) => userOf(p.path).startsWith('up'));
     expect(lastLeaver).toBeLessThan(firstGrant);
     // The run is recorded, its lease is free.
-    const { state, close } = await composeState({ kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: env.sandbox.dynamoEndpoint } });
+    const { state, close } = await composeState({
+      kind: 'dynamodb',
+      location: { table: 'hf-iam-sync', endpoint: env.sandbox.dynamoEndpoint },
+    });
     try {
       const runId = steps[0]!.answer.runId as string;
-      expect(await state.getRun(runId)).toMatchObject({ outcome: 'blocked', applied: output.result.counts.applied, failed: 0, actor: 'alice', trigger: 'invoke' });
+      expect(await state.getRun(runId)).toMatchObject({
+        outcome: 'blocked',
+        applied: output.result.counts.applied,
+        failed: 0,
+        actor: 'alice',
+        trigger: 'invoke',
+      });
       await state.acquireLease('acme', 'next-run', 1_000, new Date());
     } finally {
       await close();
@@ -114,16 +137,24 @@ describe('the reconcile state machine', () => {
     const handler = await env.load<Handler>('reconcile-job');
     const steps: Step[] = [];
     const inProcess = boundTo(handler, steps);
-    const { state, close } = await composeState({ kind: 'dynamodb', location: { table: 'hf-iam-sync', endpoint: env.sandbox.dynamoEndpoint } });
+    const { state, close } = await composeState({
+      kind: 'dynamodb',
+      location: { table: 'hf-iam-sync', endpoint: env.sandbox.dynamoEndpoint },
+    });
     let startedAtKill: number[] | undefined;
     let runId = '';
     const killedOnce = async (input: any) => {
       if (startedAtKill) return inProcess(10_000)(input);
       // The first batch runs in a process of its own, killed with SIGKILL once it has written 60 people.
       const before = rolePuts(env!).length;
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/lambda-process.ts'), 'reconcile-job', JSON.stringify(input)], {
-        env: { ...process.env, REMAINING_MS: '10000' }, stdio: 'ignore',
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, '../helpers/lambda-process.ts'), 'reconcile-job', JSON.stringify(input)],
+        {
+          env: { ...process.env, REMAINING_MS: '10000' },
+          stdio: 'ignore',
+        },
+      );
       const exited = new Promise((resolve) => child.once('exit', resolve));
       while (rolePuts(env!).length < before + 60 && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
       child.kill('SIGKILL');
@@ -135,20 +166,24 @@ describe('the reconcile state machine', () => {
     };
     try {
       const machine = await reconcileJobMachine();
-      const execution = machine.run({ actor: 'bob' }, {
-        overrides: {
-          taskResourceLocalHandlers: {
-            Plan: async (input: any) => {
-              const answer = await inProcess(60_000)(input);
-              runId = answer.runId;
-              return answer;
+      const execution = machine.run(
+        { actor: 'bob' },
+        {
+          overrides: {
+            taskResourceLocalHandlers: {
+              Plan: async (input: any) => {
+                const answer = await inProcess(60_000)(input);
+                runId = answer.runId;
+                return answer;
+              },
+              ApplyBatch: killedOnce,
+              Finish: inProcess(30_000),
             },
-            ApplyBatch: killedOnce, Finish: inProcess(30_000),
+            retryIntervalOverrides: { ApplyBatch: 0 },
           },
-          retryIntervalOverrides: { ApplyBatch: 0 },
+          context: { Execution: { Name: 'exec-killed', Input: { actor: 'bob' } } },
         },
-        context: { Execution: { Name: 'exec-killed', Input: { actor: 'bob' } } },
-      });
+      );
       const output = (await execution.result) as any;
 
       expect(startedAtKill).toBeDefined();
@@ -162,7 +197,9 @@ describe('the reconcile state machine', () => {
       // What the kill left `started` is recorded applied now; a write the Hub had done was not sent again.
       const records = new Map((await state.listRunChanges(runId, 1, 100_000)).map((r) => [r.seq, r]));
       for (const seq of startedAtKill!) expect(records.get(seq)?.outcome).toBe('applied');
-      expect([...records.values()].every((r) => r.outcome === 'applied' || r.action === 'allow-removals' || r.user === 'ada-acme')).toBe(true);
+      expect([...records.values()].every((r) => r.outcome === 'applied' || r.action === 'allow-removals' || r.user === 'ada-acme')).toBe(
+        true,
+      );
       // The window was spent and waited out by the machine (a Wait state), not by a 429.
       expect(steps.some((s) => s.step === 'apply' && s.answer.stoppedBy === 'rate-limit' && s.answer.waitSeconds > 0)).toBe(true);
       expect(env.sandbox.hub.calls.filter((c) => c.status === 429)).toHaveLength(0);
@@ -180,14 +217,21 @@ describe('the reconcile state machine', () => {
       const job = await env.load<Handler>('reconcile-job');
       const machine = await reconcileJobMachine();
       const bound = boundTo(job);
-      sfn.addStateMachine(arn, (input, name) => machine.run(input as never, {
-        overrides: { taskResourceLocalHandlers: { Plan: bound(60_000), ApplyBatch: bound(60_000), Finish: bound(60_000) } },
-        context: { Execution: { Name: name, Input: input as never } },
-      }).result);
+      sfn.addStateMachine(
+        arn,
+        (input, name) =>
+          machine.run(input as never, {
+            overrides: { taskResourceLocalHandlers: { Plan: bound(60_000), ApplyBatch: bound(60_000), Finish: bound(60_000) } },
+            context: { Execution: { Name: name, Input: input as never } },
+          }).result,
+      );
       Object.assign(process.env, { RECONCILE_JOB_ARN: arn, SFN_ENDPOINT: sfn.baseUrl });
       const reconcileFn = await env.load<Handler>('reconcile');
       const answer = await reconcileFn({ dryRun: false, actor: 'erin' }, context(60_000));
-      expect(answer).toMatchObject({ started: true, executionArn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:execution:hf-iam-sync-test-reconcile:invoke-erin-\d+$/) });
+      expect(answer).toMatchObject({
+        started: true,
+        executionArn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:execution:hf-iam-sync-test-reconcile:invoke-erin-\d+$/),
+      });
       expect(sfn.executions).toHaveLength(1);
       expect(sfn.executions[0]!.input).toEqual({ trigger: 'invoke', actor: 'erin' });
       const output = (await sfn.executions[0]!.done) as any;
@@ -200,7 +244,9 @@ describe('the reconcile state machine', () => {
       // A state machine that is not there: the error says which, from Step Functions' own words.
       process.env.RECONCILE_JOB_ARN = `${arn}-gone`;
       const broken = await env.load<Handler>('reconcile');
-      await expect(broken({ dryRun: false }, context(60_000))).rejects.toThrow(/start execution .* of arn:aws:states:.*-gone.*StateMachineDoesNotExist/);
+      await expect(broken({ dryRun: false }, context(60_000))).rejects.toThrow(
+        /start execution .* of arn:aws:states:.*-gone.*StateMachineDoesNotExist/,
+      );
     } finally {
       await sfn.stop();
     }

@@ -43,7 +43,8 @@ describe('reconcile against the sandbox', () => {
     }
     const at = (user: string) => order.indexOf(user);
     // Non-admin leavers before every grant or upgrade; the admin who leaves after the new admin.
-    for (const leaver of ['linus-t', 'kthompson', 'alan-t']) for (const gainer of ['grace-h', 'mhamilton', 'edsger-d']) expect(at(leaver)).toBeLessThan(at(gainer));
+    for (const leaver of ['linus-t', 'kthompson', 'alan-t'])
+      for (const gainer of ['grace-h', 'mhamilton', 'edsger-d']) expect(at(leaver)).toBeLessThan(at(gainer));
     expect(at('edsger-d')).toBeLessThan(at('ada-acme'));
     expect(at('ada-acme')).toBe(order.length - 1);
     expect(hub.member('ada-acme')?.role).toBe('no_access');
@@ -89,12 +90,25 @@ describe('reconcile against the sandbox', () => {
     const outcome = await reconcile(h.composition.ports, h.config, apply);
     const state = h.composition.ports.state;
     const run = await state.getRun(outcome.runId);
-    expect(run).toMatchObject({ outcome: 'blocked', trigger: 'cli', actor: 'test', applied: 5, failed: 0, planSummary: { change: 2, remove: 3, blocked: 1 } });
+    expect(run).toMatchObject({
+      outcome: 'blocked',
+      trigger: 'cli',
+      actor: 'test',
+      applied: 5,
+      failed: 0,
+      planSummary: { change: 2, remove: 3, blocked: 1 },
+    });
     const trail = await state.listChanges({ organization: 'acme', user: 'linus-t', limit: 10 });
-    expect(trail).toEqual([expect.objectContaining({
-      runId: outcome.runId, action: 'remove', outcome: 'applied', before: expect.objectContaining({ role: 'write' }),
-      after: { role: 'no_access', resourceGroups: [] }, reasons: [expect.stringContaining('DEPROVISIONED')],
-    })]);
+    expect(trail).toEqual([
+      expect.objectContaining({
+        runId: outcome.runId,
+        action: 'remove',
+        outcome: 'applied',
+        before: expect.objectContaining({ role: 'write' }),
+        after: { role: 'no_access', resourceGroups: [] },
+        reasons: [expect.stringContaining('DEPROVISIONED')],
+      }),
+    ]);
     expect(await state.listChanges({ organization: 'acme', limit: 100 })).toHaveLength(5);
     // Claimed members are recorded as managed even when nothing changed for them.
     expect(await state.getManaged('acme', 'ada-acme')).toMatchObject({ role: 'admin' });
@@ -129,8 +143,18 @@ describe('reconcile against the sandbox', () => {
   it('waits out a 429 from Okta (X-Rate-Limit-Reset) and from the Hub (RateLimit t=) and completes', async () => {
     const { okta, hub } = h.sandbox;
     const reset = String(Math.floor(Date.now() / 1000) + 1);
-    okta.inject({ path: /\/api\/v1\/groups\/.+\/users/, status: 429, headers: { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': reset }, body: { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' } });
-    hub.inject({ path: /\/members$/, status: 429, headers: { ratelimit: '"api";r=0;t=1', 'ratelimit-policy': '"fixed window";"api";q=6000;w=300' }, body: { error: 'rate limited' } });
+    okta.inject({
+      path: /\/api\/v1\/groups\/.+\/users/,
+      status: 429,
+      headers: { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': reset },
+      body: { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' },
+    });
+    hub.inject({
+      path: /\/members$/,
+      status: 429,
+      headers: { ratelimit: '"api";r=0;t=1', 'ratelimit-policy': '"fixed window";"api";q=6000;w=300' },
+      body: { error: 'rate limited' },
+    });
     const outcome = await reconcile(h.composition.ports, h.config, apply);
     expect(outcome.result?.failed).toEqual([]);
     expect(okta.calls.filter((c) => c.status === 429)).toHaveLength(1);
@@ -139,13 +163,24 @@ describe('reconcile against the sandbox', () => {
   });
 
   it('retries a passing 5xx on an Okta page', async () => {
-    h.sandbox.okta.inject({ path: /\/api\/v1\/groups\/.+\/users/, status: 503, times: 2, body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error' } });
+    h.sandbox.okta.inject({
+      path: /\/api\/v1\/groups\/.+\/users/,
+      status: 503,
+      times: 2,
+      body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error' },
+    });
     const outcome = await reconcile(h.composition.ports, h.config, apply);
     expect(outcome.result?.applied).toHaveLength(5);
   });
 
   it('aborts before any write when an Okta page keeps failing with 5xx', async () => {
-    h.sandbox.okta.inject({ path: /\/api\/v1\/users$/, status: 500, times: 100, skip: 0, body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error' } });
+    h.sandbox.okta.inject({
+      path: /\/api\/v1\/users$/,
+      status: 500,
+      times: 100,
+      skip: 0,
+      body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error' },
+    });
     const attempt = reconcile(h.composition.ports, h.config, apply);
     await expect(attempt).rejects.toThrowError(IncompleteReadError);
     await expect(attempt).rejects.toThrowError(/Reading Okta users and group members failed, so nothing was changed: okta: .*HTTP 500/);
@@ -160,10 +195,18 @@ describe('reconcile against the sandbox', () => {
   });
 
   it('keeps going past a failed change and reports it per change', async () => {
-    h.sandbox.hub.inject({ method: 'PUT', path: /\/members\/kthompson\/role$/, status: 400, body: { error: 'Cannot change this member' }, times: 10 });
+    h.sandbox.hub.inject({
+      method: 'PUT',
+      path: /\/members\/kthompson\/role$/,
+      status: 400,
+      body: { error: 'Cannot change this member' },
+      times: 10,
+    });
     const outcome = await reconcile(h.composition.ports, h.config, apply);
     expect(outcome.outcome).toBe('partial');
-    expect(outcome.result?.failed).toEqual([expect.objectContaining({ user: 'kthompson', error: expect.stringContaining('Cannot change this member') })]);
+    expect(outcome.result?.failed).toEqual([
+      expect.objectContaining({ user: 'kthompson', error: expect.stringContaining('Cannot change this member') }),
+    ]);
     expect(outcome.result?.applied).toHaveLength(4);
     const trail = await h.composition.ports.state.listChanges({ organization: 'acme', user: 'kthompson', limit: 5 });
     expect(trail[0]).toMatchObject({ outcome: 'failed', error: expect.stringContaining('HTTP 400') });
@@ -173,7 +216,12 @@ describe('reconcile against the sandbox', () => {
     const strict = await startHarness({ configure: (t) => t.replace('maxRemovals: 10', 'maxRemovals: 2') });
     try {
       const outcome = await reconcile(strict.composition.ports, strict.config, apply);
-      expect(outcome.plan.blocked.filter((b) => b.guard === 'max-removals').map((b) => b.change.user).sort()).toEqual(['alan-t', 'kthompson', 'linus-t']);
+      expect(
+        outcome.plan.blocked
+          .filter((b) => b.guard === 'max-removals')
+          .map((b) => b.change.user)
+          .sort(),
+      ).toEqual(['alan-t', 'kthompson', 'linus-t']);
       expect(strict.sandbox.hub.member('linus-t')?.role).toBe('write');
       expect(strict.sandbox.hub.member('mhamilton')?.role).toBe('write');
     } finally {
@@ -244,10 +292,15 @@ describe('reconcile against the sandbox', () => {
   });
 
   it('links by SSO email when okta.emailFallback is on, for the organization and for one user', async () => {
-    const linked = await startHarness({ configure: (t) => t.replace('usernameAttribute: hfUsername', 'usernameAttribute: hfUsername\n  emailFallback: true') });
+    const linked = await startHarness({
+      configure: (t) => t.replace('usernameAttribute: hfUsername', 'usernameAttribute: hfUsername\n  emailFallback: true'),
+    });
     try {
       linked.sandbox.hub.addMember('barbara-hf', 'read').email = 'barbara@acme.example';
-      const one = await reconcile(linked.composition.ports, linked.config, { ...plan, scope: { kind: 'user', user: 'barbara@acme.example' } });
+      const one = await reconcile(linked.composition.ports, linked.config, {
+        ...plan,
+        scope: { kind: 'user', user: 'barbara@acme.example' },
+      });
       expect(one.plan.changes.map((c) => [c.user, c.after?.role])).toEqual([['barbara-hf', 'write']]);
       const all = await reconcile(linked.composition.ports, linked.config, apply);
       expect(all.plan.unlinked).toEqual([]);

@@ -11,8 +11,12 @@ import { credentialsYaml, startRotationEnv, tokensOf, type RotationEnv } from '.
 const SECRET = 'hf-iam-sync/test/ci';
 const DAY = 86_400_000;
 const awsFault = (operation: string): Fault => ({
-  method: 'POST', path: /^\/$/, header: { name: 'x-amz-target', value: new RegExp(`\\.${operation}$`) },
-  status: 500, body: { __type: 'InternalServiceError', message: 'injected failure' }, times: 10,
+  method: 'POST',
+  path: /^\/$/,
+  header: { name: 'x-amz-target', value: new RegExp(`\\.${operation}$`) },
+  status: 500,
+  body: { __type: 'InternalServiceError', message: 'injected failure' },
+  times: 10,
 });
 
 let env: RotationEnv;
@@ -39,7 +43,10 @@ describe.each([
     const failed = (await env.rotate()).results[0]!;
     expect(failed).toMatchObject({ outcome: 'failed', failedStep: step, overdue: true });
     expect(env.consumerCheck(SECRET)).toEqual({ value: old, accepted: true });
-    expect(env.bus.received.at(-1)).toMatchObject({ detailType: 'hf-iam-sync.RotationFailed', detail: { credential: 'ci', step, attempts: 1, consumersOn: { last4: old.slice(-4) } } });
+    expect(env.bus.received.at(-1)).toMatchObject({
+      detailType: 'hf-iam-sync.RotationFailed',
+      detail: { credential: 'ci', step, attempts: 1, consumersOn: { last4: old.slice(-4) } },
+    });
     const state = await env.ports.store.getCredentialState('ci');
     expect(state?.rotation).toMatchObject({ attempts: 1, lastError: { message: expect.any(String) } });
 
@@ -68,7 +75,10 @@ describe('a failure deleting the old token', () => {
     env.sandbox.hub.inject({ method: 'DELETE', path: /tokens\/[^/]+$/, status: 500, times: 10 });
     const failed = (await env.rotate()).results[0]!;
     expect(failed).toMatchObject({ outcome: 'failed', failedStep: 'delete-old', deleted: [] });
-    expect(env.bus.received.at(-1)).toMatchObject({ detailType: 'hf-iam-sync.RotationFailed', detail: { step: 'delete-old', last4: old.slice(-4) } });
+    expect(env.bus.received.at(-1)).toMatchObject({
+      detailType: 'hf-iam-sync.RotationFailed',
+      detail: { step: 'delete-old', last4: old.slice(-4) },
+    });
     expect(env.consumerCheck(SECRET)).toEqual({ value: current, accepted: true });
     env.sandbox.hub.clearFaults();
     expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'up-to-date', deleted: [{ last4: old.slice(-4) }] });
@@ -77,7 +87,7 @@ describe('a failure deleting the old token', () => {
 });
 
 describe('in-place strategy', () => {
-  it('rotates with the Hub\'s rotate call, and has a gap: the old token dies before the new one is current', async () => {
+  it("rotates with the Hub's rotate call, and has a gap: the old token dies before the new one is current", async () => {
     await env.stop();
     env = await startRotationEnv(credentialsYaml().replace('    gracePeriod: 1h\n', '    strategy: in-place\n'));
     await env.rotate();
@@ -102,7 +112,14 @@ describe('in-place strategy', () => {
     env = await startRotationEnv(credentialsYaml().replace('    gracePeriod: 1h\n', '    strategy: in-place\n'));
     await env.rotate();
     env.advance(8 * DAY);
-    env.secrets.inject({ method: 'POST', path: /^\/$/, header: { name: 'x-amz-target', value: /PutSecretValue$/ }, status: 500, body: { __type: 'InternalServiceError', message: 'x' }, times: 10 });
+    env.secrets.inject({
+      method: 'POST',
+      path: /^\/$/,
+      header: { name: 'x-amz-target', value: /PutSecretValue$/ },
+      status: 500,
+      body: { __type: 'InternalServiceError', message: 'x' },
+      times: 10,
+    });
     expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'failed', failedStep: 'store' });
     env.secrets.clearFaults();
     expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'rotated' });
@@ -119,7 +136,10 @@ describe('a pending token deleted on the Hub by hand', () => {
     expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'failed', failedStep: 'verify' });
     env.sandbox.hub.clearFaults();
     const pending = tokensOf(env).at(-1)!;
-    await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${env.serviceAccount.id}/tokens/${pending}`, { method: 'DELETE', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}` } });
+    await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${env.serviceAccount.id}/tokens/${pending}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}` },
+    });
 
     const discarded = (await env.rotate()).results[0]!;
     expect(discarded).toMatchObject({ outcome: 'failed', failedStep: 'verify' });
@@ -136,7 +156,15 @@ describe('a pending token deleted on the Hub by hand', () => {
 describe('interruptions', () => {
   it('a stored value whose answer was lost is picked up, not minted again', async () => {
     // PutSecretValue does its work, then every connection drops before the answer (the SDK retries too).
-    env.secrets.inject({ method: 'POST', path: /^\/$/, header: { name: 'x-amz-target', value: /PutSecretValue$/ }, status: 0, reset: true, afterRoute: true, times: 10 });
+    env.secrets.inject({
+      method: 'POST',
+      path: /^\/$/,
+      header: { name: 'x-amz-target', value: /PutSecretValue$/ },
+      status: 0,
+      reset: true,
+      afterRoute: true,
+      times: 10,
+    });
     const before = mints();
     expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'rotated' });
     expect(mints() - before).toBe(1);
@@ -151,7 +179,11 @@ describe('interruptions', () => {
     env.ports.store = new Proxy(real, {
       get(target, key) {
         const value = Reflect.get(target, key) as (...a: unknown[]) => unknown;
-        if (key === 'putVersion' && crash) return async () => { crash = false; throw new Error('process killed'); };
+        if (key === 'putVersion' && crash)
+          return async () => {
+            crash = false;
+            throw new Error('process killed');
+          };
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });

@@ -19,7 +19,22 @@ afterEach(async () => {
 describe('the first rotation of a new secret', () => {
   it('stores nothing when verification fails, leaves no token behind, and the next run completes', async () => {
     // The new token answers whoami without access to the org: verification must fail.
-    env.sandbox.hub.inject({ method: 'GET', path: /^\/api\/whoami-v2$/, status: 200, times: 1, body: { type: 'user', id: 'x', name: 'acme-ci-bot-sa', fullname: 'ci-bot', avatarUrl: '/a.svg', isPro: false, orgs: [], auth: { type: 'access_token' } } });
+    env.sandbox.hub.inject({
+      method: 'GET',
+      path: /^\/api\/whoami-v2$/,
+      status: 200,
+      times: 1,
+      body: {
+        type: 'user',
+        id: 'x',
+        name: 'acme-ci-bot-sa',
+        fullname: 'ci-bot',
+        avatarUrl: '/a.svg',
+        isPro: false,
+        orgs: [],
+        auth: { type: 'access_token' },
+      },
+    });
     const failed = (await env.rotate()).results[0]!;
     expect(failed).toMatchObject({ outcome: 'failed', failedStep: 'verify' });
     expect(failed.detail).toMatch(/no access to organization acme/);

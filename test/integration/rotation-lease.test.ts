@@ -29,12 +29,23 @@ afterEach(async () => {
 describe('the rotation lease', () => {
   it('a run killed mid-step holds the credential for one heartbeat at most; runs meanwhile report it skipped and overdue', async () => {
     const config = join(dir, 'config.yaml');
-    await writeFile(config, `${env.sandbox.configText}tokenExchange:\n  clientId: ${env.app.clientId}\n  audience: acme\n${credentialsYaml()}`);
+    await writeFile(
+      config,
+      `${env.sandbox.configText}tokenExchange:\n  clientId: ${env.app.clientId}\n  audience: acme\n${credentialsYaml()}`,
+    );
     const processEnv = {
-      ...env.sandbox.env, SECRETS_MANAGER_ENDPOINT: env.secrets.baseUrl, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', HF_OAUTH_CLIENT_SECRET: OAUTH_SECRET,
+      ...env.sandbox.env,
+      SECRETS_MANAGER_ENDPOINT: env.secrets.baseUrl,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      HF_OAUTH_CLIENT_SECRET: OAUTH_SECRET,
     };
     env.sandbox.hub.latencyMs = 20_000; // the child's first Hub call hangs
-    const child = spawn(process.execPath, [BIN, 'rotate', '--config', config, '--credential', 'ci'], { env: { PATH: process.env.PATH ?? '', ...processEnv }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'rotate', '--config', config, '--credential', 'ci'], {
+      env: { PATH: process.env.PATH ?? '', ...processEnv },
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const doc = createDocumentClient(env.sandbox.dynamoEndpoint);
     try {

@@ -21,12 +21,26 @@ afterEach(async () => {
 /** A spec-valid whoami-v2 answer for the service account, as the Hub could give it for the new token. */
 function whoamiOf(e: RotationEnv, org: Record<string, unknown>, permissions: string[]) {
   return {
-    type: 'user', id: 'sa', name: e.serviceAccount.user, fullname: 'ci-bot', avatarUrl: '/a.svg', isPro: false,
+    type: 'user',
+    id: 'sa',
+    name: e.serviceAccount.user,
+    fullname: 'ci-bot',
+    avatarUrl: '/a.svg',
+    isPro: false,
     orgs: [{ type: 'org', id: e.sandbox.hub.orgId, name: 'acme', fullname: 'acme', avatarUrl: '/o.svg', plan: 'enterprise', ...org }],
-    auth: { type: 'access_token', accessToken: { displayName: 'x', role: 'fineGrained', createdAt: '2026-01-01T00:00:00.000Z', fineGrained: { scoped: [{ entity: { _id: e.sandbox.hub.orgId, name: 'acme', type: 'org' }, permissions }] } } },
+    auth: {
+      type: 'access_token',
+      accessToken: {
+        displayName: 'x',
+        role: 'fineGrained',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        fineGrained: { scoped: [{ entity: { _id: e.sandbox.hub.orgId, name: 'acme', type: 'org' }, permissions }] },
+      },
+    },
   };
 }
-const onceWhoami = (e: RotationEnv, body: unknown) => e.sandbox.hub.inject({ method: 'GET', path: /^\/api\/whoami-v2$/, status: 200, body, times: 1 });
+const onceWhoami = (e: RotationEnv, body: unknown) =>
+  e.sandbox.hub.inject({ method: 'GET', path: /^\/api\/whoami-v2$/, status: 200, body, times: 1 });
 
 describe('verifying a service-account token', () => {
   it('accepts whoami with and without roleInOrg for the service account', async () => {

@@ -24,7 +24,11 @@ afterEach(async () => {
 
 /** A job that reads the secret and calls the Hub with it, as fast as it can, until stopped. */
 function startConsumer(e: RotationEnv) {
-  const client = new SecretsManagerClient({ endpoint: e.secrets.baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const client = new SecretsManagerClient({
+    endpoint: e.secrets.baseUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const seen = new Set<string>();
   const rejected: string[] = [];
   let reads = 0;
@@ -42,7 +46,8 @@ function startConsumer(e: RotationEnv) {
     }
   })();
   return {
-    seen, rejected,
+    seen,
+    rejected,
     reads: () => reads,
     /** Waits until the consumer has read the secret `n` more times (it has picked up what is current now). */
     settle: async (n = 3) => {
@@ -66,7 +71,10 @@ describe('overlap rotation', () => {
 
     const consumer = startConsumer(env);
     await consumer.settle();
-    expect((await env.rotate()).results[0]).toMatchObject({ outcome: 'up-to-date', detail: expect.stringContaining('next rotation in 6d') });
+    expect((await env.rotate()).results[0]).toMatchObject({
+      outcome: 'up-to-date',
+      detail: expect.stringContaining('next rotation in 6d'),
+    });
 
     env.advance(7 * DAY + HOUR);
     const second = await env.rotate();
@@ -100,11 +108,30 @@ describe('overlap rotation', () => {
     const versions = await env.ports.store.listVersions('ci');
     const [v1, v2] = [env.secrets.valueAt(SECRET, 'AWSPREVIOUS')!, env.secrets.valueAt(SECRET)!];
     expect(versions).toEqual([
-      expect.objectContaining({ stage: 'previous', last4: v1.slice(-4), fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), deleteAfter: expect.any(String), promotedAt: expect.any(String) }),
-      expect.objectContaining({ stage: 'current', last4: v2.slice(-4), verifiedAt: expect.any(String), promotedAt: expect.any(String), tokenId: tokensOf(env).find((id) => id !== versions[0]!.tokenId) }),
+      expect.objectContaining({
+        stage: 'previous',
+        last4: v1.slice(-4),
+        fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        deleteAfter: expect.any(String),
+        promotedAt: expect.any(String),
+      }),
+      expect.objectContaining({
+        stage: 'current',
+        last4: v2.slice(-4),
+        verifiedAt: expect.any(String),
+        promotedAt: expect.any(String),
+        tokenId: tokensOf(env).find((id) => id !== versions[0]!.tokenId),
+      }),
     ]);
     const trail = await env.ports.store.listRotationEvents('ci', 20);
-    expect(trail.map((e) => `${e.step}:${e.outcome}`)).toEqual(['promote:done', 'verify:done', 'create:done', 'promote:done', 'verify:done', 'create:done']);
+    expect(trail.map((e) => `${e.step}:${e.outcome}`)).toEqual([
+      'promote:done',
+      'verify:done',
+      'create:done',
+      'promote:done',
+      'verify:done',
+      'create:done',
+    ]);
     expect(env.bus.received.map((e) => e.detailType)).toEqual(['hf-iam-sync.CredentialRotated', 'hf-iam-sync.CredentialRotated']);
   });
 
@@ -114,22 +141,30 @@ describe('overlap rotation', () => {
     const [a, b] = await Promise.all([env.rotate({ credential: 'ci' }), env.rotate({ credential: 'ci' })]);
     const outcomes = [a.results[0]!.outcome, b.results[0]!.outcome].sort();
     expect(outcomes).toEqual(['rotated', 'skipped']);
-    expect([a, b].find((r) => r.results[0]!.outcome === 'skipped')!.results[0]!.detail).toMatch(/holds the rotation lease for credential "ci"/);
+    expect([a, b].find((r) => r.results[0]!.outcome === 'skipped')!.results[0]!.detail).toMatch(
+      /holds the rotation lease for credential "ci"/,
+    );
     expect(tokensOf(env)).toHaveLength(before.length + 1);
     expect(env.sandbox.hub.count(/service-accounts\/[^/]+\/tokens$/, 'POST')).toBe(2);
   });
 
   it('reports credentials overdue and Hub tokens no credential knows', async () => {
     const dry = await env.rotate({ dryRun: true });
-    expect(dry.decisions).toEqual([expect.objectContaining({ credential: 'ci', action: 'start', reason: 'no current version yet: first rotation' })]);
+    expect(dry.decisions).toEqual([
+      expect.objectContaining({ credential: 'ci', action: 'start', reason: 'no current version yet: first rotation' }),
+    ]);
     expect(dry.overdue).toEqual(['ci']);
     expect(env.secrets.secrets.size).toBe(0); // a dry run writes nothing
     await env.rotate();
     const byHand = await fetch(`${env.sandbox.hub.baseUrl}/api/organizations/acme/service-accounts/${env.serviceAccount.id}/tokens`, {
-      method: 'POST', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'pasted into CI by hand', permissions: ['repo.write'] }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: 'pasted into CI by hand', permissions: ['repo.write'] }),
     }).then((r) => r.json() as Promise<{ tokenInfo: { _id: string } }>);
     const report = await env.rotate();
-    expect(report.orphans).toEqual([expect.objectContaining({ serviceAccount: 'ci-bot', tokenId: byHand.tokenInfo._id, displayName: 'pasted into CI by hand' })]);
+    expect(report.orphans).toEqual([
+      expect.objectContaining({ serviceAccount: 'ci-bot', tokenId: byHand.tokenInfo._id, displayName: 'pasted into CI by hand' }),
+    ]);
     expect(report.overdue).toEqual([]);
     env.advance(7 * DAY + 1);
     expect((await env.rotate({ dryRun: true })).overdue).toEqual(['ci']);
@@ -142,7 +177,10 @@ describe('overlap rotation', () => {
   - { name: ci, serviceAccount: ci-bot, permissions: [repo.write], secret: hf-iam-sync/test/ci }
 `);
     const dry = await env.rotate({ dryRun: true });
-    expect(dry.decisions.map((d) => d.problem)).toEqual([expect.stringContaining('serviceAccount "no-such-bot" is not a service account of the organization (have: ci-bot)'), undefined]);
+    expect(dry.decisions.map((d) => d.problem)).toEqual([
+      expect.stringContaining('serviceAccount "no-such-bot" is not a service account of the organization (have: ci-bot)'),
+      undefined,
+    ]);
     const report = await env.rotate();
     expect(report.results.map((r) => r.outcome)).toEqual(['failed', 'rotated']);
     expect(report.results[0]!.detail).toContain('serviceAccount "no-such-bot" is not a service account of the organization (have: ci-bot)');

@@ -27,7 +27,9 @@ describe('Hub stand-in', () => {
 
   it('drops every resource group a role PUT does not resend (the trap the engine avoids)', async () => {
     const res = await fetch(`${h.sandbox.hub.baseUrl}/api/organizations/acme/members/grace-h/role`, {
-      method: 'PUT', headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ role: 'write' }),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${SANDBOX_HF_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'write' }),
     });
     expect(await res.json()).toEqual({ success: true });
     expect(h.sandbox.hub.memberResourceGroups('grace-h')).toEqual({});
@@ -50,16 +52,28 @@ describe('SCIM-managed resource groups', () => {
   it('are left exactly as they are and reported; a leaver keeps them (only SCIM can remove them) and the rest of the run goes through', async () => {
     const { hub } = h.sandbox;
     for (const name of ['llm', 'vision']) hub.scimManagedResourceGroups.add(hub.resourceGroupByName(name).id);
-    const outcome = await reconcile(h.composition.ports, h.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+    const outcome = await reconcile(h.composition.ports, h.config, {
+      dryRun: false,
+      scope: { kind: 'organization' },
+      trigger: 'cli',
+      actor: 't',
+    });
     expect(outcome.result?.failed).toEqual([]);
-    expect(outcome.plan.diagnostics).toContainEqual(expect.objectContaining({ code: 'scim-managed-resource-group', summary: expect.stringContaining('resource group llm is ignored') }));
+    expect(outcome.plan.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'scim-managed-resource-group', summary: expect.stringContaining('resource group llm is ignored') }),
+    );
     expect(hub.member('linus-t')?.role).toBe('no_access');
     expect(hub.memberResourceGroups('linus-t')).toEqual({ llm: 'write' });
     const linus = outcome.plan.changes.find((c) => c.user === 'linus-t')!;
     expect(linus.reasons.join(' ')).toContain('keeps SCIM-managed resource group(s) llm');
     expect(hub.member('grace-h')?.role).toBe('write');
     expect(hub.memberResourceGroups('grace-h')).toEqual({ vision: 'read' });
-    const again = await reconcile(h.composition.ports, h.config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+    const again = await reconcile(h.composition.ports, h.config, {
+      dryRun: true,
+      scope: { kind: 'organization' },
+      trigger: 'cli',
+      actor: 't',
+    });
     expect(again.plan.changes).toEqual([]);
     // The applying run recorded what it learnt, for one-user runs (offboarding) to read from state.
     expect(await h.composition.ports.state.getScimManagedResourceGroups('acme')).toEqual([...hub.scimManagedResourceGroups]);
@@ -69,7 +83,12 @@ describe('SCIM-managed resource groups', () => {
     const { hub, okta } = h.sandbox;
     hub.scimManagedResourceGroups.add(hub.resourceGroupByName('vision').id);
     okta.setStatus(okta.userByLogin('grace@acme.example').id, 'SUSPENDED');
-    const outcome = await reconcile(h.composition.ports, h.config, { dryRun: false, scope: { kind: 'user', user: 'grace@acme.example' }, trigger: 'cli', actor: 't' });
+    const outcome = await reconcile(h.composition.ports, h.config, {
+      dryRun: false,
+      scope: { kind: 'user', user: 'grace@acme.example' },
+      trigger: 'cli',
+      actor: 't',
+    });
     expect(outcome.result?.failed).toEqual([]);
     expect(hub.member('grace-h')?.role).toBe('no_access');
     expect(hub.memberResourceGroups('grace-h')).toEqual({ vision: 'read' });
@@ -97,14 +116,27 @@ describe('SCIM membership modes', () => {
     try {
       const { hub } = scim.sandbox;
       for (const user of ['linus-t', 'kthompson', 'alan-t']) hub.scimLink(user);
-      const first = await reconcile(scim.composition.ports, scim.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      const first = await reconcile(scim.composition.ports, scim.config, {
+        dryRun: false,
+        scope: { kind: 'organization' },
+        trigger: 'cli',
+        actor: 't',
+      });
       expect(first.result?.failed).toEqual([]);
       expect(first.plan.changes.filter((c) => c.action.startsWith('scim')).map((c) => [c.user, c.action])).toEqual([
-        ['dritchie', 'scim-invite'], ['alan-t', 'scim-deactivate'], ['kthompson', 'scim-deactivate'], ['linus-t', 'scim-deactivate'],
+        ['dritchie', 'scim-invite'],
+        ['alan-t', 'scim-deactivate'],
+        ['kthompson', 'scim-deactivate'],
+        ['linus-t', 'scim-deactivate'],
       ]);
       expect(hub.member('linus-t')).toBeUndefined();
       expect(hub.member('dritchie')?.role).toBe('read');
-      const second = await reconcile(scim.composition.ports, scim.config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      const second = await reconcile(scim.composition.ports, scim.config, {
+        dryRun: true,
+        scope: { kind: 'organization' },
+        trigger: 'cli',
+        actor: 't',
+      });
       expect(second.plan.changes).toEqual([]);
     } finally {
       await scim.stop();
@@ -116,7 +148,8 @@ describe('SCIM membership modes', () => {
     try {
       const { hub } = scim.sandbox;
       for (const user of ['linus-t', 'kthompson', 'alan-t']) hub.scimLink(user);
-      const run = (dryRun: boolean) => reconcile(scim.composition.ports, scim.config, { dryRun, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      const run = (dryRun: boolean) =>
+        reconcile(scim.composition.ports, scim.config, { dryRun, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
       const first = await run(false);
       expect(first.result?.failed).toEqual([]);
       expect(hub.scimUser('dritchie')).toMatchObject({ active: true, externalId: expect.stringMatching(/^00u/) });
@@ -130,7 +163,12 @@ describe('SCIM membership modes', () => {
       }
       expect(hub.count(/scim-provisioning\/v2\/Users$/, 'POST')).toBe(1);
       // One-user runs see the pending invitation too.
-      const one = await reconcile(scim.composition.ports, scim.config, { dryRun: true, scope: { kind: 'user', user: 'dennis@acme.example' }, trigger: 'cli', actor: 't' });
+      const one = await reconcile(scim.composition.ports, scim.config, {
+        dryRun: true,
+        scope: { kind: 'user', user: 'dennis@acme.example' },
+        trigger: 'cli',
+        actor: 't',
+      });
       expect(one.plan.changes).toEqual([]);
       expect(one.plan.invited.map((i) => i.user)).toEqual(['dritchie']);
       hub.acceptInvitation('dritchie');
@@ -149,14 +187,28 @@ describe('SCIM membership modes', () => {
       const { hub } = scim.sandbox;
       const { okta } = scim.sandbox;
       const read = okta.groupByName('hf-acme-read').id;
-      okta.addToGroup(read, okta.addUser({ login: 'cher@acme.example', firstName: 'Cher', lastName: '', profile: { hfUsername: 'cher-music' } }).id);
+      okta.addToGroup(
+        read,
+        okta.addUser({ login: 'cher@acme.example', firstName: 'Cher', lastName: '', profile: { hfUsername: 'cher-music' } }).id,
+      );
       okta.addToGroup(read, okta.addUser({ login: 'bad@acme.example', profile: { hfUsername: 'bad--name' } }).id);
-      const outcome = await reconcile(scim.composition.ports, scim.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      const outcome = await reconcile(scim.composition.ports, scim.config, {
+        dryRun: false,
+        scope: { kind: 'organization' },
+        trigger: 'cli',
+        actor: 't',
+      });
       expect(outcome.result?.failed.filter((f) => f.action === 'scim-invite')).toEqual([]);
-      expect(hub.scimUser('cher-music')).toMatchObject({ givenName: 'Cher', familyName: 'Cher', externalId: expect.stringMatching(/^00u/) });
+      expect(hub.scimUser('cher-music')).toMatchObject({
+        givenName: 'Cher',
+        familyName: 'Cher',
+        externalId: expect.stringMatching(/^00u/),
+      });
       expect(hub.scimUser('dritchie')).toMatchObject({ givenName: 'dennis', familyName: 'Example' });
       expect(hub.scimUser('bad--name')).toBeUndefined();
-      expect(outcome.plan.diagnostics).toContainEqual(expect.objectContaining({ code: 'invalid-hub-username', summary: expect.stringContaining('"bad--name" has two dashes in a row') }));
+      expect(outcome.plan.diagnostics).toContainEqual(
+        expect.objectContaining({ code: 'invalid-hub-username', summary: expect.stringContaining('"bad--name" has two dashes in a row') }),
+      );
     } finally {
       await scim.stop();
     }
@@ -165,7 +217,12 @@ describe('SCIM membership modes', () => {
   it('a leaver with no SCIM identity fails alone, with a message saying why', async () => {
     const scim = await startHarness({ configure: (t) => t.replace('membership: roles', 'membership: scim-basic') });
     try {
-      const outcome = await reconcile(scim.composition.ports, scim.config, { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 't' });
+      const outcome = await reconcile(scim.composition.ports, scim.config, {
+        dryRun: false,
+        scope: { kind: 'organization' },
+        trigger: 'cli',
+        actor: 't',
+      });
       expect(outcome.result?.failed.map((f) => f.user).sort()).toEqual(['alan-t', 'kthompson', 'linus-t']);
       expect(outcome.result?.failed[0]?.error).toMatch(/no SCIM user named .*provisioned outside SCIM/);
       expect(outcome.result?.applied.map((a) => a.user).sort()).toEqual(['dritchie', 'grace-h', 'mhamilton']);

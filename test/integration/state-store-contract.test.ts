@@ -17,7 +17,11 @@ import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dyna
 
 const unavailable = dynamoDbLocalUnavailable();
 const servers = [
-  { name: 'dynalite', skip: null as string | null, start: () => startEmbeddedDynamo().then((s) => ({ endpoint: s.endpoint, stop: s.close })) },
+  {
+    name: 'dynalite',
+    skip: null as string | null,
+    start: () => startEmbeddedDynamo().then((s) => ({ endpoint: s.endpoint, stop: s.close })),
+  },
   { name: 'DynamoDB Local', skip: unavailable, start: startDynamoDbLocal },
 ];
 
@@ -64,35 +68,75 @@ for (const server of servers) {
 
     it('member holds: one holder at a time; an older decision is refused after a newer one; the read time survives the release', async () => {
       expect(await state.holdMember('acme', 'Grace-H', 'org-run', 15_000, at(0), t0 - 60_000)).toBe('held');
-      expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(1), t0)).toEqual({ heldBy: 'org-run', until: at(15).toISOString() });
+      expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(1), t0)).toEqual({
+        heldBy: 'org-run',
+        until: at(15).toISOString(),
+      });
       await state.renewMemberHold('acme', 'grace-h', 'org-run', 15_000, at(10));
       await expect(state.renewMemberHold('acme', 'grace-h', 'event-run', 15_000, at(10))).rejects.toBeInstanceOf(LeaseLostError);
       await state.releaseMemberHold('acme', 'grace-h', 'event-run'); // not its hold: nothing happens
-      expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(11), t0)).toEqual({ heldBy: 'org-run', until: at(25).toISOString() });
+      expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(11), t0)).toEqual({
+        heldBy: 'org-run',
+        until: at(25).toISOString(),
+      });
       await state.releaseMemberHold('acme', 'grace-h', 'org-run');
       expect(await state.holdMember('acme', 'grace-h', 'event-run', 15_000, at(12), t0)).toBe('held');
       await state.releaseMemberHold('acme', 'grace-h', 'event-run');
       // The org run read before the event run did: its decision is older and is refused.
-      expect(await state.holdMember('acme', 'grace-h', 'org-run', 15_000, at(13), t0 - 60_000)).toEqual({ decidedAtMs: t0, by: 'event-run' });
+      expect(await state.holdMember('acme', 'grace-h', 'org-run', 15_000, at(13), t0 - 60_000)).toEqual({
+        decidedAtMs: t0,
+        by: 'event-run',
+      });
       expect(await state.holdMember('acme', 'grace-h', 'later-run', 15_000, at(14), t0 + 1)).toBe('held');
       // A holder that died: taken over once its time ran out.
       expect(await state.holdMember('acme', 'grace-h', 'next-run', 15_000, at(30), t0 + 2)).toBe('held');
       expect(await state.holdMember('acme', 'linus-t', 'org-run', 15_000, at(30), t0 - 60_000)).toBe('held'); // members are independent
       // The same owner takes its own hold again (the retry of a killed batch), still not with an older read.
       expect(await state.holdMember('acme', 'linus-t', 'org-run', 15_000, at(31), t0 - 59_000)).toBe('held');
-      expect(await state.holdMember('acme', 'linus-t', 'other-run', 15_000, at(31), t0)).toEqual({ heldBy: 'org-run', until: at(46).toISOString() });
+      expect(await state.holdMember('acme', 'linus-t', 'other-run', 15_000, at(31), t0)).toEqual({
+        heldBy: 'org-run',
+        until: at(46).toISOString(),
+      });
     });
 
     it('runs and changes: both audit indexes, newest first, filtered', async () => {
       const change = (seq: number, user: string, outcome: ChangeRecord['outcome'], second: number): ChangeRecord => ({
-        runId: 'run-1', seq, organization: 'acme', user, oktaUserId: null, action: 'set-role', effect: 'upgrade', before: null,
-        after: { role: 'write', resourceGroups: [] }, reasons: ['test'], trigger: 'cli', actor: 'me', outcome, at: at(second).toISOString(),
+        runId: 'run-1',
+        seq,
+        organization: 'acme',
+        user,
+        oktaUserId: null,
+        action: 'set-role',
+        effect: 'upgrade',
+        before: null,
+        after: { role: 'write', resourceGroups: [] },
+        reasons: ['test'],
+        trigger: 'cli',
+        actor: 'me',
+        outcome,
+        at: at(second).toISOString(),
       });
-      await state.putRun({ runId: 'run-1', organization: 'acme', trigger: 'cli', actor: 'me', scope: { kind: 'organization' }, startedAt: at(0).toISOString() });
+      await state.putRun({
+        runId: 'run-1',
+        organization: 'acme',
+        trigger: 'cli',
+        actor: 'me',
+        scope: { kind: 'organization' },
+        startedAt: at(0).toISOString(),
+      });
       await state.putChange(change(1, 'ada', 'applied', 1));
       await state.putChange(change(2, 'grace', 'failed', 2));
       await state.putChange(change(3, 'ada', 'applied', 3));
-      await state.putRun({ runId: 'run-1', organization: 'acme', trigger: 'cli', actor: 'me', scope: { kind: 'organization' }, startedAt: at(0).toISOString(), finishedAt: at(4).toISOString(), outcome: 'partial' });
+      await state.putRun({
+        runId: 'run-1',
+        organization: 'acme',
+        trigger: 'cli',
+        actor: 'me',
+        scope: { kind: 'organization' },
+        startedAt: at(0).toISOString(),
+        finishedAt: at(4).toISOString(),
+        outcome: 'partial',
+      });
       expect((await state.listChanges({ organization: 'acme', limit: 10 })).map((c) => c.seq)).toEqual([3, 2, 1]);
       expect((await state.listChanges({ organization: 'acme', user: 'ada', limit: 10 })).map((c) => c.seq)).toEqual([3, 1]);
       expect((await state.listChanges({ organization: 'acme', outcome: 'failed', limit: 10 })).map((c) => c.user)).toEqual(['grace']);
@@ -102,10 +146,32 @@ for (const server of servers) {
     });
 
     it('stored plans: chunks and header; checkpoints only by the owner from the cursor it read; a take-over; one request settles a change and its member', async () => {
-      const c = (i: number) => ({ id: `c${i}`, action: 'set-role', user: `u${i}`, oktaUserId: `00u${i}`, oktaLogin: null, effect: 'upgrade', before: null, after: { role: 'write', resourceGroups: [] }, reasons: [] }) as never;
+      const c = (i: number) =>
+        ({
+          id: `c${i}`,
+          action: 'set-role',
+          user: `u${i}`,
+          oktaUserId: `00u${i}`,
+          oktaLogin: null,
+          effect: 'upgrade',
+          before: null,
+          after: { role: 'write', resourceGroups: [] },
+          reasons: [],
+        }) as never;
       const header = {
-        runId: 'run-p', organization: 'acme', owner: 'run-p', total: 3, chunkStarts: [0, 2], cursor: 0, counts: { applied: 0, failed: 0, held: 0, superseded: 0 }, batches: 0,
-        readAtMs: t0, summary: { add: 0, change: 3, remove: 0, blocked: 0, needsInvite: 0, invited: 0, unlinked: 0, unmanaged: 0, conflicts: 0 }, blocked: 0, status: 'applying' as const, updatedAt: at(0).toISOString(),
+        runId: 'run-p',
+        organization: 'acme',
+        owner: 'run-p',
+        total: 3,
+        chunkStarts: [0, 2],
+        cursor: 0,
+        counts: { applied: 0, failed: 0, held: 0, superseded: 0 },
+        batches: 0,
+        readAtMs: t0,
+        summary: { add: 0, change: 3, remove: 0, blocked: 0, needsInvite: 0, invited: 0, unlinked: 0, unmanaged: 0, conflicts: 0 },
+        blocked: 0,
+        status: 'applying' as const,
+        updatedAt: at(0).toISOString(),
       };
       await state.putStoredPlan(header, [[c(1), c(2)], [c(3)]]);
       expect(await state.getStoredPlan('run-p')).toEqual(header);
@@ -120,8 +186,29 @@ for (const server of servers) {
       await expect(state.advanceStoredPlan('run-p', 'run-p', 2, next, at(4))).rejects.toBeInstanceOf(LeaseLostError);
       await state.advanceStoredPlan('run-p', 'run-p+resume-1', 2, { ...next, cursor: 3, status: 'finished' }, at(4));
       await expect(state.takeOverStoredPlan('run-p', 'run-p+resume-2', at(5))).rejects.toThrow(/no stored plan left to apply/);
-      const record = { runId: 'run-p', seq: 3, organization: 'acme', user: 'U3', oktaUserId: '00u3', action: 'set-role' as const, effect: 'upgrade' as const, before: null, after: { role: 'write' as const, resourceGroups: [] }, reasons: [], trigger: 'cli' as const, actor: 'me', outcome: 'applied' as const, at: at(4).toISOString() };
-      await state.putChangeAndMember(record, { user: 'U3', oktaUserId: '00u3', role: 'write', resourceGroups: [], lastSyncedAt: at(4).toISOString() });
+      const record = {
+        runId: 'run-p',
+        seq: 3,
+        organization: 'acme',
+        user: 'U3',
+        oktaUserId: '00u3',
+        action: 'set-role' as const,
+        effect: 'upgrade' as const,
+        before: null,
+        after: { role: 'write' as const, resourceGroups: [] },
+        reasons: [],
+        trigger: 'cli' as const,
+        actor: 'me',
+        outcome: 'applied' as const,
+        at: at(4).toISOString(),
+      };
+      await state.putChangeAndMember(record, {
+        user: 'U3',
+        oktaUserId: '00u3',
+        role: 'write',
+        resourceGroups: [],
+        lastSyncedAt: at(4).toISOString(),
+      });
       expect(await state.listRunChanges('run-p', 1, 3)).toEqual([record]);
       expect(await state.getManaged('acme', 'u3')).toMatchObject({ user: 'U3', role: 'write' });
       expect(await state.findLinkedMembers('acme', '00u3')).toEqual(['U3']);
@@ -129,13 +216,32 @@ for (const server of servers) {
     });
 
     it('managed members, issued tokens, cursors, SCIM groups and suspensions', async () => {
-      await state.saveManaged('acme', { user: 'Ada-Acme', oktaUserId: '00u1', role: 'admin', resourceGroups: [], lastSyncedAt: at(0).toISOString() });
+      await state.saveManaged('acme', {
+        user: 'Ada-Acme',
+        oktaUserId: '00u1',
+        role: 'admin',
+        resourceGroups: [],
+        lastSyncedAt: at(0).toISOString(),
+      });
       expect(await state.getManaged('acme', 'ada-acme')).toMatchObject({ user: 'Ada-Acme', role: 'admin' });
       expect((await state.listManaged('acme')).map((m) => m.user)).toContain('Ada-Acme');
-      await state.saveManaged('acme', { user: 'ada-new', oktaUserId: '00u1', role: 'write', resourceGroups: [], lastSyncedAt: at(1).toISOString() });
+      await state.saveManaged('acme', {
+        user: 'ada-new',
+        oktaUserId: '00u1',
+        role: 'write',
+        resourceGroups: [],
+        lastSyncedAt: at(1).toISOString(),
+      });
       expect((await state.findLinkedMembers('acme', '00u1')).sort()).toEqual(['Ada-Acme', 'ada-new']); // the old link stays
       expect(await state.findLinkedMembers('other-org', '00u1')).toEqual([]);
-      await state.recordIssuedToken('acme', { tokenId: 't1', oktaUserId: '00u1', user: 'ada-acme', label: 'x', last4: 'abcd', issuedAt: at(0).toISOString() });
+      await state.recordIssuedToken('acme', {
+        tokenId: 't1',
+        oktaUserId: '00u1',
+        user: 'ada-acme',
+        label: 'x',
+        last4: 'abcd',
+        issuedAt: at(0).toISOString(),
+      });
       expect(await state.listIssuedTokens('acme', '00u1')).toHaveLength(1);
       await state.markTokenRevoked('acme', { tokenId: 't1', oktaUserId: '00u1' }, at(1));
       expect(await state.listIssuedTokens('acme')).toEqual([]);
@@ -150,7 +256,7 @@ for (const server of servers) {
       expect(await credentials.getSuspension('ada-notebooks')).toMatchObject({ revokedAt: at(5).toISOString() });
     });
 
-    it('event claims: once; in progress until the claiming run\'s deadline, then taken over; done stays done; released claims are free', async () => {
+    it("event claims: once; in progress until the claiming run's deadline, then taken over; done stays done; released claims are free", async () => {
       expect(await state.claimEvent('e1', 'hook', at(0), at(60))).toBe('claimed');
       expect(await state.claimEvent('e1', 'eventbridge', at(10), at(70))).toBe('in-progress');
       expect(await state.claimEvent('e1', 'poll', at(61), at(120))).toBe('claimed');
@@ -161,46 +267,132 @@ for (const server of servers) {
     });
 
     it('records a finished run with its applied changes, their members and the outbox entries it settles: ready ones put, dropped ones gone', async () => {
-      const entry = (user: string, status: 'pending' | 'ready') => ({ id: `${user}#run-f`, organization: 'acme', runId: 'run-f', user, seqs: [1], status, until: at(60).toISOString(), event: { detailType: 'hf-iam-sync.MemberOffboarded', detail: { user } } });
+      const entry = (user: string, status: 'pending' | 'ready') => ({
+        id: `${user}#run-f`,
+        organization: 'acme',
+        runId: 'run-f',
+        user,
+        seqs: [1],
+        status,
+        until: at(60).toISOString(),
+        event: { detailType: 'hf-iam-sync.MemberOffboarded', detail: { user } },
+      });
       await state.putOutbox(entry('fa', 'pending'));
       await state.putOutbox(entry('fb', 'pending'));
-      const run = { runId: 'run-f', organization: 'acme', trigger: 'event' as const, actor: 'hook:x', scope: { kind: 'user' as const, user: 'fa' }, startedAt: at(0).toISOString() };
-      const applied = {
-        runId: 'run-f', seq: 1, organization: 'acme', user: 'fa', oktaUserId: '00ufa', action: 'remove' as const, effect: 'revoke' as const, before: { role: 'write' as const, resourceGroups: [] }, after: null,
-        reasons: ['left'], trigger: 'event' as const, actor: 'hook:x', outcome: 'applied' as const, at: at(1).toISOString(),
+      const run = {
+        runId: 'run-f',
+        organization: 'acme',
+        trigger: 'event' as const,
+        actor: 'hook:x',
+        scope: { kind: 'user' as const, user: 'fa' },
+        startedAt: at(0).toISOString(),
       };
-      await state.finishRun({ ...run, finishedAt: at(2).toISOString(), outcome: 'succeeded' }, { put: [{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }], drop: ['fb#run-f'] },
-        [{ change: applied, member: { user: 'fa', oktaUserId: '00ufa', role: 'no_access', resourceGroups: [], lastSyncedAt: at(1).toISOString() } }]);
-      expect((await state.listOutbox('acme')).filter((e) => e.runId === 'run-f')).toEqual([{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }]);
+      const applied = {
+        runId: 'run-f',
+        seq: 1,
+        organization: 'acme',
+        user: 'fa',
+        oktaUserId: '00ufa',
+        action: 'remove' as const,
+        effect: 'revoke' as const,
+        before: { role: 'write' as const, resourceGroups: [] },
+        after: null,
+        reasons: ['left'],
+        trigger: 'event' as const,
+        actor: 'hook:x',
+        outcome: 'applied' as const,
+        at: at(1).toISOString(),
+      };
+      await state.finishRun(
+        { ...run, finishedAt: at(2).toISOString(), outcome: 'succeeded' },
+        { put: [{ ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() }], drop: ['fb#run-f'] },
+        [
+          {
+            change: applied,
+            member: { user: 'fa', oktaUserId: '00ufa', role: 'no_access', resourceGroups: [], lastSyncedAt: at(1).toISOString() },
+          },
+        ],
+      );
+      expect((await state.listOutbox('acme')).filter((e) => e.runId === 'run-f')).toEqual([
+        { ...entry('fa', 'ready'), publishingUntil: at(60).toISOString() },
+      ]);
       expect(await state.getRun('run-f')).toMatchObject({ outcome: 'succeeded', finishedAt: at(2).toISOString() });
       expect(await state.getChange('run-f', 1)).toMatchObject({ outcome: 'applied', user: 'fa' });
       expect(await state.getManaged('acme', 'fa')).toMatchObject({ role: 'no_access', oktaUserId: '00ufa' });
       expect(await state.findLinkedMembers('acme', '00ufa')).toEqual(['fa']);
     });
 
-    it('finishes claims and deletes outbox entries in batches past BatchWriteItem\'s 25', async () => {
+    it("finishes claims and deletes outbox entries in batches past BatchWriteItem's 25", async () => {
       const uuids = Array.from({ length: 60 }, (_, i) => `batch-${i}`);
       for (const uuid of uuids) expect(await state.claimEvent(uuid, 'hook', at(0), at(60))).toBe('claimed');
       await state.finishEvents(uuids.slice(0, 40), uuids.slice(40), at(1));
-      expect(await Promise.all(uuids.map((uuid) => state.claimEvent(uuid, 'poll', at(2), at(62))))).toEqual([...Array(40).fill('done'), ...Array(20).fill('claimed')]);
-      const entry = (i: number) => ({ id: `p${i}#run-9`, organization: 'acme', runId: 'run-9', user: `p${i}`, seqs: [1], status: 'ready' as const, until: at(60).toISOString(), event: { detailType: 'hf-iam-sync.MemberOffboarded', detail: {} } });
+      expect(await Promise.all(uuids.map((uuid) => state.claimEvent(uuid, 'poll', at(2), at(62))))).toEqual([
+        ...Array(40).fill('done'),
+        ...Array(20).fill('claimed'),
+      ]);
+      const entry = (i: number) => ({
+        id: `p${i}#run-9`,
+        organization: 'acme',
+        runId: 'run-9',
+        user: `p${i}`,
+        seqs: [1],
+        status: 'ready' as const,
+        until: at(60).toISOString(),
+        event: { detailType: 'hf-iam-sync.MemberOffboarded', detail: {} },
+      });
       for (let i = 0; i < 30; i += 1) await state.putOutbox(entry(i));
-      await state.deleteOutbox('acme', Array.from({ length: 27 }, (_, i) => `p${i}#run-9`));
-      expect((await state.listOutbox('acme')).filter((e) => e.runId === 'run-9').map((e) => e.user).sort()).toEqual(['p27', 'p28', 'p29']);
+      await state.deleteOutbox(
+        'acme',
+        Array.from({ length: 27 }, (_, i) => `p${i}#run-9`),
+      );
+      expect(
+        (await state.listOutbox('acme'))
+          .filter((e) => e.runId === 'run-9')
+          .map((e) => e.user)
+          .sort(),
+      ).toEqual(['p27', 'p28', 'p29']);
     });
 
     it('credential state, versions oldest first, the trail newest first, and its own lease', async () => {
       await credentials.acquireCredentialLease('ci', 'run-a', 60_000, at(0));
       await expect(credentials.acquireCredentialLease('ci', 'run-b', 60_000, at(1))).rejects.toBeInstanceOf(LeaseHeldError);
       await credentials.renewCredentialLease('ci', 'run-a', 60_000, at(2));
-      await credentials.putCredentialState({ credential: 'ci', currentVersionId: 'v2', rotation: null, lastRotatedAt: at(3).toISOString() }, at(3));
-      for (const [id, second] of [['v1', 1], ['v2', 2]] as const) {
-        await credentials.putVersion({ credential: 'ci', versionId: id, tokenId: `t-${id}`, last4: 'wxyz', fingerprint: 'sha256:00', stage: id === 'v2' ? 'current' : 'previous', createdAt: at(second).toISOString() });
+      await credentials.putCredentialState(
+        { credential: 'ci', currentVersionId: 'v2', rotation: null, lastRotatedAt: at(3).toISOString() },
+        at(3),
+      );
+      for (const [id, second] of [
+        ['v1', 1],
+        ['v2', 2],
+      ] as const) {
+        await credentials.putVersion({
+          credential: 'ci',
+          versionId: id,
+          tokenId: `t-${id}`,
+          last4: 'wxyz',
+          fingerprint: 'sha256:00',
+          stage: id === 'v2' ? 'current' : 'previous',
+          createdAt: at(second).toISOString(),
+        });
       }
       expect((await credentials.listVersions('ci')).map((v) => v.versionId)).toEqual(['v1', 'v2']);
       expect(await credentials.getCredentialState('ci')).toMatchObject({ currentVersionId: 'v2' });
-      await credentials.recordRotationEvent({ credential: 'ci', rotationId: 'v2', step: 'create', outcome: 'done', runId: 'run-a', at: at(4).toISOString() });
-      await credentials.recordRotationEvent({ credential: 'ci', rotationId: 'v2', step: 'promote', outcome: 'done', runId: 'run-a', at: at(5).toISOString() });
+      await credentials.recordRotationEvent({
+        credential: 'ci',
+        rotationId: 'v2',
+        step: 'create',
+        outcome: 'done',
+        runId: 'run-a',
+        at: at(4).toISOString(),
+      });
+      await credentials.recordRotationEvent({
+        credential: 'ci',
+        rotationId: 'v2',
+        step: 'promote',
+        outcome: 'done',
+        runId: 'run-a',
+        at: at(5).toISOString(),
+      });
       expect((await credentials.listRotationEvents('ci', 10)).map((e) => e.step)).toEqual(['promote', 'create']);
       await credentials.releaseCredentialLease('ci', 'run-a');
       await credentials.acquireCredentialLease('ci', 'run-b', 60_000, at(6));

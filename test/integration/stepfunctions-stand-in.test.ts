@@ -44,7 +44,9 @@ describe('the Step Functions stand-in (StartExecution)', () => {
   });
 
   it('refuses a missing machine, a bad name, and input that is not JSON or too long', async () => {
-    await expect(client.send(new StartExecutionCommand({ stateMachineArn: `${ARN}-x` }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(client.send(new StartExecutionCommand({ stateMachineArn: `${ARN}-x` }))).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
     await expect(start({ name: 'has space' })).rejects.toMatchObject({ name: 'InvalidName' });
     await expect(start({ name: 'x'.repeat(81) })).rejects.toMatchObject({ name: 'InvalidName' });
     await expect(start({ input: '{not json' })).rejects.toMatchObject({ name: 'InvalidExecutionInput' });

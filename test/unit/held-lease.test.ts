@@ -14,9 +14,16 @@ afterEach(() => {
 function ops(renew: (ttl: number) => Promise<void> = async () => undefined) {
   const calls: string[] = [];
   const o: LeaseOps = {
-    acquire: async (ttl) => { calls.push(`acquire ${ttl}`); },
-    renew: async (ttl) => { calls.push(`renew ${ttl}`); await renew(ttl); },
-    release: async () => { calls.push('release'); },
+    acquire: async (ttl) => {
+      calls.push(`acquire ${ttl}`);
+    },
+    renew: async (ttl) => {
+      calls.push(`renew ${ttl}`);
+      await renew(ttl);
+    },
+    release: async () => {
+      calls.push('release');
+    },
   };
   return { o, calls };
 }
@@ -46,7 +53,9 @@ describe('HeldLease', () => {
   });
 
   it('a renewal that finds another owner makes every later check throw, and release leaves their lease alone', async () => {
-    const { o, calls } = ops(async () => { throw new Error('ConditionalCheckFailed'); });
+    const { o, calls } = ops(async () => {
+      throw new Error('ConditionalCheckFailed');
+    });
     const lease = await HeldLease.take('rotation lease for credential "ci"', o, { deadline: Date.now() + 600_000, heartbeatMs: 3_000 });
     expect(() => lease.check('step create')).not.toThrow();
     await vi.advanceTimersByTimeAsync(1_000);
@@ -60,7 +69,9 @@ describe('HeldLease', () => {
     let owner = 'me';
     const o: LeaseOps = {
       acquire: async () => undefined,
-      renew: async () => { if (owner !== 'me') throw new LeaseLostError('lease'); },
+      renew: async () => {
+        if (owner !== 'me') throw new LeaseLostError('lease');
+      },
       release: async () => undefined,
     };
     const lease = await HeldLease.take('lease', o, { deadline: Date.now() + 600_000 });

@@ -3,7 +3,8 @@ import { HubRateLimiter } from '../../shared/adapters/huggingface/rate-limiter.j
 
 /** The Hub limiter's arithmetic, on a fake clock: in-flight calls count, windows roll over, a 429 is the last word. */
 
-const answer = (r: number, t: number, q = 10, w = 60) => new Headers({ ratelimit: `"api";r=${r};t=${t}`, 'ratelimit-policy': `"fixed window";"api";q=${q};w=${w}` });
+const answer = (r: number, t: number, q = 10, w = 60) =>
+  new Headers({ ratelimit: `"api";r=${r};t=${t}`, 'ratelimit-policy': `"fixed window";"api";q=${q};w=${w}` });
 
 beforeEach(() => {
   vi.useFakeTimers({ now: Date.parse('2026-11-29T12:00:00Z') });
@@ -20,7 +21,9 @@ describe('HubRateLimiter', () => {
     await limiter.take('b');
     await limiter.take('c');
     let sent = false;
-    const d = limiter.take('d').then(() => { sent = true; });
+    const d = limiter.take('d').then(() => {
+      sent = true;
+    });
     await vi.advanceTimersByTimeAsync(29_000);
     expect(sent).toBe(false); // two in flight use the two left
     await vi.advanceTimersByTimeAsync(1_500);
@@ -36,7 +39,9 @@ describe('HubRateLimiter', () => {
     await limiter.take('b');
     limiter.done(answer(0, 2), 429);
     let sent = false;
-    const c = limiter.take('c').then(() => { sent = true; });
+    const c = limiter.take('c').then(() => {
+      sent = true;
+    });
     await vi.advanceTimersByTimeAsync(1_900);
     expect(sent).toBe(false);
     await vi.advanceTimersByTimeAsync(200);
@@ -49,7 +54,9 @@ describe('HubRateLimiter', () => {
     await limiter.take('a');
     limiter.done(new Headers({ 'retry-after': '5' }), 429);
     let sent = 0;
-    const next = Promise.all([limiter.take('b'), limiter.take('c')]).then(() => { sent = 2; });
+    const next = Promise.all([limiter.take('b'), limiter.take('c')]).then(() => {
+      sent = 2;
+    });
     await vi.advanceTimersByTimeAsync(4_900);
     expect(sent).toBe(0);
     await vi.advanceTimersByTimeAsync(200);

@@ -10,7 +10,10 @@ describe('parseReconcileEvent', () => {
 
   it('plans only, by default, on a manual invoke', () => {
     expect(parseReconcileEvent({})).toMatchObject({ dryRun: true, trigger: 'invoke' });
-    expect(parseReconcileEvent({ dryRun: false, user: 'alice@acme.example' })).toMatchObject({ dryRun: false, scope: { kind: 'user', user: 'alice@acme.example' } });
+    expect(parseReconcileEvent({ dryRun: false, user: 'alice@acme.example' })).toMatchObject({
+      dryRun: false,
+      scope: { kind: 'user', user: 'alice@acme.example' },
+    });
   });
 
   it('rejects unknown keys and wrong types with the expected shape', () => {
@@ -20,13 +23,28 @@ describe('parseReconcileEvent', () => {
 });
 
 describe('parseJobStep', () => {
-  const ticket = { runId: 'r-1', owner: 'r-1', organization: 'acme', done: false, waitSeconds: 0, cursor: 0, total: 5, counts: { applied: 0, failed: 0, held: 0, superseded: 0 } };
+  const ticket = {
+    runId: 'r-1',
+    owner: 'r-1',
+    organization: 'acme',
+    done: false,
+    waitSeconds: 0,
+    cursor: 0,
+    total: 5,
+    counts: { applied: 0, failed: 0, held: 0, superseded: 0 },
+  };
 
-  it('takes the state machine\'s three steps, the execution input of plan included', () => {
-    expect(parseJobStep({ step: 'plan', input: { resume: 'r-9' }, execution: 'exec-1' })).toEqual({ step: 'plan', input: { resume: 'r-9' }, execution: 'exec-1' });
+  it("takes the state machine's three steps, the execution input of plan included", () => {
+    expect(parseJobStep({ step: 'plan', input: { resume: 'r-9' }, execution: 'exec-1' })).toEqual({
+      step: 'plan',
+      input: { resume: 'r-9' },
+      execution: 'exec-1',
+    });
     expect(parseJobStep({ step: 'apply', job: ticket })).toEqual({ step: 'apply', job: ticket });
     // The Catch puts the batch's error on the ticket; finish takes it.
-    expect(parseJobStep({ step: 'finish', job: { ...ticket, error: { Error: 'LeaseLostError', Cause: 'taken over' } } })).toMatchObject({ job: { error: { Error: 'LeaseLostError' } } });
+    expect(parseJobStep({ step: 'finish', job: { ...ticket, error: { Error: 'LeaseLostError', Cause: 'taken over' } } })).toMatchObject({
+      job: { error: { Error: 'LeaseLostError' } },
+    });
   });
 
   it('says what is wrong, where, and what it expects', () => {

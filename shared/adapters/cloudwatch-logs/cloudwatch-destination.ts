@@ -1,4 +1,10 @@
-import { CreateLogStreamCommand, PutLogEventsCommand, ResourceAlreadyExistsException, ResourceNotFoundException, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
+  type CloudWatchLogsClient,
+} from '@aws-sdk/client-cloudwatch-logs';
 import type { AuditRecord } from '../../domain/audit-record.js';
 import type { AuditDestination, DeliveryResult } from '../../ports/audit-destination.js';
 import { UpstreamError } from '../../runtime/errors.js';
@@ -14,7 +20,10 @@ export class CloudWatchLogsDestination implements AuditDestination {
   readonly name = 'cloudwatch-logs';
   readonly #known = new Set<string>();
 
-  constructor(readonly client: CloudWatchLogsClient, readonly logGroup: string) {}
+  constructor(
+    readonly client: CloudWatchLogsClient,
+    readonly logGroup: string,
+  ) {}
 
   async deliver(records: readonly AuditRecord[]): Promise<DeliveryResult> {
     const result: DeliveryResult = { accepted: 0, refused: [] };
@@ -46,9 +55,12 @@ export class CloudWatchLogsDestination implements AuditDestination {
     if (!info) return [];
     const idOf = (e: LogEvent) => String((JSON.parse(e.message) as { id?: unknown }).id);
     return events.flatMap((e, i) => {
-      if (info.tooNewLogEventStartIndex !== undefined && i >= info.tooNewLogEventStartIndex) return [{ id: idOf(e), reason: 'more than two hours in the future' }];
-      if (info.tooOldLogEventEndIndex !== undefined && i <= info.tooOldLogEventEndIndex) return [{ id: idOf(e), reason: 'older than 14 days' }];
-      if (info.expiredLogEventEndIndex !== undefined && i <= info.expiredLogEventEndIndex) return [{ id: idOf(e), reason: "older than the log group's retention" }];
+      if (info.tooNewLogEventStartIndex !== undefined && i >= info.tooNewLogEventStartIndex)
+        return [{ id: idOf(e), reason: 'more than two hours in the future' }];
+      if (info.tooOldLogEventEndIndex !== undefined && i <= info.tooOldLogEventEndIndex)
+        return [{ id: idOf(e), reason: 'older than 14 days' }];
+      if (info.expiredLogEventEndIndex !== undefined && i <= info.expiredLogEventEndIndex)
+        return [{ id: idOf(e), reason: "older than the log group's retention" }];
       return [];
     });
   }
@@ -66,5 +78,11 @@ export class CloudWatchLogsDestination implements AuditDestination {
 
 function wrap(operation: string, error: unknown): UpstreamError {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  return new UpstreamError('cloudwatch-logs', operation, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
+  return new UpstreamError(
+    'cloudwatch-logs',
+    operation,
+    `${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
+    e.$metadata?.httpStatusCode,
+    { cause: error },
+  );
 }

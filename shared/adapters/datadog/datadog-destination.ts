@@ -33,18 +33,31 @@ export class DatadogDestination implements AuditDestination {
   readonly #url: string;
 
   constructor(readonly options: DatadogOptions) {
-    this.#url = /^https?:\/\//.test(options.site) ? `${options.site.replace(/\/$/, '')}/api/v2/logs` : `https://http-intake.logs.${options.site}/api/v2/logs`;
+    this.#url = /^https?:\/\//.test(options.site)
+      ? `${options.site.replace(/\/$/, '')}/api/v2/logs`
+      : `https://http-intake.logs.${options.site}/api/v2/logs`;
   }
 
   async deliver(records: readonly AuditRecord[]): Promise<DeliveryResult> {
     const entries = records.map((r) => this.#entryOf(r));
-    for (const batch of pack(entries, { maxCount: MAX_ENTRIES, maxBytes: MAX_BYTES, sizeOf: (e) => Buffer.byteLength(JSON.stringify(e)) + 1 })) await this.#send(batch);
+    for (const batch of pack(entries, {
+      maxCount: MAX_ENTRIES,
+      maxBytes: MAX_BYTES,
+      sizeOf: (e) => Buffer.byteLength(JSON.stringify(e)) + 1,
+    }))
+      await this.#send(batch);
     return { accepted: records.length, refused: [] };
   }
 
   #entryOf(record: AuditRecord): Record<string, unknown> {
     const tags = [...this.options.tags, `source:${record.source}`, `organization:${record.organization}`, `action:${record.action}`];
-    const entry = { ddsource: 'huggingface', service: 'hf-iam-sync', hostname: 'hf-iam-sync', ddtags: tags.join(','), message: JSON.stringify(record) };
+    const entry = {
+      ddsource: 'huggingface',
+      service: 'hf-iam-sync',
+      hostname: 'hf-iam-sync',
+      ddtags: tags.join(','),
+      message: JSON.stringify(record),
+    };
     if (Buffer.byteLength(JSON.stringify(entry)) <= MAX_ENTRY_BYTES) return entry;
     const { hub: _hub, ...rest } = record;
     return { ...entry, message: JSON.stringify({ ...rest, hubTruncated: true }) };
@@ -55,16 +68,24 @@ export class DatadogDestination implements AuditDestination {
     let answer: Response;
     try {
       answer = await fetch(this.#url, {
-        method: 'POST', body, signal: AbortSignal.timeout(requestTimeout(10_000)),
+        method: 'POST',
+        body,
+        signal: AbortSignal.timeout(requestTimeout(10_000)),
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'dd-api-key': this.options.apiKey },
       });
     } catch (error) {
-      throw new UpstreamError('datadog', `send ${batch.length} audit records`, `network error: ${(error as Error).message}`, undefined, { cause: error });
+      throw new UpstreamError('datadog', `send ${batch.length} audit records`, `network error: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
     }
     if (answer.status === 202 || answer.status === 200) return;
     const text = (await answer.text()).slice(0, 200);
-    const fix = answer.status === 403 || answer.status === 401 ? ' — check the Datadog API key (DD_API_KEY) and datadog.site'
-      : answer.status === 400 || answer.status === 413 ? ' — the intake refused the request as sent (a bug to report)' : ' — retried on the next forwarding';
+    const fix =
+      answer.status === 403 || answer.status === 401
+        ? ' — check the Datadog API key (DD_API_KEY) and datadog.site'
+        : answer.status === 400 || answer.status === 413
+          ? ' — the intake refused the request as sent (a bug to report)'
+          : ' — retried on the next forwarding';
     throw new UpstreamError('datadog', `send ${batch.length} audit records`, `${text}${fix}`, answer.status);
   }
 }

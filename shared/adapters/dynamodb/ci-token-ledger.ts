@@ -14,13 +14,20 @@ import { changeItem, TableOps, unkeyed } from './table-ops.js';
 export class DynamoDbCiTokenLedger implements CiTokenLedger {
   readonly #ops: TableOps;
 
-  constructor(doc: DynamoDBDocumentClient, table: string, readonly organization: string) {
+  constructor(
+    doc: DynamoDBDocumentClient,
+    table: string,
+    readonly organization: string,
+  ) {
     this.#ops = new TableOps(doc, table);
   }
 
   claimJti(issuer: string, jti: string, expiresAt: Date): Promise<boolean> {
     const ttl = Math.floor(expiresAt.getTime() / 1000) + 86_400;
-    return this.#ops.putIfAbsent({ pk: `CIJTI#${issuer}#${jti}`, sk: 'JTI', expiresAt: expiresAt.toISOString(), ttl }, 'record an exchanged ID token');
+    return this.#ops.putIfAbsent(
+      { pk: `CIJTI#${issuer}#${jti}`, sk: 'JTI', expiresAt: expiresAt.toISOString(), ttl },
+      'record an exchanged ID token',
+    );
   }
 
   async releaseJti(issuer: string, jti: string): Promise<void> {
@@ -36,10 +43,17 @@ export class DynamoDbCiTokenLedger implements CiTokenLedger {
   }
 
   async listLive(): Promise<CiTokenRecord[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk', FilterExpression: '#status = :live',
-      ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':pk': this.#pk, ':live': 'live' }, ConsistentRead: true,
-    }, 'list live CI tokens', Number.POSITIVE_INFINITY);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: '#status = :live',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': this.#pk, ':live': 'live' },
+        ConsistentRead: true,
+      },
+      'list live CI tokens',
+      Number.POSITIVE_INFINITY,
+    );
     return items.map((item) => toRecord(item)).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   }
 
@@ -58,8 +72,11 @@ export class DynamoDbCiTokenLedger implements CiTokenLedger {
 
   async #write(token: CiTokenRecord, audit: ChangeRecord, what: string): Promise<void> {
     const items = [{ pk: this.#pk, sk: token.tokenId, ...token, ttl: keepFor() }, changeItem(audit)];
-    await this.#ops.batchWrite(items.map((Item) => ({ PutRequest: { Item } })), what,
-      (left) => `The table left ${left} write(s) of CI token ${token.tokenId} unprocessed five times.`);
+    await this.#ops.batchWrite(
+      items.map((Item) => ({ PutRequest: { Item } })),
+      what,
+      (left) => `The table left ${left} write(s) of CI token ${token.tokenId} unprocessed five times.`,
+    );
   }
 }
 

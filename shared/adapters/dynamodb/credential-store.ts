@@ -26,11 +26,16 @@ export class DynamoDbCredentialStore implements CredentialStore {
     return this.#ops.acquireLease({ pk: pk(credential), sk: 'LEASE' }, `rotation lease for credential "${credential}"`, owner, ttlMs, now);
   }
 
-  async getSuspension(credential: string): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null> {
+  async getSuspension(
+    credential: string,
+  ): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null> {
     const item = await this.#ops.get(pk(credential), 'SUSPENDED');
     if (!item) return null;
     return {
-      runId: String(item.runId), user: String(item.user), reason: String(item.reason), suspendedAt: String(item.suspendedAt),
+      runId: String(item.runId),
+      user: String(item.user),
+      reason: String(item.reason),
+      suspendedAt: String(item.suspendedAt),
       ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
     };
   }
@@ -52,18 +57,30 @@ export class DynamoDbCredentialStore implements CredentialStore {
     const item = await this.#ops.get(pk(credential), 'STATE');
     if (!item) return null;
     const { updatedAt, ...state } = unkeyed<CredentialState & { updatedAt: string }>(item);
-    return { ...state, rotation: state.rotation ?? null, currentVersionId: state.currentVersionId ?? null, lastRotatedAt: state.lastRotatedAt ?? null };
+    return {
+      ...state,
+      rotation: state.rotation ?? null,
+      currentVersionId: state.currentVersionId ?? null,
+      lastRotatedAt: state.lastRotatedAt ?? null,
+    };
   }
 
   async putCredentialState(state: CredentialState, now: Date): Promise<void> {
-    await this.#ops.put({ pk: pk(state.credential), sk: 'STATE', ...state, updatedAt: now.toISOString() }, `save state of credential ${state.credential}`);
+    await this.#ops.put(
+      { pk: pk(state.credential), sk: 'STATE', ...state, updatedAt: now.toISOString() },
+      `save state of credential ${state.credential}`,
+    );
   }
 
   async listVersions(credential: string): Promise<CredentialVersion[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk(credential), ':prefix': 'VERSION#' },
-    }, `list versions of credential ${credential}`, Number.POSITIVE_INFINITY);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk(credential), ':prefix': 'VERSION#' },
+      },
+      `list versions of credential ${credential}`,
+      Number.POSITIVE_INFINITY,
+    );
     return items.map((i) => unkeyed<CredentialVersion>(i));
   }
 
@@ -83,12 +100,15 @@ export class DynamoDbCredentialStore implements CredentialStore {
   }
 
   async listRotationEvents(credential: string, limit: number): Promise<RotationEventRecord[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk(credential), ':prefix': 'EVENT#' },
-      ScanIndexForward: false,
-    }, `list rotation events of credential ${credential}`, limit);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk(credential), ':prefix': 'EVENT#' },
+        ScanIndexForward: false,
+      },
+      `list rotation events of credential ${credential}`,
+      limit,
+    );
     return items.map(({ ttl, ...rest }) => unkeyed<RotationEventRecord>(rest));
   }
 }
-

@@ -2,7 +2,15 @@ import { ConditionalCheckFailedException, DescribeTableCommand } from '@aws-sdk/
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IssuedToken, ManagedMember } from '../../domain/types.js';
 import type { Change } from '../../domain/plan.js';
-import type { AuditQuery, ChangeRecord, MemberHoldAnswer, OutboxEntry, RunRecord, StateStore, StoredPlan } from '../../ports/state-store.js';
+import type {
+  AuditQuery,
+  ChangeRecord,
+  MemberHoldAnswer,
+  OutboxEntry,
+  RunRecord,
+  StateStore,
+  StoredPlan,
+} from '../../ports/state-store.js';
 import { ConflictError } from '../../runtime/errors.js';
 import { LeaseLostError } from '../../runtime/errors.js';
 import { mapLimit } from '../../runtime/map-limit.js';
@@ -70,10 +78,14 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async listManaged(organization: string): Promise<ManagedMember[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `ORG#${organization}`, ':prefix': 'MEMBER#' },
-    }, 'list managed members', Number.POSITIVE_INFINITY);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `ORG#${organization}`, ':prefix': 'MEMBER#' },
+      },
+      'list managed members',
+      Number.POSITIVE_INFINITY,
+    );
     return items.map((item) => this.#toManaged(item));
   }
 
@@ -93,7 +105,9 @@ export class DynamoDbStateStore implements StateStore {
   #memberItems(organization: string, member: ManagedMember): Array<Record<string, unknown>> {
     return [
       { pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member },
-      ...(member.oktaUserId ? [{ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }] : []),
+      ...(member.oktaUserId
+        ? [{ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }]
+        : []),
     ];
   }
 
@@ -102,15 +116,20 @@ export class DynamoDbStateStore implements StateStore {
     await this.#ops.batchWrite(
       [changeItem(change), ...this.#memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } })),
       `record change ${change.seq} of run ${change.runId} and member ${member.user}`,
-      (left) => `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change is applied on the Hub, its record is not complete.`,
+      (left) =>
+        `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change is applied on the Hub, its record is not complete.`,
     );
   }
 
   async findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `OKTA#${oktaUserId}`, ':prefix': `LINK#${organization}#` },
-    }, 'find the members linked to an Okta user', Number.POSITIVE_INFINITY);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `OKTA#${oktaUserId}`, ':prefix': `LINK#${organization}#` },
+      },
+      'find the members linked to an Okta user',
+      Number.POSITIVE_INFINITY,
+    );
     return items.map((item) => String(item.user));
   }
 
@@ -122,30 +141,54 @@ export class DynamoDbStateStore implements StateStore {
     return { pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run };
   }
 
-  async finishRun(run: RunRecord, outbox: { put: readonly OutboxEntry[]; drop: readonly string[] }, applied: ReadonlyArray<{ change: ChangeRecord; member: ManagedMember }> = []): Promise<void> {
-    await this.#ops.batchWrite([
-      ...applied.flatMap(({ change, member }) => [changeItem(change), ...this.#memberItems(change.organization, member)]).map((Item) => ({ PutRequest: { Item } })),
-      { PutRequest: { Item: this.#runItem(run) } },
-      ...outbox.put.map((entry) => ({ PutRequest: { Item: this.#outboxItem(entry) } })),
-      ...outbox.drop.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${run.organization}`, sk: id } } })),
-    ], `record run ${run.runId} finished`, (left) => `The table left ${left} write(s) of run ${run.runId}'s finish unprocessed five times.`);
+  async finishRun(
+    run: RunRecord,
+    outbox: { put: readonly OutboxEntry[]; drop: readonly string[] },
+    applied: ReadonlyArray<{ change: ChangeRecord; member: ManagedMember }> = [],
+  ): Promise<void> {
+    await this.#ops.batchWrite(
+      [
+        ...applied
+          .flatMap(({ change, member }) => [changeItem(change), ...this.#memberItems(change.organization, member)])
+          .map((Item) => ({ PutRequest: { Item } })),
+        { PutRequest: { Item: this.#runItem(run) } },
+        ...outbox.put.map((entry) => ({ PutRequest: { Item: this.#outboxItem(entry) } })),
+        ...outbox.drop.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${run.organization}`, sk: id } } })),
+      ],
+      `record run ${run.runId} finished`,
+      (left) => `The table left ${left} write(s) of run ${run.runId}'s finish unprocessed five times.`,
+    );
   }
 
-
   async putChange(change: ChangeRecord, also: { outbox?: readonly OutboxEntry[]; run?: RunRecord } = {}): Promise<void> {
-    const items = [changeItem(change), ...(also.outbox ?? []).map((entry) => this.#outboxItem(entry)), ...(also.run ? [this.#runItem(also.run)] : [])];
+    const items = [
+      changeItem(change),
+      ...(also.outbox ?? []).map((entry) => this.#outboxItem(entry)),
+      ...(also.run ? [this.#runItem(also.run)] : []),
+    ];
     if (items.length === 1) {
       await this.#ops.put(items[0]!, `record change ${change.seq} of run ${change.runId}`);
       return;
     }
-    await this.#ops.batchWrite(items.map((Item) => ({ PutRequest: { Item } })),
-      `record change ${change.seq} of run ${change.runId}`, (left) => `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change was not attempted.`);
+    await this.#ops.batchWrite(
+      items.map((Item) => ({ PutRequest: { Item } })),
+      `record change ${change.seq} of run ${change.runId}`,
+      (left) =>
+        `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change was not attempted.`,
+    );
   }
 
   async putStoredPlan(plan: StoredPlan, chunks: readonly Change[][]): Promise<void> {
     // The header goes last: a plan whose header exists is complete.
-    await mapLimit(chunks.map((changes, index) => ({ changes, index })), 8, ({ changes, index }) =>
-      this.#ops.put({ pk: `RUN#${plan.runId}`, sk: `PLAN#${pad(index)}`, changes: JSON.stringify(changes) }, `store chunk ${index} of run ${plan.runId}'s plan`));
+    await mapLimit(
+      chunks.map((changes, index) => ({ changes, index })),
+      8,
+      ({ changes, index }) =>
+        this.#ops.put(
+          { pk: `RUN#${plan.runId}`, sk: `PLAN#${pad(index)}`, changes: JSON.stringify(changes) },
+          `store chunk ${index} of run ${plan.runId}'s plan`,
+        ),
+    );
     await this.#ops.put({ pk: `RUN#${plan.runId}`, sk: 'PLAN', ...plan }, `store run ${plan.runId}'s plan`);
   }
 
@@ -160,15 +203,32 @@ export class DynamoDbStateStore implements StateStore {
     return JSON.parse(String(item.changes)) as Change[];
   }
 
-  async advanceStoredPlan(runId: string, owner: string, fromCursor: number, next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'>, now: Date): Promise<void> {
+  async advanceStoredPlan(
+    runId: string,
+    owner: string,
+    fromCursor: number,
+    next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'>,
+    now: Date,
+  ): Promise<void> {
     try {
-      await this.#doc.send(new UpdateCommand({
-        TableName: this.#table, Key: { pk: `RUN#${runId}`, sk: 'PLAN' },
-        UpdateExpression: 'SET #cursor = :cursor, #counts = :counts, batches = :batches, #status = :status, updatedAt = :now',
-        ConditionExpression: '#owner = :owner AND #cursor = :from',
-        ExpressionAttributeNames: { '#owner': 'owner', '#cursor': 'cursor', '#counts': 'counts', '#status': 'status' },
-        ExpressionAttributeValues: { ':owner': owner, ':from': fromCursor, ':cursor': next.cursor, ':counts': next.counts, ':batches': next.batches, ':status': next.status, ':now': now.toISOString() },
-      }));
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: `RUN#${runId}`, sk: 'PLAN' },
+          UpdateExpression: 'SET #cursor = :cursor, #counts = :counts, batches = :batches, #status = :status, updatedAt = :now',
+          ConditionExpression: '#owner = :owner AND #cursor = :from',
+          ExpressionAttributeNames: { '#owner': 'owner', '#cursor': 'cursor', '#counts': 'counts', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':from': fromCursor,
+            ':cursor': next.cursor,
+            ':counts': next.counts,
+            ':batches': next.batches,
+            ':status': next.status,
+            ':now': now.toISOString(),
+          },
+        }),
+      );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(`stored plan of run ${runId}`, { cause: error });
       throw this.#ops.wrap(`checkpoint run ${runId}`, error);
@@ -177,25 +237,33 @@ export class DynamoDbStateStore implements StateStore {
 
   async takeOverStoredPlan(runId: string, owner: string, now: Date): Promise<void> {
     try {
-      await this.#doc.send(new UpdateCommand({
-        TableName: this.#table, Key: { pk: `RUN#${runId}`, sk: 'PLAN' },
-        UpdateExpression: 'SET #owner = :owner, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND #status <> :finished',
-        ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
-        ExpressionAttributeValues: { ':owner': owner, ':finished': 'finished', ':now': now.toISOString() },
-      }));
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: `RUN#${runId}`, sk: 'PLAN' },
+          UpdateExpression: 'SET #owner = :owner, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :finished',
+          ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
+          ExpressionAttributeValues: { ':owner': owner, ':finished': 'finished', ':now': now.toISOString() },
+        }),
+      );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(`Run ${runId} has no stored plan left to apply (it finished, or it was never an organization apply).`);
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ConflictError(`Run ${runId} has no stored plan left to apply (it finished, or it was never an organization apply).`);
       throw this.#ops.wrap(`take over run ${runId}`, error);
     }
   }
 
   async listRunChanges(runId: string, fromSeq: number, toSeq: number): Promise<ChangeRecord[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':from': `CHANGE#${pad(fromSeq)}`, ':to': `CHANGE#${pad(toSeq)}` },
-      ConsistentRead: true,
-    }, `read the changes of run ${runId}`, Number.POSITIVE_INFINITY);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':from': `CHANGE#${pad(fromSeq)}`, ':to': `CHANGE#${pad(toSeq)}` },
+        ConsistentRead: true,
+      },
+      `read the changes of run ${runId}`,
+      Number.POSITIVE_INFINITY,
+    );
     return items.map((item) => unkeyed<ChangeRecord>(item));
   }
 
@@ -210,34 +278,48 @@ export class DynamoDbStateStore implements StateStore {
     // Sort keys are `<ISO time>#<run>#<seq>`, so a time range is a key condition, not a filter.
     // With `since`/`until` as full ISO strings (the CLI normalises them), a key at exactly `until`
     // sorts after it, so BETWEEN yields [since, until).
-    const range = query.since && query.until ? `${skName} BETWEEN :since AND :until`
-      : query.since ? `${skName} >= :since` : query.until ? `${skName} < :until` : '';
+    const range =
+      query.since && query.until
+        ? `${skName} BETWEEN :since AND :until`
+        : query.since
+          ? `${skName} >= :since`
+          : query.until
+            ? `${skName} < :until`
+            : '';
     const filters = [query.trigger ? '#trigger = :trigger' : '', query.outcome ? '#outcome = :outcome' : ''].filter(Boolean);
     const names = { ...(query.trigger ? { '#trigger': 'trigger' } : {}), ...(query.outcome ? { '#outcome': 'outcome' } : {}) };
-    const items = await this.#ops.query({
-      IndexName: byUser ? TABLE_INDEXES.byUser : TABLE_INDEXES.byOrganization,
-      KeyConditionExpression: `${pkName} = :pk${range ? ` AND ${range}` : ''}`,
-      ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: {
-        ':pk': byUser ? `ORG#${query.organization}#USER#${query.user!.toLowerCase()}` : `ORG#${query.organization}#CHANGE`,
-        ...(query.since ? { ':since': query.since } : {}),
-        ...(query.until ? { ':until': query.until } : {}),
-        ...(query.trigger ? { ':trigger': query.trigger } : {}),
-        ...(query.outcome ? { ':outcome': query.outcome } : {}),
+    const items = await this.#ops.query(
+      {
+        IndexName: byUser ? TABLE_INDEXES.byUser : TABLE_INDEXES.byOrganization,
+        KeyConditionExpression: `${pkName} = :pk${range ? ` AND ${range}` : ''}`,
+        ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: {
+          ':pk': byUser ? `ORG#${query.organization}#USER#${query.user!.toLowerCase()}` : `ORG#${query.organization}#CHANGE`,
+          ...(query.since ? { ':since': query.since } : {}),
+          ...(query.until ? { ':until': query.until } : {}),
+          ...(query.trigger ? { ':trigger': query.trigger } : {}),
+          ...(query.outcome ? { ':outcome': query.outcome } : {}),
+        },
+        ScanIndexForward: false,
       },
-      ScanIndexForward: false,
-    }, 'query audit trail', query.limit);
+      'query audit trail',
+      query.limit,
+    );
     return items.map((item) => unkeyed<ChangeRecord>(item));
   }
 
   async lastFinishedRun(organization: string): Promise<RunRecord | null> {
-    const items = await this.#ops.query({
-      IndexName: TABLE_INDEXES.byOrganization,
-      KeyConditionExpression: 'gsi1pk = :pk',
-      FilterExpression: 'attribute_exists(finishedAt)',
-      ExpressionAttributeValues: { ':pk': `ORG#${organization}#RUN` },
-      ScanIndexForward: false,
-    }, 'find the last run', 1);
+    const items = await this.#ops.query(
+      {
+        IndexName: TABLE_INDEXES.byOrganization,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        FilterExpression: 'attribute_exists(finishedAt)',
+        ExpressionAttributeValues: { ':pk': `ORG#${organization}#RUN` },
+        ScanIndexForward: false,
+      },
+      'find the last run',
+      1,
+    );
     return items[0] ? unkeyed<RunRecord>(items[0]) : null;
   }
 
@@ -260,17 +342,27 @@ export class DynamoDbStateStore implements StateStore {
   async claimEvent(uuid: string, source: string, now: Date, until: Date): Promise<'claimed' | 'done' | 'in-progress'> {
     const epoch = Math.floor(now.getTime() / 1000);
     try {
-      await this.#doc.send(new PutCommand({
-        TableName: this.#table,
-        Item: {
-          pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'in-progress', source, claimedAt: now.toISOString(), claimedAtEpoch: epoch,
-          claimedUntil: until.toISOString(), claimedUntilMs: until.getTime(), ttl: epoch + 7 * 86_400,
-        },
-        // Claims written before claimedUntilMs existed expire 5 minutes after they were taken.
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :progress AND (claimedUntilMs < :nowMs OR (attribute_not_exists(claimedUntilMs) AND claimedAtEpoch < :legacy)))',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':progress': 'in-progress', ':nowMs': now.getTime(), ':legacy': epoch - 300 },
-      }));
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            pk: `EVENT#${uuid}`,
+            sk: 'EVENT',
+            status: 'in-progress',
+            source,
+            claimedAt: now.toISOString(),
+            claimedAtEpoch: epoch,
+            claimedUntil: until.toISOString(),
+            claimedUntilMs: until.getTime(),
+            ttl: epoch + 7 * 86_400,
+          },
+          // Claims written before claimedUntilMs existed expire 5 minutes after they were taken.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (#status = :progress AND (claimedUntilMs < :nowMs OR (attribute_not_exists(claimedUntilMs) AND claimedAtEpoch < :legacy)))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':progress': 'in-progress', ':nowMs': now.getTime(), ':legacy': epoch - 300 },
+        }),
+      );
       return 'claimed';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.#ops.wrap(`claim event ${uuid}`, error);
@@ -281,25 +373,49 @@ export class DynamoDbStateStore implements StateStore {
 
   async finishEvents(done: readonly string[], released: readonly string[], now: Date): Promise<void> {
     const epoch = Math.floor(now.getTime() / 1000);
-    await this.#ops.batchWrite([
-      ...done.map((uuid) => ({ PutRequest: { Item: { pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 } } })),
-      ...released.map((uuid) => ({ DeleteRequest: { Key: { pk: `EVENT#${uuid}`, sk: 'EVENT' } } })),
-    ], `finish ${done.length + released.length} event claim(s)`, (left) => `The table left ${left} event claim(s) unfinished five times; their claims end with this invocation's deadline.`);
+    await this.#ops.batchWrite(
+      [
+        ...done.map((uuid) => ({
+          PutRequest: {
+            Item: { pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString(), ttl: epoch + 7 * 86_400 },
+          },
+        })),
+        ...released.map((uuid) => ({ DeleteRequest: { Key: { pk: `EVENT#${uuid}`, sk: 'EVENT' } } })),
+      ],
+      `finish ${done.length + released.length} event claim(s)`,
+      (left) => `The table left ${left} event claim(s) unfinished five times; their claims end with this invocation's deadline.`,
+    );
   }
 
   async recordIssuedToken(organization: string, token: IssuedToken): Promise<void> {
-    await this.#ops.put({ pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}`, ...token, status: 'active' }, `record issued token ${token.tokenId}`);
+    await this.#ops.put(
+      { pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}`, ...token, status: 'active' },
+      `record issued token ${token.tokenId}`,
+    );
   }
 
   async listIssuedTokens(organization: string, oktaUserId?: string): Promise<IssuedToken[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: '#status = :active',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pk': `ORG#${organization}`, ':prefix': oktaUserId ? `TOKEN#${oktaUserId}#` : 'TOKEN#', ':active': 'active' },
-    }, 'list issued tokens', Number.POSITIVE_INFINITY);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: '#status = :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': `ORG#${organization}`,
+          ':prefix': oktaUserId ? `TOKEN#${oktaUserId}#` : 'TOKEN#',
+          ':active': 'active',
+        },
+      },
+      'list issued tokens',
+      Number.POSITIVE_INFINITY,
+    );
     return items.map((i) => ({
-      tokenId: String(i.tokenId), oktaUserId: String(i.oktaUserId), user: String(i.user), label: String(i.label), last4: String(i.last4), issuedAt: String(i.issuedAt),
+      tokenId: String(i.tokenId),
+      oktaUserId: String(i.oktaUserId),
+      user: String(i.user),
+      label: String(i.label),
+      last4: String(i.last4),
+      issuedAt: String(i.issuedAt),
     }));
   }
 
@@ -319,7 +435,10 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async suspendCredential(credential: string, record: { runId: string; user: string; reason: string }, now: Date): Promise<void> {
-    await this.#ops.put({ pk: `CRED#${credential}`, sk: 'SUSPENDED', credential, ...record, suspendedAt: now.toISOString() }, `suspend credential ${credential}`);
+    await this.#ops.put(
+      { pk: `CRED#${credential}`, sk: 'SUSPENDED', credential, ...record, suspendedAt: now.toISOString() },
+      `suspend credential ${credential}`,
+    );
   }
 
   async listSuspendedCredentials(credentials: readonly string[]): Promise<string[]> {
@@ -333,7 +452,10 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void> {
-    await this.#ops.put({ pk: `ORG#${organization}`, sk: 'SCIMGROUPS', ids: [...ids], updatedAt: now.toISOString() }, 'save SCIM-managed resource groups');
+    await this.#ops.put(
+      { pk: `ORG#${organization}`, sk: 'SCIMGROUPS', ids: [...ids], updatedAt: now.toISOString() },
+      'save SCIM-managed resource groups',
+    );
   }
 
   async putOutbox(entry: OutboxEntry): Promise<void> {
@@ -343,28 +465,42 @@ export class DynamoDbStateStore implements StateStore {
   #outboxItem(entry: OutboxEntry): Record<string, unknown> {
     const { publishingUntil, ...rest } = entry;
     return {
-      pk: `OUTBOX#${entry.organization}`, sk: entry.id, ...rest, ...(publishingUntil ? { publishingUntilMs: Date.parse(publishingUntil) } : {}),
+      pk: `OUTBOX#${entry.organization}`,
+      sk: entry.id,
+      ...rest,
+      ...(publishingUntil ? { publishingUntilMs: Date.parse(publishingUntil) } : {}),
       ttl: Math.floor(Date.now() / 1000) + 30 * 86_400,
     };
   }
 
   async listOutbox(organization: string, user?: string): Promise<OutboxEntry[]> {
-    const items = await this.#ops.query(user === undefined
-      ? { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}` } }
-      : { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)', ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}`, ':user': `${user.toLowerCase()}#` } }, 'list the outbox', 1000);
+    const items = await this.#ops.query(
+      user === undefined
+        ? { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}` } }
+        : {
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+            ExpressionAttributeValues: { ':pk': `OUTBOX#${organization}`, ':user': `${user.toLowerCase()}#` },
+          },
+      'list the outbox',
+      1000,
+    );
     return items.map(({ publishingUntilMs, ttl, ...item }) => ({
-      ...unkeyed<OutboxEntry>(item), ...(typeof publishingUntilMs === 'number' ? { publishingUntil: new Date(publishingUntilMs).toISOString() } : {}),
+      ...unkeyed<OutboxEntry>(item),
+      ...(typeof publishingUntilMs === 'number' ? { publishingUntil: new Date(publishingUntilMs).toISOString() } : {}),
     }));
   }
 
   async claimOutbox(organization: string, id: string, until: Date, now: Date): Promise<boolean> {
     try {
-      await this.#doc.send(new UpdateCommand({
-        TableName: this.#table, Key: { pk: `OUTBOX#${organization}`, sk: id },
-        UpdateExpression: 'SET publishingUntilMs = :until',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(publishingUntilMs) OR publishingUntilMs < :now)',
-        ExpressionAttributeValues: { ':until': until.getTime(), ':now': now.getTime() },
-      }));
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: `OUTBOX#${organization}`, sk: id },
+          UpdateExpression: 'SET publishingUntilMs = :until',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(publishingUntilMs) OR publishingUntilMs < :now)',
+          ExpressionAttributeValues: { ':until': until.getTime(), ':now': now.getTime() },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -373,8 +509,11 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async deleteOutbox(organization: string, ids: readonly string[]): Promise<void> {
-    await this.#ops.batchWrite(ids.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${organization}`, sk: id } } })), `delete ${ids.length} outcome event(s)`,
-      (left) => `The table left ${left} published outcome event(s) undeleted five times; they may be published again (at least once).`);
+    await this.#ops.batchWrite(
+      ids.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${organization}`, sk: id } } })),
+      `delete ${ids.length} outcome event(s)`,
+      (left) => `The table left ${left} published outcome event(s) undeleted five times; they may be published again (at least once).`,
+    );
   }
 
   async getCursor(name: string): Promise<string | null> {
@@ -388,8 +527,11 @@ export class DynamoDbStateStore implements StateStore {
 
   #toManaged(item: Record<string, unknown>): ManagedMember {
     return {
-      user: String(item.user), oktaUserId: (item.oktaUserId as string | undefined) ?? null, role: item.role as ManagedMember['role'],
-      resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [], lastSyncedAt: String(item.lastSyncedAt),
+      user: String(item.user),
+      oktaUserId: (item.oktaUserId as string | undefined) ?? null,
+      role: item.role as ManagedMember['role'],
+      resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [],
+      lastSyncedAt: String(item.lastSyncedAt),
       ...(item.removed ? { removed: item.removed as NonNullable<ManagedMember['removed']> } : {}),
     };
   }

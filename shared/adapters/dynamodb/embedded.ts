@@ -33,7 +33,11 @@ export async function startEmbeddedDynamo(options: { path?: string } = {}): Prom
   };
 }
 
-interface Owner { pid: number; command: string; startedAt: string }
+interface Owner {
+  pid: number;
+  command: string;
+  startedAt: string;
+}
 
 const alive = (pid: number) => {
   try {
@@ -51,7 +55,11 @@ const alive = (pid: number) => {
  */
 async function claimStore(path: string): Promise<() => Promise<void>> {
   const file = join(path, 'OWNER.json');
-  const me: Owner = { pid: process.pid, command: `hf-iam-sync ${process.argv.slice(2).join(' ')}`.trim(), startedAt: new Date().toISOString() };
+  const me: Owner = {
+    pid: process.pid,
+    command: `hf-iam-sync ${process.argv.slice(2).join(' ')}`.trim(),
+    startedAt: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const handle = await open(file, 'wx');
@@ -61,10 +69,14 @@ async function claimStore(path: string): Promise<() => Promise<void>> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Owner).catch(() => null);
+    const owner = await readFile(file, 'utf8')
+      .then((t) => JSON.parse(t) as Owner)
+      .catch(() => null);
     if (owner && owner.pid !== process.pid && alive(owner.pid)) {
-      throw new StoreBusyError(`The embedded state store ${path} is in use by process ${owner.pid} (${owner.command}, started ${owner.startedAt}). `
-        + 'Wait for it to finish, or stop it; runs that must overlap need a shared DynamoDB table (set STATE_TABLE, and DYNAMODB_ENDPOINT for a local one).');
+      throw new StoreBusyError(
+        `The embedded state store ${path} is in use by process ${owner.pid} (${owner.command}, started ${owner.startedAt}). ` +
+          'Wait for it to finish, or stop it; runs that must overlap need a shared DynamoDB table (set STATE_TABLE, and DYNAMODB_ENDPOINT for a local one).',
+      );
     }
     await rm(file, { force: true }); // left by a process that is gone
   }

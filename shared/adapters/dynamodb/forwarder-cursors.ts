@@ -21,25 +21,48 @@ export class DynamoDbForwarderCursors implements ForwarderCursors {
   }
 
   async putHubCursor(organization: string, destination: string, cursor: HubCursor): Promise<void> {
-    await this.#ops.put({ pk: `FWD#${organization}`, sk: `HUB#${destination}`, at: cursor.at, ids: cursor.ids, updatedAt: new Date().toISOString() }, `save the ${destination} cursor of the Hub's audit log`);
+    await this.#ops.put(
+      { pk: `FWD#${organization}`, sk: `HUB#${destination}`, at: cursor.at, ids: cursor.ids, updatedAt: new Date().toISOString() },
+      `save the ${destination} cursor of the Hub's audit log`,
+    );
   }
 
   async addToBacklog(organization: string, destination: string, records: readonly AuditRecord[]): Promise<void> {
-    const puts = [...new Map(records.map((r) => [r.id, r])).values()].map((record) => ({ PutRequest: { Item: { ...key(organization, destination, record), record: JSON.stringify(record) } } }));
-    await this.#ops.batchWrite(puts, `keep ${records.length} audit records for ${destination}`, (left) => `${left} audit records for ${destination} were not kept: the table is throttling; the stream delivers them again`);
+    const puts = [...new Map(records.map((r) => [r.id, r])).values()].map((record) => ({
+      PutRequest: { Item: { ...key(organization, destination, record), record: JSON.stringify(record) } },
+    }));
+    await this.#ops.batchWrite(
+      puts,
+      `keep ${records.length} audit records for ${destination}`,
+      (left) => `${left} audit records for ${destination} were not kept: the table is throttling; the stream delivers them again`,
+    );
   }
 
   async backlog(organization: string, destination: string, limit: number): Promise<AuditRecord[]> {
-    const items = await this.#ops.query({
-      KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `FWDQ#${organization}#${destination}` }, Limit: Math.min(limit, 1_000),
-    }, `read the ${destination} backlog`, limit);
+    const items = await this.#ops.query(
+      {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `FWDQ#${organization}#${destination}` },
+        Limit: Math.min(limit, 1_000),
+      },
+      `read the ${destination} backlog`,
+      limit,
+    );
     return items.map((item) => JSON.parse(String(item.record)) as AuditRecord);
   }
 
   async removeFromBacklog(organization: string, destination: string, records: readonly AuditRecord[]): Promise<void> {
     const deletes = records.map((record) => ({ DeleteRequest: { Key: key(organization, destination, record) } }));
-    await this.#ops.batchWrite(deletes, `remove ${records.length} delivered audit records from the ${destination} backlog`, (left) => `${left} delivered audit records stay in the ${destination} backlog (the table is throttling): they are delivered again, with the same ids`);
+    await this.#ops.batchWrite(
+      deletes,
+      `remove ${records.length} delivered audit records from the ${destination} backlog`,
+      (left) =>
+        `${left} delivered audit records stay in the ${destination} backlog (the table is throttling): they are delivered again, with the same ids`,
+    );
   }
 }
 
-const key = (organization: string, destination: string, record: AuditRecord) => ({ pk: `FWDQ#${organization}#${destination}`, sk: `${record.time}#${record.id}` });
+const key = (organization: string, destination: string, record: AuditRecord) => ({
+  pk: `FWDQ#${organization}#${destination}`,
+  sk: `${record.time}#${record.id}`,
+});

@@ -1,6 +1,12 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { recordOfChange, recordOfRotationStep, type AuditedChange, type AuditedRotationStep, type AuditRecord } from '../../domain/audit-record.js';
+import {
+  recordOfChange,
+  recordOfRotationStep,
+  type AuditedChange,
+  type AuditedRotationStep,
+  type AuditRecord,
+} from '../../domain/audit-record.js';
 
 /**
  * Our own audit records from the table's DynamoDB Stream (NEW_IMAGE), as Lambda hands them over
@@ -27,7 +33,8 @@ export function auditRecordsOf(records: readonly StreamRecord[], organization: s
     const [pk, sk] = [String(item.pk ?? ''), String(item.sk ?? '')];
     const sequence = r.dynamodb?.SequenceNumber ?? '';
     if (pk.startsWith('RUN#') && sk.startsWith('CHANGE#')) return [{ sequence, record: recordOfChange(item as unknown as AuditedChange) }];
-    if (pk.startsWith('CRED#') && sk.startsWith('EVENT#')) return [{ sequence, record: recordOfRotationStep(organization, item as unknown as AuditedRotationStep) }];
+    if (pk.startsWith('CRED#') && sk.startsWith('EVENT#'))
+      return [{ sequence, record: recordOfRotationStep(organization, item as unknown as AuditedRotationStep) }];
     return [];
   });
 }

@@ -1,12 +1,23 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { ChangeRecord } from '../../ports/state-store.js';
 import { ConflictError, LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
 import { LeaseLostError } from '../../runtime/errors.js';
 
 /** The few table operations both stores use, with errors translated to `UpstreamError` naming the table. */
 export class TableOps {
-  constructor(readonly doc: DynamoDBDocumentClient, readonly table: string) {}
+  constructor(
+    readonly doc: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
 
   async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
     try {
@@ -44,7 +55,11 @@ export class TableOps {
   }
 
   /** Follows `LastEvaluatedKey` until `limit` items are read. */
-  async query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>, operation: string, limit: number): Promise<Record<string, unknown>[]> {
+  async query(
+    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
+    operation: string,
+    limit: number,
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     try {
@@ -70,12 +85,20 @@ export class TableOps {
   async acquireLease(key: { pk: string; sk: string }, what: string, owner: string, ttlMs: number, now: Date): Promise<void> {
     const expires = new Date(now.getTime() + ttlMs);
     try {
-      await this.doc.send(new PutCommand({
-        TableName: this.table,
-        Item: { ...key, owner, expiresAt: expires.toISOString(), expiresAtEpoch: Math.floor(expires.getTime() / 1000), ttl: Math.floor(expires.getTime() / 1000) + 86_400 },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch < :now',
-        ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
-      }));
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...key,
+            owner,
+            expiresAt: expires.toISOString(),
+            expiresAtEpoch: Math.floor(expires.getTime() / 1000),
+            ttl: Math.floor(expires.getTime() / 1000) + 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch < :now',
+          ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`acquire lease ${key.pk}`, error);
       const held = await this.get(key.pk, key.sk);
@@ -87,13 +110,21 @@ export class TableOps {
   async renewLease(key: { pk: string; sk: string }, what: string, owner: string, ttlMs: number, now: Date): Promise<void> {
     const expires = new Date(now.getTime() + ttlMs);
     try {
-      await this.doc.send(new UpdateCommand({
-        TableName: this.table, Key: key,
-        UpdateExpression: 'SET expiresAt = :at, expiresAtEpoch = :epoch, #ttl = :ttl',
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':owner': owner, ':at': expires.toISOString(), ':epoch': Math.floor(expires.getTime() / 1000), ':ttl': Math.floor(expires.getTime() / 1000) + 86_400 },
-      }));
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET expiresAt = :at, expiresAtEpoch = :epoch, #ttl = :ttl',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':at': expires.toISOString(),
+            ':epoch': Math.floor(expires.getTime() / 1000),
+            ':ttl': Math.floor(expires.getTime() / 1000) + 86_400,
+          },
+        }),
+      );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(what, { cause: error });
       throw this.wrap(`renew lease ${key.pk}`, error);
@@ -107,19 +138,34 @@ export class TableOps {
    * this owner: a retried invocation of the same job after a kill) *and* no run that
    * read later has decided already; otherwise the answer says which of the two it was.
    */
-  async holdMember(key: { pk: string; sk: string }, owner: string, ttlMs: number, now: Date, readAtMs: number): Promise<'held' | { heldBy: string; until: string } | { decidedAtMs: number; by: string }> {
+  async holdMember(
+    key: { pk: string; sk: string },
+    owner: string,
+    ttlMs: number,
+    now: Date,
+    readAtMs: number,
+  ): Promise<'held' | { heldBy: string; until: string } | { decidedAtMs: number; by: string }> {
     const expires = new Date(now.getTime() + ttlMs);
     try {
-      await this.doc.send(new UpdateCommand({
-        TableName: this.table, Key: key,
-        UpdateExpression: 'SET #owner = :owner, expiresAt = :at, expiresAtEpoch = :epoch, readAtMs = :readAt, decidedBy = :owner, #ttl = :ttl',
-        ConditionExpression: '(attribute_not_exists(#owner) OR #owner = :owner OR expiresAtEpoch < :now) AND (attribute_not_exists(readAtMs) OR readAtMs <= :readAt)',
-        ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':owner': owner, ':at': expires.toISOString(), ':epoch': Math.floor(expires.getTime() / 1000), ':now': Math.floor(now.getTime() / 1000),
-          ':readAt': readAtMs, ':ttl': Math.floor(now.getTime() / 1000) + 7 * 86_400,
-        },
-      }));
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression:
+            'SET #owner = :owner, expiresAt = :at, expiresAtEpoch = :epoch, readAtMs = :readAt, decidedBy = :owner, #ttl = :ttl',
+          ConditionExpression:
+            '(attribute_not_exists(#owner) OR #owner = :owner OR expiresAtEpoch < :now) AND (attribute_not_exists(readAtMs) OR readAtMs <= :readAt)',
+          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':at': expires.toISOString(),
+            ':epoch': Math.floor(expires.getTime() / 1000),
+            ':now': Math.floor(now.getTime() / 1000),
+            ':readAt': readAtMs,
+            ':ttl': Math.floor(now.getTime() / 1000) + 7 * 86_400,
+          },
+        }),
+      );
       return 'held';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`hold member ${key.sk}`, error);
@@ -133,10 +179,16 @@ export class TableOps {
   /** Gives a member hold back; the decision's read time stays (an older decision cannot follow it). */
   async releaseMemberHold(key: { pk: string; sk: string }, owner: string): Promise<void> {
     try {
-      await this.doc.send(new UpdateCommand({
-        TableName: this.table, Key: key, UpdateExpression: 'REMOVE #owner, expiresAt, expiresAtEpoch',
-        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
-      }));
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'REMOVE #owner, expiresAt, expiresAtEpoch',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`release member hold ${key.sk}`, error);
     }
@@ -148,27 +200,40 @@ export class TableOps {
    */
   async breakLease(key: { pk: string; sk: string }, what: string, owner: string): Promise<{ expiresAt: string }> {
     try {
-      const answer = await this.doc.send(new DeleteCommand({
-        TableName: this.table, Key: key, ReturnValues: 'ALL_OLD',
-        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
-      }));
+      const answer = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: key,
+          ReturnValues: 'ALL_OLD',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
       return { expiresAt: String(answer.Attributes?.expiresAt ?? 'unknown') };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`break lease ${key.pk}`, error);
       const held = await this.get(key.pk, key.sk);
-      throw new ConflictError(held
-        ? `The ${what} is held by run ${String(held.owner)} (until ${String(held.expiresAt)}), not by ${owner}; name the run that holds it.`
-        : `Nobody holds the ${what}; there is nothing to unlock.`);
+      throw new ConflictError(
+        held
+          ? `The ${what} is held by run ${String(held.owner)} (until ${String(held.expiresAt)}), not by ${owner}; name the run that holds it.`
+          : `Nobody holds the ${what}; there is nothing to unlock.`,
+      );
     }
   }
 
   /** Deletes the lease if `owner` still holds it; someone who took over an expired lease releases their own. */
   async releaseLease(key: { pk: string; sk: string }, owner: string): Promise<void> {
     try {
-      await this.doc.send(new DeleteCommand({
-        TableName: this.table, Key: key,
-        ConditionExpression: '#owner = :owner', ExpressionAttributeNames: { '#owner': 'owner' }, ExpressionAttributeValues: { ':owner': owner },
-      }));
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: key,
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.wrap(`release lease ${key.pk}`, error);
     }
@@ -178,7 +243,11 @@ export class TableOps {
    * Unconditional puts and deletes, 25 a request (BatchWriteItem's maximum); what the table leaves
    * unprocessed is sent again, backing off, five times at most.
    */
-  async batchWrite(requests: ReadonlyArray<{ PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } }>, what: string, unprocessed: (left: number) => string): Promise<void> {
+  async batchWrite(
+    requests: ReadonlyArray<{ PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } }>,
+    what: string,
+    unprocessed: (left: number) => string,
+  ): Promise<void> {
     for (let i = 0; i < requests.length; i += 25) {
       let pending = requests.slice(i, i + 25);
       for (let attempt = 1; pending.length > 0; attempt += 1) {
@@ -196,7 +265,13 @@ export class TableOps {
 
   wrap(operation: string, error: unknown): UpstreamError {
     const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    return new UpstreamError('dynamodb', `${operation} in table ${this.table}`, `${e.name ?? 'Error'}: ${e.message ?? String(error)}`, e.$metadata?.httpStatusCode, { cause: error });
+    return new UpstreamError(
+      'dynamodb',
+      `${operation} in table ${this.table}`,
+      `${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
+      e.$metadata?.httpStatusCode,
+      { cause: error },
+    );
   }
 }
 
@@ -212,9 +287,12 @@ export const pad = (n: number) => String(n).padStart(6, '0');
 export function changeItem(change: ChangeRecord): Record<string, unknown> {
   const time = `${change.at}#${change.runId}#${pad(change.seq)}`;
   return {
-    pk: `RUN#${change.runId}`, sk: `CHANGE#${pad(change.seq)}`,
-    gsi1pk: `ORG#${change.organization}#CHANGE`, gsi1sk: time,
-    gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`, gsi2sk: time,
+    pk: `RUN#${change.runId}`,
+    sk: `CHANGE#${pad(change.seq)}`,
+    gsi1pk: `ORG#${change.organization}#CHANGE`,
+    gsi1sk: time,
+    gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`,
+    gsi2sk: time,
     ...change,
   };
 }

@@ -1,6 +1,4 @@
-import {
-  CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpstreamError } from '../../runtime/errors.js';
 
@@ -19,9 +17,11 @@ export const TABLE_INDEXES = {
 } as const;
 
 export function createDocumentClient(endpoint: string | undefined): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(endpoint
-    ? { endpoint, region: process.env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-    : {});
+  const client = new DynamoDBClient(
+    endpoint
+      ? { endpoint, region: process.env.AWS_REGION ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {},
+  );
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -34,17 +34,25 @@ export async function ensureTable(doc: DynamoDBDocumentClient, table: string): P
     if (!(error instanceof ResourceNotFoundException)) {
       throw new UpstreamError('dynamodb', `describe table ${table}`, (error as Error).message, undefined, { cause: error });
     }
-    const key = (name: string) => [{ AttributeName: `${name}pk`, KeyType: 'HASH' as const }, { AttributeName: `${name}sk`, KeyType: 'RANGE' as const }];
-    await doc.send(new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((n) => ({ AttributeName: n, AttributeType: 'S' as const })),
-      KeySchema: key(''),
-      GlobalSecondaryIndexes: [
-        { IndexName: TABLE_INDEXES.byOrganization, KeySchema: key('gsi1'), Projection: { ProjectionType: 'ALL' } },
-        { IndexName: TABLE_INDEXES.byUser, KeySchema: key('gsi2'), Projection: { ProjectionType: 'ALL' } },
-      ],
-    }));
+    const key = (name: string) => [
+      { AttributeName: `${name}pk`, KeyType: 'HASH' as const },
+      { AttributeName: `${name}sk`, KeyType: 'RANGE' as const },
+    ];
+    await doc.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((n) => ({
+          AttributeName: n,
+          AttributeType: 'S' as const,
+        })),
+        KeySchema: key(''),
+        GlobalSecondaryIndexes: [
+          { IndexName: TABLE_INDEXES.byOrganization, KeySchema: key('gsi1'), Projection: { ProjectionType: 'ALL' } },
+          { IndexName: TABLE_INDEXES.byUser, KeySchema: key('gsi2'), Projection: { ProjectionType: 'ALL' } },
+        ],
+      }),
+    );
   }
   for (let i = 0; i < 100; i += 1) {
     const state = await doc.send(new DescribeTableCommand({ TableName: table }));

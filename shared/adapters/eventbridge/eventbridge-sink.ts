@@ -24,10 +24,12 @@ export class EventBridgeSink implements EventSink {
     let sdk: typeof import('@aws-sdk/client-eventbridge');
     let client: EventBridgeClient;
     try {
-      this.#client ??= Promise.resolve().then(this.#connect).catch((error: unknown) => {
-        this.#client = undefined; // the next publish tries again
-        throw error;
-      });
+      this.#client ??= Promise.resolve()
+        .then(this.#connect)
+        .catch((error: unknown) => {
+          this.#client = undefined; // the next publish tries again
+          throw error;
+        });
       [sdk, client] = await Promise.all([import('@aws-sdk/client-eventbridge'), this.#client]);
     } catch (error) {
       throw new UpstreamError('eventbridge', where, (error as Error).message, undefined, { cause: error });
@@ -36,9 +38,16 @@ export class EventBridgeSink implements EventSink {
       const batch = events.slice(i, i + 10);
       let answer;
       try {
-        answer = await client.send(new sdk.PutEventsCommand({
-          Entries: batch.map((e) => ({ EventBusName: this.#bus, Source: 'hf-iam-sync', DetailType: e.detailType, Detail: JSON.stringify(e.detail) })),
-        }));
+        answer = await client.send(
+          new sdk.PutEventsCommand({
+            Entries: batch.map((e) => ({
+              EventBusName: this.#bus,
+              Source: 'hf-iam-sync',
+              DetailType: e.detailType,
+              Detail: JSON.stringify(e.detail),
+            })),
+          }),
+        );
       } catch (error) {
         throw new UpstreamError('eventbridge', where, (error as Error).message, undefined, { cause: error });
       }

@@ -7,7 +7,8 @@ import { limiterFor, retryAfterSeconds, type HeaderReader, type HubRateLimiter }
  * A small HTTP client for the Hub: bearer auth, JSON, `Link` pagination, and the Hub's rate
  * limits — paced by the token's limiter (rate-limiter.ts: no request is sent when the window has
  * none left), and on a 429 anyway it waits the `t=` seconds of the `RateLimit` header (the fixed
- * window's reset), or `Retry-After` when that is all the answer carries, and tries again. 5xx answers and network errors are retried only for calls marked idempotent.
+ * window's reset), or `Retry-After` when that is all the answer carries, and tries again. 5xx answers and network errors are retried only
+ * for calls marked idempotent.
  * Errors become `UpstreamError` / `AuthenticationError` carrying the Hub's `error` text, never
  * the token.
  */
@@ -35,7 +36,10 @@ export interface HubHttpOptions {
 }
 
 /** What the Hub client needs of a fetch; Node's global fetch and node-fetch 2 both are one. */
-export type HubFetch = (url: string, init: { signal: AbortSignal; method: string; headers: Record<string, string>; body?: string }) => Promise<{
+export type HubFetch = (
+  url: string,
+  init: { signal: AbortSignal; method: string; headers: Record<string, string>; body?: string },
+) => Promise<{
   status: number;
   ok: boolean;
   headers: HeaderReader;
@@ -54,8 +58,6 @@ export interface HubRequest {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
-
 export class HubHttp {
   readonly #options: Required<Omit<HubHttpOptions, 'fetch'>>;
   readonly #fetch: HubFetch;
@@ -63,7 +65,15 @@ export class HubHttp {
 
   constructor(options: HubHttpOptions) {
     const { fetch: given, ...rest } = options;
-    this.#options = { maxRateLimitWaits: 3, maxWaitMs: 300_000, serverErrorRetries: 3, retryBaseMs: 200, requestTimeoutMs: 30_000, authHint: 'it must be a token of an admin of the organization', ...rest };
+    this.#options = {
+      maxRateLimitWaits: 3,
+      maxWaitMs: 300_000,
+      serverErrorRetries: 3,
+      retryBaseMs: 200,
+      requestTimeoutMs: 30_000,
+      authHint: 'it must be a token of an admin of the organization',
+      ...rest,
+    };
     // Looked up at each call, not bound here: a test or simulation may stand in for the global fetch.
     this.#fetch = given ?? ((url, init) => fetch(url, init));
     this.limiter = limiterFor(this.#options.endpoint, this.#options.token);
@@ -79,11 +89,17 @@ export class HubHttp {
     let waits = 0;
     /** Waits `ms` unless that would pass the run's deadline: then the run stops here, saying why. */
     const pause = async (ms: number, why: string) => {
-      if (ms >= timeLeft()) throw new UpstreamError('huggingface', request.operation, `${why}: waiting ${Math.ceil(ms / 1000)} s would pass this run's deadline; the next run continues`);
+      if (ms >= timeLeft())
+        throw new UpstreamError(
+          'huggingface',
+          request.operation,
+          `${why}: waiting ${Math.ceil(ms / 1000)} s would pass this run's deadline; the next run continues`,
+        );
       await sleep(ms);
     };
     for (let attempt = 0; ; attempt += 1) {
-      if (timeLeft() <= 0) throw new UpstreamError('huggingface', request.operation, 'this run reached its deadline before the request was sent');
+      if (timeLeft() <= 0)
+        throw new UpstreamError('huggingface', request.operation, 'this run reached its deadline before the request was sent');
       let response: Awaited<ReturnType<HubFetch>>;
       let text: string;
       await this.limiter.take(request.operation);
@@ -108,7 +124,9 @@ export class HubHttp {
         this.limiter.done(null, null);
         // Node's fetch throws a TimeoutError, node-fetch an AbortError: the signal says which it was.
         const timedOut = signal.aborted;
-        const what = timedOut ? `no complete answer within ${timeoutMs} ms` : `network error: ${(error as Error).cause ?? (error as Error).message}`;
+        const what = timedOut
+          ? `no complete answer within ${timeoutMs} ms`
+          : `network error: ${(error as Error).cause ?? (error as Error).message}`;
         if (request.idempotent && attempt < this.#options.serverErrorRetries) {
           await pause(this.#options.retryBaseMs * 2 ** attempt, what);
           continue;
@@ -136,7 +154,9 @@ export class HubHttp {
           await pause(this.#options.retryBaseMs * 2 ** attempt, 'a truncated JSON answer');
           continue;
         }
-        throw new UpstreamError('huggingface', request.operation, `the answer is not valid JSON (${text.length} bytes)`, response.status, { cause: error });
+        throw new UpstreamError('huggingface', request.operation, `the answer is not valid JSON (${text.length} bytes)`, response.status, {
+          cause: error,
+        });
       }
       return { body: body as T, headers: response.headers };
     }
@@ -147,7 +167,12 @@ export class HubHttp {
     const items: T[] = [];
     let next: string | undefined = path;
     while (next) {
-      const { body, headers }: { body: T[]; headers: HeaderReader } = await this.send<T[]>({ method: 'GET', path: next, idempotent: true, operation });
+      const { body, headers }: { body: T[]; headers: HeaderReader } = await this.send<T[]>({
+        method: 'GET',
+        path: next,
+        idempotent: true,
+        operation,
+      });
       if (!Array.isArray(body)) throw new UpstreamError('huggingface', operation, 'expected a JSON array');
       items.push(...body);
       try {
@@ -168,9 +193,20 @@ export class HubHttp {
       // not JSON: keep the start of the text
     }
     if (status === 401 || status === 403) {
-      return new AuthenticationError('huggingface', operation, `${detail} — check ${this.#options.tokenName}: ${this.#options.authHint}`, status);
+      return new AuthenticationError(
+        'huggingface',
+        operation,
+        `${detail} — check ${this.#options.tokenName}: ${this.#options.authHint}`,
+        status,
+      );
     }
-    if (status === 429) return new UpstreamError('huggingface', operation, `${detail} — rate limit still exhausted after ${this.#options.maxRateLimitWaits} waits`, status);
+    if (status === 429)
+      return new UpstreamError(
+        'huggingface',
+        operation,
+        `${detail} — rate limit still exhausted after ${this.#options.maxRateLimitWaits} waits`,
+        status,
+      );
     return new UpstreamError('huggingface', operation, detail, status);
   }
 }

@@ -43,8 +43,20 @@ export class HubOrgHttp implements HubOrg {
   readonly #org: string;
   readonly #scimBase: string;
 
-  constructor(options: { endpoint: string; token: string; scimToken?: string | undefined; organization: string; membership: MembershipMode; retryBaseMs?: number; fetch?: HubFetch }) {
-    const common = { endpoint: options.endpoint, ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }), ...(options.fetch ? { fetch: options.fetch } : {}) };
+  constructor(options: {
+    endpoint: string;
+    token: string;
+    scimToken?: string | undefined;
+    organization: string;
+    membership: MembershipMode;
+    retryBaseMs?: number;
+    fetch?: HubFetch;
+  }) {
+    const common = {
+      endpoint: options.endpoint,
+      ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    };
     this.#api = new HubHttp({ ...common, token: options.token, tokenName: 'HF_TOKEN' });
     this.#scim = options.scimToken ? new HubHttp({ ...common, token: options.scimToken, tokenName: 'HF_SCIM_TOKEN' }) : undefined;
     this.#org = encodeURIComponent(options.organization);
@@ -68,13 +80,19 @@ export class HubOrgHttp implements HubOrg {
   }
 
   async findMemberByEmail(email: string): Promise<HubMember | null> {
-    const raw = await this.#api.getAllPages<RawMember>(`/api/organizations/${this.#org}/members?limit=100&email=${encodeURIComponent(email)}`, `find member by email`);
+    const raw = await this.#api.getAllPages<RawMember>(
+      `/api/organizations/${this.#org}/members?limit=100&email=${encodeURIComponent(email)}`,
+      `find member by email`,
+    );
     return raw.length === 1 ? this.#toMember(raw[0]!) : null;
   }
 
   async listResourceGroups(): Promise<ResourceGroupRef[]> {
     const { body } = await this.#api.send<Array<{ id: string; name: string }>>({
-      method: 'GET', path: `/api/organizations/${this.#org}/resource-groups`, idempotent: true, operation: 'list resource groups',
+      method: 'GET',
+      path: `/api/organizations/${this.#org}/resource-groups`,
+      idempotent: true,
+      operation: 'list resource groups',
     });
     return body.map((rg) => ({ id: rg.id, name: rg.name }));
   }
@@ -99,28 +117,52 @@ export class HubOrgHttp implements HubOrg {
     const byId = new Map<string, HubAuditEvent>();
     // The export filters on one field:value; one call per type, a few at a time.
     await mapLimit(types, 4, async (type) => {
-      const { body } = await this.#api.send<Array<{ _id: string; createdAt: string; type: string; message: string; data?: unknown; author: { user: string } }>>({
-        method: 'GET', path: `/api/organizations/${this.#org}/audit-log/export?q=${encodeURIComponent(`type:${type}`)}`, idempotent: true, operation: `export the audit log (${type})`,
+      const { body } = await this.#api.send<
+        Array<{ _id: string; createdAt: string; type: string; message: string; data?: unknown; author: { user: string } }>
+      >({
+        method: 'GET',
+        path: `/api/organizations/${this.#org}/audit-log/export?q=${encodeURIComponent(`type:${type}`)}`,
+        idempotent: true,
+        operation: `export the audit log (${type})`,
       });
-      for (const e of body) byId.set(e._id, { id: e._id, at: new Date(e.createdAt).toISOString(), type: e.type, author: e.author.user, message: e.message, data: e.data ?? null });
+      for (const e of body)
+        byId.set(e._id, {
+          id: e._id,
+          at: new Date(e.createdAt).toISOString(),
+          type: e.type,
+          author: e.author.user,
+          message: e.message,
+          data: e.data ?? null,
+        });
     });
     return [...byId.values()];
   }
 
   async exportAuditLog(): Promise<HubAuditEvent[]> {
     const { body } = await this.#api.send<Array<ExportedEvent>>({
-      method: 'GET', path: `/api/organizations/${this.#org}/audit-log/export`, idempotent: true, operation: 'export the audit log',
+      method: 'GET',
+      path: `/api/organizations/${this.#org}/audit-log/export`,
+      idempotent: true,
+      operation: 'export the audit log',
     });
     return body.map((e) => ({
-      id: e._id, at: new Date(e.createdAt).toISOString(), type: e.type, author: e.author.user, message: e.message, data: e.data ?? null,
-      tokenLast4: e.token?.last4 ?? null, raw: e as unknown as Record<string, unknown>,
+      id: e._id,
+      at: new Date(e.createdAt).toISOString(),
+      type: e.type,
+      author: e.author.user,
+      message: e.message,
+      data: e.data ?? null,
+      tokenLast4: e.token?.last4 ?? null,
+      raw: e as unknown as Record<string, unknown>,
     }));
   }
 
   async revokeOrgToken(tokenId: string): Promise<void> {
     await this.#api.send({
-      method: 'POST', path: `/api/organizations/${this.#org}/settings/tokens/${encodeURIComponent(tokenId)}/revoke`,
-      idempotent: true, operation: `revoke org access of token ${tokenId}`,
+      method: 'POST',
+      path: `/api/organizations/${this.#org}/settings/tokens/${encodeURIComponent(tokenId)}/revoke`,
+      idempotent: true,
+      operation: `revoke org access of token ${tokenId}`,
     });
   }
 
@@ -130,8 +172,11 @@ export class HubOrgHttp implements HubOrg {
       path: `${this.#scimBase}/Users`,
       body: {
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-        userName: person.username, externalId: person.externalId, active: true,
-        name: { givenName: person.givenName, familyName: person.familyName }, emails: [{ value: person.email, primary: true, type: 'work' }],
+        userName: person.username,
+        externalId: person.externalId,
+        active: true,
+        name: { givenName: person.givenName, familyName: person.familyName },
+        emails: [{ value: person.email, primary: true, type: 'work' }],
       },
       // A repeated POST could invite twice; the next run retries instead.
       idempotent: false,
@@ -143,9 +188,12 @@ export class HubOrgHttp implements HubOrg {
     const filter = userName === undefined ? '' : `&filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
     const users: Array<{ userName: string; active: boolean }> = [];
     // SCIM pages by startIndex (1-based) and count; totalResults says when the list is complete.
-    for (let start = 1; ; ) {
+    for (let start = 1; ;) {
       const { body } = await this.#scimApi().send<ScimList & { totalResults: number }>({
-        method: 'GET', path: `${this.#scimBase}/Users?startIndex=${start}&count=1000${filter}`, idempotent: true, operation: 'SCIM list users',
+        method: 'GET',
+        path: `${this.#scimBase}/Users?startIndex=${start}&count=1000${filter}`,
+        idempotent: true,
+        operation: 'SCIM list users',
       });
       users.push(...body.Resources.map((u) => ({ userName: u.userName, active: u.active })));
       if (body.Resources.length === 0 || users.length >= body.totalResults) break;
@@ -157,9 +205,12 @@ export class HubOrgHttp implements HubOrg {
   async listScimManagedResourceGroups(): Promise<string[] | null> {
     if (!this.#scim) return null;
     const ids: string[] = [];
-    for (let start = 1; ; ) {
+    for (let start = 1; ;) {
       const { body } = await this.#scim.send<{ totalResults: number; Resources: Array<{ id: string }> }>({
-        method: 'GET', path: `${this.#scimBase}/Groups?startIndex=${start}&count=1000&excludedAttributes=members`, idempotent: true, operation: 'SCIM list groups',
+        method: 'GET',
+        path: `${this.#scimBase}/Groups?startIndex=${start}&count=1000&excludedAttributes=members`,
+        idempotent: true,
+        operation: 'SCIM list groups',
       });
       ids.push(...body.Resources.map((g) => g.id));
       if (body.Resources.length === 0 || ids.length >= body.totalResults) return ids;
@@ -170,23 +221,39 @@ export class HubOrgHttp implements HubOrg {
   async scimDeactivate(username: string): Promise<void> {
     const id = await this.#scimId(username);
     await this.#scimApi().send({
-      method: 'PATCH', path: `${this.#scimBase}/Users/${id}`, idempotent: true, operation: `SCIM deactivate ${username}`,
+      method: 'PATCH',
+      path: `${this.#scimBase}/Users/${id}`,
+      idempotent: true,
+      operation: `SCIM deactivate ${username}`,
       body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] },
     });
   }
 
   async scimDelete(username: string): Promise<void> {
     const id = await this.#scimId(username);
-    await this.#scimApi().send({ method: 'DELETE', path: `${this.#scimBase}/Users/${id}`, idempotent: true, operation: `SCIM delete ${username}` });
+    await this.#scimApi().send({
+      method: 'DELETE',
+      path: `${this.#scimBase}/Users/${id}`,
+      idempotent: true,
+      operation: `SCIM delete ${username}`,
+    });
   }
 
   async #scimId(username: string): Promise<string> {
     const filter = encodeURIComponent(`userName eq "${username}"`);
     const { body } = await this.#scimApi().send<ScimList>({
-      method: 'GET', path: `${this.#scimBase}/Users?filter=${filter}`, idempotent: true, operation: `SCIM find ${username}`,
+      method: 'GET',
+      path: `${this.#scimBase}/Users?filter=${filter}`,
+      idempotent: true,
+      operation: `SCIM find ${username}`,
     });
     const found = body.Resources.find((u) => u.userName.toLowerCase() === username.toLowerCase());
-    if (!found) throw new NotFoundError('huggingface', `SCIM find ${username}`, `no SCIM user named ${username}; was the person provisioned outside SCIM?`);
+    if (!found)
+      throw new NotFoundError(
+        'huggingface',
+        `SCIM find ${username}`,
+        `no SCIM user named ${username}; was the person provisioned outside SCIM?`,
+      );
     return found.id;
   }
 
@@ -197,7 +264,9 @@ export class HubOrgHttp implements HubOrg {
 
   #toMember(m: RawMember): HubMember {
     if (!m.role || !isRole(m.role)) {
-      throw new IncompleteReadError(`The Hub did not return a role for member ${m.user}: HF_TOKEN must belong to an admin of the organization`);
+      throw new IncompleteReadError(
+        `The Hub did not return a role for member ${m.user}: HF_TOKEN must belong to an admin of the organization`,
+      );
     }
     return {
       user: m.user,

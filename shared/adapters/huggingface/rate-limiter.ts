@@ -74,7 +74,12 @@ export class HubRateLimiter {
         return;
       }
       const wait = Math.max(10, this.#resetAt - now);
-      if (wait >= timeLeft()) throw new UpstreamError('huggingface', operation, `the rate-limit window resets in ${Math.ceil(wait / 1000)} s, after this run's deadline; the next run continues`);
+      if (wait >= timeLeft())
+        throw new UpstreamError(
+          'huggingface',
+          operation,
+          `the rate-limit window resets in ${Math.ceil(wait / 1000)} s, after this run's deadline; the next run continues`,
+        );
       this.waitedMs += wait;
       await sleep(wait);
     }

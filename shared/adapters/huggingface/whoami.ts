@@ -5,7 +5,12 @@ export interface WhoamiBody {
   name: string;
   email?: string | null;
   orgs?: Array<{ name: string; id?: string; roleInOrg?: string; plan?: string; securityRestrictions?: string[] }>;
-  auth?: { accessToken?: { role?: string; fineGrained?: { scoped?: Array<{ entity: { _id: string; name?: string; type: string }; permissions: string[] }> } } };
+  auth?: {
+    accessToken?: {
+      role?: string;
+      fineGrained?: { scoped?: Array<{ entity: { _id: string; name?: string; type: string }; permissions: string[] }> };
+    };
+  };
 }
 
 /** What the token may do in `organization` (case-insensitive), from a whoami-v2 answer. */
@@ -13,7 +18,9 @@ export function tokenAccess(body: WhoamiBody, organization: string): TokenAccess
   const wanted = organization.toLowerCase();
   const org = body.orgs?.find((o) => o.name.toLowerCase() === wanted);
   const token = body.auth?.accessToken;
-  const scoped = (token?.fineGrained?.scoped ?? []).filter((s) => s.entity.type === 'org' && (s.entity.name?.toLowerCase() === wanted || (org?.id !== undefined && s.entity._id === org.id)));
+  const scoped = (token?.fineGrained?.scoped ?? []).filter(
+    (s) => s.entity.type === 'org' && (s.entity.name?.toLowerCase() === wanted || (org?.id !== undefined && s.entity._id === org.id)),
+  );
   return {
     reachesOrg: org !== undefined,
     roleInOrg: org?.roleInOrg ?? null,

@@ -24,7 +24,10 @@ export interface JoseVerifierOptions {
 }
 
 /** What discovery and the key read need of a fetch: Node's and node-fetch 2 both are one. */
-type OidcFetch = (url: string, init: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+type OidcFetch = (
+  url: string,
+  init: { signal?: AbortSignal; headers?: Record<string, string> },
+) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
 
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 
@@ -33,7 +36,11 @@ class IssuerKeys {
   #set: Promise<KeySet> | undefined;
   #readAt = 0;
 
-  constructor(readonly issuer: CiIssuer, readonly fetcher: OidcFetch, readonly cooldownMs: number) {}
+  constructor(
+    readonly issuer: CiIssuer,
+    readonly fetcher: OidcFetch,
+    readonly cooldownMs: number,
+  ) {}
 
   /**
    * The key set; read again when ten minutes old, or (`unknownKid`) when a minute has passed since
@@ -58,7 +65,10 @@ const CACHE_MS = 600_000;
 export class JoseIdTokenVerifier implements IdTokenVerifier {
   readonly #keys = new Map<string, IssuerKeys>();
 
-  constructor(readonly issuers: readonly CiIssuer[], readonly options: JoseVerifierOptions = {}) {}
+  constructor(
+    readonly issuers: readonly CiIssuer[],
+    readonly options: JoseVerifierOptions = {},
+  ) {}
 
   async verify(token: string): Promise<VerifiedIdToken> {
     const unverified = peek(token);
@@ -69,8 +79,12 @@ export class JoseIdTokenVerifier implements IdTokenVerifier {
     }
     const keys = this.#issuerKeys(issuer);
     const options = {
-      issuer: issuer.url, audience: issuer.audience, algorithms: ALGORITHMS, clockTolerance: CLOCK_SKEW_S,
-      maxTokenAge: `${Math.floor(issuer.maxTokenAgeMs / 1000)}s`, requiredClaims: ['exp', 'iat', 'jti'],
+      issuer: issuer.url,
+      audience: issuer.audience,
+      algorithms: ALGORITHMS,
+      clockTolerance: CLOCK_SKEW_S,
+      maxTokenAge: `${Math.floor(issuer.maxTokenAgeMs / 1000)}s`,
+      requiredClaims: ['exp', 'iat', 'jti'],
     };
     let payload: JWTPayload;
     try {
@@ -98,7 +112,7 @@ export class JoseIdTokenVerifier implements IdTokenVerifier {
 /** The issuer's keys: its discovery document's `jwks_uri`, read (a failed read throws and is not kept). */
 async function readKeys(issuer: CiIssuer, fetcher: OidcFetch): Promise<KeySet> {
   const uri = await discover(issuer, fetcher);
-  const set = await getJson(fetcher, uri, `read the JWKS of issuer ${issuer.name}`) as { keys?: unknown };
+  const set = (await getJson(fetcher, uri, `read the JWKS of issuer ${issuer.name}`)) as { keys?: unknown };
   if (!Array.isArray(set.keys)) throw new UpstreamError('oidc', `read the JWKS of issuer ${issuer.name}`, 'the answer has no keys array');
   return createLocalJWKSet(set as Parameters<typeof createLocalJWKSet>[0]);
 }
@@ -124,10 +138,17 @@ function peek(token: string): JWTPayload & { alg?: string } {
 
 async function discover(issuer: CiIssuer, fetcher: OidcFetch): Promise<string> {
   const url = `${issuer.url.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const document = await getJson(fetcher, url, `read the discovery document of issuer ${issuer.name}`) as { issuer?: unknown; jwks_uri?: unknown };
+  const document = (await getJson(fetcher, url, `read the discovery document of issuer ${issuer.name}`)) as {
+    issuer?: unknown;
+    jwks_uri?: unknown;
+  };
   // OpenID Connect Discovery §4.3: the document must name the issuer it was fetched for.
   if (document.issuer !== issuer.url || typeof document.jwks_uri !== 'string') {
-    throw new UpstreamError('oidc', `read the discovery document of issuer ${issuer.name}`, `it names issuer ${JSON.stringify(document.issuer)} (expected ${issuer.url}) or has no jwks_uri`);
+    throw new UpstreamError(
+      'oidc',
+      `read the discovery document of issuer ${issuer.name}`,
+      `it names issuer ${JSON.stringify(document.issuer)} (expected ${issuer.url}) or has no jwks_uri`,
+    );
   }
   return document.jwks_uri;
 }
@@ -135,15 +156,22 @@ async function discover(issuer: CiIssuer, fetcher: OidcFetch): Promise<string> {
 /** jose's error, in the CI author's words. */
 function refusal(error: unknown, issuer: CiIssuer, token: JWTPayload & { alg?: string }): Error {
   // jose reports a token past maxTokenAge as expired too, naming `iat`.
-  if (error instanceof errors.JWTExpired && error.claim !== 'iat') return new IdTokenRejectedError(`the token expired at ${iso(token.exp)}; request a fresh one`, { cause: error });
+  if (error instanceof errors.JWTExpired && error.claim !== 'iat')
+    return new IdTokenRejectedError(`the token expired at ${iso(token.exp)}; request a fresh one`, { cause: error });
   if (error instanceof errors.JWTExpired) return new IdTokenRejectedError(claimProblem('iat', issuer, token), { cause: error });
-  if (error instanceof errors.JWTClaimValidationFailed) return new IdTokenRejectedError(claimProblem(error.claim, issuer, token), { cause: error });
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return new IdTokenRejectedError(claimProblem(error.claim, issuer, token), { cause: error });
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
     return new IdTokenRejectedError(`alg ${JSON.stringify(token.alg)} is not allowed (only ${ALGORITHMS.join(', ')})`, { cause: error });
   }
-  if (error instanceof errors.JWKSNoMatchingKey) return new IdTokenRejectedError(`no key of issuer ${issuer.name}'s JWKS matches the token's kid`, { cause: error });
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new IdTokenRejectedError('the signature does not verify: the token was altered, or not signed by the issuer', { cause: error });
-  if (!(error instanceof errors.JOSEError)) return error instanceof UpstreamError ? error : new UpstreamError('oidc', `verify a token of issuer ${issuer.name}`, (error as Error).message, undefined, { cause: error });
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new IdTokenRejectedError(`no key of issuer ${issuer.name}'s JWKS matches the token's kid`, { cause: error });
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new IdTokenRejectedError('the signature does not verify: the token was altered, or not signed by the issuer', { cause: error });
+  if (!(error instanceof errors.JOSEError))
+    return error instanceof UpstreamError
+      ? error
+      : new UpstreamError('oidc', `verify a token of issuer ${issuer.name}`, (error as Error).message, undefined, { cause: error });
   return new IdTokenRejectedError(`the token is malformed (${(error as Error).message})`, { cause: error });
 }
 

@@ -72,7 +72,9 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
           if (!answered && !sdkRetry) pacer.done(bucket, null);
           if (error instanceof LinkHeaderError) throw error;
           if (/requestTimeout/.test((error as Error).message ?? '')) {
-            throw new Error('rate limited (429), and the bucket resets after this run\'s deadline; the next run continues', { cause: error });
+            throw new Error("rate limited (429), and the bucket resets after this run's deadline; the next run continues", {
+              cause: error,
+            });
           }
           // Only transport failures are retried; anything else is a bug or a refusal.
           const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;

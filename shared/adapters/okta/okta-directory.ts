@@ -109,7 +109,9 @@ export class OktaDirectory implements Directory {
     ];
     const found = new Map<string, DirectoryGroup>();
     for (const search of searchChunks(clauses)) {
-      const groups = await this.#call('search groups', async () => drain(await this.#client.groupApi.listGroups({ search, limit: GROUP_SEARCH_PAGE, expand: 'stats' })));
+      const groups = await this.#call('search groups', async () =>
+        drain(await this.#client.groupApi.listGroups({ search, limit: GROUP_SEARCH_PAGE, expand: 'stats' })),
+      );
       for (const g of groups) {
         const count = g._embedded?.stats?.usersCount;
         found.set(g.id!, { id: g.id!, name: g.profile?.name ?? '', ...(typeof count === 'number' ? { usersCount: count } : {}) });
@@ -124,10 +126,15 @@ export class OktaDirectory implements Directory {
     const toUser = (u: unknown) => this.#toUser(u as SdkUser);
     await mapLimit(groups, READ_CONCURRENCY, async (group) => {
       const page = await this.#call(`list members of group "${group.name}"`, async () =>
-        drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE }), toUser));
+        drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE }), toUser),
+      );
       // A page that drops members reads as a complete, shorter list; Okta's own count says otherwise.
       if (group.usersCount !== undefined && page.length < group.usersCount) {
-        throw new UpstreamError('okta', `list members of group "${group.name}"`, `Okta counts ${group.usersCount} members, the pages returned ${page.length}: a page came back short`);
+        throw new UpstreamError(
+          'okta',
+          `list members of group "${group.name}"`,
+          `Okta counts ${group.usersCount} members, the pages returned ${page.length}: a page came back short`,
+        );
       }
       members[group.id] = page.map((user) => {
         users.set(user.id, user);
@@ -135,7 +142,8 @@ export class OktaDirectory implements Directory {
       });
     });
     const linked = await this.#call(`search users with profile.${this.#attribute}`, async () =>
-      drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} pr`, limit: USER_PAGE }), toUser));
+      drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} pr`, limit: USER_PAGE }), toUser),
+    );
     for (const user of linked) users.set(user.id, user);
     return { groups: [...groups], members, users: [...users.values()] };
   }
@@ -144,7 +152,8 @@ export class OktaDirectory implements Directory {
     const found = isOktaUserRef(ref)
       ? await this.#readById(ref)
       : await this.#call(`find user with profile.${this.#attribute} = ${ref}`, async () =>
-        drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} eq ${quote(ref)}`, limit: USER_PAGE })));
+          drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} eq ${quote(ref)}`, limit: USER_PAGE })),
+        );
     return found.map((u) => this.#toUser(u as SdkUser));
   }
 
@@ -173,13 +182,17 @@ export class OktaDirectory implements Directory {
     const [users, groups, logs] = await Promise.all([
       probe(async () => (await this.#client.userApi.listUsers({ limit: 1 })).getNextPage()),
       probe(async () => (await this.#client.groupApi.listGroups({ limit: 1 })).getNextPage()),
-      probe(async () => (await this.#client.systemLogApi.listLogEvents({ limit: 1, since: new Date(Date.now() - 60_000).toISOString() })).getNextPage()),
+      probe(async () =>
+        (await this.#client.systemLogApi.listLogEvents({ limit: 1, since: new Date(Date.now() - 60_000).toISOString() })).getNextPage(),
+      ),
     ]);
     return { 'okta.users.read': users, 'okta.groups.read': groups, 'okta.logs.read': logs };
   }
 
   async groupsOf(userId: string): Promise<DirectoryGroup[]> {
-    const groups = await this.#call(`list groups of user ${userId}`, async () => drain(await this.#client.userApi.listUserGroups({ userId })));
+    const groups = await this.#call(`list groups of user ${userId}`, async () =>
+      drain(await this.#client.userApi.listUserGroups({ userId })),
+    );
     return groups.map((g) => ({ id: g.id!, name: g.profile?.name ?? '' }));
   }
 
@@ -213,7 +226,9 @@ export class OktaDirectory implements Directory {
           if (ids.length === 1) byId.set(ids[0]!, await this.#getUser(ids[0]!));
           else {
             for (const filter of searchChunks(ids.map((id) => `id eq ${quote(id)}`))) {
-              const users = await this.#call('read users by id', async () => drain(await this.#client.userApi.listUsers({ filter, limit: USER_PAGE })));
+              const users = await this.#call('read users by id', async () =>
+                drain(await this.#client.userApi.listUsers({ filter, limit: USER_PAGE })),
+              );
               for (const u of users as SdkUser[]) byId.set(u.id!, [u]);
             }
             await Promise.all(ids.filter((id) => !byId.has(id)).map(async (id) => byId.set(id, await this.#getUser(id))));
@@ -230,7 +245,7 @@ export class OktaDirectory implements Directory {
 
   async #getUser(ref: string): Promise<SdkUser[]> {
     try {
-      return [await this.#client.userApi.getUser({ userId: ref }) as SdkUser];
+      return [(await this.#client.userApi.getUser({ userId: ref })) as SdkUser];
     } catch (error) {
       if ((error as { status?: number }).status === 404) return [];
       throw this.#translate(`get user ${ref}`, error);
@@ -263,9 +278,21 @@ export class OktaDirectory implements Directory {
   #translate(operation: string, error: unknown): UpstreamError {
     const e = error as { status?: number; errorSummary?: string; message?: string; code?: number | string; body?: unknown };
     const status = typeof e.status === 'number' ? e.status : typeof e.code === 'number' ? e.code : undefined;
-    const summary = e.errorSummary || (typeof e.body === 'object' && e.body && 'errorSummary' in e.body ? String((e.body as { errorSummary: unknown }).errorSummary) : undefined) || e.message || String(error);
+    const summary =
+      e.errorSummary ||
+      (typeof e.body === 'object' && e.body && 'errorSummary' in e.body
+        ? String((e.body as { errorSummary: unknown }).errorSummary)
+        : undefined) ||
+      e.message ||
+      String(error);
     if (status === 401 || status === 403) {
-      return new AuthenticationError('okta', operation, `${summary} — check OKTA_API_TOKEN (or the service app's key and its okta.users.read / okta.groups.read grants)`, status, { cause: error });
+      return new AuthenticationError(
+        'okta',
+        operation,
+        `${summary} — check OKTA_API_TOKEN (or the service app's key and its okta.users.read / okta.groups.read grants)`,
+        status,
+        { cause: error },
+      );
     }
     return new UpstreamError('okta', operation, summary, status, { cause: error });
   }

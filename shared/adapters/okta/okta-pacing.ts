@@ -47,7 +47,10 @@ export class OktaPacer {
         return;
       }
       const wait = unknown ? 10 : Math.max(10, b.resetAt - now);
-      if (wait >= timeLeft()) throw new Error(`Okta's rate-limit bucket ${bucket} has no more room for this run and resets in ${Math.ceil(wait / 1000)} s, after this run's deadline; the next run continues`);
+      if (wait >= timeLeft())
+        throw new Error(
+          `Okta's rate-limit bucket ${bucket} has no more room for this run and resets in ${Math.ceil(wait / 1000)} s, after this run's deadline; the next run continues`,
+        );
       this.waitedMs += wait;
       await sleep(wait);
     }

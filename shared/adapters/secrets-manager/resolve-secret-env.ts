@@ -9,7 +9,18 @@ import { ConfigError, describeError } from '../../runtime/errors.js';
  * Secrets Manager client (and the SDK's module) is made only when there is an ARN to read.
  */
 
-export const SECRET_NAMES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_KEY_ID', 'HF_TOKEN', 'HF_SCIM_TOKEN', 'OKTA_HOOK_SECRET', 'HF_OAUTH_CLIENT_SECRET', 'HF_IAM_SYNC_PLAN_KEY', 'DATADOG_API_KEY'] as const;
+export const SECRET_NAMES = [
+  'OKTA_API_TOKEN',
+  'OKTA_CLIENT_ID',
+  'OKTA_PRIVATE_KEY',
+  'OKTA_KEY_ID',
+  'HF_TOKEN',
+  'HF_SCIM_TOKEN',
+  'OKTA_HOOK_SECRET',
+  'HF_OAUTH_CLIENT_SECRET',
+  'HF_IAM_SYNC_PLAN_KEY',
+  'DATADOG_API_KEY',
+] as const;
 
 /** `names`: only these are read (a function whose role may read only its own secrets passes its list). */
 export async function resolveSecretEnv(
@@ -23,16 +34,20 @@ export async function resolveSecretEnv(
   const client: SecretsManagerClient = new sdk.SecretsManagerClient(awsClientConfig(env.SECRETS_MANAGER_ENDPOINT, env));
   const problems: string[] = [];
   // Read once, at a cold start: the client is not kept.
-  await Promise.all(wanted.map(async (name) => {
-    const arn = env[`${name}_SECRET_ARN`]!;
-    try {
-      const answer = await client.send(new sdk.GetSecretValueCommand({ SecretId: arn }));
-      if (!answer.SecretString) throw new Error('the secret has no string value');
-      resolved[name] = answer.SecretString;
-    } catch (error) {
-      problems.push(`${name}_SECRET_ARN (${arn}): cannot read the secret: ${(error as { name?: string }).name ?? 'Error'}: ${describeError(error)}`);
-    }
-  })).finally(() => client.destroy());
+  await Promise.all(
+    wanted.map(async (name) => {
+      const arn = env[`${name}_SECRET_ARN`]!;
+      try {
+        const answer = await client.send(new sdk.GetSecretValueCommand({ SecretId: arn }));
+        if (!answer.SecretString) throw new Error('the secret has no string value');
+        resolved[name] = answer.SecretString;
+      } catch (error) {
+        problems.push(
+          `${name}_SECRET_ARN (${arn}): cannot read the secret: ${(error as { name?: string }).name ?? 'Error'}: ${describeError(error)}`,
+        );
+      }
+    }),
+  ).finally(() => client.destroy());
   if (problems.length > 0) throw new ConfigError(problems);
   return resolved;
 }

@@ -1,5 +1,10 @@
 import {
-  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand, type SecretsManagerClient,
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretStore } from '../../ports/secret-store.js';
 import { UpstreamError } from '../../runtime/errors.js';
@@ -30,10 +35,16 @@ export class SecretsManagerStore implements SecretStore {
       if (errorName(error) !== 'ResourceNotFoundException') throw this.#wrap('describe', secretId, error);
     }
     if (secretId.startsWith('arn:')) {
-      throw new UpstreamError('secrets', `find secret ${secretId}`, 'no such secret; create it, or name the secret (not an ARN) so hf-iam-sync can create it');
+      throw new UpstreamError(
+        'secrets',
+        `find secret ${secretId}`,
+        'no such secret; create it, or name the secret (not an ARN) so hf-iam-sync can create it',
+      );
     }
     try {
-      await this.#client.send(new CreateSecretCommand({ Name: secretId, Description: 'Hugging Face token rotated by hf-iam-sync; read AWSCURRENT' }));
+      await this.#client.send(
+        new CreateSecretCommand({ Name: secretId, Description: 'Hugging Face token rotated by hf-iam-sync; read AWSCURRENT' }),
+      );
     } catch (error) {
       if (errorName(error) !== 'ResourceExistsException') throw this.#wrap('create', secretId, error);
     }
@@ -42,7 +53,9 @@ export class SecretsManagerStore implements SecretStore {
 
   async putPending(secretId: string, versionId: string, value: string): Promise<void> {
     try {
-      await this.#client.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: [PENDING] }));
+      await this.#client.send(
+        new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: [PENDING] }),
+      );
     } catch (error) {
       throw this.#wrap('store the pending version in', secretId, error);
     }
@@ -63,12 +76,19 @@ export class SecretsManagerStore implements SecretStore {
     const current = Object.entries(stages).find(([, s]) => s.includes(CURRENT))?.[0];
     try {
       if (current !== versionId) {
-        await this.#client.send(new UpdateSecretVersionStageCommand({
-          SecretId: secretId, VersionStage: CURRENT, MoveToVersionId: versionId, ...(current ? { RemoveFromVersionId: current } : {}),
-        }));
+        await this.#client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: secretId,
+            VersionStage: CURRENT,
+            MoveToVersionId: versionId,
+            ...(current ? { RemoveFromVersionId: current } : {}),
+          }),
+        );
       }
       if (stages[versionId]?.includes(PENDING)) {
-        await this.#client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: PENDING, RemoveFromVersionId: versionId }));
+        await this.#client.send(
+          new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: PENDING, RemoveFromVersionId: versionId }),
+        );
       }
     } catch (error) {
       throw this.#wrap('promote a version of', secretId, error);
@@ -86,6 +106,12 @@ export class SecretsManagerStore implements SecretStore {
 
   #wrap(action: string, secretId: string, error: unknown): UpstreamError {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    return new UpstreamError('secrets', `${action} secret ${secretId}`, `${errorName(error)}: ${(error as Error).message ?? String(error)}`, status, { cause: error });
+    return new UpstreamError(
+      'secrets',
+      `${action} secret ${secretId}`,
+      `${errorName(error)}: ${(error as Error).message ?? String(error)}`,
+      status,
+      { cause: error },
+    );
   }
 }

@@ -9,7 +9,14 @@ import { InMemoryForwarderCursors } from '../../fakes/in-memory-forwarder-cursor
 /** Forwarding the Hub's audit log with in-memory ports: per-destination cursors, one destination down, boundaries. */
 
 const NOW = new Date('2026-12-06T12:00:00.000Z');
-const event = (id: string, at: string, author = 'ada-acme'): HubAuditEvent => ({ id, at, type: 'org.change_role', author, message: `m ${id}`, data: { user: 'grace-h', role: 'write' } });
+const event = (id: string, at: string, author = 'ada-acme'): HubAuditEvent => ({
+  id,
+  at,
+  type: 'org.change_role',
+  author,
+  message: `m ${id}`,
+  data: { user: 'grace-h', role: 'write' },
+});
 
 class Destination implements AuditDestination {
   readonly seen: string[] = [];
@@ -30,15 +37,32 @@ function world(events: HubAuditEvent[]) {
   const dd = new Destination('datadog');
   const cursors = new InMemoryForwarderCursors();
   const ports: ForwardHubPorts = {
-    hub: { exportAuditLog: async () => [...events], whoami: async () => ({ user: 'root-admin', plan: 'enterprise', roleInOrg: 'admin', tokenRole: 'write', permissions: [], restrictions: [] } as never) },
-    trail: { listChanges: async () => [] }, cursors, destinations: [cw, dd], clock: () => NOW,
+    hub: {
+      exportAuditLog: async () => [...events],
+      whoami: async () =>
+        ({ user: 'root-admin', plan: 'enterprise', roleInOrg: 'admin', tokenRole: 'write', permissions: [], restrictions: [] }) as never,
+    },
+    trail: { listChanges: async () => [] },
+    cursors,
+    destinations: [cw, dd],
+    clock: () => NOW,
   };
-  return { cw, dd, cursors, ports, run: () => forwardHubAudit(ports, { organization: 'acme', tokenLast4: null, lookBackMs: 3_600_000, chunk: 2 }) };
+  return {
+    cw,
+    dd,
+    cursors,
+    ports,
+    run: () => forwardHubAudit(ports, { organization: 'acme', tokenLast4: null, lookBackMs: 3_600_000, chunk: 2 }),
+  };
 }
 
 describe('forwardHubAudit', () => {
   it('starts from the look-back, and a rerun forwards nothing twice', async () => {
-    const w = world([event('a', '2026-12-06T10:30:00.000Z'), event('b', '2026-12-06T11:10:00.000Z'), event('c', '2026-12-06T11:50:00.000Z')]);
+    const w = world([
+      event('a', '2026-12-06T10:30:00.000Z'),
+      event('b', '2026-12-06T11:10:00.000Z'),
+      event('c', '2026-12-06T11:50:00.000Z'),
+    ]);
     await w.run();
     await w.run();
     expect(w.cw.seen).toEqual(['hub:b', 'hub:c']);
@@ -50,7 +74,11 @@ describe('forwardHubAudit', () => {
     const w = world(events);
     w.dd.failures = 2;
     const first = await w.run();
-    expect(first.find((r) => r.destination === 'datadog')).toMatchObject({ delivered: 0, error: expect.stringContaining('HTTP 500'), backlogMs: 59 * 60_000 });
+    expect(first.find((r) => r.destination === 'datadog')).toMatchObject({
+      delivered: 0,
+      error: expect.stringContaining('HTTP 500'),
+      backlogMs: 59 * 60_000,
+    });
     expect(w.cw.seen).toHaveLength(5);
     const second = await w.run(); // still failing once
     expect(second.find((r) => r.destination === 'cloudwatch-logs')).toMatchObject({ delivered: 0, backlogMs: 0 });
@@ -79,7 +107,10 @@ describe('cursor boundaries', () => {
   it('keeps events of the same millisecond apart by id, across deliveries', () => {
     const t = '2026-12-06T11:00:00.000Z';
     const all = [event('x', t), event('y', t), event('z', t), event('w', '2026-12-06T11:00:00.001Z')];
-    const c1 = advance({ at: '2026-12-06T10:00:00.000Z', ids: [] }, eventsAfter(all, { at: '2026-12-06T10:00:00.000Z', ids: [] }).slice(0, 2));
+    const c1 = advance(
+      { at: '2026-12-06T10:00:00.000Z', ids: [] },
+      eventsAfter(all, { at: '2026-12-06T10:00:00.000Z', ids: [] }).slice(0, 2),
+    );
     expect(c1).toEqual({ at: t, ids: ['x', 'y'] });
     expect(eventsAfter(all, c1).map((e) => e.id)).toEqual(['z', 'w']);
     const c2 = advance(c1, [event('z', t)]);

@@ -10,8 +10,19 @@ import { InMemoryForwarderCursors } from '../../fakes/in-memory-forwarder-cursor
 
 const NOW = new Date('2026-12-06T12:00:00.000Z');
 const record = (seq: number, minute = seq): AuditRecord => ({
-  schema: AUDIT_RECORD_SCHEMA, id: `hf-iam-sync:r-1/${seq}`, time: `2026-12-06T11:${String(minute).padStart(2, '0')}:00.000Z`, source: 'hf-iam-sync', organization: 'acme',
-  action: 'remove', actor: 'event:eventbridge:okta', targetUser: `p${seq}`, before: null, after: null, outcome: 'applied', ids: { runId: 'r-1', changeSeq: seq }, reason: null,
+  schema: AUDIT_RECORD_SCHEMA,
+  id: `hf-iam-sync:r-1/${seq}`,
+  time: `2026-12-06T11:${String(minute).padStart(2, '0')}:00.000Z`,
+  source: 'hf-iam-sync',
+  organization: 'acme',
+  action: 'remove',
+  actor: 'event:eventbridge:okta',
+  targetUser: `p${seq}`,
+  before: null,
+  after: null,
+  outcome: 'applied',
+  ids: { runId: 'r-1', changeSeq: seq },
+  reason: null,
 });
 
 class Destination implements AuditDestination {
@@ -69,7 +80,13 @@ describe('forwardOwnRecords and drainBacklogs', () => {
     w.dd.down = true;
     await forwardOwnRecords(w.ports, 'acme', [record(10), record(20)]);
     const drained = await drainBacklogs(w.ports, 'acme');
-    expect(drained[1]).toEqual({ destination: 'datadog', delivered: 0, refused: 0, backlogMs: 50 * 60_000, error: expect.stringContaining('HTTP 503') });
+    expect(drained[1]).toEqual({
+      destination: 'datadog',
+      delivered: 0,
+      refused: 0,
+      backlogMs: 50 * 60_000,
+      error: expect.stringContaining('HTTP 503'),
+    });
     expect(await w.cursors.backlog('acme', 'datadog', 10)).toHaveLength(2);
   });
 

@@ -21,17 +21,23 @@ function metricsCell(metrics: Metric[]): string {
     const key = namespace === 'hf-iam-sync' ? `\`${name}\`` : `${namespace} \`${name}\``;
     groups.set(key, [...(groups.get(key) ?? []), options?.stat ?? '']);
   }
-  return [...groups].map(([key, stats]) => {
-    if (stats.length < 2) return key;
-    return key.includes('/') ? `${key} (×${stats.length})` : `${key} ${stats.join(', ')}`;
-  }).join('; ');
+  return [...groups]
+    .map(([key, stats]) => {
+      if (stats.length < 2) return key;
+      return key.includes('/') ? `${key} (×${stats.length})` : `${key} ${stats.join(', ')}`;
+    })
+    .join('; ');
 }
 
 describe('the README dashboard table', () => {
   it('is the dashboard definition, rendered', async () => {
     const readme = await readFile('README.md', 'utf8');
     const block = /<!-- dashboard:begin -->\n([\s\S]*?)\n<!-- dashboard:end -->/.exec(readme)?.[1];
-    const rendered = ['| widget | what it shows | metrics |', '|---|---|---|', ...widgets.map(([title, what, metrics]) => `| ${title} | ${what} | ${metricsCell(metrics)} |`)].join('\n');
+    const rendered = [
+      '| widget | what it shows | metrics |',
+      '|---|---|---|',
+      ...widgets.map(([title, what, metrics]) => `| ${title} | ${what} | ${metricsCell(metrics)} |`),
+    ].join('\n');
     expect(block, 'paste this table between the dashboard markers in README.md').toBe(rendered);
   });
 });

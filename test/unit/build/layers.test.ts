@@ -11,20 +11,36 @@ import { describe, expect, it } from 'vitest';
 const ROOTS = ['functions', 'composition', 'shared', 'cli', 'sandbox', 'bench', 'test'];
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 const files = ROOTS.flatMap(sources);
-const graph = new Map(files.map((file) => {
-  const text = readFileSync(file, 'utf8');
-  // Type-only imports do not run: they cannot make a cycle at load time, but they still may not cross a layer upwards.
-  const targets = [...text.matchAll(/(?:^|\n)\s*(import|export)(\s+type)?[^'"]*?from\s+['"](\.[^'"]+)['"]/g)]
-    .map((m) => ({ typeOnly: Boolean(m[2]), path: relative('.', normalize(join(dirname(file), m[3]!.replace(/\.js$/, '.ts')))) }));
-  return [file, targets];
-}));
+const graph = new Map(
+  files.map((file) => {
+    const text = readFileSync(file, 'utf8');
+    // Type-only imports do not run: they cannot make a cycle at load time, but they still may not cross a layer upwards.
+    const targets = [...text.matchAll(/(?:^|\n)\s*(import|export)(\s+type)?[^'"]*?from\s+['"](\.[^'"]+)['"]/g)].map((m) => ({
+      typeOnly: Boolean(m[2]),
+      path: relative('.', normalize(join(dirname(file), m[3]!.replace(/\.js$/, '.ts')))),
+    }));
+    return [file, targets];
+  }),
+);
 
-const layer = (file: string) => (file.startsWith('shared/runtime/') ? 'kernel' : file.startsWith('shared/domain/') ? 'domain' : file.startsWith('shared/ports/') ? 'ports'
-  : file.startsWith('shared/adapters/') ? 'adapters' : file.startsWith('shared/') ? 'use cases' : file.split('/')[0]!);
+const layer = (file: string) =>
+  file.startsWith('shared/runtime/')
+    ? 'kernel'
+    : file.startsWith('shared/domain/')
+      ? 'domain'
+      : file.startsWith('shared/ports/')
+        ? 'ports'
+        : file.startsWith('shared/adapters/')
+          ? 'adapters'
+          : file.startsWith('shared/')
+            ? 'use cases'
+            : file.split('/')[0]!;
 const ALLOWED: Record<string, string[]> = {
   domain: ['domain'],
   ports: ['ports', 'domain'],
@@ -45,7 +61,9 @@ const ALLOWED: Record<string, string[]> = {
 describe('layers', () => {
   it('no file imports a layer above its own (the composition root is the only place that wires adapters)', () => {
     // Data (the reference specs as JSON) is not a layer.
-    const wrong = [...graph].flatMap(([file, targets]) => targets.filter((t) => t.path.endsWith('.ts') && !ALLOWED[layer(file)]!.includes(layer(t.path))).map((t) => `${file} → ${t.path}`));
+    const wrong = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => t.path.endsWith('.ts') && !ALLOWED[layer(file)]!.includes(layer(t.path))).map((t) => `${file} → ${t.path}`),
+    );
     expect(wrong).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import * as errors from '../../../shared/runtime/errors.js';
 
 describe('the ReconcileJob definition', () => {
   it('is valid ASL (asl-validator, paths and ARNs checked)', async () => {
-    const result = validate(await reconcileJobDefinition() as never, { checkPaths: true, checkArn: true });
+    const result = validate((await reconcileJobDefinition()) as never, { checkPaths: true, checkArn: true });
     expect(result.errors).toEqual([]);
     expect(result.isValid).toBe(true);
   });
@@ -29,8 +29,12 @@ describe('the ReconcileJob definition', () => {
 
   it('tells apart by name exactly the errors the errors module lists, each the name of one of its classes', async () => {
     const { States } = await reconcileJobDefinition();
-    const named = new Set(Object.values(States as Record<string, { Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[] }> }>)
-      .flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])]).flatMap((r) => r.ErrorEquals).filter((n) => !/^(States|Lambda)\./.test(n)));
+    const named = new Set(
+      Object.values(States as Record<string, { Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[] }> }>)
+        .flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])])
+        .flatMap((r) => r.ErrorEquals)
+        .filter((n) => !/^(States|Lambda)\./.test(n)),
+    );
     expect([...named].sort()).toEqual([...errors.STATE_MACHINE_ERROR_NAMES].sort());
     const classNames = (Object.values(errors) as unknown[]).filter((v) => typeof v === 'function').map((c) => (c as { name: string }).name);
     for (const name of named) expect(classNames, name).toContain(name);

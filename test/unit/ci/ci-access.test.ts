@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { choosePolicy, claimMatches, parseRepo, recordedClaims, type CiAccess, type CiPolicy } from '../../../shared/domain/ci-access.js';
 
 const policy = (name: string, claims: Record<string, string>, issuer = 'github'): CiPolicy => ({
-  name, issuer, claims, serviceAccount: 'ci-bot', permissions: [], repos: ['acme/m'], repoPermissions: ['repo.content.read'], ttlMs: 3_600_000,
+  name,
+  issuer,
+  claims,
+  serviceAccount: 'ci-bot',
+  permissions: [],
+  repos: ['acme/m'],
+  repoPermissions: ['repo.content.read'],
+  ttlMs: 3_600_000,
 });
 const access = (...policies: CiPolicy[]): CiAccess => ({ issuers: [], policies });
 
@@ -31,7 +38,10 @@ describe('choosePolicy', () => {
   const gitlab = policy('gl', { project_path: 'acme/p' }, 'gitlab');
 
   it('chooses the only policy whose claims all match', () => {
-    expect(choosePolicy(access(train, gitlab), 'github', { repository: 'acme/m', ref: 'refs/heads/main' }, undefined)).toEqual({ kind: 'chosen', policy: train });
+    expect(choosePolicy(access(train, gitlab), 'github', { repository: 'acme/m', ref: 'refs/heads/main' }, undefined)).toEqual({
+      kind: 'chosen',
+      policy: train,
+    });
   });
 
   it('refuses two matches without a resource, and takes the one named', () => {
@@ -41,25 +51,45 @@ describe('choosePolicy', () => {
   });
 
   it('says which claim of which policy did not match', () => {
-    const answer = choosePolicy(access(train, anyMain), 'github', { repository: 'acme/m', repository_owner: 'acme', ref: 'refs/heads/dev' }, undefined);
+    const answer = choosePolicy(
+      access(train, anyMain),
+      'github',
+      { repository: 'acme/m', repository_owner: 'acme', ref: 'refs/heads/dev' },
+      undefined,
+    );
     expect(answer).toMatchObject({ kind: 'refused', error: 'unauthorized_client' });
     expect(answer.kind === 'refused' && answer.description).toBe(
       'the token\'s claims match no policy — policy "train": ref must be "refs/heads/main", the token says "refs/heads/dev" | policy "any-main": ref must be "refs/heads/main", the token says "refs/heads/dev"',
     );
   });
 
-  it('refuses a resource naming another issuer\'s policy, or none', () => {
-    expect(choosePolicy(access(train, gitlab), 'github', {}, 'gl')).toMatchObject({ kind: 'refused', error: 'invalid_target', description: expect.stringContaining('trusts issuer "gitlab", not "github"') });
-    expect(choosePolicy(access(train), 'github', {}, 'nope')).toMatchObject({ kind: 'refused', error: 'invalid_target', description: expect.stringContaining('is not a policy') });
+  it("refuses a resource naming another issuer's policy, or none", () => {
+    expect(choosePolicy(access(train, gitlab), 'github', {}, 'gl')).toMatchObject({
+      kind: 'refused',
+      error: 'invalid_target',
+      description: expect.stringContaining('trusts issuer "gitlab", not "github"'),
+    });
+    expect(choosePolicy(access(train), 'github', {}, 'nope')).toMatchObject({
+      kind: 'refused',
+      error: 'invalid_target',
+      description: expect.stringContaining('is not a policy'),
+    });
   });
 
   it('refuses a named policy whose claims do not match, naming the claim', () => {
     const answer = choosePolicy(access(train), 'github', { repository: 'acme/other', ref: 'refs/heads/main' }, 'train');
-    expect(answer).toMatchObject({ kind: 'refused', error: 'unauthorized_client', description: expect.stringContaining('repository must be "acme/m", the token says "acme/other"') });
+    expect(answer).toMatchObject({
+      kind: 'refused',
+      error: 'unauthorized_client',
+      description: expect.stringContaining('repository must be "acme/m", the token says "acme/other"'),
+    });
   });
 
   it('refuses an issuer no policy trusts', () => {
-    expect(choosePolicy(access(train), 'gitlab', {}, undefined)).toMatchObject({ kind: 'refused', description: 'no policy trusts issuer "gitlab"' });
+    expect(choosePolicy(access(train), 'gitlab', {}, undefined)).toMatchObject({
+      kind: 'refused',
+      description: 'no policy trusts issuer "gitlab"',
+    });
   });
 });
 
@@ -77,6 +107,10 @@ describe('repos and recorded claims', () => {
   });
 
   it('keeps who, where and which run — never anything else of the token', () => {
-    expect(recordedClaims({ repository: 'acme/m', run_id: 8, actor: 'ada', secret_thing: 'x', iat: 1 })).toEqual({ repository: 'acme/m', run_id: '8', actor: 'ada' });
+    expect(recordedClaims({ repository: 'acme/m', run_id: 8, actor: 'ada', secret_thing: 'x', iat: 1 })).toEqual({
+      repository: 'acme/m',
+      run_id: '8',
+      actor: 'ada',
+    });
   });
 });

@@ -11,7 +11,18 @@ import { InMemoryCiTokenLedger } from '../../fakes/in-memory-ci-token-ledger.js'
 const issuer: CiIssuer = { name: 'github', url: 'https://issuer.example', audience: 'acme', maxTokenAgeMs: 900_000 };
 const access: CiAccess = {
   issuers: [issuer],
-  policies: [{ name: 'train', issuer: 'github', claims: { repository: 'acme/m' }, serviceAccount: 'ci-bot', permissions: [], repos: ['acme/m'], repoPermissions: ['repo.write'], ttlMs: 600_000 }],
+  policies: [
+    {
+      name: 'train',
+      issuer: 'github',
+      claims: { repository: 'acme/m' },
+      serviceAccount: 'ci-bot',
+      permissions: [],
+      repos: ['acme/m'],
+      repoPermissions: ['repo.write'],
+      ttlMs: 600_000,
+    },
+  ],
 };
 const request = (token: string): Parsed => ({ kind: 'exchange', request: { subjectToken: token, resource: undefined } });
 
@@ -34,8 +45,14 @@ function world(options: { createFails?: number; recordFails?: boolean; refusalFa
       tokens.delete(id);
     },
   };
-  if (options.recordFails) ledger.recordIssued = async () => { throw new UpstreamError('dynamodb', 'record', 'throttled'); };
-  if (options.refusalFails) ledger.recordRefused = async () => { throw new UpstreamError('dynamodb', 'record', 'throttled'); };
+  if (options.recordFails)
+    ledger.recordIssued = async () => {
+      throw new UpstreamError('dynamodb', 'record', 'throttled');
+    };
+  if (options.refusalFails)
+    ledger.recordRefused = async () => {
+      throw new UpstreamError('dynamodb', 'record', 'throttled');
+    };
   const ports: CiBrokerPorts = {
     verifier: {
       verify: async (token) => {
@@ -43,7 +60,12 @@ function world(options: { createFails?: number; recordFails?: boolean; refusalFa
         return { issuer, claims: { repository: 'acme/m', jti: token }, jti: token, expiresAt: new Date(Date.now() + 300_000) };
       },
     },
-    ledger, hub: async () => hub, grants: new GrantCache(), events: undefined, clock: () => new Date('2026-12-06T10:00:00Z'), newRunId: () => 'ci-1',
+    ledger,
+    hub: async () => hub,
+    grants: new GrantCache(),
+    events: undefined,
+    clock: () => new Date('2026-12-06T10:00:00Z'),
+    newRunId: () => 'ci-1',
   };
   return { ports, ledger, calls, tokens };
 }
@@ -52,14 +74,21 @@ describe('exchangeCiToken', () => {
   it('issues, and records the token with its audit record', async () => {
     const w = world();
     const outcome = await exchangeCiToken(w.ports, { organization: 'acme', ciAccess: access }, request('j1'));
-    expect(outcome).toMatchObject({ kind: 'issued', expiresInSeconds: 600, record: { tokenId: 't1', last4: '1234', expiresAt: '2026-12-06T10:10:00.000Z' } });
+    expect(outcome).toMatchObject({
+      kind: 'issued',
+      expiresInSeconds: 600,
+      record: { tokenId: 't1', last4: '1234', expiresAt: '2026-12-06T10:10:00.000Z' },
+    });
     expect(w.ledger.audit.map((a) => `${a.action} ${a.outcome}`)).toEqual(['ci-token-issue applied']);
     expect(JSON.stringify(w.ledger.audit)).not.toContain('hf_secretvalue1234');
   });
 
   it('gives the jti back when the Hub fails, so the retry with the same ID token is issued, not refused as a replay', async () => {
     const w = world({ createFails: 1 });
-    expect(await exchangeCiToken(w.ports, { organization: 'acme', ciAccess: access }, request('j2'))).toMatchObject({ kind: 'failed', status: 503 });
+    expect(await exchangeCiToken(w.ports, { organization: 'acme', ciAccess: access }, request('j2'))).toMatchObject({
+      kind: 'failed',
+      status: 503,
+    });
     expect(await exchangeCiToken(w.ports, { organization: 'acme', ciAccess: access }, request('j2'))).toMatchObject({ kind: 'issued' });
   });
 
@@ -72,7 +101,10 @@ describe('exchangeCiToken', () => {
 
   it('answers 503, not a refusal nobody recorded, when the refusal cannot be written', async () => {
     const w = world({ refusalFails: true });
-    expect(await exchangeCiToken(w.ports, { organization: 'acme', ciAccess: access }, request('forged'))).toMatchObject({ kind: 'failed', status: 503 });
+    expect(await exchangeCiToken(w.ports, { organization: 'acme', ciAccess: access }, request('forged'))).toMatchObject({
+      kind: 'failed',
+      status: 503,
+    });
     expect(w.calls).toEqual([]);
   });
 });

@@ -6,9 +6,19 @@ import { ConfigError } from '../../../shared/runtime/errors.js';
 
 describe('readForwarderEnv', () => {
   it('turns on the destinations the environment names, with the defaults', () => {
-    expect(readForwarderEnv({ AUDIT_LOG_GROUP: '/hf-iam-sync/prod/audit' })).toEqual({ logGroup: '/hf-iam-sync/prod/audit', datadog: undefined, lookBackMs: 86_400_000 });
-    expect(readForwarderEnv({ DATADOG_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:…', DATADOG_SITE: 'datadoghq.eu', DATADOG_TAGS: 'env:prod, team:security', AUDIT_LOOK_BACK: '7d' }))
-      .toEqual({ logGroup: undefined, datadog: { site: 'datadoghq.eu', tags: ['env:prod', 'team:security'] }, lookBackMs: 7 * 86_400_000 });
+    expect(readForwarderEnv({ AUDIT_LOG_GROUP: '/hf-iam-sync/prod/audit' })).toEqual({
+      logGroup: '/hf-iam-sync/prod/audit',
+      datadog: undefined,
+      lookBackMs: 86_400_000,
+    });
+    expect(
+      readForwarderEnv({
+        DATADOG_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:…',
+        DATADOG_SITE: 'datadoghq.eu',
+        DATADOG_TAGS: 'env:prod, team:security',
+        AUDIT_LOOK_BACK: '7d',
+      }),
+    ).toEqual({ logGroup: undefined, datadog: { site: 'datadoghq.eu', tags: ['env:prod', 'team:security'] }, lookBackMs: 7 * 86_400_000 });
   });
 
   it('names every problem, and how to fix it', () => {

@@ -11,11 +11,23 @@ const inputs = world({
     { username: 'bob', groups: ['hf-write', 'hf-llm-write'] },
     { username: 'carol', groups: ['hf-read'], status: 'SUSPENDED' },
   ],
-  hub: [member('alice', 'admin'), member('bob', 'read', [rg('llm', 'write')]), member('carol', 'read'), member('ci-bot', 'write'), member('stranger', 'read')],
+  hub: [
+    member('alice', 'admin'),
+    member('bob', 'read', [rg('llm', 'write')]),
+    member('carol', 'read'),
+    member('ci-bot', 'write'),
+    member('stranger', 'read'),
+  ],
   managed: ['carol'],
   policy: { protectedUsers: ['alice'] },
 });
-const review = reviewAccess(inputs, computePlan(inputs), new Map([['bob', { at: '2026-11-01T00:00:00Z', action: 'set-role', actor: 'cli:alice', runId: 'r-1' }]]), '2026-11-29T00:00:00Z', ['ci-bot']);
+const review = reviewAccess(
+  inputs,
+  computePlan(inputs),
+  new Map([['bob', { at: '2026-11-01T00:00:00Z', action: 'set-role', actor: 'cli:alice', runId: 'r-1' }]]),
+  '2026-11-29T00:00:00Z',
+  ['ci-bot'],
+);
 const row = (user: string) => review.rows.find((r) => r.user === user)!;
 
 describe('reviewAccess', () => {
@@ -39,7 +51,17 @@ describe('reviewAccess', () => {
   });
 
   it('compareReviews: who came, who left, and what changed', () => {
-    const next = { ...review, rows: [...review.rows.filter((r) => r.user !== 'stranger').map((r) => (r.user === 'bob' ? { ...r, role: 'write' } : r)), { ...row('alice'), user: 'dave', flags: [] }] };
-    expect(compareReviews(review, next)).toEqual(['~ bob: role read → write', '+ dave: new member, admin (resource groups: none)', '- stranger: no longer a member (was read)']);
+    const next = {
+      ...review,
+      rows: [
+        ...review.rows.filter((r) => r.user !== 'stranger').map((r) => (r.user === 'bob' ? { ...r, role: 'write' } : r)),
+        { ...row('alice'), user: 'dave', flags: [] },
+      ],
+    };
+    expect(compareReviews(review, next)).toEqual([
+      '~ bob: role read → write',
+      '+ dave: new member, admin (resource groups: none)',
+      '- stranger: no longer a member (was read)',
+    ]);
   });
 });

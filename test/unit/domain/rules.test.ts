@@ -3,7 +3,10 @@ import { conventionPrefix, resolveRules } from '../../../shared/domain/rules.js'
 
 const naming = { org: 'hf-{org}-{role}', resourceGroup: 'hf-{org}-rg-{resourceGroup}-{role}' };
 const groups = (...names: string[]) => names.map((name, i) => ({ id: `g${i}`, name }));
-const rgs = [{ id: 'a'.repeat(24), name: 'llm' }, { id: 'b'.repeat(24), name: 'multi-part-name' }];
+const rgs = [
+  { id: 'a'.repeat(24), name: 'llm' },
+  { id: 'b'.repeat(24), name: 'multi-part-name' },
+];
 
 describe('resolveRules with the naming convention', () => {
   it.each([
@@ -40,7 +43,11 @@ describe('resolveRules with the naming convention', () => {
 
   it('merges explicit rules and the convention without duplicates', () => {
     const { rules, managedResourceGroups } = resolveRules(
-      [{ group: 'hf-acme-rg-llm-write', role: 'write', resourceGroup: 'llm', source: 'config' }], naming, 'acme', groups('hf-acme-rg-llm-write'), rgs,
+      [{ group: 'hf-acme-rg-llm-write', role: 'write', resourceGroup: 'llm', source: 'config' }],
+      naming,
+      'acme',
+      groups('hf-acme-rg-llm-write'),
+      rgs,
     );
     expect(rules).toHaveLength(1);
     expect([...managedResourceGroups]).toEqual(['llm']);

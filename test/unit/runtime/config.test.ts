@@ -24,14 +24,24 @@ safety:
 describe('parseConfig', () => {
   it('accepts the documented shape and derives the policy', () => {
     const config = parseConfig(ISSUE_SHAPE, 'c.yaml');
-    expect(config.policy).toMatchObject({ organization: 'acme', membership: 'roles', maxRemovals: { kind: 'count', value: 10 }, protectedUsers: ['root-admin'] });
+    expect(config.policy).toMatchObject({
+      organization: 'acme',
+      membership: 'roles',
+      maxRemovals: { kind: 'count', value: 10 },
+      protectedUsers: ['root-admin'],
+    });
     expect(config.rules).toHaveLength(3);
     expect(config.naming).toBeNull();
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('accepts a percentage limit and JSON text', () => {
-    const json = JSON.stringify({ organization: 'acme', okta: { orgUrl: 'https://a.okta.com' }, naming: {}, safety: { maxRemovals: '12.5%' } });
+    const json = JSON.stringify({
+      organization: 'acme',
+      okta: { orgUrl: 'https://a.okta.com' },
+      naming: {},
+      safety: { maxRemovals: '12.5%' },
+    });
     expect(parseConfig(json, 'c.json').policy.maxRemovals).toEqual({ kind: 'percent', value: 12.5 });
   });
 
@@ -43,13 +53,15 @@ huggingface: { membership: scim }
 rules: [{ group: g, role: owner }]
 safety: { maxRemovals: ten }
 `);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/okta\.orgUrl: must be an https:\/\/ URL/),
-      expect.stringMatching(/okta: Unrecognized key: "usernameAtribute"/),
-      expect.stringMatching(/huggingface\.membership/),
-      expect.stringMatching(/rules\[0\]\.role: must be one of admin, write, contributor, read/),
-      expect.stringMatching(/safety\.maxRemovals: must be a count/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/okta\.orgUrl: must be an https:\/\/ URL/),
+        expect.stringMatching(/okta: Unrecognized key: "usernameAtribute"/),
+        expect.stringMatching(/huggingface\.membership/),
+        expect.stringMatching(/rules\[0\]\.role: must be one of admin, write, contributor, read/),
+        expect.stringMatching(/safety\.maxRemovals: must be a count/),
+      ]),
+    );
     expect(problems.every((p) => p.startsWith('c.yaml: '))).toBe(true);
   });
 
@@ -67,7 +79,10 @@ safety: { maxRemovals: ten }
 describe('the compiled configuration (what the package step ships to Lambda)', () => {
   it('reads back as the Config the source parses to, named by the hash of the source text', () => {
     const compiled = compileConfig(ISSUE_SHAPE, 'config/prod.yaml');
-    expect(JSON.parse(compiled)).toMatchObject({ format: 'hf-iam-sync.compiled-config/1', source: { path: 'config/prod.yaml', sha256: configSha256(ISSUE_SHAPE) } });
+    expect(JSON.parse(compiled)).toMatchObject({
+      format: 'hf-iam-sync.compiled-config/1',
+      source: { path: 'config/prod.yaml', sha256: configSha256(ISSUE_SHAPE) },
+    });
     const read = readCompiledConfig(compiled, 'dist/hf-iam-sync.config.json');
     const parsed = parseConfig(ISSUE_SHAPE, 'config/prod.yaml');
     expect(read).toEqual(parsed);
@@ -76,7 +91,9 @@ describe('the compiled configuration (what the package step ships to Lambda)', (
   });
 
   it('is checked where it is compiled: a file with problems compiles to nothing', () => {
-    expect(() => compileConfig(ISSUE_SHAPE.replace('maxRemovals', 'maxRemoval'), 'config/prod.yaml')).toThrow(/config\/prod\.yaml: safety: Unrecognized key: "maxRemoval"/);
+    expect(() => compileConfig(ISSUE_SHAPE.replace('maxRemovals', 'maxRemoval'), 'config/prod.yaml')).toThrow(
+      /config\/prod\.yaml: safety: Unrecognized key: "maxRemoval"/,
+    );
   });
 
   it('refuses a configuration source or another format, saying how to compile', () => {
@@ -89,8 +106,12 @@ describe('the compiled configuration (what the package step ships to Lambda)', (
       }
       return null;
     };
-    expect(problem(ISSUE_SHAPE, 'config/prod.yaml')).toMatch(/- config\/prod\.yaml is a configuration source, not the compiled configuration: .*hf-iam-sync compile --config FILE --out FILE\.json/);
-    expect(problem(JSON.stringify({ format: 'hf-iam-sync.compiled-config/0', source: { sha256: 'x' }, file: {} }), 'c.json')).toMatch(/- c\.json is not a compiled configuration of this version \(expected format hf-iam-sync\.compiled-config\/1\)/);
+    expect(problem(ISSUE_SHAPE, 'config/prod.yaml')).toMatch(
+      /- config\/prod\.yaml is a configuration source, not the compiled configuration: .*hf-iam-sync compile --config FILE --out FILE\.json/,
+    );
+    expect(problem(JSON.stringify({ format: 'hf-iam-sync.compiled-config/0', source: { sha256: 'x' }, file: {} }), 'c.json')).toMatch(
+      /- c\.json is not a compiled configuration of this version \(expected format hf-iam-sync\.compiled-config\/1\)/,
+    );
     expect(problem('{"organization": "acme"}', 'c.json')).toMatch(/- c\.json is not a compiled configuration/);
   });
 });
@@ -104,7 +125,10 @@ describe('readSecrets', () => {
 
   it('prefers an API token and accepts a service app key', () => {
     expect(readSecrets({ OKTA_API_TOKEN: 't', HF_TOKEN: 'h' }, config.file).okta).toEqual({ mode: 'SSWS', token: 't' });
-    expect(readSecrets({ OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: 'k', HF_TOKEN: 'h' }, config.file).okta).toMatchObject({ mode: 'PrivateKey', clientId: 'c' });
+    expect(readSecrets({ OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: 'k', HF_TOKEN: 'h' }, config.file).okta).toMatchObject({
+      mode: 'PrivateKey',
+      clientId: 'c',
+    });
   });
 
   it('needs a SCIM token in scim modes', () => {

@@ -7,37 +7,11 @@ import { HeldLease } from '../runtime/held-lease.js';
  * Member holds: how removing one person and an organization apply serialize — per member, never
  * per organization, so an offboarding never waits for an org reconcile.
  *
- * The argument, step by step:
- *  1. Every write to a Hub member happens under that member's hold: one DynamoDB item per member,
- *     taken with a conditional update. Two runs never write the same member at the same time.
- *  2. A hold carries `readAtMs`, when the read behind the decision began: for a person run, its
- *     Okta read; for an org run, the start of its (long) read — a lower bound for every member it
- *     read. The condition refuses a hold to a decision older than the last one made (`readAtMs`
- *     only grows). So an org apply that planned before an offboarding decided never writes that
- *     member afterwards: its change is `superseded`, and the next run decides again from fresh
- *     reads. This is the rule that keeps an org apply from re-granting someone an event just
- *     removed — or re-removing someone an event just restored.
- *  3. A person run takes its holds *before* reading the Hub — the members our state links to the
- *     person alongside its Okta read, any other the Okta user names right after it — and keeps them
- *     until its writes are done: the Hub state it plans from is the state it overwrites. An org
- *     apply holds a member only around that member's one write, so an offboarding waits at most one
- *     Hub write (its hold is free again in milliseconds), never for the org run itself.
- *  4. Holds are heartbeats (HeldLease: 15 s, renewed every 5 s, never past the run's deadline plus
- *     1 s): a holder killed by the OS or by Lambda's timeout blocks its member for at most 15 s,
- *     and never past the end of its invocation.
- *  5. Each change of an org run (or of a saved plan's apply) holds its one member and never waits
- *     for another while it does; a person run takes each set of holds in username order. Two person runs whose sets overlap in opposite
- *     order (two Okta users linked to the same
- *     two members — rare) could wait for each other: every wait is bounded (20 s), so one gives up,
- *     fails, and its events are retried.
- *
- * `readAtMs` is taken before the Okta read starts, so holding before Okta has answered is sound:
- * it is a lower bound of that read's time either way.
- *
- * Limit: the last-admin guard counts admins from each run's own read. An offboarding of one admin
- * and an org run's demotion of another, at the same instant, are each checked against a read that
- * does not see the other (the org run's loss is re-read alone first, which narrows this to
- * milliseconds).
+ * The argument, step by step, is in docs/ARCHITECTURE.md ("Member holds"): every write to a Hub
+ * member happens under that member's hold; a hold refuses a decision older than the last one made
+ * (`readAtMs` only grows), so an org apply never writes over what an offboarding decided since; a
+ * person run holds its members from before its Hub read until its writes are done, an org apply
+ * only around each member's one write; holds are heartbeats that end with the holder's invocation.
  */
 
 const MEMBER_HOLD_HEARTBEAT_MS = 15_000;

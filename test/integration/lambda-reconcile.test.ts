@@ -30,9 +30,16 @@ describe('reconcile Lambda', () => {
     expect(env.sandbox.hub.member('linus-t')?.role).toBe('write');
   });
 
-  it('applies on the weekly schedule, logs a structured summary, and never logs a secret', async () => {
+  it('refuses a scheduled event, naming what it accepts (the weekly schedule starts the state machine), and changes nothing', async () => {
     const handler = await env.load<Handler>('reconcile');
-    const response = await handler(scheduled, context);
+    await expect(handler(scheduled, context)).rejects.toThrow(/Invalid reconcile event: .*Expected \{"dryRun": true\|false/);
+    expect(env.sandbox.hub.member('linus-t')?.role).toBe('write');
+    expect(env.sandbox.hub.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  it('applies the organization when asked (outside the stack, in its own invocation), logs a structured summary, and never logs a secret', async () => {
+    const handler = await env.load<Handler>('reconcile');
+    const response = await handler({ dryRun: false, actor: 'ops' }, context);
     expect(response).toMatchObject({ outcome: 'blocked', failed: [] });
     expect(env.sandbox.hub.member('linus-t')?.role).toBe('no_access');
     const finished = env
@@ -43,7 +50,7 @@ describe('reconcile Lambda', () => {
       .find((l) => l.message === 'reconcile finished');
     expect(finished).toMatchObject({
       level: 'INFO',
-      trigger: 'schedule',
+      trigger: 'invoke',
       applied: 5,
       summary: { remove: 3 },
       function_name: 'hf-iam-sync-test-reconcile',

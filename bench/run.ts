@@ -12,6 +12,7 @@ import { measure as measureScale, runScaleBench } from './scale.js';
 import { runJobSimulation } from './job-simulation.js';
 import { runCiTokenBench } from './ci-token.js';
 import { runAuditForwardingBench } from './audit-forwarding.js';
+import { runCliStartupBench } from './cli-startup.js';
 
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
@@ -19,6 +20,12 @@ import { composeForSandbox } from '../sandbox/sandbox.js';
 // The CI token broker stands alone (its own sandbox, a Hub 50 ms away).
 if (process.env.BENCH_ONLY === 'ci-token') {
   await runCiTokenBench();
+  process.exit(0);
+}
+
+// The CLI's start-up stands alone (fresh processes, nothing else running).
+if (process.env.BENCH_ONLY === 'cli') {
+  await runCliStartupBench();
   process.exit(0);
 }
 
@@ -228,3 +235,4 @@ if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'rotation') await runR
 if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'pacing') await runPacingBench();
 if (!process.env.BENCH_ONLY) await runCiTokenBench();
 if (!process.env.BENCH_ONLY) await runAuditForwardingBench();
+if (!process.env.BENCH_ONLY) await runCliStartupBench();

@@ -1,22 +1,11 @@
 import { parseArgs } from 'node:util';
-import { runAccessReviewCommand } from './commands/access-review-command.js';
-import { runApplyFile } from './commands/saved-plan-command.js';
 import { AppError, ConfigError, describeError, InputError } from '../shared/runtime/errors.js';
-import { runAuditCommand } from './commands/audit-command.js';
-import { runDemo } from './commands/demo-command.js';
-import { runDoctorCommand } from './commands/doctor-command.js';
-import { runDriftCommand } from './commands/drift-command.js';
-import { runReconcileCommand } from './commands/reconcile-command.js';
-import { runRotateCommand } from './commands/rotate-command.js';
 import { parseDuration } from '../shared/domain/credentials.js';
 import { DEFAULT_RUN_MS, withDeadline } from '../shared/runtime/deadline.js';
-import { runRestoreCommand } from './commands/restore-command.js';
-import { runUnlockCommand } from './commands/unlock-command.js';
 import { EXIT, type CliIo } from './io.js';
-import { runResumeCommand } from './commands/resume-command.js';
-import { runCompileCommand } from './commands/compile-command.js';
-import { runCiTokensCommand } from './commands/ci-tokens-command.js';
+import { packageVersion } from './version.js';
 
+// Each command's module is loaded when it runs: `--help` and `--version` load none of them.
 const USAGE = `Usage: hf-iam-sync <command> [options]
 
 Commands:
@@ -50,7 +39,7 @@ Commands:
                                                       delete them on the Hub now (recorded)
   demo                                                the whole story on the built-in sandbox
 
---user takes an Okta login, an Okta user id, or a Hugging Face username.
+--user takes an Okta login, an Okta user id, or a Hugging Face username. --version prints the version.
 --deadline DURATION (every command; default 15m): the command ends by then — every Okta and Hub request,
 retry and rate-limit wait is bounded by it, and its leases end with it.
 Secrets come from the environment: OKTA_API_TOKEN (or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY), HF_TOKEN,
@@ -82,6 +71,7 @@ const OPTIONS = {
   source: { type: 'string' },
   token: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
 } as const;
 
 /** Runs one CLI invocation and returns its exit code. Never calls process.exit, so tests can run it in-process. */
@@ -95,6 +85,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
+  if (values.version) {
+    io.stdout(packageVersion());
+    return EXIT.ok;
+  }
   if (values.help || !command) {
     (command ? io.stdout : io.stderr)(USAGE);
     return values.help ? EXIT.ok : EXIT.usage;
@@ -159,19 +153,22 @@ async function dispatch(
         }
         if (!values.resume.trim())
           throw new ConfigError(["--resume needs the run id (the `stopped` run's id, from its error or `hf-iam-sync audit`)"]);
-        return await runResumeCommand({ config: needConfig(), run: values.resume.trim(), yes: values.yes, json: values.json }, io);
+        return await (
+          await import('./commands/resume-command.js')
+        ).runResumeCommand({ config: needConfig(), run: values.resume.trim(), yes: values.yes, json: values.json }, io);
       }
       if (command === 'apply' && file !== undefined) {
         if (values.user || values['allow-removals'] !== undefined)
           throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
-        return await runApplyFile(
-          { config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] },
-          io,
-        );
+        return await (
+          await import('./commands/saved-plan-command.js')
+        ).runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);
       }
       if (values.out !== undefined && command !== 'plan')
         throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`, `compile`)']);
-      return await runReconcileCommand(
+      return await (
+        await import('./commands/reconcile-command.js')
+      ).runReconcileCommand(
         command,
         {
           config: needConfig(),
@@ -190,7 +187,9 @@ async function dispatch(
       const format = values.format ?? (values.json ? 'json' : 'table');
       if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'ndjson')
         throw new ConfigError([`--format must be table, json, csv or ndjson, got "${format}"`]);
-      return await runAuditCommand(
+      return await (
+        await import('./commands/audit-command.js')
+      ).runAuditCommand(
         {
           config: needConfig(),
           user: values.user,
@@ -210,25 +209,34 @@ async function dispatch(
       const format = values.format ?? (values.json ? 'json' : 'table');
       if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'html')
         throw new ConfigError([`--format must be table, csv, json or html, got "${format}"`]);
-      return await runAccessReviewCommand({ config: needConfig(), format, out: values.out, compare: values.compare }, io);
+      return await (
+        await import('./commands/access-review-command.js')
+      ).runAccessReviewCommand({ config: needConfig(), format, out: values.out, compare: values.compare }, io);
     }
     case 'compile':
-      return await runCompileCommand({ config: needConfig(), out: values.out }, io);
+      return await (await import('./commands/compile-command.js')).runCompileCommand({ config: needConfig(), out: values.out }, io);
     case 'doctor':
-      return await runDoctorCommand({ config: needConfig(), json: values.json }, io);
+      return await (await import('./commands/doctor-command.js')).runDoctorCommand({ config: needConfig(), json: values.json }, io);
     case 'drift':
-      return await runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
+      return await (
+        await import('./commands/drift-command.js')
+      ).runDriftCommand({ config: needConfig(), since: values.since, json: values.json }, io);
     case 'rotate':
-      return await runRotateCommand(
-        { config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json },
-        io,
-      );
+      return await (
+        await import('./commands/rotate-command.js')
+      ).runRotateCommand({ config: needConfig(), credential: values.credential, dryRun: values['dry-run'], json: values.json }, io);
     case 'restore':
-      return await runRestoreCommand({ config: needConfig(), change: values.change, reason: values.reason }, io);
+      return await (
+        await import('./commands/restore-command.js')
+      ).runRestoreCommand({ config: needConfig(), change: values.change, reason: values.reason }, io);
     case 'unlock':
-      return await runUnlockCommand({ config: needConfig(), run: values.run, reason: values.reason, credential: values.credential }, io);
+      return await (
+        await import('./commands/unlock-command.js')
+      ).runUnlockCommand({ config: needConfig(), run: values.run, reason: values.reason, credential: values.credential }, io);
     case 'ci-tokens':
-      return await runCiTokensCommand(
+      return await (
+        await import('./commands/ci-tokens-command.js')
+      ).runCiTokensCommand(
         {
           config: needConfig(),
           action: positionals[1],
@@ -240,7 +248,7 @@ async function dispatch(
         io,
       );
     case 'demo':
-      return await runDemo(io);
+      return await (await import('./commands/demo-command.js')).runDemo(io);
     default:
       io.stderr(`Unknown command "${command}".\n\n${USAGE}`);
       return EXIT.usage;

@@ -13,7 +13,7 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
  */
 
 const ctx = useCliSandbox();
-const BIN = join(import.meta.dirname, '../../bin/hf-iam-sync.mjs');
+const BIN = join(import.meta.dirname, '../../dist/cli/hf-iam-sync.mjs');
 
 function startApply(env: Record<string, string>) {
   const child = spawn(process.execPath, [BIN, 'apply', '--config', ctx.config, '--yes'], {

@@ -14,7 +14,7 @@ import { credentialsYaml, OAUTH_SECRET, startRotationEnv, type RotationEnv } fro
  * a run that finds the lease held says the credential is overdue, and `--credential` exits 1.
  */
 
-const BIN = join(import.meta.dirname, '../../bin/hf-iam-sync.mjs');
+const BIN = join(import.meta.dirname, '../../dist/cli/hf-iam-sync.mjs');
 let env: RotationEnv;
 let dir: string;
 beforeEach(async () => {

@@ -1,12 +1,13 @@
-#!/usr/bin/env node
-// Entry point of the CLI: runs the TypeScript sources through tsx (a dependency), so there is no build step.
 import { createInterface } from 'node:readline/promises';
-import { register } from 'tsx/esm/api';
+import { main } from './main.js';
+
+/**
+ * The `hf-iam-sync` command: the process's terminal, environment and exit code around `main`.
+ * Built to dist/hf-iam-sync.mjs (scripts/build-cli.mjs, at `npm ci` and `npm pack`).
+ */
 
 // The AWS SDK nags about Node 20 on every run; Lambda runs nodejs22.x, and Node 20 is supported here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-register();
-const { main } = await import('../cli/main.ts');
 const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 const code = await main(process.argv.slice(2), {
   env: process.env,

@@ -1,9 +1,10 @@
-import type { DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { auditForwarderSetup } from '../../composition/audit-forwarder-setup.js';
 import { recordForwarding, recordOwnForwarding } from '../../composition/metrics.js';
 import { logger, withMiddleware } from '../../composition/middleware.js';
 import { forwardHubAudit } from '../../shared/audit-stream/forward-hub-audit.js';
 import { drainBacklogs, forwardOwnRecords } from '../../shared/audit-stream/forward-own-records.js';
+import { parseForwarderEvent } from '../../shared/audit-stream/forwarder-event.js';
 import { describeError } from '../../shared/runtime/errors.js';
 
 /**
@@ -20,9 +21,10 @@ import { describeError } from '../../shared/runtime/errors.js';
  */
 export const handler = withMiddleware(
   async (event: Partial<DynamoDBStreamEvent>): Promise<DynamoDBBatchResponse | Record<string, unknown>> => {
+    const parsed = parseForwarderEvent<DynamoDBRecord>(event);
     const setup = await auditForwarderSetup();
-    if (Array.isArray(event.Records)) {
-      const batch = setup.recordsOf(event.Records);
+    if (parsed.kind === 'stream') {
+      const batch = setup.recordsOf(parsed.records);
       try {
         const deliveries = await forwardOwnRecords(setup.own, setup.organization, batch);
         recordOwnForwarding(deliveries);
@@ -33,7 +35,7 @@ export const handler = withMiddleware(
           records: batch.length,
           error: describeError(error),
         });
-        const first = event.Records[0]?.dynamodb?.SequenceNumber;
+        const first = parsed.records[0]?.dynamodb?.SequenceNumber;
         return { batchItemFailures: first ? [{ itemIdentifier: first }] : [] };
       }
     }

@@ -11,8 +11,9 @@ import { logger, withMiddleware } from '../../composition/middleware.js';
  * release). The answer of each step is the next one's `job`.
  */
 export const handler = withMiddleware(async (event: unknown) => {
+  const step = parseJobStep(event);
   const { config, composition } = await lambdaSetup();
-  const done = await runJobStep(composition.ports, config, parseJobStep(event));
+  const done = await runJobStep(composition.ports, config, step);
   if ('ended' in done) {
     logger.info('reconcile planned', { runId: done.ended.runId, outcome: done.ended.outcome, stored: false });
   } else if (done.step === 'plan') {

@@ -36,6 +36,7 @@ const HANDLERS = {
   'access-review': () => import('../../functions/access-review/handler.js'),
   'ci-token': () => import('../../functions/ci-token/handler.js'),
   'ci-token-sweeper': () => import('../../functions/ci-token-sweeper/handler.js'),
+  'audit-forwarder': () => import('../../functions/audit-forwarder/handler.js'),
 };
 
 export interface LambdaEnv {

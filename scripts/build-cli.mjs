@@ -1,4 +1,4 @@
-// Builds the CLI to JavaScript: dist/hf-iam-sync.mjs (package.json's bin) and the chunks it loads
+// Builds the CLI to JavaScript: dist/cli/hf-iam-sync.mjs (package.json's bin) and the chunks it loads
 // when a command runs (each command's module, so `--help` loads none). The product's code is bundled;
 // its dependencies stay packages, installed beside it. Run by `npm ci` and `npm pack` (prepare) and
 // by `npm test` before the tests that start the CLI as a process.

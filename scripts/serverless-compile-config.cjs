@@ -25,11 +25,15 @@ class CompileConfig {
     }
     const serviceDir = this.serverless.serviceDir ?? this.serverless.config.servicePath;
     try {
-      execFileSync(process.execPath, [path.join(serviceDir, 'bin', 'hf-iam-sync.mjs'), 'compile', '--config', source, '--out', output], {
-        cwd: serviceDir,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      execFileSync(
+        process.execPath,
+        [path.join(serviceDir, 'dist', 'cli', 'hf-iam-sync.mjs'), 'compile', '--config', source, '--out', output],
+        {
+          cwd: serviceDir,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
     } catch (error) {
       throw new this.serverless.classes.Error(
         `The configuration file ${source} has problems; nothing was packaged:\n${String(error.stderr ?? error.message).trim()}`,

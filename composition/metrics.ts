@@ -8,7 +8,7 @@ import type { SweepReport } from '../shared/ci-tokens/sweep-ci-tokens.js';
 import type { DestinationReport } from '../shared/audit-stream/forward-hub-audit.js';
 import type { BacklogReport, OwnDelivery } from '../shared/audit-stream/forward-own-records.js';
 import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
-import { runSucceeded } from '../shared/reconcile/job.js';
+import { runSucceeded } from '../shared/domain/run-outcome.js';
 
 /**
  * CloudWatch metrics (Powertools, embedded metric format), namespace `hf-iam-sync`. The alarms in

@@ -9,7 +9,9 @@ export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event' | 'ci';
  * `stopped`: an org run that ended before its last batch (stopped, its lease lost, its retries spent); `apply --resume RUN` continues
  * it.
  */
-export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'blocked' | 'no-changes' | 'aborted' | 'stopped';
+import type { RunOutcome } from '../domain/run-outcome.js';
+
+export type { RunOutcome };
 
 export interface RunRecord {
   runId: string;

@@ -1,3 +1,4 @@
+import { runOutcome } from '../domain/run-outcome.js';
 import type { Change } from '../domain/plan.js';
 import type { RunOutcome, RunRecord } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
@@ -105,14 +106,14 @@ async function run(
       beforeWrite: (change) => lease.confirm(`change ${change.id}`),
       hold: (change) => holdMember(ports.state, ports.clock, org, runId, change.user, readAtMs, { deadline: request.deadline }),
     });
-    const outcome: RunOutcome =
-      result.failed.length > 0 || stale.length > 0 || result.superseded.length > 0
-        ? result.applied.length > 0
-          ? 'partial'
-          : 'failed'
-        : fresh.changes.length === 0
-          ? 'no-changes'
-          : 'succeeded';
+    // A stale or superseded change of a reviewed plan is a refused one: the plan is not what was approved for it.
+    const outcome: RunOutcome = runOutcome({
+      planned: fresh.changes.length,
+      applied: result.applied.length,
+      failed: result.failed.length + stale.length + result.superseded.length,
+      held: result.held.length,
+      blocked: 0,
+    });
     await finished(outcome, {
       applied: result.applied.length,
       failed: result.failed.length + stale.length,

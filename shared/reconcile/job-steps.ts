@@ -1,6 +1,7 @@
 import type { RunRecord, StoredPlan } from '../ports/state-store.js';
 import type { Config } from '../runtime/config.js';
-import { applyBatch, finishJob, runSucceeded, type JobTicket } from './job.js';
+import { applyBatch, finishJob, type JobTicket } from './job.js';
+import { runSucceeded } from '../domain/run-outcome.js';
 import type { JobStep } from './reconcile-event.js';
 import { jobDeps, reconcile, resumeRun, type ReconcilePorts } from './reconcile.js';
 

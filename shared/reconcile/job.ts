@@ -1,3 +1,4 @@
+import { runOutcome } from '../domain/run-outcome.js';
 import { isDecrease, sameAccess } from '../domain/access.js';
 import type { Access, Change, Plan } from '../domain/plan.js';
 import type { HubMember } from '../domain/types.js';
@@ -392,19 +393,10 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
   return ticketOf(stored, { waitSeconds, ...(waitMs > 0 ? { waitMs: Math.ceil(waitMs) } : {}), ...(stoppedBy ? { stoppedBy } : {}) });
 }
 
-/** A run that did what it was for: every change made, or held back by a guard on purpose. */
-export function runSucceeded(outcome: string | undefined): boolean {
-  return outcome === 'succeeded' || outcome === 'no-changes' || outcome === 'blocked';
-}
-
-/** The run's outcome from its stored plan's counts. */
+/** The run's outcome from its stored plan's counts (a superseded change was decided by a later run: not a failure). */
 export function jobOutcome(stored: StoredPlan): NonNullable<RunRecord['outcome']> {
-  if (stored.cursor < stored.total) return 'stopped';
-  if (stored.total === 0) return stored.blocked > 0 ? 'blocked' : 'no-changes';
   const { applied, failed, held } = stored.counts;
-  if (failed > 0 || held > 0) return applied > 0 ? 'partial' : 'failed';
-  if (stored.blocked > 0) return 'blocked';
-  return 'succeeded';
+  return runOutcome({ planned: stored.total, applied, failed, held, blocked: stored.blocked, unfinished: stored.cursor < stored.total });
 }
 
 /**

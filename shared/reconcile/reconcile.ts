@@ -1,3 +1,4 @@
+import { runOutcome } from '../domain/run-outcome.js';
 import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
 import { linkByEmail } from '../domain/desired-state.js';
 import type { Change, Plan, PlanScope } from '../domain/plan.js';
@@ -109,9 +110,13 @@ export interface ReconcileOutcome {
 }
 
 function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
-  if (result.failed.length > 0 || result.held.length > 0) return result.applied.length > 0 ? 'partial' : 'failed';
-  if (plan.blocked.length > 0) return 'blocked';
-  return plan.changes.length === 0 ? 'no-changes' : 'succeeded';
+  return runOutcome({
+    planned: plan.changes.length,
+    applied: result.applied.length,
+    failed: result.failed.length,
+    held: result.held.length,
+    blocked: plan.blocked.length,
+  });
 }
 
 /**

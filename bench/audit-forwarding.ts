@@ -1,14 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { composeAuditForwarder } from '../composition/audit-forwarder-setup.js';
-import { CloudWatchLogsStandIn } from '../sandbox/aws/cloudwatch-logs-stand-in.js';
 import { DynamoDbStreamPoller, enableStream } from '../sandbox/aws/dynamodb-stream-poller.js';
 import { bundledFunctionEnv, bundleFunction, startContainer } from '../sandbox/bundled-function.js';
-import { DatadogIntakeStandIn } from '../sandbox/datadog/datadog-intake-stand-in.js';
+import { startAuditDestinations } from '../sandbox/audit-destinations.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../sandbox/dynamodb-local.js';
 import { startSandbox } from '../sandbox/sandbox.js';
 import { changeItem } from '../shared/adapters/dynamodb/table-ops.js';
@@ -36,22 +34,8 @@ const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 const line = (label: string, text: string) => console.log(`  ${label.padEnd(38)} ${text}`);
 
 async function destinations() {
-  const logs = new CloudWatchLogsStandIn();
-  await logs.start();
-  const cw = new CloudWatchLogsClient(awsClientConfig(logs.baseUrl));
-  await cw.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
-  await cw.send(new PutRetentionPolicyCommand({ logGroupName: GROUP, retentionInDays: 400 }));
-  cw.destroy();
-  const intake = new DatadogIntakeStandIn(DD_KEY);
-  await intake.start();
-  const env = {
-    AUDIT_LOG_GROUP: GROUP,
-    CLOUDWATCH_LOGS_ENDPOINT: logs.baseUrl,
-    DATADOG_API_KEY: DD_KEY,
-    DATADOG_SITE: intake.baseUrl,
-    AUDIT_LOOK_BACK: '1d',
-  };
-  return { logs, intake, env, stop: () => Promise.all([logs.stop(), intake.stop()]) };
+  const started = await startAuditDestinations(GROUP, DD_KEY);
+  return { ...started, env: { ...started.env, AUDIT_LOOK_BACK: '1d' } };
 }
 
 const change = (seq: number, at: string): ChangeRecord => ({

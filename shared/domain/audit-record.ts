@@ -1,4 +1,5 @@
 import type { Access } from './plan.js';
+import type { CiExchangeFacts } from './ci-access.js';
 import type { HubAuditEvent } from './out-of-band.js';
 
 /**
@@ -33,15 +34,7 @@ export interface AuditRecord {
   /** Ours, for a change an Okta event caused (an offboarding): when Okta published it, and how long after it the change was recorded. */
   oktaEvent?: { uuid: string; published: string; delayMs: number };
   /** A CI token exchange's (ours): the policy, the issuer, the claims that matched or were refused, the token's id and last four. */
-  ci?: {
-    policy: string | null;
-    issuer: string | null;
-    claims: Record<string, string>;
-    tokenId?: string;
-    last4?: string;
-    expiresAt?: string;
-    error?: string;
-  };
+  ci?: CiExchangeFacts;
   /** A rotation step's (ours): the credential, the step, the token it touched (id, last four). */
   credential?: { name: string; step: string; rotationId: string; tokenId?: string | null; last4?: string };
   /** A Hub event's own fields, whole. */
@@ -78,7 +71,7 @@ export interface AuditedChange {
   reasons: string[];
   error?: string;
   oktaEvent?: { uuid: string; published: string };
-  ci?: AuditRecord['ci'];
+  ci?: CiExchangeFacts;
   at: string;
 }
 

@@ -211,3 +211,15 @@ export function ciPrincipals(policies: readonly CiPolicy[], uses: readonly CiUse
     };
   });
 }
+
+/** What the audit trail keeps of a CI token exchange (never the token): policy, issuer, claims, the token's id and last four. */
+export interface CiExchangeFacts {
+  policy: string | null;
+  issuer: string | null;
+  claims: Record<string, string>;
+  tokenId?: string;
+  last4?: string;
+  expiresAt?: string;
+  /** A refusal's RFC 6749 error code. */
+  error?: string;
+}

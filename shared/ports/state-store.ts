@@ -10,6 +10,7 @@ export type Trigger = 'cli' | 'schedule' | 'invoke' | 'event' | 'ci';
  * it.
  */
 import type { RunOutcome } from '../domain/run-outcome.js';
+import type { CiExchangeFacts } from '../domain/ci-access.js';
 
 export type { RunOutcome };
 
@@ -69,18 +70,6 @@ export interface ChangeRecord {
   /** Why an `applied` change needed no Hub call (the Hub already showed it when the run came back to it). */
   note?: string;
   at: string;
-}
-
-/** What the audit trail keeps of a CI token exchange. */
-interface CiExchangeFacts {
-  policy: string | null;
-  issuer: string | null;
-  claims: Record<string, string>;
-  tokenId?: string;
-  last4?: string;
-  expiresAt?: string;
-  /** A refusal's RFC 6749 error code. */
-  error?: string;
 }
 
 /** A question to the audit trail: newest first, within [since, until), optionally narrowed. */

@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CloudWatchLogsClient, CreateLogGroupCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { composeForSandbox, startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
-import { CloudWatchLogsStandIn } from '../../sandbox/aws/cloudwatch-logs-stand-in.js';
+import type { CloudWatchLogsStandIn } from '../../sandbox/aws/cloudwatch-logs-stand-in.js';
+import { startAuditDestinations } from '../../sandbox/audit-destinations.js';
 import { DynamoDbStreamPoller, enableStream } from '../../sandbox/aws/dynamodb-stream-poller.js';
 import { bundledFunctionEnv, bundleFunction, startContainer, type Container } from '../../sandbox/bundled-function.js';
-import { DatadogIntakeStandIn } from '../../sandbox/datadog/datadog-intake-stand-in.js';
+import type { DatadogIntakeStandIn } from '../../sandbox/datadog/datadog-intake-stand-in.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamodb/table.js';
 import type { AuditRecord } from '../../shared/domain/audit-record.js';
@@ -77,22 +77,12 @@ beforeEach(async () => {
   await ensureTable(createDocumentClient(dynamo.endpoint), 'hf-iam-sync');
   const streamArn = await enableStream(client, 'hf-iam-sync');
   client.destroy();
-  const logs = new CloudWatchLogsStandIn();
-  await logs.start();
-  const cw = new CloudWatchLogsClient(awsClientConfig(logs.baseUrl));
-  await cw.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
-  await cw.send(new PutRetentionPolicyCommand({ logGroupName: GROUP, retentionInDays: 400 }));
-  cw.destroy();
-  const intake = new DatadogIntakeStandIn(DD_KEY);
-  await intake.start();
+  const { logs, intake, env: destinations } = await startAuditDestinations(GROUP, DD_KEY);
   const env = await bundledFunctionEnv(bundleDir, sandbox.configText, {
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     STATE_TABLE: 'hf-iam-sync',
     HF_TOKEN: sandbox.env.HF_TOKEN!,
-    AUDIT_LOG_GROUP: GROUP,
-    CLOUDWATCH_LOGS_ENDPOINT: logs.baseUrl,
-    DATADOG_API_KEY: DD_KEY,
-    DATADOG_SITE: intake.baseUrl,
+    ...destinations,
     DATADOG_TAGS: 'env:test',
     AUDIT_LOOK_BACK: '1d',
   });

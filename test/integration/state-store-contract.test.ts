@@ -1,51 +1,79 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCredentialStore } from '../../shared/adapters/dynamodb/credential-store.js';
 import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
 import { startEmbeddedDynamo } from '../../shared/adapters/dynamodb/embedded.js';
 import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamodb/table.js';
-import type { ChangeRecord } from '../../shared/ports/state-store.js';
+import type { CredentialStore } from '../../shared/ports/credential-store.js';
+import type { ChangeRecord, StateStore } from '../../shared/ports/state-store.js';
+import { InMemoryCredentialStore, InMemoryStateStore, InMemoryTable } from '../fakes/in-memory-state.js';
 import { LeaseHeldError } from '../../shared/runtime/errors.js';
 import { LeaseLostError } from '../../shared/runtime/errors.js';
 import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 
 /**
- * The state store's contract, run against dynalite (in-process, what the CLI embeds) and against
- * AWS's own DynamoDB Local (Java): conditional writes, leases, both audit indexes, event claims,
- * credential state. What passes on both is what we rely on in DynamoDB.
+ * The state store's contract, run against dynalite (in-process, what the CLI embeds), against
+ * AWS's own DynamoDB Local (Java) and against the in-memory stores the unit tests use: conditional
+ * writes, leases, both audit indexes, event claims, credential state. What passes on the two
+ * servers is what we rely on in DynamoDB; the fakes may promise nothing more.
  */
 
 const unavailable = dynamoDbLocalUnavailable();
-const servers = [
+type Stores = { state: StateStore; credentials: CredentialStore; stop: () => Promise<void> };
+async function onTable(endpoint: string, stopServer: () => Promise<void>): Promise<Stores> {
+  const doc = createDocumentClient(endpoint);
+  await ensureTable(doc, 'contract');
+  return {
+    state: new DynamoDbStateStore(doc, 'contract'),
+    credentials: new DynamoDbCredentialStore(doc, 'contract'),
+    stop: async () => {
+      doc.destroy();
+      await stopServer();
+    },
+  };
+}
+const backends: Array<{ name: string; skip: string | null; start: () => Promise<Stores> }> = [
   {
     name: 'dynalite',
-    skip: null as string | null,
-    start: () => startEmbeddedDynamo().then((s) => ({ endpoint: s.endpoint, stop: s.close })),
+    skip: null,
+    start: async () => {
+      const s = await startEmbeddedDynamo();
+      return onTable(s.endpoint, s.close);
+    },
   },
-  { name: 'DynamoDB Local', skip: unavailable, start: startDynamoDbLocal },
+  {
+    name: 'DynamoDB Local',
+    skip: unavailable,
+    start: async () => {
+      const s = await startDynamoDbLocal();
+      return onTable(s.endpoint, s.stop);
+    },
+  },
+  {
+    // The unit tests' stores: one table for both, as in DynamoDB.
+    name: 'memory',
+    skip: null,
+    start: async () => {
+      const table = new InMemoryTable();
+      return { state: new InMemoryStateStore(table), credentials: new InMemoryCredentialStore(table), stop: async () => undefined };
+    },
+  },
 ];
 
-for (const server of servers) {
+for (const server of backends) {
   const title = server.skip ? `state store on ${server.name} (skipped: ${server.skip})` : `state store on ${server.name}`;
   describe.skipIf(server.skip !== null)(title, () => {
-    let stop: () => Promise<void>;
-    let doc: DynamoDBDocumentClient;
-    let state: DynamoDbStateStore;
-    let credentials: DynamoDbCredentialStore;
+    let stores: Stores;
+    let state: StateStore;
+    let credentials: CredentialStore;
     const t0 = Date.parse('2026-11-29T12:00:00Z');
     const at = (s: number) => new Date(t0 + s * 1000);
 
     beforeAll(async () => {
-      const started = await server.start();
-      stop = started.stop;
-      doc = createDocumentClient(started.endpoint);
-      await ensureTable(doc, 'contract');
-      state = new DynamoDbStateStore(doc, 'contract');
-      credentials = new DynamoDbCredentialStore(doc, 'contract');
+      stores = await server.start();
+      ({ state, credentials } = stores);
     }, 60_000);
     afterAll(async () => {
-      doc?.destroy();
-      await stop?.();
+      await stores?.stop();
     });
 
     it('answers checkReachable once the table is active', async () => {

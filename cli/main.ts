@@ -137,74 +137,10 @@ async function dispatch(
 ): Promise<number> {
   switch (command) {
     case 'plan':
-    case 'apply': {
-      const file = positionals[1];
-      if (values.resume !== undefined) {
-        if (
-          command !== 'apply' ||
-          file !== undefined ||
-          values.user ||
-          values['allow-removals'] !== undefined ||
-          values.out !== undefined
-        ) {
-          throw new ConfigError([
-            '--resume RUN continues a stopped run exactly as it was planned: use it with `apply` alone (no PLAN.json, --user, --allow-removals or --out)',
-          ]);
-        }
-        if (!values.resume.trim())
-          throw new ConfigError(["--resume needs the run id (the `stopped` run's id, from its error or `hf-iam-sync audit`)"]);
-        return await (
-          await import('./commands/resume-command.js')
-        ).runResumeCommand({ config: needConfig(), run: values.resume.trim(), yes: values.yes, json: values.json }, io);
-      }
-      if (command === 'apply' && file !== undefined) {
-        if (values.user || values['allow-removals'] !== undefined)
-          throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
-        return await (
-          await import('./commands/saved-plan-command.js')
-        ).runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);
-      }
-      if (values.out !== undefined && command !== 'plan')
-        throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`, `compile`)']);
-      return await (
-        await import('./commands/reconcile-command.js')
-      ).runReconcileCommand(
-        command,
-        {
-          config: needConfig(),
-          json: values.json,
-          user: values.user,
-          yes: values.yes,
-          allowRemovals: allowRemovals(values),
-          out: values.out,
-        },
-        io,
-      );
-    }
-    case 'audit': {
-      const limit = Number(values.limit ?? 50);
-      if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
-      const format = values.format ?? (values.json ? 'json' : 'table');
-      if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'ndjson')
-        throw new ConfigError([`--format must be table, json, csv or ndjson, got "${format}"`]);
-      return await (
-        await import('./commands/audit-command.js')
-      ).runAuditCommand(
-        {
-          config: needConfig(),
-          user: values.user,
-          since: values.since,
-          until: values.until,
-          trigger: values.trigger,
-          outcome: values.outcome,
-          limit,
-          format,
-          credential: values.credential,
-          source: values.source,
-        },
-        io,
-      );
-    }
+    case 'apply':
+      return planOrApply(command, values, positionals, needConfig, io);
+    case 'audit':
+      return audit(values, needConfig, io);
     case 'access-review': {
       const format = values.format ?? (values.json ? 'json' : 'table');
       if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'html')
@@ -263,4 +199,76 @@ function failure(error: unknown, io: CliIo): number {
   io.stderr(`Error: ${describeError(error)}`);
   if (!(error instanceof AppError) && error instanceof Error && error.stack) io.stderr(error.stack);
   return EXIT.failed;
+}
+
+/** `plan` and `apply`: a plan of the organization or one person, a saved plan's apply, or a stopped run's resume. */
+async function planOrApply(
+  command: 'plan' | 'apply',
+  values: Values,
+  positionals: readonly string[],
+  needConfig: () => string,
+  io: CliIo,
+): Promise<number> {
+  const file = positionals[1];
+  if (values.resume !== undefined) {
+    if (command !== 'apply' || file !== undefined || values.user || values['allow-removals'] !== undefined || values.out !== undefined) {
+      throw new ConfigError([
+        '--resume RUN continues a stopped run exactly as it was planned: use it with `apply` alone (no PLAN.json, --user, --allow-removals or --out)',
+      ]);
+    }
+    if (!values.resume.trim())
+      throw new ConfigError(["--resume needs the run id (the `stopped` run's id, from its error or `hf-iam-sync audit`)"]);
+    return await (
+      await import('./commands/resume-command.js')
+    ).runResumeCommand({ config: needConfig(), run: values.resume.trim(), yes: values.yes, json: values.json }, io);
+  }
+  if (command === 'apply' && file !== undefined) {
+    if (values.user || values['allow-removals'] !== undefined)
+      throw new ConfigError(['apply FILE applies exactly the saved plan: --user and --allow-removals belong to `plan --out`']);
+    return await (
+      await import('./commands/saved-plan-command.js')
+    ).runApplyFile({ config: needConfig(), file, yes: values.yes, json: values.json, allOrNothing: values['all-or-nothing'] }, io);
+  }
+  if (values.out !== undefined && command !== 'plan')
+    throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`, `compile`)']);
+  return await (
+    await import('./commands/reconcile-command.js')
+  ).runReconcileCommand(
+    command,
+    {
+      config: needConfig(),
+      json: values.json,
+      user: values.user,
+      yes: values.yes,
+      allowRemovals: allowRemovals(values),
+      out: values.out,
+    },
+    io,
+  );
+}
+
+/** `audit`: the trail (table, JSON, CSV), the records in one shape (ndjson), or a credential's rotation trail. */
+async function audit(values: Values, needConfig: () => string, io: CliIo): Promise<number> {
+  const limit = Number(values.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([`--limit must be a positive whole number, got "${values.limit}"`]);
+  const format = values.format ?? (values.json ? 'json' : 'table');
+  if (format !== 'table' && format !== 'json' && format !== 'csv' && format !== 'ndjson')
+    throw new ConfigError([`--format must be table, json, csv or ndjson, got "${format}"`]);
+  return await (
+    await import('./commands/audit-command.js')
+  ).runAuditCommand(
+    {
+      config: needConfig(),
+      user: values.user,
+      since: values.since,
+      until: values.until,
+      trigger: values.trigger,
+      outcome: values.outcome,
+      limit,
+      format,
+      credential: values.credential,
+      source: values.source,
+    },
+    io,
+  );
 }

@@ -11,19 +11,19 @@ import type {
   StateStore,
   StoredPlan,
 } from '../../shared/ports/state-store.js';
+import { changeItem, pad, unkeyed } from '../../shared/adapters/dynamodb/table-ops.js';
 import { ConflictError, LeaseHeldError, LeaseLostError } from '../../shared/runtime/errors.js';
 
 /**
  * `StateStore` and `CredentialStore` in memory, for unit tests of the use cases: one table of items
- * keyed as the DynamoDB adapters key them (so the two stores share a credential's suspension, as
- * they do in the table), with the same conditions — leases, member holds, claims, checkpoints —
+ * keyed as the DynamoDB adapters key them (their `changeItem`, `pad` and `unkeyed`; the two stores
+ * share a credential's suspension, as they do in the table), with the same conditions — leases, member holds, claims, checkpoints —
  * and the same orderings. Held to the same contract test as the DynamoDB adapters on dynalite and
  * DynamoDB Local (test/integration/state-store-contract.test.ts).
  */
 
 type Item = Record<string, unknown>;
 const epochOf = (d: Date) => Math.floor(d.getTime() / 1000);
-const pad = (n: number) => String(n).padStart(6, '0');
 
 /** Items by partition key, then sort key; every read and write copies, as a table does. */
 export class InMemoryTable {
@@ -65,23 +65,6 @@ export class InMemoryTable {
     const all = [...this.partitions.values()].flatMap((p) => [...p.values()]).filter((i) => i[`${name}pk`] === pk);
     return all.sort((a, b) => String(a[`${name}sk`]).localeCompare(String(b[`${name}sk`]))).map((i) => structuredClone(i));
   }
-}
-
-function unkeyed<T>({ pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...record }: Item): T {
-  return record as T;
-}
-
-function changeItem(change: ChangeRecord): Item {
-  const time = `${change.at}#${change.runId}#${pad(change.seq)}`;
-  return {
-    pk: `RUN#${change.runId}`,
-    sk: `CHANGE#${pad(change.seq)}`,
-    gsi1pk: `ORG#${change.organization}#CHANGE`,
-    gsi1sk: time,
-    gsi2pk: `ORG#${change.organization}#USER#${change.user.toLowerCase()}`,
-    gsi2sk: time,
-    ...change,
-  };
 }
 
 /** The lease primitives of TableOps, on the in-memory table. */

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCiTokenLedger } from '../../shared/adapters/dynamodb/ci-token-ledger.js';
-import { startEmbeddedDynamo } from '../../shared/adapters/dynamodb/embedded.js';
 import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
-import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamodb/table.js';
 import type { CiTokenLedger, CiTokenRecord } from '../../shared/ports/ci-token-ledger.js';
 import type { ChangeRecord } from '../../shared/ports/state-store.js';
-import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 import { InMemoryCiTokenLedger } from '../fakes/in-memory-ci-token-ledger.js';
+import { contractBackends } from '../helpers/contract-backends.js';
 
 /**
  * The CI token ledger's contract, held by the DynamoDB adapter on dynalite and on DynamoDB Local,
@@ -14,49 +12,20 @@ import { InMemoryCiTokenLedger } from '../fakes/in-memory-ci-token-ledger.js';
  * together, live tokens soonest first, ended ones gone from the live list but kept.
  */
 
-type Setup = { ledger: CiTokenLedger; audit: (runId: string) => Promise<ChangeRecord[]>; stop: () => Promise<void> };
-
-async function onTable(endpoint: string, stopServer: () => Promise<void>): Promise<Setup> {
-  const doc = createDocumentClient(endpoint);
-  await ensureTable(doc, 'contract');
-  const state = new DynamoDbStateStore(doc, 'contract');
-  return {
-    ledger: new DynamoDbCiTokenLedger(doc, 'contract', 'acme'),
-    audit: (runId) => state.listRunChanges(runId, 0, 10),
-    stop: async () => {
-      doc.destroy();
-      await stopServer();
-    },
-  };
-}
-
-const unavailable = dynamoDbLocalUnavailable();
-const backends: Array<{ name: string; skip: string | null; start: () => Promise<Setup> }> = [
-  {
-    name: 'dynalite',
-    skip: null,
-    start: async () => {
-      const s = await startEmbeddedDynamo();
-      return onTable(s.endpoint, s.close);
-    },
+const backends = contractBackends(
+  (doc, table) => {
+    const state = new DynamoDbStateStore(doc, table);
+    return {
+      ledger: new DynamoDbCiTokenLedger(doc, table, 'acme') as CiTokenLedger,
+      audit: (runId: string) => state.listRunChanges(runId, 0, 10),
+    };
   },
-  {
-    name: 'DynamoDB Local',
-    skip: unavailable,
-    start: async () => {
-      const s = await startDynamoDbLocal();
-      return onTable(s.endpoint, s.stop);
-    },
+  () => {
+    const ledger = new InMemoryCiTokenLedger();
+    return { ledger: ledger as CiTokenLedger, audit: async (runId: string) => ledger.audit.filter((c) => c.runId === runId) };
   },
-  {
-    name: 'memory',
-    skip: null,
-    start: async () => {
-      const ledger = new InMemoryCiTokenLedger();
-      return { ledger, audit: async (runId) => ledger.audit.filter((c) => c.runId === runId), stop: async () => undefined };
-    },
-  },
-];
+);
+type Setup = Awaited<ReturnType<(typeof backends)[number]['start']>>;
 
 const token = (id: string, expiresAt: string): CiTokenRecord => ({
   tokenId: id,

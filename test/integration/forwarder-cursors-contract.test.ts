@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedDynamo } from '../../shared/adapters/dynamodb/embedded.js';
 import { DynamoDbForwarderCursors } from '../../shared/adapters/dynamodb/forwarder-cursors.js';
-import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamodb/table.js';
 import { AUDIT_RECORD_SCHEMA, type AuditRecord } from '../../shared/domain/audit-record.js';
 import type { ForwarderCursors } from '../../shared/ports/forwarder-cursors.js';
-import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 import { InMemoryForwarderCursors } from '../fakes/in-memory-forwarder-cursors.js';
+import { contractBackends } from '../helpers/contract-backends.js';
 
 /**
  * The audit forwarder's cursors and backlogs, held by the DynamoDB adapter on dynalite and on
@@ -13,40 +11,11 @@ import { InMemoryForwarderCursors } from '../fakes/in-memory-forwarder-cursors.j
  * oldest first, a record once however often it is added, gone once removed.
  */
 
-type Setup = { cursors: ForwarderCursors; stop: () => Promise<void> };
-
-async function onTable(endpoint: string, stopServer: () => Promise<void>): Promise<Setup> {
-  const doc = createDocumentClient(endpoint);
-  await ensureTable(doc, 'contract');
-  return {
-    cursors: new DynamoDbForwarderCursors(doc, 'contract'),
-    stop: async () => {
-      doc.destroy();
-      await stopServer();
-    },
-  };
-}
-
-const unavailable = dynamoDbLocalUnavailable();
-const backends: Array<{ name: string; skip: string | null; start: () => Promise<Setup> }> = [
-  {
-    name: 'dynalite',
-    skip: null,
-    start: async () => {
-      const s = await startEmbeddedDynamo();
-      return onTable(s.endpoint, s.close);
-    },
-  },
-  {
-    name: 'DynamoDB Local',
-    skip: unavailable,
-    start: async () => {
-      const s = await startDynamoDbLocal();
-      return onTable(s.endpoint, s.stop);
-    },
-  },
-  { name: 'memory', skip: null, start: async () => ({ cursors: new InMemoryForwarderCursors(), stop: async () => undefined }) },
-];
+const backends = contractBackends(
+  (doc, table) => ({ cursors: new DynamoDbForwarderCursors(doc, table) as ForwarderCursors }),
+  () => ({ cursors: new InMemoryForwarderCursors() as ForwarderCursors }),
+);
+type Setup = Awaited<ReturnType<(typeof backends)[number]['start']>>;
 
 const record = (seq: number, time: string): AuditRecord => ({
   schema: AUDIT_RECORD_SCHEMA,

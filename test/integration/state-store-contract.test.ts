@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCredentialStore } from '../../shared/adapters/dynamodb/credential-store.js';
 import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
-import { startEmbeddedDynamo } from '../../shared/adapters/dynamodb/embedded.js';
-import { createDocumentClient, ensureTable } from '../../shared/adapters/dynamodb/table.js';
 import type { CredentialStore } from '../../shared/ports/credential-store.js';
 import type { ChangeRecord, StateStore } from '../../shared/ports/state-store.js';
 import { InMemoryCredentialStore, InMemoryStateStore, InMemoryTable } from '../fakes/in-memory-state.js';
+import { contractBackends } from '../helpers/contract-backends.js';
 import { LeaseHeldError } from '../../shared/runtime/errors.js';
 import { LeaseLostError } from '../../shared/runtime/errors.js';
-import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dynamodb-local.js';
 
 /**
  * The state store's contract, run against dynalite (in-process, what the CLI embeds), against
@@ -17,47 +15,18 @@ import { dynamoDbLocalUnavailable, startDynamoDbLocal } from '../../sandbox/dyna
  * servers is what we rely on in DynamoDB; the fakes may promise nothing more.
  */
 
-const unavailable = dynamoDbLocalUnavailable();
 type Stores = { state: StateStore; credentials: CredentialStore; stop: () => Promise<void> };
-async function onTable(endpoint: string, stopServer: () => Promise<void>): Promise<Stores> {
-  const doc = createDocumentClient(endpoint);
-  await ensureTable(doc, 'contract');
-  return {
-    state: new DynamoDbStateStore(doc, 'contract'),
-    credentials: new DynamoDbCredentialStore(doc, 'contract'),
-    stop: async () => {
-      doc.destroy();
-      await stopServer();
-    },
-  };
-}
-const backends: Array<{ name: string; skip: string | null; start: () => Promise<Stores> }> = [
-  {
-    name: 'dynalite',
-    skip: null,
-    start: async () => {
-      const s = await startEmbeddedDynamo();
-      return onTable(s.endpoint, s.close);
-    },
-  },
-  {
-    name: 'DynamoDB Local',
-    skip: unavailable,
-    start: async () => {
-      const s = await startDynamoDbLocal();
-      return onTable(s.endpoint, s.stop);
-    },
-  },
-  {
+const backends = contractBackends(
+  (doc, table) => ({
+    state: new DynamoDbStateStore(doc, table) as StateStore,
+    credentials: new DynamoDbCredentialStore(doc, table) as CredentialStore,
+  }),
+  () => {
     // The unit tests' stores: one table for both, as in DynamoDB.
-    name: 'memory',
-    skip: null,
-    start: async () => {
-      const table = new InMemoryTable();
-      return { state: new InMemoryStateStore(table), credentials: new InMemoryCredentialStore(table), stop: async () => undefined };
-    },
+    const table = new InMemoryTable();
+    return { state: new InMemoryStateStore(table) as StateStore, credentials: new InMemoryCredentialStore(table) as CredentialStore };
   },
-];
+);
 
 for (const server of backends) {
   const title = server.skip ? `state store on ${server.name} (skipped: ${server.skip})` : `state store on ${server.name}`;

@@ -10,6 +10,7 @@ import { auditRecords, type AuditRecordPorts, type AuditSource } from '../../sha
 import { composeHub } from '../../composition/compose.js';
 import type { Config } from '../../shared/runtime/config.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
+import type { CredentialStore } from '../../shared/ports/credential-store.js';
 
 /**
  * `audit`: the audit trail as evidence — who changed whose access, when, why, triggered by what.
@@ -65,11 +66,18 @@ function sourceOf(args: AuditArgs): AuditSource {
   return source;
 }
 
-async function recordPorts(config: Config, state: StateStore, args: AuditArgs, io: CliIo): Promise<AuditRecordPorts> {
-  if (sourceOf(args) === 'hf-iam-sync') return { trail: state };
+async function recordPorts(
+  config: Config,
+  state: StateStore,
+  credentials: CredentialStore,
+  args: AuditArgs,
+  io: CliIo,
+): Promise<AuditRecordPorts> {
+  const own = { trail: state, rotations: { store: credentials, credentials: config.credentials.map((c) => c.name) } };
+  if (sourceOf(args) === 'hf-iam-sync') return own;
   const token = io.env.HF_TOKEN?.trim();
   if (!token) throw new ConfigError([`--source ${args.source} reads the Hub's audit log: set HF_TOKEN (an org admin's token)`]);
-  return { trail: state, hub: { org: composeHub(config, token), tokenLast4: token.slice(-4) } };
+  return { ...own, hub: { org: composeHub(config, token), tokenLast4: token.slice(-4) } };
 }
 
 const groups = (a: Access | null) => (a?.resourceGroups ?? []).map((rg) => `${rg.name}:${rg.role}`).join(' ');
@@ -128,7 +136,7 @@ export async function runAuditCommand(args: AuditArgs, io: CliIo): Promise<numbe
     }
     if (args.format === 'ndjson') {
       const records = await auditRecords(
-        await recordPorts(config, state, args, io),
+        await recordPorts(config, state, credentials, args, io),
         toAuditQuery(config.policy.organization, args),
         sourceOf(args),
       );

@@ -1,4 +1,12 @@
-import { correlate, CORRELATION_WINDOW_MS, recordOfChange, recordOfHubEvent, type AuditRecord } from '../domain/audit-record.js';
+import {
+  correlate,
+  CORRELATION_WINDOW_MS,
+  recordOfChange,
+  recordOfHubEvent,
+  recordOfRotationStep,
+  type AuditRecord,
+} from '../domain/audit-record.js';
+import type { CredentialStore } from '../ports/credential-store.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { AuditQuery, StateStore } from '../ports/state-store.js';
 
@@ -8,7 +16,9 @@ import type { AuditQuery, StateStore } from '../ports/state-store.js';
  * that caused it, or marked out of band.
  *
  * Primary course:
- *   1. read our changes in [since − 2 min, until + 2 min) (the correlation window at both ends)
+ *   1. read our changes in [since − 2 min, until + 2 min) (the correlation window at both ends),
+ *      and the configured credentials' rotation steps in [since, until) (unless the query names a
+ *      user, trigger or outcome)
  *   2. with the Hub: read its export and whoami (who hf-iam-sync's token is)
  *   3. keep what falls in [since, until), correlate each Hub event, sort by time
  */
@@ -17,6 +27,8 @@ export type AuditSource = 'hub' | 'hf-iam-sync' | 'all';
 
 export interface AuditRecordPorts {
   trail: Pick<StateStore, 'listChanges'>;
+  /** The configured credentials' rotation steps (as the stream forwards them), for our own records. */
+  rotations?: { store: Pick<CredentialStore, 'listRotationEvents'>; credentials: readonly string[] };
   /** Needed for `hub` and `all`; `tokenLast4` is the last four characters of HF_TOKEN (never more). */
   hub?: { org: Pick<HubOrg, 'exportAuditLog' | 'whoami'>; tokenLast4: string | null };
 }
@@ -36,6 +48,14 @@ export async function auditRecords(ports: AuditRecordPorts, query: AuditQuery, s
     limit: Number.MAX_SAFE_INTEGER,
   });
   const own = source === 'hub' ? [] : changes.filter((c) => inRange(c.at)).map((c) => recordOfChange(c));
+  // Rotation steps are ours too, but say nothing of a user, a trigger or an outcome filter's terms.
+  const narrowed = query.user !== undefined || query.trigger !== undefined || query.outcome !== undefined;
+  if (source !== 'hub' && ports.rotations && !narrowed) {
+    for (const credential of ports.rotations.credentials) {
+      const steps = await ports.rotations.store.listRotationEvents(credential, query.limit);
+      own.push(...steps.filter((s) => inRange(s.at)).map((s) => recordOfRotationStep(query.organization, s)));
+    }
+  }
   let hub: AuditRecord[] = [];
   if (source !== 'hf-iam-sync') {
     if (!ports.hub) throw new Error('the Hub is needed for --source hub or all');

@@ -11,6 +11,8 @@ import type {
   StateStore,
   StoredPlan,
 } from '../../shared/ports/state-store.js';
+import { credentialStateOf, suspensionOf } from '../../shared/adapters/dynamodb/credential-store.js';
+import { issuedTokenOf, managedOf, memberItems, outboxItem, runItem } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
 import { changeItem, pad, unkeyed } from '../../shared/adapters/dynamodb/table-ops.js';
 import { ConflictError, LeaseHeldError, LeaseLostError } from '../../shared/runtime/errors.js';
 
@@ -172,12 +174,12 @@ export class InMemoryStateStore implements StateStore {
   }
 
   async listManaged(organization: string): Promise<ManagedMember[]> {
-    return this.table.query(`ORG#${organization}`, { prefix: 'MEMBER#' }).map(toManaged);
+    return this.table.query(`ORG#${organization}`, { prefix: 'MEMBER#' }).map(managedOf);
   }
 
   async getManaged(organization: string, user: string): Promise<ManagedMember | null> {
     const item = this.table.get(`ORG#${organization}`, `MEMBER#${user.toLowerCase()}`);
-    return item ? toManaged(item) : null;
+    return item ? managedOf(item) : null;
   }
 
   async saveManaged(organization: string, member: ManagedMember): Promise<void> {
@@ -273,14 +275,7 @@ export class InMemoryStateStore implements StateStore {
     return this.table
       .query(`ORG#${organization}`, { prefix: oktaUserId ? `TOKEN#${oktaUserId}#` : 'TOKEN#' })
       .filter((i) => i.status === 'active')
-      .map((i) => ({
-        tokenId: String(i.tokenId),
-        oktaUserId: String(i.oktaUserId),
-        user: String(i.user),
-        label: String(i.label),
-        last4: String(i.last4),
-        issuedAt: String(i.issuedAt),
-      }));
+      .map(issuedTokenOf);
   }
 
   async markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void> {
@@ -315,7 +310,7 @@ export class InMemoryStateStore implements StateStore {
     return this.table
       .query(`OUTBOX#${organization}`, user === undefined ? {} : { prefix: `${user.toLowerCase()}#` })
       .slice(0, 1000)
-      .map(({ publishingUntilMs, ...item }) => ({
+      .map(({ publishingUntilMs, ttl: _ttl, ...item }) => ({
         ...unkeyed<OutboxEntry>(item),
         ...(typeof publishingUntilMs === 'number' ? { publishingUntil: new Date(publishingUntilMs).toISOString() } : {}),
       }));
@@ -408,14 +403,7 @@ export class InMemoryCredentialStore implements CredentialStore {
     credential: string,
   ): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null> {
     const item = this.table.get(`CRED#${credential}`, 'SUSPENDED');
-    if (!item) return null;
-    return {
-      runId: String(item.runId),
-      user: String(item.user),
-      reason: String(item.reason),
-      suspendedAt: String(item.suspendedAt),
-      ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
-    };
+    return item ? suspensionOf(item) : null;
   }
 
   async markSuspensionRevoked(credential: string, now: Date): Promise<void> {
@@ -425,14 +413,7 @@ export class InMemoryCredentialStore implements CredentialStore {
 
   async getCredentialState(credential: string): Promise<CredentialState | null> {
     const item = this.table.get(`CRED#${credential}`, 'STATE');
-    if (!item) return null;
-    const { updatedAt: _u, ...state } = unkeyed<CredentialState & { updatedAt: string }>(item);
-    return {
-      ...state,
-      rotation: state.rotation ?? null,
-      currentVersionId: state.currentVersionId ?? null,
-      lastRotatedAt: state.lastRotatedAt ?? null,
-    };
+    return item ? credentialStateOf(item) : null;
   }
 
   async putCredentialState(state: CredentialState, now: Date): Promise<void> {
@@ -458,38 +439,4 @@ export class InMemoryCredentialStore implements CredentialStore {
       .slice(0, limit)
       .map((i) => unkeyed<RotationEventRecord>(i));
   }
-}
-
-function runItem(run: RunRecord): Item {
-  return { pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run };
-}
-
-function memberItems(organization: string, member: ManagedMember): Item[] {
-  return [
-    { pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member },
-    ...(member.oktaUserId
-      ? [{ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }]
-      : []),
-  ];
-}
-
-function outboxItem(entry: OutboxEntry): Item {
-  const { publishingUntil, ...rest } = entry;
-  return {
-    pk: `OUTBOX#${entry.organization}`,
-    sk: entry.id,
-    ...rest,
-    ...(publishingUntil ? { publishingUntilMs: Date.parse(publishingUntil) } : {}),
-  };
-}
-
-function toManaged(item: Item): ManagedMember {
-  return {
-    user: String(item.user),
-    oktaUserId: (item.oktaUserId as string | undefined) ?? null,
-    role: item.role as ManagedMember['role'],
-    resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [],
-    lastSyncedAt: String(item.lastSyncedAt),
-    ...(item.removed ? { removed: item.removed as NonNullable<ManagedMember['removed']> } : {}),
-  };
 }

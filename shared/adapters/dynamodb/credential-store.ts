@@ -30,14 +30,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
     credential: string,
   ): Promise<{ runId: string; user: string; reason: string; suspendedAt: string; revokedAt?: string } | null> {
     const item = await this.#ops.get(pk(credential), 'SUSPENDED');
-    if (!item) return null;
-    return {
-      runId: String(item.runId),
-      user: String(item.user),
-      reason: String(item.reason),
-      suspendedAt: String(item.suspendedAt),
-      ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
-    };
+    return item ? suspensionOf(item) : null;
   }
 
   async markSuspensionRevoked(credential: string, now: Date): Promise<void> {
@@ -55,14 +48,7 @@ export class DynamoDbCredentialStore implements CredentialStore {
 
   async getCredentialState(credential: string): Promise<CredentialState | null> {
     const item = await this.#ops.get(pk(credential), 'STATE');
-    if (!item) return null;
-    const { updatedAt, ...state } = unkeyed<CredentialState & { updatedAt: string }>(item);
-    return {
-      ...state,
-      rotation: state.rotation ?? null,
-      currentVersionId: state.currentVersionId ?? null,
-      lastRotatedAt: state.lastRotatedAt ?? null,
-    };
+    return item ? credentialStateOf(item) : null;
   }
 
   async putCredentialState(state: CredentialState, now: Date): Promise<void> {
@@ -111,4 +97,32 @@ export class DynamoDbCredentialStore implements CredentialStore {
     );
     return items.map(({ ttl, ...rest }) => unkeyed<RotationEventRecord>(rest));
   }
+}
+
+/** A credential's suspension as the table holds it (`CRED#{name}` / `SUSPENDED`). */
+export function suspensionOf(item: Record<string, unknown>): {
+  runId: string;
+  user: string;
+  reason: string;
+  suspendedAt: string;
+  revokedAt?: string;
+} {
+  return {
+    runId: String(item.runId),
+    user: String(item.user),
+    reason: String(item.reason),
+    suspendedAt: String(item.suspendedAt),
+    ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
+  };
+}
+
+/** A credential's state as the table holds it (`CRED#{name}` / `STATE`), its optional fields null when absent. */
+export function credentialStateOf(item: Record<string, unknown>): CredentialState {
+  const { updatedAt: _updatedAt, ...state } = unkeyed<CredentialState & { updatedAt: string }>(item);
+  return {
+    ...state,
+    rotation: state.rotation ?? null,
+    currentVersionId: state.currentVersionId ?? null,
+    lastRotatedAt: state.lastRotatedAt ?? null,
+  };
 }

@@ -86,35 +86,22 @@ export class DynamoDbStateStore implements StateStore {
       'list managed members',
       Number.POSITIVE_INFINITY,
     );
-    return items.map((item) => this.#toManaged(item));
+    return items.map((item) => managedOf(item));
   }
 
   async getManaged(organization: string, user: string): Promise<ManagedMember | null> {
     const item = await this.#ops.get(`ORG#${organization}`, `MEMBER#${user.toLowerCase()}`);
-    return item ? this.#toManaged(item) : null;
+    return item ? managedOf(item) : null;
   }
 
   async saveManaged(organization: string, member: ManagedMember): Promise<void> {
-    await Promise.all(this.#memberItems(organization, member).map((item) => this.#ops.put(item, `save managed member ${member.user}`)));
-  }
-
-  /**
-   * The member and, when there is one, the identity link, kept even after the Okta user names
-   * another Hub account or disappears: how a one-person run finds the members that person had.
-   */
-  #memberItems(organization: string, member: ManagedMember): Array<Record<string, unknown>> {
-    return [
-      { pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member },
-      ...(member.oktaUserId
-        ? [{ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }]
-        : []),
-    ];
+    await Promise.all(memberItems(organization, member).map((item) => this.#ops.put(item, `save managed member ${member.user}`)));
   }
 
   async putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void> {
     // One request for the two or three puts that settle an applied change (none is conditional).
     await this.#ops.batchWrite(
-      [changeItem(change), ...this.#memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } })),
+      [changeItem(change), ...memberItems(change.organization, member)].map((Item) => ({ PutRequest: { Item } })),
       `record change ${change.seq} of run ${change.runId} and member ${member.user}`,
       (left) =>
         `The table left ${left} write(s) of change ${change.seq} of run ${change.runId} unprocessed five times; the change is applied on the Hub, its record is not complete.`,
@@ -134,11 +121,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putRun(run: RunRecord): Promise<void> {
-    await this.#ops.put(this.#runItem(run), `record run ${run.runId}`);
-  }
-
-  #runItem(run: RunRecord): Record<string, unknown> {
-    return { pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run };
+    await this.#ops.put(runItem(run), `record run ${run.runId}`);
   }
 
   async finishRun(
@@ -149,10 +132,10 @@ export class DynamoDbStateStore implements StateStore {
     await this.#ops.batchWrite(
       [
         ...applied
-          .flatMap(({ change, member }) => [changeItem(change), ...this.#memberItems(change.organization, member)])
+          .flatMap(({ change, member }) => [changeItem(change), ...memberItems(change.organization, member)])
           .map((Item) => ({ PutRequest: { Item } })),
-        { PutRequest: { Item: this.#runItem(run) } },
-        ...outbox.put.map((entry) => ({ PutRequest: { Item: this.#outboxItem(entry) } })),
+        { PutRequest: { Item: runItem(run) } },
+        ...outbox.put.map((entry) => ({ PutRequest: { Item: outboxItem(entry) } })),
         ...outbox.drop.map((id) => ({ DeleteRequest: { Key: { pk: `OUTBOX#${run.organization}`, sk: id } } })),
       ],
       `record run ${run.runId} finished`,
@@ -161,11 +144,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putChange(change: ChangeRecord, also: { outbox?: readonly OutboxEntry[]; run?: RunRecord } = {}): Promise<void> {
-    const items = [
-      changeItem(change),
-      ...(also.outbox ?? []).map((entry) => this.#outboxItem(entry)),
-      ...(also.run ? [this.#runItem(also.run)] : []),
-    ];
+    const items = [changeItem(change), ...(also.outbox ?? []).map((entry) => outboxItem(entry)), ...(also.run ? [runItem(also.run)] : [])];
     if (items.length === 1) {
       await this.#ops.put(items[0]!, `record change ${change.seq} of run ${change.runId}`);
       return;
@@ -409,14 +388,7 @@ export class DynamoDbStateStore implements StateStore {
       'list issued tokens',
       Number.POSITIVE_INFINITY,
     );
-    return items.map((i) => ({
-      tokenId: String(i.tokenId),
-      oktaUserId: String(i.oktaUserId),
-      user: String(i.user),
-      label: String(i.label),
-      last4: String(i.last4),
-      issuedAt: String(i.issuedAt),
-    }));
+    return items.map(issuedTokenOf);
   }
 
   async markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void> {
@@ -459,18 +431,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   async putOutbox(entry: OutboxEntry): Promise<void> {
-    await this.#ops.put(this.#outboxItem(entry), `stage outcome event ${entry.id}`);
-  }
-
-  #outboxItem(entry: OutboxEntry): Record<string, unknown> {
-    const { publishingUntil, ...rest } = entry;
-    return {
-      pk: `OUTBOX#${entry.organization}`,
-      sk: entry.id,
-      ...rest,
-      ...(publishingUntil ? { publishingUntilMs: Date.parse(publishingUntil) } : {}),
-      ttl: Math.floor(Date.now() / 1000) + 30 * 86_400,
-    };
+    await this.#ops.put(outboxItem(entry), `stage outcome event ${entry.id}`);
   }
 
   async listOutbox(organization: string, user?: string): Promise<OutboxEntry[]> {
@@ -524,15 +485,58 @@ export class DynamoDbStateStore implements StateStore {
   async putCursor(name: string, value: string, now: Date): Promise<void> {
     await this.#ops.put({ pk: `CURSOR#${name}`, sk: 'CURSOR', value, updatedAt: now.toISOString() }, `save cursor ${name}`);
   }
+}
 
-  #toManaged(item: Record<string, unknown>): ManagedMember {
-    return {
-      user: String(item.user),
-      oktaUserId: (item.oktaUserId as string | undefined) ?? null,
-      role: item.role as ManagedMember['role'],
-      resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [],
-      lastSyncedAt: String(item.lastSyncedAt),
-      ...(item.removed ? { removed: item.removed as NonNullable<ManagedMember['removed']> } : {}),
-    };
-  }
+/**
+ * The member and, when there is one, the identity link, kept even after the Okta user names
+ * another Hub account or disappears: how a one-person run finds the members that person had.
+ */
+export function memberItems(organization: string, member: ManagedMember): Array<Record<string, unknown>> {
+  return [
+    { pk: `ORG#${organization}`, sk: `MEMBER#${member.user.toLowerCase()}`, ...member },
+    ...(member.oktaUserId
+      ? [{ pk: `OKTA#${member.oktaUserId}`, sk: `LINK#${organization}#${member.user.toLowerCase()}`, organization, user: member.user }]
+      : []),
+  ];
+}
+
+/** A run's item: `RUN#{runId}` / `META`, indexed by organization and start time. */
+export function runItem(run: RunRecord): Record<string, unknown> {
+  return { pk: `RUN#${run.runId}`, sk: 'META', gsi1pk: `ORG#${run.organization}#RUN`, gsi1sk: `${run.startedAt}#${run.runId}`, ...run };
+}
+
+/** An outbox entry's item; a publishing claim is kept as epoch ms, so it can be compared in a condition. */
+export function outboxItem(entry: OutboxEntry): Record<string, unknown> {
+  const { publishingUntil, ...rest } = entry;
+  return {
+    pk: `OUTBOX#${entry.organization}`,
+    sk: entry.id,
+    ...rest,
+    ...(publishingUntil ? { publishingUntilMs: Date.parse(publishingUntil) } : {}),
+    ttl: Math.floor(Date.now() / 1000) + 30 * 86_400,
+  };
+}
+
+/** A managed member as the table holds it. */
+export function managedOf(item: Record<string, unknown>): ManagedMember {
+  return {
+    user: String(item.user),
+    oktaUserId: (item.oktaUserId as string | undefined) ?? null,
+    role: item.role as ManagedMember['role'],
+    resourceGroups: (item.resourceGroups as ManagedMember['resourceGroups'] | undefined) ?? [],
+    lastSyncedAt: String(item.lastSyncedAt),
+    ...(item.removed ? { removed: item.removed as NonNullable<ManagedMember['removed']> } : {}),
+  };
+}
+
+/** An issued token as the table holds it (its id and last four characters only). */
+export function issuedTokenOf(i: Record<string, unknown>): IssuedToken {
+  return {
+    tokenId: String(i.tokenId),
+    oktaUserId: String(i.oktaUserId),
+    user: String(i.user),
+    label: String(i.label),
+    last4: String(i.last4),
+    issuedAt: String(i.issuedAt),
+  };
 }

@@ -14,7 +14,7 @@ import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/t
 import { forwardHubAudit } from '../shared/audit-stream/forward-hub-audit.js';
 import { forwardOwnRecords } from '../shared/audit-stream/forward-own-records.js';
 import { recordOfChange, type AuditRecord } from '../shared/domain/audit-record.js';
-import type { ChangeRecord } from '../shared/ports/state-store.js';
+import type { ChangeRecord } from '../shared/ports/audit-trail.js';
 import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import { parseConfig } from '../shared/runtime/config.js';
 

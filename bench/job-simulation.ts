@@ -4,7 +4,9 @@ import type { DirectoryGroup, DirectoryUser, HubMember } from '../shared/domain/
 import { HubOrgHttp } from '../shared/adapters/huggingface/hub-org.js';
 import type { Directory } from '../shared/ports/directory.js';
 import type { ManagedMember } from '../shared/domain/types.js';
-import type { ChangeRecord, RunRecord, StateStore, StoredPlan } from '../shared/ports/state-store.js';
+import type { ChangeRecord, RunRecord } from '../shared/ports/audit-trail.js';
+import type { StateStore } from '../shared/ports/state-store.js';
+import type { StoredPlan } from '../shared/ports/stored-plans.js';
 import { machineAnswer, runJobStep } from '../shared/reconcile/job-steps.js';
 import { parseJobStep } from '../shared/reconcile/reconcile-event.js';
 import type { ReconcilePorts } from '../shared/reconcile/reconcile.js';

@@ -2,7 +2,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchLogsDestination } from '../shared/adapters/cloudwatch-logs/cloudwatch-destination.js';
 import { DatadogDestination } from '../shared/adapters/datadog/datadog-destination.js';
 import { DynamoDbForwarderCursors } from '../shared/adapters/dynamodb/forwarder-cursors.js';
-import { DynamoDbStateStore } from '../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { DynamoDbAuditTrail } from '../shared/adapters/dynamodb/audit-trail.js';
+import { TableOps } from '../shared/adapters/dynamodb/table-ops.js';
 import { auditRecordsOf, type StreamRecord } from '../shared/adapters/dynamodb/stream-records.js';
 import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/table.js';
 import { resolveSecretEnv } from '../shared/adapters/secrets-manager/resolve-secret-env.js';
@@ -93,7 +94,7 @@ export async function composeAuditForwarder(
     hub: {
       ports: {
         hub: composeHub(config, secrets.HF_TOKEN!),
-        trail: new DynamoDbStateStore(doc, location.table),
+        trail: new DynamoDbAuditTrail(new TableOps(doc, location.table)),
         cursors,
         destinations,
         clock,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startEmbeddedDynamo } from '../shared/adapters/dynamodb/embedded.js';
-import { DynamoDbStateStore } from '../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { dynamoDbStateStore } from '../shared/adapters/dynamodb/dynamodb-state-store.js';
+import type { StateStore } from '../shared/ports/state-store.js';
 import { DynamoDbCredentialStore } from '../shared/adapters/dynamodb/credential-store.js';
 import type { CredentialStore } from '../shared/ports/credential-store.js';
 import { createDocumentClient, ensureTable } from '../shared/adapters/dynamodb/table.js';
@@ -50,7 +51,7 @@ export async function composeState(
   state: ComposeOptions['state'],
   createTable = true,
 ): Promise<{
-  state: DynamoDbStateStore;
+  state: StateStore;
   credentials: CredentialStore;
   doc: DynamoDBDocumentClient;
   table: string;
@@ -71,7 +72,7 @@ export async function composeState(
   const doc = createDocumentClient(endpoint);
   if (endpoint && createTable) await ensureTable(doc, table);
   return {
-    state: new DynamoDbStateStore(doc, table),
+    state: dynamoDbStateStore(doc, table),
     credentials: new DynamoDbCredentialStore(doc, table),
     doc,
     table,

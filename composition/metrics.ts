@@ -7,7 +7,8 @@ import type { ExchangeOutcome } from '../shared/ci-tokens/exchange-token.js';
 import type { SweepReport } from '../shared/ci-tokens/sweep-ci-tokens.js';
 import type { DestinationReport } from '../shared/audit-stream/forward-hub-audit.js';
 import type { BacklogReport, OwnDelivery } from '../shared/audit-stream/forward-own-records.js';
-import type { RunRecord, StoredPlan } from '../shared/ports/state-store.js';
+import type { RunRecord } from '../shared/ports/audit-trail.js';
+import type { StoredPlan } from '../shared/ports/stored-plans.js';
 import { runSucceeded } from '../shared/domain/run-outcome.js';
 
 /**

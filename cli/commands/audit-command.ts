@@ -1,6 +1,7 @@
 import { alignColumns, renderCsv, type Column } from '../csv.js';
 import type { Access } from '../../shared/domain/plan.js';
-import type { AuditQuery, ChangeRecord, Trigger } from '../../shared/ports/state-store.js';
+import type { AuditQuery, ChangeRecord, Trigger } from '../../shared/ports/audit-trail.js';
+import type { AuditTrail } from '../../shared/ports/audit-trail.js';
 import { ConfigError } from '../../shared/runtime/errors.js';
 import { EXIT, type CliIo } from '../io.js';
 import { parseTimeFlag } from '../time-flag.js';
@@ -9,7 +10,6 @@ import { renderRotationTrail, rotationTrail } from './audit-rotation.js';
 import { auditRecords, type AuditRecordPorts, type AuditSource } from '../../shared/audit-stream/audit-records.js';
 import { composeHub } from '../../composition/compose.js';
 import type { Config } from '../../shared/runtime/config.js';
-import type { StateStore } from '../../shared/ports/state-store.js';
 import type { CredentialStore } from '../../shared/ports/credential-store.js';
 
 /**
@@ -68,7 +68,7 @@ function sourceOf(args: AuditArgs): AuditSource {
 
 async function recordPorts(
   config: Config,
-  state: StateStore,
+  state: AuditTrail,
   credentials: CredentialStore,
   args: AuditArgs,
   io: CliIo,

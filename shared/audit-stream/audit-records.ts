@@ -8,7 +8,8 @@ import {
 } from '../domain/audit-record.js';
 import type { CredentialStore } from '../ports/credential-store.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { AuditQuery, StateStore } from '../ports/state-store.js';
+import type { AuditQuery } from '../ports/audit-trail.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
 
 /**
  * The audit records of a period, in the one shape (domain/audit-record.ts), oldest first: our own
@@ -26,7 +27,7 @@ import type { AuditQuery, StateStore } from '../ports/state-store.js';
 export type AuditSource = 'hub' | 'hf-iam-sync' | 'all';
 
 export interface AuditRecordPorts {
-  trail: Pick<StateStore, 'listChanges'>;
+  trail: Pick<AuditTrail, 'listChanges'>;
   /** The configured credentials' rotation steps (as the stream forwards them), for our own records. */
   rotations?: { store: Pick<CredentialStore, 'listRotationEvents'>; credentials: readonly string[] };
   /** Needed for `hub` and `all`; `tokenLast4` is the last four characters of HF_TOKEN (never more). */

@@ -3,7 +3,7 @@ import type { HubAuditEvent } from '../domain/out-of-band.js';
 import type { AuditDestination } from '../ports/audit-destination.js';
 import type { ForwarderCursors, HubCursor } from '../ports/forwarder-cursors.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { StateStore } from '../ports/state-store.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
 import { describeError } from '../runtime/errors.js';
 
 /**
@@ -22,7 +22,7 @@ import { describeError } from '../runtime/errors.js';
 
 export interface ForwardHubPorts {
   hub: Pick<HubOrg, 'exportAuditLog' | 'whoami'>;
-  trail: Pick<StateStore, 'listChanges'>;
+  trail: Pick<AuditTrail, 'listChanges'>;
   cursors: ForwarderCursors;
   destinations: readonly AuditDestination[];
   clock: () => Date;

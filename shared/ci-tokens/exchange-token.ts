@@ -3,7 +3,7 @@ import type { CiTokenLedger, CiTokenRecord } from '../ports/ci-token-ledger.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { HubTokens } from '../ports/hub-tokens.js';
 import type { IdTokenVerifier, VerifiedIdToken } from '../ports/id-token-verifier.js';
-import type { ChangeRecord } from '../ports/state-store.js';
+import type { ChangeRecord } from '../ports/audit-trail.js';
 import { describeError, IdTokenRejectedError } from '../runtime/errors.js';
 import type { OAuthError, Parsed } from './exchange-request.js';
 import type { GrantCache } from './grant-cache.js';

@@ -2,7 +2,7 @@ import type { CiAccess } from '../domain/ci-access.js';
 import type { CiTokenLedger, CiTokenRecord } from '../ports/ci-token-ledger.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { HubTokens } from '../ports/hub-tokens.js';
-import type { ChangeRecord } from '../ports/state-store.js';
+import type { ChangeRecord } from '../ports/audit-trail.js';
 import { describeError, UpstreamError } from '../runtime/errors.js';
 import { findServiceAccount } from './grant-cache.js';
 

@@ -1,3 +1,4 @@
+import type { StateStore } from '../ports/state-store.js';
 import { computePlan } from '../domain/compute-plan.js';
 import { MEMBER_MANAGEMENT, missingPermissions, restrictionProblem } from '../domain/token-check.js';
 import type { Plan } from '../domain/plan.js';
@@ -144,7 +145,7 @@ function rotationFindings(config: Config, plan: string | null): Finding[] {
 }
 
 /** @example const findings = await runDoctor(ports, config); findings.some((f) => f.status === 'fail') */
-export async function runDoctor(ports: ReadPorts, config: Config): Promise<Finding[]> {
+export async function runDoctor(ports: ReadPorts & { state: Pick<StateStore, 'checkReachable'> }, config: Config): Promise<Finding[]> {
   const org = config.policy.organization;
   const membership = config.policy.membership;
   const [scopes, admin, table] = await Promise.all([

@@ -2,7 +2,8 @@ import { coalesce, parseLogEvent, type OktaEventRef } from '../domain/okta-event
 import { conventionPrefix } from '../domain/rules.js';
 import type { Plan } from '../domain/plan.js';
 import type { EventSink } from '../ports/event-sink.js';
-import type { OktaCause, OutboxEntry } from '../ports/state-store.js';
+import type { OktaCause } from '../ports/audit-trail.js';
+import type { OutboxEntry } from '../ports/event-claims.js';
 import { reconcile, type ReconcilePorts } from '../reconcile/reconcile.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';

@@ -2,7 +2,9 @@ import type { Plan } from '../domain/plan.js';
 import type { OktaEventRef } from '../domain/okta-event.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { OutboxEntry, StateStore } from '../ports/state-store.js';
+import type { OutboxEntry } from '../ports/event-claims.js';
+import type { Outbox } from '../ports/event-claims.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
 import type { ApplyResult } from '../reconcile/apply-plan.js';
 import { describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
@@ -106,7 +108,7 @@ export function pendingOffboardings(
 
 /** `pendingOffboardings`, written on their own (an org run; a person run writes each with its change's `started` record). */
 export async function stageOffboardings(
-  state: StateStore,
+  state: Outbox & AuditTrail,
   plan: Plan,
   runId: string,
   triggers: readonly OktaEventRef[],
@@ -143,7 +145,7 @@ export function settlement(
 
 /** `settlement`, written on its own; answers the ready entries. */
 export async function settleOffboardings(
-  state: StateStore,
+  state: Outbox & AuditTrail,
   plan: Plan,
   runId: string,
   triggers: readonly OktaEventRef[],
@@ -160,7 +162,7 @@ export async function settleOffboardings(
 }
 
 export interface OutboxPorts {
-  state: StateStore;
+  state: Outbox & AuditTrail;
   hub: HubOrg;
   events: EventSink;
   clock: () => Date;

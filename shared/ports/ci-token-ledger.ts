@@ -1,4 +1,4 @@
-import type { ChangeRecord } from './state-store.js';
+import type { ChangeRecord } from './audit-trail.js';
 
 /** A token the broker issued: what it grants and whom it was for, never its value. */
 export interface CiTokenRecord {

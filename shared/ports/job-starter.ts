@@ -1,4 +1,4 @@
-import type { Trigger } from './state-store.js';
+import type { Trigger } from './audit-trail.js';
 
 /** What starts an organization run as a job: the ReconcileJob state machine (see state-machines/). */
 export interface JobStarter {

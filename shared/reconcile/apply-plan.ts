@@ -2,7 +2,10 @@ import { isDecrease, NO_ACCESS } from '../domain/access.js';
 import type { Change, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { ChangeRecord, OktaCause, OutboxEntry, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { ChangeRecord, OktaCause, RunRecord, Trigger } from '../ports/audit-trail.js';
+import type { OutboxEntry } from '../ports/event-claims.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
+import type { IssuedTokens } from '../ports/issued-tokens.js';
 import type { ManagedMember } from '../domain/types.js';
 import { PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
@@ -110,7 +113,7 @@ export function applyOrder(changes: readonly Change[]): Change[] {
   return PHASES.flatMap((inPhase) => changes.filter(inPhase));
 }
 
-async function execute(hub: HubOrg, state: StateStore, change: Change, context: ApplyContext): Promise<void> {
+async function execute(hub: HubOrg, state: AuditTrail & IssuedTokens, change: Change, context: ApplyContext): Promise<void> {
   switch (change.action) {
     case 'set-role':
     case 'remove':
@@ -143,7 +146,7 @@ async function execute(hub: HubOrg, state: StateStore, change: Change, context: 
  * @example const { applied, failed } = await applyPlan(plan, hub, state, { runId, trigger: 'cli', actor: 'alice', clock: () => new
  * Date() })
  */
-export async function applyPlan(plan: Plan, hub: HubOrg, state: StateStore, context: ApplyContext): Promise<ApplyResult> {
+export async function applyPlan(plan: Plan, hub: HubOrg, state: AuditTrail & IssuedTokens, context: ApplyContext): Promise<ApplyResult> {
   if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
   const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
   const seqOf = new Map(plan.changes.map((c, i) => [c.id, context.seqOf?.(c) ?? i + 1]));

@@ -1,6 +1,6 @@
-import { runOutcome } from '../domain/run-outcome.js';
+import { runOutcome, type RunOutcome } from '../domain/run-outcome.js';
 import type { Change } from '../domain/plan.js';
-import type { RunOutcome, RunRecord } from '../ports/state-store.js';
+import type { RunRecord } from '../ports/audit-trail.js';
 import type { Config } from '../runtime/config.js';
 import { runDeadline, withDeadline } from '../runtime/deadline.js';
 import { describeError } from '../runtime/errors.js';

@@ -1,4 +1,5 @@
-import type { RunRecord, StoredPlan } from '../ports/state-store.js';
+import type { RunRecord } from '../ports/audit-trail.js';
+import type { StoredPlan } from '../ports/stored-plans.js';
 import type { Config } from '../runtime/config.js';
 import { applyBatch, finishJob, type JobTicket } from './job.js';
 import { runSucceeded } from '../domain/run-outcome.js';

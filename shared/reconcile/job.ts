@@ -2,7 +2,10 @@ import { runOutcome } from '../domain/run-outcome.js';
 import { isDecrease, sameAccess } from '../domain/access.js';
 import type { Access, Change, Plan } from '../domain/plan.js';
 import type { HubMember } from '../domain/types.js';
-import type { ChangeRecord, JobCounts, RunRecord, StateStore, StoredPlan, Trigger } from '../ports/state-store.js';
+import type { AuditTrail, ChangeRecord, RunRecord, Trigger } from '../ports/audit-trail.js';
+import type { JobCounts, StoredPlan, StoredPlans } from '../ports/stored-plans.js';
+import type { IssuedTokens } from '../ports/issued-tokens.js';
+import type { Leases, MemberHolds } from '../ports/leases.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import { ConflictError, describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
@@ -73,7 +76,7 @@ export interface JobTicket {
 
 export interface JobDeps {
   hub: HubOrg;
-  state: StateStore;
+  state: Leases & MemberHolds & StoredPlans & AuditTrail & IssuedTokens;
   clock: () => Date;
   /** An org read may be silently short: a loss must agree with that person read alone (null: it does). */
   confirmLoss: (change: Change) => Promise<string | null>;
@@ -103,7 +106,7 @@ const callsFor = (change: Change) => (isDecrease(change.effect) ? 2 : 1);
 const ZERO: JobCounts = { applied: 0, failed: 0, held: 0, superseded: 0 };
 
 /** The organization's lease, held by `owner`: the operations HeldLease takes, adopts, renews and releases it with. */
-export function leaseOps(state: StateStore, clock: () => Date, organization: string, owner: string): LeaseOps {
+export function leaseOps(state: Leases, clock: () => Date, organization: string, owner: string): LeaseOps {
   return {
     acquire: (ttl) => state.acquireLease(organization, owner, ttl, clock()),
     renew: (ttl) => state.renewLease(organization, owner, ttl, clock()),
@@ -135,7 +138,7 @@ const STORED_CHUNK_BYTES = 300_000;
 
 /** Stores an applyable plan for its batches; the run's lease is `owner`'s (taken by the caller). */
 export async function storePlan(
-  state: StateStore,
+  state: StoredPlans & AuditTrail,
   clock: () => Date,
   plan: Plan,
   run: { runId: string; owner: string; readAtMs: number },
@@ -448,7 +451,7 @@ export async function finishJob(
  * anyone, holds it), then the stored plan (conditional: not finished).
  */
 export async function takeOverJob(
-  state: StateStore,
+  state: StoredPlans & Leases,
   clock: () => Date,
   runId: string,
   timing: { deadline: number; heartbeatMs?: number },

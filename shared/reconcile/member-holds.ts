@@ -1,4 +1,5 @@
-import type { MemberHoldAnswer, StateStore } from '../ports/state-store.js';
+import type { MemberHoldAnswer } from '../ports/leases.js';
+import type { MemberHolds } from '../ports/leases.js';
 import { LeaseHeldError, SupersededError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
@@ -27,7 +28,7 @@ export interface HoldTiming {
 
 /** Takes the hold on one member, waiting (at most 20 s, within the run's time) while another run has it. */
 export async function holdMember(
-  state: StateStore,
+  state: MemberHolds,
   clock: () => Date,
   organization: string,
   runId: string,
@@ -68,7 +69,7 @@ export async function holdMember(
  * superseded (or cannot be had in time) the ones taken are given back and the error is thrown.
  */
 export async function holdPeople(
-  state: StateStore,
+  state: MemberHolds,
   clock: () => Date,
   organization: string,
   runId: string,

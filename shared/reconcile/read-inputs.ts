@@ -5,7 +5,8 @@ import type { DirectorySnapshot, HubMember, HubSnapshot, ManagedMember } from '.
 import { OKTA_USER_ID } from '../domain/okta-event.js';
 import { isOktaUserRef, type Directory } from '../ports/directory.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { StateStore } from '../ports/state-store.js';
+import type { ManagedMembers } from '../ports/managed-members.js';
+import type { IssuedTokens } from '../ports/issued-tokens.js';
 import type { Config } from '../runtime/config.js';
 import { AppError, IncompleteReadError, describeError } from '../runtime/errors.js';
 
@@ -24,7 +25,7 @@ import { AppError, IncompleteReadError, describeError } from '../runtime/errors.
 export interface ReadPorts {
   directory: Directory;
   hub: HubOrg;
-  state: StateStore;
+  state: ManagedMembers & IssuedTokens;
 }
 
 async function guarded<T>(what: string, read: () => Promise<T>): Promise<T> {

@@ -1,9 +1,12 @@
-import { runOutcome } from '../domain/run-outcome.js';
+import { runOutcome, type RunOutcome } from '../domain/run-outcome.js';
 import { computePlan, type PlanInputs } from '../domain/compute-plan.js';
 import { linkByEmail } from '../domain/desired-state.js';
 import type { Change, Plan, PlanScope } from '../domain/plan.js';
 import { userKey } from '../domain/roles.js';
-import type { ChangeRecord, OktaCause, OutboxEntry, RunOutcome, RunRecord, StateStore, Trigger } from '../ports/state-store.js';
+import type { ChangeRecord, OktaCause, RunRecord, Trigger } from '../ports/audit-trail.js';
+import type { OutboxEntry } from '../ports/event-claims.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { ManagedMembers } from '../ports/managed-members.js';
 import type { ManagedMember } from '../domain/types.js';
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
@@ -46,7 +49,9 @@ import { readInputs, type ReadPorts, type SharedReads } from './read-inputs.js';
 /** The share of a shared rate-limit bucket an organization run may use. */
 const BULK_SHARE = 0.5;
 
+/** A run reads (ReadPorts' roles) and writes every role of the state store: leases, holds, the audit trail, the outbox, members. */
 export interface ReconcilePorts extends ReadPorts {
+  state: StateStore;
   clock: () => Date;
   newRunId: () => string;
 }
@@ -124,7 +129,7 @@ function outcomeOf(plan: Plan, result: ApplyResult): RunOutcome {
  * keep being managed if the claim later disappears. Written once per member, not every run.
  */
 async function recordClaims(
-  state: StateStore,
+  state: ManagedMembers,
   inputs: PlanInputs,
   plan: Plan,
   changed: ReadonlyArray<{ user: string }>,

@@ -1,4 +1,5 @@
-import type { StateStore } from '../ports/state-store.js';
+import type { Leases } from '../ports/leases.js';
+import type { AuditTrail } from '../ports/audit-trail.js';
 import { InputError } from '../runtime/errors.js';
 
 /**
@@ -19,7 +20,7 @@ export interface UnlockRequest {
   now: Date;
 }
 
-export async function unlock(state: StateStore, request: UnlockRequest): Promise<{ lease: string; expiresAt: string }> {
+export async function unlock(state: Leases & AuditTrail, request: UnlockRequest): Promise<{ lease: string; expiresAt: string }> {
   if (!request.reason.trim()) throw new InputError('unlock needs --reason "…": why the lease is broken goes to the audit trail');
   const lease = request.credential
     ? `rotation lease for credential "${request.credential}"`

@@ -1,5 +1,5 @@
 import type { CiTokenLedger, CiTokenRecord } from '../../shared/ports/ci-token-ledger.js';
-import type { ChangeRecord } from '../../shared/ports/state-store.js';
+import type { ChangeRecord } from '../../shared/ports/audit-trail.js';
 
 /** `CiTokenLedger` in memory, held to the same contract tests as the DynamoDB adapter. */
 export class InMemoryCiTokenLedger implements CiTokenLedger {

@@ -2,17 +2,20 @@ import type { Change } from '../../shared/domain/plan.js';
 import type { IssuedToken, ManagedMember } from '../../shared/domain/types.js';
 import type { CredentialState, CredentialVersion } from '../../shared/domain/credentials.js';
 import type { CredentialStore, RotationEventRecord } from '../../shared/ports/credential-store.js';
-import type {
-  AuditQuery,
-  ChangeRecord,
-  MemberHoldAnswer,
-  OutboxEntry,
-  RunRecord,
-  StateStore,
-  StoredPlan,
-} from '../../shared/ports/state-store.js';
+import type { AuditQuery, AuditTrail, ChangeRecord, RunRecord } from '../../shared/ports/audit-trail.js';
+import type { Cursors } from '../../shared/ports/cursors.js';
+import type { EventClaims, Outbox, OutboxEntry } from '../../shared/ports/event-claims.js';
+import type { IssuedTokens } from '../../shared/ports/issued-tokens.js';
+import type { Leases, MemberHoldAnswer, MemberHolds } from '../../shared/ports/leases.js';
+import type { ManagedMembers } from '../../shared/ports/managed-members.js';
+import type { StateStore } from '../../shared/ports/state-store.js';
+import type { StoredPlan, StoredPlans } from '../../shared/ports/stored-plans.js';
+import { joinRoles } from '../../shared/runtime/join-roles.js';
 import { credentialStateOf, suspensionOf } from '../../shared/adapters/dynamodb/credential-store.js';
-import { issuedTokenOf, managedOf, memberItems, outboxItem, runItem } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { runItem } from '../../shared/adapters/dynamodb/audit-trail.js';
+import { outboxItem } from '../../shared/adapters/dynamodb/event-claims.js';
+import { issuedTokenOf } from '../../shared/adapters/dynamodb/issued-tokens.js';
+import { managedOf, memberItems } from '../../shared/adapters/dynamodb/managed-members.js';
 import { changeItem, pad, unkeyed } from '../../shared/adapters/dynamodb/table-ops.js';
 import { ConflictError, LeaseHeldError, LeaseLostError } from '../../shared/runtime/errors.js';
 
@@ -70,7 +73,7 @@ export class InMemoryTable {
 }
 
 /** The lease primitives of TableOps, on the in-memory table. */
-class Leases {
+class LeasePrimitives {
   constructor(readonly table: InMemoryTable) {}
 
   acquire(key: { pk: string; sk: string }, what: string, owner: string, ttlMs: number, now: Date): void {
@@ -105,11 +108,11 @@ class Leases {
   }
 }
 
-export class InMemoryStateStore implements StateStore {
-  readonly #leases: Leases;
+class InMemoryLeases implements Leases, MemberHolds {
+  readonly #leases: LeasePrimitives;
 
-  constructor(readonly table: InMemoryTable = new InMemoryTable()) {
-    this.#leases = new Leases(table);
+  constructor(readonly table: InMemoryTable) {
+    this.#leases = new LeasePrimitives(table);
   }
 
   async acquireLease(organization: string, owner: string, ttlMs: number, now: Date): Promise<void> {
@@ -172,6 +175,10 @@ export class InMemoryStateStore implements StateStore {
     const { owner: _o, expiresAt: _e, expiresAtEpoch: _x, ...kept } = item;
     this.table.put(kept);
   }
+}
+
+class InMemoryManagedMembers implements ManagedMembers {
+  constructor(readonly table: InMemoryTable) {}
 
   async listManaged(organization: string): Promise<ManagedMember[]> {
     return this.table.query(`ORG#${organization}`, { prefix: 'MEMBER#' }).map(managedOf);
@@ -190,12 +197,31 @@ export class InMemoryStateStore implements StateStore {
     return this.table.query(`OKTA#${oktaUserId}`, { prefix: `LINK#${organization}#` }).map((i) => String(i.user));
   }
 
-  async putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void> {
-    for (const item of [changeItem(change), ...memberItems(change.organization, member)]) this.table.put(item);
+  async getScimManagedResourceGroups(organization: string): Promise<string[] | null> {
+    const item = this.table.get(`ORG#${organization}`, 'SCIMGROUPS');
+    return Array.isArray(item?.ids) ? (item.ids as string[]) : null;
   }
+
+  async putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void> {
+    this.table.put({ pk: `ORG#${organization}`, sk: 'SCIMGROUPS', ids: [...ids], updatedAt: now.toISOString() });
+  }
+}
+
+class InMemoryAuditTrail implements AuditTrail {
+  constructor(readonly table: InMemoryTable) {}
 
   async putRun(run: RunRecord): Promise<void> {
     this.table.put(runItem(run));
+  }
+
+  async putChange(change: ChangeRecord, also: { outbox?: readonly OutboxEntry[]; run?: RunRecord } = {}): Promise<void> {
+    this.table.put(changeItem(change));
+    for (const entry of also.outbox ?? []) this.table.put(outboxItem(entry));
+    if (also.run) this.table.put(runItem(also.run));
+  }
+
+  async putChangeAndMember(change: ChangeRecord, member: ManagedMember): Promise<void> {
+    for (const item of [changeItem(change), ...memberItems(change.organization, member)]) this.table.put(item);
   }
 
   async finishRun(
@@ -208,12 +234,6 @@ export class InMemoryStateStore implements StateStore {
     this.table.put(runItem(run));
     for (const entry of outbox.put) this.table.put(outboxItem(entry));
     for (const id of outbox.drop) this.table.delete(`OUTBOX#${run.organization}`, id);
-  }
-
-  async putChange(change: ChangeRecord, also: { outbox?: readonly OutboxEntry[]; run?: RunRecord } = {}): Promise<void> {
-    this.table.put(changeItem(change));
-    for (const entry of also.outbox ?? []) this.table.put(outboxItem(entry));
-    if (also.run) this.table.put(runItem(also.run));
   }
 
   async listChanges(query: AuditQuery): Promise<ChangeRecord[]> {
@@ -235,6 +255,12 @@ export class InMemoryStateStore implements StateStore {
     return item ? unkeyed<ChangeRecord>(item) : null;
   }
 
+  async listRunChanges(runId: string, fromSeq: number, toSeq: number): Promise<ChangeRecord[]> {
+    return this.table
+      .query(`RUN#${runId}`, { from: `CHANGE#${pad(fromSeq)}`, to: `CHANGE#${pad(toSeq)}` })
+      .map((i) => unkeyed<ChangeRecord>(i));
+  }
+
   async getRun(runId: string): Promise<RunRecord | null> {
     const item = this.table.get(`RUN#${runId}`, 'META');
     return item ? unkeyed<RunRecord>(item) : null;
@@ -245,6 +271,10 @@ export class InMemoryStateStore implements StateStore {
     const last = finished.at(-1);
     return last ? unkeyed<RunRecord>(last) : null;
   }
+}
+
+class InMemoryEventClaims implements EventClaims, Outbox {
+  constructor(readonly table: InMemoryTable) {}
 
   async claimEvent(uuid: string, source: string, now: Date, until: Date): Promise<'claimed' | 'done' | 'in-progress'> {
     const held = this.table.get(`EVENT#${uuid}`, 'EVENT');
@@ -265,41 +295,6 @@ export class InMemoryStateStore implements StateStore {
   async finishEvents(done: readonly string[], released: readonly string[], now: Date): Promise<void> {
     for (const uuid of done) this.table.put({ pk: `EVENT#${uuid}`, sk: 'EVENT', status: 'done', completedAt: now.toISOString() });
     for (const uuid of released) this.table.delete(`EVENT#${uuid}`, 'EVENT');
-  }
-
-  async recordIssuedToken(organization: string, token: IssuedToken): Promise<void> {
-    this.table.put({ pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}`, ...token, status: 'active' });
-  }
-
-  async listIssuedTokens(organization: string, oktaUserId?: string): Promise<IssuedToken[]> {
-    return this.table
-      .query(`ORG#${organization}`, { prefix: oktaUserId ? `TOKEN#${oktaUserId}#` : 'TOKEN#' })
-      .filter((i) => i.status === 'active')
-      .map(issuedTokenOf);
-  }
-
-  async markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void> {
-    const item = this.table.get(`ORG#${organization}`, `TOKEN#${token.oktaUserId}#${token.tokenId}`);
-    if (item) this.table.put({ ...item, status: 'revoked', revokedAt: now.toISOString() });
-  }
-
-  async checkReachable(): Promise<void> {}
-
-  async suspendCredential(credential: string, record: { runId: string; user: string; reason: string }, now: Date): Promise<void> {
-    this.table.put({ pk: `CRED#${credential}`, sk: 'SUSPENDED', credential, ...record, suspendedAt: now.toISOString() });
-  }
-
-  async listSuspendedCredentials(credentials: readonly string[]): Promise<string[]> {
-    return credentials.filter((name) => this.table.get(`CRED#${name}`, 'SUSPENDED') !== undefined);
-  }
-
-  async getScimManagedResourceGroups(organization: string): Promise<string[] | null> {
-    const item = this.table.get(`ORG#${organization}`, 'SCIMGROUPS');
-    return Array.isArray(item?.ids) ? (item.ids as string[]) : null;
-  }
-
-  async putScimManagedResourceGroups(organization: string, ids: readonly string[], now: Date): Promise<void> {
-    this.table.put({ pk: `ORG#${organization}`, sk: 'SCIMGROUPS', ids: [...ids], updatedAt: now.toISOString() });
   }
 
   async putOutbox(entry: OutboxEntry): Promise<void> {
@@ -326,15 +321,10 @@ export class InMemoryStateStore implements StateStore {
   async deleteOutbox(organization: string, ids: readonly string[]): Promise<void> {
     for (const id of ids) this.table.delete(`OUTBOX#${organization}`, id);
   }
+}
 
-  async getCursor(name: string): Promise<string | null> {
-    const item = this.table.get(`CURSOR#${name}`, 'CURSOR');
-    return typeof item?.value === 'string' ? item.value : null;
-  }
-
-  async putCursor(name: string, value: string, now: Date): Promise<void> {
-    this.table.put({ pk: `CURSOR#${name}`, sk: 'CURSOR', value, updatedAt: now.toISOString() });
-  }
+class InMemoryStoredPlans implements StoredPlans {
+  constructor(readonly table: InMemoryTable) {}
 
   async putStoredPlan(plan: StoredPlan, chunks: readonly Change[][]): Promise<void> {
     chunks.forEach((changes, index) =>
@@ -372,19 +362,70 @@ export class InMemoryStateStore implements StateStore {
       throw new ConflictError(`Run ${runId} has no stored plan left to apply (it finished, or it was never an organization apply).`);
     this.table.put({ ...item, owner, updatedAt: now.toISOString() });
   }
+}
 
-  async listRunChanges(runId: string, fromSeq: number, toSeq: number): Promise<ChangeRecord[]> {
+class InMemoryIssuedTokens implements IssuedTokens {
+  constructor(readonly table: InMemoryTable) {}
+
+  async recordIssuedToken(organization: string, token: IssuedToken): Promise<void> {
+    this.table.put({ pk: `ORG#${organization}`, sk: `TOKEN#${token.oktaUserId}#${token.tokenId}`, ...token, status: 'active' });
+  }
+
+  async listIssuedTokens(organization: string, oktaUserId?: string): Promise<IssuedToken[]> {
     return this.table
-      .query(`RUN#${runId}`, { from: `CHANGE#${pad(fromSeq)}`, to: `CHANGE#${pad(toSeq)}` })
-      .map((i) => unkeyed<ChangeRecord>(i));
+      .query(`ORG#${organization}`, { prefix: oktaUserId ? `TOKEN#${oktaUserId}#` : 'TOKEN#' })
+      .filter((i) => i.status === 'active')
+      .map(issuedTokenOf);
+  }
+
+  async markTokenRevoked(organization: string, token: { tokenId: string; oktaUserId: string }, now: Date): Promise<void> {
+    const item = this.table.get(`ORG#${organization}`, `TOKEN#${token.oktaUserId}#${token.tokenId}`);
+    if (item) this.table.put({ ...item, status: 'revoked', revokedAt: now.toISOString() });
+  }
+
+  async suspendCredential(credential: string, record: { runId: string; user: string; reason: string }, now: Date): Promise<void> {
+    this.table.put({ pk: `CRED#${credential}`, sk: 'SUSPENDED', credential, ...record, suspendedAt: now.toISOString() });
+  }
+
+  async listSuspendedCredentials(credentials: readonly string[]): Promise<string[]> {
+    return credentials.filter((name) => this.table.get(`CRED#${name}`, 'SUSPENDED') !== undefined);
   }
 }
 
+class InMemoryCursors implements Cursors {
+  constructor(readonly table: InMemoryTable) {}
+
+  async getCursor(name: string): Promise<string | null> {
+    const item = this.table.get(`CURSOR#${name}`, 'CURSOR');
+    return typeof item?.value === 'string' ? item.value : null;
+  }
+
+  async putCursor(name: string, value: string, now: Date): Promise<void> {
+    this.table.put({ pk: `CURSOR#${name}`, sk: 'CURSOR', value, updatedAt: now.toISOString() });
+  }
+}
+
+/** The whole state store in memory: each role over one table (pass the credential store the same table to share suspensions). */
+export function inMemoryStateStore(table: InMemoryTable = new InMemoryTable()): StateStore {
+  return {
+    ...joinRoles(
+      new InMemoryLeases(table),
+      new InMemoryManagedMembers(table),
+      new InMemoryAuditTrail(table),
+      new InMemoryEventClaims(table),
+      new InMemoryStoredPlans(table),
+      new InMemoryIssuedTokens(table),
+      new InMemoryCursors(table),
+    ),
+    checkReachable: async () => {},
+  };
+}
+
 export class InMemoryCredentialStore implements CredentialStore {
-  readonly #leases: Leases;
+  readonly #leases: LeasePrimitives;
 
   constructor(readonly table: InMemoryTable = new InMemoryTable()) {
-    this.#leases = new Leases(table);
+    this.#leases = new LeasePrimitives(table);
   }
 
   async acquireCredentialLease(credential: string, owner: string, ttlMs: number, now: Date): Promise<void> {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCiTokenLedger } from '../../shared/adapters/dynamodb/ci-token-ledger.js';
-import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { dynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
 import type { CiTokenLedger, CiTokenRecord } from '../../shared/ports/ci-token-ledger.js';
-import type { ChangeRecord } from '../../shared/ports/state-store.js';
+import type { ChangeRecord } from '../../shared/ports/audit-trail.js';
 import { InMemoryCiTokenLedger } from '../fakes/in-memory-ci-token-ledger.js';
 import { contractBackends } from '../helpers/contract-backends.js';
 
@@ -14,7 +14,7 @@ import { contractBackends } from '../helpers/contract-backends.js';
 
 const backends = contractBackends(
   (doc, table) => {
-    const state = new DynamoDbStateStore(doc, table);
+    const state = dynamoDbStateStore(doc, table);
     return {
       ledger: new DynamoDbCiTokenLedger(doc, table, 'acme') as CiTokenLedger,
       audit: (runId: string) => state.listRunChanges(runId, 0, 10),

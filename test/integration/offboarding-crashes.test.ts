@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, StandInServer } from '../../sandbox/http-kit.js';
-import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { dynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/table.js';
 import { asEventBridge, lambdaContext, startLambdaEnv, type LambdaEnv } from '../helpers/lambda-env.js';
 
@@ -87,7 +87,7 @@ describe('an offboarding killed at each step', () => {
           // What the dead run left: its outcome event staged and its own record, both in the one
           // write of its change's `started` record, before the Hub call.
           const doc = createDocumentClient(env.sandbox.dynamoEndpoint);
-          const state = new DynamoDbStateStore(doc, 'hf-iam-sync');
+          const state = dynamoDbStateStore(doc, 'hf-iam-sync');
           const [staged] = await state.listOutbox('acme', 'linus-t');
           expect(staged).toMatchObject({ status: 'pending', user: 'linus-t' });
           expect(await state.getChange(staged!.runId, staged!.seqs[0]!)).toMatchObject({ outcome: 'started', user: 'linus-t' });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCredentialStore } from '../../shared/adapters/dynamodb/credential-store.js';
-import { DynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
+import { dynamoDbStateStore } from '../../shared/adapters/dynamodb/dynamodb-state-store.js';
 import type { CredentialStore } from '../../shared/ports/credential-store.js';
-import type { ChangeRecord, StateStore } from '../../shared/ports/state-store.js';
-import { InMemoryCredentialStore, InMemoryStateStore, InMemoryTable } from '../fakes/in-memory-state.js';
+import type { ChangeRecord } from '../../shared/ports/audit-trail.js';
+import type { StateStore } from '../../shared/ports/state-store.js';
+import { InMemoryCredentialStore, InMemoryTable, inMemoryStateStore } from '../fakes/in-memory-state.js';
 import { contractBackends } from '../helpers/contract-backends.js';
 import { LeaseHeldError } from '../../shared/runtime/errors.js';
 import { LeaseLostError } from '../../shared/runtime/errors.js';
@@ -18,13 +19,13 @@ import { LeaseLostError } from '../../shared/runtime/errors.js';
 type Stores = { state: StateStore; credentials: CredentialStore; stop: () => Promise<void> };
 const backends = contractBackends(
   (doc, table) => ({
-    state: new DynamoDbStateStore(doc, table) as StateStore,
+    state: dynamoDbStateStore(doc, table),
     credentials: new DynamoDbCredentialStore(doc, table) as CredentialStore,
   }),
   () => {
     // The unit tests' stores: one table for both, as in DynamoDB.
     const table = new InMemoryTable();
-    return { state: new InMemoryStateStore(table) as StateStore, credentials: new InMemoryCredentialStore(table) as CredentialStore };
+    return { state: inMemoryStateStore(table), credentials: new InMemoryCredentialStore(table) as CredentialStore };
   },
 );
 

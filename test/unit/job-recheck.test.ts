@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Change, Plan } from '../../shared/domain/plan.js';
 import type { HubMember } from '../../shared/domain/types.js';
 import { jobOutcome, recheckAgainst, storePlan } from '../../shared/reconcile/job.js';
-import type { StateStore, StoredPlan } from '../../shared/ports/state-store.js';
+import type { StateStore } from '../../shared/ports/state-store.js';
+import type { StoredPlan } from '../../shared/ports/stored-plans.js';
 
 /** The stale-plan check: a stored change against the batch's own read of the member. */
 

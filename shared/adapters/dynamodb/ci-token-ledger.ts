@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CiTokenLedger, CiTokenRecord } from '../../ports/ci-token-ledger.js';
-import type { ChangeRecord } from '../../ports/state-store.js';
+import type { ChangeRecord } from '../../ports/audit-trail.js';
 import { changeItem, TableOps, unkeyed } from './table-ops.js';
 
 /**

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ChangeRecord } from '../../ports/state-store.js';
+import type { ChangeRecord } from '../../ports/audit-trail.js';
 import { ConflictError, LeaseHeldError, UpstreamError } from '../../runtime/errors.js';
 import { LeaseLostError } from '../../runtime/errors.js';
 

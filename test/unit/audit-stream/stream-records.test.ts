@@ -2,7 +2,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { changeItem } from '../../../shared/adapters/dynamodb/table-ops.js';
 import { auditRecordsOf, type StreamRecord } from '../../../shared/adapters/dynamodb/stream-records.js';
-import type { ChangeRecord } from '../../../shared/ports/state-store.js';
+import type { ChangeRecord } from '../../../shared/ports/audit-trail.js';
 
 /** Our audit items as the DynamoDB Stream's Lambda event carries them (AWS's documented shape: NEW_IMAGE, typed attribute values). */
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { holdMember, holdPeople } from '../../../shared/reconcile/member-holds.js';
 import { LeaseHeldError, SupersededError } from '../../../shared/runtime/errors.js';
-import { InMemoryStateStore } from '../../fakes/in-memory-state.js';
+import { inMemoryStateStore } from '../../fakes/in-memory-state.js';
 
 /** How an offboarding and an organization apply serialize on a member, with the in-memory store and a clock the test moves. */
 
@@ -9,7 +9,7 @@ const T0 = Date.parse('2026-12-06T12:00:00.000Z');
 function world() {
   let now = T0;
   return {
-    state: new InMemoryStateStore(),
+    state: inMemoryStateStore(),
     clock: () => new Date(now),
     advance: (ms: number) => {
       now += ms;

@@ -75,6 +75,17 @@ export interface ApplyContext {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** What applyPlan is given: the changes to apply (a plan's, a stored plan's slice, a reviewed plan's fresh ones) and their organization. */
+export interface ChangeSet {
+  organization: string;
+  changes: readonly Change[];
+}
+
+/** Refuses a plan with errors (a rule's group missing, an incomplete read): none of its changes may be applied. */
+export function assertApplyable(plan: Pick<Plan, 'errored' | 'diagnostics'>): void {
+  if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
+}
+
 interface ChangeResult {
   changeId: string;
   user: string;
@@ -146,8 +157,12 @@ async function execute(hub: HubOrg, state: AuditTrail & IssuedTokens, change: Ch
  * @example const { applied, failed } = await applyPlan(plan, hub, state, { runId, trigger: 'cli', actor: 'alice', clock: () => new
  * Date() })
  */
-export async function applyPlan(plan: Plan, hub: HubOrg, state: AuditTrail & IssuedTokens, context: ApplyContext): Promise<ApplyResult> {
-  if (plan.errored) throw new PlanNotApplyableError(plan.diagnostics.filter((d) => d.severity === 'error').map((d) => d.summary));
+export async function applyPlan(
+  plan: ChangeSet,
+  hub: HubOrg,
+  state: AuditTrail & IssuedTokens,
+  context: ApplyContext,
+): Promise<ApplyResult> {
   const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
   const seqOf = new Map(plan.changes.map((c, i) => [c.id, context.seqOf?.(c) ?? i + 1]));
 

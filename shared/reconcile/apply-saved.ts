@@ -5,10 +5,11 @@ import type { Config } from '../runtime/config.js';
 import { runDeadline, withDeadline } from '../runtime/deadline.js';
 import { describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
-import { applyPlan, type ApplyResult } from './apply-plan.js';
+import { applyPlan, assertApplyable, type ApplyResult } from './apply-plan.js';
 import { holdMember } from './member-holds.js';
 import { takeLease, type ReconcilePorts } from './reconcile.js';
-import { staleness, type SavedPlan } from './saved-plan.js';
+import type { SavedPlan } from './saved-plan.js';
+import { stillValid } from '../domain/still-valid.js';
 
 /**
  * `apply FILE`: a reviewed plan, applied exactly. Nothing is planned: each change's member is read
@@ -66,6 +67,7 @@ async function run(
   saved: SavedPlan,
   request: SavedApplyRequest & { deadline: number },
 ): Promise<SavedApplyOutcome> {
+  assertApplyable(saved.plan);
   const org = config.policy.organization;
   const runId = ports.newRunId();
   const lease = await takeLease(ports, org, runId, { deadline: request.deadline });
@@ -86,9 +88,13 @@ async function run(
     for (const change of saved.plan.changes) {
       if (change.action === 'revoke-token' || change.action === 'suspend-credential') continue; // not a member's access
       const member = now.get(change.user.toLowerCase());
-      const moved = staleness(change, member ? { role: member.role, resourceGroups: member.resourceGroups } : null);
-      if (moved)
-        stale.push({ change, reason: `${moved}; ${await whoChanged(ports, saved, change.user)}. Not applied: make and review a new plan` });
+      // A reviewed plan is applied exactly as reviewed: a member not as the plan saw them (moved, or already changed) is refused.
+      const validity = stillValid(change, member ?? null);
+      if (validity.kind !== 'unchanged')
+        stale.push({
+          change,
+          reason: `${validity.reason}; ${await whoChanged(ports, saved, change.user)}. Not applied: make and review a new plan`,
+        });
     }
     const finished = (outcome: RunOutcome, extra: Partial<RunRecord> = {}) =>
       ports.state.putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome, planSummary: saved.plan.summary, ...extra });

@@ -1,6 +1,7 @@
 import { runOutcome } from '../domain/run-outcome.js';
-import { isDecrease, sameAccess } from '../domain/access.js';
-import type { Access, Change, Plan } from '../domain/plan.js';
+import { isDecrease } from '../domain/access.js';
+import { stillValid } from '../domain/still-valid.js';
+import type { Change, Plan } from '../domain/plan.js';
 import type { HubMember } from '../domain/types.js';
 import type { AuditTrail, ChangeRecord, RunRecord, Trigger } from '../ports/audit-trail.js';
 import type { JobCounts, StoredPlan, StoredPlans } from '../ports/stored-plans.js';
@@ -171,43 +172,18 @@ export async function storePlan(
   return ticketOf(stored);
 }
 
-const describeAccess = (a: Access | null) =>
-  a === null
-    ? 'not a member'
-    : `${a.role}${a.resourceGroups.length ? ` with ${a.resourceGroups.map((rg) => `${rg.name ?? rg.id}:${rg.role}`).join(', ')}` : ''}`;
-
 /**
- * The stale-plan check: is the member still as the plan saw them? Compared with the batch's own
- * read of the Hub (`members`, lower-cased usernames).
+ * The stale-plan check (domain/still-valid.ts) against the batch's own read of the Hub (`members`,
+ * lower-cased usernames): null to write the change, else what to record instead.
  */
 export function recheckAgainst(
   members: ReadonlyMap<string, HubMember>,
   change: Change,
 ): { outcome: 'applied' | 'superseded'; reason: string } | null {
-  const member = members.get(change.user.toLowerCase());
-  const now: Access | null = member ? { role: member.role, resourceGroups: member.resourceGroups } : null;
-  switch (change.action) {
-    case 'set-role':
-    case 'remove': {
-      if (change.after && now && sameAccess(now, change.after))
-        return {
-          outcome: 'applied',
-          reason:
-            'the Hub already showed the planned access when the run came to it (an earlier attempt wrote it, or someone did the same)',
-        };
-      if (change.action === 'remove' && !now)
-        return { outcome: 'applied', reason: 'no longer a member of the organization when the run came to it' };
-      if (change.before && now && sameAccess(now, change.before)) return null;
-      return {
-        outcome: 'superseded',
-        reason: `${change.user} changed since the plan was made: planned from ${describeAccess(change.before)}, the Hub now shows ${describeAccess(now)}; not overwritten with the old decision`,
-      };
-    }
-    case 'scim-invite':
-      return now ? { outcome: 'applied', reason: 'already a member when the run came to it' } : null;
-    default:
-      return null;
-  }
+  const validity = stillValid(change, members.get(change.user.toLowerCase()) ?? null);
+  if (validity.kind === 'unchanged') return null;
+  if (validity.kind === 'already') return { outcome: 'applied', reason: validity.reason };
+  return { outcome: 'superseded', reason: `${validity.reason}; not overwritten with the old decision` };
 }
 
 const SETTLED = new Set<ChangeRecord['outcome']>(['applied', 'failed', 'held', 'superseded']);
@@ -308,31 +284,26 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
       const settled = new Set(before.filter((r) => SETTLED.has(r.outcome)).map((r) => r.seq));
       const todo = slice.filter((s) => !settled.has(s.seq)).map((s) => s.change);
       const stale: Change[] = [];
-      const result = await applyPlan(
-        { organization: org, changes: todo, errored: false, diagnostics: [] } as unknown as Plan,
-        deps.hub,
-        deps.state,
-        {
-          runId: ticket.runId,
-          trigger: options.trigger,
-          actor: options.actor,
-          clock: deps.clock,
-          seqOf: (change) => seqOf.get(change.id)!,
-          beforeWrite: async (change) => lease.check(`change ${change.id}`),
-          // Held under the executor's own name: a retried batch takes its dead invocation's holds again.
-          hold: (change) => holdMember(deps.state, deps.clock, org, ticket.owner, change.user, readAtMs, timing),
-          recheck: async (change) => {
-            const answer = recheckAgainst(members, change);
-            if (answer?.outcome === 'superseded') stale.push(change);
-            return answer;
-          },
-          confirmLoss: deps.confirmLoss,
-          ...(options.onProgress
-            ? { onProgress: (done: number) => options.onProgress!(from + size - todo.length + done, stored.total) }
-            : {}),
-          concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      const result = await applyPlan({ organization: org, changes: todo }, deps.hub, deps.state, {
+        runId: ticket.runId,
+        trigger: options.trigger,
+        actor: options.actor,
+        clock: deps.clock,
+        seqOf: (change) => seqOf.get(change.id)!,
+        beforeWrite: async (change) => lease.check(`change ${change.id}`),
+        // Held under the executor's own name: a retried batch takes its dead invocation's holds again.
+        hold: (change) => holdMember(deps.state, deps.clock, org, ticket.owner, change.user, readAtMs, timing),
+        recheck: async (change) => {
+          const answer = recheckAgainst(members, change);
+          if (answer?.outcome === 'superseded') stale.push(change);
+          return answer;
         },
-      );
+        confirmLoss: deps.confirmLoss,
+        ...(options.onProgress
+          ? { onProgress: (done: number) => options.onProgress!(from + size - todo.length + done, stored.total) }
+          : {}),
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      });
       options.onSlice?.(result);
       // Members changed since the plan: each planned again alone, now (the org run holds none of them).
       for (const change of stale) {

@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { sameAccess } from '../domain/access.js';
-import type { Access, Change, Plan } from '../domain/plan.js';
+import type { Plan } from '../domain/plan.js';
 import { ConfigError } from '../runtime/errors.js';
 
 /**
@@ -86,17 +85,4 @@ export function openSavedPlan(
     throw new ConfigError([`${where} was made under another configuration (its rules or guards may differ); make and review a new plan`]);
   }
   return saved;
-}
-
-/** What a member looks like now, against the change's `before`: null when unchanged, else how it changed. */
-export function staleness(change: Change, now: Access | null): string | null {
-  const before = change.before;
-  if (before === null) return now === null ? null : `${change.user} is a member now (${describe(now)}), not a newcomer`;
-  if (now === null) return `${change.user} is no longer a member (was ${describe(before)})`;
-  return sameAccess(before, now) ? null : `${change.user} was ${describe(before)} when the plan was made, is ${describe(now)} now`;
-}
-
-function describe(access: Access): string {
-  const groups = access.resourceGroups.map((rg) => `${rg.name}:${rg.role}`).join(', ');
-  return `${access.role}${groups ? ` with ${groups}` : ''}`;
 }

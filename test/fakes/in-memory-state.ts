@@ -47,8 +47,10 @@ export class InMemoryTable {
   }
 
   delete(pk: string, sk: string): Item | undefined {
-    const item = this.partitions.get(pk)?.get(sk);
-    this.partitions.get(pk)?.delete(sk);
+    const partition = this.partitions.get(pk);
+    const item = partition?.get(sk);
+    partition?.delete(sk);
+    if (partition?.size === 0) this.partitions.delete(pk);
     return item;
   }
 

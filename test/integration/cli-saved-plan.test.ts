@@ -40,7 +40,7 @@ describe('saved plans', () => {
     // Applied once is applied: the same file again finds every member moved (by that run).
     const again = await runCli(['apply', '--config', ctx.config, file, '--yes'], { env, cwd: ctx.dir });
     expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(/linus-t: remove refused, stale: linus-t was write .* is no_access now; changed by hf-iam-sync run r-/);
+    expect(again.stdout).toMatch(/linus-t: remove refused, stale: the Hub already showed the planned access .*; changed by hf-iam-sync run r-/);
   });
 
   it('a member changed on the Hub since the plan is refused with how and by whom; the rest applies — or nothing, with --all-or-nothing', async () => {
@@ -54,7 +54,7 @@ describe('saved plans', () => {
     const some = await runCli(['apply', '--config', ctx.config, file, '--yes'], { env, cwd: ctx.dir });
     expect(some.code).toBe(1);
     expect(some.stdout).toMatch(
-      /grace-h: set-role refused, stale: grace-h was read with vision:read when the plan was made, is admin with vision:read now; changed outside hf-iam-sync/,
+      /grace-h: set-role refused, stale: grace-h changed since the plan was made: planned from read with vision:read, the Hub now shows admin with vision:read; changed outside hf-iam-sync/,
     );
     expect(ctx.sandbox.hub.member('grace-h')?.role).toBe('admin');
     expect(ctx.sandbox.hub.member('linus-t')?.role).toBe('no_access');

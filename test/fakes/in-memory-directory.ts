@@ -1,0 +1,101 @@
+import type { Directory } from '../../shared/ports/directory.js';
+import { isOktaUserRef } from '../../shared/ports/directory.js';
+import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, OktaStatus } from '../../shared/domain/types.js';
+
+/**
+ * `Directory` in memory, for unit tests of the use cases: people, groups and memberships a test
+ * writes directly, read with the adapter's answers (whole lists or an error, never a short list).
+ * `failNext` makes the next call of one method throw, as an Okta outage would.
+ */
+export class InMemoryDirectory implements Directory {
+  readonly users = new Map<string, DirectoryUser>();
+  readonly groups = new Map<string, DirectoryGroup>();
+  readonly members = new Map<string, Set<string>>();
+  readonly log: unknown[] = [];
+  readonly calls: string[] = [];
+  readonly #failures = new Map<keyof Directory, Error>();
+
+  /** Adds a person (ACTIVE unless told) with a Hub username, in the named groups (made when missing). */
+  person(hfUsername: string | null, groups: readonly string[] = [], extra: Partial<DirectoryUser> = {}): DirectoryUser {
+    const n = this.users.size;
+    const login = extra.login ?? `${hfUsername ?? `user${n}`}@acme.example`;
+    const user: DirectoryUser = {
+      id: `00u${String(n).padStart(17, '0')}`,
+      login,
+      email: login,
+      status: 'ACTIVE',
+      hfUsername,
+      displayName: hfUsername ?? `user${n}`,
+      ...extra,
+    };
+    this.users.set(user.id, user);
+    for (const name of groups) this.members.get(this.group(name).id)!.add(user.id);
+    return user;
+  }
+
+  group(name: string): DirectoryGroup {
+    const found = [...this.groups.values()].find((g) => g.name.toLowerCase() === name.toLowerCase());
+    if (found) return found;
+    const group = { id: `00g${String(this.groups.size).padStart(17, '0')}`, name };
+    this.groups.set(group.id, group);
+    this.members.set(group.id, new Set());
+    return group;
+  }
+
+  setStatus(userId: string, status: OktaStatus): void {
+    this.users.set(userId, { ...this.users.get(userId)!, status });
+  }
+
+  failNext(method: keyof Directory, error: Error): void {
+    this.#failures.set(method, error);
+  }
+
+  #call(method: keyof Directory): void {
+    this.calls.push(method);
+    const failure = this.#failures.get(method);
+    if (failure) {
+      this.#failures.delete(method);
+      throw failure;
+    }
+  }
+
+  async findGroups(query: { names: readonly string[]; prefix: string | null }): Promise<DirectoryGroup[]> {
+    this.#call('findGroups');
+    const names = new Set(query.names.map((n) => n.toLowerCase()));
+    return [...this.groups.values()].filter(
+      (g) => names.has(g.name.toLowerCase()) || (query.prefix !== null && g.name.toLowerCase().startsWith(query.prefix.toLowerCase())),
+    );
+  }
+
+  async readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot> {
+    this.#call('readOrganization');
+    const members = Object.fromEntries(groups.map((g) => [g.id, [...(this.members.get(g.id) ?? [])]]));
+    const ids = new Set([...Object.values(members).flat(), ...[...this.users.values()].filter((u) => u.hfUsername).map((u) => u.id)]);
+    return { groups: [...groups], members, users: [...ids].map((id) => structuredClone(this.users.get(id)!)) };
+  }
+
+  async findUsers(ref: string): Promise<DirectoryUser[]> {
+    this.#call('findUsers');
+    const all = [...this.users.values()];
+    const found = isOktaUserRef(ref)
+      ? all.filter((u) => u.id === ref || u.login.toLowerCase() === ref.toLowerCase())
+      : all.filter((u) => u.hfUsername?.toLowerCase() === ref.toLowerCase());
+    return found.map((u) => structuredClone(u));
+  }
+
+  async readLogPage(cursor: string | null): Promise<{ events: unknown[]; next: string | null }> {
+    this.#call('readLogPage');
+    const from = cursor ? Number(cursor) : 0;
+    return { events: this.log.slice(from), next: String(this.log.length) };
+  }
+
+  async probeScopes(): Promise<Record<'okta.users.read' | 'okta.groups.read' | 'okta.logs.read', 'ok' | 'denied'>> {
+    this.#call('probeScopes');
+    return { 'okta.users.read': 'ok', 'okta.groups.read': 'ok', 'okta.logs.read': 'ok' };
+  }
+
+  async groupsOf(userId: string): Promise<DirectoryGroup[]> {
+    this.#call('groupsOf');
+    return [...this.members].filter(([, ids]) => ids.has(userId)).map(([id]) => structuredClone(this.groups.get(id)!));
+  }
+}

@@ -7,7 +7,7 @@ import { InMemoryHubOrg } from './in-memory-hub-org.js';
 import { InMemoryTable, inMemoryStateStore } from './in-memory-state.js';
 
 /** Domain events kept in memory, in the order they were published. */
-class InMemoryEventSink implements EventSink {
+export class InMemoryEventSink implements EventSink {
   readonly published: DomainEvent[] = [];
   async publish(events: readonly DomainEvent[]): Promise<void> {
     this.published.push(...structuredClone(events));

@@ -71,7 +71,9 @@ describe('applyBatch (a stored plan’s batches)', () => {
     expect(done.counts).toMatchObject({ applied: 3, superseded: 1 });
     const cat = (await w.ports.state.listRunChanges(ticket.runId, 1, 4)).find((r) => r.user === 'cat');
     expect(cat).toMatchObject({ outcome: 'superseded' });
-    expect(cat?.error).toMatch(/planned from read, the Hub now shows admin; not overwritten with the old decision; re-planned alone in run run-\d+/);
+    expect(cat?.error).toMatch(
+      /planned from read, the Hub now shows admin; not overwritten with the old decision; re-planned alone in run run-\d+/,
+    );
     expect(w.hub.members.get('cat')?.role).toBe('write');
   });
 

@@ -1,5 +1,5 @@
 import { byName, effectOf, isNoAccess, NO_ACCESS, rebuildAccess, sameAccess } from './access.js';
-import { computeDesired, linkByEmail, type Entitlement } from './desired-state.js';
+import { computeDesired, linkByEmail, type DesiredState, type Entitlement } from './desired-state.js';
 import { applyGuards } from './guards.js';
 import type {
   Access,
@@ -14,7 +14,7 @@ import type {
   UnmanagedMember,
 } from './plan.js';
 import { userKey } from './roles.js';
-import { resolveRules, type NamingConvention } from './rules.js';
+import { resolveRules, type NamingConvention, type ResolvedRules } from './rules.js';
 import { hubUsernameProblem, scimName } from './scim.js';
 import type { DirectorySnapshot, HubMember, HubSnapshot, IssuedToken, ManagedMember, Policy, Rule } from './types.js';
 
@@ -114,12 +114,48 @@ export function computePlan(inputs: PlanInputs): Plan {
   if (resolved.diagnostics.some((d) => d.severity === 'error')) {
     return finish({ ...base, changes: [], blocked: [], needsInvite: [], invited: [], unlinked: [], unmanaged: [], conflicts: [] });
   }
+  const ctx = planContext(inputs, resolved);
+  const members = memberChanges(ctx);
+  const newcomers = newcomerChanges(ctx, members.onHub);
+  const candidates = [
+    ...members.candidates,
+    ...newcomers.candidates,
+    ...tokenRevocations(inputs.issuedTokens ?? [], ctx.desired.byMember),
+    ...credentialSuspensions(inputs, ctx.desired.byMember),
+  ];
+  const { changes, blocked } = applyGuards(candidates, hub, policy);
+  changes.sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect] || a.user.localeCompare(b.user));
+  return finish({
+    ...base,
+    diagnostics: [...resolved.diagnostics, ...ctx.scimRuleWarnings, ...noMatch(inputs), ...newcomers.diagnostics],
+    changes,
+    blocked,
+    needsInvite: newcomers.needsInvite.sort((a, b) => a.user.localeCompare(b.user)),
+    invited: newcomers.invited.sort((a, b) => a.user.localeCompare(b.user)),
+    unlinked: ctx.desired.unlinked,
+    unmanaged: members.unmanaged.sort((a, b) => a.user.localeCompare(b.user)),
+    conflicts: ctx.desired.conflicts,
+  });
+}
 
+/** What every part of the plan is decided from: who is entitled to what, what we manage, and what SCIM keeps. */
+interface PlanContext {
+  inputs: PlanInputs;
+  desired: DesiredState;
+  /** Resource groups the IdP manages through SCIM: left exactly as they are, whatever a rule says. */
+  scimIds: Set<string>;
+  /** Lower-cased names of the resource groups rules manage, SCIM's excepted. */
+  managedRgs: Set<string>;
+  scimRuleWarnings: Diagnostic[];
+  managedById: Map<string, ManagedMember>;
+  conflicted: Set<string>;
+}
+
+function planContext(inputs: PlanInputs, resolved: ResolvedRules): PlanContext {
+  const { directory, hub, policy } = inputs;
   const desired = computeDesired(policy.emailFallback ? linkByEmail(directory, hub.members) : directory, resolved, policy);
-  // Resource groups the IdP manages through SCIM are left exactly as they are, whatever a rule says.
   const scimIds = new Set(hub.scimManagedResourceGroups ?? []);
   const scimNames = new Set(hub.resourceGroups.filter((rg) => scimIds.has(rg.id)).map((rg) => rg.name.toLowerCase()));
-  const managedRgs = new Set([...resolved.managedResourceGroups].filter((name) => !scimNames.has(name)));
   const scimRuleWarnings: Diagnostic[] = resolved.rules
     .filter((r) => r.resourceGroup && scimNames.has(r.resourceGroup.toLowerCase()))
     .map((r) => ({
@@ -129,74 +165,103 @@ export function computePlan(inputs: PlanInputs): Plan {
       detail:
         'The Hub refuses changes to a SCIM-managed resource group from anyone but SCIM; manage it with the Okta group pushed to it, or drop the rule.',
     }));
-  const managed = new Set(inputs.managed.map((m) => userKey(m.user)));
-  const managedById = new Map(inputs.managed.map((m) => [userKey(m.user), m]));
-  const conflicted = new Set(desired.conflicts.map((c) => c.user));
+  return {
+    inputs,
+    desired,
+    scimIds,
+    managedRgs: new Set([...resolved.managedResourceGroups].filter((name) => !scimNames.has(name))),
+    scimRuleWarnings,
+    managedById: new Map(inputs.managed.map((m) => [userKey(m.user), m])),
+    conflicted: new Set(desired.conflicts.map((c) => c.user)),
+  };
+}
+
+/** Each Hub member: set as entitled, removed (not entitled, or managed and unclaimed), or reported unmanaged. */
+function memberChanges(ctx: PlanContext): { candidates: Change[]; unmanaged: UnmanagedMember[]; onHub: Set<string> } {
+  const { hub, policy } = ctx.inputs;
   const candidates: Change[] = [];
   const unmanaged: UnmanagedMember[] = [];
   const onHub = new Set<string>();
-
+  const remove = (member: HubMember, ent: Entitlement | null, reason: string) => {
+    const change = removal(member, policy, ent, [reason], ctx.scimIds);
+    if (change) candidates.push(change);
+  };
   for (const member of hub.members) {
     const key = userKey(member.user);
     onHub.add(key);
-    if (conflicted.has(key)) continue;
-    const ent = desired.byMember.get(key);
+    if (ctx.conflicted.has(key)) continue;
+    const ent = ctx.desired.byMember.get(key);
     if (ent?.entitled) {
-      const before = accessOf(member);
-      const wanted =
-        scimIds.size === 0 ? ent.access : { ...ent.access, resourceGroups: ent.access.resourceGroups.filter((rg) => !scimIds.has(rg.id)) };
-      let after = rebuildAccess(before, wanted, managedRgs);
-      // Entitled again after a removal: the resource groups no rule manages come back (those that still exist).
-      const restored = restorable(managedById.get(key), after, managedRgs, hub);
-      if (restored.resourceGroups.length > 0)
-        after = { ...after, resourceGroups: [...after.resourceGroups, ...restored.resourceGroups].sort(byName) };
-      if (sameAccess(before, after)) continue;
-      const effect = effectOf(before, after);
-      candidates.push({
-        id: `set-role:${key}`,
-        action: 'set-role',
-        user: member.user,
-        oktaUserId: ent.user.id,
-        oktaLogin: ent.user.login,
-        oktaEmail: ent.user.email,
-        before,
-        after,
-        effect,
-        reasons: restored.reason ? [...ent.reasons, restored.reason] : ent.reasons,
-      });
+      const change = entitledChange(ctx, member, ent);
+      if (change) candidates.push(change);
     } else if (ent) {
-      const change = removal(
-        member,
-        policy,
-        ent,
-        [`linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`],
-        scimIds,
-      );
-      if (change) candidates.push(change);
-    } else if (managed.has(key)) {
-      const change = removal(member, policy, null, ['managed by hf-iam-sync, but no Okta user links this member any more'], scimIds);
-      if (change) candidates.push(change);
+      remove(member, ent, `linked to Okta user ${ent.user.login}, who is no longer entitled: ${ent.reasons.join('; ')}`);
+    } else if (ctx.managedById.has(key)) {
+      remove(member, null, 'managed by hf-iam-sync, but no Okta user links this member any more');
     } else if (hub.complete && policy.unmanagedMembers === 'remove' && !isNoAccess(accessOf(member))) {
-      const change = removal(member, policy, null, ['no Okta user claims this member and safety.unmanagedMembers is "remove"'], scimIds);
-      if (change) candidates.push(change);
+      remove(member, null, 'no Okta user claims this member and safety.unmanagedMembers is "remove"');
     } else if (hub.complete) {
       unmanaged.push({ user: member.user, role: member.role, resourceGroups: member.resourceGroups.map((rg) => rg.name) });
     }
   }
+  return { candidates, unmanaged, onHub };
+}
 
-  const needsInvite: NeedsInvite[] = [];
-  const diagnostics: Diagnostic[] = [...resolved.diagnostics, ...scimRuleWarnings];
-  if (inputs.scope.kind === 'user' && directory.users.length === 0 && hub.members.length === 0) {
-    diagnostics.push({
+/** An entitled member's role and managed resource groups as the rules say (null when they already are). */
+function entitledChange(ctx: PlanContext, member: HubMember, ent: Entitlement): Change | null {
+  const key = userKey(member.user);
+  const before = accessOf(member);
+  const wanted =
+    ctx.scimIds.size === 0
+      ? ent.access
+      : { ...ent.access, resourceGroups: ent.access.resourceGroups.filter((rg) => !ctx.scimIds.has(rg.id)) };
+  let after = rebuildAccess(before, wanted, ctx.managedRgs);
+  // Entitled again after a removal: the resource groups no rule manages come back (those that still exist).
+  const restored = restorable(ctx.managedById.get(key), after, ctx.managedRgs, ctx.inputs.hub);
+  if (restored.resourceGroups.length > 0)
+    after = { ...after, resourceGroups: [...after.resourceGroups, ...restored.resourceGroups].sort(byName) };
+  if (sameAccess(before, after)) return null;
+  return {
+    id: `set-role:${key}`,
+    action: 'set-role',
+    user: member.user,
+    oktaUserId: ent.user.id,
+    oktaLogin: ent.user.login,
+    oktaEmail: ent.user.email,
+    before,
+    after,
+    effect: effectOf(before, after),
+    reasons: restored.reason ? [...ent.reasons, restored.reason] : ent.reasons,
+  };
+}
+
+/** A one-person run that found nobody. */
+function noMatch(inputs: PlanInputs): Diagnostic[] {
+  if (inputs.scope.kind !== 'user' || inputs.directory.users.length > 0 || inputs.hub.members.length > 0) return [];
+  return [
+    {
       severity: 'warning',
       code: 'no-match',
       summary: `nobody matched "${inputs.scope.user}": no Okta user by that login, id or username attribute, and no Hub member by that name`,
       detail: '--user takes an Okta login (alice@acme.com), an Okta user id (00u…), or a Hugging Face username; check the spelling.',
-    });
-  }
-  const invited: InvitedWaiting[] = [];
+    },
+  ];
+}
+
+/** Entitled people not in the organization yet: to invite (roles: by hand; SCIM: a change), or waiting on an invitation sent. */
+function newcomerChanges(
+  ctx: PlanContext,
+  onHub: ReadonlySet<string>,
+): { candidates: Change[]; needsInvite: NeedsInvite[]; invited: InvitedWaiting[]; diagnostics: Diagnostic[] } {
+  const { hub, policy } = ctx.inputs;
+  const out = {
+    candidates: [] as Change[],
+    needsInvite: [] as NeedsInvite[],
+    invited: [] as InvitedWaiting[],
+    diagnostics: [] as Diagnostic[],
+  };
   const pending = new Set(hub.invited ?? []);
-  for (const ent of desired.byMember.values()) {
+  for (const ent of ctx.desired.byMember.values()) {
     if (!ent.entitled || onHub.has(ent.key)) continue;
     const wanted = {
       user: ent.user.hfUsername!,
@@ -205,56 +270,41 @@ export function computePlan(inputs: PlanInputs): Plan {
       role: ent.access.role,
       resourceGroups: ent.access.resourceGroups.map((rg) => rg.name),
     };
-    if (policy.membership === 'roles') {
-      needsInvite.push(wanted);
-      continue;
-    }
+    if (policy.membership === 'roles') out.needsInvite.push(wanted);
     // Basic SSO: an invitation already sent waits for the person; sending it again answers 409.
-    if (pending.has(ent.key)) {
-      invited.push(wanted);
-      continue;
+    else if (pending.has(ent.key)) out.invited.push(wanted);
+    else {
+      const problem = hubUsernameProblem(ent.user.hfUsername!);
+      if (problem) out.diagnostics.push(invalidUsername(ent, problem));
+      else out.candidates.push(scimInvite(ent));
     }
-    const problem = hubUsernameProblem(ent.user.hfUsername!);
-    if (problem) {
-      diagnostics.push({
-        severity: 'warning',
-        code: 'invalid-hub-username',
-        summary: `${ent.user.login}: Hub username "${ent.user.hfUsername}" ${problem}; not invited`,
-        detail:
-          'The Hub refuses a SCIM userName that is not 2–42 letters, digits and single dashes; correct the username attribute in Okta.',
-      });
-      continue;
-    }
-    candidates.push({
-      id: `scim-invite:${ent.key}`,
-      action: 'scim-invite',
-      user: ent.user.hfUsername!,
-      oktaUserId: ent.user.id,
-      oktaLogin: ent.user.login,
-      oktaEmail: ent.user.email,
-      before: null,
-      after: ent.access,
-      effect: 'grant',
-      name: scimName(ent.user, ent.user.hfUsername!),
-      reasons: [...ent.reasons, 'not yet in the organization: invited through SCIM; roles follow once the account has joined'],
-    });
   }
+  return out;
+}
 
-  candidates.push(...tokenRevocations(inputs.issuedTokens ?? [], desired.byMember));
-  candidates.push(...credentialSuspensions(inputs, desired.byMember));
-  const { changes, blocked } = applyGuards(candidates, hub, policy);
-  changes.sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect] || a.user.localeCompare(b.user));
-  return finish({
-    ...base,
-    diagnostics,
-    changes,
-    blocked,
-    needsInvite: needsInvite.sort((a, b) => a.user.localeCompare(b.user)),
-    invited: invited.sort((a, b) => a.user.localeCompare(b.user)),
-    unlinked: desired.unlinked,
-    unmanaged: unmanaged.sort((a, b) => a.user.localeCompare(b.user)),
-    conflicts: desired.conflicts,
-  });
+function invalidUsername(ent: Entitlement, problem: string): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'invalid-hub-username',
+    summary: `${ent.user.login}: Hub username "${ent.user.hfUsername}" ${problem}; not invited`,
+    detail: 'The Hub refuses a SCIM userName that is not 2–42 letters, digits and single dashes; correct the username attribute in Okta.',
+  };
+}
+
+function scimInvite(ent: Entitlement): Change {
+  return {
+    id: `scim-invite:${ent.key}`,
+    action: 'scim-invite',
+    user: ent.user.hfUsername!,
+    oktaUserId: ent.user.id,
+    oktaLogin: ent.user.login,
+    oktaEmail: ent.user.email,
+    before: null,
+    after: ent.access,
+    effect: 'grant',
+    name: scimName(ent.user, ent.user.hfUsername!),
+    reasons: [...ent.reasons, 'not yet in the organization: invited through SCIM; roles follow once the account has joined'],
+  };
 }
 
 /** The resource groups no rule manages that the member's last removal took away, still on the Hub and not held now. */

@@ -5,6 +5,7 @@ import type { EventSink } from '../ports/event-sink.js';
 import type { OktaCause } from '../ports/audit-trail.js';
 import type { OutboxEntry } from '../ports/event-claims.js';
 import { reconcile, type ReconcilePorts } from '../reconcile/reconcile.js';
+import type { SharedReads } from '../reconcile/read-inputs.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
 import { timeLeft } from '../runtime/deadline.js';
@@ -88,6 +89,39 @@ export async function handleOktaEvents(
   source: EventSource,
   deadline = Number.POSITIVE_INFINITY,
 ): Promise<HandleResult> {
+  const { outcomes, anonymous, relevant } = sortDelivery(raw);
+  // A claim lasts as long as this invocation may (its deadline, plus a moment to record the outcome).
+  const now = ports.clock();
+  const until = new Date(now.getTime() + Math.min(timeLeft(), CLAIM_WITHOUT_DEADLINE_MS) + CLAIM_MARGIN_MS);
+  const won = await mapLimit(relevant, CLAIM_CONCURRENCY, (e) => ports.state.claimEvent(e.uuid, source, now, until));
+  const claimed = relevant.filter((e, i) => {
+    if (won[i] === 'done') outcomes.set(e.uuid, DUPLICATE(e.uuid));
+    if (won[i] === 'in-progress') outcomes.set(e.uuid, IN_PROGRESS(e.uuid));
+    return won[i] === 'claimed';
+  });
+  const delivery: Delivery = { ports, config, source, until, outcomes, shared: sharedReads(ports, config), offboarded: [], own: [] };
+  const jobs = jobsOf(config, claimed, outcomes);
+  // People are independent (each run holds only their own members): a burst's people run side by side.
+  let reconciles = 0;
+  await mapLimit(jobs, PEOPLE_CONCURRENCY, async (job) => {
+    if (Date.now() >= deadline || timeLeft() <= 0) {
+      for (const e of job.events)
+        outcomes.set(e.uuid, {
+          uuid: e.uuid,
+          outcome: 'deferred',
+          detail: 'out of time in this delivery; retried (queue) or left for the System Log poll',
+        });
+      return;
+    }
+    reconciles += 1;
+    await runJob(delivery, job);
+  });
+  const outbox = await finishDelivery(delivery, claimed);
+  return { outcomes: [...anonymous, ...outcomes.values()], reconciles, offboarded: delivery.offboarded, outbox };
+}
+
+/** Each event's first outcome: malformed ones rejected (with why), irrelevant ones ignored, the rest to process (once each). */
+function sortDelivery(raw: readonly unknown[]) {
   const outcomes = new Map<string, EventOutcome>();
   const anonymous: EventOutcome[] = [];
   const relevant: OktaEventRef[] = [];
@@ -105,16 +139,25 @@ export async function handleOktaEvents(
       relevant.push(parsed.event);
     }
   }
-  // A claim lasts as long as this invocation may (its deadline, plus a moment to record the outcome).
-  const now = ports.clock();
-  const until = new Date(now.getTime() + Math.min(timeLeft(), CLAIM_WITHOUT_DEADLINE_MS) + CLAIM_MARGIN_MS);
-  const won = await mapLimit(relevant, CLAIM_CONCURRENCY, (e) => ports.state.claimEvent(e.uuid, source, now, until));
-  const claimed = relevant.filter((e, i) => {
-    if (won[i] === 'done') outcomes.set(e.uuid, DUPLICATE(e.uuid));
-    if (won[i] === 'in-progress') outcomes.set(e.uuid, IN_PROGRESS(e.uuid));
-    return won[i] === 'claimed';
-  });
+  return { outcomes, anonymous, relevant };
+}
 
+type Job = { scope: { kind: 'organization' } | { kind: 'user'; user: string }; events: OktaEventRef[] };
+
+/** What one delivery's runs share: its ports, its claims' end, the outcomes so far, whom it offboarded, the outbox entries it settled. */
+interface Delivery {
+  ports: EventPorts;
+  config: Config;
+  source: EventSource;
+  until: Date;
+  outcomes: Map<string, EventOutcome>;
+  shared: SharedReads;
+  offboarded: string[];
+  own: OutboxEntry[];
+}
+
+/** Each person once; a group event on a mapped group makes the whole delivery one organization run instead. */
+function jobsOf(config: Config, claimed: readonly OktaEventRef[], outcomes: Map<string, EventOutcome>): Job[] {
   const work = coalesce(claimed);
   const groupEvents = [...work.groups.values()].flat();
   const mappedGroupEvents = groupEvents.filter((e) => e.groups.some((g) => isMappedGroup(config, g.name)));
@@ -122,81 +165,76 @@ export async function handleOktaEvents(
     if (!mappedGroupEvents.includes(e))
       outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: 'group is not mapped by any rule' });
   }
-  const jobs: Array<{ scope: { kind: 'organization' } | { kind: 'user'; user: string }; events: OktaEventRef[] }> =
-    mappedGroupEvents.length > 0
-      ? [{ scope: { kind: 'organization' }, events: [...new Set([...mappedGroupEvents, ...[...work.users.values()].flat()])] }]
-      : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
+  return mappedGroupEvents.length > 0
+    ? [{ scope: { kind: 'organization' }, events: [...new Set([...mappedGroupEvents, ...[...work.users.values()].flat()])] }]
+    : [...work.users].map(([user, events]) => ({ scope: { kind: 'user', user }, events }));
+}
 
-  // Read once for all the people of this delivery (the last org run recorded them).
+/** Read once for all the people of this delivery (the last org run recorded them); a failed read is not shared. */
+function sharedReads(ports: EventPorts, config: Config): SharedReads {
   let scim: Promise<string[] | null> | undefined;
-  const shared = {
+  return {
     scimManagedResourceGroups: () =>
       (scim ??= ports.state.getScimManagedResourceGroups(config.policy.organization).catch((error: unknown) => {
-        scim = undefined; // a failed read is not shared: the next person reads again
+        scim = undefined;
         throw error;
       })),
   };
-  const offboarded: string[] = [];
-  /** Outbox entries this delivery settled (and holds the claim of). */
-  const own: OutboxEntry[] = [];
-  let reconciles = 0;
-  // People are independent (each run holds only their own members): a burst's people run side by side.
-  await mapLimit(jobs, PEOPLE_CONCURRENCY, async (job) => {
-    if (Date.now() >= deadline || timeLeft() <= 0) {
-      for (const e of job.events)
-        outcomes.set(e.uuid, {
-          uuid: e.uuid,
-          outcome: 'deferred',
-          detail: 'out of time in this delivery; retried (queue) or left for the System Log poll',
-        });
-      return;
-    }
-    reconciles += 1;
-    try {
-      // A person run settles its outcome events with its finished record (one write); an org run after it.
-      let settled: OutboxEntry[] | undefined;
-      const outcome = await reconcile(ports, config, {
-        dryRun: false,
-        scope: job.scope,
-        trigger: 'event',
-        actor: `${source}:${job.events[0]!.actor}`,
-        leaseWaitMs: LEASE_WAIT_MS,
-        shared,
-        oktaEvent: earliest(job.events),
-        // The outcome events are recorded before the first write (see outbox.ts): a person run's
-        // with its changes' `started` records, an org run's before it applies.
-        ...(job.scope.kind === 'user'
-          ? { stage: (plan: Plan, runId: string) => pendingOffboardings(plan, runId, job.events, source, until) }
-          : {
-              confirm: async (plan: Plan, runId: string) => {
-                await stageOffboardings(ports.state, plan, runId, job.events, source, until);
-                return true;
-              },
-            }),
-        settle: (plan, runId, result) => {
-          const s = settlement(plan, runId, job.events, source, result, until);
-          settled = s.put;
-          return s;
-        },
-      });
-      const ready =
-        settled ?? (await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until));
-      own.push(...ready);
-      const failed = outcome.result?.failed ?? [];
-      if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
-      offboarded.push(...ready.map((e) => e.user));
-      const summary = `run ${outcome.runId}: ${outcome.outcome}, ${outcome.plan.changes.length} change(s)${outcome.plan.blocked.length ? `, ${outcome.plan.blocked.length} blocked` : ''}`;
-      for (const e of job.events)
-        if (outcomes.get(e.uuid)?.outcome === 'processed') outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: summary });
-    } catch (error) {
-      for (const e of job.events) {
-        outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'failed', detail: describeError(error) });
-      }
-    }
-  });
+}
 
-  // The claims end and the outbox is published side by side: an event published before its claim
-  // is marked done is not published again (a retry finds the person offboarded: no new change).
+/** One person's run (or the delivery's org run), its outcome events settled; a failure marks its events failed. */
+async function runJob(delivery: Delivery, job: Job): Promise<void> {
+  const { ports, config, source, until, outcomes } = delivery;
+  try {
+    // A person run settles its outcome events with its finished record (one write); an org run after it.
+    let settled: OutboxEntry[] | undefined;
+    const outcome = await reconcile(ports, config, {
+      dryRun: false,
+      scope: job.scope,
+      trigger: 'event',
+      actor: `${source}:${job.events[0]!.actor}`,
+      leaseWaitMs: LEASE_WAIT_MS,
+      shared: delivery.shared,
+      oktaEvent: earliest(job.events),
+      // The outcome events are recorded before the first write (see outbox.ts): a person run's
+      // with its changes' `started` records, an org run's before it applies.
+      ...(job.scope.kind === 'user'
+        ? { stage: (plan: Plan, runId: string) => pendingOffboardings(plan, runId, job.events, source, until) }
+        : {
+            confirm: async (plan: Plan, runId: string) => {
+              await stageOffboardings(ports.state, plan, runId, job.events, source, until);
+              return true;
+            },
+          }),
+      settle: (plan, runId, result) => {
+        const s = settlement(plan, runId, job.events, source, result, until);
+        settled = s.put;
+        return s;
+      },
+    });
+    const ready =
+      settled ?? (await settleOffboardings(ports.state, outcome.plan, outcome.runId, job.events, source, outcome.result, until));
+    delivery.own.push(...ready);
+    const failed = outcome.result?.failed ?? [];
+    if (failed.length > 0) throw new Error(failed.map((f) => `${f.user}: ${f.error}`).join('; '));
+    delivery.offboarded.push(...ready.map((e) => e.user));
+    const blocked = outcome.plan.blocked.length ? `, ${outcome.plan.blocked.length} blocked` : '';
+    const summary = `run ${outcome.runId}: ${outcome.outcome}, ${outcome.plan.changes.length} change(s)${blocked}`;
+    for (const e of job.events)
+      if (outcomes.get(e.uuid)?.outcome === 'processed') outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'processed', detail: summary });
+  } catch (error) {
+    for (const e of job.events) outcomes.set(e.uuid, { uuid: e.uuid, outcome: 'failed', detail: describeError(error) });
+  }
+}
+
+/**
+ * The claims end and the outbox is published side by side: an event published before its claim is
+ * marked done is not published again (a retry finds the person offboarded: no new change). A bus
+ * that refuses leaves this delivery's outcome events (and earlier ones) in the outbox for the next
+ * delivery or poll; the offboarding itself stands.
+ */
+async function finishDelivery(delivery: Delivery, claimed: readonly OktaEventRef[]): Promise<OutboxResult> {
+  const { ports, config, outcomes } = delivery;
   const retried = (e: OktaEventRef) => ['failed', 'deferred'].includes(outcomes.get(e.uuid)!.outcome);
   const finishing = ports.state.finishEvents(
     claimed.filter((e) => !retried(e)).map((e) => e.uuid),
@@ -204,9 +242,7 @@ export async function handleOktaEvents(
     ports.clock(),
   );
   finishing.catch(() => undefined);
-  // Publishes this delivery's outcome events and whatever earlier ones left behind. A bus that
-  // refuses leaves them in the outbox for the next delivery or poll; the offboarding itself stands.
-  const outbox = await publishOutbox(ports, config.policy.organization, own).catch((error: unknown) => ({
+  const outbox = await publishOutbox(ports, config.policy.organization, delivery.own).catch((error: unknown) => ({
     published: 0,
     dropped: 0,
     left: 0,
@@ -216,11 +252,11 @@ export async function handleOktaEvents(
   if (outbox.error) {
     for (const e of claimed) {
       const o = outcomes.get(e.uuid)!;
-      if (o.outcome === 'processed' && offboarded.length > 0)
+      if (o.outcome === 'processed' && delivery.offboarded.length > 0)
         o.detail += `; MemberOffboarded not published yet (${outbox.error}): it stays in the outbox and the next delivery or poll publishes it`;
     }
   }
-  return { outcomes: [...anonymous, ...outcomes.values()], reconciles, offboarded, outbox };
+  return outbox;
 }
 
 /** The first of a person's events Okta published: what the offboarding's delay is counted from. */

@@ -163,14 +163,47 @@ export async function applyPlan(
   state: AuditTrail & IssuedTokens,
   context: ApplyContext,
 ): Promise<ApplyResult> {
-  const result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
-  const seqOf = new Map(plan.changes.map((c, i) => [c.id, context.seqOf?.(c) ?? i + 1]));
+  const application = new Application(plan, hub, state, context);
+  let done = 0;
+  const one = async (change: Change) => {
+    await application.attempt(change);
+    done += 1;
+    context.onProgress?.(done, plan.changes.length);
+  };
+  try {
+    for (const inPhase of PHASES) {
+      await mapLimit(plan.changes.filter(inPhase), context.concurrency ?? 4, one);
+    }
+  } finally {
+    await Promise.all(application.releases);
+  }
+  return application.result;
+}
 
-  const attempt = async (change: Change) => {
-    const record = {
+type Unsettled = Omit<ChangeRecord, 'outcome' | 'at'>;
+
+/** One applyPlan call: each change through its checks, its two audit writes and its Hub call. */
+class Application {
+  readonly result: ApplyResult = { applied: [], failed: [], held: [], superseded: [] };
+  /** Member holds being given back (all are awaited before the run ends). */
+  readonly releases: Array<Promise<void>> = [];
+  readonly #seqOf: Map<string, number>;
+
+  constructor(
+    readonly plan: ChangeSet,
+    readonly hub: HubOrg,
+    readonly state: AuditTrail & IssuedTokens,
+    readonly context: ApplyContext,
+  ) {
+    this.#seqOf = new Map(plan.changes.map((c, i) => [c.id, context.seqOf?.(c) ?? i + 1]));
+  }
+
+  #record(change: Change): Unsettled {
+    const { context } = this;
+    return {
       runId: context.runId,
-      seq: seqOf.get(change.id)!,
-      organization: plan.organization,
+      seq: this.#seqOf.get(change.id)!,
+      organization: this.plan.organization,
       user: change.user,
       oktaUserId: change.oktaUserId,
       action: change.action,
@@ -184,104 +217,83 @@ export async function applyPlan(
       ...(change.token ? { token: change.token } : {}),
       ...(change.credential ? { credential: change.credential } : {}),
     };
-    const fail = (error: string) =>
-      result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
+  }
+
+  #outcome(list: 'failed' | 'held' | 'superseded', change: Change, error: string): void {
+    this.result[list].push({ changeId: change.id, user: change.user, action: change.action, outcome: list, error });
+  }
+
+  /** A change not written (held, superseded, failed after its call): recorded so, best effort. */
+  async #recordNotApplied(record: Unsettled, outcome: 'failed' | 'held' | 'superseded', error: string): Promise<void> {
+    await this.state.putChange({ ...record, outcome, error, at: this.context.clock().toISOString() }).catch(() => undefined);
+  }
+
+  /** The run's fence, then the member's hold, then the write; the hold is given back without waiting. */
+  async attempt(change: Change): Promise<void> {
+    const record = this.#record(change);
     try {
-      await context.beforeWrite?.(change);
+      await this.context.beforeWrite?.(change);
     } catch (error) {
-      fail(`not attempted: ${describeError(error)}`);
-      return;
+      return this.#outcome('failed', change, `not attempted: ${describeError(error)}`);
     }
     let hold: { release(): Promise<void> } | undefined;
     try {
-      hold = await context.hold?.(change);
+      hold = await this.context.hold?.(change);
     } catch (error) {
-      if (!(error instanceof SupersededError)) {
-        fail(`not attempted: ${describeError(error)}`);
-        return;
-      }
-      result.superseded.push({
-        changeId: change.id,
-        user: change.user,
-        action: change.action,
-        outcome: 'superseded',
-        error: error.message,
-      });
-      await state
-        .putChange({ ...record, outcome: 'superseded', error: error.message, at: context.clock().toISOString() })
-        .catch(() => undefined);
-      return;
+      if (!(error instanceof SupersededError)) return this.#outcome('failed', change, `not attempted: ${describeError(error)}`);
+      this.#outcome('superseded', change, error.message);
+      return this.#recordNotApplied(record, 'superseded', error.message);
     }
     try {
-      await write(change, record);
+      await this.#write(change, record);
     } finally {
-      // Given back without waiting: the next change need not wait for this round trip (all are
-      // awaited before the run ends).
-      if (hold) releases.push(hold.release());
+      if (hold) this.releases.push(hold.release());
     }
-  };
-  const releases: Array<Promise<void>> = [];
+  }
 
-  const write = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>) => {
-    const fail = (error: string) =>
-      result.failed.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'failed', error });
+  /** Under the member's hold: the stale-plan check, the loss confirmation, then `started` → Hub call → settled. */
+  async #write(change: Change, record: Unsettled): Promise<void> {
     let recheck: Awaited<ReturnType<NonNullable<ApplyContext['recheck']>>>;
     try {
-      recheck = (await context.recheck?.(change)) ?? null;
+      recheck = (await this.context.recheck?.(change)) ?? null;
     } catch (error) {
-      fail(`not attempted: the member could not be checked against the plan (${describeError(error)})`);
-      return;
+      return this.#outcome('failed', change, `not attempted: the member could not be checked against the plan (${describeError(error)})`);
     }
     if (recheck?.outcome === 'superseded') {
-      result.superseded.push({
-        changeId: change.id,
-        user: change.user,
-        action: change.action,
-        outcome: 'superseded',
-        error: recheck.reason,
-      });
-      await state
-        .putChange({ ...record, outcome: 'superseded', error: recheck.reason, at: context.clock().toISOString() })
-        .catch(() => undefined);
-      return;
+      this.#outcome('superseded', change, recheck.reason);
+      return this.#recordNotApplied(record, 'superseded', recheck.reason);
     }
-    if (recheck?.outcome === 'applied') {
-      await settle(change, record, recheck.reason);
-      return;
-    }
-    if (context.confirmLoss && isDecrease(change.effect)) {
-      const disagreement = await context
+    if (recheck?.outcome === 'applied') return this.#settle(change, record, recheck.reason);
+    if (this.context.confirmLoss && isDecrease(change.effect)) {
+      const disagreement = await this.context
         .confirmLoss(change)
         .catch((error: unknown) => `it could not be confirmed: ${describeError(error)}`);
       if (disagreement) {
-        result.held.push({ changeId: change.id, user: change.user, action: change.action, outcome: 'held', error: disagreement });
-        await state
-          .putChange({ ...record, outcome: 'held', error: disagreement, at: context.clock().toISOString() })
-          .catch(() => undefined);
-        return;
+        this.#outcome('held', change, disagreement);
+        return this.#recordNotApplied(record, 'held', disagreement);
       }
     }
     try {
-      await state.putChange({ ...record, outcome: 'started', at: context.clock().toISOString() }, context.alsoRecord?.(change));
+      await this.state.putChange(
+        { ...record, outcome: 'started', at: this.context.clock().toISOString() },
+        this.context.alsoRecord?.(change),
+      );
     } catch (error) {
-      fail(`not attempted: the audit record could not be written (${describeError(error)})`);
-      return;
+      return this.#outcome('failed', change, `not attempted: the audit record could not be written (${describeError(error)})`);
     }
     try {
-      await execute(hub, state, change, context);
+      await execute(this.hub, this.state, change, this.context);
     } catch (error) {
-      fail(describeError(error));
-      await state
-        .putChange({ ...record, outcome: 'failed', error: describeError(error), at: context.clock().toISOString() })
-        .catch(() => undefined);
-      return;
+      this.#outcome('failed', change, describeError(error));
+      return this.#recordNotApplied(record, 'failed', describeError(error));
     }
-    await settle(change, record);
-  };
+    await this.#settle(change, record);
+  }
 
   /** The Hub shows the change: record it applied, and what we now manage. */
-  const settle = async (change: Change, record: Omit<ChangeRecord, 'outcome' | 'at'>, already?: string) => {
-    result.applied.push({
+  async #settle(change: Change, record: Unsettled, already?: string): Promise<void> {
+    const { context, state } = this;
+    this.result.applied.push({
       changeId: change.id,
       user: change.user,
       action: change.action,
@@ -295,10 +307,8 @@ export async function applyPlan(
     if (change.action === 'suspend-credential') {
       await state.putChange(applied).catch(() => undefined);
     } else if (change.action === 'revoke-token') {
-      await Promise.allSettled([
-        state.putChange(applied),
-        state.markTokenRevoked(plan.organization, { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' }, context.clock()),
-      ]);
+      const token = { tokenId: change.token!.tokenId, oktaUserId: change.oktaUserId ?? '' };
+      await Promise.allSettled([state.putChange(applied), state.markTokenRevoked(this.plan.organization, token, context.clock())]);
     } else {
       const member: ManagedMember = {
         user: change.user,
@@ -312,20 +322,5 @@ export async function applyPlan(
       if (context.keepApplied) context.keepApplied(applied, member);
       else await state.putChangeAndMember(applied, member).catch(() => undefined);
     }
-  };
-
-  let done = 0;
-  const one = async (change: Change) => {
-    await attempt(change);
-    done += 1;
-    context.onProgress?.(done, plan.changes.length);
-  };
-  try {
-    for (const inPhase of PHASES) {
-      await mapLimit(plan.changes.filter(inPhase), context.concurrency ?? 4, one);
-    }
-  } finally {
-    await Promise.all(releases);
   }
-  return result;
 }

@@ -13,7 +13,7 @@ import { timeLeft } from '../runtime/deadline.js';
 import { pack } from '../runtime/pack.js';
 import { HeldLease, type LeaseOps } from '../runtime/held-lease.js';
 import { DeadlineReachedError, LeaseLostError } from '../runtime/errors.js';
-import { applyOrder, applyPlan, type ApplyResult } from './apply-plan.js';
+import { applyOrder, applyPlan, type ApplyContext, type ApplyResult } from './apply-plan.js';
 import { holdMember } from './member-holds.js';
 
 /**
@@ -219,152 +219,206 @@ export async function applyBatch(deps: JobDeps, ticket: Pick<JobTicket, 'runId' 
   const found = await deps.state.getStoredPlan(ticket.runId);
   if (!found)
     throw new ConflictError(`Run ${ticket.runId} has no stored plan: it was not an organization apply, or its plan was never stored.`);
-  let stored: StoredPlan = found;
-  if (stored.owner !== ticket.owner) throw new LeaseLostError(`stored plan of run ${ticket.runId} (now applied by ${stored.owner})`);
-  if (stored.status === 'finished' || stored.cursor >= stored.total) return ticketOf(stored);
-  const org = stored.organization;
+  if (found.owner !== ticket.owner) throw new LeaseLostError(`stored plan of run ${ticket.runId} (now applied by ${found.owner})`);
+  if (found.status === 'finished' || found.cursor >= found.total) return ticketOf(found);
+  const org = found.organization;
   const timing = { deadline: Date.now() + timeLeft(), ...(options.leaseHeartbeatMs ? { heartbeatMs: options.leaseHeartbeatMs } : {}) };
   const lease = options.lease ?? (await HeldLease.adopt(leaseName(org), leaseOps(deps.state, deps.clock, org, ticket.owner), timing));
-  let waitMs = 0;
-  let stoppedBy: JobTicket['stoppedBy'];
+  const batch = new Batch(deps, ticket, options, found, lease, timing);
   try {
-    // The batch's own read: every stored change is compared with it before it is written.
-    const readAtMs = deps.clock().getTime();
-    const members = new Map((await deps.hub.listMembers()).map((m) => [m.user.toLowerCase(), m]));
-    const sliceSize = options.slice ?? DEFAULT_SLICE;
-    const maxInlineWait = options.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS;
-    const chunks = new Map<number, Change[]>();
-    const changeAt = async (index: number) => {
-      // The chunk holding `index`: the last one starting at or before it.
-      let chunk = stored.chunkStarts.length - 1;
-      while (stored.chunkStarts[chunk]! > index) chunk -= 1;
-      if (!chunks.has(chunk)) {
-        chunks.clear();
-        chunks.set(chunk, await deps.state.getStoredPlanChunk(ticket.runId, chunk));
-      }
-      return chunks.get(chunk)![index - stored.chunkStarts[chunk]!]!;
-    };
-    let longestSliceMs = 0;
-    while (stored.cursor < stored.total) {
-      if (timeLeft() < 1.5 * longestSliceMs + 500) {
-        stoppedBy = 'deadline';
-        break;
-      }
-      // The fence: a conditional renewal before each slice (it fails once another run has the lease).
-      // Within the slice each write is fenced per member by its hold (member-holds.ts), and the
-      // lease's heartbeat is checked without a round trip.
-      await lease.confirm('the next slice');
-      const pace = deps.hub.pace();
-      // The next change needs more calls than the window has left (a loss takes two): the window is spent.
-      const spent = pace.waitMs === 0 && pace.callsLeft !== null && pace.callsLeft < callsFor(await changeAt(stored.cursor));
-      const wait = spent ? pace.resetInMs : pace.waitMs;
-      // A wait longer than this executor waits within a batch, or past this invocation's time: the next batch waits for it.
-      if (wait > maxInlineWait || (wait > 0 && wait >= timeLeft() - 1.5 * longestSliceMs - 500)) {
-        waitMs = wait;
-        stoppedBy = 'rate-limit';
-        break;
-      }
-      const started = Date.now();
-      const from: number = stored.cursor;
-      // A slice is no bigger than what the window has left (a long wait is the executor's, not the invocation's).
-      const limit = Math.min(sliceSize, stored.total - from);
-      const slice: Array<{ change: Change; seq: number }> = [];
-      // Each change is one Hub call, a loss two (it is confirmed by a read of the person alone):
-      // the slice ends where the window's calls do, so no write waits for the window mid-slice.
-      let calls = 0;
-      for (let i = from; i < from + limit; i += 1) {
-        const change = await changeAt(i);
-        calls += callsFor(change);
-        if (slice.length > 0 && pace.callsLeft !== null && calls > pace.callsLeft) break;
-        slice.push({ change, seq: i + 1 });
-      }
-      const size = slice.length;
-      const seqOf = new Map(slice.map((s) => [s.change.id, s.seq]));
-      const before = await deps.state.listRunChanges(ticket.runId, from + 1, from + size);
-      const settled = new Set(before.filter((r) => SETTLED.has(r.outcome)).map((r) => r.seq));
-      const todo = slice.filter((s) => !settled.has(s.seq)).map((s) => s.change);
-      const stale: Change[] = [];
-      const result = await applyPlan({ organization: org, changes: todo }, deps.hub, deps.state, {
-        runId: ticket.runId,
-        trigger: options.trigger,
-        actor: options.actor,
-        clock: deps.clock,
-        seqOf: (change) => seqOf.get(change.id)!,
-        beforeWrite: async (change) => lease.check(`change ${change.id}`),
-        // Held under the executor's own name: a retried batch takes its dead invocation's holds again.
-        hold: (change) => holdMember(deps.state, deps.clock, org, ticket.owner, change.user, readAtMs, timing),
-        recheck: async (change) => {
-          const answer = recheckAgainst(members, change);
-          if (answer?.outcome === 'superseded') stale.push(change);
-          return answer;
-        },
-        confirmLoss: deps.confirmLoss,
-        ...(options.onProgress
-          ? { onProgress: (done: number) => options.onProgress!(from + size - todo.length + done, stored.total) }
-          : {}),
-        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-      });
-      options.onSlice?.(result);
-      // Members changed since the plan: each planned again alone, now (the org run holds none of them).
-      for (const change of stale) {
-        const seq = seqOf.get(change.id)!;
-        const what = await deps.replanAlone(change).catch((error: unknown) => `re-planning alone failed: ${describeError(error)}`);
-        const record = await deps.state.getChange(ticket.runId, seq);
-        if (record) await deps.state.putChange({ ...record, error: `${record.error ?? 'superseded'}; ${what}` }).catch(() => undefined);
-      }
-      const after = new Map((await deps.state.listRunChanges(ticket.runId, from + 1, from + size)).map((r) => [r.seq, r]));
-      const appliedNow = new Set(result.applied.map((r) => r.changeId));
-      const unsettled = slice.filter((s) => {
-        const record = after.get(s.seq);
-        return !record || (record.outcome === 'started' && !appliedNow.has(s.change.id));
-      });
-      if (unsettled.length > 0) {
-        // Not attempted: the deadline came (the next batch does the rest), the lease was lost
-        // (this executor stops), or the audit trail refused the records (the job cannot go on safely).
-        try {
-          lease.check('the rest of the slice');
-        } catch (error) {
-          if (error instanceof DeadlineReachedError) {
-            stoppedBy = 'deadline';
-            break;
-          }
-          throw error;
-        }
-        const why = result.failed.filter((f) => unsettled.some((u) => u.change.id === f.changeId)).map((f) => `${f.user}: ${f.error}`);
-        throw new ConflictError(
-          `${unsettled.length} change(s) of run ${ticket.runId} from #${from + 1} could not be settled (${why.slice(0, 3).join('; ') || 'no audit record'}); the run stops at its last checkpoint and can be resumed.`,
-        );
-      }
-      const next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'> = {
-        cursor: from + size,
-        counts: add(stored.counts, countOf([...after.values()], appliedNow, slice)),
-        batches: stored.batches,
-        status: stored.status,
-      };
-      await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, from, next, deps.clock());
-      stored = { ...stored, ...next };
-      longestSliceMs = Math.max(longestSliceMs, Date.now() - started);
-    }
-    if (stored.cursor >= stored.total) stoppedBy = 'done';
-    const batches = stored.batches + 1;
-    await deps.state.advanceStoredPlan(
-      ticket.runId,
-      ticket.owner,
-      stored.cursor,
-      { cursor: stored.cursor, counts: stored.counts, batches, status: stored.status },
-      deps.clock(),
-    );
-    stored = { ...stored, batches };
+    await batch.run();
   } catch (error) {
     // Kept for the executor's retry (a batch that failed is retried from its checkpoint), not released:
     // released, the lease could be taken by another run between the failure and the retry.
     if (!options.lease) await lease.handOver(options.handoverMs ?? DEFAULT_HANDOVER_MS).catch(() => undefined);
     throw error;
   }
+  const { waitMs, stoppedBy, stored } = batch;
   const waitSeconds = Math.ceil(waitMs / 1000);
   // The lease waits with the job: through the wait and the next invocation's start, and no longer.
   if (!options.lease) await lease.handOver(waitSeconds * 1000 + (options.handoverMs ?? DEFAULT_HANDOVER_MS));
   return ticketOf(stored, { waitSeconds, ...(waitMs > 0 ? { waitMs: Math.ceil(waitMs) } : {}), ...(stoppedBy ? { stoppedBy } : {}) });
+}
+
+type Slice = Array<{ change: Change; seq: number }>;
+
+/** One batch under the job's lease: slices of the stored plan, each applied, settled and checkpointed. */
+class Batch {
+  waitMs = 0;
+  stoppedBy: JobTicket['stoppedBy'];
+  #longestSliceMs = 0;
+  #sliceStarted = 0;
+  readonly #chunks = new Map<number, Change[]>();
+  /** The batch's own read of the Hub: every stored change is compared with it before it is written. */
+  #members = new Map<string, HubMember>();
+  #readAtMs = 0;
+
+  constructor(
+    readonly deps: JobDeps,
+    readonly ticket: Pick<JobTicket, 'runId' | 'owner'>,
+    readonly options: BatchOptions,
+    public stored: StoredPlan,
+    readonly lease: HeldLease,
+    readonly timing: { deadline: number; heartbeatMs?: number },
+  ) {}
+
+  async run(): Promise<void> {
+    this.#readAtMs = this.deps.clock().getTime();
+    this.#members = new Map((await this.deps.hub.listMembers()).map((m) => [m.user.toLowerCase(), m]));
+    while (this.stored.cursor < this.stored.total) {
+      const slice = await this.#nextSlice();
+      if (!slice) break;
+      if (!(await this.#applySlice(slice))) break;
+      this.#longestSliceMs = Math.max(this.#longestSliceMs, Date.now() - this.#sliceStarted);
+    }
+    if (this.stored.cursor >= this.stored.total) this.stoppedBy = 'done';
+    const batches = this.stored.batches + 1;
+    const { cursor, counts, status } = this.stored;
+    await this.deps.state.advanceStoredPlan(
+      this.ticket.runId,
+      this.ticket.owner,
+      cursor,
+      { cursor, counts, batches, status },
+      this.deps.clock(),
+    );
+    this.stored = { ...this.stored, batches };
+  }
+
+  /** The chunk holding `index` (the last one starting at or before it), read once. */
+  async #changeAt(index: number): Promise<Change> {
+    const { chunkStarts } = this.stored;
+    let chunk = chunkStarts.length - 1;
+    while (chunkStarts[chunk]! > index) chunk -= 1;
+    if (!this.#chunks.has(chunk)) {
+      this.#chunks.clear();
+      this.#chunks.set(chunk, await this.deps.state.getStoredPlanChunk(this.ticket.runId, chunk));
+    }
+    return this.#chunks.get(chunk)![index - chunkStarts[chunk]!]!;
+  }
+
+  /** The next slice, or null when the batch stops here (its time is nearly out, or the window is spent). */
+  async #nextSlice(): Promise<Slice | null> {
+    if (timeLeft() < 1.5 * this.#longestSliceMs + 500) {
+      this.stoppedBy = 'deadline';
+      return null;
+    }
+    // The fence: a conditional renewal before each slice (it fails once another run has the lease).
+    // Within the slice each write is fenced per member by its hold (member-holds.ts), and the
+    // lease's heartbeat is checked without a round trip.
+    await this.lease.confirm('the next slice');
+    const pace = this.deps.hub.pace();
+    const from = this.stored.cursor;
+    // The next change needs more calls than the window has left (a loss takes two): the window is spent.
+    const spent = pace.waitMs === 0 && pace.callsLeft !== null && pace.callsLeft < callsFor(await this.#changeAt(from));
+    const wait = spent ? pace.resetInMs : pace.waitMs;
+    // A wait longer than this executor waits within a batch, or past this invocation's time: the next batch waits for it.
+    const maxInlineWait = this.options.maxInlineWaitMs ?? DEFAULT_MAX_INLINE_WAIT_MS;
+    if (wait > maxInlineWait || (wait > 0 && wait >= timeLeft() - 1.5 * this.#longestSliceMs - 500)) {
+      this.waitMs = wait;
+      this.stoppedBy = 'rate-limit';
+      return null;
+    }
+    this.#sliceStarted = Date.now();
+    // A slice is no bigger than what the window has left (a long wait is the executor's, not the invocation's).
+    const limit = Math.min(this.options.slice ?? DEFAULT_SLICE, this.stored.total - from);
+    const slice: Slice = [];
+    // Each change is one Hub call, a loss two (it is confirmed by a read of the person alone):
+    // the slice ends where the window's calls do, so no write waits for the window mid-slice.
+    let calls = 0;
+    for (let i = from; i < from + limit; i += 1) {
+      const change = await this.#changeAt(i);
+      calls += callsFor(change);
+      if (slice.length > 0 && pace.callsLeft !== null && calls > pace.callsLeft) break;
+      slice.push({ change, seq: i + 1 });
+    }
+    return slice;
+  }
+
+  /** Applies the slice's unsettled changes, then checkpoints it; false when the deadline came mid-slice. */
+  async #applySlice(slice: Slice): Promise<boolean> {
+    const { deps, ticket } = this;
+    const from = this.stored.cursor;
+    const before = await deps.state.listRunChanges(ticket.runId, from + 1, from + slice.length);
+    const settled = new Set(before.filter((r) => SETTLED.has(r.outcome)).map((r) => r.seq));
+    const todo = slice.filter((s) => !settled.has(s.seq)).map((s) => s.change);
+    const seqOf = new Map(slice.map((s) => [s.change.id, s.seq]));
+    const stale: Change[] = [];
+    const result = await applyPlan({ organization: this.stored.organization, changes: todo }, deps.hub, deps.state, {
+      ...this.#applyContext(seqOf, stale),
+      ...(this.options.onProgress
+        ? { onProgress: (done: number) => this.options.onProgress!(from + slice.length - todo.length + done, this.stored.total) }
+        : {}),
+    });
+    this.options.onSlice?.(result);
+    await this.#replanStale(stale, seqOf);
+    const after = new Map((await deps.state.listRunChanges(ticket.runId, from + 1, from + slice.length)).map((r) => [r.seq, r]));
+    const appliedNow = new Set(result.applied.map((r) => r.changeId));
+    const unsettled = slice.filter((s) => {
+      const record = after.get(s.seq);
+      return !record || (record.outcome === 'started' && !appliedNow.has(s.change.id));
+    });
+    if (unsettled.length > 0) return this.#stopAtUnsettled(unsettled, result, from);
+    const next: Pick<StoredPlan, 'cursor' | 'counts' | 'batches' | 'status'> = {
+      cursor: from + slice.length,
+      counts: add(this.stored.counts, countOf([...after.values()], appliedNow, slice)),
+      batches: this.stored.batches,
+      status: this.stored.status,
+    };
+    await deps.state.advanceStoredPlan(ticket.runId, ticket.owner, from, next, deps.clock());
+    this.stored = { ...this.stored, ...next };
+    return true;
+  }
+
+  #applyContext(seqOf: ReadonlyMap<string, number>, stale: Change[]): ApplyContext {
+    const { deps, ticket, options } = this;
+    return {
+      runId: ticket.runId,
+      trigger: options.trigger,
+      actor: options.actor,
+      clock: deps.clock,
+      seqOf: (change) => seqOf.get(change.id)!,
+      beforeWrite: async (change) => this.lease.check(`change ${change.id}`),
+      // Held under the executor's own name: a retried batch takes its dead invocation's holds again.
+      hold: (change) =>
+        holdMember(deps.state, deps.clock, this.stored.organization, ticket.owner, change.user, this.#readAtMs, this.timing),
+      recheck: async (change) => {
+        const answer = recheckAgainst(this.#members, change);
+        if (answer?.outcome === 'superseded') stale.push(change);
+        return answer;
+      },
+      confirmLoss: deps.confirmLoss,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    };
+  }
+
+  /** Members changed since the plan: each planned again alone, now (the org run holds none of them). */
+  async #replanStale(stale: readonly Change[], seqOf: ReadonlyMap<string, number>): Promise<void> {
+    for (const change of stale) {
+      const what = await this.deps.replanAlone(change).catch((error: unknown) => `re-planning alone failed: ${describeError(error)}`);
+      const record = await this.deps.state.getChange(this.ticket.runId, seqOf.get(change.id)!);
+      if (record) await this.deps.state.putChange({ ...record, error: `${record.error ?? 'superseded'}; ${what}` }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Changes not attempted: the deadline came (the next batch does the rest: false), the lease was
+   * lost (this executor stops), or the audit trail refused the records (the job cannot go on safely).
+   */
+  #stopAtUnsettled(unsettled: Slice, result: ApplyResult, from: number): false {
+    try {
+      this.lease.check('the rest of the slice');
+    } catch (error) {
+      if (error instanceof DeadlineReachedError) {
+        this.stoppedBy = 'deadline';
+        return false;
+      }
+      throw error;
+    }
+    const why = result.failed.filter((f) => unsettled.some((u) => u.change.id === f.changeId)).map((f) => `${f.user}: ${f.error}`);
+    throw new ConflictError(
+      `${unsettled.length} change(s) of run ${this.ticket.runId} from #${from + 1} could not be settled (${why.slice(0, 3).join('; ') || 'no audit record'}); the run stops at its last checkpoint and can be resumed.`,
+    );
+  }
 }
 
 /** The run's outcome from its stored plan's counts (a superseded change was decided by a later run: not a failure). */

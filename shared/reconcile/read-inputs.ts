@@ -1,7 +1,7 @@
 import type { PlanInputs } from '../domain/compute-plan.js';
 import type { PlanScope } from '../domain/plan.js';
 import { conventionPrefix, resolveRules } from '../domain/rules.js';
-import type { DirectorySnapshot, HubMember, HubSnapshot, ManagedMember } from '../domain/types.js';
+import type { DirectorySnapshot, DirectoryUser, HubMember, HubSnapshot, ManagedMember } from '../domain/types.js';
 import { OKTA_USER_ID } from '../domain/okta-event.js';
 import { isOktaUserRef, type Directory } from '../ports/directory.js';
 import type { HubOrg } from '../ports/hub-org.js';
@@ -124,40 +124,15 @@ async function readOneUser(
   ref: string,
   options: ReadOptions,
 ): Promise<Pick<PlanInputs, 'directory' | 'hub' | 'managed' | 'rulesBound' | 'issuedTokens'>> {
+  const read = new OnePersonRead(ports, config, options);
   const org = config.policy.organization;
-  const hubMembers: HubMember[] = [];
-  const managed: ManagedMember[] = [];
-  const byEmail = new Map<string, HubMember>();
-  /** Holds, then reads (Hub member and state item), members not read yet. */
-  const seen = new Set<string>();
-  const readMembers = async (names: readonly string[]) => {
-    const fresh = [...new Set(names.filter((n) => !seen.has(n.toLowerCase())))];
-    for (const n of fresh) seen.add(n.toLowerCase());
-    if (fresh.length === 0) return;
-    await options.beforeHubRead?.(fresh);
-    await Promise.all(
-      fresh.map(async (username) => {
-        const [member, state] = await Promise.all([
-          guarded(`Hub member ${username}`, () => ports.hub.findMember(username)),
-          guarded('hf-iam-sync state', () => ports.state.getManaged(org, username)),
-        ]);
-        // The email that linked them (a name search may not carry it).
-        if (member)
-          hubMembers.push({
-            ...member,
-            ...(member.email ? {} : byEmail.has(member.user.toLowerCase()) ? { email: byEmail.get(member.user.toLowerCase())!.email } : {}),
-          });
-        if (state) managed.push(state);
-      }),
-    );
-  };
   // The members our state links to this Okta id are known before Okta answers: they are held and
   // read alongside the Okta read, so an offboarding's path is the longer of those two calls, then
   // the change — not the three one after another.
   const linkedToRef = OKTA_USER_ID.test(ref)
     ? guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, ref))
     : Promise.resolve([]);
-  const early = linkedToRef.then((names) => readMembers(names));
+  const early = linkedToRef.then((names) => read.members(names));
   early.catch(() => undefined);
   const users = await guarded(`Okta user ${ref}`, () => ports.directory.findUsers(ref));
   // State reads that need nothing from the Hub go alongside it. The SCIM-managed resource groups
@@ -171,60 +146,16 @@ async function readOneUser(
   tokensRead.catch(() => undefined);
   scimRead.catch(() => undefined);
   const mayBeEntitled = users.filter((u) => config.policy.entitledStatuses.includes(u.status));
-  let directory: DirectorySnapshot = { groups: [], members: {}, users };
-  let resourceGroups: HubSnapshot['resourceGroups'] = [];
-  if (mayBeEntitled.length > 0) {
-    const rules = await readRules(ports, config);
-    resourceGroups = rules.resourceGroups;
-    const members: Record<string, string[]> = Object.fromEntries(rules.mapped.map((g) => [g.id, [] as string[]]));
-    for (const user of mayBeEntitled) {
-      for (const g of await guarded(`Okta groups of ${user.login}`, () => ports.directory.groupsOf(user.id))) members[g.id]?.push(user.id);
-    }
-    directory = { groups: rules.groups, members, users };
-  }
-  const usernames = new Set(users.flatMap((u) => (u.hfUsername ? [u.hfUsername] : [])));
-  // By policy, someone without the attribute is looked up by their email (one call each); that
-  // only names the member, who is read again below, once held.
-  if (config.policy.emailFallback) {
-    for (const user of users.filter((u) => !u.hfUsername && u.email)) {
-      const member = await guarded(`Hub member with email of ${user.login}`, () => ports.hub.findMemberByEmail(user.email));
-      if (member) {
-        usernames.add(member.user);
-        byEmail.set(member.user.toLowerCase(), member);
-      }
-    }
-  }
-  // A ref that names no Okta user may still be a Hub username we manage (its Okta user is gone).
-  if (usernames.size === 0 && !isOktaUserRef(ref)) usernames.add(ref);
-  // Members our state links to this person: under a name their attribute no longer holds, or
-  // after their Okta user was deleted (then `ref` is the only id left). Each is managed and,
-  // unclaimed now, loses access.
-  const others = [...new Set(users.map((u) => u.id))].filter((id) => id !== ref);
-  const links = [
-    await linkedToRef,
-    ...(await Promise.all(others.map((id) => guarded('hf-iam-sync state', () => ports.state.findLinkedMembers(org, id))))),
-  ].flat();
-  for (const linked of links) {
-    if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
-  }
+  const { directory, resourceGroups } = await read.entitlements(users, mayBeEntitled);
+  const usernames = await read.usernames(ref, users, linkedToRef);
   await early;
-  await readMembers([...usernames]);
+  await read.members([...usernames]);
   // In a stable order, whatever order the reads answered in.
-  hubMembers.sort((a, b) => a.user.localeCompare(b.user));
-  managed.sort((a, b) => a.user.localeCompare(b.user));
-  let otherAdmins: string[] = [];
-  if (hubMembers.some((m) => m.role === 'admin')) {
-    const all = await guarded('Hub members', () => ports.hub.listMembers());
-    const inScope = new Set(hubMembers.map((m) => m.user.toLowerCase()));
-    otherAdmins = all.filter((m) => m.role === 'admin' && !inScope.has(m.user.toLowerCase())).map((m) => m.user);
-  }
+  const hubMembers = read.hubMembers.sort((a, b) => a.user.localeCompare(b.user));
+  const managed = read.managed.sort((a, b) => a.user.localeCompare(b.user));
+  const otherAdmins = await read.otherAdmins();
   const issuedTokens = (await tokensRead).flat();
-  const invited: string[] = [];
-  for (const username of [...usernames].filter(
-    (u) => !hubMembers.some((m) => m.user.toLowerCase() === u.toLowerCase()) && mayBeEntitled.length > 0,
-  )) {
-    invited.push(...((await pendingInvitations(ports, config, hubMembers, username)) ?? []));
-  }
+  const invited = mayBeEntitled.length > 0 ? await read.invitations(usernames) : [];
   const known = await scimRead;
   const scimGroups = known ? { scimManagedResourceGroups: known } : await scimManaged(ports);
   return {
@@ -234,4 +165,103 @@ async function readOneUser(
     rulesBound: mayBeEntitled.length > 0,
     issuedTokens,
   };
+}
+
+/** A one-person read's Hub members and state items, each member held (beforeHubRead) before it is read, and read once. */
+class OnePersonRead {
+  readonly hubMembers: HubMember[] = [];
+  readonly managed: ManagedMember[] = [];
+  /** Members found by their SSO email: the email that linked them (a name search may not carry it). */
+  readonly #byEmail = new Map<string, HubMember>();
+  readonly #seen = new Set<string>();
+  readonly #org: string;
+
+  constructor(
+    readonly ports: ReadPorts,
+    readonly config: Config,
+    readonly options: ReadOptions,
+  ) {
+    this.#org = config.policy.organization;
+  }
+
+  /** Holds, then reads (Hub member and state item), members not read yet. */
+  async members(names: readonly string[]): Promise<void> {
+    const fresh = [...new Set(names.filter((n) => !this.#seen.has(n.toLowerCase())))];
+    for (const n of fresh) this.#seen.add(n.toLowerCase());
+    if (fresh.length === 0) return;
+    await this.options.beforeHubRead?.(fresh);
+    await Promise.all(
+      fresh.map(async (username) => {
+        const [member, state] = await Promise.all([
+          guarded(`Hub member ${username}`, () => this.ports.hub.findMember(username)),
+          guarded('hf-iam-sync state', () => this.ports.state.getManaged(this.#org, username)),
+        ]);
+        const linkedEmail = member && !member.email ? this.#byEmail.get(member.user.toLowerCase())?.email : undefined;
+        if (member) this.hubMembers.push({ ...member, ...(linkedEmail !== undefined ? { email: linkedEmail } : {}) });
+        if (state) this.managed.push(state);
+      }),
+    );
+  }
+
+  /** The rules and the person's groups, only when their status may grant access. */
+  async entitlements(
+    users: DirectoryUser[],
+    mayBeEntitled: readonly DirectoryUser[],
+  ): Promise<{ directory: DirectorySnapshot; resourceGroups: HubSnapshot['resourceGroups'] }> {
+    if (mayBeEntitled.length === 0) return { directory: { groups: [], members: {}, users }, resourceGroups: [] };
+    const rules = await readRules(this.ports, this.config);
+    const members: Record<string, string[]> = Object.fromEntries(rules.mapped.map((g) => [g.id, [] as string[]]));
+    for (const user of mayBeEntitled) {
+      const groups = await guarded(`Okta groups of ${user.login}`, () => this.ports.directory.groupsOf(user.id));
+      for (const g of groups) members[g.id]?.push(user.id);
+    }
+    return { directory: { groups: rules.groups, members, users }, resourceGroups: rules.resourceGroups };
+  }
+
+  /** Every Hub username the person may be: their attribute, their email's member (by policy), and what our state links to them. */
+  async usernames(ref: string, users: readonly DirectoryUser[], linkedToRef: Promise<string[]>): Promise<Set<string>> {
+    const usernames = new Set(users.flatMap((u) => (u.hfUsername ? [u.hfUsername] : [])));
+    // By policy, someone without the attribute is looked up by their email (one call each); that
+    // only names the member, who is read again, once held.
+    if (this.config.policy.emailFallback) {
+      for (const user of users.filter((u) => !u.hfUsername && u.email)) {
+        const member = await guarded(`Hub member with email of ${user.login}`, () => this.ports.hub.findMemberByEmail(user.email));
+        if (member) {
+          usernames.add(member.user);
+          this.#byEmail.set(member.user.toLowerCase(), member);
+        }
+      }
+    }
+    // A ref that names no Okta user may still be a Hub username we manage (its Okta user is gone).
+    if (usernames.size === 0 && !isOktaUserRef(ref)) usernames.add(ref);
+    // Members our state links to this person: under a name their attribute no longer holds, or
+    // after their Okta user was deleted (then `ref` is the only id left). Each is managed and,
+    // unclaimed now, loses access.
+    const others = [...new Set(users.map((u) => u.id))].filter((id) => id !== ref);
+    const links = [
+      await linkedToRef,
+      ...(await Promise.all(others.map((id) => guarded('hf-iam-sync state', () => this.ports.state.findLinkedMembers(this.#org, id))))),
+    ].flat();
+    for (const linked of links) {
+      if (![...usernames].some((u) => u.toLowerCase() === linked.toLowerCase())) usernames.add(linked);
+    }
+    return usernames;
+  }
+
+  /** An admin's removal needs the count of the other admins (the last-admin guard): the whole member list, then only. */
+  async otherAdmins(): Promise<string[]> {
+    if (!this.hubMembers.some((m) => m.role === 'admin')) return [];
+    const all = await guarded('Hub members', () => this.ports.hub.listMembers());
+    const inScope = new Set(this.hubMembers.map((m) => m.user.toLowerCase()));
+    return all.filter((m) => m.role === 'admin' && !inScope.has(m.user.toLowerCase())).map((m) => m.user);
+  }
+
+  /** scim-basic: the person's pending invitations, for usernames that are not members yet. */
+  async invitations(usernames: ReadonlySet<string>): Promise<string[]> {
+    const invited: string[] = [];
+    for (const username of [...usernames].filter((u) => !this.hubMembers.some((m) => m.user.toLowerCase() === u.toLowerCase()))) {
+      invited.push(...((await pendingInvitations(this.ports, this.config, this.hubMembers, username)) ?? []));
+    }
+    return invited;
+  }
 }

@@ -247,115 +247,166 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
 
 async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
   const runId = ports.newRunId();
-  const org = config.policy.organization;
   if (request.dryRun) {
     const plan = planFrom(await readInputs(ports, config, request.scope), request);
     return { runId, plan, outcome: 'planned' };
   }
-
   // One person serializes on their members (member-holds.ts), never on the organization: an
   // offboarding does not wait for an org reconcile. An org run holds the org lease, and each member
   // around its write.
-  const person = request.scope.kind === 'user';
-  const lease = person ? null : await takeLease(ports, org, runId, request);
-  const holds: HeldLease[] = [];
-  const timing = { deadline: request.deadline!, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
-  const run: RunRecord = {
-    runId,
-    organization: org,
-    trigger: request.trigger,
-    actor: request.actor,
-    scope: request.scope,
-    startedAt: ports.clock().toISOString(),
-  };
-  let readAtMs = ports.clock().getTime();
-  const read = async (): Promise<PlanInputs> => {
-    if (!person) return readInputs(ports, config, request.scope);
+  const lease = request.scope.kind === 'user' ? null : await takeLease(ports, config.policy.organization, runId, request);
+  const applying = new ApplyingRun(ports, config, request, runId, lease);
+  try {
+    return await applying.execute();
+  } finally {
+    await Promise.all([lease, ...applying.holds].map((held) => held?.release()));
+  }
+}
+
+/** A run that applies: its record, its reads (with a person's member holds), its guards, then the job or the person's changes. */
+class ApplyingRun {
+  readonly holds: HeldLease[] = [];
+  readonly record: RunRecord;
+  readonly org: string;
+  readonly person: boolean;
+  readAtMs: number;
+
+  constructor(
+    readonly ports: ReconcilePorts,
+    readonly config: Config,
+    readonly request: ReconcileRequest,
+    readonly runId: string,
+    readonly lease: HeldLease | null,
+  ) {
+    this.org = config.policy.organization;
+    this.person = request.scope.kind === 'user';
+    this.readAtMs = ports.clock().getTime();
+    this.record = {
+      runId,
+      organization: this.org,
+      trigger: request.trigger,
+      actor: request.actor,
+      scope: request.scope,
+      startedAt: ports.clock().toISOString(),
+    };
+  }
+
+  get #timing() {
+    return { deadline: this.request.deadline!, ...(this.request.leaseHeartbeatMs ? { heartbeatMs: this.request.leaseHeartbeatMs } : {}) };
+  }
+
+  #finished(plan: Plan, extra: Partial<RunRecord>): RunRecord {
+    return { ...this.record, finishedAt: this.ports.clock().toISOString(), planSummary: plan.summary, ...extra };
+  }
+
+  async execute(): Promise<ReconcileOutcome> {
+    const { ports, request, runId } = this;
+    const inputs = await this.#readRecorded();
+    const plan = planFrom(inputs, request);
+    if (request.scope.kind === 'organization' && inputs.hub.scimManagedResourceGroups) {
+      await ports.state.putScimManagedResourceGroups(this.org, inputs.hub.scimManagedResourceGroups, ports.clock());
+    }
+    if (plan.errored) {
+      const error = plan.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => d.summary)
+        .join('; ');
+      await ports.state.putRun(this.#finished(plan, { outcome: 'failed', error }));
+      return { runId, plan, outcome: 'failed' };
+    }
+    if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan, runId))) {
+      await ports.state.putRun(this.#finished(plan, { outcome: 'aborted', error: 'declined at confirmation' }));
+      return { runId, plan, outcome: 'declined' };
+    }
+    if (request.allowRemovals) await this.#recordOverride(request.allowRemovals);
+    return this.lease ? this.#applyAsJob(this.lease, inputs, plan) : this.#applyPerson(inputs, plan);
+  }
+
+  /**
+   * An org run is recorded while the reads go (nothing is written to the Hub before both are
+   * done); a person run with its changes' `started` records (one write each), and one that
+   * changes nothing once, finished — a burst's offboardings make one table request fewer each.
+   */
+  async #readRecorded(): Promise<PlanInputs> {
+    const recorded = this.person ? Promise.resolve() : this.ports.state.putRun(this.record);
+    try {
+      const [, inputs] = await Promise.all([
+        recorded,
+        this.person ? this.#readPerson() : readInputs(this.ports, this.config, this.request.scope),
+      ]);
+      return inputs;
+    } catch (error) {
+      await recorded.catch(() => undefined);
+      await this.ports.state.putRun({
+        ...this.record,
+        finishedAt: this.ports.clock().toISOString(),
+        outcome: 'aborted',
+        error: describeError(error),
+      });
+      throw error;
+    }
+  }
+
+  /** A person's read, holding each member they may be before the Hub is read (member-holds.ts). */
+  async #readPerson(): Promise<PlanInputs> {
+    const { ports, config, request } = this;
     for (let attempt = 1; ; attempt += 1) {
-      readAtMs = ports.clock().getTime();
+      this.readAtMs = ports.clock().getTime();
       try {
         return await readInputs(ports, config, request.scope, {
           ...(request.shared ? { shared: request.shared } : {}),
           beforeHubRead: async (users) => {
-            holds.push(...(await holdPeople(ports.state, ports.clock, org, runId, users, readAtMs, timing)));
+            this.holds.push(...(await holdPeople(ports.state, ports.clock, this.org, this.runId, users, this.readAtMs, this.#timing)));
           },
         });
       } catch (error) {
         // Another run read later and decided already: give back what this read held, read again
         // (now later than it), decide again.
         if (!(error instanceof SupersededError) || attempt === 3) throw error;
-        await Promise.all(holds.splice(0).map((h) => h.release()));
+        await Promise.all(this.holds.splice(0).map((h) => h.release()));
       }
     }
-  };
-  try {
-    // An org run is recorded while the reads go (nothing is written to the Hub before both are
-    // done); a person run with its changes' `started` records (one write each), and one that
-    // changes nothing once, finished — a burst's offboardings make one table request fewer each.
-    const recorded = person ? Promise.resolve() : ports.state.putRun(run);
-    let inputs: PlanInputs;
-    try {
-      [, inputs] = await Promise.all([recorded, read()]);
-    } catch (error) {
-      await recorded.catch(() => undefined);
-      await ports.state.putRun({ ...run, finishedAt: ports.clock().toISOString(), outcome: 'aborted', error: describeError(error) });
-      throw error;
-    }
-    const plan = planFrom(inputs, request);
-    if (request.scope.kind === 'organization' && inputs.hub.scimManagedResourceGroups) {
-      await ports.state.putScimManagedResourceGroups(org, inputs.hub.scimManagedResourceGroups, ports.clock());
-    }
-    const record = (extra: Partial<RunRecord>): RunRecord => ({
-      ...run,
-      finishedAt: ports.clock().toISOString(),
-      planSummary: plan.summary,
-      ...extra,
+  }
+
+  /** Recorded before the first write: the trail says who lifted the guard, by how much and why. */
+  async #recordOverride(allow: { count: number; reason: string }): Promise<void> {
+    await this.ports.state.putChange({
+      runId: this.runId,
+      seq: 0,
+      organization: this.org,
+      user: '-',
+      oktaUserId: null,
+      action: 'allow-removals',
+      effect: 'none',
+      before: null,
+      after: null,
+      reasons: [overrideSummary(this.config, allow)],
+      trigger: this.request.trigger,
+      actor: this.request.actor,
+      outcome: 'applied',
+      at: this.ports.clock().toISOString(),
     });
-    const finished = (extra: Partial<RunRecord>) => ports.state.putRun(record(extra));
-    if (plan.errored) {
-      await finished({
-        outcome: 'failed',
-        error: plan.diagnostics
-          .filter((d) => d.severity === 'error')
-          .map((d) => d.summary)
-          .join('; '),
-      });
-      return { runId, plan, outcome: 'failed' };
+  }
+
+  /** An organization run is a job: its plan is stored and applied in batches with checkpoints (job.ts). */
+  async #applyAsJob(lease: HeldLease, inputs: PlanInputs, plan: Plan): Promise<ReconcileOutcome> {
+    const { ports, runId } = this;
+    const stored = await storePlan(ports.state, ports.clock, plan, { runId, owner: runId, readAtMs: this.readAtMs });
+    await recordClaims(ports.state, inputs, plan, plan.changes, ports.clock().toISOString());
+    if (this.request.job === 'hand-over') {
+      await lease.handOver(DEFAULT_HANDOVER_MS);
+      return { runId, plan, outcome: 'planned', ticket: stored };
     }
-    if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan, runId))) {
-      await finished({ outcome: 'aborted', error: 'declined at confirmation' });
-      return { runId, plan, outcome: 'declined' };
-    }
-    if (request.allowRemovals) {
-      // Recorded before the first write: the trail says who lifted the guard, by how much and why.
-      await ports.state.putChange({
-        runId,
-        seq: 0,
-        organization: org,
-        user: '-',
-        oktaUserId: null,
-        action: 'allow-removals',
-        effect: 'none',
-        before: null,
-        after: null,
-        reasons: [overrideSummary(config, request.allowRemovals)],
-        trigger: request.trigger,
-        actor: request.actor,
-        outcome: 'applied',
-        at: ports.clock().toISOString(),
-      });
-    }
-    if (lease) {
-      // An organization run is a job: its plan is stored and applied in batches with checkpoints (job.ts).
-      const stored = await storePlan(ports.state, ports.clock, plan, { runId, owner: runId, readAtMs });
-      await recordClaims(ports.state, inputs, plan, plan.changes, ports.clock().toISOString());
-      if (request.job === 'hand-over') {
-        await lease.handOver(DEFAULT_HANDOVER_MS);
-        return { runId, plan, outcome: 'planned', ticket: stored };
-      }
-      const { ticket, result, run: done } = await runToEnd(ports, config, stored, lease, request);
-      return { runId, plan, result, outcome: done.outcome!, ticket };
-    }
+    const { ticket, result, run: done } = await runToEnd(ports, this.config, stored, lease, this.request);
+    return { runId, plan, result, outcome: done.outcome!, ticket };
+  }
+
+  /**
+   * A person run: each change is written twice, `started` with the run's own record and its staged
+   * outcome events, `applied` with the run's finish. An offboarding's other table writes are its claim and holds.
+   */
+  async #applyPerson(inputs: PlanInputs, plan: Plan): Promise<ReconcileOutcome> {
+    const { ports, request, runId } = this;
     const staged = request.stage?.(plan, runId) ?? [];
     const kept: Array<{ change: ChangeRecord; member: ManagedMember }> = [];
     const result = await applyPlan(plan, ports.hub, ports.state, {
@@ -364,30 +415,25 @@ async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequ
       actor: request.actor,
       clock: ports.clock,
       ...(request.oktaEvent ? { oktaEvent: request.oktaEvent } : {}),
-      // Each change is written twice: `started` with the run's own record and its staged outcome
-      // events, `applied` with the run's finish. An offboarding's other table writes are its claim and holds.
-      alsoRecord: (change: Change) => ({ run, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }),
+      alsoRecord: (change: Change) => ({ run: this.record, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }),
       keepApplied: (change: ChangeRecord, member: ManagedMember) => {
         kept.push({ change, member });
       },
       // A person run's holds were taken moments ago and are checked without a round trip (their heartbeat reports a loss).
       beforeWrite: async (change) => {
-        for (const held of holds) held.check(`change ${change.id}`);
+        for (const held of this.holds) held.check(`change ${change.id}`);
       },
       ...(request.concurrency ? { concurrency: request.concurrency } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
     await recordClaims(ports.state, inputs, plan, result.applied, ports.clock().toISOString());
     const outcome = outcomeOf(plan, result);
-    // (Only a person run gets here: an org run is a job, above.) Its finished record, its applied
-    // changes with the members' new state and its settled outcome events are one write; the holds
-    // go back once that is in the table.
-    const done = record({ outcome, applied: result.applied.length, failed: result.failed.length });
+    // Its finished record, its applied changes with the members' new state and its settled outcome
+    // events are one write; the holds go back once that is in the table.
+    const done = this.#finished(plan, { outcome, applied: result.applied.length, failed: result.failed.length });
     await ports.state.finishRun(done, request.settle?.(plan, runId, result) ?? { put: [], drop: [] }, kept);
-    await Promise.all(holds.map((h) => h.release()));
+    await Promise.all(this.holds.map((h) => h.release()));
     return { runId, plan, result, outcome };
-  } finally {
-    await Promise.all([lease, ...holds].map((held) => held?.release()));
   }
 }
 

@@ -147,84 +147,9 @@ function rotationFindings(config: Config, plan: string | null): Finding[] {
 /** @example const findings = await runDoctor(ports, config); findings.some((f) => f.status === 'fail') */
 export async function runDoctor(ports: ReadPorts & { state: Pick<StateStore, 'checkReachable'> }, config: Config): Promise<Finding[]> {
   const org = config.policy.organization;
-  const membership = config.policy.membership;
   const [scopes, admin, table] = await Promise.all([
-    attempt(
-      'okta-scopes',
-      async () => {
-        const result = await ports.directory.probeScopes();
-        const denied = Object.entries(result)
-          .filter(([, v]) => v === 'denied')
-          .map(([k]) => k);
-        return [
-          denied.length === 0
-            ? ok('okta-scopes', 'Okta answers for users, groups and the System Log')
-            : {
-                check: 'okta-scopes',
-                status: 'fail',
-                summary: `Okta refuses ${denied.join(', ')}`,
-                fix: `grant ${denied.join(' ')} to the API service app (Okta Admin Console → Applications → the app → Okta API Scopes), or use an API token of an admin who can read them`,
-              },
-        ];
-      },
-      'check okta.orgUrl and OKTA_API_TOKEN (or OKTA_CLIENT_ID / OKTA_PRIVATE_KEY)',
-    ),
-    attempt(
-      'hub-admin',
-      async () => {
-        const me = await ports.hub.whoami();
-        const findings: Finding[] = [
-          me.roleInOrg === 'admin'
-            ? ok('hub-admin', `HF_TOKEN is ${me.user}'s, an admin of ${org}`)
-            : {
-                check: 'hub-admin',
-                status: 'fail',
-                summary: me.roleInOrg
-                  ? `HF_TOKEN is ${me.user}'s, whose role in ${org} is ${me.roleInOrg}`
-                  : `HF_TOKEN is ${me.user}'s, who is not a member of ${org}`,
-                fix: `use a token of an admin of ${org} (write access with the org in its fine-grained scope)`,
-              },
-        ];
-        const missing = missingPermissions(me, MEMBER_MANAGEMENT);
-        const restricted = restrictionProblem(me.restrictions);
-        if (me.roleInOrg === 'admin' && (missing.length > 0 || restricted)) {
-          findings[0] = restricted
-            ? {
-                check: 'hub-admin',
-                status: 'fail',
-                summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is restricted there: ${restricted}`,
-                fix: "resolve the restriction (2FA, token approval, SSO session, allowed IPs), or use another admin's token",
-              }
-            : {
-                check: 'hub-admin',
-                status: 'fail',
-                summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is ${me.tokenRole === 'read' ? 'read-only' : `fine-grained without ${missing.join(', ')} on ${org}`}: every role change would answer 403`,
-                fix: `create a token with write access, or a fine-grained token with ${MEMBER_MANAGEMENT.join(', ')} on ${org} (Settings → Access Tokens)`,
-              };
-        }
-        const paid = me.plan !== null && PAID.includes(me.plan);
-        const needsPlus = membership === 'scim-managed';
-        findings.push(
-          !paid
-            ? {
-                check: 'hub-plan',
-                status: 'fail',
-                summary: `${org} is on ${me.plan ?? 'an unknown'} plan: changing member roles needs Team or Enterprise`,
-                fix: `upgrade ${org} to a Team or Enterprise plan`,
-              }
-            : needsPlus && me.plan !== 'plus'
-              ? {
-                  check: 'hub-plan',
-                  status: 'fail',
-                  summary: `membership: scim-managed needs Enterprise Plus, ${org} is on ${me.plan}`,
-                  fix: 'use membership: scim-basic (Basic SSO provisioning) or roles',
-                }
-              : ok('hub-plan', `${org} is on the ${me.plan} plan, which has the calls membership: ${membership} needs`),
-        );
-        return [...findings, ...rotationFindings(config, me.plan)];
-      },
-      `check huggingface.endpoint and HF_TOKEN (a token of an admin of ${org})`,
-    ),
+    attempt('okta-scopes', () => oktaScopeFindings(ports), 'check okta.orgUrl and OKTA_API_TOKEN (or OKTA_CLIENT_ID / OKTA_PRIVATE_KEY)'),
+    attempt('hub-admin', () => hubFindings(ports, config), `check huggingface.endpoint and HF_TOKEN (a token of an admin of ${org})`),
     attempt(
       'state-table',
       async () => {
@@ -248,4 +173,78 @@ export async function runDoctor(ports: ReadPorts & { state: Pick<StateStore, 'ch
     ];
   }
   return [...scopes, ...admin, ...table, ...planned];
+}
+
+/** Whether Okta answers for each endpoint family the sync reads. */
+async function oktaScopeFindings(ports: ReadPorts): Promise<Finding[]> {
+  const result = await ports.directory.probeScopes();
+  const denied = Object.entries(result)
+    .filter(([, v]) => v === 'denied')
+    .map(([k]) => k);
+  return [
+    denied.length === 0
+      ? ok('okta-scopes', 'Okta answers for users, groups and the System Log')
+      : {
+          check: 'okta-scopes',
+          status: 'fail',
+          summary: `Okta refuses ${denied.join(', ')}`,
+          fix: `grant ${denied.join(' ')} to the API service app (Okta Admin Console → Applications → the app → Okta API Scopes), or use an API token of an admin who can read them`,
+        },
+  ];
+}
+
+/** Who HF_TOKEN is, whether it may manage members, and whether the organization's plan has the calls the membership mode needs. */
+async function hubFindings(ports: ReadPorts, config: Config): Promise<Finding[]> {
+  const org = config.policy.organization;
+  const membership = config.policy.membership;
+  const me = await ports.hub.whoami();
+  const findings: Finding[] = [
+    me.roleInOrg === 'admin'
+      ? ok('hub-admin', `HF_TOKEN is ${me.user}'s, an admin of ${org}`)
+      : {
+          check: 'hub-admin',
+          status: 'fail',
+          summary: me.roleInOrg
+            ? `HF_TOKEN is ${me.user}'s, whose role in ${org} is ${me.roleInOrg}`
+            : `HF_TOKEN is ${me.user}'s, who is not a member of ${org}`,
+          fix: `use a token of an admin of ${org} (write access with the org in its fine-grained scope)`,
+        },
+  ];
+  const missing = missingPermissions(me, MEMBER_MANAGEMENT);
+  const restricted = restrictionProblem(me.restrictions);
+  if (me.roleInOrg === 'admin' && (missing.length > 0 || restricted)) {
+    findings[0] = restricted
+      ? {
+          check: 'hub-admin',
+          status: 'fail',
+          summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is restricted there: ${restricted}`,
+          fix: "resolve the restriction (2FA, token approval, SSO session, allowed IPs), or use another admin's token",
+        }
+      : {
+          check: 'hub-admin',
+          status: 'fail',
+          summary: `HF_TOKEN is ${me.user}'s, an admin of ${org}, but the token is ${me.tokenRole === 'read' ? 'read-only' : `fine-grained without ${missing.join(', ')} on ${org}`}: every role change would answer 403`,
+          fix: `create a token with write access, or a fine-grained token with ${MEMBER_MANAGEMENT.join(', ')} on ${org} (Settings → Access Tokens)`,
+        };
+  }
+  const paid = me.plan !== null && PAID.includes(me.plan);
+  const needsPlus = membership === 'scim-managed';
+  findings.push(
+    !paid
+      ? {
+          check: 'hub-plan',
+          status: 'fail',
+          summary: `${org} is on ${me.plan ?? 'an unknown'} plan: changing member roles needs Team or Enterprise`,
+          fix: `upgrade ${org} to a Team or Enterprise plan`,
+        }
+      : needsPlus && me.plan !== 'plus'
+        ? {
+            check: 'hub-plan',
+            status: 'fail',
+            summary: `membership: scim-managed needs Enterprise Plus, ${org} is on ${me.plan}`,
+            fix: 'use membership: scim-basic (Basic SSO provisioning) or roles',
+          }
+        : ok('hub-plan', `${org} is on the ${me.plan} plan, which has the calls membership: ${membership} needs`),
+  );
+  return [...findings, ...rotationFindings(config, me.plan)];
 }

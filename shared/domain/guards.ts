@@ -17,33 +17,35 @@ import type { HubSnapshot, Policy } from './types.js';
  * safe gain never waits behind a removal guard. A percentage limit needs the whole org as its base,
  * so it is skipped for a scoped (one-user) read; a count limit always applies.
  */
+/** Holds `change` back (into `blocked`); what may still go ahead in its place (the gains of a mixed change), if anything. */
+function holdBack(blocked: BlockedChange[], change: Change, guard: Guard, detail: string): Change[] {
+  if (change.effect !== 'mixed' || !change.before || !change.after) {
+    blocked.push({ change, guard, detail });
+    return [];
+  }
+  const gained = gainsOnly(change.before, change.after);
+  const note = `split by the ${guard} guard: the gains go ahead, the losses are held`;
+  blocked.push({
+    change: {
+      ...change,
+      id: `${change.id}#losses`,
+      before: gained,
+      effect: effectOf(gained, change.after),
+      reasons: [...change.reasons, note],
+    },
+    guard,
+    detail,
+  });
+  return [{ ...change, after: gained, effect: 'upgrade', reasons: [...change.reasons, note] }];
+}
+
 export function applyGuards(
   candidates: readonly Change[],
   hub: HubSnapshot,
   policy: Policy,
 ): { changes: Change[]; blocked: BlockedChange[] } {
   const blocked: BlockedChange[] = [];
-  /** Holds `change` back; what may still go ahead in its place (the gains of a mixed change), if anything. */
-  const hold = (change: Change, guard: Guard, detail: string): Change[] => {
-    if (change.effect !== 'mixed' || !change.before || !change.after) {
-      blocked.push({ change, guard, detail });
-      return [];
-    }
-    const gained = gainsOnly(change.before, change.after);
-    const note = `split by the ${guard} guard: the gains go ahead, the losses are held`;
-    blocked.push({
-      change: {
-        ...change,
-        id: `${change.id}#losses`,
-        before: gained,
-        effect: effectOf(gained, change.after),
-        reasons: [...change.reasons, note],
-      },
-      guard,
-      detail,
-    });
-    return [{ ...change, after: gained, effect: 'upgrade', reasons: [...change.reasons, note] }];
-  };
+  const hold = (change: Change, guard: Guard, detail: string): Change[] => holdBack(blocked, change, guard, detail);
   const protectedUsers = new Set(policy.protectedUsers.map(userKey));
   let changes = candidates.flatMap((change) => {
     if (!isDecrease(change.effect) || !protectedUsers.has(userKey(change.user))) return [change];

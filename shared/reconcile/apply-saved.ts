@@ -61,6 +61,23 @@ async function whoChanged(ports: ReconcilePorts, saved: SavedPlan, user: string)
     : 'changed outside hf-iam-sync (on the Hub, or by another tool)';
 }
 
+/** The changes whose member is not as the plan saw them (moved, or already changed): a reviewed plan is applied exactly as reviewed. */
+async function staleChanges(ports: ReconcilePorts, saved: SavedPlan): Promise<StaleChange[]> {
+  const users = [...new Set(saved.plan.changes.map((c) => c.user.toLowerCase()))];
+  const now = new Map(await mapLimit(users, 8, async (user) => [user, await ports.hub.findMember(user)] as const));
+  const stale: StaleChange[] = [];
+  for (const change of saved.plan.changes) {
+    if (change.action === 'revoke-token' || change.action === 'suspend-credential') continue; // not a member's access
+    const validity = stillValid(change, now.get(change.user.toLowerCase()) ?? null);
+    if (validity.kind !== 'unchanged')
+      stale.push({
+        change,
+        reason: `${validity.reason}; ${await whoChanged(ports, saved, change.user)}. Not applied: make and review a new plan`,
+      });
+  }
+  return stale;
+}
+
 async function run(
   ports: ReconcilePorts,
   config: Config,
@@ -82,20 +99,7 @@ async function run(
   try {
     await ports.state.putRun(record);
     const readAtMs = ports.clock().getTime();
-    const users = [...new Set(saved.plan.changes.map((c) => c.user.toLowerCase()))];
-    const now = new Map(await mapLimit(users, 8, async (user) => [user, await ports.hub.findMember(user)] as const));
-    const stale: StaleChange[] = [];
-    for (const change of saved.plan.changes) {
-      if (change.action === 'revoke-token' || change.action === 'suspend-credential') continue; // not a member's access
-      const member = now.get(change.user.toLowerCase());
-      // A reviewed plan is applied exactly as reviewed: a member not as the plan saw them (moved, or already changed) is refused.
-      const validity = stillValid(change, member ?? null);
-      if (validity.kind !== 'unchanged')
-        stale.push({
-          change,
-          reason: `${validity.reason}; ${await whoChanged(ports, saved, change.user)}. Not applied: make and review a new plan`,
-        });
-    }
+    const stale = await staleChanges(ports, saved);
     const finished = (outcome: RunOutcome, extra: Partial<RunRecord> = {}) =>
       ports.state.putRun({ ...record, finishedAt: ports.clock().toISOString(), outcome, planSummary: saved.plan.summary, ...extra });
     if (stale.length > 0 && request.allOrNothing) {

@@ -53,6 +53,13 @@ export interface CredentialResult {
 
 const STEP_ORDER: RotationStep[] = ['create', 'verify', 'promote'];
 
+/** Where a rotation is within one run: its step, its version (once made) and the token's value (once read). */
+interface StepAt {
+  step: RotationStep;
+  version: CredentialVersion | undefined;
+  value?: string | undefined;
+}
+
 /** What one run shares between its credentials: its id, and the organization's service accounts, listed once. */
 export interface RunContext {
   runId: string;
@@ -162,89 +169,75 @@ class CredentialRun {
 
   /** Runs the remaining steps of the rotation under way (or of a new one) until promotion or a failure. */
   async advance(reason: string): Promise<void> {
-    const { ports, spec } = this;
-    const rotation = this.state.rotation ?? startRotation(ports.clock());
+    const rotation = this.state.rotation ?? startRotation(this.ports.clock());
     if (!this.state.rotation) {
       // Recorded before the Hub is called: a crash from here on resumes this rotation, never a second one.
       await this.save({ ...this.state, rotation });
     }
-    let version = this.versions.find((v) => v.versionId === rotation.rotationId);
-    let value: string | undefined;
-    let step: RotationStep = rotation.step;
+    const at: StepAt = { step: rotation.step, version: this.versions.find((v) => v.versionId === rotation.rotationId) };
     try {
-      while (step !== 'promote') {
-        await this.lease.confirm(`step ${step}`);
-        if (step === 'create') {
-          ({ version, value } = await createAndStore(this.c, rotation, currentVersion(this.state, this.versions)));
-          await ports.store.putVersion(version);
-          await this.record({
-            rotationId: rotation.rotationId,
-            step: 'create',
-            outcome: 'done',
-            tokenId: version.tokenId,
-            last4: version.last4,
-          });
-          step = 'verify';
-          if (version.verifiedAt) {
-            // A secret's first value was verified before it was stored (see createAndStore).
-            await this.record({
-              rotationId: rotation.rotationId,
-              step: 'verify',
-              outcome: 'done',
-              tokenId: version.tokenId,
-              last4: version.last4,
-            });
-            step = 'promote';
-          }
-        } else {
-          value ??=
-            (await ports.secrets.getVersion(spec.secret, rotation.rotationId).catch((e: unknown) => {
-              throw new StepFailure('verify', e);
-            })) ?? undefined;
-          if (value === undefined || !version) {
-            // The pending version vanished from the secret: this rotation's create step again.
-            step = 'create';
-            continue;
-          }
-          await verify(this.c, value).catch((e: unknown) => {
-            // A token the Hub refuses outright was deleted or revoked since it was made: start over.
-            throw e instanceof TokenRejectedError
-              ? new StepFailure(
-                  'verify',
-                  new VerificationError(
-                    `${e.message}: the new token was deleted or revoked on the Hub; the next run starts a new rotation`,
-                  ),
-                  true,
-                )
-              : new StepFailure('verify', e);
-          });
-          version = { ...version, verifiedAt: ports.clock().toISOString() };
-          await ports.store.putVersion(version);
-          await this.record({
-            rotationId: rotation.rotationId,
-            step: 'verify',
-            outcome: 'done',
-            tokenId: version.tokenId,
-            last4: version.last4,
-          });
-          step = 'promote';
-        }
-        await this.save({ ...this.state, rotation: { ...rotation, step } });
+      while (at.step !== 'promote') {
+        await this.lease.confirm(`step ${at.step}`);
+        if (at.step === 'create') await this.#create(rotation, at);
+        else if (!(await this.#verify(rotation, at))) continue;
+        await this.save({ ...this.state, rotation: { ...rotation, step: at.step } });
       }
       await this.lease.confirm('step promote');
-      await this.promote(rotation.rotationId, version!, reason);
+      await this.promote(rotation.rotationId, at.version!, reason);
     } catch (error) {
       if (error instanceof LeaseLostError) {
         // Another run owns the credential now: recording anything here could overwrite its state.
         Object.assign(this.result, {
           outcome: 'failed',
-          failedStep: step,
-          detail: `${error.message} The rotation stays at "${step}" for the run that holds the lease.`,
+          failedStep: at.step,
+          detail: `${error.message} The rotation stays at "${at.step}" for the run that holds the lease.`,
         });
         return;
       }
-      await this.fail(rotation, step, version, error instanceof StepFailure ? error : new StepFailure(step, error));
+      await this.fail(rotation, at.step, at.version, error instanceof StepFailure ? error : new StepFailure(at.step, error));
     }
+  }
+
+  /** Step 1 (create and store); a secret's first value was verified before it was stored, so it goes straight to promote. */
+  async #create(rotation: RotationInProgress, at: StepAt): Promise<void> {
+    const { version, value } = await createAndStore(this.c, rotation, currentVersion(this.state, this.versions));
+    Object.assign(at, { version, value });
+    await this.ports.store.putVersion(version);
+    const done = { rotationId: rotation.rotationId, outcome: 'done' as const, tokenId: version.tokenId, last4: version.last4 };
+    await this.record({ ...done, step: 'create' });
+    at.step = 'verify';
+    if (version.verifiedAt) {
+      await this.record({ ...done, step: 'verify' });
+      at.step = 'promote';
+    }
+  }
+
+  /** Step 2 (verify); false when the pending version vanished from the secret (then this rotation's create step again). */
+  async #verify(rotation: RotationInProgress, at: StepAt): Promise<boolean> {
+    at.value ??=
+      (await this.ports.secrets.getVersion(this.spec.secret, rotation.rotationId).catch((e: unknown) => {
+        throw new StepFailure('verify', e);
+      })) ?? undefined;
+    if (at.value === undefined || !at.version) {
+      at.step = 'create';
+      return false;
+    }
+    await verify(this.c, at.value).catch((e: unknown) => {
+      // A token the Hub refuses outright was deleted or revoked since it was made: start over.
+      throw e instanceof TokenRejectedError
+        ? new StepFailure(
+            'verify',
+            new VerificationError(`${e.message}: the new token was deleted or revoked on the Hub; the next run starts a new rotation`),
+            true,
+          )
+        : new StepFailure('verify', e);
+    });
+    const version = { ...at.version, verifiedAt: this.ports.clock().toISOString() };
+    at.version = version;
+    await this.ports.store.putVersion(version);
+    await this.record({ rotationId: rotation.rotationId, step: 'verify', outcome: 'done', tokenId: version.tokenId, last4: version.last4 });
+    at.step = 'promote';
+    return true;
   }
 
   async promote(rotationId: string, version: CredentialVersion, reason: string): Promise<void> {

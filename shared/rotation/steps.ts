@@ -7,7 +7,7 @@ import {
   type RotationInProgress,
   type ServiceAccountCredential,
 } from '../domain/credentials.js';
-import type { HubTokens, ServiceAccountRef } from '../ports/hub-tokens.js';
+import type { HubTokens, MintedToken, ServiceAccountRef } from '../ports/hub-tokens.js';
 import type { SecretStore } from '../ports/secret-store.js';
 import { missingPermissions, restrictionProblem } from '../domain/token-check.js';
 import { StepFailure, VerificationError } from '../runtime/errors.js';
@@ -67,6 +67,24 @@ const newVersion = (
  * minting and storing leaves a token labelled with this rotation on the Hub, which the next attempt
  * deletes before minting again.
  */
+/**
+ * Stores a minted token's value as the rotation's version. The write may have landed with only its
+ * answer lost: then the rotation simply goes on. Otherwise the value exists only in this process: an
+ * overlap token nobody can read is deleted at once (the next attempt mints another); an in-place one
+ * replaced the old token, so consumers are broken until the next run rotates again — the in-place gap.
+ */
+async function storeMinted(c: StepContext, rotation: RotationInProgress, account: ServiceAccountRef, minted: MintedToken): Promise<void> {
+  try {
+    await store(c, rotation.rotationId, minted.value);
+  } catch (error) {
+    const landed = await c.secrets.getVersion(c.spec.secret, rotation.rotationId).catch(() => null);
+    if (landed === minted.value) return;
+    if (c.spec.kind === 'service-account' && c.spec.strategy === 'overlap')
+      await c.hub.deleteToken(account.id, minted.id).catch(() => undefined);
+    throw error;
+  }
+}
+
 export async function createAndStore(
   c: StepContext,
   rotation: RotationInProgress,
@@ -124,19 +142,7 @@ export async function createAndStore(
     throw e instanceof StepFailure ? e : new StepFailure('create', e);
   });
   const checked = await verifiedFirst(minted.value, () => c.hub.deleteToken(account.id, minted.id));
-  try {
-    await store(c, rotation.rotationId, minted.value);
-  } catch (error) {
-    // The write may have landed with only its answer lost: then the rotation simply goes on.
-    const landed = await c.secrets.getVersion(spec.secret, rotation.rotationId).catch(() => null);
-    if (landed !== minted.value) {
-      // The value exists only in this process now. An overlap token nobody can read is deleted at
-      // once (the next attempt mints another); an in-place one replaced the old token, so consumers
-      // are broken until the next run rotates again — the in-place gap.
-      if (spec.strategy === 'overlap') await c.hub.deleteToken(account.id, minted.id).catch(() => undefined);
-      throw error;
-    }
-  }
+  await storeMinted(c, rotation, account, minted);
   return { version: newVersion(c, rotation.rotationId, minted.id, minted.value, label, checked), value: minted.value };
 }
 

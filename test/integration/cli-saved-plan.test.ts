@@ -40,7 +40,9 @@ describe('saved plans', () => {
     // Applied once is applied: the same file again finds every member moved (by that run).
     const again = await runCli(['apply', '--config', ctx.config, file, '--yes'], { env, cwd: ctx.dir });
     expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(/linus-t: remove refused, stale: the Hub already showed the planned access .*; changed by hf-iam-sync run r-/);
+    expect(again.stdout).toMatch(
+      /linus-t: remove refused, stale: the Hub already showed the planned access .*; changed by hf-iam-sync run r-/,
+    );
   });
 
   it('a member changed on the Hub since the plan is refused with how and by whom; the rest applies — or nothing, with --all-or-nothing', async () => {

@@ -7,8 +7,9 @@ import type { OutboxEntry } from '../ports/event-claims.js';
 import type { AuditTrail } from '../ports/audit-trail.js';
 import type { IssuedTokens } from '../ports/issued-tokens.js';
 import type { ManagedMember } from '../domain/types.js';
-import { PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
+import { DeadlineReachedError, PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
+import { timeLeft } from '../runtime/deadline.js';
 
 /**
  * applyPlan — the only loop that changes the Hub. It executes exactly `plan.changes`, keeps going
@@ -284,6 +285,11 @@ class Application {
     try {
       await execute(this.hub, this.state, change, this.context);
     } catch (error) {
+      // The deadline came before the call was sent (not attempted) or during it (its outcome unknown): the
+      // `started` record stays, as after a crash, and the next batch or run reads the member again first.
+      if (error instanceof DeadlineReachedError) return this.#outcome('failed', change, `not attempted: ${describeError(error)}`);
+      if (timeLeft() <= 0)
+        return this.#outcome('failed', change, `outcome unknown, the run's deadline came during the call: ${describeError(error)}`);
       this.#outcome('failed', change, describeError(error));
       return this.#recordNotApplied(record, 'failed', describeError(error));
     }

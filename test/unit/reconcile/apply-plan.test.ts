@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computePlan } from '../../../shared/domain/compute-plan.js';
 import { applyPlan, type ApplyContext } from '../../../shared/reconcile/apply-plan.js';
 import type { StateStore } from '../../../shared/ports/state-store.js';
-import { LeaseLostError, SupersededError } from '../../../shared/runtime/errors.js';
+import { DeadlineReachedError, LeaseLostError, SupersededError } from '../../../shared/runtime/errors.js';
 import { member, world } from '../../helpers/builders.js';
 import { InMemoryHubOrg } from '../../fakes/in-memory-hub-org.js';
 import { inMemoryStateStore } from '../../fakes/in-memory-state.js';
@@ -109,5 +109,14 @@ describe('applyPlan', () => {
     expect((await state.getChange('run-1', plan.changes.indexOf(plan.changes.find((c) => c.user === 'carol')!) + 1))?.outcome).toBe(
       'failed',
     );
+  });
+
+  it('a call the deadline stopped before it was sent is not attempted: its record stays started, for the next batch to check', async () => {
+    const { plan, hub, state, context } = fourPhases();
+    hub.failNext('setAccess', new DeadlineReachedError('sending the Hub request to set role of carol'));
+    const result = await applyPlan(plan, hub, state, { ...context, concurrency: 1 });
+    expect(result.failed).toEqual([expect.objectContaining({ user: 'carol', error: expect.stringMatching(/^not attempted: /) })]);
+    const carol = (await state.listRunChanges('run-1', 1, 10)).find((r) => r.user === 'carol');
+    expect(carol?.outcome).toBe('started');
   });
 });

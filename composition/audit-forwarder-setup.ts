@@ -16,7 +16,7 @@ import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import type { Config, StateLocation } from '../shared/runtime/config-model.js';
 import { ConfigError } from '../shared/runtime/errors.js';
 import { composeHub } from './compose.js';
-import { onceUntilFailure } from './once.js';
+import { perContainerUntilFailure } from './container-cache.js';
 import { packagedConfig } from './packaged-config.js';
 
 /**
@@ -106,7 +106,7 @@ export async function composeAuditForwarder(
   };
 }
 
-const lambda = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
+const lambda = perContainerUntilFailure('audit-forwarder-setup', async (env: NodeJS.ProcessEnv) => {
   const { config, location } = await packagedConfig(env);
   return composeAuditForwarder(config, location, env);
 });

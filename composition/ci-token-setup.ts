@@ -13,6 +13,7 @@ import type { Config, StateLocation } from '../shared/runtime/config-model.js';
 import { packagedConfig } from './packaged-config.js';
 import { composeEventSink } from './event-sink.js';
 import { onceUntilFailure, requiredSecret } from './once.js';
+import { perContainerUntilFailure } from './container-cache.js';
 
 /**
  * The ci-token broker's and its sweeper's wiring: the compiled configuration, the state table,
@@ -66,7 +67,7 @@ export async function composeCiTokens(
   };
 }
 
-const lambda = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
+const lambda = perContainerUntilFailure('ci-token-setup', async (env: NodeJS.ProcessEnv) => {
   const { config, location } = await packagedConfig(env);
   return composeCiTokens(config, location, env);
 });

@@ -3,16 +3,15 @@ import { SqsEventQueue } from '../shared/adapters/sqs/sqs-event-queue.js';
 import type { EventQueue } from '../shared/ports/event-queue.js';
 import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import { ConfigError } from '../shared/runtime/errors.js';
-import { onceUntilFailure, requiredSecret } from './once.js';
+import { requiredSecret } from './once.js';
+import { perContainer, perContainerUntilFailure } from './container-cache.js';
 
 /**
  * okta-hook's whole wiring: its secret and the event queue. Nothing here loads the Okta SDK, the
  * Hub client or DynamoDB — the hook must answer Okta within 3 s, cold start included.
  */
 
-let queue: EventQueue | undefined;
-
-const hookSecret = onceUntilFailure((env: NodeJS.ProcessEnv) =>
+const hookSecret = perContainerUntilFailure('hook-secret', (env: NodeJS.ProcessEnv) =>
   requiredSecret(
     env,
     'OKTA_HOOK_SECRET',
@@ -32,6 +31,5 @@ export function lambdaHookSecret(env: NodeJS.ProcessEnv = process.env): Promise<
 export function lambdaEventQueue(env: NodeJS.ProcessEnv = process.env): EventQueue {
   const url = env.OKTA_EVENTS_QUEUE_URL?.trim();
   if (!url) throw new ConfigError(['OKTA_EVENTS_QUEUE_URL is not set (the SQS queue okta-event consumes)']);
-  queue ??= new SqsEventQueue(new SQSClient(awsClientConfig(env.SQS_ENDPOINT?.trim(), env)), url);
-  return queue;
+  return perContainer('event-queue', () => new SqsEventQueue(new SQSClient(awsClientConfig(env.SQS_ENDPOINT?.trim(), env)), url));
 }

@@ -8,7 +8,8 @@ import type { JobStarter } from '../shared/ports/job-starter.js';
 import type { S3ReportStore } from '../shared/adapters/s3/s3-report-store.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
 import { ConfigError } from '../shared/runtime/errors.js';
-import { onceUntilFailure, requiredSecret } from './once.js';
+import { requiredSecret } from './once.js';
+import { perContainer, perContainerUntilFailure } from './container-cache.js';
 
 /**
  * Cold-start wiring for every Lambda function: the compiled configuration named by HF_IAM_SYNC_CONFIG,
@@ -41,7 +42,7 @@ async function build(env: NodeJS.ProcessEnv): Promise<LambdaSetup> {
   return { config, composition: await compose(config, secrets, { state: { kind: 'dynamodb', location } }) };
 }
 
-const rotation = onceUntilFailure(async (env: NodeJS.ProcessEnv) => {
+const rotation = perContainerUntilFailure('rotation', async (env: NodeJS.ProcessEnv) => {
   const { config, location, resolved } = await basics(env, ['HF_TOKEN', 'HF_OAUTH_CLIENT_SECRET']);
   const { ports } = await composeRotation(config, readRotationSecrets(resolved, config), resolved, {
     state: { kind: 'dynamodb', location },
@@ -57,20 +58,14 @@ export function rotationSetup(env: NodeJS.ProcessEnv = process.env): Promise<{ c
   return rotation(env);
 }
 
-let sink: EventSink | undefined;
-
-let reports: S3ReportStore | undefined;
-let plans: S3ReportStore | undefined;
-
 /** reconcile's approved plans: the stack's bucket (APPROVED_PLANS_BUCKET), read under approved-plans/ only. */
 export function lambdaApprovedPlans(env: NodeJS.ProcessEnv = process.env): S3ReportStore {
   const bucket = env.APPROVED_PLANS_BUCKET?.trim();
   if (!bucket) throw new ConfigError(['APPROVED_PLANS_BUCKET is not set (the bucket approved plans are uploaded to; the stack sets it)']);
-  plans ??= composeReportStore(bucket, env);
-  return plans;
+  return perContainer('approved-plans', () => composeReportStore(bucket, env));
 }
 
-const planKey = onceUntilFailure((env: NodeJS.ProcessEnv) =>
+const planKey = perContainerUntilFailure('plan-key', (env: NodeJS.ProcessEnv) =>
   requiredSecret(
     env,
     'HF_IAM_SYNC_PLAN_KEY',
@@ -90,25 +85,20 @@ export function lambdaPlanKey(env: NodeJS.ProcessEnv = process.env): Promise<str
 export function lambdaReportStore(env: NodeJS.ProcessEnv = process.env): S3ReportStore {
   const bucket = env.ACCESS_REVIEW_BUCKET?.trim();
   if (!bucket) throw new ConfigError(['ACCESS_REVIEW_BUCKET is not set (the S3 bucket access reviews are written to; the stack sets it)']);
-  reports ??= composeReportStore(bucket, env);
-  return reports;
+  return perContainer('access-reviews', () => composeReportStore(bucket, env));
 }
-
-let starter: JobStarter | null | undefined;
 
 /** reconcile's way to start an org apply as a job (RECONCILE_JOB_ARN); null outside the stack. */
 export function lambdaJobStarter(env: NodeJS.ProcessEnv = process.env): JobStarter | null {
-  if (starter === undefined) starter = composeJobStarter(env);
-  return starter;
+  return perContainer('job-starter', () => composeJobStarter(env));
 }
 
 /** The event sink of functions that publish (built once, like the rest). */
 export function lambdaEventSink(env: NodeJS.ProcessEnv = process.env): EventSink {
-  sink ??= composeEventSink(env);
-  return sink;
+  return perContainer('event-sink', () => composeEventSink(env));
 }
 
-const runtime = onceUntilFailure(build);
+const runtime = perContainerUntilFailure('lambda-setup', build);
 
 export function lambdaSetup(env: NodeJS.ProcessEnv = process.env): Promise<LambdaSetup> {
   return runtime(env);

@@ -10,6 +10,7 @@ import { SqsStandIn } from '../../sandbox/aws/sqs-stand-in.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { SANDBOX_HF_TOKEN, SANDBOX_OKTA_TOKEN } from '../../sandbox/seed.js';
 import { compileConfig } from '../../shared/runtime/config.js';
+import { clearContainerCache } from '../../composition/container-cache.js';
 
 /**
  * The environment a deployed function sees, made of stand-ins: the config file, secrets behind
@@ -112,7 +113,8 @@ export async function startLambdaEnv(
     queueUrl,
     logs: () => logs,
     load: async <T>(name: keyof typeof HANDLERS) => {
-      vi.resetModules();
+      // A fresh container: nothing built for an earlier environment is reused (the handler modules themselves hold no state).
+      clearContainerCache();
       return (await HANDLERS[name]()).handler as unknown as T;
     },
     stop: async () => {

@@ -1,0 +1,28 @@
+/**
+ * The one per-container cache: what a Lambda container builds once and its warm invocations reuse
+ * (the wiring, the secrets read, the clients). A failed asynchronous build is not kept: the next
+ * invocation tries again (a throttled Secrets Manager must not poison the container). Nothing else
+ * in the composition holds state between invocations; `clearContainerCache` gives a test a fresh container.
+ */
+const built = new Map<string, unknown>();
+
+/** `build()`'s value under `name`, built on first use. */
+export function perContainer<T>(name: string, build: () => T): T {
+  if (!built.has(name)) built.set(name, build());
+  return built.get(name) as T;
+}
+
+/** `build(arg)`'s promise under `name`, built on first use and dropped when it fails. */
+export function perContainerUntilFailure<A, T>(name: string, build: (arg: A) => Promise<T>): (arg: A) => Promise<T> {
+  return (arg) =>
+    perContainer(name, () =>
+      build(arg).catch((error: unknown) => {
+        built.delete(name);
+        throw error;
+      }),
+    );
+}
+
+export function clearContainerCache(): void {
+  built.clear();
+}

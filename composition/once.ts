@@ -2,8 +2,8 @@ import { resolveSecretEnv, type SECRET_NAMES } from '../shared/adapters/secrets-
 import { ConfigError } from '../shared/runtime/errors.js';
 
 /**
- * A value built once per Lambda container and reused by warm invocations. A failed build is not
- * kept: the next invocation tries again (a throttled Secrets Manager must not poison the container).
+ * A value built once per holder (one composition's lazily read secret) and reused after. A failed
+ * build is not kept: the next call tries again. What a whole container keeps goes in container-cache.ts.
  */
 export function onceUntilFailure<A, T>(build: (arg: A) => Promise<T>): (arg: A) => Promise<T> {
   let value: Promise<T> | undefined;

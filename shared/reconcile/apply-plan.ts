@@ -2,12 +2,11 @@ import { isDecrease, NO_ACCESS } from '../domain/access.js';
 import type { Change, Plan } from '../domain/plan.js';
 import { scimName } from '../domain/scim.js';
 import type { HubOrg } from '../ports/hub-org.js';
-import type { ChangeRecord, OktaCause, RunRecord, Trigger } from '../ports/audit-trail.js';
+import type { AuditTrail, ChangeRecord, OktaCause, RunRecord, Trigger } from '../ports/audit-trail.js';
 import type { OutboxEntry } from '../ports/event-claims.js';
-import type { AuditTrail } from '../ports/audit-trail.js';
 import type { IssuedTokens } from '../ports/issued-tokens.js';
 import type { ManagedMember } from '../domain/types.js';
-import { DeadlineReachedError, PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
+import { PlanNotApplyableError, SupersededError, describeError } from '../runtime/errors.js';
 import { mapLimit } from '../runtime/map-limit.js';
 import { timeLeft } from '../runtime/deadline.js';
 
@@ -285,11 +284,10 @@ class Application {
     try {
       await execute(this.hub, this.state, change, this.context);
     } catch (error) {
-      // The deadline came before the call was sent (not attempted) or during it (its outcome unknown): the
-      // `started` record stays, as after a crash, and the next batch or run reads the member again first.
-      if (error instanceof DeadlineReachedError) return this.#outcome('failed', change, `not attempted: ${describeError(error)}`);
+      // The run's deadline came before the call was sent, or during it (its outcome unknown): the `started`
+      // record stays, as after a crash, and the next batch or run reads the member again before writing.
       if (timeLeft() <= 0)
-        return this.#outcome('failed', change, `outcome unknown, the run's deadline came during the call: ${describeError(error)}`);
+        return this.#outcome('failed', change, `not settled: the run's deadline came before or during the call (${describeError(error)})`);
       this.#outcome('failed', change, describeError(error));
       return this.#recordNotApplied(record, 'failed', describeError(error));
     }

@@ -1,4 +1,4 @@
-import { AuthenticationError, DeadlineReachedError, UpstreamError } from '../../runtime/errors.js';
+import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
 import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
 import { nextLinkOf } from '../next-link.js';
 import { limiterFor, retryAfterSeconds, type HeaderReader, type HubRateLimiter } from './rate-limiter.js';
@@ -98,11 +98,8 @@ export class HubHttp {
       await sleep(ms);
     };
     for (let attempt = 0; ; attempt += 1) {
-      if (timeLeft() <= 0) {
-        // Never sent: a write the deadline stopped here is not attempted (the next run does it), unlike one sent before.
-        if (attempt === 0) throw new DeadlineReachedError(`sending the Hub request to ${request.operation}`);
-        throw new UpstreamError('huggingface', request.operation, 'this run reached its deadline before the request was sent again');
-      }
+      if (timeLeft() <= 0)
+        throw new UpstreamError('huggingface', request.operation, 'this run reached its deadline before the request was sent');
       let response: Awaited<ReturnType<HubFetch>>;
       let text: string;
       await this.limiter.take(request.operation);

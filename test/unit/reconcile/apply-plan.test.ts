@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { computePlan } from '../../../shared/domain/compute-plan.js';
 import { applyPlan, type ApplyContext } from '../../../shared/reconcile/apply-plan.js';
 import type { StateStore } from '../../../shared/ports/state-store.js';
-import { DeadlineReachedError, LeaseLostError, SupersededError } from '../../../shared/runtime/errors.js';
+import { LeaseLostError, SupersededError } from '../../../shared/runtime/errors.js';
+import { withDeadline } from '../../../shared/runtime/deadline.js';
 import { member, world } from '../../helpers/builders.js';
 import { InMemoryHubOrg } from '../../fakes/in-memory-hub-org.js';
 import { inMemoryStateStore } from '../../fakes/in-memory-state.js';
@@ -111,11 +112,18 @@ describe('applyPlan', () => {
     );
   });
 
-  it('a call the deadline stopped before it was sent is not attempted: its record stays started, for the next batch to check', async () => {
+  it('a call the run’s deadline cut is not settled: its record stays started, for the next batch to check', async () => {
     const { plan, hub, state, context } = fourPhases();
-    hub.failNext('setAccess', new DeadlineReachedError('sending the Hub request to set role of carol'));
-    const result = await applyPlan(plan, hub, state, { ...context, concurrency: 1 });
-    expect(result.failed).toEqual([expect.objectContaining({ user: 'carol', error: expect.stringMatching(/^not attempted: /) })]);
+    hub.beforeNext('setAccess', () => {
+      const until = Date.now() + 30;
+      while (Date.now() < until); // the call outlives the run's deadline
+    });
+    hub.failNext('setAccess', new Error('huggingface: set role of carol failed: the request was aborted'));
+    const result = await withDeadline(Date.now() + 20, () => applyPlan(plan, hub, state, { ...context, concurrency: 1 }));
+    expect(result.failed[0]).toMatchObject({
+      user: 'carol',
+      error: expect.stringMatching(/^not settled: the run's deadline came before or during the call \(huggingface: /),
+    });
     const carol = (await state.listRunChanges('run-1', 1, 10)).find((r) => r.user === 'carol');
     expect(carol?.outcome).toBe('started');
   });

@@ -265,9 +265,19 @@ class Application {
     }
     if (recheck?.outcome === 'applied') return this.#settle(change, record, recheck.reason);
     if (this.context.confirmLoss && isDecrease(change.effect)) {
-      const disagreement = await this.context
-        .confirmLoss(change)
-        .catch((error: unknown) => `it could not be confirmed: ${describeError(error)}`);
+      let disagreement: string | null;
+      try {
+        disagreement = await this.context.confirmLoss(change);
+      } catch (error) {
+        // The deadline cut the confirming read: nothing was decided, the next batch or run confirms it again.
+        if (timeLeft() <= 0)
+          return this.#outcome(
+            'failed',
+            change,
+            `not settled: the run's deadline came during the loss's confirmation (${describeError(error)})`,
+          );
+        disagreement = `it could not be confirmed: ${describeError(error)}`;
+      }
       if (disagreement) {
         this.#outcome('held', change, disagreement);
         return this.#recordNotApplied(record, 'held', disagreement);

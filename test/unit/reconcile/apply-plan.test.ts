@@ -127,4 +127,34 @@ describe('applyPlan', () => {
     const carol = (await state.listRunChanges('run-1', 1, 10)).find((r) => r.user === 'carol');
     expect(carol?.outcome).toBe('started');
   });
+
+  it('a loss whose confirming read the deadline cut is not settled: no record, nothing written, for the next batch', async () => {
+    const { plan, hub, state, context } = fourPhases();
+    const confirmLoss = async (change: { user: string }) => {
+      if (change.user !== 'carol') return null;
+      await new Promise((resolve) => setTimeout(resolve, 40)); // the read outlives the run's deadline
+      throw new Error('okta: GET /api/v1/users/carol was aborted');
+    };
+    const result = await withDeadline(Date.now() + 20, () => applyPlan(plan, hub, state, { ...context, concurrency: 1, confirmLoss }));
+    expect(result.failed[0]).toMatchObject({
+      user: 'carol',
+      error: expect.stringMatching(/^not settled: the run's deadline came during the loss's confirmation \(okta: /),
+    });
+    expect(hub.writes).not.toContain('set carol no_access');
+    const records = await state.listRunChanges('run-1', 1, 10);
+    expect(records.find((r) => r.user === 'carol')).toBeUndefined();
+  });
+
+  it('a loss whose confirming read fails in time is held, and recorded so', async () => {
+    const { plan, hub, state, context } = fourPhases();
+    const confirmLoss = async (change: { user: string }) => {
+      if (change.user === 'carol') throw new Error('okta: GET /api/v1/users/carol failed: 500');
+      return null;
+    };
+    const result = await applyPlan(plan, hub, state, { ...context, confirmLoss });
+    expect(result.held.map((h) => h.user)).toEqual(['carol']);
+    expect(hub.writes).not.toContain('set carol no_access');
+    const carol = (await state.listRunChanges('run-1', 1, 10)).find((r) => r.user === 'carol');
+    expect(carol).toMatchObject({ outcome: 'held', error: expect.stringMatching(/^it could not be confirmed: okta: /) });
+  });
 });

@@ -1,3 +1,5 @@
+import { onceUntilFailure } from './once.js';
+
 /**
  * The one per-container cache: what a Lambda container builds once and its warm invocations reuse
  * (the wiring, the secrets read, the clients). A failed asynchronous build is not kept: the next
@@ -12,15 +14,9 @@ export function perContainer<T>(name: string, build: () => T): T {
   return built.get(name) as T;
 }
 
-/** `build(arg)`'s promise under `name`, built on first use and dropped when it fails. */
+/** `build(arg)`'s promise under `name`, built on first use and built again after it fails (once.ts keeps the rule). */
 export function perContainerUntilFailure<A, T>(name: string, build: (arg: A) => Promise<T>): (arg: A) => Promise<T> {
-  return (arg) =>
-    perContainer(name, () =>
-      build(arg).catch((error: unknown) => {
-        built.delete(name);
-        throw error;
-      }),
-    );
+  return (arg) => perContainer(name, () => onceUntilFailure(build))(arg);
 }
 
 export function clearContainerCache(): void {

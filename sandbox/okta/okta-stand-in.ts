@@ -67,6 +67,7 @@ export class OktaStandIn extends StandInServer {
   /** Caps every page below Okta's own maximums, so tests cross page boundaries with few records. */
   maxPageSize = Number.POSITIVE_INFINITY;
   #windows = new Map<string, { start: number; used: number }>();
+  #lastStamp = 0;
 
   constructor(token: string) {
     super();
@@ -88,7 +89,7 @@ export class OktaStandIn extends StandInServer {
     status?: string;
     profile?: Record<string, unknown>;
   }): OktaUserRecord {
-    const now = new Date().toISOString();
+    const now = this.#stamp();
     const user: OktaUserRecord = {
       id: oktaId('00u'),
       status: input.status ?? 'ACTIVE',
@@ -112,7 +113,7 @@ export class OktaStandIn extends StandInServer {
   }
 
   addGroup(name: string, description = ''): OktaGroupRecord {
-    const now = new Date().toISOString();
+    const now = this.#stamp();
     const group: OktaGroupRecord = {
       id: oktaId('00g'),
       created: now,
@@ -127,24 +128,70 @@ export class OktaStandIn extends StandInServer {
     return group;
   }
 
+  /**
+   * Okta's clock for `lastUpdated` and `lastMembershipUpdated`: milliseconds, and strictly
+   * increasing here, so two changes in one millisecond still read as two moments.
+   */
+  #stamp(): string {
+    this.#lastStamp = Math.max(Date.now(), this.#lastStamp + 1);
+    return new Date(this.#lastStamp).toISOString();
+  }
+
+  /** As Okta: a membership change moves the group's `lastMembershipUpdated` (not the user's `lastUpdated`). */
   addToGroup(groupId: string, userId: string): void {
-    this.memberships.get(groupId)!.add(userId);
+    const members = this.memberships.get(groupId)!;
+    if (members.has(userId)) return;
+    members.add(userId);
+    this.groups.get(groupId)!.lastMembershipUpdated = this.#stamp();
   }
 
   removeFromGroup(groupId: string, userId: string): void {
-    this.memberships.get(groupId)!.delete(userId);
+    if (this.memberships.get(groupId)!.delete(userId)) this.groups.get(groupId)!.lastMembershipUpdated = this.#stamp();
   }
 
-  /** Deletes a user as Okta does: out of every group too. */
+  /** A profile change, as an admin or a directory import makes it: `lastUpdated` moves. */
+  updateProfile(userId: string, patch: Record<string, unknown>): OktaUserRecord {
+    const user = this.users.get(userId)!;
+    Object.assign(user.profile, patch);
+    user.lastUpdated = this.#stamp();
+    return user;
+  }
+
+  /** Renames a group (its `lastUpdated` moves; its members and `lastMembershipUpdated` do not). */
+  renameGroup(groupId: string, name: string): OktaGroupRecord {
+    const group = this.groups.get(groupId)!;
+    group.profile.name = name;
+    group.lastUpdated = this.#stamp();
+    return group;
+  }
+
+  /** Deletes a group and its memberships, with Okta's `group.lifecycle.delete` event. */
+  deleteGroup(groupId: string): void {
+    const group = this.groups.get(groupId)!;
+    this.emit('group.lifecycle.delete', [group]);
+    this.groups.delete(groupId);
+    this.memberships.delete(groupId);
+  }
+
+  /**
+   * Deletes a user as an admin does in Okta: someone not yet deactivated is deactivated first
+   * (Okta deletes only DEPROVISIONED users), then deleted — out of every group, with the System
+   * Log's `user.lifecycle.delete.initiated` event.
+   */
   deleteUser(userId: string): void {
+    const user = this.users.get(userId)!;
+    if (user.status !== 'DEPROVISIONED') this.deactivate(userId);
+    this.emit('user.lifecycle.delete.initiated', [user]);
     this.users.delete(userId);
-    for (const members of this.memberships.values()) members.delete(userId);
+    for (const [groupId, members] of this.memberships) {
+      if (members.delete(userId)) this.groups.get(groupId)!.lastMembershipUpdated = this.#stamp();
+    }
   }
 
   setStatus(userId: string, status: string): void {
     const user = this.users.get(userId)!;
     user.status = status;
-    user.statusChanged = user.lastUpdated = new Date().toISOString();
+    user.statusChanged = user.lastUpdated = this.#stamp();
   }
 
   /** Records a System Log event with Okta's LogEvent shape and returns it. */
@@ -372,13 +419,18 @@ export class OktaStandIn extends StandInServer {
   }
 
   /**
-   * Polling semantics of `/api/v1/logs` without `until`: ascending from `since` (or after the
-   * `after` cursor), and always a `next` link — an empty page repeats the same cursor.
+   * `/api/v1/logs`. Without `until`, polling semantics: ascending from `since` (or after the
+   * `after` cursor), and always a `next` link — an empty page repeats the same cursor. With
+   * `until`, a bounded query: events published before it, and a `next` link only while more are
+   * left. `filter` takes Okta's expression on `eventType` (`eq`, joined by `or`); anything else
+   * is a 400, as Okta answers an expression it cannot read.
    */
   #listLogs(req: SandboxRequest): SandboxResponse {
     const q = req.url.searchParams;
     if (q.get('sortOrder') !== 'ASCENDING' && q.has('after'))
       return oktaError(400, 'E0000001', 'Api validation failed: after requires sortOrder=ASCENDING');
+    const types = this.#logFilter(q.get('filter'));
+    if (!(types instanceof Set) && types !== null) return types;
     const limit = Math.min(Number(q.get('limit') ?? 100), 1000, this.maxPageSize);
     // `after` is opaque (Okta: "<epoch ms>_<n>"); it alone says where the next page starts, and
     // Okta's next link carries no `since`: a client that rebuilds the link with a fresh `since`
@@ -386,21 +438,39 @@ export class OktaStandIn extends StandInServer {
     // `since` is the lower time bound of every query, with or without `after`.
     const after = q.get('after');
     const since = q.get('since') ? Date.parse(q.get('since')!) : after ? 0 : Date.now() - 7 * 86_400_000;
+    const until = q.get('until') ? Date.parse(q.get('until')!) : null;
     let start = 0;
     if (after) {
       const position = /^\d+_(\d+)$/.exec(after);
       if (!position) return oktaError(400, 'E0000001', 'Api validation failed: after is not a cursor this server issued');
       start = Number(position[1]);
     }
-    const from = this.logs.findIndex((e, i) => i >= start && Date.parse(e.published) >= since);
-    start = from < 0 ? Math.max(start, this.logs.length) : from;
-    const page = this.logs.slice(start, start + limit);
-    const end = start + page.length;
+    const inRange = (e: OktaLogEvent) =>
+      Date.parse(e.published) >= since && (until === null || Date.parse(e.published) < until) && (!types || types.has(e.eventType));
+    const page: OktaLogEvent[] = [];
+    let end = start;
+    for (; end < this.logs.length && page.length < limit; end++) if (inRange(this.logs[end]!)) page.push(this.logs[end]!);
+    const more = this.logs.slice(end).some(inRange);
     const next = new URL('/api/v1/logs', this.baseUrl);
+    for (const kept of ['filter', 'until']) if (q.has(kept)) next.searchParams.set(kept, q.get(kept)!);
     next.searchParams.set('limit', String(limit));
     next.searchParams.set('sortOrder', 'ASCENDING');
     next.searchParams.set('after', `${Date.parse(this.logs[end - 1]?.published ?? new Date(0).toISOString())}_${end}`);
-    return { status: 200, body: page, headers: { link: `<${this.#link(req, null)}>; rel="self", <${next}>; rel="next"` } };
+    const links = [`<${this.#link(req, null)}>; rel="self"`];
+    if (until === null || more) links.push(`<${next}>; rel="next"`);
+    return { status: 200, body: page, headers: { link: links.join(', ') } };
+  }
+
+  /** The event types a log `filter` names (`eventType eq "…"`, joined by `or`); null without a filter. */
+  #logFilter(filter: string | null): Set<string> | SandboxResponse | null {
+    if (filter === null) return null;
+    const types = new Set<string>();
+    for (const term of filter.split(/\s+or\s+/)) {
+      const m = /^eventType eq "([^"]+)"$/.exec(term.trim());
+      if (!m) return oktaError(400, 'E0000031', `Invalid filter criteria: ${term.trim()} (the stand-in reads eventType eq "…" joined by or)`);
+      types.add(m[1]!);
+    }
+    return types;
   }
 
   #getUser(req: SandboxRequest): SandboxResponse {

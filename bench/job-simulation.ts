@@ -113,6 +113,9 @@ function simDirectory(users: DirectoryUser[]): Directory {
   return {
     findGroups: async () => [group],
     readOrganization: async () => ({ groups: [group], members: { [group.id]: users.map((u) => u.id) }, users }),
+    readGroupMembers: async () => ({ members: { [group.id]: users.map((u) => u.id) }, users }),
+    readUsersUpdatedSince: notSimulated,
+    readDeletedUsersSince: notSimulated,
     findUsers: async (ref) => (byRef.has(ref.toLowerCase()) || byRef.has(ref) ? [byRef.get(ref) ?? byRef.get(ref.toLowerCase())!] : []),
     groupsOf: async () => [group],
     readLogPage: notSimulated,

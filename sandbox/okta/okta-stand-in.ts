@@ -467,7 +467,8 @@ export class OktaStandIn extends StandInServer {
     const types = new Set<string>();
     for (const term of filter.split(/\s+or\s+/)) {
       const m = /^eventType eq "([^"]+)"$/.exec(term.trim());
-      if (!m) return oktaError(400, 'E0000031', `Invalid filter criteria: ${term.trim()} (the stand-in reads eventType eq "…" joined by or)`);
+      if (!m)
+        return oktaError(400, 'E0000031', `Invalid filter criteria: ${term.trim()} (the stand-in reads eventType eq "…" joined by or)`);
       types.add(m[1]!);
     }
     return types;

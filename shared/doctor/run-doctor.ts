@@ -161,7 +161,7 @@ export async function runDoctor(ports: ReadPorts & { state: Pick<StateStore, 'ch
   ]);
   let planned: Finding[];
   try {
-    planned = planFindings(computePlan(await readInputs(ports, config, { kind: 'organization' })), config);
+    planned = planFindings(computePlan(await readInputs(ports, config, { kind: 'organization' }, { snapshot: 'none' })), config);
   } catch (error) {
     planned = [
       {

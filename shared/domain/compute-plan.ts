@@ -9,6 +9,7 @@ import type {
   Effect,
   InvitedWaiting,
   NeedsInvite,
+  OktaRead,
   Plan,
   PlanScope,
   UnmanagedMember,
@@ -49,6 +50,8 @@ export interface PlanInputs {
    * grants nothing: no rule can apply, so none is bound (and none reported missing).
    */
   rulesBound?: boolean;
+  /** Organization reads: how Okta was read, carried into the plan. */
+  oktaRead?: OktaRead;
 }
 
 const EFFECT_ORDER: Record<Effect, number> = { grant: 0, upgrade: 1, mixed: 2, downgrade: 3, revoke: 4 };
@@ -110,6 +113,7 @@ export function computePlan(inputs: PlanInputs): Plan {
     unparsedGroups: resolved.unparsedGroups,
     diagnostics: resolved.diagnostics,
     rules: resolved.rules.map((r) => ({ group: r.group, role: r.role, resourceGroup: r.resourceGroup ?? null, source: r.source })),
+    ...(inputs.oktaRead ? { oktaRead: inputs.oktaRead } : {}),
   };
   if (resolved.diagnostics.some((d) => d.severity === 'error')) {
     return finish({ ...base, changes: [], blocked: [], needsInvite: [], invited: [], unlinked: [], unmanaged: [], conflicts: [] });

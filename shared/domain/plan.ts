@@ -108,7 +108,23 @@ export interface PlanSummary {
   conflicts: number;
 }
 
-export type PlanScope = { kind: 'organization' } | { kind: 'user'; user: string };
+/** `fullRead`: read all of Okta whatever the last read's snapshot holds (`--full`). */
+export type PlanScope = { kind: 'organization'; fullRead?: boolean } | { kind: 'user'; user: string };
+
+/** How an organization plan read Okta: in full, or as a delta of the last complete read (shared/reconcile/read-directory.ts). */
+export interface OktaRead {
+  kind: 'full' | 'delta';
+  /** Why the read was full, or which snapshot the delta started from. */
+  reason: string;
+  /** Groups whose members were read (every mapped group in a full read). */
+  groupsRead: number;
+  /** Users the delta found with a different record than the snapshot's. */
+  usersChanged: number;
+  /** Users of the snapshot the delta no longer keeps (deleted in Okta, or out of every mapped group without the attribute). */
+  usersDeleted: number;
+  /** What became of the snapshot: `saved`, `advanced` (same content, newer as-of), or why not. */
+  snapshot: string;
+}
 
 interface ResolvedRuleView {
   group: string;
@@ -137,4 +153,6 @@ export interface Plan {
   /** Not errored and at least one change to make. */
   applyable: boolean;
   summary: PlanSummary;
+  /** Organization plans: how Okta was read (not part of what the plan changes). */
+  oktaRead?: OktaRead;
 }

@@ -56,6 +56,8 @@ export interface DirectoryGroup {
   name: string;
   /** Okta's own count of the group's members (`expand=stats`), when it gave one: a read returning fewer failed. */
   usersCount?: number;
+  /** Okta's `lastMembershipUpdated` (ISO), when it gave one: a delta read re-reads the group's members once it moves. */
+  membershipUpdated?: string;
 }
 
 /**

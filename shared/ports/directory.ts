@@ -10,6 +10,12 @@ export interface Directory {
   findGroups(query: { names: readonly string[]; prefix: string | null }): Promise<DirectoryGroup[]>;
   /** Members of `groups`, plus every user whose username attribute is set, whatever their status or groups. */
   readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot>;
+  /** Members of `groups` only (each group whole, checked against Okta's count): their ids by group, and the users. */
+  readGroupMembers(groups: readonly DirectoryGroup[]): Promise<Pick<DirectorySnapshot, 'members' | 'users'>>;
+  /** Every user whose `lastUpdated` is at or after `since` (a profile, status or attribute change), whatever their status. */
+  readUsersUpdatedSince(since: Date): Promise<DirectoryUser[]>;
+  /** Ids of the users deleted from Okta from `since` until `until` (the System Log's `user.lifecycle.delete.initiated`). */
+  readDeletedUsersSince(since: Date, until: Date): Promise<string[]>;
   /**
    * The Okta users a reference names: by Okta user id or login (one call), or by Hub username
    * (a search on the username attribute, which can find several claimants). Empty when none.

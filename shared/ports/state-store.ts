@@ -1,5 +1,6 @@
 import type { AuditTrail } from './audit-trail.js';
 import type { Cursors } from './cursors.js';
+import type { DirectorySnapshots } from './directory-snapshots.js';
 import type { EventClaims, Outbox } from './event-claims.js';
 import type { IssuedTokens } from './issued-tokens.js';
 import type { Leases, MemberHolds } from './leases.js';
@@ -12,7 +13,7 @@ import type { StoredPlans } from './stored-plans.js';
  * the roles it uses (`Leases & AuditTrail`, …); the composition root passes the whole store.
  */
 export interface StateStore
-  extends Leases, MemberHolds, ManagedMembers, AuditTrail, EventClaims, Outbox, IssuedTokens, Cursors, StoredPlans {
+  extends Leases, MemberHolds, ManagedMembers, AuditTrail, EventClaims, Outbox, IssuedTokens, Cursors, StoredPlans, DirectorySnapshots {
   /** Throws unless the table answers (and is active). */
   checkReachable(): Promise<void>;
 }

@@ -12,13 +12,13 @@ import { readInputs } from './read-inputs.js';
 import type { ReconcilePorts } from './reconcile.js';
 
 /**
- * The access review as a use case: one organization read (as a plan's), the plan (so the review
+ * The access review as a use case: one full organization read (never a delta), the plan (so the review
  * says who is not in line with Okta), and each member's last change from our audit trail. Reads
  * only; writes nothing.
  */
 export async function runAccessReview(ports: ReconcilePorts, config: Config, deadline?: number): Promise<AccessReview> {
   return withDeadline(runDeadline(deadline), async () => {
-    const inputs = await readInputs(ports, config, { kind: 'organization' });
+    const inputs = await readInputs(ports, config, { kind: 'organization' }, { snapshot: 'none' });
     const plan = computePlan(inputs);
     const last = await mapLimit(inputs.hub.members, 16, async (member) => {
       const [change] = await ports.state.listChanges({

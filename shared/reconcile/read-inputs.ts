@@ -1,5 +1,5 @@
 import type { PlanInputs } from '../domain/compute-plan.js';
-import type { PlanScope } from '../domain/plan.js';
+import type { OktaRead, PlanScope } from '../domain/plan.js';
 import { conventionPrefix, resolveRules } from '../domain/rules.js';
 import type { DirectorySnapshot, DirectoryUser, HubMember, HubSnapshot, ManagedMember } from '../domain/types.js';
 import { OKTA_USER_ID } from '../domain/okta-event.js';
@@ -7,6 +7,8 @@ import { isOktaUserRef, type Directory } from '../ports/directory.js';
 import type { HubOrg } from '../ports/hub-org.js';
 import type { ManagedMembers } from '../ports/managed-members.js';
 import type { IssuedTokens } from '../ports/issued-tokens.js';
+import type { DirectorySnapshots } from '../ports/directory-snapshots.js';
+import { readDirectory } from './read-directory.js';
 import type { Config } from '../runtime/config.js';
 import { AppError, IncompleteReadError, describeError } from '../runtime/errors.js';
 
@@ -25,7 +27,7 @@ import { AppError, IncompleteReadError, describeError } from '../runtime/errors.
 export interface ReadPorts {
   directory: Directory;
   hub: HubOrg;
-  state: ManagedMembers & IssuedTokens;
+  state: ManagedMembers & IssuedTokens & DirectorySnapshots;
 }
 
 async function guarded<T>(what: string, read: () => Promise<T>): Promise<T> {
@@ -62,6 +64,14 @@ export interface ReadOptions {
   beforeHubRead?: (usernames: string[]) => Promise<void>;
   /** Reads the people of one delivery share: made once by the caller, not once per person. */
   shared?: SharedReads;
+  /** The run's clock (an organization read's snapshot is dated by it); default the system's. */
+  now?: () => Date;
+  /**
+   * Organization reads: `use` (default) reads a delta of the last snapshot when one serves and
+   * saves the new one; `read` uses it but saves nothing (a dry run writes nothing); `none` reads
+   * Okta in full and touches no snapshot (the access review, the doctor).
+   */
+  snapshot?: 'use' | 'read' | 'none';
 }
 
 /** What many one-person runs at once (a burst's delivery) read once: the organization's SCIM-managed resource groups from state. */
@@ -80,8 +90,13 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
   const common = { rules: config.rules, naming: config.naming, policy: config.policy, scope, exchangeCredentials, suspendedCredentials };
   if (scope.kind === 'user') return { ...common, ...(await readOneUser(ports, config, scope.user, options)) };
   const { groups, resourceGroups, mapped } = await readRules(ports, config);
-  const [directory, members, managed, issuedTokens] = await Promise.all([
-    guarded('Okta users and group members', () => ports.directory.readOrganization(mapped)),
+  const now = options.now ?? (() => new Date());
+  const [{ directory, read }, members, managed, issuedTokens] = await Promise.all([
+    guarded<{ directory: DirectorySnapshot; read?: OktaRead }>('Okta users and group members', () =>
+      options.snapshot === 'none'
+        ? ports.directory.readOrganization(mapped).then((d) => ({ directory: d, read: undefined }))
+        : readDirectory(ports, config, mapped, { full: scope.fullRead === true, now, save: options.snapshot !== 'read' }),
+    ),
     guarded('Hub members', () => ports.hub.listMembers()),
     guarded('hf-iam-sync state', () => ports.state.listManaged(config.policy.organization)),
     guarded('issued tokens', () => ports.state.listIssuedTokens(config.policy.organization)),
@@ -93,6 +108,7 @@ export async function readInputs(ports: ReadPorts, config: Config, scope: PlanSc
     hub: { members, resourceGroups, complete: true, ...(invited ? { invited } : {}), ...scimGroups },
     managed,
     issuedTokens,
+    ...(read ? { oktaRead: read } : {}),
   };
 }
 

@@ -248,7 +248,7 @@ export async function reconcile(ports: ReconcilePorts, config: Config, request: 
 async function run(ports: ReconcilePorts, config: Config, request: ReconcileRequest): Promise<ReconcileOutcome> {
   const runId = ports.newRunId();
   if (request.dryRun) {
-    const plan = planFrom(await readInputs(ports, config, request.scope), request);
+    const plan = planFrom(await readInputs(ports, config, request.scope, { now: ports.clock, snapshot: 'read' }), request);
     return { runId, plan, outcome: 'planned' };
   }
   // One person serializes on their members (member-holds.ts), never on the organization: an
@@ -332,7 +332,7 @@ class ApplyingRun {
     try {
       const [, inputs] = await Promise.all([
         recorded,
-        this.person ? this.#readPerson() : readInputs(this.ports, this.config, this.request.scope),
+        this.person ? this.#readPerson() : readInputs(this.ports, this.config, this.request.scope, { now: this.ports.clock }),
       ]);
       return inputs;
     } catch (error) {

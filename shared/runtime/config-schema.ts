@@ -152,6 +152,7 @@ export const configSchema = z.strictObject({
       .refine((s) => s.includes('ACTIVE'), 'must include ACTIVE')
       .default(['ACTIVE', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY']),
     emailFallback: z.boolean().default(false),
+    fullReadAfterHours: z.number().int().min(0).max(8760).default(168),
   }),
   huggingface: z
     .strictObject({

@@ -4,8 +4,11 @@ import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, OktaStatus } fro
 
 /**
  * `Directory` in memory, for unit tests of the use cases: people, groups and memberships a test
- * writes directly, read with the adapter's answers (whole lists or an error, never a short list).
- * `failNext` makes the next call of one method throw, as an Okta outage would.
+ * changes through its methods, read with the adapter's answers (whole lists or an error, never a
+ * short list). Changes move Okta's timestamps as Okta does — a user's `lastUpdated` on a profile or
+ * status change, a group's `lastMembershipUpdated` on a join or a leave — on the clock it is given
+ * (strictly increasing), and a deletion is logged. `failNext` makes the next call of one method
+ * throw, as an Okta outage would.
  */
 export class InMemoryDirectory implements Directory {
   readonly users = new Map<string, DirectoryUser>();
@@ -14,6 +17,21 @@ export class InMemoryDirectory implements Directory {
   readonly log: unknown[] = [];
   readonly calls: string[] = [];
   readonly #failures = new Map<keyof Directory, Error>();
+  /** user id → Okta's `lastUpdated` (epoch ms). */
+  readonly #updated = new Map<string, number>();
+  readonly #deleted: Array<{ id: string; at: number }> = [];
+  #last = 0;
+
+  constructor(readonly clock: () => number = Date.now) {}
+
+  #stamp(): number {
+    this.#last = Math.max(this.clock(), this.#last + 1);
+    return this.#last;
+  }
+
+  #moved(groupId: string): void {
+    this.groups.set(groupId, { ...this.groups.get(groupId)!, membershipUpdated: new Date(this.#stamp()).toISOString() });
+  }
 
   /** Adds a person (ACTIVE unless told) with a Hub username, in the named groups (made when missing). */
   person(hfUsername: string | null, groups: readonly string[] = [], extra: Partial<DirectoryUser> = {}): DirectoryUser {
@@ -29,14 +47,56 @@ export class InMemoryDirectory implements Directory {
       ...extra,
     };
     this.users.set(user.id, user);
-    for (const name of groups) this.members.get(this.group(name).id)!.add(user.id);
+    this.#updated.set(user.id, this.#stamp());
+    for (const name of groups) this.join(user.id, name);
     return user;
+  }
+
+  join(userId: string, groupName: string): void {
+    const group = this.group(groupName);
+    const members = this.members.get(group.id)!;
+    if (members.has(userId)) return;
+    members.add(userId);
+    this.#moved(group.id);
+  }
+
+  leave(userId: string, groupName: string): void {
+    const group = this.group(groupName);
+    if (this.members.get(group.id)!.delete(userId)) this.#moved(group.id);
+  }
+
+  /** A profile change (login, email, names, the username attribute): `lastUpdated` moves. */
+  update(userId: string, patch: Partial<Omit<DirectoryUser, 'id' | 'status'>>): void {
+    this.users.set(userId, { ...this.users.get(userId)!, ...patch });
+    this.#updated.set(userId, this.#stamp());
+  }
+
+  renameGroup(groupId: string, name: string): void {
+    this.groups.set(groupId, { ...this.groups.get(groupId)!, name });
+  }
+
+  deleteGroup(groupId: string): void {
+    this.groups.delete(groupId);
+    this.members.delete(groupId);
+  }
+
+  /** As Okta: deactivated first when still active, then deleted — out of every group, and logged. */
+  deleteUser(userId: string): void {
+    if (this.users.get(userId)!.status !== 'DEPROVISIONED') this.setStatus(userId, 'DEPROVISIONED');
+    this.users.delete(userId);
+    this.#updated.delete(userId);
+    for (const [groupId, members] of this.members) if (members.delete(userId)) this.#moved(groupId);
+    this.#deleted.push({ id: userId, at: this.#stamp() });
   }
 
   group(name: string): DirectoryGroup {
     const found = [...this.groups.values()].find((g) => g.name.toLowerCase() === name.toLowerCase());
     if (found) return found;
-    const group = { id: `00g${String(this.groups.size).padStart(17, '0')}`, name };
+    const group = {
+      id: `00g${String(this.groups.size).padStart(17, '0')}`,
+      name,
+      membershipUpdated: new Date(this.#stamp()).toISOString(),
+    };
     this.groups.set(group.id, group);
     this.members.set(group.id, new Set());
     return group;
@@ -44,6 +104,7 @@ export class InMemoryDirectory implements Directory {
 
   setStatus(userId: string, status: OktaStatus): void {
     this.users.set(userId, { ...this.users.get(userId)!, status });
+    this.#updated.set(userId, this.#stamp());
   }
 
   failNext(method: keyof Directory, error: Error): void {
@@ -72,6 +133,23 @@ export class InMemoryDirectory implements Directory {
     const members = Object.fromEntries(groups.map((g) => [g.id, [...(this.members.get(g.id) ?? [])]]));
     const ids = new Set([...Object.values(members).flat(), ...[...this.users.values()].filter((u) => u.hfUsername).map((u) => u.id)]);
     return { groups: [...groups], members, users: [...ids].map((id) => structuredClone(this.users.get(id)!)) };
+  }
+
+  async readGroupMembers(groups: readonly DirectoryGroup[]): Promise<Pick<DirectorySnapshot, 'members' | 'users'>> {
+    this.#call('readGroupMembers');
+    const members = Object.fromEntries(groups.map((g) => [g.id, [...(this.members.get(g.id) ?? [])]]));
+    const ids = new Set(Object.values(members).flat());
+    return { members, users: [...ids].map((id) => structuredClone(this.users.get(id)!)) };
+  }
+
+  async readUsersUpdatedSince(since: Date): Promise<DirectoryUser[]> {
+    this.#call('readUsersUpdatedSince');
+    return [...this.#updated].filter(([, at]) => at >= since.getTime()).map(([id]) => structuredClone(this.users.get(id)!));
+  }
+
+  async readDeletedUsersSince(since: Date, until: Date): Promise<string[]> {
+    this.#call('readDeletedUsersSince');
+    return this.#deleted.filter((d) => d.at >= since.getTime() && d.at < until.getTime()).map((d) => d.id);
   }
 
   async findUsers(ref: string): Promise<DirectoryUser[]> {

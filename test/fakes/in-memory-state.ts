@@ -10,6 +10,8 @@ import type { Leases, MemberHoldAnswer, MemberHolds } from '../../shared/ports/l
 import type { ManagedMembers } from '../../shared/ports/managed-members.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
 import type { StoredPlan, StoredPlans } from '../../shared/ports/stored-plans.js';
+import type { DirectorySnapshotHeader, DirectorySnapshots, SnapshotDirectory } from '../../shared/ports/directory-snapshots.js';
+import { decodeSnapshot, encodeSnapshot } from '../../shared/adapters/dynamodb/directory-snapshots.js';
 import { joinRoles } from '../../shared/runtime/join-roles.js';
 import { credentialStateOf, suspensionOf } from '../../shared/adapters/dynamodb/credential-store.js';
 import { runItem } from '../../shared/adapters/dynamodb/audit-trail.js';
@@ -407,6 +409,52 @@ class InMemoryCursors implements Cursors {
   }
 }
 
+class InMemoryDirectorySnapshots implements DirectorySnapshots {
+  constructor(readonly table: InMemoryTable) {}
+
+  async getDirectorySnapshot(organization: string): Promise<{ header: DirectorySnapshotHeader; directory: SnapshotDirectory } | null> {
+    const item = this.table.get(`DIRECTORY#${organization}`, 'SNAPSHOT');
+    if (!item) return null;
+    const header = unkeyed<DirectorySnapshotHeader>(item);
+    const chunks = this.table.query(`DIRECTORY#${organization}#${header.snapshotId}`, { prefix: 'CHUNK#' });
+    if (chunks.length !== header.chunks) return null;
+    return { header, directory: decodeSnapshot(chunks.map((c) => String(c.records))) };
+  }
+
+  async putDirectorySnapshot(
+    header: Omit<DirectorySnapshotHeader, 'chunks' | 'groups' | 'users'>,
+    directory: SnapshotDirectory,
+  ): Promise<boolean> {
+    const chunks = encodeSnapshot(directory);
+    chunks.forEach((records, index) =>
+      this.table.put({ pk: `DIRECTORY#${header.organization}#${header.snapshotId}`, sk: `CHUNK#${pad(index)}`, records }),
+    );
+    const previous = this.table.get(`DIRECTORY#${header.organization}`, 'SNAPSHOT');
+    if (previous && String(previous.readStartedAt) >= header.readStartedAt) return false;
+    this.table.put({
+      pk: `DIRECTORY#${header.organization}`,
+      sk: 'SNAPSHOT',
+      ...header,
+      chunks: chunks.length,
+      groups: directory.groups.length,
+      users: directory.users.length,
+    });
+    if (previous && previous.snapshotId !== header.snapshotId) {
+      for (const c of this.table.query(`DIRECTORY#${header.organization}#${String(previous.snapshotId)}`)) {
+        this.table.delete(String(c.pk), String(c.sk));
+      }
+    }
+    return true;
+  }
+
+  async advanceDirectorySnapshot(organization: string, snapshotId: string, readStartedAt: string): Promise<boolean> {
+    const item = this.table.get(`DIRECTORY#${organization}`, 'SNAPSHOT');
+    if (!item || item.snapshotId !== snapshotId || String(item.readStartedAt) >= readStartedAt) return false;
+    this.table.put({ ...item, readStartedAt });
+    return true;
+  }
+}
+
 /** The whole state store in memory: each role over one table (pass the credential store the same table to share suspensions). */
 export function inMemoryStateStore(table: InMemoryTable = new InMemoryTable()): StateStore {
   return {
@@ -418,6 +466,7 @@ export function inMemoryStateStore(table: InMemoryTable = new InMemoryTable()): 
       new InMemoryStoredPlans(table),
       new InMemoryIssuedTokens(table),
       new InMemoryCursors(table),
+      new InMemoryDirectorySnapshots(table),
     ),
     checkReachable: async () => {},
   };

@@ -32,11 +32,11 @@ export interface UseCaseWorld {
 }
 
 export function useCaseWorld(configure: (text: string) => string = (t) => t): UseCaseWorld {
-  const directory = new InMemoryDirectory();
+  let now = Date.parse('2026-12-07T09:00:00Z');
+  const directory = new InMemoryDirectory(() => now);
   const hub = new InMemoryHubOrg();
   const table = new InMemoryTable();
   const events = new InMemoryEventSink();
-  let now = Date.parse('2026-12-07T09:00:00Z');
   let runs = 0;
   const ports: EventPorts = {
     directory,

@@ -4,6 +4,7 @@ import type { StateStore } from '../../ports/state-store.js';
 import { joinRoles } from '../../runtime/join-roles.js';
 import { DynamoDbAuditTrail } from './audit-trail.js';
 import { DynamoDbCursors } from './cursors.js';
+import { DynamoDbDirectorySnapshots } from './directory-snapshots.js';
 import { DynamoDbEventClaims } from './event-claims.js';
 import { DynamoDbIssuedTokens } from './issued-tokens.js';
 import { DynamoDbLeases } from './leases.js';
@@ -37,6 +38,7 @@ export function dynamoDbStateStore(doc: DynamoDBDocumentClient, table: string): 
       new DynamoDbStoredPlans(ops),
       new DynamoDbIssuedTokens(ops),
       new DynamoDbCursors(ops),
+      new DynamoDbDirectorySnapshots(ops),
     ),
     ...reachable,
   };

@@ -114,19 +114,34 @@ export class OktaDirectory implements Directory {
       );
       for (const g of groups) {
         const count = g._embedded?.stats?.usersCount;
-        found.set(g.id!, { id: g.id!, name: g.profile?.name ?? '', ...(typeof count === 'number' ? { usersCount: count } : {}) });
+        const moved = g.lastMembershipUpdated as Date | string | undefined;
+        found.set(g.id!, {
+          id: g.id!,
+          name: g.profile?.name ?? '',
+          ...(typeof count === 'number' ? { usersCount: count } : {}),
+          ...(moved ? { membershipUpdated: new Date(moved).toISOString() } : {}),
+        });
       }
     }
     return [...found.values()];
   }
 
   async readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot> {
+    const { members, users } = await this.readGroupMembers(groups);
+    const byId = new Map(users.map((u) => [u.id, u]));
+    const linked = await this.#call(`search users with profile.${this.#attribute}`, async () =>
+      drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} pr`, limit: USER_PAGE }), this.#convert),
+    );
+    for (const user of linked) byId.set(user.id, user);
+    return { groups: [...groups], members, users: [...byId.values()] };
+  }
+
+  async readGroupMembers(groups: readonly DirectoryGroup[]): Promise<Pick<DirectorySnapshot, 'members' | 'users'>> {
     const users = new Map<string, DirectoryUser>();
     const members: Record<string, string[]> = {};
-    const toUser = (u: unknown) => this.#toUser(u as SdkUser);
     await mapLimit(groups, READ_CONCURRENCY, async (group) => {
       const page = await this.#call(`list members of group "${group.name}"`, async () =>
-        drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE }), toUser),
+        drain(await this.#client.groupApi.listGroupUsers({ groupId: group.id, limit: GROUP_PAGE }), this.#convert),
       );
       // A page that drops members reads as a complete, shorter list; Okta's own count says otherwise.
       if (group.usersCount !== undefined && page.length < group.usersCount) {
@@ -141,11 +156,41 @@ export class OktaDirectory implements Directory {
         return user.id;
       });
     });
-    const linked = await this.#call(`search users with profile.${this.#attribute}`, async () =>
-      drain(await this.#client.userApi.listUsers({ search: `profile.${this.#attribute} pr`, limit: USER_PAGE }), toUser),
+    return { members, users: [...users.values()] };
+  }
+
+  /**
+   * Two `filter` lists (Okta's filter reads the most up-to-date data, where search may lag): one
+   * on `lastUpdated`, and one that names DEPROVISIONED — a list that does not name that status may
+   * leave deactivated users out, and a deactivation is the change that matters most.
+   */
+  async readUsersUpdatedSince(since: Date): Promise<DirectoryUser[]> {
+    const after = `lastUpdated ge ${quote(since.toISOString())}`;
+    const byId = new Map<string, DirectoryUser>();
+    for (const filter of [after, `status eq "DEPROVISIONED" and ${after}`]) {
+      const users = await this.#call('list users updated since the snapshot', async () =>
+        drain(await this.#client.userApi.listUsers({ filter, limit: USER_PAGE }), this.#convert),
+      );
+      for (const user of users) byId.set(user.id, user);
+    }
+    return [...byId.values()];
+  }
+
+  async readDeletedUsersSince(since: Date, until: Date): Promise<string[]> {
+    const events = await this.#call('read user deletions from the System Log', async () =>
+      drain(
+        await this.#client.systemLogApi.listLogEvents({
+          since: since.toISOString(),
+          until: until.toISOString(),
+          filter: 'eventType eq "user.lifecycle.delete.initiated"',
+          sortOrder: 'ASCENDING',
+          limit: 1000,
+        }),
+      ),
     );
-    for (const user of linked) users.set(user.id, user);
-    return { groups: [...groups], members, users: [...users.values()] };
+    return events.flatMap((e) =>
+      ((e as { target?: Array<{ id?: string; type?: string }> }).target ?? []).filter((t) => t.type === 'User' && t.id).map((t) => t.id!),
+    );
   }
 
   async findUsers(ref: string): Promise<DirectoryUser[]> {
@@ -251,6 +296,8 @@ export class OktaDirectory implements Directory {
       throw this.#translate(`get user ${ref}`, error);
     }
   }
+
+  readonly #convert = (u: unknown): DirectoryUser => this.#toUser(u as SdkUser);
 
   #toUser(u: SdkUser): DirectoryUser {
     const profile = u.profile ?? {};

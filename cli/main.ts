@@ -11,6 +11,7 @@ const USAGE = `Usage: hf-iam-sync <command> [options]
 Commands:
   plan    --config FILE [--json] [--user X]           show what would change and why; writes nothing
           [--out PLAN.json]                           save it, signed (HF_IAM_SYNC_PLAN_KEY), for review
+          [--full]                                    read all of Okta, not the changes since the last read (plan, apply)
   apply   --config FILE [--json] [--yes] [--user X]   apply the plan (asks first unless --yes)
           [--allow-removals N --reason "…"]           lift safety.maxRemovals to N for this run only (audited)
   apply   --config FILE --resume RUN [--yes] [--json]   continue a stopped organization run from its last checkpoint
@@ -66,6 +67,7 @@ const OPTIONS = {
   out: { type: 'string' },
   compare: { type: 'string' },
   'all-or-nothing': { type: 'boolean', default: false },
+  full: { type: 'boolean', default: false },
   resume: { type: 'string' },
   policy: { type: 'string' },
   source: { type: 'string' },
@@ -225,6 +227,10 @@ async function planOrApply(
   }
   if (values.out !== undefined && command !== 'plan')
     throw new ConfigError(['--out saves a plan: use it with `plan` (or `access-review`, `compile`)']);
+  if (values.full && values.user)
+    throw new ConfigError([
+      '--full reads the whole organization from Okta: --user reads one person (always in full); use one or the other',
+    ]);
   return await (
     await import('./commands/reconcile-command.js')
   ).runReconcileCommand(
@@ -236,6 +242,7 @@ async function planOrApply(
       yes: values.yes,
       allowRemovals: allowRemovals(values),
       out: values.out,
+      full: values.full,
     },
     io,
   );

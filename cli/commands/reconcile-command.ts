@@ -21,6 +21,8 @@ export interface ReconcileArgs {
   allowRemovals?: { count: number; reason: string } | undefined;
   /** `plan --out FILE`: save the plan, signed, for review and `apply FILE`. */
   out?: string | undefined;
+  /** `--full`: read all of Okta, whatever the last read's snapshot holds. */
+  full?: boolean;
 }
 
 function renderResult(outcome: ReconcileOutcome): string {
@@ -43,7 +45,9 @@ function renderResult(outcome: ReconcileOutcome): string {
 
 export async function runReconcileCommand(mode: 'plan' | 'apply', args: ReconcileArgs, io: CliIo): Promise<number> {
   const { config, composition } = await openCommand(args.config, io);
-  const scope: PlanScope = args.user ? { kind: 'user', user: args.user } : { kind: 'organization' };
+  const scope: PlanScope = args.user
+    ? { kind: 'user', user: args.user }
+    : { kind: 'organization', ...(args.full ? { fullRead: true } : {}) };
   try {
     io.progress?.('reading Okta and the Hub…');
     if (mode === 'plan') {

@@ -7,7 +7,7 @@ import type { DirectoryGroup, DirectorySnapshot, DirectoryUser, OktaStatus } fro
  * changes through its methods, read with the adapter's answers (whole lists or an error, never a
  * short list). Changes move Okta's timestamps as Okta does — a user's `lastUpdated` on a profile or
  * status change, a group's `lastMembershipUpdated` on a join or a leave — on the clock it is given
- * (strictly increasing), and a deletion is logged. `failNext` makes the next call of one method
+ * (changes can share a millisecond, as in Okta), and a deletion is logged. `failNext` makes the next call of one method
  * throw, as an Okta outage would.
  */
 export class InMemoryDirectory implements Directory {
@@ -20,13 +20,11 @@ export class InMemoryDirectory implements Directory {
   /** user id → Okta's `lastUpdated` (epoch ms). */
   readonly #updated = new Map<string, number>();
   readonly #deleted: Array<{ id: string; at: number }> = [];
-  #last = 0;
 
   constructor(readonly clock: () => number = Date.now) {}
 
   #stamp(): number {
-    this.#last = Math.max(this.clock(), this.#last + 1);
-    return this.#last;
+    return this.clock();
   }
 
   #moved(groupId: string): void {
@@ -52,8 +50,9 @@ export class InMemoryDirectory implements Directory {
     return user;
   }
 
+  /** Adds a user to a group, by id or by name (a group of that name is made when missing). */
   join(userId: string, groupName: string): void {
-    const group = this.group(groupName);
+    const group = this.groups.get(groupName) ?? this.group(groupName);
     const members = this.members.get(group.id)!;
     if (members.has(userId)) return;
     members.add(userId);
@@ -61,7 +60,7 @@ export class InMemoryDirectory implements Directory {
   }
 
   leave(userId: string, groupName: string): void {
-    const group = this.group(groupName);
+    const group = this.groups.get(groupName) ?? this.group(groupName);
     if (this.members.get(group.id)!.delete(userId)) this.#moved(group.id);
   }
 

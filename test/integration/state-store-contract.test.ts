@@ -395,5 +395,52 @@ for (const server of backends) {
       await credentials.releaseCredentialLease('ci', 'run-a');
       await credentials.acquireCredentialLease('ci', 'run-b', 60_000, at(6));
     });
+
+    it('directory snapshots: chunks then header, several chunks round-trip, an older read never replaces a newer, advance only on the same snapshot', async () => {
+      expect(await state.getDirectorySnapshot('snap')).toBeNull();
+      const users = Array.from({ length: 3000 }, (_, i) => ({
+        id: `00u${String(i).padStart(17, '0')}`,
+        login: `person-${i}@acme.example`,
+        email: `person-${i}@acme.example`,
+        status: 'ACTIVE' as const,
+        hfUsername: i % 3 === 0 ? null : `person-${i}`,
+        displayName: `Person Number ${i} With A Long Name`,
+        givenName: 'Person',
+        familyName: `Number ${i}`,
+      }));
+      const directory = {
+        groups: [
+          { id: '00gwrite', name: 'hf-acme-write', usersCount: 3000, membershipUpdated: at(0).toISOString() },
+          { id: '00gempty', name: 'hf-acme-read' },
+        ],
+        members: { '00gwrite': users.map((u) => u.id), '00gempty': [] },
+        users,
+      };
+      const header = {
+        organization: 'snap',
+        snapshotId: 's1',
+        readStartedAt: at(10).toISOString(),
+        fullReadAt: at(10).toISOString(),
+        rulesKey: 'k',
+      };
+      expect(await state.putDirectorySnapshot(header, directory)).toBe(true);
+      const stored = await state.getDirectorySnapshot('snap');
+      expect(stored?.header).toMatchObject({ ...header, groups: 2, users: 3000 });
+      expect(stored!.header.chunks).toBeGreaterThan(1);
+      expect(stored?.directory).toEqual(directory);
+      // A read that began earlier (a slow run finishing late) does not replace it.
+      expect(await state.putDirectorySnapshot({ ...header, snapshotId: 's0', readStartedAt: at(5).toISOString() }, directory)).toBe(false);
+      expect((await state.getDirectorySnapshot('snap'))?.header.snapshotId).toBe('s1');
+      expect(await state.advanceDirectorySnapshot('snap', 's0', at(20).toISOString())).toBe(false);
+      expect(await state.advanceDirectorySnapshot('snap', 's1', at(20).toISOString())).toBe(true);
+      expect((await state.getDirectorySnapshot('snap'))?.header.readStartedAt).toBe(at(20).toISOString());
+      const smaller = {
+        ...directory,
+        users: users.slice(0, 10),
+        members: { '00gwrite': users.slice(0, 10).map((u) => u.id), '00gempty': [] },
+      };
+      expect(await state.putDirectorySnapshot({ ...header, snapshotId: 's2', readStartedAt: at(30).toISOString() }, smaller)).toBe(true);
+      expect((await state.getDirectorySnapshot('snap'))?.directory).toEqual(smaller);
+    });
   });
 }

@@ -13,6 +13,7 @@ import { runJobSimulation } from './job-simulation.js';
 import { runCiTokenBench } from './ci-token.js';
 import { runAuditForwardingBench } from './audit-forwarding.js';
 import { runCliStartupBench } from './cli-startup.js';
+import { measureDelta, runDeltaBench } from './delta.js';
 
 import { searchChunks } from '../shared/adapters/okta/okta-directory.js';
 import { composeForSandbox } from '../sandbox/sandbox.js';
@@ -51,6 +52,18 @@ if (process.env.BENCH_ONLY === 'scale-one') {
 // left in the benchmark's process — its heap, the stand-ins' logs — does not slow its stand-ins.
 if (process.env.BENCH_ONLY === 'burst-one') {
   process.stdout.write(`${JSON.stringify(await burst(50))}\n`);
+  process.exit(0);
+}
+
+// Delta reads at one size, in a process of its own (delta.ts starts it).
+if (process.env.BENCH_ONLY === 'delta-one') {
+  process.stdout.write(`${JSON.stringify(await measureDelta(Number(process.env.BENCH_USERS)))}\n`);
+  process.exit(0);
+}
+
+// Delta reads stand alone (each size with its own stand-ins).
+if (process.env.BENCH_ONLY === 'delta') {
+  await runDeltaBench();
   process.exit(0);
 }
 
@@ -137,9 +150,14 @@ const wallMs = performance.now() - wallStart;
 trace('applied');
 const applyCounts = await counts();
 
-// 2. The next plan: converged, reads only.
+// 2. The next plan: converged, reads only — in full (`--full`): the figure is a full read's calls (delta reads: delta.ts).
 const replanStart = performance.now();
-const again = await reconcile(ports, config, { dryRun: true, scope: { kind: 'organization' }, trigger: 'cli', actor: 'bench' });
+const again = await reconcile(ports, config, {
+  dryRun: true,
+  scope: { kind: 'organization', fullRead: true },
+  trigger: 'cli',
+  actor: 'bench',
+});
 const replanMs = performance.now() - replanStart;
 const replanCounts = await counts();
 
@@ -149,7 +167,7 @@ const planned = applied.plan.summary;
 // 3. Planning alone, on inputs read once more: median of 7 runs. It runs last, so its garbage
 // (seven plans of 10,000 people) does not inflate the apply run's peak memory.
 async function measurePlanning() {
-  const inputs = await readInputs(ports, config, { kind: 'organization' });
+  const inputs = await readInputs(ports, config, { kind: 'organization' }, { snapshot: 'none' });
   trace('inputs read');
   await counts();
   const times: number[] = [];
@@ -236,3 +254,4 @@ if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'pacing') await runPac
 if (!process.env.BENCH_ONLY) await runCiTokenBench();
 if (!process.env.BENCH_ONLY) await runAuditForwardingBench();
 if (!process.env.BENCH_ONLY) await runCliStartupBench();
+if (!process.env.BENCH_ONLY) await runDeltaBench();

@@ -16,6 +16,40 @@ const hub = new HubStandIn('acme', 'plus');
 hub.addToken(SANDBOX_HF_TOKEN, { user: 'root-admin', admin: true, kind: 'user' });
 okta.rateLimits = { users: 6000, groups: 6000, logs: 6000 };
 seedSyntheticOrg(okta, hub, { users, groups, driftPercent: 10 });
+// An org whose last changes are an hour old (outside a delta read's 5-minute margin).
+const settled = new Date(Date.now() - 3_600_000).toISOString();
+for (const u of okta.users.values()) u.lastUpdated = settled;
+for (const g of okta.groups.values()) g.lastMembershipUpdated = settled;
+
+/**
+ * `percent`% of the people change in Okta: every other one's profile (lastUpdated moves), the
+ * rest move from their resource-group group to the next one (both groups' membership moves).
+ * Answers with how many users were updated and the groups whose membership moved.
+ */
+function drift(percent: number): { updated: number; movedGroups: string[] } {
+  const all = [...okta.users.values()];
+  const every = Math.round(100 / percent);
+  const moved = new Set<string>();
+  let updated = 0;
+  const rgGroups = [...okta.groups.values()].filter((g) => g.profile.name.startsWith('rg-'));
+  // One person in each stretch of `every`, at a different place in each (so the moves spread over the groups).
+  for (let k = 0; k * every < all.length; k += 1) {
+    const i = k * every + ((k * 37) % every);
+    const user = all[i];
+    if (!user) break;
+    if (k % 2 === 0) {
+      okta.updateProfile(user.id, { lastName: `Changed ${i}` });
+      updated += 1;
+      continue;
+    }
+    const from = rgGroups.findIndex((g) => okta.memberships.get(g.id)!.has(user.id));
+    const to = rgGroups[(from + 1) % rgGroups.length]!;
+    okta.removeFromGroup(rgGroups[from]!.id, user.id);
+    okta.addToGroup(to.id, user.id);
+    moved.add(rgGroups[from]!.id).add(to.id);
+  }
+  return { updated, movedGroups: [...moved] };
+}
 const [oktaUrl, hubUrl, dynamo] = await Promise.all([okta.start(), hub.start(), startEmbeddedDynamo()]);
 
 const summarize = (calls: typeof okta.calls) => {
@@ -36,6 +70,8 @@ process.on('message', async (message: { type: string }) => {
     okta.callTimes.length = 0;
     hub.calls.length = 0;
     hub.callTimes.length = 0;
+  } else if (message.type === 'drift') {
+    process.send!({ type: 'drifted', ...drift((message as { type: string; percent: number }).percent) });
   } else if (message.type === 'stop') {
     await Promise.all([okta.stop(), hub.stop(), dynamo.close()]);
     process.exit(0);

@@ -25,7 +25,7 @@ export async function measure(users: number) {
   const config = parseConfig(ready.configText, 'bench.yaml');
   const { ports, close } = await composeForSandbox(config, ready.dynamoEndpoint);
   const readStart = performance.now();
-  const inputs = await readInputs(ports, config, { kind: 'organization' });
+  const inputs = await readInputs(ports, config, { kind: 'organization' }, { snapshot: 'none' });
   const readMs = performance.now() - readStart;
   const cpu: number[] = [];
   let plan = computePlan(inputs);

@@ -39,7 +39,7 @@ function changeBlock(change: Change, symbol: string, paint: (s: string, code: st
 
 /** @example renderPlan(plan, {color: false}).endsWith('to remove.') */
 /** How Okta was read, in one line: a delta says what it re-read; a full read says why it was full. */
-export function oktaReadLine(read: OktaRead): string {
+function oktaReadLine(read: OktaRead): string {
   if (read.kind === 'full') return `Okta: read in full (${read.reason}).`;
   return (
     `Okta: read the changes since the last read — ${read.groupsRead} group(s) re-read, ${read.usersChanged} user(s) changed, ` +
@@ -49,12 +49,11 @@ export function oktaReadLine(read: OktaRead): string {
 
 export function renderPlan(plan: Plan, options: { color: boolean } = { color: false }): string {
   const paint = (text: string, key: string) => (options.color ? `${ANSI[key as keyof typeof ANSI] ?? ''}${text}${ANSI.reset}` : text);
-  const out: string[] = [];
+  const out: string[] = plan.oktaRead ? [oktaReadLine(plan.oktaRead), ''] : [];
   const scope = plan.scope.kind === 'user' ? `, scoped to ${plan.scope.user}` : '';
   for (const d of plan.diagnostics) {
     out.push(`${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}`, `  ${d.detail}`, '');
   }
-  if (plan.oktaRead) out.push(oktaReadLine(plan.oktaRead), '');
   if (plan.errored) {
     out.push(`Plan for "${plan.organization}" failed: fix the errors above; nothing can be applied.`);
     return out.join('\n');

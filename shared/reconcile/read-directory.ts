@@ -47,7 +47,7 @@ const DEFAULT_MARGIN_MS = 5 * 60_000;
 const AGE_SLACK_MS = 3_600_000;
 
 /** What decides which groups and which attribute a read covers: when it changes, the snapshot is not reused. */
-export function rulesKeyOf(config: Config): string {
+function rulesKeyOf(config: Config): string {
   const decides = {
     organization: config.policy.organization,
     rules: config.rules,

@@ -20,6 +20,19 @@ describe('hf-iam-sync plan', () => {
     expect(ctx.sandbox.hub.member('linus-t')?.role).toBe('write');
   });
 
+  it('says how Okta was read: in full with no snapshot, then the changes since the last apply, and in full again with --full', async () => {
+    const first = await runCli(['plan', '--config', ctx.config], { env: ctx.sandbox.env });
+    expect(first.stdout.split('\n')[0]).toBe('Okta: read in full (no snapshot of an earlier read).');
+    await runCli(['apply', '--config', ctx.config, '--yes'], { env: ctx.sandbox.env });
+    const next = await runCli(['plan', '--config', ctx.config], { env: ctx.sandbox.env });
+    expect(next.stdout.split('\n')[0]).toMatch(/^Okta: read the changes since the last read — \d+ group\(s\) re-read/);
+    const full = await runCli(['plan', '--config', ctx.config, '--full'], { env: ctx.sandbox.env });
+    expect(full.stdout.split('\n')[0]).toBe('Okta: read in full (a full read was asked for).');
+    const both = await runCli(['plan', '--config', ctx.config, '--full', '--user', 'kthompson'], { env: ctx.sandbox.env });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--full reads the whole organization from Okta: --user reads one person');
+  });
+
   it('--json holds exactly the executable changes, with reported items beside them', async () => {
     const { code, stdout } = await runCli(['plan', '--config', ctx.config, '--json'], { env: ctx.sandbox.env });
     const plan = JSON.parse(stdout);

@@ -238,7 +238,7 @@ row(
   'wall time, converged re-plan',
   `${(replanMs / 1000).toFixed(2)} s, ${again.plan.changes.length} changes, Okta ${replanCounts.okta.total} + Hub ${replanCounts.hub.total} calls (minimum ${oktaMin} + ${hubReadMin})`,
 );
-row('peak RSS through apply + re-plan', `${applyRssMb.toFixed(0)} MB (target < 300 MB) ${applyRssMb < 300 ? '✓' : '✗'}`);
+row('peak RSS through apply + re-plan', `${applyRssMb.toFixed(0)} MB (target < 250 MB) ${applyRssMb < 250 ? '✓' : '✗'}`);
 row('peak RSS incl. 8 back-to-back plans', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 console.log('\n  calls by route (apply run):');
 for (const [route, n] of Object.entries({ ...applyCounts.okta.byRoute, ...applyCounts.hub.byRoute }))

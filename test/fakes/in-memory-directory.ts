@@ -20,6 +20,8 @@ export class InMemoryDirectory implements Directory {
   /** user id → Okta's `lastUpdated` (epoch ms). */
   readonly #updated = new Map<string, number>();
   readonly #deleted: Array<{ id: string; at: number }> = [];
+  #made = 0;
+  #madeGroups = 0;
 
   constructor(readonly clock: () => number = Date.now) {}
 
@@ -33,7 +35,8 @@ export class InMemoryDirectory implements Directory {
 
   /** Adds a person (ACTIVE unless told) with a Hub username, in the named groups (made when missing). */
   person(hfUsername: string | null, groups: readonly string[] = [], extra: Partial<DirectoryUser> = {}): DirectoryUser {
-    const n = this.users.size;
+    // Okta never gives an id twice, even after a deletion.
+    const n = this.#made++;
     const login = extra.login ?? `${hfUsername ?? `user${n}`}@acme.example`;
     const user: DirectoryUser = {
       id: `00u${String(n).padStart(17, '0')}`,
@@ -92,7 +95,7 @@ export class InMemoryDirectory implements Directory {
     const found = [...this.groups.values()].find((g) => g.name.toLowerCase() === name.toLowerCase());
     if (found) return found;
     const group = {
-      id: `00g${String(this.groups.size).padStart(17, '0')}`,
+      id: `00g${String(this.#madeGroups++).padStart(17, '0')}`,
       name,
       membershipUpdated: new Date(this.#stamp()).toISOString(),
     };

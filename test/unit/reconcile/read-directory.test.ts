@@ -234,7 +234,7 @@ describe('delta equals full (property)', () => {
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 });

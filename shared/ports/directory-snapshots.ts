@@ -21,6 +21,9 @@ export interface DirectorySnapshotHeader {
   users: number;
 }
 
+/** A header as a writer gives it: the store counts the chunks, groups and users. */
+export type NewSnapshotHeader = Omit<DirectorySnapshotHeader, 'chunks' | 'groups' | 'users'>;
+
 /** The mapped groups (with Okta's `lastMembershipUpdated`), their members, and the users a plan reads. */
 export type SnapshotDirectory = DirectorySnapshot;
 
@@ -31,10 +34,7 @@ export interface DirectorySnapshots {
    * Writes a snapshot: every chunk, then the header. False (nothing replaced) when the stored
    * snapshot began reading at or after this one did: a newer read is never overwritten by an older.
    */
-  putDirectorySnapshot(
-    header: Omit<DirectorySnapshotHeader, 'chunks' | 'groups' | 'users'>,
-    directory: SnapshotDirectory,
-  ): Promise<boolean>;
+  putDirectorySnapshot(header: NewSnapshotHeader, directory: SnapshotDirectory): Promise<boolean>;
   /**
    * Moves the stored snapshot's `readStartedAt` on, when a delta read found nothing different: the
    * same chunks now hold Okta as of `readStartedAt`. False when the stored snapshot is no longer `snapshotId`.

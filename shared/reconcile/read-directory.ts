@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { OktaRead } from '../domain/plan.js';
 import type { DirectoryGroup, DirectorySnapshot, DirectoryUser } from '../domain/types.js';
 import type { Directory } from '../ports/directory.js';
-import type { DirectorySnapshotHeader, DirectorySnapshots, SnapshotDirectory } from '../ports/directory-snapshots.js';
+import type { DirectorySnapshotHeader, DirectorySnapshots, NewSnapshotHeader, SnapshotDirectory } from '../ports/directory-snapshots.js';
 import type { Config } from '../runtime/config.js';
 import { describeError } from '../runtime/errors.js';
 
@@ -204,11 +204,7 @@ function differs(before: SnapshotDirectory, after: DirectorySnapshot, usersMoved
   return after.groups.some((g) => (before.members[g.id] ?? []).join() !== (after.members[g.id] ?? []).join());
 }
 
-async function save(
-  ports: DirectoryReadPorts,
-  header: Omit<DirectorySnapshotHeader, 'chunks' | 'groups' | 'users'>,
-  directory: SnapshotDirectory,
-): Promise<string> {
+async function save(ports: DirectoryReadPorts, header: NewSnapshotHeader, directory: SnapshotDirectory): Promise<string> {
   try {
     return (await ports.state.putDirectorySnapshot(header, directory)) ? 'saved' : 'not saved: a newer snapshot is stored';
   } catch (error) {

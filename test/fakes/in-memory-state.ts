@@ -10,7 +10,12 @@ import type { Leases, MemberHoldAnswer, MemberHolds } from '../../shared/ports/l
 import type { ManagedMembers } from '../../shared/ports/managed-members.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
 import type { StoredPlan, StoredPlans } from '../../shared/ports/stored-plans.js';
-import type { DirectorySnapshotHeader, DirectorySnapshots, SnapshotDirectory } from '../../shared/ports/directory-snapshots.js';
+import type {
+  DirectorySnapshotHeader,
+  DirectorySnapshots,
+  NewSnapshotHeader,
+  SnapshotDirectory,
+} from '../../shared/ports/directory-snapshots.js';
 import { decodeSnapshot, encodeSnapshot } from '../../shared/adapters/dynamodb/directory-snapshots.js';
 import { joinRoles } from '../../shared/runtime/join-roles.js';
 import { credentialStateOf, suspensionOf } from '../../shared/adapters/dynamodb/credential-store.js';
@@ -421,10 +426,7 @@ class InMemoryDirectorySnapshots implements DirectorySnapshots {
     return { header, directory: decodeSnapshot(chunks.map((c) => String(c.records))) };
   }
 
-  async putDirectorySnapshot(
-    header: Omit<DirectorySnapshotHeader, 'chunks' | 'groups' | 'users'>,
-    directory: SnapshotDirectory,
-  ): Promise<boolean> {
+  async putDirectorySnapshot(header: NewSnapshotHeader, directory: SnapshotDirectory): Promise<boolean> {
     const chunks = encodeSnapshot(directory);
     chunks.forEach((records, index) =>
       this.table.put({ pk: `DIRECTORY#${header.organization}#${header.snapshotId}`, sk: `CHUNK#${pad(index)}`, records }),

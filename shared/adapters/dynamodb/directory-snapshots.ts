@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DirectoryGroup, DirectoryUser, OktaStatus } from '../../domain/types.js';
-import type { DirectorySnapshotHeader, DirectorySnapshots, SnapshotDirectory } from '../../ports/directory-snapshots.js';
+import type { DirectorySnapshotHeader, DirectorySnapshots, NewSnapshotHeader, SnapshotDirectory } from '../../ports/directory-snapshots.js';
 import { mapLimit } from '../../runtime/map-limit.js';
 import { pad, unkeyed, type TableOps } from './table-ops.js';
 
@@ -107,10 +107,7 @@ export class DynamoDbDirectorySnapshots implements DirectorySnapshots {
     return { header, directory: decodeSnapshot(chunks.map((c) => String(c.records))) };
   }
 
-  async putDirectorySnapshot(
-    header: Omit<DirectorySnapshotHeader, 'chunks' | 'groups' | 'users'>,
-    directory: SnapshotDirectory,
-  ): Promise<boolean> {
+  async putDirectorySnapshot(header: NewSnapshotHeader, directory: SnapshotDirectory): Promise<boolean> {
     const chunks = encodeSnapshot(directory);
     const ttl = Math.floor(Date.parse(header.readStartedAt) / 1000) + CHUNK_TTL_SECONDS;
     const pk = `DIRECTORY#${header.organization}#${header.snapshotId}`;

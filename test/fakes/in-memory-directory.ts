@@ -132,15 +132,24 @@ export class InMemoryDirectory implements Directory {
 
   async readOrganization(groups: readonly DirectoryGroup[]): Promise<DirectorySnapshot> {
     this.#call('readOrganization');
-    const members = Object.fromEntries(groups.map((g) => [g.id, [...(this.members.get(g.id) ?? [])]]));
-    const ids = new Set([...Object.values(members).flat(), ...[...this.users.values()].filter((u) => u.hfUsername).map((u) => u.id)]);
-    return { groups: [...groups], members, users: [...ids].map((id) => structuredClone(this.users.get(id)!)) };
+    return {
+      groups: [...groups],
+      ...this.#membersOf(
+        groups,
+        [...this.users.values()].filter((u) => u.hfUsername),
+      ),
+    };
   }
 
   async readGroupMembers(groups: readonly DirectoryGroup[]): Promise<Pick<DirectorySnapshot, 'members' | 'users'>> {
     this.#call('readGroupMembers');
+    return this.#membersOf(groups, []);
+  }
+
+  /** The groups' members by group, and their users with `also` (copies, as a read returns). */
+  #membersOf(groups: readonly DirectoryGroup[], also: readonly DirectoryUser[]): Pick<DirectorySnapshot, 'members' | 'users'> {
     const members = Object.fromEntries(groups.map((g) => [g.id, [...(this.members.get(g.id) ?? [])]]));
-    const ids = new Set(Object.values(members).flat());
+    const ids = new Set([...Object.values(members).flat(), ...also.map((u) => u.id)]);
     return { members, users: [...ids].map((id) => structuredClone(this.users.get(id)!)) };
   }
 

@@ -120,22 +120,25 @@ export class DynamoDbDirectorySnapshots implements DirectorySnapshots {
           `store chunk ${index} of ${header.organization}'s directory snapshot`,
         ),
     );
-    const previous = await this.#ops.get(`DIRECTORY#${header.organization}`, 'SNAPSHOT');
     const full: DirectorySnapshotHeader = {
       ...header,
       chunks: chunks.length,
       groups: directory.groups.length,
       users: directory.users.length,
     };
+    let previous: Record<string, unknown> | undefined;
     try {
-      await this.#ops.doc.send(
+      // The header it replaces comes back with the write (ALL_OLD): its chunks are dropped next.
+      const answer = await this.#ops.doc.send(
         new PutCommand({
           TableName: this.#ops.table,
           Item: { pk: `DIRECTORY#${header.organization}`, sk: 'SNAPSHOT', ...full },
           ConditionExpression: 'attribute_not_exists(pk) OR readStartedAt < :started',
           ExpressionAttributeValues: { ':started': header.readStartedAt },
+          ReturnValues: 'ALL_OLD',
         }),
       );
+      previous = answer.Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw this.#ops.wrap(`store ${header.organization}'s directory snapshot`, error);

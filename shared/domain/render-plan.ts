@@ -37,7 +37,6 @@ function changeBlock(change: Change, symbol: string, paint: (s: string, code: st
   return [head, ...body, ...why, ...(extra ? [`      ${extra}`] : []), ''];
 }
 
-/** @example renderPlan(plan, {color: false}).endsWith('to remove.') */
 /** How Okta was read, in one line: a delta says what it re-read; a full read says why it was full. */
 function oktaReadLine(read: OktaRead): string {
   if (read.kind === 'full') return `Okta: read in full (${read.reason}).`;
@@ -47,6 +46,7 @@ function oktaReadLine(read: OktaRead): string {
   );
 }
 
+/** @example renderPlan(plan, {color: false}).endsWith('to remove.') */
 export function renderPlan(plan: Plan, options: { color: boolean } = { color: false }): string {
   const paint = (text: string, key: string) => (options.color ? `${ANSI[key as keyof typeof ANSI] ?? ''}${text}${ANSI.reset}` : text);
   const out: string[] = plan.oktaRead ? [oktaReadLine(plan.oktaRead), ''] : [];

@@ -24,9 +24,6 @@ import { describeError } from '../runtime/errors.js';
  * membership moved within that window, or whose member count Okta gives differs from the snapshot's.
  */
 
-/** How the read went: the plan carries it (`Plan.oktaRead`). */
-export type DirectoryRead = OktaRead;
-
 export interface DirectoryReadPorts {
   directory: Directory;
   state: DirectorySnapshots;
@@ -62,7 +59,7 @@ export async function readDirectory(
   config: Config,
   mapped: readonly DirectoryGroup[],
   options: DirectoryReadOptions,
-): Promise<{ directory: DirectorySnapshot; read: DirectoryRead }> {
+): Promise<{ directory: DirectorySnapshot; read: OktaRead }> {
   const started = options.now();
   const rulesKey = rulesKeyOf(config);
   const stored = await loadSnapshot(ports, config, options);
@@ -95,7 +92,7 @@ async function readFull(
   config: Config,
   mapped: readonly DirectoryGroup[],
   how: { started: Date; rulesKey: string; reason: string; save: boolean },
-): Promise<{ directory: DirectorySnapshot; read: DirectoryRead }> {
+): Promise<{ directory: DirectorySnapshot; read: OktaRead }> {
   const directory = await ports.directory.readOrganization(mapped);
   const at = how.started.toISOString();
   const header = {

@@ -167,8 +167,8 @@ function simState(): StateStore {
     },
     listManaged: async () => [...managed.values()],
     getManaged: async (_org, user) => managed.get(user.toLowerCase()) ?? null,
-    saveManaged: async (_org, member) => {
-      managed.set(member.user.toLowerCase(), member);
+    saveManaged: async (_org, members) => {
+      for (const member of members) managed.set(member.user.toLowerCase(), member);
     },
     findLinkedMembers: async () => [],
     putChangeAndMember: async (change, member) => {

@@ -14,7 +14,6 @@ import { EventBridgeStandIn } from '../sandbox/aws/eventbridge-stand-in.js';
 import { pollOnce } from '../sandbox/aws/sqs-poller.js';
 import { SqsStandIn } from '../sandbox/aws/sqs-stand-in.js';
 import { composeForSandbox, startSandbox, type Sandbox } from '../sandbox/sandbox.js';
-import { mapLimit } from '../shared/runtime/map-limit.js';
 import { startDynamoProcess } from './dynamo-process.js';
 import { inOwnProcess } from './own-process.js';
 
@@ -68,14 +67,15 @@ async function manage(
   people: ReadonlyArray<{ id: string }>,
   prefix: string,
 ) {
-  await mapLimit(people, 16, (p, n) =>
-    ports.state.saveManaged('acme', {
+  await ports.state.saveManaged(
+    'acme',
+    people.map((p, n) => ({
       user: `${prefix}${n}`,
       oktaUserId: p.id,
-      role: 'write',
+      role: 'write' as const,
       resourceGroups: [],
       lastSyncedAt: new Date().toISOString(),
-    }),
+    })),
   );
   await ports.state.putScimManagedResourceGroups('acme', [], new Date());
 }

@@ -12,6 +12,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // As serverless.yml's custom.esbuild: minified, names kept.
+  minify: true,
+  keepNames: true,
   plugins: require('./esbuild-plugins.cjs'),
   external: ['dynalite', 'tsx', 'puppeteer-core', 'aws-local-stepfunctions', 's3rver', 'fast-check'],
   // The bundled CommonJS packages call require(): give the module one.

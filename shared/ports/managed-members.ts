@@ -4,7 +4,8 @@ import type { ManagedMember } from '../domain/types.js';
 export interface ManagedMembers {
   listManaged(organization: string): Promise<ManagedMember[]>;
   getManaged(organization: string, user: string): Promise<ManagedMember | null>;
-  saveManaged(organization: string, member: ManagedMember): Promise<void>;
+  /** Writes these members and their identity links: unconditional puts, many to a request. */
+  saveManaged(organization: string, members: readonly ManagedMember[]): Promise<void>;
   /** Hub usernames our state ever linked to this Okta user in the organization (also after the link moved). */
   findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]>;
   /** What the last applying org run learnt from the Hub: the SCIM-managed resource groups (ids). */

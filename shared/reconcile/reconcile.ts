@@ -10,7 +10,6 @@ import type { ManagedMembers } from '../ports/managed-members.js';
 import type { ManagedMember } from '../domain/types.js';
 import type { Config } from '../runtime/config.js';
 import { LeaseHeldError, SupersededError, describeError } from '../runtime/errors.js';
-import { mapLimit } from '../runtime/map-limit.js';
 import { withOktaRateShare } from '../runtime/okta-rate-share.js';
 import { runDeadline, timeLeft, withDeadline } from '../runtime/deadline.js';
 import { HeldLease } from '../runtime/held-lease.js';
@@ -144,14 +143,15 @@ async function recordClaims(
   const fresh = inputs.hub.members.filter(
     (m) => claimedBy.has(userKey(m.user)) && !known.has(userKey(m.user)) && !conflicted.has(userKey(m.user)),
   );
-  await mapLimit(fresh, 8, (member) =>
-    state.saveManaged(plan.organization, {
+  await state.saveManaged(
+    plan.organization,
+    fresh.map((member) => ({
       user: member.user,
       oktaUserId: claimedBy.get(userKey(member.user))!,
       role: member.role,
       resourceGroups: member.resourceGroups,
       lastSyncedAt: now,
-    }),
+    })),
   );
 }
 

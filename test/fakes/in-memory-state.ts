@@ -198,8 +198,8 @@ class InMemoryManagedMembers implements ManagedMembers {
     return item ? managedOf(item) : null;
   }
 
-  async saveManaged(organization: string, member: ManagedMember): Promise<void> {
-    for (const item of memberItems(organization, member)) this.table.put(item);
+  async saveManaged(organization: string, members: readonly ManagedMember[]): Promise<void> {
+    for (const member of members) for (const item of memberItems(organization, member)) this.table.put(item);
   }
 
   async findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]> {

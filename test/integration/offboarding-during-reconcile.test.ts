@@ -116,13 +116,15 @@ describe('an offboarding during an org reconcile', () => {
     // Our state links him to an old name too: that member is held first (alongside the Okta read),
     // the one his attribute names right after.
     hub.addMember('linus-old', 'read');
-    await ports.state.saveManaged('acme', {
-      user: 'linus-old',
-      oktaUserId: linus.id,
-      role: 'read',
-      resourceGroups: [],
-      lastSyncedAt: new Date().toISOString(),
-    });
+    await ports.state.saveManaged('acme', [
+      {
+        user: 'linus-old',
+        oktaUserId: linus.id,
+        role: 'read',
+        resourceGroups: [],
+        lastSyncedAt: new Date().toISOString(),
+      },
+    ]);
     // A run that read an hour from now decided about linus-t (a clock far ahead: every attempt is older).
     expect(await ports.state.holdMember('acme', 'linus-t', 'later-run', 1000, new Date(), Date.now() + 3_600_000)).toBe('held');
     await ports.state.releaseMemberHold('acme', 'linus-t', 'later-run');

@@ -213,23 +213,45 @@ for (const server of backends) {
       expect(await state.listChanges({ organization: 'acme', user: 'u3', limit: 5 })).toEqual([record]);
     });
 
-    it('managed members, issued tokens, cursors, SCIM groups and suspensions', async () => {
-      await state.saveManaged('acme', {
-        user: 'Ada-Acme',
-        oktaUserId: '00u1',
-        role: 'admin',
-        resourceGroups: [],
+    it('saves many managed members at once: every member and identity link, across batch requests', async () => {
+      // 40 members with links = 80 items: four requests of at most 25, sent together.
+      const many = Array.from({ length: 40 }, (_, n) => ({
+        user: `Many-${n}`,
+        oktaUserId: `00many${n % 20}`,
+        role: 'read' as const,
+        resourceGroups: [{ id: '0123456789abcdef01234567', name: 'research', role: 'write' as const }],
         lastSyncedAt: at(0).toISOString(),
-      });
+      }));
+      await state.saveManaged('bulk', many);
+      const listed = await state.listManaged('bulk');
+      expect(listed.map((m) => m.user).sort()).toEqual(many.map((m) => m.user).sort());
+      expect(listed.find((m) => m.user === 'Many-7')).toEqual(many[7]);
+      expect((await state.findLinkedMembers('bulk', '00many3')).sort()).toEqual(['Many-23', 'Many-3']);
+      await state.saveManaged('bulk', []);
+      expect(await state.listManaged('bulk')).toHaveLength(40);
+    });
+
+    it('managed members, issued tokens, cursors, SCIM groups and suspensions', async () => {
+      await state.saveManaged('acme', [
+        {
+          user: 'Ada-Acme',
+          oktaUserId: '00u1',
+          role: 'admin',
+          resourceGroups: [],
+          lastSyncedAt: at(0).toISOString(),
+        },
+      ]);
       expect(await state.getManaged('acme', 'ada-acme')).toMatchObject({ user: 'Ada-Acme', role: 'admin' });
       expect((await state.listManaged('acme')).map((m) => m.user)).toContain('Ada-Acme');
-      await state.saveManaged('acme', {
-        user: 'ada-new',
-        oktaUserId: '00u1',
-        role: 'write',
-        resourceGroups: [],
-        lastSyncedAt: at(1).toISOString(),
-      });
+      await state.saveManaged('acme', [
+        {
+          user: 'ada-new',
+          oktaUserId: '00u1',
+          role: 'write',
+          resourceGroups: [],
+          lastSyncedAt: at(1).toISOString(),
+        },
+      ]);
       expect((await state.findLinkedMembers('acme', '00u1')).sort()).toEqual(['Ada-Acme', 'ada-new']); // the old link stays
       expect(await state.findLinkedMembers('other-org', '00u1')).toEqual([]);
       await state.recordIssuedToken('acme', {

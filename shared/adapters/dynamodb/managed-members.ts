@@ -1,5 +1,6 @@
 import type { ManagedMember } from '../../domain/types.js';
 import type { ManagedMembers } from '../../ports/managed-members.js';
+import { mapLimit } from '../../runtime/map-limit.js';
 import type { TableOps } from './table-ops.js';
 
 /**
@@ -33,8 +34,18 @@ export class DynamoDbManagedMembers implements ManagedMembers {
     return item ? managedOf(item) : null;
   }
 
-  async saveManaged(organization: string, member: ManagedMember): Promise<void> {
-    await Promise.all(memberItems(organization, member).map((item) => this.#ops.put(item, `save managed member ${member.user}`)));
+  async saveManaged(organization: string, members: readonly ManagedMember[]): Promise<void> {
+    const puts = members.flatMap((member) => memberItems(organization, member).map((Item) => ({ PutRequest: { Item } })));
+    // 25 items a request (BatchWriteItem's most), four requests at a time.
+    const requests = Array.from({ length: Math.ceil(puts.length / 25) }, (_, i) => puts.slice(i * 25, i * 25 + 25));
+    await mapLimit(requests, 4, (batch) =>
+      this.#ops.batchWrite(
+        batch,
+        `save ${members.length} managed member(s) of ${organization}`,
+        (left) =>
+          `the table left ${left} managed-member item(s) of ${organization} unwritten after five attempts; the next run writes them again`,
+      ),
+    );
   }
 
   async findLinkedMembers(organization: string, oktaUserId: string): Promise<string[]> {

@@ -13,7 +13,7 @@ import type { Config, StateLocation } from '../shared/runtime/config-model.js';
 import { packagedConfig } from './packaged-config.js';
 import { composeEventSink } from './event-sink.js';
 import { onceUntilFailure, requiredSecret } from './once.js';
-import { perContainerUntilFailure } from './container-cache.js';
+import { hubRateLimits, perContainerUntilFailure } from './container-cache.js';
 
 /**
  * The ci-token broker's and its sweeper's wiring: the compiled configuration, the state table,
@@ -92,5 +92,6 @@ export function composeCiHub(config: Config, hfToken: string | undefined): HubTo
     adminToken: hfToken ?? '',
     organization: config.policy.organization,
     fetch: nodeFetch,
+    limits: hubRateLimits(),
   });
 }

@@ -4,6 +4,7 @@ import { SecretsManagerStore } from '../shared/adapters/secrets-manager/secret-s
 import type { RotationPorts } from '../shared/rotation/rotate-credential.js';
 import { awsClientConfig } from '../shared/runtime/aws-endpoint.js';
 import { composeEventSink, composeState, type ComposeOptions } from './compose.js';
+import { hubRateLimits } from './container-cache.js';
 import type { Config, RotationSecrets } from '../shared/runtime/config.js';
 
 /**
@@ -26,6 +27,7 @@ export async function composeRotation(
       exchange && secrets.oauthClientSecret
         ? { clientId: exchange.clientId, clientSecret: secrets.oauthClientSecret, audience: exchange.audience }
         : undefined,
+    limits: hubRateLimits(),
     ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
   });
   const endpoint = env.SECRETS_MANAGER_ENDPOINT?.trim();

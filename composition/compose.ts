@@ -21,6 +21,7 @@ import { SfnJobStarter } from '../shared/adapters/stepfunctions/sfn-job-starter.
 import type { JobStarter } from '../shared/ports/job-starter.js';
 import type { Config, Secrets, StateLocation } from '../shared/runtime/config.js';
 import nodeFetch from 'node-fetch';
+import { hubRateLimits } from './container-cache.js';
 
 /**
  * The composition root: the one place that builds clients and adapters from configuration and
@@ -92,6 +93,7 @@ export async function compose(config: Config, secrets: Secrets, options: Compose
     scimToken: secrets.hfScimToken,
     organization: config.policy.organization,
     membership: config.policy.membership,
+    limits: hubRateLimits(),
     ...retry,
     // The Okta SDK's own HTTP client, already loaded beside it: no second HTTP stack to start cold.
     fetch: nodeFetch,
@@ -140,5 +142,6 @@ export function composeHub(config: Config, hfToken: string): HubOrg {
     token: hfToken,
     organization: config.policy.organization,
     membership: config.policy.membership,
+    limits: hubRateLimits(),
   });
 }

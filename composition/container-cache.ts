@@ -1,3 +1,4 @@
+import { HubRateLimits } from '../shared/adapters/huggingface/rate-limiter.js';
 import { onceUntilFailure } from './once.js';
 
 /**
@@ -17,6 +18,11 @@ export function perContainer<T>(name: string, build: () => T): T {
 /** `build(arg)`'s promise under `name`, built on first use and built again after it fails (once.ts keeps the rule). */
 export function perContainerUntilFailure<A, T>(name: string, build: (arg: A) => Promise<T>): (arg: A) => Promise<T> {
   return (arg) => perContainer(name, () => onceUntilFailure(build))(arg);
+}
+
+/** The container's Hub pacing: one limiter per token, shared by every Hub client built here. */
+export function hubRateLimits(): HubRateLimits {
+  return perContainer('hub-rate-limits', () => new HubRateLimits());
 }
 
 export function clearContainerCache(): void {

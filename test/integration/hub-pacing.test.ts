@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { limiterFor } from '../../shared/adapters/huggingface/rate-limiter.js';
+import { hubRateLimits } from '../../composition/container-cache.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
 import { SANDBOX_HF_TOKEN } from '../../sandbox/seed.js';
 import { addLinkedPeople } from '../helpers/cli-sandbox.js';
@@ -46,7 +46,7 @@ describe("pacing to the Hub's rate limit", () => {
     expect(Array.from({ length: 60 }, (_, i) => hub.member(`p${i}`)?.role).every((r) => r === 'write')).toBe(true);
     expect(hub.calls.filter((c) => c.status === 429)).toEqual([]);
     // It did wait for windows (the run's 70-odd calls cannot fit in one): the limiter says so.
-    expect(limiterFor(h.sandbox.hub.baseUrl, SANDBOX_HF_TOKEN).waitedMs).toBeGreaterThan(0);
+    expect(hubRateLimits().for(h.sandbox.hub.baseUrl, SANDBOX_HF_TOKEN).waitedMs).toBeGreaterThan(0);
   }, 60_000);
 
   it('with only Retry-After on a 429, every change still lands', async () => {

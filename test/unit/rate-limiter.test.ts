@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HubRateLimiter } from '../../shared/adapters/huggingface/rate-limiter.js';
+import { HubRateLimiter, HubRateLimits } from '../../shared/adapters/huggingface/rate-limiter.js';
 
 /** The Hub limiter's arithmetic, on a fake clock: in-flight calls count, windows roll over, a 429 is the last word. */
 
@@ -62,5 +62,30 @@ describe('HubRateLimiter', () => {
     await vi.advanceTimersByTimeAsync(200);
     await next;
     expect(sent).toBe(2);
+  });
+});
+
+describe('HubRateLimits', () => {
+  it('gives every client of one token at one Hub the same window, and other tokens or Hubs their own', async () => {
+    const limits = new HubRateLimits();
+    const admin = limits.for('https://huggingface.co', 'hf_admin');
+    expect(limits.for('https://huggingface.co/', 'hf_admin')).toBe(admin); // the origin, not the spelling
+    expect(limits.for('https://huggingface.co', 'hf_scim')).not.toBe(admin);
+    expect(limits.for('http://127.0.0.1:9000', 'hf_admin')).not.toBe(admin);
+    expect(new HubRateLimits().for('https://huggingface.co', 'hf_admin')).not.toBe(admin); // another container
+    // What one client learns paces the other: the window the admin token's answer spent.
+    admin.done(answer(0, 30), 200);
+    let sent = false;
+    const waiting = limits
+      .for('https://huggingface.co', 'hf_admin')
+      .take('b')
+      .then(() => {
+        sent = true;
+      });
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(sent).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_500);
+    await waiting;
+    expect(sent).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { AuthenticationError, UpstreamError } from '../../runtime/errors.js';
 import { requestTimeout, timeLeft } from '../../runtime/deadline.js';
 import { nextLinkOf } from '../next-link.js';
-import { limiterFor, retryAfterSeconds, type HeaderReader, type HubRateLimiter } from './rate-limiter.js';
+import { HubRateLimits, retryAfterSeconds, type HeaderReader, type HubRateLimiter } from './rate-limiter.js';
 
 /**
  * A small HTTP client for the Hub: bearer auth, JSON, `Link` pagination, and the Hub's rate
@@ -33,6 +33,8 @@ export interface HubHttpOptions {
    * its first call, ~25 ms of a cold start.
    */
   fetch?: HubFetch;
+  /** The pacing this client shares with the container's other clients of its token (default: its own). */
+  limits?: HubRateLimits;
 }
 
 /** What the Hub client needs of a fetch; Node's global fetch and node-fetch 2 both are one. */
@@ -59,12 +61,12 @@ export interface HubRequest {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class HubHttp {
-  readonly #options: Required<Omit<HubHttpOptions, 'fetch'>>;
+  readonly #options: Required<Omit<HubHttpOptions, 'fetch' | 'limits'>>;
   readonly #fetch: HubFetch;
   readonly limiter: HubRateLimiter;
 
   constructor(options: HubHttpOptions) {
-    const { fetch: given, ...rest } = options;
+    const { fetch: given, limits = new HubRateLimits(), ...rest } = options;
     this.#options = {
       maxRateLimitWaits: 3,
       maxWaitMs: 300_000,
@@ -76,7 +78,7 @@ export class HubHttp {
     };
     // Looked up at each call, not bound here: a test or simulation may stand in for the global fetch.
     this.#fetch = given ?? ((url, init) => fetch(url, init));
-    this.limiter = limiterFor(this.#options.endpoint, this.#options.token);
+    this.limiter = limits.for(this.#options.endpoint, this.#options.token);
   }
 
   /** Sends one request and returns the parsed body and headers. */

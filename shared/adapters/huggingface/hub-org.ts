@@ -6,6 +6,7 @@ import type { HubIdentity, HubOrg } from '../../ports/hub-org.js';
 import { IncompleteReadError, NotFoundError } from '../../runtime/errors.js';
 import { mapLimit } from '../../runtime/map-limit.js';
 import { HubHttp, type HubFetch } from './hub-http.js';
+import type { HubRateLimits } from './rate-limiter.js';
 import { tokenAccess, type WhoamiBody } from './whoami.js';
 
 /**
@@ -51,9 +52,12 @@ export class HubOrgHttp implements HubOrg {
     membership: MembershipMode;
     retryBaseMs?: number;
     fetch?: HubFetch;
+    /** Shared pacing per token (HubHttp's `limits`). */
+    limits?: HubRateLimits;
   }) {
     const common = {
       endpoint: options.endpoint,
+      ...(options.limits ? { limits: options.limits } : {}),
       ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };

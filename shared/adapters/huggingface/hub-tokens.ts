@@ -10,6 +10,7 @@ import type {
 import { tokenAccess, type WhoamiBody } from './whoami.js';
 import { AuthenticationError, NotFoundError, TokenExchangeError, TokenRejectedError, UpstreamError } from '../../runtime/errors.js';
 import { HubHttp, type HubFetch } from './hub-http.js';
+import type { HubRateLimits } from './rate-limiter.js';
 
 /**
  * `HubTokens` over the Hub's service-account API (Enterprise), whoami-v2 and the OAuth token
@@ -29,6 +30,8 @@ export interface HubTokensOptions {
   retryBaseMs?: number;
   /** The HTTP client of the admin calls (HubHttp's `fetch`; default Node's). */
   fetch?: HubFetch;
+  /** Shared pacing per token (HubHttp's `limits`). */
+  limits?: HubRateLimits;
 }
 
 export class HubTokensHttp implements HubTokens {
@@ -45,6 +48,7 @@ export class HubTokensHttp implements HubTokens {
       authHint: 'it must be a token of an admin of the organization, on an Enterprise plan (service accounts)',
       ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
     });
     this.#base = `/api/organizations/${encodeURIComponent(options.organization)}/service-accounts`;
   }
@@ -147,6 +151,7 @@ export class HubTokensHttp implements HubTokens {
       tokenName: 'the token being verified',
       serverErrorRetries: 2,
       ...(this.#options.retryBaseMs === undefined ? {} : { retryBaseMs: this.#options.retryBaseMs }),
+      ...(this.#options.limits ? { limits: this.#options.limits } : {}),
     });
     try {
       const { body } = await api.send<WhoamiBody>({

@@ -17,14 +17,19 @@ export interface HeaderReader {
  * there, saying so.
  */
 
-const limiters = new Map<string, HubRateLimiter>();
+/**
+ * The limiters of one container (the composition keeps one set), one per token at a Hub: every
+ * client of a token shares its window. Kept by a hash of the token, never the token itself.
+ */
+export class HubRateLimits {
+  readonly #byToken = new Map<string, HubRateLimiter>();
 
-/** The limiter of a token at a Hub (kept by a hash of the token, never the token itself). */
-export function limiterFor(endpoint: string, token: string): HubRateLimiter {
-  const key = `${new URL(endpoint).origin} ${createHash('sha256').update(token).digest('hex')}`;
-  let limiter = limiters.get(key);
-  if (!limiter) limiters.set(key, (limiter = new HubRateLimiter()));
-  return limiter;
+  for(endpoint: string, token: string): HubRateLimiter {
+    const key = `${new URL(endpoint).origin} ${createHash('sha256').update(token).digest('hex')}`;
+    let limiter = this.#byToken.get(key);
+    if (!limiter) this.#byToken.set(key, (limiter = new HubRateLimiter()));
+    return limiter;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

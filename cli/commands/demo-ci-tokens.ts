@@ -27,42 +27,15 @@ export async function ciTokenStep(sandbox: Sandbox, config: string, io: CliIo, o
   const parsed = await loadConfig(config);
   const broker = await serveBroker(parsed, { table: 'hf-iam-sync', endpoint: sandbox.dynamoEndpoint }, io.env);
   try {
-    const exchange = async (title: string, claims: Record<string, unknown>, audience: string) => {
-      const subject = await github.mint(claims, { audience });
-      out.stdout(
-        `\n━━━ ${title}\n$ curl -X POST ${broker.url}oauth/token -H 'content-type: application/json' \\\n    -d '{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token_type": "…:id_token", "subject_token": "<the job's ID token, aud ${audience}>", "resource": "llama-train"}'`,
-      );
-      const answer = await fetch(`${broker.url}oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-          subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
-          subject_token: subject,
-          resource: 'llama-train',
-        }),
-      });
-      const body = (await answer.json()) as Record<string, unknown>;
-      const shown = typeof body.access_token === 'string' ? { ...body, access_token: `hf_…${body.access_token.slice(-4)} (masked)` } : body;
-      out.stdout(`HTTP ${answer.status} ${JSON.stringify(shown)}`);
-      return body;
-    };
+    const exchange = exchanger(github, broker.url, out);
     const issued = await exchange(
       '8a. A GitHub Actions job on acme/llama-ft, branch main, exchanges its ID token',
       { repository: 'acme/llama-ft', ref: 'refs/heads/main' },
       'acme',
     );
     const token = String(issued.access_token);
-    const push = await fetch(`${sandbox.hub.baseUrl}/api/models/acme/llama-ft/commit/main`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{"summary": "checkpoint 42"}',
-    });
-    const other = await fetch(`${sandbox.hub.baseUrl}/api/models/acme/other-model/commit/main`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{"summary": "x"}',
-    });
+    const push = await commit(sandbox.hub.baseUrl, token, 'acme/llama-ft', 'checkpoint 42');
+    const other = await commit(sandbox.hub.baseUrl, token, 'acme/other-model', 'x');
     out.stdout(
       `The job pushes a checkpoint to acme/llama-ft with it: HTTP ${push.status}; to acme/other-model: HTTP ${other.status} (not in its policy).`,
     );
@@ -93,3 +66,35 @@ export async function ciTokenStep(sandbox: Sandbox, config: string, io: CliIo, o
     await github.stop();
   }
 }
+
+/** A job's exchange at the broker, shown as the curl the job would run; the answer's token masked. */
+function exchanger(github: OidcIssuerStandIn, brokerUrl: string, out: CliIo) {
+  return async (title: string, claims: Record<string, unknown>, audience: string) => {
+    const subject = await github.mint(claims, { audience });
+    out.stdout(
+      `\n━━━ ${title}\n$ curl -X POST ${brokerUrl}oauth/token -H 'content-type: application/json' \\\n    -d '{"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_token_type": "…:id_token", "subject_token": "<the job's ID token, aud ${audience}>", "resource": "llama-train"}'`,
+    );
+    const answer = await fetch(`${brokerUrl}oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+        subject_token: subject,
+        resource: 'llama-train',
+      }),
+    });
+    const body = (await answer.json()) as Record<string, unknown>;
+    const shown = typeof body.access_token === 'string' ? { ...body, access_token: `hf_…${body.access_token.slice(-4)} (masked)` } : body;
+    out.stdout(`HTTP ${answer.status} ${JSON.stringify(shown)}`);
+    return body;
+  };
+}
+
+/** A commit to a model repository on the Hub with `token`: what the job's push does. */
+const commit = (hubUrl: string, token: string, repo: string, summary: string) =>
+  fetch(`${hubUrl}/api/models/${repo}/commit/main`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ summary }),
+  });

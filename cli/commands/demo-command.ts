@@ -26,60 +26,77 @@ export async function runDemo(io: CliIo): Promise<number> {
     progress: undefined,
     stderr: io.stdout,
   };
-  const savedPlan = join(dir, 'plan.json');
-  const reviewPage = join(tmpdir(), 'hf-iam-sync-demo-access-review.html');
-  const step = async (title: string, argv: string[], env: Record<string, string> = {}) => {
+  const step: DemoStep = async (title, argv, env = {}) => {
     io.stdout(`\n━━━ ${title}\n$ hf-iam-sync ${argv.join(' ').replace(config, 'hf-iam-sync.yaml')}\n`);
     return main(argv, { ...sub, env: { ...sub.env, ...env } });
   };
   try {
     io.stdout(`Sandbox up: Okta ${sandbox.okta.baseUrl}, Hub ${sandbox.hub.baseUrl}, DynamoDB ${sandbox.dynamoEndpoint}`);
     io.stdout(`\nConfiguration (${config}):\n${sandbox.configText}`);
-    await step('1. Plan: what would change, and why; saved, signed, for review (writes nothing to the Hub)', [
-      'plan',
-      '--config',
-      config,
-      '--out',
-      savedPlan,
-    ]);
-    const applied = await step('2. Apply exactly the reviewed plan (each member checked against the plan first)', [
-      'apply',
-      '--config',
-      config,
-      savedPlan,
-      '--yes',
-    ]);
-    if (applied !== EXIT.ok) io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
-    const again = await step('3. Plan again: the organization now matches Okta', ['plan', '--config', config]);
-    await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
-    const offboarded = await offboardingStep(sandbox, config, sub, io);
-    await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
-    const rotated = await rotationStep(sandbox, config, sub, io, step);
-    const ci = await ciTokenStep(sandbox, config, sub, io, step);
-    const healthy = await step(
-      "9. doctor: the set-up checks out (rotation and CI policies too); the sample company's people problems are warnings",
-      ['doctor', '--config', config],
-    );
-    const reviewed = await step('10. Access review: who has access today, and why — people and CI policies', [
-      'access-review',
-      '--config',
-      config,
-    ]);
-    const page = await step('11. The same review as one self-contained HTML page, for the auditor', [
-      'access-review',
-      '--config',
-      config,
-      '--format',
-      'html',
-      '--out',
-      reviewPage,
-    ]);
-    io.stdout(`\nThe access review's page: ${reviewPage}`);
-    return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated && ci && reviewed === EXIT.ok && page === EXIT.ok
-      ? EXIT.ok
-      : EXIT.failed;
+    return (await story({ sandbox, config, dir, sub, io, step })) ? EXIT.ok : EXIT.failed;
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** One of the story's steps: the CLI command it runs, announced with its title. */
+type DemoStep = (title: string, argv: string[], env?: Record<string, string>) => Promise<number>;
+
+interface DemoRun {
+  sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  /** The configuration file and the directory it is in. */
+  config: string;
+  dir: string;
+  /** The steps' io (the sandbox's environment, notes to stdout) and the terminal's. */
+  sub: CliIo;
+  io: CliIo;
+  step: DemoStep;
+}
+
+/** The story, step by step; true when every step that must succeed did. */
+async function story({ sandbox, config, dir, sub, io, step }: DemoRun): Promise<boolean> {
+  const savedPlan = join(dir, 'plan.json');
+  const reviewPage = join(tmpdir(), 'hf-iam-sync-demo-access-review.html');
+  await step('1. Plan: what would change, and why; saved, signed, for review (writes nothing to the Hub)', [
+    'plan',
+    '--config',
+    config,
+    '--out',
+    savedPlan,
+  ]);
+  const applied = await step('2. Apply exactly the reviewed plan (each member checked against the plan first)', [
+    'apply',
+    '--config',
+    config,
+    savedPlan,
+    '--yes',
+  ]);
+  if (applied !== EXIT.ok) io.stdout(`\n(apply exited ${applied}: a guard held a change back, so the run is not "clean")`);
+  const again = await step('3. Plan again: the organization now matches Okta', ['plan', '--config', config]);
+  await step('4. The audit trail in DynamoDB', ['audit', '--config', config]);
+  const offboarded = await offboardingStep(sandbox, config, sub, io);
+  await step('6. Grace in the audit trail', ['audit', '--config', config, '--user', 'grace-h']);
+  const rotated = await rotationStep(sandbox, config, sub, io, step);
+  const ci = await ciTokenStep(sandbox, config, sub, io, step);
+  const healthy = await step(
+    "9. doctor: the set-up checks out (rotation and CI policies too); the sample company's people problems are warnings",
+    ['doctor', '--config', config],
+  );
+  const reviewed = await step('10. Access review: who has access today, and why — people and CI policies', [
+    'access-review',
+    '--config',
+    config,
+  ]);
+  const page = await step('11. The same review as one self-contained HTML page, for the auditor', [
+    'access-review',
+    '--config',
+    config,
+    '--format',
+    'html',
+    '--out',
+    reviewPage,
+  ]);
+  io.stdout(`\nThe access review's page: ${reviewPage}`);
+  return again === EXIT.ok && offboarded && healthy === EXIT.ok && rotated && ci && reviewed === EXIT.ok && page === EXIT.ok;
 }

@@ -34,20 +34,7 @@ export async function rotationStep(
     const app = oauthApp({ organization: 'acme', clientId: 'demo-app-0001', clientSecret: OAUTH_CLIENT_SECRET });
     sandbox.hub.oauthApps.set(app.clientId, app);
     sandbox.hub.addServiceAccount('ci-bot', 'CI jobs');
-    const added = `tokenExchange:
-  clientId: ${app.clientId}
-  audience: acme
-credentials:
-  - name: ci-models
-    serviceAccount: ci-bot
-    permissions: [repo.content.read, repo.write]
-    secret: ${CI_SECRET}
-    gracePeriod: 1h
-  - name: ada-notebooks
-    kind: token-exchange
-    subject: ada-acme@users.example
-    secret: hf-iam-sync/demo/credentials/ada-notebooks
-`;
+    const added = credentialsConfig(app.clientId);
     await appendFile(config, added);
     out.stdout(`An admin created service account ci-bot on the Hub and added to the configuration:\n${added}`);
     const env = { SECRETS_MANAGER_ENDPOINT: secrets.baseUrl, HF_OAUTH_CLIENT_SECRET: OAUTH_CLIENT_SECRET };
@@ -63,21 +50,7 @@ credentials:
       `\nAWSCURRENT …${v2.slice(-4)} (accepted: ${sandbox.hub.accepts(v2)}); AWSPREVIOUS …${secrets.valueAt(CI_SECRET, 'AWSPREVIOUS')?.slice(-4)} still accepted during the grace period: ${sandbox.hub.accepts(v1)}`,
     );
 
-    out.stdout('\n━━━ 7d. An hour later (the clock moved forward): the old token is deleted\n');
-    const parsed = await loadConfig(config);
-    const { ports, close } = await composeRotation(
-      parsed,
-      readRotationSecrets({ ...io.env, ...env }, parsed),
-      { ...io.env, ...env },
-      { state: stateOption(io) },
-    );
-    try {
-      const later = { ...ports, clock: () => new Date(Date.now() + 61 * 60_000) };
-      const report = await rotateTokens(later, parsed.credentials, 'acme', { dryRun: false, runId: newRunId() });
-      out.stdout(renderRotation(report, later.clock()));
-    } finally {
-      await close();
-    }
+    await anHourLater(config, io, env, out);
     await step('7e. The rotation trail, for an auditor', ['audit', '--config', config, '--credential', 'ci-models'], env);
     const ok =
       !sandbox.hub.accepts(v1) &&
@@ -89,5 +62,40 @@ credentials:
     return ok;
   } finally {
     await secrets.stop();
+  }
+}
+
+/** What the admin adds to the configuration: the OAuth app, a service-account credential and a token-exchange one. */
+const credentialsConfig = (clientId: string) => `tokenExchange:
+  clientId: ${clientId}
+  audience: acme
+credentials:
+  - name: ci-models
+    serviceAccount: ci-bot
+    permissions: [repo.content.read, repo.write]
+    secret: ${CI_SECRET}
+    gracePeriod: 1h
+  - name: ada-notebooks
+    kind: token-exchange
+    subject: ada-acme@users.example
+    secret: hf-iam-sync/demo/credentials/ada-notebooks
+`;
+
+/** The scheduled rotation an hour on (the clock moved forward): the grace period over, the old token is deleted. */
+async function anHourLater(config: string, io: CliIo, env: Record<string, string>, out: CliIo): Promise<void> {
+  out.stdout('\n━━━ 7d. An hour later (the clock moved forward): the old token is deleted\n');
+  const parsed = await loadConfig(config);
+  const { ports, close } = await composeRotation(
+    parsed,
+    readRotationSecrets({ ...io.env, ...env }, parsed),
+    { ...io.env, ...env },
+    { state: stateOption(io) },
+  );
+  try {
+    const later = { ...ports, clock: () => new Date(Date.now() + 61 * 60_000) };
+    const report = await rotateTokens(later, parsed.credentials, 'acme', { dryRun: false, runId: newRunId() });
+    out.stdout(renderRotation(report, later.clock()));
+  } finally {
+    await close();
   }
 }

@@ -44,29 +44,51 @@ ${rows}
 </tbody></table>`;
 }
 
-export function renderAccessReviewHtml(review: AccessReview): string {
-  const roles = Object.keys(review.summary.byRole).sort();
-  const flags = Object.keys(review.summary.byFlag).sort();
-  const rows = review.rows
-    .map(
-      (r) =>
-        `<tr data-role="${escape(r.role)}" data-flags="${escape(r.flags.join('|'))}">` +
-        `<td>${escape(r.user)}</td><td>${escape(r.role)}</td><td>${escape(r.resourceGroups.map((rg) => `${rg.name}:${rg.role}`).join(', ') || '–')}</td>` +
-        `<td>${escape(r.oktaLogin ?? '–')}</td><td>${escape(r.grantedBy.join('; ') || '–')}</td><td>${escape(r.since?.slice(0, 10) ?? '–')}</td>` +
-        `<td>${escape(r.lastChange ? `${r.lastChange.action} by ${r.lastChange.actor}` : '–')}</td><td>${r.flags.map((f) => `<span class="flag">${escape(f)}</span>`).join(' ')}</td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Access review — ${escape(review.organization)} — ${escape(review.generatedAt.slice(0, 10))}</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.4rem}h3{font-size:1rem;margin:.5rem 0}
+/** One member's row; its data attributes are what the page's filters read. */
+function memberRow(r: AccessReview['rows'][number]): string {
+  return (
+    `<tr data-role="${escape(r.role)}" data-flags="${escape(r.flags.join('|'))}">` +
+    `<td>${escape(r.user)}</td><td>${escape(r.role)}</td><td>${escape(r.resourceGroups.map((rg) => `${rg.name}:${rg.role}`).join(', ') || '–')}</td>` +
+    `<td>${escape(r.oktaLogin ?? '–')}</td><td>${escape(r.grantedBy.join('; ') || '–')}</td><td>${escape(r.since?.slice(0, 10) ?? '–')}</td>` +
+    `<td>${escape(r.lastChange ? `${r.lastChange.action} by ${r.lastChange.actor}` : '–')}</td><td>${r.flags.map((f) => `<span class="flag">${escape(f)}</span>`).join(' ')}</td></tr>`
+  );
+}
+
+const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.4rem}h3{font-size:1rem;margin:.5rem 0}
 #summary{display:flex;flex-wrap:wrap;gap:2rem}.chart rect{fill:#4a7bd0}.chart text{font-size:12px}
 .counts{font-size:1.1rem}table{border-collapse:collapse;width:100%;margin-top:1rem}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3;position:sticky;top:0}.flag{display:inline-block;background:#fde2c8;border-radius:3px;padding:0 .3rem;margin:1px;font-size:12px}
 #filters{margin-top:1.5rem;display:flex;gap:1rem}tr.hidden{display:none}
 @media print{#filters{display:none}th{position:static}body{margin:0}tr{break-inside:avoid}}
-</style></head>
+`;
+
+/** The page's search and filters: plain DOM, no library (the review opens offline, from a file). */
+const FILTER_SCRIPT = `(function () {
+  var q = document.getElementById('q'), role = document.getElementById('role'), flag = document.getElementById('flag'), shown = document.getElementById('shown');
+  var rows = Array.prototype.slice.call(document.querySelectorAll('#members tbody tr'));
+  function apply() {
+    var text = q.value.toLowerCase(), n = 0;
+    rows.forEach(function (tr) {
+      var ok = (!text || tr.textContent.toLowerCase().indexOf(text) >= 0) && (!role.value || tr.dataset.role === role.value)
+        && (!flag.value || tr.dataset.flags.split('|').indexOf(flag.value) >= 0);
+      tr.classList.toggle('hidden', !ok);
+      if (ok) n++;
+    });
+    shown.textContent = n + ' shown';
+  }
+  [q, role, flag].forEach(function (el) { el.addEventListener('input', apply); el.addEventListener('change', apply); });
+})();
+`;
+
+export function renderAccessReviewHtml(review: AccessReview): string {
+  const roles = Object.keys(review.summary.byRole).sort();
+  const flags = Object.keys(review.summary.byFlag).sort();
+  const rows = review.rows.map(memberRow).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Access review — ${escape(review.organization)} — ${escape(review.generatedAt.slice(0, 10))}</title>
+<style>
+${STYLE}</style></head>
 <body>
 <h1>Access review of the Hugging Face organization “${escape(review.organization)}”</h1>
 <p>Generated ${escape(review.generatedAt)} by hf-iam-sync from Okta, the Hub and the audit trail.</p>
@@ -88,22 +110,7 @@ ${rows}
 </tbody></table>
 ${principals(review)}
 <script>
-(function () {
-  var q = document.getElementById('q'), role = document.getElementById('role'), flag = document.getElementById('flag'), shown = document.getElementById('shown');
-  var rows = Array.prototype.slice.call(document.querySelectorAll('#members tbody tr'));
-  function apply() {
-    var text = q.value.toLowerCase(), n = 0;
-    rows.forEach(function (tr) {
-      var ok = (!text || tr.textContent.toLowerCase().indexOf(text) >= 0) && (!role.value || tr.dataset.role === role.value)
-        && (!flag.value || tr.dataset.flags.split('|').indexOf(flag.value) >= 0);
-      tr.classList.toggle('hidden', !ok);
-      if (ok) n++;
-    });
-    shown.textContent = n + ' shown';
-  }
-  [q, role, flag].forEach(function (el) { el.addEventListener('input', apply); el.addEventListener('change', apply); });
-})();
-</script>
+${FILTER_SCRIPT}</script>
 </body></html>
 `;
 }

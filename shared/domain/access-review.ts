@@ -1,9 +1,10 @@
 import type { CiPrincipal } from './ci-access.js';
 import type { PlanInputs } from './compute-plan.js';
-import { computeDesired, linkByEmail } from './desired-state.js';
+import { computeDesired, linkByEmail, type Entitlement } from './desired-state.js';
 import type { Plan } from './plan.js';
 import { userKey } from './roles.js';
 import { resolveRules } from './rules.js';
+import type { HubMember } from './types.js';
 
 /**
  * The access review: who has access today, and why — every member of the organization with role
@@ -57,6 +58,31 @@ export const FLAGS = {
 
 const count = (values: string[]) => values.reduce<Record<string, number>>((n, v) => ({ ...n, [v]: (n[v] ?? 0) + 1 }), {});
 
+/** The flags of a member's row: what the plan, the policy and the credentials say about them. */
+function flagger(inputs: PlanInputs, plan: Plan, serviceAccounts: readonly string[]) {
+  const unmanaged = new Set(plan.unmanaged.map((u) => userKey(u.user)));
+  const conflicts = new Set(plan.conflicts.map((c) => userKey(c.user)));
+  const pending = new Set(plan.changes.map((c) => userKey(c.user)));
+  const blocked = new Set(plan.blocked.map((b) => userKey(b.change.user)));
+  const protectedUsers = new Set(inputs.policy.protectedUsers.map(userKey));
+  const subjects = new Set((inputs.exchangeCredentials ?? []).map((c) => c.subject.toLowerCase()));
+  const machines = new Set(serviceAccounts.map(userKey));
+  return (member: HubMember, ent: Entitlement | undefined): string[] => {
+    const key = userKey(member.user);
+    return [
+      ...(unmanaged.has(key) ? [FLAGS.unmanaged] : []),
+      ...(protectedUsers.has(key) ? [FLAGS.protected] : []),
+      ...(conflicts.has(key) ? [FLAGS.conflict] : []),
+      ...(pending.has(key) ? [FLAGS.pending] : []),
+      ...(blocked.has(key) ? [FLAGS.blocked] : []),
+      ...(machines.has(key) ? [FLAGS.serviceAccount] : []),
+      ...((member.email && subjects.has(member.email.toLowerCase())) || (ent && subjects.has(ent.user.email.toLowerCase()))
+        ? [FLAGS.exchange]
+        : []),
+    ];
+  };
+}
+
 /** @example reviewAccess(inputs, computePlan(inputs), new Map(), '2026-11-29T00:00:00Z').rows[0]?.grantedBy */
 export function reviewAccess(
   inputs: PlanInputs,
@@ -74,29 +100,13 @@ export function reviewAccess(
   );
   const directory = inputs.policy.emailFallback ? linkByEmail(inputs.directory, inputs.hub.members) : inputs.directory;
   const desired = computeDesired(directory, resolved, inputs.policy);
-  const unmanaged = new Set(plan.unmanaged.map((u) => userKey(u.user)));
-  const conflicts = new Set(plan.conflicts.map((c) => userKey(c.user)));
-  const pending = new Set(plan.changes.map((c) => userKey(c.user)));
-  const blocked = new Set(plan.blocked.map((b) => userKey(b.change.user)));
-  const protectedUsers = new Set(inputs.policy.protectedUsers.map(userKey));
-  const subjects = new Set((inputs.exchangeCredentials ?? []).map((c) => c.subject.toLowerCase()));
-  const machines = new Set(serviceAccounts.map(userKey));
+  const flagsOf = flagger(inputs, plan, serviceAccounts);
   const rows = inputs.hub.members
     .map((member): ReviewRow => {
       const key = userKey(member.user);
       const ent = desired.byMember.get(key);
       const last = lastChanges.get(key) ?? null;
-      const flags = [
-        ...(unmanaged.has(key) ? [FLAGS.unmanaged] : []),
-        ...(protectedUsers.has(key) ? [FLAGS.protected] : []),
-        ...(conflicts.has(key) ? [FLAGS.conflict] : []),
-        ...(pending.has(key) ? [FLAGS.pending] : []),
-        ...(blocked.has(key) ? [FLAGS.blocked] : []),
-        ...(machines.has(key) ? [FLAGS.serviceAccount] : []),
-        ...((member.email && subjects.has(member.email.toLowerCase())) || (ent && subjects.has(ent.user.email.toLowerCase()))
-          ? [FLAGS.exchange]
-          : []),
-      ];
+      const flags = flagsOf(member, ent);
       return {
         user: member.user,
         fullname: member.fullname,

@@ -68,37 +68,43 @@ export function renderPlan(plan: Plan, options: { color: boolean } = { color: fa
     out.push('Held back by a safety guard (will not be applied):', '');
     for (const b of plan.blocked) out.push(...changeBlock(b.change, '!', paint, `blocked [${b.guard}]: ${b.detail}`));
   }
-  const section = (title: string, rows: string[]) => {
-    if (rows.length > 0) out.push(title, ...rows.map((r) => `  ${r}`), '');
-  };
-  section(
-    'Needs invite (roles mode cannot add people: invite them on the Hub, the next run sets their role):',
-    plan.needsInvite.map(
-      (n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`,
-    ),
-  );
-  section(
-    'Invited through SCIM, waiting for the person to accept (not sent again; the role follows once they join):',
-    plan.invited.map(
-      (n) => `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`,
-    ),
-  );
-  section(
-    'Okta users in mapped groups without a Hub username (set the username attribute in Okta):',
-    plan.unlinked.map((u) => `${u.oktaLogin} (${u.oktaUserId}) in ${u.groups.join(', ')}`),
-  );
-  section(
-    'Hub usernames claimed by more than one Okta user (left untouched until one claim is removed):',
-    plan.conflicts.map((c) => `${c.user}: ${c.oktaUsers.join(', ')}`),
-  );
-  section(
-    'Unmanaged Hub members (no Okta user claims them; left as they are):',
-    plan.unmanaged.map((u) => `${u.user} (${u.role}${u.resourceGroups.length ? `; ${u.resourceGroups.join(', ')}` : ''})`),
-  );
-  section(
-    'Okta groups that look like the naming convention but do not parse (ignored):',
-    plan.unparsedGroups.map((g) => `${g.group}: ${g.problem}`),
-  );
+  for (const [title, rows] of reportSections(plan)) if (rows.length > 0) out.push(title, ...rows.map((r) => `  ${r}`), '');
+  out.push(summaryLine(plan, paint));
+  return out.join('\n');
+}
+
+const invitee = (n: { user: string; oktaLogin: string; role: string; resourceGroups: readonly string[] }) =>
+  `${n.user} (${n.oktaLogin}) → ${n.role}${n.resourceGroups.length ? `, resource groups: ${n.resourceGroups.join(', ')}` : ''}`;
+
+/** What the plan reports beside its changes: a title and its rows (a section without rows is left out). */
+function reportSections(plan: Plan): Array<[string, string[]]> {
+  return [
+    ['Needs invite (roles mode cannot add people: invite them on the Hub, the next run sets their role):', plan.needsInvite.map(invitee)],
+    [
+      'Invited through SCIM, waiting for the person to accept (not sent again; the role follows once they join):',
+      plan.invited.map(invitee),
+    ],
+    [
+      'Okta users in mapped groups without a Hub username (set the username attribute in Okta):',
+      plan.unlinked.map((u) => `${u.oktaLogin} (${u.oktaUserId}) in ${u.groups.join(', ')}`),
+    ],
+    [
+      'Hub usernames claimed by more than one Okta user (left untouched until one claim is removed):',
+      plan.conflicts.map((c) => `${c.user}: ${c.oktaUsers.join(', ')}`),
+    ],
+    [
+      'Unmanaged Hub members (no Okta user claims them; left as they are):',
+      plan.unmanaged.map((u) => `${u.user} (${u.role}${u.resourceGroups.length ? `; ${u.resourceGroups.join(', ')}` : ''})`),
+    ],
+    [
+      'Okta groups that look like the naming convention but do not parse (ignored):',
+      plan.unparsedGroups.map((g) => `${g.group}: ${g.problem}`),
+    ],
+  ];
+}
+
+/** The last line: the counts, as Terraform ends its plan. */
+function summaryLine(plan: Plan, paint: (text: string, key: string) => string): string {
   const s = plan.summary;
   const reported = [
     s.blocked && `${s.blocked} blocked`,
@@ -108,8 +114,5 @@ export function renderPlan(plan: Plan, options: { color: boolean } = { color: fa
     s.conflicts && `${s.conflicts} conflicting`,
     s.unmanaged && `${s.unmanaged} unmanaged`,
   ].filter(Boolean);
-  out.push(
-    `${paint('Plan:', 'bold')} ${s.add} to add, ${s.change} to change, ${s.remove} to remove.${reported.length ? ` Reported: ${reported.join(', ')}.` : ''}`,
-  );
-  return out.join('\n');
+  return `${paint('Plan:', 'bold')} ${s.add} to add, ${s.change} to change, ${s.remove} to remove.${reported.length ? ` Reported: ${reported.join(', ')}.` : ''}`;
 }

@@ -119,52 +119,75 @@ export function resolveRules(
   };
 
   for (const rule of explicit) {
-    const matches = groupsByName.get(rule.group.toLowerCase()) ?? [];
-    const rg = rule.resourceGroup === undefined ? undefined : rgByName.get(rule.resourceGroup.toLowerCase());
-    if (matches.length === 0) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'rule-group-missing',
-        summary: `Rule group "${rule.group}" does not exist in Okta`,
-        detail: `Fix the group name in rules[] or create the group in Okta. Until then nobody's access is derived from this rule, so the run stops rather than read it as "everyone left".`,
-      });
-      continue;
-    }
-    if (rule.resourceGroup !== undefined && !rg) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'rule-resource-group-missing',
-        summary: `Resource group "${rule.resourceGroup}" (rule for group "${rule.group}") does not exist on the Hub`,
-        detail: `Create the resource group in the organization's settings on the Hub, or fix rules[].resourceGroup.`,
-      });
-      continue;
-    }
-    for (const group of matches) add(rule, group, rg);
+    const bound = bindExplicit(rule, groupsByName, rgByName);
+    if ('diagnostic' in bound) diagnostics.push(bound.diagnostic);
+    else for (const group of bound.groups) add(rule, group, bound.rg);
   }
-
   if (naming) {
     const prefix = conventionPrefix(naming, org).toLowerCase();
     for (const group of groups) {
       if (!group.name.toLowerCase().startsWith(prefix)) continue;
-      const parsed = parseConventionGroup(group.name, naming, org);
-      if ('problem' in parsed) {
-        unparsedGroups.push({ group: group.name, problem: parsed.problem });
-        continue;
-      }
-      const rg = parsed.rule.resourceGroup === undefined ? undefined : rgByName.get(parsed.rule.resourceGroup.toLowerCase());
-      if (parsed.rule.resourceGroup !== undefined && !rg) {
-        diagnostics.push({
-          severity: 'warning',
-          code: 'convention-resource-group-missing',
-          summary: `Okta group "${group.name}" names resource group "${parsed.rule.resourceGroup}", which does not exist on the Hub`,
-          detail: 'The group is ignored until the resource group exists; create it on the Hub or rename the Okta group.',
-        });
-        continue;
-      }
-      add({ group: group.name, source: 'convention', ...parsed.rule }, group, rg);
+      const bound = bindConvention(group, naming, org, rgByName);
+      if ('problem' in bound) unparsedGroups.push({ group: group.name, problem: bound.problem });
+      else if ('diagnostic' in bound) diagnostics.push(bound.diagnostic);
+      else add(bound.rule, group, bound.rg);
     }
   }
 
   const managedResourceGroups = new Set(rules.flatMap((r) => (r.resourceGroup === undefined ? [] : [r.resourceGroup.toLowerCase()])));
   return { rules, managedResourceGroups, unparsedGroups, diagnostics };
+}
+
+/** A configured rule's Okta groups and resource group, or why it binds nothing (an error: the run stops). */
+function bindExplicit(
+  rule: Rule,
+  groupsByName: ReadonlyMap<string, DirectoryGroup[]>,
+  rgByName: ReadonlyMap<string, ResourceGroupRef>,
+): { groups: DirectoryGroup[]; rg: ResourceGroupRef | undefined } | { diagnostic: Diagnostic } {
+  const groups = groupsByName.get(rule.group.toLowerCase()) ?? [];
+  const rg = rule.resourceGroup === undefined ? undefined : rgByName.get(rule.resourceGroup.toLowerCase());
+  if (groups.length === 0) {
+    return {
+      diagnostic: {
+        severity: 'error',
+        code: 'rule-group-missing',
+        summary: `Rule group "${rule.group}" does not exist in Okta`,
+        detail: `Fix the group name in rules[] or create the group in Okta. Until then nobody's access is derived from this rule, so the run stops rather than read it as "everyone left".`,
+      },
+    };
+  }
+  if (rule.resourceGroup !== undefined && !rg) {
+    return {
+      diagnostic: {
+        severity: 'error',
+        code: 'rule-resource-group-missing',
+        summary: `Resource group "${rule.resourceGroup}" (rule for group "${rule.group}") does not exist on the Hub`,
+        detail: `Create the resource group in the organization's settings on the Hub, or fix rules[].resourceGroup.`,
+      },
+    };
+  }
+  return { groups, rg };
+}
+
+/** The rule an Okta group's name gives under the naming convention, or why it gives none. */
+function bindConvention(
+  group: DirectoryGroup,
+  naming: NamingConvention,
+  org: string,
+  rgByName: ReadonlyMap<string, ResourceGroupRef>,
+): { rule: Rule; rg: ResourceGroupRef | undefined } | { problem: string } | { diagnostic: Diagnostic } {
+  const parsed = parseConventionGroup(group.name, naming, org);
+  if ('problem' in parsed) return { problem: parsed.problem };
+  const rg = parsed.rule.resourceGroup === undefined ? undefined : rgByName.get(parsed.rule.resourceGroup.toLowerCase());
+  if (parsed.rule.resourceGroup !== undefined && !rg) {
+    return {
+      diagnostic: {
+        severity: 'warning',
+        code: 'convention-resource-group-missing',
+        summary: `Okta group "${group.name}" names resource group "${parsed.rule.resourceGroup}", which does not exist on the Hub`,
+        detail: 'The group is ignored until the resource group exists; create it on the Hub or rename the Okta group.',
+      },
+    };
+  }
+  return { rule: { group: group.name, source: 'convention', ...parsed.rule }, rg };
 }

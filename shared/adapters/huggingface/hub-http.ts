@@ -83,11 +83,9 @@ export class HubHttp {
 
   /** Sends one request and returns the parsed body and headers. */
   async send<T>(request: HubRequest): Promise<{ body: T; headers: HeaderReader }> {
-    const url = /^https?:/.test(request.path) ? request.path : `${this.#options.endpoint.replace(/\/$/, '')}${request.path}`;
-    // The token goes to the configured Hub only, whatever a Link header said.
-    if (new URL(url).origin !== new URL(this.#options.endpoint).origin) {
-      throw new UpstreamError('huggingface', request.operation, `refused to send ${this.#options.tokenName} to ${new URL(url).origin}`);
-    }
+    const url = this.#urlOf(request);
+    const retries = this.#options.serverErrorRetries;
+    const backoff = (attempt: number) => this.#options.retryBaseMs * 2 ** attempt;
     let waits = 0;
     /** Waits `ms` unless that would pass the run's deadline: then the run stops here, saying why. */
     const pause = async (ms: number, why: string) => {
@@ -102,39 +100,15 @@ export class HubHttp {
     for (let attempt = 0; ; attempt += 1) {
       if (timeLeft() <= 0)
         throw new UpstreamError('huggingface', request.operation, 'this run reached its deadline before the request was sent');
-      let response: Awaited<ReturnType<HubFetch>>;
-      let text: string;
-      await this.limiter.take(request.operation);
-      const timeoutMs = requestTimeout(this.#options.requestTimeoutMs);
-      const signal = AbortSignal.timeout(timeoutMs);
-      try {
-        response = await this.#fetch(url, {
-          signal,
-          method: request.method,
-          headers: {
-            authorization: `Bearer ${this.#options.token}`,
-            accept: 'application/json',
-            'user-agent': 'hf-iam-sync',
-            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        });
-        // The body is read under the same timeout: a server that stalls mid-body is a failure too.
-        text = await response.text();
-        this.limiter.done(response.headers, response.status);
-      } catch (error) {
-        this.limiter.done(null, null);
-        // Node's fetch throws a TimeoutError, node-fetch an AbortError: the signal says which it was.
-        const timedOut = signal.aborted;
-        const what = timedOut
-          ? `no complete answer within ${timeoutMs} ms`
-          : `network error: ${(error as Error).cause ?? (error as Error).message}`;
-        if (request.idempotent && attempt < this.#options.serverErrorRetries) {
-          await pause(this.#options.retryBaseMs * 2 ** attempt, what);
+      const answer = await this.#exchange(url, request);
+      if ('failure' in answer) {
+        if (request.idempotent && attempt < retries) {
+          await pause(backoff(attempt), answer.failure);
           continue;
         }
-        throw new UpstreamError('huggingface', request.operation, what, undefined, { cause: error });
+        throw new UpstreamError('huggingface', request.operation, answer.failure, undefined, { cause: answer.error });
       }
+      const { response, text } = answer;
       if (response.status === 429 && waits < this.#options.maxRateLimitWaits) {
         const seconds = retryAfterSeconds(response.headers, Date.now());
         waits += 1;
@@ -142,8 +116,8 @@ export class HubHttp {
         attempt -= 1;
         continue;
       }
-      if (response.status >= 500 && request.idempotent && attempt < this.#options.serverErrorRetries) {
-        await pause(this.#options.retryBaseMs * 2 ** attempt, `HTTP ${response.status}`);
+      if (response.status >= 500 && request.idempotent && attempt < retries) {
+        await pause(backoff(attempt), `HTTP ${response.status}`);
         continue;
       }
       if (!response.ok) throw this.#error(request.operation, response.status, text);
@@ -152,8 +126,8 @@ export class HubHttp {
         body = text ? JSON.parse(text) : undefined;
       } catch (error) {
         // A 200 whose body was cut short: retried like a dropped connection when that is safe.
-        if (request.idempotent && attempt < this.#options.serverErrorRetries) {
-          await pause(this.#options.retryBaseMs * 2 ** attempt, 'a truncated JSON answer');
+        if (request.idempotent && attempt < retries) {
+          await pause(backoff(attempt), 'a truncated JSON answer');
           continue;
         }
         throw new UpstreamError('huggingface', request.operation, `the answer is not valid JSON (${text.length} bytes)`, response.status, {
@@ -161,6 +135,51 @@ export class HubHttp {
         });
       }
       return { body: body as T, headers: response.headers };
+    }
+  }
+
+  /** The request's URL; the token goes to the configured Hub only, whatever a Link header said. */
+  #urlOf(request: HubRequest): string {
+    const url = /^https?:/.test(request.path) ? request.path : `${this.#options.endpoint.replace(/\/$/, '')}${request.path}`;
+    if (new URL(url).origin !== new URL(this.#options.endpoint).origin) {
+      throw new UpstreamError('huggingface', request.operation, `refused to send ${this.#options.tokenName} to ${new URL(url).origin}`);
+    }
+    return url;
+  }
+
+  /**
+   * One request and its whole body under the token's limiter and one timeout (a server that stalls
+   * mid-body fails too); a network error or a timeout comes back said in words.
+   */
+  async #exchange(
+    url: string,
+    request: HubRequest,
+  ): Promise<{ response: Awaited<ReturnType<HubFetch>>; text: string } | { failure: string; error: unknown }> {
+    await this.limiter.take(request.operation);
+    const timeoutMs = requestTimeout(this.#options.requestTimeoutMs);
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await this.#fetch(url, {
+        signal,
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${this.#options.token}`,
+          accept: 'application/json',
+          'user-agent': 'hf-iam-sync',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      });
+      const text = await response.text();
+      this.limiter.done(response.headers, response.status);
+      return { response, text };
+    } catch (error) {
+      this.limiter.done(null, null);
+      // Node's fetch throws a TimeoutError, node-fetch an AbortError: the signal says which it was.
+      const failure = signal.aborted
+        ? `no complete answer within ${timeoutMs} ms`
+        : `network error: ${(error as Error).cause ?? (error as Error).message}`;
+      return { failure, error };
     }
   }
 

@@ -31,6 +31,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One Okta request attempt, answer and body; never past the run's deadline either. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * node-fetch's timeout covers the answer and its body; set per attempt so each gets its own, never
+ * past the run's deadline (the SDK would otherwise leave it at requestTimeout: 0, none). The SDK's
+ * own 429 wait (until X-Rate-Limit-Reset, up to a minute for Okta's per-minute buckets) may take
+ * what is left of the run, no more: it refuses a wait past the executor's requestTimeout.
+ */
+function timeAttempt(executor: { requestTimeout: number }, request: { startTime?: Date; timeout?: number }): void {
+  request.startTime = new Date();
+  request.timeout = requestTimeout(REQUEST_TIMEOUT_MS);
+  const left = timeLeft();
+  executor.requestTimeout = Number.isFinite(left) ? Math.max(1, Math.floor(left)) : 0;
+}
+
+/** Only transport failures are retried; anything else is a bug or a refusal. */
+function isTransportFailure(error: unknown): boolean {
+  const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
+  return code === 'system' || code === 'request-timeout' || code === 'body-timeout' || /^E[A-Z]+$/.test(code ?? '');
+}
+
 /** @example const client = await createOktaClient({ orgUrl, auth: { mode: 'SSWS', token } }) */
 export async function createOktaClient(options: OktaClientOptions): Promise<Client> {
   const okta = (await import('@okta/okta-sdk-nodejs')).default;
@@ -46,15 +65,7 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
       if (target !== origin) throw new LinkHeaderError(`refused to send the Okta credentials to ${target} (okta.orgUrl is ${origin})`);
       for (let attempt = 0; ; attempt += 1) {
         if (timeLeft() <= 0) throw new Error('this run reached its deadline before the request was sent');
-        // node-fetch's timeout covers the answer and its body; set here so each attempt gets its own,
-        // never past the run's deadline (the SDK would otherwise leave it at requestTimeout: 0, none).
-        const timed = request as { startTime?: Date; timeout?: number };
-        timed.startTime = new Date();
-        timed.timeout = requestTimeout(REQUEST_TIMEOUT_MS);
-        // The SDK's own 429 wait (until X-Rate-Limit-Reset, up to a minute for Okta's per-minute
-        // buckets) may take what is left of the run, no more: it refuses a wait past its requestTimeout.
-        const left = timeLeft();
-        (this as unknown as { requestTimeout: number }).requestTimeout = Number.isFinite(left) ? Math.max(1, Math.floor(left)) : 0;
+        timeAttempt(this as unknown as { requestTimeout: number }, request as { startTime?: Date; timeout?: number });
         const bucket = oktaBucketOf(String((request as { url?: string }).url ?? ''));
         // The SDK's own retry after a 429 comes back through here while the first call still holds
         // the bucket's slot: it must not wait for itself.
@@ -76,10 +87,7 @@ export async function createOktaClient(options: OktaClientOptions): Promise<Clie
               cause: error,
             });
           }
-          // Only transport failures are retried; anything else is a bug or a refusal.
-          const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
-          const transport = code === 'system' || code === 'request-timeout' || code === 'body-timeout' || /^E[A-Z]+$/.test(code ?? '');
-          if (attempt >= retries || !transport) throw error;
+          if (attempt >= retries || !isTransportFailure(error)) throw error;
         }
         const backoff = baseMs * 2 ** attempt;
         if (backoff >= timeLeft()) throw new Error(`Okta kept failing, and waiting ${backoff} ms to retry would pass this run's deadline`);

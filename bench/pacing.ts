@@ -37,7 +37,7 @@ async function run(headers: 'ratelimit' | 'retry-after-only') {
     scope: { kind: 'organization' },
     trigger: 'cli',
     actor: 'bench',
-    concurrency: 8,
+    execution: { concurrency: 8 },
   });
   const applied = outcome.result?.applied.filter((r) => r.user.startsWith('paced')).length ?? 0;
   const failed = outcome.result?.failed.length ?? 0;

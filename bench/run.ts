@@ -144,7 +144,7 @@ const applied = await reconcile(ports, config, {
   scope: { kind: 'organization' },
   trigger: 'cli',
   actor: 'bench',
-  concurrency: 8,
+  execution: { concurrency: 8 },
 });
 const wallMs = performance.now() - wallStart;
 trace('applied');

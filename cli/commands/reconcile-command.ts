@@ -1,6 +1,6 @@
 import type { PlanScope } from '../../shared/domain/plan.js';
 import { renderPlan } from '../../shared/domain/render-plan.js';
-import { reconcile, type ReconcileOutcome } from '../../shared/reconcile/reconcile.js';
+import { reconcile, type ReconcileOutcome, type ReconcileRequest } from '../../shared/reconcile/reconcile.js';
 import { EXIT, type CliIo } from '../io.js';
 import { actorOf, openCommand } from '../command-setup.js';
 import { changeLines } from './change-lines.js';
@@ -56,7 +56,7 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
         scope,
         trigger: 'cli',
         actor: actorOf(io),
-        ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}),
+        ...(args.allowRemovals ? { approval: { allowRemovals: args.allowRemovals } } : {}),
       });
       io.progress?.('');
       io.stdout(args.json ? JSON.stringify(plan, null, 2) : renderPlan(plan, { color: io.color }));
@@ -73,19 +73,7 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
       scope,
       trigger: 'cli',
       actor: actorOf(io),
-      ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}),
-      ...(io.progress
-        ? { onProgress: (done: number, total: number) => io.progress!(done === total ? '' : `applying: ${done}/${total} changes`) }
-        : {}),
-      confirm: async (plan) => {
-        io.progress?.('');
-        if (!args.json) io.stdout(renderPlan(plan, { color: io.color }));
-        if (args.yes) return true;
-        const answer = await io.prompt!(
-          `\nApply these ${plan.changes.length} changes to "${plan.organization}"? Only 'yes' will be accepted: `,
-        );
-        return answer.trim() === 'yes';
-      },
+      ...cliApplyHooks(args, io),
     });
     if (args.json) {
       io.stdout(
@@ -103,4 +91,29 @@ export async function runReconcileCommand(mode: 'plan' | 'apply', args: Reconcil
   } finally {
     await composition.close();
   }
+}
+
+/** What the terminal adds to an apply: the progress line, and the prompt (or `--yes`) after the plan is shown. */
+function cliApplyHooks(args: ReconcileArgs, io: CliIo): Pick<ReconcileRequest, 'approval' | 'execution'> {
+  return {
+    ...(io.progress
+      ? {
+          execution: {
+            onProgress: (done: number, total: number) => io.progress!(done === total ? '' : `applying: ${done}/${total} changes`),
+          },
+        }
+      : {}),
+    approval: {
+      ...(args.allowRemovals ? { allowRemovals: args.allowRemovals } : {}),
+      confirm: async (plan) => {
+        io.progress?.('');
+        if (!args.json) io.stdout(renderPlan(plan, { color: io.color }));
+        if (args.yes) return true;
+        const answer = await io.prompt!(
+          `\nApply these ${plan.changes.length} changes to "${plan.organization}"? Only 'yes' will be accepted: `,
+        );
+        return answer.trim() === 'yes';
+      },
+    },
+  };
 }

@@ -38,7 +38,7 @@ export async function runResumeCommand(args: { config: string; run: string; yes:
       trigger: 'cli',
       actor: actorOf(io),
       ...(io.progress
-        ? { onProgress: (n: number, total: number) => io.progress!(n === total ? '' : `applying: ${n}/${total} changes`) }
+        ? { execution: { onProgress: (n: number, total: number) => io.progress!(n === total ? '' : `applying: ${n}/${total} changes`) } }
         : {}),
     });
     const outcome = done.run?.outcome ?? 'stopped';

@@ -193,23 +193,30 @@ async function runJob(delivery: Delivery, job: Job): Promise<void> {
       scope: job.scope,
       trigger: 'event',
       actor: `${source}:${job.events[0]!.actor}`,
-      leaseWaitMs: LEASE_WAIT_MS,
-      shared: delivery.shared,
-      oktaEvent: earliest(job.events),
+      execution: { leaseWaitMs: LEASE_WAIT_MS },
       // The outcome events are recorded before the first write (see outbox.ts): a person run's
       // with its changes' `started` records, an org run's before it applies.
       ...(job.scope.kind === 'user'
-        ? { stage: (plan: Plan, runId: string) => pendingOffboardings(plan, runId, job.events, source, until) }
+        ? {}
         : {
-            confirm: async (plan: Plan, runId: string) => {
-              await stageOffboardings(ports.state, plan, runId, job.events, source, until);
-              return true;
+            approval: {
+              confirm: async (plan: Plan, runId: string) => {
+                await stageOffboardings(ports.state, plan, runId, job.events, source, until);
+                return true;
+              },
             },
           }),
-      settle: (plan, runId, result) => {
-        const s = settlement(plan, runId, job.events, source, result, until);
-        settled = s.put;
-        return s;
+      delivery: {
+        shared: delivery.shared,
+        oktaEvent: earliest(job.events),
+        ...(job.scope.kind === 'user'
+          ? { stage: (plan: Plan, runId: string) => pendingOffboardings(plan, runId, job.events, source, until) }
+          : {}),
+        settle: (plan, runId, result) => {
+          const s = settlement(plan, runId, job.events, source, result, until);
+          settled = s.put;
+          return s;
+        },
       },
     });
     const ready =

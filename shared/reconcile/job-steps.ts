@@ -33,10 +33,16 @@ export async function runJobStep(ports: ReconcilePorts, config: Config, step: Jo
     const actor = input.actor ?? step.execution ?? 'state-machine';
     const trigger = input.trigger ?? 'invoke';
     if (input.resume) {
-      const resumed = await resumeRun(ports, config, { runId: input.resume, trigger, actor, job: 'hand-over' });
+      const resumed = await resumeRun(ports, config, { runId: input.resume, trigger, actor, execution: { job: 'hand-over' } });
       return { step: 'plan', ticket: resumed.ticket, resumed: true };
     }
-    const planned = await reconcile(ports, config, { dryRun: false, scope: { kind: 'organization' }, trigger, actor, job: 'hand-over' });
+    const planned = await reconcile(ports, config, {
+      dryRun: false,
+      scope: { kind: 'organization' },
+      trigger,
+      actor,
+      execution: { job: 'hand-over' },
+    });
     if (!planned.ticket)
       return { step: 'plan', ended: { runId: planned.runId, finished: true, ok: false, outcome: planned.outcome, done: true } };
     return { step: 'plan', ticket: planned.ticket, resumed: false };

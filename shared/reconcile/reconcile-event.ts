@@ -14,7 +14,7 @@ const manual = z.strictObject({
   actor: z.string().trim().min(1).optional(),
 });
 
-export function parseReconcileEvent(event: unknown): Omit<ReconcileRequest, 'confirm'> {
+export function parseReconcileEvent(event: unknown): Omit<ReconcileRequest, 'approval'> {
   const e = (event ?? {}) as Record<string, unknown>;
   const parsed = manual.safeParse(e);
   if (!parsed.success) {

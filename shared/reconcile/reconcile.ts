@@ -60,17 +60,22 @@ export interface ReconcileRequest {
   scope: PlanScope;
   trigger: Trigger;
   actor: string;
-  /** A person run started by an Okta event: recorded on its changes (the audit record's cause, the offboarding's delay). */
-  oktaEvent?: OktaCause;
-  /** Called with the plan (and the run's id) before anything is applied; returning false ends the run unapplied. */
-  confirm?: (plan: Plan, runId: string) => Promise<boolean>;
   /**
    * Epoch ms (real time) by which the run must be done: the Lambda invocation's end, the CLI's --deadline (default: the enclosing
    * run's, else 15 minutes from now).
    */
   deadline?: number;
-  /** The lease heartbeat (default one minute): how long a killed run can block the next one. */
-  leaseHeartbeatMs?: number;
+  /** What an admin decided about this run's plan (the CLI: the prompt, `--allow-removals`, a plan restored by hand). */
+  approval?: RunApproval;
+  /** How the run applies: its lease, its concurrency, in this process or by the state machine. */
+  execution?: RunExecution;
+  /** A person run started by an Okta delivery (offboarding): its cause, its outbox entries, what a burst reads once. */
+  delivery?: DeliveryHooks;
+}
+
+interface RunApproval {
+  /** Called with the plan (and the run's id) before anything is applied; returning false ends the run unapplied. */
+  confirm?: (plan: Plan, runId: string) => Promise<boolean>;
   /** Plans from what was read instead of `computePlan` (a restore by hand); the run is otherwise the same. */
   plan?: (inputs: PlanInputs) => Plan;
   /**
@@ -78,30 +83,46 @@ export interface ReconcileRequest {
    * plan says so, and an applying run records who, how many and why in the audit trail first.
    */
   allowRemovals?: { count: number; reason: string };
+}
+
+export interface RunExecution {
   /** How long to wait for another run's lease before giving up (events wait; the CLI does not). */
   leaseWaitMs?: number;
+  /** The lease heartbeat (default one minute): how long a killed run can block the next one. */
+  leaseHeartbeatMs?: number;
+  concurrency?: number;
   /** Progress of the apply phase (changes done of total), for a terminal. */
   onProgress?: (done: number, total: number) => void;
-  concurrency?: number;
   /**
    * Org applies: `in-process` (default) applies the stored plan's batches here, until done or the
    * deadline (then the run is left `stopped`, resumable); `hand-over` stores the plan and returns its
    * ticket with the lease handed over — the state machine runs the batches (see job.ts).
    */
   job?: 'in-process' | 'hand-over';
+}
+
+interface DeliveryHooks {
+  /** Recorded on the run's changes (the audit record's cause, the offboarding's delay). */
+  oktaEvent?: OktaCause;
   /**
-   * A person run that applied its plan: the outbox entries its result settles (offboarding's
-   * outcome events, outbox.ts), written with the run's finished record in one request.
-   */
-  settle?: (plan: Plan, runId: string, result: ApplyResult) => { put: OutboxEntry[]; drop: string[] };
-  /**
-   * A person run's outbox entries to stage (offboarding's outcome events, pending): each goes in the
-   * same write as the `started` record of its person's changes, before their first Hub call.
+   * The outbox entries to stage (offboarding's outcome events, pending): each goes in the same write
+   * as the `started` record of its person's changes, before their first Hub call.
    */
   stage?: (plan: Plan, runId: string) => OutboxEntry[];
+  /**
+   * After the plan is applied: the outbox entries its result settles (outbox.ts), written with the
+   * run's finished record in one request.
+   */
+  settle?: (plan: Plan, runId: string, result: ApplyResult) => { put: OutboxEntry[]; drop: string[] };
   /** A person run among many at once (a burst's delivery): what they read once between them. */
   shared?: SharedReads;
 }
+
+/** The apply's concurrency and progress callback, as applyPlan and the job's batches take them. */
+const applyPace = (execution: RunExecution | undefined) => ({
+  ...(execution?.concurrency ? { concurrency: execution.concurrency } : {}),
+  ...(execution?.onProgress ? { onProgress: execution.onProgress } : {}),
+});
 
 export interface ReconcileOutcome {
   runId: string;
@@ -204,14 +225,15 @@ function overrideSummary(config: Config, allow: { count: number; reason: string 
 
 /** The plan of what was read: a restore's own planner, or computePlan — under a one-run guard override if asked. */
 function planFrom(inputs: PlanInputs, request: ReconcileRequest): Plan {
-  if (request.plan) return request.plan(inputs);
-  if (!request.allowRemovals) return computePlan(inputs);
-  const plan = computePlan({ ...inputs, policy: { ...inputs.policy, maxRemovals: { kind: 'count', value: request.allowRemovals.count } } });
+  const { plan: override, allowRemovals } = request.approval ?? {};
+  if (override) return override(inputs);
+  if (!allowRemovals) return computePlan(inputs);
+  const plan = computePlan({ ...inputs, policy: { ...inputs.policy, maxRemovals: { kind: 'count', value: allowRemovals.count } } });
   plan.diagnostics.unshift({
     severity: 'warning',
     code: 'guard-override',
-    summary: `safety.maxRemovals is lifted from ${configuredLimit(inputs.policy.maxRemovals)} to ${request.allowRemovals.count} for this run only`,
-    detail: `reason given: ${request.allowRemovals.reason.trim()} (recorded in the audit trail when applied)`,
+    summary: `safety.maxRemovals is lifted from ${configuredLimit(inputs.policy.maxRemovals)} to ${allowRemovals.count} for this run only`,
+    detail: `reason given: ${allowRemovals.reason.trim()} (recorded in the audit trail when applied)`,
   });
   return plan;
 }
@@ -221,11 +243,12 @@ export async function takeLease(
   ports: ReconcilePorts,
   org: string,
   runId: string,
-  request: Pick<ReconcileRequest, 'leaseWaitMs' | 'leaseHeartbeatMs' | 'deadline'>,
+  request: { deadline?: number | undefined; execution?: Pick<RunExecution, 'leaseWaitMs' | 'leaseHeartbeatMs'> | undefined },
 ): Promise<HeldLease> {
-  const waitUntil = Date.now() + Math.min(request.leaseWaitMs ?? 0, Math.max(0, timeLeft() - 1000));
+  const { leaseWaitMs = 0, leaseHeartbeatMs } = request.execution ?? {};
+  const waitUntil = Date.now() + Math.min(leaseWaitMs, Math.max(0, timeLeft() - 1000));
   const ops = leaseOps(ports.state, ports.clock, org, runId);
-  const timing = { deadline: request.deadline!, ...(request.leaseHeartbeatMs ? { heartbeatMs: request.leaseHeartbeatMs } : {}) };
+  const timing = { deadline: request.deadline!, ...(leaseHeartbeatMs ? { heartbeatMs: leaseHeartbeatMs } : {}) };
   for (;;) {
     try {
       return await HeldLease.take(leaseName(org), ops, timing);
@@ -292,7 +315,8 @@ class ApplyingRun {
   }
 
   get #timing() {
-    return { deadline: this.request.deadline!, ...(this.request.leaseHeartbeatMs ? { heartbeatMs: this.request.leaseHeartbeatMs } : {}) };
+    const heartbeatMs = this.request.execution?.leaseHeartbeatMs;
+    return { deadline: this.request.deadline!, ...(heartbeatMs ? { heartbeatMs } : {}) };
   }
 
   #finished(plan: Plan, extra: Partial<RunRecord>): RunRecord {
@@ -314,11 +338,12 @@ class ApplyingRun {
       await ports.state.putRun(this.#finished(plan, { outcome: 'failed', error }));
       return { runId, plan, outcome: 'failed' };
     }
-    if (request.confirm && plan.changes.length > 0 && !(await request.confirm(plan, runId))) {
+    const { confirm, allowRemovals } = request.approval ?? {};
+    if (confirm && plan.changes.length > 0 && !(await confirm(plan, runId))) {
       await ports.state.putRun(this.#finished(plan, { outcome: 'aborted', error: 'declined at confirmation' }));
       return { runId, plan, outcome: 'declined' };
     }
-    if (request.allowRemovals) await this.#recordOverride(request.allowRemovals);
+    if (allowRemovals) await this.#recordOverride(allowRemovals);
     return this.lease ? this.#applyAsJob(this.lease, inputs, plan) : this.#applyPerson(inputs, plan);
   }
 
@@ -354,7 +379,7 @@ class ApplyingRun {
       this.readAtMs = ports.clock().getTime();
       try {
         return await readInputs(ports, config, request.scope, {
-          ...(request.shared ? { shared: request.shared } : {}),
+          ...(request.delivery?.shared ? { shared: request.delivery.shared } : {}),
           beforeHubRead: async (users) => {
             this.holds.push(...(await holdPeople(ports.state, ports.clock, this.org, this.runId, users, this.readAtMs, this.#timing)));
           },
@@ -393,7 +418,7 @@ class ApplyingRun {
     const { ports, runId } = this;
     const stored = await storePlan(ports.state, ports.clock, plan, { runId, owner: runId, readAtMs: this.readAtMs });
     await recordClaims(ports.state, inputs, plan, plan.changes, ports.clock().toISOString());
-    if (this.request.job === 'hand-over') {
+    if (this.request.execution?.job === 'hand-over') {
       await lease.handOver(DEFAULT_HANDOVER_MS);
       return { runId, plan, outcome: 'planned', ticket: stored };
     }
@@ -407,14 +432,14 @@ class ApplyingRun {
    */
   async #applyPerson(inputs: PlanInputs, plan: Plan): Promise<ReconcileOutcome> {
     const { ports, request, runId } = this;
-    const staged = request.stage?.(plan, runId) ?? [];
+    const staged = request.delivery?.stage?.(plan, runId) ?? [];
     const kept: Array<{ change: ChangeRecord; member: ManagedMember }> = [];
     const result = await applyPlan(plan, ports.hub, ports.state, {
       runId,
       trigger: request.trigger,
       actor: request.actor,
       clock: ports.clock,
-      ...(request.oktaEvent ? { oktaEvent: request.oktaEvent } : {}),
+      ...(request.delivery?.oktaEvent ? { oktaEvent: request.delivery.oktaEvent } : {}),
       alsoRecord: (change: Change) => ({ run: this.record, outbox: staged.filter((e) => userKey(e.user) === userKey(change.user)) }),
       keepApplied: (change: ChangeRecord, member: ManagedMember) => {
         kept.push({ change, member });
@@ -423,15 +448,14 @@ class ApplyingRun {
       beforeWrite: async (change) => {
         for (const held of this.holds) held.check(`change ${change.id}`);
       },
-      ...(request.concurrency ? { concurrency: request.concurrency } : {}),
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...applyPace(request.execution),
     });
     await recordClaims(ports.state, inputs, plan, result.applied, ports.clock().toISOString());
     const outcome = outcomeOf(plan, result);
     // Its finished record, its applied changes with the members' new state and its settled outcome
     // events are one write; the holds go back once that is in the table.
     const done = this.#finished(plan, { outcome, applied: result.applied.length, failed: result.failed.length });
-    await ports.state.finishRun(done, request.settle?.(plan, runId, result) ?? { put: [], drop: [] }, kept);
+    await ports.state.finishRun(done, request.delivery?.settle?.(plan, runId, result) ?? { put: [], drop: [] }, kept);
     await Promise.all(this.holds.map((h) => h.release()));
     return { runId, plan, result, outcome };
   }
@@ -447,14 +471,13 @@ async function runToEnd(
   config: Config,
   ticket: JobTicket,
   lease: HeldLease,
-  request: Pick<ReconcileRequest, 'trigger' | 'actor' | 'concurrency' | 'onProgress'>,
+  request: Pick<ReconcileRequest, 'trigger' | 'actor' | 'execution'>,
 ): Promise<{ ticket: JobTicket; result: ApplyResult; run: RunRecord }> {
   const deps = jobDeps(ports, config, request);
   const ran = await runBatches(deps, ticket, lease, {
     trigger: request.trigger,
     actor: request.actor,
-    ...(request.concurrency ? { concurrency: request.concurrency } : {}),
-    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    ...applyPace(request.execution),
   }).catch(async (error: unknown) => {
     await finishJob(deps, ticket, { lease, reason: describeError(error) }).catch(() => undefined);
     throw error;
@@ -468,10 +491,8 @@ export interface ResumeRequest {
   trigger: Trigger;
   actor: string;
   deadline?: number;
-  /** As for a reconcile: batches here (`in-process`, default) or a ticket for the state machine (`hand-over`). */
-  job?: 'in-process' | 'hand-over';
-  onProgress?: (done: number, total: number) => void;
-  concurrency?: number;
+  /** As for a reconcile: batches here (`job: 'in-process'`, default) or a ticket for the state machine (`hand-over`). */
+  execution?: Pick<RunExecution, 'job' | 'concurrency' | 'onProgress'>;
 }
 
 export interface ResumeOutcome {
@@ -499,7 +520,7 @@ export async function resumeRun(ports: ReconcilePorts, config: Config, request: 
           const { finishedAt: _f, outcome: _o, error: _e, ...open } = run;
           await ports.state.putRun({ ...open, resumedAt: ports.clock().toISOString(), resumedBy: request.actor });
         }
-        if (request.job === 'hand-over') {
+        if (request.execution?.job === 'hand-over') {
           await lease.handOver(DEFAULT_HANDOVER_MS);
           return { ticket };
         }

@@ -9,8 +9,10 @@ const ctx = useCliSandbox();
 describe('apply --resume', () => {
   it('continues a run its deadline stopped, writing each remaining change once, and refuses to resume it twice', async () => {
     addLinkedPeople(ctx.sandbox, 60, 'hf-acme-write');
-    ctx.sandbox.hub.latencyMs = 60;
-    const stopped = await runCli(['apply', '--config', ctx.config, '--yes', '--deadline', '3s'], { env: ctx.sandbox.env, cwd: ctx.dir });
+    // Each Hub call 200 ms: the 60 writes take ~15 s, so a 6 s deadline stops the run part-way, with
+    // room for the process to start and read first even on a loaded machine.
+    ctx.sandbox.hub.latencyMs = 200;
+    const stopped = await runCli(['apply', '--config', ctx.config, '--yes', '--deadline', '6s'], { env: ctx.sandbox.env, cwd: ctx.dir });
     expect(stopped.code).toBe(1);
     const runId = /--resume (r-\S+)/.exec(stopped.stdout)?.[1];
     expect(stopped.stdout).toMatch(/^Apply stopped: /m);

@@ -10,7 +10,7 @@ import { startHarness, type Harness } from '../helpers/harness.js';
  * is confirmed by a read of that person alone before it is written.
  */
 
-const apply: Omit<ReconcileRequest, 'confirm'> = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' };
+const apply: Omit<ReconcileRequest, 'approval'> = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' };
 let h: Harness;
 beforeEach(async () => {
   h = await startHarness();

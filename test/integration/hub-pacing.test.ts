@@ -41,7 +41,7 @@ describe("pacing to the Hub's rate limit", () => {
     addLinkedPeople(h.sandbox, 60, 'hf-acme-write', 'read');
     hub.quota = 25;
     hub.windowSeconds = 2;
-    const outcome = await reconcile(h.composition.ports, h.config, { ...apply, concurrency: 8 });
+    const outcome = await reconcile(h.composition.ports, h.config, { ...apply, execution: { concurrency: 8 } });
     expect(outcome.result!.failed).toEqual([]);
     expect(Array.from({ length: 60 }, (_, i) => hub.member(`p${i}`)?.role).every((r) => r === 'write')).toBe(true);
     expect(hub.calls.filter((c) => c.status === 429)).toEqual([]);
@@ -55,7 +55,7 @@ describe("pacing to the Hub's rate limit", () => {
     hub.quota = 20;
     hub.windowSeconds = 1;
     hub.rateLimitHeaders = 'retry-after-only';
-    const outcome = await reconcile(h.composition.ports, h.config, { ...apply, concurrency: 8 });
+    const outcome = await reconcile(h.composition.ports, h.config, { ...apply, execution: { concurrency: 8 } });
     expect(outcome.result!.failed).toEqual([]);
     expect(Array.from({ length: 40 }, (_, i) => hub.member(`p${i}`)?.role).every((r) => r === 'write')).toBe(true);
     expect(hub.calls.filter((c) => c.status === 429).length).toBeGreaterThan(0); // it had to learn the window the hard way

@@ -40,7 +40,12 @@ async function batches(ticket: JobTicket): Promise<JobTicket> {
 describe('a stored plan meets a Hub that moved on', () => {
   it('a member changed by a person or offboarded meanwhile is re-planned alone, never overwritten with the old decision', async () => {
     const { ports } = h.composition;
-    const planned = await reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, ...who, job: 'hand-over' });
+    const planned = await reconcile(ports, h.config, {
+      dryRun: false,
+      scope: { kind: 'organization' },
+      ...who,
+      execution: { job: 'hand-over' },
+    });
     expect(planned.plan.changes.filter((c) => c.user.startsWith('up'))).toHaveLength(40);
     // Meanwhile: someone on the Hub makes up3 a contributor; up4 leaves Okta's group and an event-driven run takes write away.
     h.sandbox.hub.member('up3')!.role = 'contributor';
@@ -70,7 +75,12 @@ describe('a stored plan meets a Hub that moved on', () => {
 
   it('a stopped run resumes from its checkpoint, under a lease of its own: refused while its execution holds the lease', async () => {
     const { ports } = h.composition;
-    const planned = await reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, ...who, job: 'hand-over' });
+    const planned = await reconcile(ports, h.config, {
+      dryRun: false,
+      scope: { kind: 'organization' },
+      ...who,
+      execution: { job: 'hand-over' },
+    });
     // One batch that the invocation's deadline stops mid-plan; then the execution is stopped (nobody adopts the lease it handed over).
     const deps = jobDeps(ports, h.config, who);
     h.sandbox.hub.latencyMs = 40;
@@ -96,7 +106,12 @@ describe('a stored plan meets a Hub that moved on', () => {
 
   it('a batch whose Hub read fails keeps the lease for its retry: no other run gets in between, the retry carries on', async () => {
     const { ports } = h.composition;
-    const planned = await reconcile(ports, h.config, { dryRun: false, scope: { kind: 'organization' }, ...who, job: 'hand-over' });
+    const planned = await reconcile(ports, h.config, {
+      dryRun: false,
+      scope: { kind: 'organization' },
+      ...who,
+      execution: { job: 'hand-over' },
+    });
     const deps = jobDeps(ports, h.config, who);
     h.sandbox.hub.inject({ method: 'GET', path: /\/members$/, status: 503, times: 10 });
     await expect(applyBatch(deps, planned.ticket!, who)).rejects.toThrow(/members/);

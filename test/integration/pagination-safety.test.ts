@@ -11,7 +11,7 @@ import { foreignNextLink, malformedNextLink } from '../helpers/link-faults.js';
  * way the run stops before any write.
  */
 
-const apply: Omit<ReconcileRequest, 'confirm'> = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' };
+const apply: Omit<ReconcileRequest, 'approval'> = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' };
 let h: Harness;
 let elsewhere: StandInServer;
 beforeEach(async () => {

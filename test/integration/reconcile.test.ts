@@ -10,8 +10,8 @@ import { startHarness, type Harness } from '../helpers/harness.js';
  */
 
 let h: Harness;
-const apply: Omit<ReconcileRequest, 'confirm'> = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' };
-const plan: Omit<ReconcileRequest, 'confirm'> = { ...apply, dryRun: true };
+const apply: Omit<ReconcileRequest, 'approval'> = { dryRun: false, scope: { kind: 'organization' }, trigger: 'cli', actor: 'test' };
+const plan: Omit<ReconcileRequest, 'approval'> = { ...apply, dryRun: true };
 const rolePuts = () => h.sandbox.hub.count(/\/members\/[^/]+\/role$/, 'PUT');
 
 beforeEach(async () => {
@@ -249,7 +249,7 @@ describe('reconcile against the sandbox', () => {
   it('stops writing the moment its lease is taken over by another run, and reports the rest not attempted', async () => {
     const { hub } = h.sandbox;
     hub.latencyMs = 150;
-    const running = reconcile(h.composition.ports, h.config, { ...apply, concurrency: 1, leaseHeartbeatMs: 600 });
+    const running = reconcile(h.composition.ports, h.config, { ...apply, execution: { concurrency: 1, leaseHeartbeatMs: 600 } });
     while (hub.count(/\/role$/, 'PUT') === 0) await new Promise((r) => setTimeout(r, 10));
     // Another run takes the lease over (as it would once ours looked expired).
     await h.composition.ports.state.acquireLease('acme', 'newer-run', 60_000, new Date(Date.now() + 3_600_000));

@@ -15,7 +15,12 @@ async function handedOver(): Promise<{ w: UseCaseWorld; ticket: { runId: string;
     w.directory.person(name, ['hf-acme-write']);
     w.hub.member(name, 'read');
   }
-  const planned = await reconcile(w.ports, w.config, { dryRun: false, scope: { kind: 'organization' }, ...WHO, job: 'hand-over' });
+  const planned = await reconcile(w.ports, w.config, {
+    dryRun: false,
+    scope: { kind: 'organization' },
+    ...WHO,
+    execution: { job: 'hand-over' },
+  });
   return { w, ticket: planned.ticket! };
 }
 

@@ -98,7 +98,7 @@ describe('reconcile (organization)', () => {
 
   it('a declined confirmation applies nothing', async () => {
     const w = driftedWorld();
-    const outcome = await reconcile(w.ports, w.config, { ...ORG_APPLY, confirm: async () => false });
+    const outcome = await reconcile(w.ports, w.config, { ...ORG_APPLY, approval: { confirm: async () => false } });
     expect(outcome.outcome).toBe('declined');
     expect(w.hub.writes).toEqual([]);
   });

@@ -5,8 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Two files at a time: most tests wait on stand-ins, leases and child processes, not the CPU (2 cores here).
-    maxWorkers: 2,
     // The AWS SDK asks Node 20 users to upgrade on every client; Lambda runs Node 22.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     setupFiles: ['./test/helpers/spec-violations.ts'],
